@@ -1,0 +1,344 @@
+#include "config.h"
+#include "conf.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL };
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t offset;
+	const char *def;
+	uint64_t min, max;
+};
+
+#define OFF(f) offsetof(struct md_config, f)
+/* The whole configuration surface; keep man/maildesk.conf.5 and
+ * conf/maildesk.conf in step with it. */
+static const struct cfg_key cfg_keys[] = {
+	{ "database", CFG_STRING, OFF(database), "dbname=maildesk", 0, 0 },
+	{ "lmtp_listen", CFG_LISTEN_LIST, OFF(lmtp_listen), "127.0.0.1:2424", 0, 0 },
+	{ "smtp_listen", CFG_LISTEN_LIST, OFF(smtp_listen), "", 0, 0 },
+	{ "hostname", CFG_STRING, OFF(hostname), "", 0, 0 },
+	{ "message_size_limit", CFG_SIZE, OFF(message_size_limit), "25M", 1024, UINT64_C(1) << 32 },
+	{ "max_recipients", CFG_UINT, OFF(max_recipients), "100", 1, 100000 },
+	{ "max_bad_commands", CFG_UINT, OFF(max_bad_commands), "20", 1, 1000 },
+	{ "pipeline_depth", CFG_UINT, OFF(pipeline_depth), "500", 1, 100000 },
+	{ "max_connections", CFG_UINT, OFF(max_connections), "1000", 1, 1000000 },
+	{ "idle_timeout", CFG_DURATION, OFF(idle_timeout), "5m", 1, 86400 },
+	{ "data_timeout", CFG_DURATION, OFF(data_timeout), "10m", 1, 86400 },
+	{ "db_timeout", CFG_DURATION, OFF(db_timeout), "30s", 1, 3600 },
+	{ "db_workers", CFG_UINT, OFF(db_workers), "4", 1, 128 },
+	{ "secret_file", CFG_STRING, OFF(secret_file), "/etc/maildesk/secret", 0, 0 },
+	{ "tls_cert_file", CFG_STRING, OFF(tls_cert_file), "", 0, 0 },
+	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
+	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },
+};
+#define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+/* Splits "a, b c" into items; commas and blanks both separate. */
+static void strlist_parse(struct md_strlist *l, const char *s)
+{
+	const char *p = s;
+
+	while (*p != '\0') {
+		size_t n;
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+		l->items[l->n++] = xstrndup(p, n);
+		p += n;
+	}
+}
+
+static void strlist_free(struct md_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+/* Parses a number with an optional unit; mult gives each suffix's factor. */
+static int parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t *r)
+{
+	char *end;
+	unsigned long long v;
+	const char *sfx;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == '\0') {
+		*r = v;
+		return 0;
+	}
+	if (end[1] != '\0' || (sfx = strchr(suffixes, *end)) == NULL)
+		return -1;
+	if (v > UINT64_MAX / mult[sfx - suffixes])
+		return -1;
+	*r = v * mult[sfx - suffixes];
+	return 0;
+}
+
+int config_listen_parse(const char *s, struct md_listen *l, const char **error_r)
+{
+	const char *colon;
+	char *end;
+	unsigned long port;
+
+	memset(l, 0, sizeof(*l));
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] != '/') {
+			*error_r = "unix socket path must be absolute (unix:/path)";
+			return -1;
+		}
+		if (strlen(s + 5) >= 108) {
+			*error_r = "unix socket path is longer than 107 bytes";
+			return -1;
+		}
+		l->is_unix = true;
+		l->path = xstrdup(s + 5);
+		return 0;
+	}
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0') {
+		*error_r = "expected HOST:PORT or unix:/path";
+		return -1;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port == 0 || port > 65535) {
+		*error_r = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	if (s[0] == '[') {
+		if (colon[-1] != ']') {
+			*error_r = "IPv6 address must be written [ADDR]:PORT";
+			return -1;
+		}
+		l->host = xstrndup(s + 1, (size_t)(colon - s - 2));
+	} else {
+		l->host = xstrndup(s, (size_t)(colon - s));
+	}
+	l->port = (unsigned)port;
+	return 0;
+}
+
+void config_listen_free(struct md_listen *l)
+{
+	free(l->path);
+	free(l->host);
+	l->path = l->host = NULL;
+}
+
+/* Checks and stores one value; returns NULL or a static description of the problem. */
+static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const char *v)
+{
+	static const uint64_t size_mult[] = { 1024, 1024, UINT64_C(1) << 20, UINT64_C(1) << 30 };
+	static const uint64_t dur_mult[] = { 1, 60, 3600, 86400 };
+	void *field = (char *)c + k->offset;
+	uint64_t n;
+
+	switch (k->type) {
+	case CFG_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return NULL;
+	case CFG_LOG_LEVEL:
+		return log_level_parse(v, field) < 0 ? "must be one of debug, info, warn, error" : NULL;
+	case CFG_LISTEN_LIST: {
+		struct md_strlist l = { NULL, 0 };
+		strlist_parse(&l, v);
+		for (size_t i = 0; i < l.n; i++) {
+			struct md_listen la;
+			const char *err;
+			if (config_listen_parse(l.items[i], &la, &err) < 0) {
+				strlist_free(&l);
+				return err;
+			}
+			config_listen_free(&la);
+		}
+		strlist_free(field);
+		*(struct md_strlist *)field = l;
+		return NULL;
+	}
+	case CFG_UINT:
+		if (parse_scaled(v, "", NULL, &n) < 0)
+			return "must be a whole number";
+		break;
+	case CFG_SIZE:
+		if (parse_scaled(v, "kKMG", size_mult, &n) < 0)
+			return "must be a size in bytes, optionally with k, M or G";
+		break;
+	case CFG_DURATION:
+		if (parse_scaled(v, "smhd", dur_mult, &n) < 0)
+			return "must be a duration in seconds, optionally with s, m, h or d";
+		break;
+	}
+	if ((k->min && n < k->min) || (k->max && n > k->max))
+		return "is out of range";
+	if (k->type == CFG_SIZE)
+		*(uint64_t *)field = n;
+	else
+		*(unsigned *)field = (unsigned)n;
+	return NULL;
+}
+
+void config_defaults(struct md_config *c)
+{
+	char host[256];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const char *err = cfg_set(c, &cfg_keys[i], cfg_keys[i].def);
+		if (err != NULL) {
+			fprintf(stderr, "maildesk: built-in default of %s %s\n", cfg_keys[i].name, err);
+			abort();
+		}
+	}
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		free(c->hostname);
+		c->hostname = xstrdup(host);
+	}
+}
+
+static const struct cfg_key *cfg_find(const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+/* Splits one line into key and value in place; returns 0 (blank/comment: *key_r NULL), -1 on syntax error. */
+static int cfg_split_line(char *line, char **key_r, char **value_r)
+{
+	char *p = line, *eq, *e;
+
+	*key_r = NULL;
+	line[strcspn(line, "\r\n")] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (eq == NULL)
+		return -1;
+	for (e = eq; e > p && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	for (p = eq + 1; isspace((unsigned char)*p); p++)
+		;
+	for (e = p + strlen(p); e > p && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	*key_r = line + strspn(line, " \t");
+	*value_r = p;
+	return **key_r == '\0' ? -1 : 0;
+}
+
+int config_load(const char *path, struct md_config *c, char **error_r)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0, seen[N_KEYS] = { 0 };
+	int ret = 0;
+
+	if (f == NULL) {
+		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	while (ret == 0 && getline(&line, &cap, f) >= 0) {
+		char *key, *value;
+		const struct cfg_key *k;
+		const char *err;
+
+		lineno++;
+		if (cfg_split_line(line, &key, &value) < 0) {
+			*error_r = xasprintf("%s:%u: expected \"key = value\"", path, lineno);
+			ret = -1;
+		} else if (key == NULL) {
+			continue;
+		} else if ((k = cfg_find(key)) == NULL) {
+			*error_r = xasprintf("%s:%u: unknown key \"%s\"", path, lineno, key);
+			ret = -1;
+		} else if (seen[k - cfg_keys] != 0) {
+			*error_r = xasprintf("%s:%u: %s is already set on line %u", path, lineno, key,
+					     seen[k - cfg_keys]);
+			ret = -1;
+		} else if ((err = cfg_set(c, k, value)) != NULL) {
+			*error_r = xasprintf("%s:%u: %s: \"%s\" %s", path, lineno, key, value, err);
+			ret = -1;
+		} else {
+			seen[k - cfg_keys] = lineno;
+		}
+	}
+	if (ret == 0 && ferror(f)) {
+		*error_r = xasprintf("%s: read error: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+void config_free(struct md_config *c)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		void *field = (char *)c + cfg_keys[i].offset;
+		if (cfg_keys[i].type == CFG_STRING) {
+			free(*(char **)field);
+			*(char **)field = NULL;
+		} else if (cfg_keys[i].type == CFG_LISTEN_LIST) {
+			strlist_free(field);
+		}
+	}
+}
+
+int config_read_secret(const char *path, char **secret_r, char **error_r)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL) {
+		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	n = getline(&line, &cap, f);
+	fclose(f);
+	if (n <= 0) {
+		free(line);
+		*error_r = xasprintf("%s: is empty", path);
+		return -1;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strlen(line) < 16) {
+		free(line);
+		*error_r = xasprintf("%s: secret is shorter than 16 characters", path);
+		return -1;
+	}
+	*secret_r = line;
+	return 0;
+}

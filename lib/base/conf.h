@@ -1,0 +1,62 @@
+#ifndef MD_CONF_H
+#define MD_CONF_H
+/* maildesk.conf: "key = value" lines, '#' comments, blank lines ignored.
+ * Every key is declared once in a table (name, type, default, min, max) in
+ * config.c; unknown keys, repeated keys, bad values and unreadable files are
+ * errors that name the file and line. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct md_strlist {
+	char **items;
+	size_t n;
+};
+
+/* A parsed listen address: "HOST:PORT", "[V6]:PORT" or "unix:/path". */
+struct md_listen {
+	bool is_unix;
+	char *path; /* unix only */
+	char *host; /* tcp only */
+	unsigned port;
+};
+
+struct md_config {
+	char *database;
+	struct md_strlist lmtp_listen, smtp_listen;
+	char *hostname;
+	uint64_t message_size_limit;
+	unsigned max_recipients;
+	unsigned max_bad_commands;
+	unsigned pipeline_depth;
+	unsigned max_connections;
+	unsigned idle_timeout; /* seconds */
+	unsigned data_timeout; /* seconds */
+	unsigned db_timeout; /* seconds */
+	unsigned db_workers;
+	char *secret_file;
+	char *tls_cert_file;
+	char *tls_key_file;
+	enum log_level log_level;
+};
+
+/* Fills c with every default (strings are allocated; free with config_free). */
+void config_defaults(struct md_config *c);
+/* Loads path over the defaults. Returns 0, or -1 with *error_r set to a
+ * malloc'd "FILE:LINE: what is wrong" (or "FILE: ..." when it can't be
+ * read); c is then left with defaults and whatever parsed before the error,
+ * and must still be freed. */
+int config_load(const char *path, struct md_config *c, char **error_r);
+/* Frees everything c owns; safe to call twice. */
+void config_free(struct md_config *c);
+
+/* Parses one listen address. Returns 0, or -1 with *error_r a static text. */
+int config_listen_parse(const char *s, struct md_listen *l, const char **error_r);
+void config_listen_free(struct md_listen *l);
+
+/* Reads the first line of a file into a malloc'd string (used for
+ * secret_file). Returns 0, or -1 with *error_r malloc'd. */
+int config_read_secret(const char *path, char **secret_r, char **error_r);
+
+#endif

@@ -1,0 +1,7 @@
+noinst_LIBRARIES += lib/base/libmdbase.a
+lib_base_libmdbase_a_SOURCES = \
+	lib/base/xalloc.c lib/base/xalloc.h \
+	lib/base/strv.c lib/base/strv.h \
+	lib/base/buf.c lib/base/buf.h \
+	lib/base/log.c lib/base/log.h \
+	lib/base/conf.c lib/base/conf.h

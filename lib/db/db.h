@@ -1,0 +1,112 @@
+#ifndef MD_DB_H
+#define MD_DB_H
+/* The only module that includes libpq. Synchronous calls on one connection;
+ * a struct db is used by one thread at a time (the daemon gives each worker
+ * thread its own). SQL is sent with parameters only, never by escaping.
+ *
+ * Errors: functions return 0 (or 1 found / 0 not found for lookups) and -1
+ * on failure with *error_r set to a malloc'd one-line message (free() it).
+ * A call that fails leaves nothing half-written: every write runs in one
+ * transaction that is rolled back on any error. When the connection was lost
+ * the failing call returns -1 and the next call reconnects first. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* Connects with a libpq conninfo string. timeout_s bounds connecting and
+ * every statement (statement_timeout), 0 = none. Returns 0 or -1. On -1,
+ * *db_r is still NULL. */
+int db_connect(const char *conninfo, unsigned timeout_s, struct db **db_r, char **error_r);
+/* Closes and frees; *db set to NULL; NULL ignored. */
+void db_close(struct db **db);
+
+/* Applies the numbered migrations from sql/ (compiled into the binary) that
+ * are not yet applied, each in its own transaction. *applied_r gets how many
+ * ran. Safe to run concurrently and repeatedly. */
+int db_migrate(struct db *db, unsigned *applied_r, char **error_r);
+/* Returns 0 when every migration this build knows is applied, -1 with a
+ * message that says which version the database is at and that
+ * "maildeskctl db migrate" is needed. */
+int db_schema_check(struct db *db, char **error_r);
+/* The highest migration number compiled in. */
+unsigned db_schema_version_known(void);
+
+/* Team alias lookup for RCPT TO: address compared case-insensitively.
+ * Returns 1 found (ids set), 0 unknown, -1 error. */
+int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, int64_t *team_id_r,
+		    char **error_r);
+
+struct db_address {
+	const char *name;
+	const char *addr;
+};
+
+struct db_attachment_in {
+	const char *filename;
+	const char *content_type;
+	const char *content_id; /* may be NULL */
+	bool is_inline;
+	const unsigned char *data;
+	size_t size;
+	const char *sha256_hex;
+};
+
+/* One received message, as parsed. Pointers are borrowed for the call. */
+struct db_message_in {
+	const char *raw;
+	size_t raw_len;
+	const char *raw_sha256_hex;
+	const char *envelope_from; /* "" for <> */
+	const char *from_name, *from_addr;
+	const struct db_address *to, *cc, *reply_to;
+	size_t n_to, n_cc, n_reply_to;
+	const char *subject;
+	int64_t date; /* 0 = unknown */
+	const char *message_id, *in_reply_to; /* may be NULL */
+	const char *const *references;
+	size_t n_references;
+	const char *header_block, *text_body, *html_body; /* html may be NULL */
+	const struct db_attachment_in *attachments;
+	size_t n_attachments;
+	unsigned defects;
+	const char *defects_str; /* "" when none */
+};
+
+struct db_delivery_result {
+	int64_t ticket_number;
+	int64_t message_id;
+	bool duplicate; /* the same message was already stored for this team */
+	bool new_ticket;
+};
+
+/* Stores a message delivered to one recipient alias of a team in one
+ * transaction: the raw bytes (once per tenant and hash), the contact, a new
+ * ticket (subject as title), the message and its attachments (content once
+ * per hash). When the same raw message was already delivered to this team
+ * it changes nothing and reports duplicate with the earlier ticket. Returns 0
+ * only after COMMIT succeeded. */
+int db_deliver(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
+	       const struct db_message_in *m, struct db_delivery_result *r, char **error_r);
+
+/* A generic result for the command line: all values as text. */
+struct db_table {
+	size_t n_rows, n_cols;
+	char **col_names;
+	char **cells; /* row-major; NULL for SQL NULL */
+};
+/* Runs one parameterised statement (params are text, NULL = SQL NULL).
+ * table_r may be NULL when no rows are wanted. */
+int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
+	    struct db_table **table_r, char **error_r);
+/* Runs BEGIN/COMMIT/ROLLBACK around a series of db_exec() calls. */
+int db_begin(struct db *db, char **error_r);
+int db_commit(struct db *db, char **error_r);
+void db_rollback(struct db *db);
+const char *db_table_get(const struct db_table *t, size_t row, size_t col);
+void db_table_free(struct db_table **t);
+/* True when the last failed call was a unique-constraint violation. */
+bool db_last_error_was_duplicate(const struct db *db);
+
+#endif

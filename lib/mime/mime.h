@@ -1,0 +1,87 @@
+#ifndef MD_MIME_H
+#define MD_MIME_H
+/* The only module that includes GMime. It turns the raw bytes of a message
+ * into plain C data (all strings valid UTF-8, NUL-terminated, owned by the
+ * struct mime_message). No GLib or GMime type appears here.
+ *
+ * Parsing never fails: a message GMime cannot make sense of still yields a
+ * struct with whatever could be recovered and defect flags set, so the raw
+ * bytes can be stored and the mail answered 250.
+ *
+ * Thread safety: call mime_init() once before any thread uses the module;
+ * after that, mime_parse() may run in several threads at once on different
+ * inputs. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Defects found while parsing; stored with the message. */
+enum mime_defect {
+	MIME_DEFECT_UNPARSEABLE = 1u << 0,   /* GMime produced no message at all */
+	MIME_DEFECT_NO_HEADERS = 1u << 1,    /* no header/body separation found */
+	MIME_DEFECT_MISSING_BOUNDARY = 1u << 2, /* multipart without (or never reaching) its boundary */
+	MIME_DEFECT_BAD_ENCODING = 1u << 3,  /* invalid base64 / quoted-printable */
+	MIME_DEFECT_BAD_CHARSET = 1u << 4,   /* unknown or lying charset, text was repaired */
+	MIME_DEFECT_8BIT_HEADER = 1u << 5,   /* raw 8-bit bytes in a header */
+	MIME_DEFECT_NUL_BYTES = 1u << 6,     /* NUL bytes in the message */
+	MIME_DEFECT_TOO_DEEP = 1u << 7,      /* MIME nesting past the limit; deeper parts ignored */
+	MIME_DEFECT_TOO_MANY_PARTS = 1u << 8,/* part count past the limit; further parts ignored */
+	MIME_DEFECT_HEADER_TOO_LONG = 1u << 9,/* header section past the limit */
+	MIME_DEFECT_BAD_ADDRESS = 1u << 10,  /* From/To/Cc could not be parsed */
+	MIME_DEFECT_BAD_DATE = 1u << 11,     /* Date missing or unparseable */
+};
+
+struct mime_address {
+	char *name; /* display name, "" when none */
+	char *addr; /* local@domain as written (domain lowercased), never NULL */
+};
+
+struct mime_address_list {
+	struct mime_address *items;
+	size_t n;
+};
+
+struct mime_attachment {
+	char *filename;      /* sanitised: no '/', '\\', control chars; <= 255 bytes; "" when none */
+	char *content_type;  /* "type/subtype", lowercase */
+	char *content_id;    /* without <>, NULL when none */
+	bool is_inline;      /* Content-Disposition: inline */
+	unsigned char *data; /* decoded content */
+	size_t size;
+	unsigned char sha256[32];
+};
+
+struct mime_message {
+	struct mime_address from;     /* addr "" when missing */
+	struct mime_address_list to, cc, reply_to;
+	char *subject;                /* decoded (RFC 2047), "" when none */
+	int64_t date;                 /* Unix time, 0 when missing/bad */
+	char *message_id;             /* without <>, NULL when none */
+	char *in_reply_to;            /* first msg-id, without <>, NULL when none */
+	char **references;            /* msg-ids without <>, oldest first */
+	size_t n_references;
+	char *header_block;           /* the raw header section, made valid UTF-8 */
+	char *text_body;              /* text/plain, or text derived from text/html; "" when none */
+	char *html_body;              /* the text/html part as UTF-8, NULL when none */
+	struct mime_attachment *attachments;
+	size_t n_attachments;
+	unsigned defects;             /* mask of enum mime_defect */
+};
+
+/* Must be called once per process before any other mime_ function. */
+void mime_init(void);
+/* Releases GMime's global state; for clean leak checks at exit. */
+void mime_shutdown(void);
+
+/* Parses len bytes of a raw message (CRLF or LF line ends). Always returns a
+ * message (free with mime_message_free), never NULL. */
+struct mime_message *mime_parse(const char *raw, size_t len);
+void mime_message_free(struct mime_message **msg);
+
+/* Lowercase hex SHA-256 of data into out (65 bytes with the NUL). */
+void mime_sha256_hex(const void *data, size_t len, char out[65]);
+/* Comma-separated names of the defects in mask ("bad-charset,nul-bytes"),
+ * into out (always terminated). */
+const char *mime_defects_str(unsigned mask, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,113 @@
+#ifndef MD_SMTP_SERVER_H
+#define MD_SMTP_SERVER_H
+/* The SMTP (RFC 5321) and LMTP (RFC 2033) server protocol core. It does no
+ * I/O: the caller feeds the bytes it read, and the core answers through
+ * callbacks (write, rcpt, data, starttls, close). Commands are handled strictly
+ * in order; while one waits for the application (an RCPT lookup or the
+ * storing of a message) further pipelined input is kept and processed once
+ * the application replies.
+ *
+ * Lifetime: a callback is never called after smtp_session_free(). The core
+ * may call callbacks from inside smtp_session_feed() and the *_reply()
+ * functions, never at any other time. The application must not call
+ * smtp_session_free() from inside a callback; close() only asks it to close
+ * (after flushing what write() delivered). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum smtp_protocol { SMTP_PROTOCOL_SMTP, SMTP_PROTOCOL_LMTP };
+
+struct smtp_server_settings {
+	enum smtp_protocol protocol;
+	const char *hostname;          /* in the greeting and EHLO/LHLO reply */
+	uint64_t max_message_size;     /* SIZE and DATA limit, 0 = unlimited */
+	unsigned max_recipients;       /* RCPTs past this get 452 4.5.3 */
+	unsigned max_bad_commands;     /* after this many errors: 421 and close */
+	unsigned pipeline_depth;       /* max complete command lines waiting
+					* while a command is pending; past it:
+					* 421 4.7.0 and close */
+	bool starttls;                 /* advertise and accept STARTTLS */
+};
+
+/* What the client declared for the current transaction. Valid only during
+ * the callback it is passed to. */
+struct smtp_transaction {
+	const char *mail_from;         /* "" for the null sender <> */
+	uint64_t declared_size;        /* SIZE=, 0 when absent */
+	bool body_8bitmime;            /* BODY=8BITMIME */
+	bool smtputf8;                 /* SMTPUTF8 */
+	const char *const *rcpts;      /* accepted recipients, in RCPT order,
+					* duplicates included */
+	size_t n_rcpts;
+};
+
+struct smtp_server_callbacks {
+	/* Bytes for the client, complete reply lines. Always set. */
+	void (*write)(void *ctx, const char *data, size_t len);
+	/* A RCPT TO with a syntactically valid address (local@domain,
+	 * unquoted and lowercased domain; the local part as given). The app
+	 * answers with smtp_session_rcpt_reply(), now or later. */
+	void (*rcpt)(void *ctx, const char *address);
+	/* The complete message after "CRLF.CRLF": dot-unstuffed, with CRLF line
+	 * ends as received. msg is valid during the callback only; take a copy
+	 * or steal it with smtp_session_take_message(). The app answers
+	 * n_rcpts times with smtp_session_data_reply() (index 0..n_rcpts-1,
+	 * any order, now or later). LMTP: one reply per recipient, written in
+	 * RCPT order. SMTP: one reply written once all are in: 250 when every
+	 * index got 2xx, else the first 4xx, else the first 5xx. */
+	void (*data)(void *ctx, const struct smtp_transaction *t, const char *msg, size_t len);
+	/* STARTTLS was accepted: "220 2.0.0 Ready to start TLS" has been
+	 * written and any input that followed the command was discarded. The
+	 * app starts TLS, then calls smtp_session_tls_started(). May be NULL
+	 * when settings.starttls is false. */
+	void (*starttls)(void *ctx);
+	/* The session is over (QUIT, too many errors, timeout, pipeline
+	 * overflow, a protocol violation). All output has been given to
+	 * write(); the app closes the connection after flushing it. reason is a
+	 * short static text for the log. */
+	void (*close)(void *ctx, const char *reason);
+	/* Optional: one line per command for the log ("cmd=RCPT reply=550"). */
+	void (*trace)(void *ctx, const char *command, unsigned reply_code);
+};
+
+struct smtp_session;
+
+/* A new session; writes the 220 greeting at once. settings and cb are copied;
+ * settings->hostname must outlive the session. */
+struct smtp_session *smtp_session_new(const struct smtp_server_settings *settings,
+				      const struct smtp_server_callbacks *cb, void *ctx);
+/* Frees the session; *s is set to NULL; NULL is ignored. */
+void smtp_session_free(struct smtp_session **s);
+
+/* Feeds bytes read from the client (any split, even one byte at a time). */
+void smtp_session_feed(struct smtp_session *s, const char *data, size_t len);
+
+/* Answers the pending RCPT: code 250 accepts (the address joins the
+ * transaction), 4xx/5xx refuse. enh is the enhanced status code ("2.1.5"),
+ * text a single line without CRLF (CR/LF in it are replaced). */
+void smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text);
+/* Answers one recipient of the pending DATA (see the data callback). */
+void smtp_session_data_reply(struct smtp_session *s, size_t rcpt_index, unsigned code, const char *enh,
+			     const char *text);
+
+/* Inside the data callback only: takes ownership of the message buffer
+ * (free() it; NUL-terminated, length as in the callback). */
+char *smtp_session_take_message(struct smtp_session *s);
+
+/* TLS is up: the session is reset to the state after the greeting (the
+ * client must send EHLO again) and STARTTLS is no longer offered. */
+void smtp_session_tls_started(struct smtp_session *s);
+/* The connection sat idle or a client was too slow: writes
+ * "421 4.4.2 <hostname> Timeout, closing connection" and calls close(). */
+void smtp_session_timeout(struct smtp_session *s);
+/* The server is shutting down: writes 421 4.3.2 and calls close() as soon as
+ * no command is pending (at once when idle). */
+void smtp_session_shutdown(struct smtp_session *s);
+
+/* True while an RCPT or DATA waits for the application. */
+bool smtp_session_is_waiting(const struct smtp_session *s);
+/* True while message data is being received (for the data timeout). */
+bool smtp_session_in_data(const struct smtp_session *s);
+
+#endif

@@ -1,0 +1,1 @@
+EXTRA_DIST += t/test-env t/pg-cluster.sh
