@@ -1,2 +1,2 @@
-sbin_PROGRAMS += daemon/maildeskd
-daemon_maildeskd_SOURCES = daemon/maildeskd.c
+## maildeskd (daemon/maildeskd.mk) joins the build once its modules exist.
+include $(srcdir)/daemon/ctl/ctl.mk

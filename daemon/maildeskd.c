@@ -1,1 +1,224 @@
-int main(void) { return 0; }
+/* maildeskd: receives mail over LMTP and SMTP and turns it into tickets. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <uv.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "conn.h"
+#include "delivery.h"
+#include "mime/mime.h"
+#include "server.h"
+#include "tls.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
+#define SHUTDOWN_GRACE_MS 30000
+
+/* Configurations replaced by a reload stay alive until exit: sessions
+ * started under them still point at their strings. */
+struct retired_config {
+	struct md_config cfg;
+	struct retired_config *next;
+};
+static struct retired_config *retired_configs;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-V]\n"
+		   "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+		   "  -n       check the configuration and exit (0 valid, 1 not)\n"
+		   "  -V       print the version and exit\n");
+}
+
+/* Loads and fully checks a configuration: syntax, TLS files, secret file. */
+static int load_config(const char *path, struct md_config *cfg, struct tls_server **tls_r)
+{
+	char *error = NULL, *secret = NULL;
+
+	config_defaults(cfg);
+	if (config_load(path, cfg, &error) < 0)
+		goto fail;
+	if ((cfg->tls_cert_file[0] != '\0') != (cfg->tls_key_file[0] != '\0')) {
+		error = xasprintf("%s: tls_cert_file and tls_key_file must be set together", path);
+		goto fail;
+	}
+	if (cfg->tls_cert_file[0] != '\0' &&
+	    (*tls_r = tls_server_new(cfg->tls_cert_file, cfg->tls_key_file, &error)) == NULL)
+		goto fail;
+	if (config_read_secret(cfg->secret_file, &secret, &error) < 0)
+		goto fail;
+	free(secret);
+	return 0;
+fail:
+	fprintf(stderr, "maildeskd: %s\n", error);
+	log_error("event=config.error error=\"%s\"", error);
+	free(error);
+	config_free(cfg);
+	return -1;
+}
+
+/* SIGHUP: a new configuration replaces the old one only when it is valid. */
+static void server_reload(struct server *srv)
+{
+	struct md_config cfg;
+	struct tls_server *tls = NULL;
+	struct retired_config *old;
+
+	sd_notify(0, "RELOADING=1");
+	if (load_config(srv->config_path, &cfg, &tls) < 0) {
+		log_warn("event=reload status=failed detail=\"keeping the running configuration\"");
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (strcmp(cfg.hostname, srv->cfg.hostname) != 0 || cfg.lmtp_listen.n != srv->cfg.lmtp_listen.n ||
+	    cfg.smtp_listen.n != srv->cfg.smtp_listen.n)
+		log_warn("event=reload detail=\"listener and hostname changes take effect after a restart\"");
+	old = xcalloc(1, sizeof(*old));
+	old->cfg = srv->cfg;
+	old->next = retired_configs;
+	retired_configs = old;
+	srv->cfg = cfg;
+	if (tls != NULL) {
+		tls_server_free(&srv->tls); /* live TLS sessions hold their own reference */
+		srv->tls = tls;
+	}
+	log_init("maildeskd", cfg.log_level);
+	delivery_configure(cfg.database, cfg.db_timeout);
+	log_info("event=reload status=ok");
+	sd_notify(0, "READY=1");
+}
+
+static void on_shutdown_deadline(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+
+	log_warn("event=shutdown.forced sessions=%u", srv->n_conns);
+	for (struct conn *c = srv->conns; c != NULL; c = c->next) {
+		c->close_requested = true;
+		c->close_reason = "shutdown deadline";
+		conn_flush(c);
+	}
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct server *srv = h->data;
+
+	if (signum == SIGHUP) {
+		server_reload(srv);
+		return;
+	}
+	sd_notify(0, "STOPPING=1");
+	server_shutdown(srv);
+	/* Signals and the deadline must not keep the loop alive by themselves. */
+	uv_unref((uv_handle_t *)&srv->sig_term);
+	uv_unref((uv_handle_t *)&srv->sig_int);
+	uv_unref((uv_handle_t *)&srv->sig_hup);
+	uv_timer_start(&srv->shutdown_timer, on_shutdown_deadline, SHUTDOWN_GRACE_MS, 0);
+	uv_unref((uv_handle_t *)&srv->shutdown_timer);
+}
+
+static void setup_signals(struct server *srv)
+{
+	uv_signal_init(srv->loop, &srv->sig_term);
+	uv_signal_init(srv->loop, &srv->sig_int);
+	uv_signal_init(srv->loop, &srv->sig_hup);
+	uv_timer_init(srv->loop, &srv->shutdown_timer);
+	srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv->shutdown_timer.data = srv;
+	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+	uv_signal_start(&srv->sig_hup, on_signal, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* Runs the loop until every session is done, then releases everything. */
+static int server_run(struct server *srv)
+{
+	char env[32];
+	char *error = NULL;
+
+	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers);
+	setenv("UV_THREADPOOL_SIZE", env, 1);
+	delivery_configure(srv->cfg.database, srv->cfg.db_timeout);
+	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0) {
+		log_error("event=database.error error=\"%s\"", error);
+		fprintf(stderr, "maildeskd: %s\n", error);
+		free(error);
+		return 1;
+	}
+	srv->loop = uv_default_loop();
+	setup_signals(srv);
+	if (server_listen(srv) < 0) {
+		server_close_listeners(srv);
+		return 1;
+	}
+	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
+	sd_notify(0, "READY=1");
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	uv_walk(srv->loop, close_walk_cb, NULL);
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(srv->loop) != 0)
+		log_warn("event=exit detail=\"handles left open\"");
+	log_info("event=exit status=0");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct server srv;
+	const char *path = DEFAULT_CONFIG;
+	bool check_only = false;
+	int opt, ret;
+
+	memset(&srv, 0, sizeof(srv));
+	log_init("maildeskd", LOG_LEVEL_INFO);
+	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'n': check_only = true; break;
+		case 'V': printf("maildeskd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(path, &srv.cfg, &srv.tls) < 0)
+		return 1;
+	if (check_only) {
+		printf("maildeskd: %s is valid\n", path);
+		config_free(&srv.cfg);
+		tls_server_free(&srv.tls);
+		return 0;
+	}
+	log_init("maildeskd", srv.cfg.log_level);
+	srv.config_path = xstrdup(path);
+	mime_init();
+	ret = server_run(&srv);
+	config_free(&srv.cfg);
+	tls_server_free(&srv.tls);
+	while (retired_configs != NULL) {
+		struct retired_config *next = retired_configs->next;
+		config_free(&retired_configs->cfg);
+		free(retired_configs);
+		retired_configs = next;
+	}
+	free(srv.config_path);
+	mime_shutdown();
+	return ret;
+}

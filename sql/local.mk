@@ -1,0 +1,13 @@
+## Numbered schema migrations. build-aux/sql2c.sh compiles them into
+## lib/db/db-sql.c, so the programs need no SQL files at run time. Add new
+## files here in order (002_..., 003_...).
+sql_migrations = \
+	sql/001_initial.sql
+
+EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
+BUILT_SOURCES += lib/db/db-sql.c
+CLEANFILES += lib/db/db-sql.c
+
+lib/db/db-sql.c: $(sql_migrations) $(srcdir)/build-aux/sql2c.sh
+	$(AM_V_GEN)$(MKDIR_P) lib/db && \
+	$(SHELL) $(srcdir)/build-aux/sql2c.sh $(srcdir) $(sql_migrations) > $@-t && mv $@-t $@

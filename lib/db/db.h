@@ -32,6 +32,9 @@ int db_migrate(struct db *db, unsigned *applied_r, char **error_r);
 int db_schema_check(struct db *db, char **error_r);
 /* The highest migration number compiled in. */
 unsigned db_schema_version_known(void);
+/* The highest migration version recorded in the database (0 when none, or
+ * when schema_migrations does not exist yet). Returns 0 or -1. */
+int db_schema_version(struct db *db, unsigned *version_r, char **error_r);
 
 /* Team alias lookup for RCPT TO: address compared case-insensitively.
  * Returns 1 found (ids set), 0 unknown, -1 error. */
@@ -86,7 +89,17 @@ struct db_delivery_result {
  * ticket (subject as title), the message and its attachments (content once
  * per hash). When the same raw message was already delivered to this team
  * it changes nothing and reports duplicate with the earlier ticket. Returns 0
- * only after COMMIT succeeded. */
+ * only after COMMIT succeeded.
+ *
+ * Details: hashes are hex (stored lower-case). Every string must be valid
+ * UTF-8 without NULs (PostgreSQL rejects anything else and the delivery
+ * fails with -1). The contact is keyed by from_addr in lower case; when it
+ * is empty the envelope sender is used, and when that is empty too ("<>")
+ * the literal "unknown", so a contact never has an empty address. An empty
+ * subject gives the ticket the title "(no subject)"; the message keeps "".
+ * Two identical deliveries racing each other: the loser hits the unique
+ * index, is retried once and then reports duplicate. rcpt is stored in
+ * lower case. Must not be called between db_begin() and db_commit(). */
 int db_deliver(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
 	       const struct db_message_in *m, struct db_delivery_result *r, char **error_r);
 

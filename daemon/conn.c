@@ -1,0 +1,361 @@
+#include "config.h"
+#include "conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "delivery.h"
+#include "smtp/smtp-server.h"
+#include "tls.h"
+
+struct write_req {
+	uv_write_t req;
+	char *data;
+};
+
+/* Millisecond clock for session durations in the log. */
+static uint64_t now_ms(struct conn *c) { return uv_now(c->srv->loop); }
+
+/* The core's output goes to a buffer that is flushed once per event. */
+static void on_session_write(void *ctx, const char *data, size_t len)
+{
+	struct conn *c = ctx;
+	buf_append(&c->out, data, len);
+}
+
+static void on_session_rcpt(void *ctx, const char *address)
+{
+	struct conn *c = ctx;
+	uv_timer_stop(&c->timer);
+	delivery_rcpt_start(c, address);
+}
+
+static void on_session_data(void *ctx, const struct smtp_transaction *t, const char *msg, size_t len)
+{
+	struct conn *c = ctx;
+	char *owned = smtp_session_take_message(c->session);
+
+	(void)msg;
+	uv_timer_stop(&c->timer);
+	c->n_messages++;
+	delivery_data_start(c, t->mail_from, t->rcpts, t->n_rcpts, owned, len);
+}
+
+static void conn_flush_plain(struct conn *c);
+static void on_timer(uv_timer_t *t);
+
+/* The 220 for STARTTLS must leave in plaintext before TLS takes over. */
+static void on_session_starttls(void *ctx)
+{
+	struct conn *c = ctx;
+
+	conn_flush_plain(c);
+	c->tls = tls_conn_new(c->srv->tls);
+}
+
+static void on_session_close(void *ctx, const char *reason)
+{
+	struct conn *c = ctx;
+	c->close_requested = true;
+	c->close_reason = reason;
+}
+
+static void on_session_trace(void *ctx, const char *command, unsigned reply_code)
+{
+	struct conn *c = ctx;
+	log_debug("event=command session=%s cmd=%s reply=%u", c->id, command, reply_code);
+}
+
+static const struct smtp_server_callbacks session_callbacks = {
+	.write = on_session_write,
+	.rcpt = on_session_rcpt,
+	.data = on_session_data,
+	.starttls = on_session_starttls,
+	.close = on_session_close,
+	.trace = on_session_trace,
+};
+
+static void on_write_done(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	(void)status; /* a failed write shows up as a read error or EOF */
+	free(w->data);
+	free(w);
+}
+
+/* Hands bytes to libuv, which keeps them until written. */
+static void conn_write_raw(struct conn *c, struct buf *b)
+{
+	struct write_req *w;
+	uv_buf_t ub;
+	size_t len;
+
+	if (b->len == 0 || c->closing)
+		return;
+	w = xmalloc(sizeof(*w));
+	w->data = buf_steal(b, &len);
+	ub = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, &c->h.stream, &ub, 1, on_write_done) != 0) {
+		free(w->data);
+		free(w);
+	}
+}
+
+static void conn_flush_plain(struct conn *c) { conn_write_raw(c, &c->out); }
+
+static void on_close_handle(uv_handle_t *h)
+{
+	conn_unref(h->data);
+}
+
+static void on_shutdown_done(uv_shutdown_t *req, int status)
+{
+	struct conn *c = req->data;
+	(void)status;
+	free(req);
+	uv_close(&c->h.handle, on_close_handle);
+}
+
+/* Ends the connection once libuv has written everything queued. */
+static void conn_close(struct conn *c)
+{
+	uv_shutdown_t *req;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	log_info("event=session.end session=%s reason=\"%s\" messages=%u duration_ms=%llu", c->id,
+		 c->close_reason ? c->close_reason : "closed", c->n_messages,
+		 (unsigned long long)(now_ms(c) - c->started_ms));
+	uv_read_stop(&c->h.stream);
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, on_close_handle);
+	req = xmalloc(sizeof(*req));
+	req->data = c;
+	if (uv_shutdown(req, &c->h.stream, on_shutdown_done) != 0) {
+		free(req);
+		uv_close(&c->h.handle, on_close_handle);
+	}
+}
+
+void conn_flush(struct conn *c)
+{
+	const char *err;
+
+	if (c->closing)
+		return;
+	if (c->tls != NULL) {
+		struct buf cipher;
+		buf_init(&cipher, 0);
+		if (c->out.len > 0 && tls_conn_write(c->tls, c->out.data, c->out.len, &err) < 0) {
+			log_warn("event=tls.error session=%s error=\"%s\"", c->id, err);
+			c->close_requested = true;
+			c->close_reason = err;
+		}
+		buf_reset(&c->out);
+		tls_conn_take_output(c->tls, &cipher);
+		conn_write_raw(c, &cipher);
+		buf_free(&cipher);
+	} else {
+		conn_flush_plain(c);
+	}
+	if (c->close_requested)
+		conn_close(c);
+}
+
+void conn_arm_timer(struct conn *c)
+{
+	const struct md_config *cfg = &c->srv->cfg;
+
+	if (c->closing)
+		return;
+	if (smtp_session_is_waiting(c->session)) {
+		uv_timer_stop(&c->timer);
+	} else if (smtp_session_in_data(c->session)) {
+		if (!c->data_timer_armed)
+			uv_timer_start(&c->timer, on_timer, (uint64_t)cfg->data_timeout * 1000, 0);
+		c->data_timer_armed = true;
+	} else {
+		c->data_timer_armed = false;
+		uv_timer_start(&c->timer, on_timer, (uint64_t)cfg->idle_timeout * 1000, 0);
+	}
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	log_info("event=timeout session=%s phase=%s", c->id,
+		 smtp_session_in_data(c->session) ? "data" : "command");
+	smtp_session_timeout(c->session);
+	conn_flush(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct conn *c = h->data;
+	(void)suggested;
+	*b = uv_buf_init(c->rbuf, sizeof(c->rbuf));
+}
+
+/* Decrypts and passes on what arrived under TLS. */
+static void conn_feed_tls(struct conn *c, const char *data, size_t len)
+{
+	const char *err;
+
+	if (tls_conn_feed(c->tls, data, len, &c->plain_in, &err) < 0) {
+		log_info("event=tls.error session=%s error=\"%s\"", c->id, err);
+		c->close_requested = true;
+		c->close_reason = err;
+		return;
+	}
+	if (!c->tls_up && tls_conn_established(c->tls)) {
+		c->tls_up = true;
+		log_info("event=tls.start session=%s version=%s cipher=%s", c->id,
+			 tls_conn_version(c->tls), tls_conn_cipher(c->tls));
+		smtp_session_tls_started(c->session);
+	}
+	if (c->tls_up && c->plain_in.len > 0) {
+		smtp_session_feed(c->session, c->plain_in.data, c->plain_in.len);
+		buf_reset(&c->plain_in);
+	}
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct conn *c = s->data;
+
+	if (nread < 0) {
+		if (!c->close_requested)
+			c->close_reason = nread == UV_EOF ? "client disconnected" : uv_strerror((int)nread);
+		c->close_requested = true;
+		conn_close(c);
+		return;
+	}
+	if (nread == 0 || c->closing)
+		return;
+	if (c->tls != NULL)
+		conn_feed_tls(c, b->base, (size_t)nread);
+	else
+		smtp_session_feed(c->session, b->base, (size_t)nread);
+	conn_arm_timer(c);
+	conn_flush(c);
+}
+
+/* Renders the peer address for the log. */
+static void conn_describe_peer(struct conn *c, bool is_unix)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	strcpy(c->peer, "unix");
+	if (is_unix || uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+	else
+		uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+}
+
+static struct conn *conn_new(struct listener *l)
+{
+	struct server *srv = l->server;
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->srv = srv;
+	c->protocol = l->protocol;
+	buf_init(&c->out, 0);
+	buf_init(&c->plain_in, 0);
+	snprintf(c->id, sizeof(c->id), "%016llx",
+		 (unsigned long long)(srv->next_session_id++ ^ ((uint64_t)getpid() << 40)));
+	if (l->is_unix)
+		uv_pipe_init(srv->loop, &c->h.pipe, 0);
+	else
+		uv_tcp_init(srv->loop, &c->h.tcp);
+	c->h.handle.data = c;
+	uv_timer_init(srv->loop, &c->timer);
+	c->timer.data = c;
+	c->refs = 2; /* stream + timer */
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->n_conns++;
+	c->started_ms = now_ms(c);
+	return c;
+}
+
+void conn_accept(struct listener *l)
+{
+	struct server *srv = l->server;
+	const struct md_config *cfg = &srv->cfg;
+	struct smtp_server_settings set;
+	struct conn *c = conn_new(l);
+
+	if (uv_accept(&l->h.stream, &c->h.stream) != 0) {
+		c->close_reason = "accept failed";
+		c->closing = true;
+		uv_close((uv_handle_t *)&c->timer, on_close_handle);
+		uv_close(&c->h.handle, on_close_handle);
+		return;
+	}
+	conn_describe_peer(c, l->is_unix);
+	memset(&set, 0, sizeof(set));
+	set.protocol = l->protocol;
+	set.hostname = cfg->hostname;
+	set.max_message_size = cfg->message_size_limit;
+	set.max_recipients = cfg->max_recipients;
+	set.max_bad_commands = cfg->max_bad_commands;
+	set.pipeline_depth = cfg->pipeline_depth;
+	set.starttls = srv->tls != NULL && l->protocol == SMTP_PROTOCOL_SMTP;
+	log_info("event=session.start session=%s listener=%s proto=%s peer=%s", c->id, l->name,
+		 l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", c->peer);
+	if (srv->n_conns > cfg->max_connections || srv->shutting_down) {
+		const char *msg = srv->shutting_down ? "421 4.3.2 Service shutting down\r\n"
+						     : "421 4.7.0 Too many connections, try again later\r\n";
+		buf_append_str(&c->out, msg);
+		c->close_requested = true;
+		c->close_reason = srv->shutting_down ? "shutting down" : "too many connections";
+		conn_flush(c);
+		return;
+	}
+	c->session = smtp_session_new(&set, &session_callbacks, c);
+	uv_read_start(&c->h.stream, on_alloc, on_read);
+	conn_arm_timer(c);
+	conn_flush(c);
+}
+
+void conn_unref(struct conn *c)
+{
+	struct server *srv = c->srv;
+
+	if (--c->refs > 0)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->n_conns--;
+	smtp_session_free(&c->session);
+	tls_conn_free(&c->tls);
+	buf_free(&c->out);
+	buf_free(&c->plain_in);
+	for (size_t i = 0; i < c->n_routes; i++)
+		free(c->routes[i].address);
+	free(c->routes);
+	free(c);
+}
+
+const struct rcpt_route *conn_route_find(const struct conn *c, const char *address)
+{
+	for (size_t i = 0; i < c->n_routes; i++)
+		if (strcmp(c->routes[i].address, address) == 0)
+			return &c->routes[i];
+	return NULL;
+}

@@ -1,0 +1,63 @@
+#ifndef MD_DAEMON_CONN_H
+#define MD_DAEMON_CONN_H
+/* One client connection: a libuv stream, optional TLS, the protocol core and
+ * the jobs it has in flight in the worker pool.
+ *
+ * Lifetime: a conn is freed only when its stream and timer handles are
+ * closed (libuv close callbacks) and no job refers to it any more; jobs that
+ * finish after the client left only drop their reference. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "base/buf.h"
+#include "server.h"
+
+struct rcpt_route {
+	char *address;
+	int64_t tenant_id, team_id;
+};
+
+struct conn {
+	struct server *srv;
+	union {
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+		uv_handle_t handle;
+		uv_stream_t stream;
+	} h;
+	uv_timer_t timer;
+	struct smtp_session *session;
+	struct tls_conn *tls;
+	bool tls_up;
+	enum smtp_protocol protocol;
+	struct buf out;        /* replies not yet handed to libuv */
+	struct buf plain_in;   /* decrypted input */
+	char rbuf[65536];
+	char id[17];           /* session id for the logs */
+	char peer[64];
+	struct rcpt_route *routes; /* accepted recipients seen in this session */
+	size_t n_routes;
+	unsigned refs;         /* open handles + jobs in flight */
+	unsigned n_messages;
+	uint64_t started_ms;
+	bool close_requested;  /* the core is done: flush, then close */
+	bool closing;          /* handles are being closed */
+	bool data_timer_armed;
+	const char *close_reason;
+	struct conn *next, *prev;
+};
+
+/* Accepts a pending connection on listener l. Refuses it with 421 when the
+ * server is at max_connections or shutting down. */
+void conn_accept(struct listener *l);
+/* Gives buffered replies to libuv; closes when the session asked for it. */
+void conn_flush(struct conn *c);
+/* Re-arms the idle or data timer to match what the session is doing. */
+void conn_arm_timer(struct conn *c);
+/* Drops one reference; frees the conn when none is left. */
+void conn_unref(struct conn *c);
+/* Finds the route remembered for an accepted recipient, or NULL. */
+const struct rcpt_route *conn_route_find(const struct conn *c, const char *address);
+
+#endif

@@ -1,0 +1,387 @@
+#include "config.h"
+#include "ctl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/conf.h"
+#include "base/xalloc.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
+
+/* Every command: the first words that match select the entry (longest
+ * wins), so "team alias add" and "team add" can live side by side. */
+static const struct ctl_command commands[] = {
+	{ "db migrate", "", "apply the schema migrations this build knows", 0, 0, "", ctl_db_migrate },
+	{ "db status", "[--json]", "show the schema version; exit 1 when a migration is due", 0, 0,
+	  "json", ctl_db_status },
+	{ "tenant add", "NAME", "create a tenant", 1, 1, "", ctl_tenant_add },
+	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
+	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
+	  "tenant= alias=*", ctl_team_add },
+	{ "team alias add", "TEAM ADDR [--tenant T]", "give a team another address", 2, 2, "tenant=",
+	  ctl_team_alias_add },
+	{ "team list", "[--tenant T] [--json]", "list teams with their addresses", 0, 0, "tenant= json",
+	  ctl_team_list },
+	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
+	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
+	  ctl_agent_add },
+	{ "agent list", "[--tenant T] [--team T] [--json]", "list agents", 0, 0, "tenant= team= json",
+	  ctl_agent_list },
+	{ "ticket list", "[--tenant T] [--team T] [--status S] [--json]",
+	  "list tickets, highest priority then oldest first", 0, 0, "tenant= team= status= json",
+	  ctl_ticket_list },
+	{ "ticket show", "NUMBER [--json]", "show a ticket and all its messages", 1, 1, "json",
+	  ctl_ticket_show },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+/* The two "%s" that follow a command's words in a usage line. */
+#define SYN(c) ((c)->synopsis[0] != '\0' ? " " : ""), (c)->synopsis
+
+/* The one format of a failure line. */
+int ctl_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("maildeskctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_EXIT_FAIL;
+}
+
+/* The one format of a usage error. */
+int ctl_usage_error(const struct ctl_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("maildeskctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fprintf(stderr, "usage: maildeskctl %s%s%s\n", a->cmd->words, SYN(a->cmd));
+	return CTL_EXIT_USAGE;
+}
+
+/* Prints a lib/db error and frees it. */
+int ctl_db_fail(char *error)
+{
+	ctl_fail("%s", error != NULL ? error : "database error");
+	free(error);
+	return CTL_EXIT_FAIL;
+}
+
+/* Options are few; a linear search is enough. */
+const char *ctl_opt_get(const struct ctl_args *a, const char *name)
+{
+	const char *v = NULL;
+
+	for (size_t i = 0; i < a->n_opts; i++) {
+		if (strcmp(a->opts[i].name, name) == 0)
+			v = a->opts[i].value != NULL ? a->opts[i].value : "";
+	}
+	return v;
+}
+
+/* Keeps names printable so listings stay readable. */
+bool ctl_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200)
+		return false;
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Catches typos in aliases before they reach the database. */
+bool ctl_address_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL || strlen(s) > 254)
+		return false;
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '<' || *s == '>' || *s == ',')
+			return false;
+	}
+	return true;
+}
+
+/* The full command list for --help (stdout) or a bare invocation (stderr). */
+static void help_print(FILE *f)
+{
+	fputs("usage: maildeskctl [-c FILE] COMMAND [ARGS]\n\nCommands:\n", f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %s%s%s\n      %s\n", commands[i].words, SYN(&commands[i]), commands[i].help);
+	fputs("\nOptions:\n"
+	      "  -c FILE      configuration file (default " DEFAULT_CONFIG ")\n"
+	      "  --json       listings print one JSON array or object instead of a table\n"
+	      "  -h, --help   this text; after a command, that command's usage\n"
+	      "\nEnvironment:\n"
+	      "  MAILDESK_DATABASE  libpq conninfo that overrides \"database\" from the file;\n"
+	      "                     when set, the file is read only if -c is given\n"
+	      "\nExit status: 0 success, 1 failure, 2 usage error.\n",
+	      f);
+}
+
+/* Number of words of cmd that argv starts with, or 0 if it doesn't match. */
+static size_t command_match(const struct ctl_command *cmd, char **argv, int argc)
+{
+	const char *w = cmd->words;
+	size_t n = 0;
+
+	while (*w != '\0') {
+		size_t len = strcspn(w, " ");
+
+		if ((int)n >= argc || strlen(argv[n]) != len || strncmp(argv[n], w, len) != 0)
+			return 0;
+		n++;
+		w += len;
+		w += strspn(w, " ");
+	}
+	return n;
+}
+
+/* Whether cmd allows option name; *value_r / *repeat_r say how. */
+static bool opt_allowed(const struct ctl_command *cmd, const char *name, size_t name_len,
+			bool *value_r, bool *repeat_r)
+{
+	const char *o = cmd->opts;
+
+	while (*o != '\0') {
+		size_t len = strcspn(o, " =");
+
+		if (len == name_len && strncmp(o, name, len) == 0) {
+			*value_r = o[len] == '=';
+			*repeat_r = *value_r && o[len + 1] == '*';
+			return true;
+		}
+		o += strcspn(o, " ");
+		o += strspn(o, " ");
+	}
+	return false;
+}
+
+/* The name of positional argument n in a synopsis ("TEAM ADDR [--x]"),
+ * in a static buffer. */
+static const char *synopsis_arg(const char *synopsis, size_t n)
+{
+	static char name[32];
+	const char *p = synopsis;
+
+	for (size_t i = 0; *p != '\0' && *p != '['; i++) {
+		size_t len = strcspn(p, " ");
+
+		if (i == n) {
+			snprintf(name, sizeof(name), "%.*s", (int)len, p);
+			return name;
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
+	return "argument";
+}
+
+/* Splits the words after the command into options and positionals. On a
+ * usage error prints it and returns CTL_EXIT_USAGE; on --help prints the
+ * command's usage and returns -1 (exit 0); else 0. */
+static int args_parse(struct ctl_args *a, char **argv, int argc)
+{
+	bool opts_done = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq, *name;
+		bool has_value, repeat;
+		size_t len;
+
+		if (opts_done || arg[0] != '-' || arg[1] == '\0') {
+			a->pos = xrealloc(a->pos, (a->n_pos + 1) * sizeof(*a->pos));
+			a->pos[a->n_pos++] = argv[i];
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			opts_done = true;
+			continue;
+		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			printf("usage: maildeskctl %s%s%s\n  %s\n", a->cmd->words, SYN(a->cmd), a->cmd->help);
+			return -1;
+		}
+		name = arg + (arg[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		if (arg[1] != '-' || !opt_allowed(a->cmd, name, len, &has_value, &repeat))
+			return ctl_usage_error(a, "unknown option \"%s\"", arg);
+		if (!has_value && eq != NULL)
+			return ctl_usage_error(a, "option --%.*s takes no value", (int)len, name);
+		if (has_value && eq == NULL && i + 1 >= argc)
+			return ctl_usage_error(a, "option --%s needs a value", name);
+		a->opts = xrealloc(a->opts, (a->n_opts + 1) * sizeof(*a->opts));
+		a->opts[a->n_opts].name = xstrndup(name, len);
+		a->opts[a->n_opts].value = !has_value ? NULL : eq != NULL ? eq + 1 : argv[++i];
+		if (!repeat && ctl_opt_get(a, a->opts[a->n_opts].name) != NULL) {
+			free((char *)a->opts[a->n_opts].name);
+			return ctl_usage_error(a, "option --%.*s given twice", (int)len, name);
+		}
+		a->n_opts++;
+	}
+	if (a->n_pos < a->cmd->min_pos)
+		return ctl_usage_error(a, "missing %s", synopsis_arg(a->cmd->synopsis, a->n_pos));
+	if (a->n_pos > a->cmd->max_pos)
+		return ctl_usage_error(a, "unexpected argument \"%s\"", a->pos[a->cmd->max_pos]);
+	return 0;
+}
+
+/* Frees what args_parse() allocated. */
+static void args_free(struct ctl_args *a)
+{
+	for (size_t i = 0; i < a->n_opts; i++)
+		free((char *)a->opts[i].name);
+	free(a->opts);
+	free(a->pos);
+}
+
+/* The conninfo and timeout: MAILDESK_DATABASE wins over the file's
+ * "database"; with it set, the file is read only when -c named one. */
+static int database_settings(const char *config_path, char **conninfo_r, unsigned *timeout_r)
+{
+	const char *env = getenv("MAILDESK_DATABASE");
+	struct md_config c;
+	char *error = NULL;
+
+	config_defaults(&c);
+	if ((env == NULL || config_path != NULL) &&
+	    config_load(config_path != NULL ? config_path : DEFAULT_CONFIG, &c, &error) < 0) {
+		config_free(&c);
+		return ctl_db_fail(error);
+	}
+	*conninfo_r = xstrdup(env != NULL && env[0] != '\0' ? env : c.database);
+	*timeout_r = c.db_timeout;
+	config_free(&c);
+	return 0;
+}
+
+/* Connects, checks the schema (except for "db" commands) and runs. */
+static int command_run(const struct ctl_args *a, const char *config_path, bool json)
+{
+	struct ctl ctl = { .json = json };
+	char *conninfo = NULL, *error = NULL;
+	unsigned timeout = 0;
+	int ret;
+
+	if (database_settings(config_path, &conninfo, &timeout) != 0)
+		return CTL_EXIT_FAIL;
+	ret = db_connect(conninfo, timeout, &ctl.db, &error);
+	free(conninfo);
+	if (ret < 0)
+		return ctl_db_fail(error);
+	if (strncmp(a->cmd->words, "db ", 3) != 0 && db_schema_check(ctl.db, &error) < 0)
+		ret = ctl_db_fail(error);
+	else
+		ret = a->cmd->run(&ctl, a);
+	db_close(&ctl.db);
+	return ret;
+}
+
+/* Finds the command that argv names (longest match). */
+static const struct ctl_command *command_find(char **argv, int argc, size_t *n_words_r)
+{
+	const struct ctl_command *best = NULL;
+
+	*n_words_r = 0;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		size_t n = command_match(&commands[i], argv, argc);
+
+		if (n > *n_words_r) {
+			*n_words_r = n;
+			best = &commands[i];
+		}
+	}
+	return best;
+}
+
+/* "maildeskctl team" alone (or with a wrong subcommand): the usage lines
+ * of that group. Returns false when word names no group. */
+static bool group_usage(const char *word)
+{
+	size_t len = strlen(word);
+	bool any = false;
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strncmp(commands[i].words, word, len) != 0 || commands[i].words[len] != ' ')
+			continue;
+		if (!any)
+			fprintf(stderr, "maildeskctl: \"%s\" needs one of these commands:\n", word);
+		any = true;
+		fprintf(stderr, "usage: maildeskctl %s%s%s\n", commands[i].words, SYN(&commands[i]));
+	}
+	return any;
+}
+
+/* Reads -c and the other options before the command; returns the index of
+ * the first command word, or -1 (exit 0) / -2 (usage error) when done. */
+static int global_opts(int argc, char **argv, const char **config_r)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			help_print(stdout);
+			return -1;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("maildeskctl %s\n", PACKAGE_VERSION);
+			return -1;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			*config_r = argv[++i];
+		} else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0') {
+			*config_r = argv[i] + 2;
+		} else {
+			fprintf(stderr, "maildeskctl: unknown option \"%s\"\n"
+					"usage: maildeskctl [-c FILE] COMMAND [ARGS] (see maildeskctl --help)\n",
+				argv[i]);
+			return -2;
+		}
+	}
+	return i;
+}
+
+/* Global options, command lookup, argument parsing, then the command. */
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	struct ctl_args a = { 0 };
+	size_t n_words;
+	int first, ret;
+
+	first = global_opts(argc, argv, &config_path);
+	if (first < 0)
+		return first == -1 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	if (first >= argc) {
+		help_print(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	a.cmd = command_find(argv + first, argc - first, &n_words);
+	if (a.cmd == NULL && group_usage(argv[first]))
+		return CTL_EXIT_USAGE;
+	if (a.cmd == NULL) {
+		fprintf(stderr, "maildeskctl: unknown command \"%s%s%s\"\n"
+				"usage: maildeskctl [-c FILE] COMMAND [ARGS] (see maildeskctl --help)\n",
+			argv[first], first + 1 < argc ? " " : "", first + 1 < argc ? argv[first + 1] : "");
+		return CTL_EXIT_USAGE;
+	}
+	ret = args_parse(&a, argv + first + (int)n_words, argc - first - (int)n_words);
+	if (ret == 0)
+		ret = command_run(&a, config_path, ctl_opt_get(&a, "json") != NULL);
+	else if (ret < 0)
+		ret = CTL_EXIT_OK;
+	args_free(&a);
+	return ret;
+}

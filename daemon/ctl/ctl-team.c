@@ -1,0 +1,185 @@
+#include "config.h"
+#include "ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* Team names are only unique within a tenant. */
+int ctl_team_find(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team,
+		  char **team_id_r)
+{
+	const char *params[2] = { tenant_id, team };
+	struct db_table *t;
+	char *error = NULL;
+	int ret = 0;
+
+	if (db_exec(ctl->db, "SELECT id FROM teams WHERE tenant_id = $1 AND name = $2", 2, params, &t,
+		    &error) < 0)
+		return ctl_db_fail(error);
+	if (t->n_rows == 0)
+		ret = ctl_fail("team \"%s\" not found in tenant \"%s\"", team, tenant_name);
+	else
+		*team_id_r = xstrdup(db_table_get(t, 0, 0));
+	db_table_free(&t);
+	return ret;
+}
+
+/* Says who already owns an address (after a unique violation). */
+static int alias_taken(struct ctl *ctl, const char *address)
+{
+	const char *params[1] = { address };
+	struct db_table *t;
+	char *error = NULL;
+	int ret;
+
+	if (db_exec(ctl->db,
+		    "SELECT m.name, n.name FROM team_aliases a"
+		    " JOIN teams m ON m.tenant_id = a.tenant_id AND m.id = a.team_id"
+		    " JOIN tenants n ON n.id = a.tenant_id WHERE a.address = lower($1)",
+		    1, params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	if (t->n_rows > 0)
+		ret = ctl_fail("alias \"%s\" already exists (team \"%s\" in tenant \"%s\")", address,
+			       db_table_get(t, 0, 0), db_table_get(t, 0, 1));
+	else
+		ret = ctl_fail("alias \"%s\" already exists", address);
+	db_table_free(&t);
+	return ret;
+}
+
+/* Inserts one alias inside the caller's transaction. On failure rolls back
+ * and reports; returns 0 or CTL_EXIT_FAIL. */
+static int alias_insert(struct ctl *ctl, const char *tenant_id, const char *team_id,
+			const char *address)
+{
+	const char *params[3] = { tenant_id, team_id, address };
+	char *error = NULL;
+
+	if (db_exec(ctl->db, "INSERT INTO team_aliases (tenant_id, team_id, address) VALUES ($1, $2, lower($3))",
+		    3, params, NULL, &error) == 0)
+		return 0;
+	db_rollback(ctl->db);
+	if (db_last_error_was_duplicate(ctl->db)) {
+		free(error);
+		return alias_taken(ctl, address);
+	}
+	return ctl_db_fail(error);
+}
+
+/* Validates every --alias before anything is written. */
+static int aliases_check(const struct ctl_args *a)
+{
+	for (size_t i = 0; i < a->n_opts; i++) {
+		if (strcmp(a->opts[i].name, "alias") == 0 && !ctl_address_valid(a->opts[i].value))
+			return ctl_usage_error(a, "invalid address \"%s\"", a->opts[i].value);
+	}
+	return 0;
+}
+
+/* Creates the team row and its aliases in one transaction. */
+static int team_create(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
+		       const char *tenant_name)
+{
+	const char *params[2] = { tenant_id, a->pos[0] };
+	struct db_table *t;
+	char *error = NULL;
+	int ret = 0;
+
+	if (db_begin(ctl->db, &error) < 0)
+		return ctl_db_fail(error);
+	if (db_exec(ctl->db, "INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2, params,
+		    &t, &error) < 0) {
+		db_rollback(ctl->db);
+		if (!db_last_error_was_duplicate(ctl->db))
+			return ctl_db_fail(error);
+		free(error);
+		return ctl_fail("team \"%s\" already exists in tenant \"%s\"", a->pos[0], tenant_name);
+	}
+	for (size_t i = 0; ret == 0 && i < a->n_opts; i++) {
+		if (strcmp(a->opts[i].name, "alias") == 0)
+			ret = alias_insert(ctl, tenant_id, db_table_get(t, 0, 0), a->opts[i].value);
+	}
+	if (ret == 0 && db_commit(ctl->db, &error) < 0)
+		ret = ctl_db_fail(error);
+	if (ret == 0)
+		printf("team \"%s\" added to tenant \"%s\" (id %s)\n", a->pos[0], tenant_name,
+		       db_table_get(t, 0, 0));
+	db_table_free(&t);
+	return ret;
+}
+
+/* "team add NAME [--tenant T] [--alias ADDR]...". */
+int ctl_team_add(struct ctl *ctl, const struct ctl_args *a)
+{
+	char *tenant_id = NULL, *tenant_name = NULL;
+	int ret;
+
+	if (!ctl_name_valid(a->pos[0]))
+		return ctl_usage_error(a, "invalid team name \"%s\"", a->pos[0]);
+	if ((ret = aliases_check(a)) != 0)
+		return ret;
+	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
+	if (ret == 0)
+		ret = team_create(ctl, a, tenant_id, tenant_name);
+	free(tenant_id);
+	free(tenant_name);
+	return ret;
+}
+
+/* "team alias add TEAM ADDR [--tenant T]". */
+int ctl_team_alias_add(struct ctl *ctl, const struct ctl_args *a)
+{
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL;
+	int ret;
+
+	if (!ctl_address_valid(a->pos[1]))
+		return ctl_usage_error(a, "invalid address \"%s\"", a->pos[1]);
+	ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
+	if (ret == 0)
+		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
+	if (ret == 0)
+		ret = alias_insert(ctl, tenant_id, team_id, a->pos[1]);
+	if (ret == 0)
+		printf("alias \"%s\" added to team \"%s\" in tenant \"%s\"\n", a->pos[1], a->pos[0],
+		       tenant_name);
+	free(tenant_id);
+	free(tenant_name);
+	free(team_id);
+	return ret;
+}
+
+/* "team list [--tenant T]". */
+int ctl_team_list(struct ctl *ctl, const struct ctl_args *a)
+{
+	char *tenant_id = NULL, *tenant_name = NULL, *error = NULL;
+	struct db_table *t;
+	int ret = 0;
+
+	if (ctl_opt_get(a, "tenant") != NULL &&
+	    (ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) != 0)
+		return ret;
+	const char *params[1] = { tenant_id };
+	if (db_exec(ctl->db,
+		    "SELECT n.name AS tenant, m.name AS team, m.id,"
+		    " (SELECT coalesce(json_agg(address ORDER BY address), '[]') FROM team_aliases"
+		    "   WHERE tenant_id = m.tenant_id AND team_id = m.id) AS aliases,"
+		    " (SELECT count(*) FROM team_agents WHERE tenant_id = m.tenant_id AND team_id = m.id)"
+		    "   AS agents,"
+		    " (SELECT count(*) FROM tickets WHERE tenant_id = m.tenant_id AND team_id = m.id"
+		    "   AND status NOT IN ('solved', 'closed')) AS open_tickets"
+		    " FROM teams m JOIN tenants n ON n.id = m.tenant_id"
+		    " WHERE $1::bigint IS NULL OR m.tenant_id = $1"
+		    " ORDER BY n.name, m.name",
+		    1, params, &t, &error) < 0) {
+		ret = ctl_db_fail(error);
+	} else {
+		ctl_output_rows(ctl, t, "ssijii");
+		db_table_free(&t);
+	}
+	free(tenant_id);
+	free(tenant_name);
+	return ret;
+}

@@ -1,0 +1,107 @@
+#ifndef MD_CTL_H
+#define MD_CTL_H
+/* maildeskctl internals: the command table entry, parsed arguments, shared
+ * look-ups and the output helpers. Talks to PostgreSQL only through lib/db.
+ *
+ * Exit codes: 0 success, 1 an operation failed (one "maildeskctl: ..." line
+ * on stderr), 2 bad usage (a line naming the problem and a usage line). */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+#define CTL_EXIT_USAGE 2
+
+struct ctl_opt {
+	const char *name; /* without "--" */
+	const char *value; /* NULL for flags */
+};
+
+/* One command line after the command words: positionals and options. */
+struct ctl_args {
+	const struct ctl_command *cmd;
+	char **pos;
+	size_t n_pos;
+	struct ctl_opt *opts;
+	size_t n_opts;
+};
+
+struct ctl {
+	struct db *db;
+	bool json;
+};
+
+struct ctl_command {
+	const char *words; /* "team alias add" */
+	const char *synopsis; /* arguments, for usage lines */
+	const char *help; /* one line for --help */
+	unsigned min_pos, max_pos;
+	/* Space-separated option names; "name=" takes a value, "name=*" takes
+	 * one and may repeat. "json" is accepted where listed. */
+	const char *opts;
+	int (*run)(struct ctl *ctl, const struct ctl_args *a);
+};
+
+/* The last value of an option, or NULL when absent. */
+const char *ctl_opt_get(const struct ctl_args *a, const char *name);
+/* Prints "maildeskctl: <msg>" on stderr; returns CTL_EXIT_FAIL. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the problem and the command's usage line; returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const struct ctl_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports a failed lib/db call (frees error); returns CTL_EXIT_FAIL. */
+int ctl_db_fail(char *error);
+
+/* Checks a tenant/team name: non-empty, printable, at most 200 bytes. */
+bool ctl_name_valid(const char *s);
+/* Checks an e-mail address closely enough for an alias or agent login:
+ * one "@" with text on both sides, no blanks or control characters. */
+bool ctl_address_valid(const char *s);
+
+/* Which tenant a command means: --tenant when given; else the one tenant
+ * that has a team named team (when team != NULL); else the only tenant.
+ * Returns 0 with *tenant_id_r and *tenant_name_r (malloc'd) set, or prints
+ * the problem and returns CTL_EXIT_FAIL. */
+int ctl_tenant_resolve(struct ctl *ctl, const struct ctl_args *a, const char *team,
+		       char **tenant_id_r, char **tenant_name_r);
+/* A team's id in a tenant. Returns 0, or prints "team not found" and
+ * returns CTL_EXIT_FAIL. */
+int ctl_team_find(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team,
+		  char **team_id_r);
+
+/* Output (ctl-output.c). kinds has one letter per column: 's' text, 'i'
+ * integer, 'b' boolean, 't' timestamp (ISO 8601 UTC text), 'j' JSON text.
+ * Prints the rows as an aligned table, or with --json as one JSON array of
+ * objects keyed by column name. */
+void ctl_output_rows(const struct ctl *ctl, const struct db_table *t, const char *kinds);
+/* Makes text from mail safe for a terminal: control characters (except
+ * newline and tab when keep_lines) become '?'. Returns a malloc'd copy. */
+char *ctl_output_sanitize(const char *s, bool keep_lines);
+/* How a timestamp cell reads in text output ("2024-05-01 12:00Z"). */
+const char *ctl_output_time(const char *iso, char *buf, size_t size);
+
+/* One row as a new JSON object keyed by column name. */
+json_t *ctl_output_row_json(const struct db_table *t, size_t row, const char *kinds);
+/* Prints a JSON value indented on stdout and releases it. */
+void ctl_output_json_print(json_t *json);
+
+/* Timestamp column in ISO 8601 UTC, for the 't' kind. */
+#define CTL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Command handlers, one file per noun. */
+int ctl_db_migrate(struct ctl *ctl, const struct ctl_args *a);
+int ctl_db_status(struct ctl *ctl, const struct ctl_args *a);
+int ctl_tenant_add(struct ctl *ctl, const struct ctl_args *a);
+int ctl_tenant_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_team_add(struct ctl *ctl, const struct ctl_args *a);
+int ctl_team_alias_add(struct ctl *ctl, const struct ctl_args *a);
+int ctl_team_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_agent_add(struct ctl *ctl, const struct ctl_args *a);
+int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a);
+
+#endif

@@ -1,0 +1,14 @@
+## maildeskctl: the administration command line. Included from
+## daemon/local.mk. Talks to PostgreSQL only through lib/db.
+bin_PROGRAMS += daemon/maildeskctl
+daemon_maildeskctl_SOURCES = \
+	daemon/ctl/ctl.h \
+	daemon/ctl/ctl-main.c \
+	daemon/ctl/ctl-output.c \
+	daemon/ctl/ctl-db.c \
+	daemon/ctl/ctl-tenant.c \
+	daemon/ctl/ctl-team.c \
+	daemon/ctl/ctl-agent.c \
+	daemon/ctl/ctl-ticket.c
+daemon_maildeskctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(JANSSON_LIBS)

@@ -1,0 +1,289 @@
+#include "config.h"
+#include "delivery.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "conn.h"
+#include "db/db.h"
+#include "message-map.h"
+#include "mime/mime.h"
+#include "smtp/smtp-status.h"
+
+/* Connection settings shared with the worker threads; a new generation
+ * makes each thread reconnect on its next job. */
+static pthread_mutex_t db_settings_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *db_conninfo;
+static unsigned db_timeout_s;
+static unsigned db_generation;
+
+static __thread struct db *thread_db;
+static __thread unsigned thread_db_generation;
+
+void delivery_configure(const char *conninfo, unsigned timeout_s)
+{
+	pthread_mutex_lock(&db_settings_lock);
+	if (db_conninfo == NULL || strcmp(db_conninfo, conninfo) != 0 || db_timeout_s != timeout_s) {
+		free(db_conninfo);
+		db_conninfo = xstrdup(conninfo);
+		db_timeout_s = timeout_s;
+		db_generation++;
+	}
+	pthread_mutex_unlock(&db_settings_lock);
+}
+
+void delivery_thread_cleanup(void)
+{
+	db_close(&thread_db);
+}
+
+/* The calling worker thread's connection, (re)connected as needed. Returns
+ * NULL with *error_r malloc'd when PostgreSQL can't be reached. */
+static struct db *worker_db(char **error_r)
+{
+	char *conninfo;
+	unsigned timeout, gen;
+
+	pthread_mutex_lock(&db_settings_lock);
+	conninfo = xstrdup(db_conninfo);
+	timeout = db_timeout_s;
+	gen = db_generation;
+	pthread_mutex_unlock(&db_settings_lock);
+	if (thread_db != NULL && thread_db_generation != gen)
+		db_close(&thread_db);
+	if (thread_db == NULL && db_connect(conninfo, timeout, &thread_db, error_r) == 0)
+		thread_db_generation = gen;
+	free(conninfo);
+	return thread_db;
+}
+
+/* ---- RCPT lookups ---- */
+
+struct rcpt_job {
+	uv_work_t req;
+	struct conn *conn;
+	char *address;
+	int found; /* 1 found, 0 unknown, -1 error */
+	int64_t tenant_id, team_id;
+	char *error;
+};
+
+static void rcpt_job_work(uv_work_t *req)
+{
+	struct rcpt_job *j = req->data;
+	struct db *db = worker_db(&j->error);
+
+	j->found = db == NULL ? -1 : db_alias_lookup(db, j->address, &j->tenant_id, &j->team_id, &j->error);
+}
+
+/* Remembers where an accepted recipient goes, for the DATA that follows. */
+static void conn_route_add(struct conn *c, const char *address, int64_t tenant_id, int64_t team_id)
+{
+	if (conn_route_find(c, address) != NULL)
+		return;
+	c->routes = xrealloc(c->routes, (c->n_routes + 1) * sizeof(*c->routes));
+	c->routes[c->n_routes].address = xstrdup(address);
+	c->routes[c->n_routes].tenant_id = tenant_id;
+	c->routes[c->n_routes].team_id = team_id;
+	c->n_routes++;
+}
+
+static void rcpt_job_done(uv_work_t *req, int status)
+{
+	struct rcpt_job *j = req->data;
+	struct conn *c = j->conn;
+	enum smtp_status st;
+	const struct smtp_status_reply *r;
+	char q[300];
+
+	if (status != 0 || j->found < 0)
+		st = SMTP_STATUS_TEMPFAIL;
+	else
+		st = j->found ? SMTP_STATUS_OK : SMTP_STATUS_NO_SUCH_USER;
+	r = smtp_status_reply(st);
+	log_quote(q, sizeof(q), j->address, strlen(j->address), 200);
+	if (j->found < 0)
+		log_warn("event=rcpt session=%s rcpt=%s reply=%u error=\"%s\"", c->id, q, r->code,
+			 j->error ? j->error : "cancelled");
+	else
+		log_info("event=rcpt session=%s rcpt=%s reply=%u", c->id, q, r->code);
+	if (!c->closing) {
+		if (j->found > 0) {
+			conn_route_add(c, j->address, j->tenant_id, j->team_id);
+			smtp_session_rcpt_reply(c->session, 250, "2.1.5", "Ok");
+		} else {
+			smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
+		}
+		conn_arm_timer(c);
+		conn_flush(c);
+	}
+	free(j->address);
+	free(j->error);
+	free(j);
+	conn_unref(c);
+}
+
+void delivery_rcpt_start(struct conn *c, const char *address)
+{
+	struct rcpt_job *j = xcalloc(1, sizeof(*j));
+
+	j->req.data = j;
+	j->conn = c;
+	j->address = xstrdup(address);
+	c->refs++;
+	if (uv_queue_work(c->srv->loop, &j->req, rcpt_job_work, rcpt_job_done) != 0) {
+		j->found = -1;
+		rcpt_job_done(&j->req, UV_ECANCELED);
+	}
+}
+
+/* ---- storing messages ---- */
+
+struct data_result {
+	enum smtp_status status;
+	struct db_delivery_result r;
+	char *error;
+};
+
+struct data_job {
+	uv_work_t req;
+	struct conn *conn;
+	char *msg;
+	size_t len;
+	char *mail_from;
+	struct rcpt_route *routes; /* one per recipient, in RCPT order */
+	size_t n;
+	struct data_result *results;
+	char *message_id;
+	unsigned defects;
+};
+
+/* Parses once, then stores the message for each recipient in its own
+ * transaction, so each LMTP reply means exactly "committed" or "not". */
+static void data_job_work(uv_work_t *req)
+{
+	struct data_job *j = req->data;
+	struct mime_message *m = mime_parse(j->msg, j->len);
+	struct message_map map;
+	char *error = NULL;
+	struct db *db = worker_db(&error);
+
+	message_map_init(&map, m, j->msg, j->len, j->mail_from);
+	j->message_id = m->message_id ? xstrdup(m->message_id) : NULL;
+	j->defects = m->defects;
+	for (size_t i = 0; i < j->n; i++) {
+		struct data_result *res = &j->results[i];
+		if (db == NULL) {
+			res->status = SMTP_STATUS_TEMPFAIL;
+			res->error = xstrdup(error);
+			continue;
+		}
+		if (db_deliver(db, j->routes[i].tenant_id, j->routes[i].team_id, j->routes[i].address,
+			       &map.in, &res->r, &res->error) < 0)
+			res->status = SMTP_STATUS_TEMPFAIL;
+		else
+			res->status = res->r.duplicate ? SMTP_STATUS_DUPLICATE : SMTP_STATUS_OK;
+	}
+	free(error);
+	message_map_free(&map);
+	mime_message_free(&m);
+}
+
+/* One log line per recipient: the ticket it landed on, or why it did not. */
+static void data_result_log(const struct data_job *j, size_t i)
+{
+	const struct data_result *res = &j->results[i];
+	char q[300], mid[300], defects[200];
+
+	log_quote(q, sizeof(q), j->routes[i].address, strlen(j->routes[i].address), 200);
+	log_quote(mid, sizeof(mid), j->message_id ? j->message_id : "", j->message_id ? strlen(j->message_id) : 0,
+		  200);
+	mime_defects_str(j->defects, defects, sizeof(defects));
+	if (res->status == SMTP_STATUS_TEMPFAIL)
+		log_warn("event=delivery session=%s rcpt=%s message_id=%s status=deferred reply=451 error=\"%s\"",
+			 j->conn->id, q, mid, res->error ? res->error : "");
+	else
+		log_info("event=delivery session=%s rcpt=%s message_id=%s status=%s ticket=%lld message=%lld size=%zu defects=\"%s\"",
+			 j->conn->id, q, mid, res->r.duplicate ? "duplicate" : "stored",
+			 (long long)res->r.ticket_number, (long long)res->r.message_id, j->len, defects);
+}
+
+static void data_job_done(uv_work_t *req, int status)
+{
+	struct data_job *j = req->data;
+	struct conn *c = j->conn;
+
+	for (size_t i = 0; i < j->n; i++) {
+		const struct smtp_status_reply *r;
+		char text[200];
+
+		if (status != 0)
+			j->results[i].status = SMTP_STATUS_TEMPFAIL;
+		data_result_log(j, i);
+		r = smtp_status_reply(j->results[i].status);
+		if (j->results[i].status == SMTP_STATUS_TEMPFAIL)
+			snprintf(text, sizeof(text), "%s", r->text);
+		else
+			snprintf(text, sizeof(text), "%s as ticket %lld", r->text,
+				 (long long)j->results[i].r.ticket_number);
+		if (!c->closing)
+			smtp_session_data_reply(c->session, i, r->code, r->enh, text);
+	}
+	if (!c->closing) {
+		conn_arm_timer(c);
+		conn_flush(c);
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->routes[i].address);
+		free(j->results[i].error);
+	}
+	free(j->routes);
+	free(j->results);
+	free(j->msg);
+	free(j->mail_from);
+	free(j->message_id);
+	free(j);
+	conn_unref(c);
+}
+
+void delivery_data_start(struct conn *c, const char *mail_from, const char *const *rcpts,
+			 size_t n_rcpts, char *msg, size_t len)
+{
+	struct data_job *j = xcalloc(1, sizeof(*j));
+
+	j->req.data = j;
+	j->conn = c;
+	j->msg = msg;
+	j->len = len;
+	j->mail_from = xstrdup(mail_from);
+	j->n = n_rcpts;
+	j->routes = xcalloc(n_rcpts, sizeof(*j->routes));
+	j->results = xcalloc(n_rcpts, sizeof(*j->results));
+	for (size_t i = 0; i < n_rcpts; i++) {
+		const struct rcpt_route *r = conn_route_find(c, rcpts[i]);
+		j->routes[i].address = xstrdup(rcpts[i]);
+		/* Every accepted recipient was routed by its RCPT lookup. */
+		if (r == NULL)
+			abort();
+		j->routes[i].tenant_id = r->tenant_id;
+		j->routes[i].team_id = r->team_id;
+	}
+	c->refs++;
+	if (uv_queue_work(c->srv->loop, &j->req, data_job_work, data_job_done) != 0)
+		data_job_done(&j->req, UV_ECANCELED);
+}
+
+int delivery_check_database(const char *conninfo, unsigned timeout_s, char **error_r)
+{
+	struct db *db = NULL;
+	int ret;
+
+	if (db_connect(conninfo, timeout_s, &db, error_r) < 0)
+		return -1;
+	ret = db_schema_check(db, error_r);
+	db_close(&db);
+	return ret;
+}

@@ -1,0 +1,30 @@
+#ifndef MD_DAEMON_DELIVERY_H
+#define MD_DAEMON_DELIVERY_H
+/* Work that must not run on the event loop: recipient lookups and storing
+ * delivered messages (MIME parsing + one PostgreSQL transaction per
+ * recipient). Each job runs in libuv's thread pool, on that thread's own
+ * database connection, and reports back on the loop thread. */
+#include <stddef.h>
+#include <stdint.h>
+
+struct conn;
+struct server;
+
+/* Sets the connection parameters the worker threads use; called at start and
+ * on reload (threads reconnect when it changed). Loop thread only. */
+void delivery_configure(const char *conninfo, unsigned timeout_s);
+/* Closes the calling thread's database connection (for clean exits). */
+void delivery_thread_cleanup(void);
+
+/* Starts the lookup of a RCPT address; answers the session when done. */
+void delivery_rcpt_start(struct conn *c, const char *address);
+/* Starts storing msg (ownership taken, free()able) for the recipients of the
+ * current transaction; answers each recipient when done. */
+void delivery_data_start(struct conn *c, const char *mail_from, const char *const *rcpts,
+			 size_t n_rcpts, char *msg, size_t len);
+
+/* Checks at start that the database is reachable and its schema current.
+ * Returns 0, or -1 with *error_r malloc'd. Runs synchronously. */
+int delivery_check_database(const char *conninfo, unsigned timeout_s, char **error_r);
+
+#endif

@@ -1,0 +1,12 @@
+sbin_PROGRAMS += daemon/maildeskd
+daemon_maildeskd_SOURCES = \
+	daemon/maildeskd.c \
+	daemon/server.c daemon/server.h \
+	daemon/conn.c daemon/conn.h \
+	daemon/delivery.c daemon/delivery.h \
+	daemon/message-map.c daemon/message-map.h \
+	daemon/tls.c daemon/tls.h
+daemon_maildeskd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBUV_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_maildeskd_LDADD = lib/db/libmddb.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
+	$(DB_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
+

@@ -1,0 +1,143 @@
+#include "config.h"
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "conn.h"
+
+static void on_connection(uv_stream_t *s, int status)
+{
+	struct listener *l = s->data;
+
+	if (status < 0) {
+		log_warn("event=accept.error listener=%s error=\"%s\"", l->name, uv_strerror(status));
+		return;
+	}
+	conn_accept(l);
+}
+
+/* Binds one TCP address; host names are not resolved, only literals. */
+static int listener_bind_tcp(struct server *srv, struct listener *l, const struct md_listen *la)
+{
+	struct sockaddr_storage ss;
+	int r;
+
+	if (uv_ip4_addr(la->host, (int)la->port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(la->host, (int)la->port, (struct sockaddr_in6 *)&ss) != 0) {
+		log_error("event=listen.error listener=%s error=\"not an IP address\"", l->name);
+		return -1;
+	}
+	uv_tcp_init(srv->loop, &l->h.tcp);
+	r = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0);
+	if (r == 0)
+		r = uv_listen(&l->h.stream, 511, on_connection);
+	if (r != 0) {
+		log_error("event=listen.error listener=%s error=\"%s\"", l->name, uv_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds a unix socket, replacing a stale one left by an earlier run. */
+static int listener_bind_unix(struct server *srv, struct listener *l, const struct md_listen *la)
+{
+	struct stat st;
+	int r;
+
+	if (lstat(la->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(la->path);
+	uv_pipe_init(srv->loop, &l->h.pipe, 0);
+	r = uv_pipe_bind(&l->h.pipe, la->path);
+	if (r == 0) {
+		chmod(la->path, 0666);
+		r = uv_listen(&l->h.stream, 511, on_connection);
+	}
+	if (r != 0) {
+		log_error("event=listen.error listener=%s error=\"%s\"", l->name, uv_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int server_add_listener(struct server *srv, const char *spec, enum smtp_protocol proto)
+{
+	struct listener *l = xcalloc(1, sizeof(*l));
+	struct md_listen la;
+	const char *err;
+	int r;
+
+	if (config_listen_parse(spec, &la, &err) < 0) {
+		log_error("event=listen.error listener=%s error=\"%s\"", spec, err);
+		free(l);
+		return -1;
+	}
+	l->server = srv;
+	l->protocol = proto;
+	l->is_unix = la.is_unix;
+	l->name = xasprintf("%s:%s", proto == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", spec);
+	r = la.is_unix ? listener_bind_unix(srv, l, &la) : listener_bind_tcp(srv, l, &la);
+	config_listen_free(&la);
+	l->h.handle.data = l;
+	l->next = srv->listeners;
+	srv->listeners = l; /* kept even on error, so it gets closed */
+	if (r == 0)
+		log_info("event=listen listener=%s", l->name);
+	return r;
+}
+
+int server_listen(struct server *srv)
+{
+	const struct md_config *cfg = &srv->cfg;
+
+	for (size_t i = 0; i < cfg->lmtp_listen.n; i++)
+		if (server_add_listener(srv, cfg->lmtp_listen.items[i], SMTP_PROTOCOL_LMTP) < 0)
+			return -1;
+	for (size_t i = 0; i < cfg->smtp_listen.n; i++)
+		if (server_add_listener(srv, cfg->smtp_listen.items[i], SMTP_PROTOCOL_SMTP) < 0)
+			return -1;
+	if (srv->listeners == NULL) {
+		log_error("event=listen.error error=\"neither lmtp_listen nor smtp_listen is set\"");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	free(l->name);
+	free(l);
+}
+
+void server_close_listeners(struct server *srv)
+{
+	struct listener *l = srv->listeners, *next;
+
+	srv->listeners = NULL;
+	for (; l != NULL; l = next) {
+		next = l->next;
+		if (!uv_is_closing(&l->h.handle))
+			uv_close(&l->h.handle, on_listener_closed);
+	}
+}
+
+void server_shutdown(struct server *srv)
+{
+	if (srv->shutting_down)
+		return;
+	srv->shutting_down = true;
+	log_info("event=shutdown sessions=%u", srv->n_conns);
+	/* Stop accepting now; sessions in flight finish their command first. */
+	server_close_listeners(srv);
+	for (struct conn *c = srv->conns; c != NULL; c = c->next) {
+		if (c->session != NULL && !c->closing) {
+			smtp_session_shutdown(c->session);
+			conn_flush(c);
+		}
+	}
+}

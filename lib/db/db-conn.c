@@ -1,0 +1,300 @@
+#include "config.h"
+#include "db/db-private.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* Sets *error_r (when wanted) to a formatted one-line message. */
+static void __attribute__((format(printf, 2, 3))) err_set(char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (error_r == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	*error_r = s != NULL ? s : xstrdup("out of memory");
+}
+
+/* libpq messages end in a newline and may carry more lines (DETAIL, HINT);
+ * the contract is one line. */
+static char *first_line(const char *msg)
+{
+	if (msg == NULL || *msg == '\0')
+		return xstrdup("unknown error");
+	return xstrndup(msg, strcspn(msg, "\r\n"));
+}
+
+/* Server NOTICEs ("relation already exists, skipping") are not errors and
+ * must not reach stderr, where libpq would print them. */
+static void notice_ignore(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Applies the per-session settings that must survive a reconnect. */
+static int session_setup(struct db *db, char **error_r)
+{
+	char value[32];
+	const char *params[1] = { value };
+	PGresult *res;
+	int ret;
+
+	PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
+	if (db->timeout_s == 0)
+		return 0;
+	snprintf(value, sizeof(value), "%us", db->timeout_s);
+	res = PQexecParams(db->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+			   params, NULL, NULL, 0);
+	ret = db_result_check(db, res, PGRES_TUPLES_OK, "setting statement_timeout", error_r);
+	PQclear(res);
+	return ret;
+}
+
+/* Contract in db.h; the connection settings live in the PGconn so PQreset keeps them. */
+int db_connect(const char *conninfo, unsigned timeout_s, struct db **db_r, char **error_r)
+{
+	char timeout[16];
+	/* Earlier keywords are defaults the conninfo may override; the later
+	 * ones are what this module relies on. */
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname",
+			       "client_encoding", NULL };
+	const char *values[] = { timeout, "maildesk", conninfo, "UTF8", NULL };
+	struct db *db;
+
+	*db_r = NULL;
+	snprintf(timeout, sizeof(timeout), "%u", timeout_s);
+	if (timeout_s == 0)
+		values[0] = "0";
+	db = xcalloc(1, sizeof(*db));
+	db->timeout_s = timeout_s;
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		char *line = first_line(db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
+		err_set(error_r, "cannot connect to the database: %s", line);
+		free(line);
+		db_close(&db);
+		return -1;
+	}
+	if (session_setup(db, error_r) < 0) {
+		db_close(&db);
+		return -1;
+	}
+	*db_r = db;
+	return 0;
+}
+
+/* Frees a connection and NULLs the caller's pointer. */
+void db_close(struct db **db)
+{
+	if (*db == NULL)
+		return;
+	if ((*db)->conn != NULL)
+		PQfinish((*db)->conn);
+	free(*db);
+	*db = NULL;
+}
+
+/* Lets every public call recover from a lost connection on its own. */
+int db_conn_ensure(struct db *db, char **error_r)
+{
+	db->sqlstate[0] = '\0';
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->in_tx) {
+		/* Reconnecting now would run the rest of the caller's
+		 * transaction outside of it; fail, and reconnect next call. */
+		db->in_tx = false;
+		err_set(error_r, "connection to the database lost inside a transaction");
+		return -1;
+	}
+	PQreset(db->conn);
+	memset(db->prepared, 0, sizeof(db->prepared));
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		char *line = first_line(PQerrorMessage(db->conn));
+		err_set(error_r, "cannot reconnect to the database: %s", line);
+		free(line);
+		return -1;
+	}
+	return session_setup(db, error_r);
+}
+
+/* One place that turns a PGresult into 0 / -1 with a one-line message. */
+int db_result_check(struct db *db, PGresult *res, ExecStatusType want, const char *what,
+		    char **error_r)
+{
+	const char *state, *msg;
+	char *line;
+
+	if (res != NULL && PQresultStatus(res) == want) {
+		db->sqlstate[0] = '\0';
+		return 0;
+	}
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state != NULL ? state : "");
+	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (msg == NULL && res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR &&
+	    PQresultStatus(res) != PGRES_NONFATAL_ERROR)
+		msg = PQresStatus(PQresultStatus(res));
+	line = first_line(msg != NULL ? msg : PQerrorMessage(db->conn));
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		err_set(error_r, "%s%sconnection to the database lost: %s", what ? what : "",
+			what ? ": " : "", line);
+	else
+		err_set(error_r, "%s%s%s", what ? what : "", what ? ": " : "", line);
+	free(line);
+	return -1;
+}
+
+/* For BEGIN/COMMIT and other statements without parameters or rows. */
+int db_simple(struct db *db, const char *sql, char **error_r)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	int ret = db_result_check(db, res, PGRES_COMMAND_OK, NULL, error_r);
+
+	PQclear(res);
+	return ret;
+}
+
+PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		       const int *formats, char **error_r)
+{
+	char name[16];
+	int n_params;
+	const char *sql = db_stmt_sql(s, &n_params);
+
+	snprintf(name, sizeof(name), "md_%d", (int)s);
+	if (!db->prepared[s]) {
+		PGresult *res = PQprepare(db->conn, name, sql, n_params, NULL);
+		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
+
+		PQclear(res);
+		if (ret < 0)
+			return NULL;
+		db->prepared[s] = true;
+	}
+	return PQexecPrepared(db->conn, name, n_params, values, lengths, formats, 0);
+}
+
+/* Copies a result into the caller-owned, libpq-free table type. */
+static struct db_table *table_from_result(const PGresult *res)
+{
+	struct db_table *t = xcalloc(1, sizeof(*t));
+
+	t->n_rows = (size_t)PQntuples(res);
+	t->n_cols = (size_t)PQnfields(res);
+	t->col_names = xcalloc(t->n_cols, sizeof(char *));
+	t->cells = xcalloc(t->n_rows * t->n_cols, sizeof(char *));
+	for (size_t c = 0; c < t->n_cols; c++)
+		t->col_names[c] = xstrdup(PQfname(res, (int)c));
+	for (size_t r = 0; r < t->n_rows; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			if (!PQgetisnull(res, (int)r, (int)c))
+				t->cells[r * t->n_cols + c] = xstrdup(PQgetvalue(res, (int)r, (int)c));
+		}
+	}
+	return t;
+}
+
+/* The generic path for maildeskctl and tests: text in, text out. */
+int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
+	    struct db_table **table_r, char **error_r)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	if (table_r != NULL)
+		*table_r = NULL;
+	if (db_conn_ensure(db, error_r) < 0)
+		return -1;
+	res = PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (db_result_check(db, res, st == PGRES_TUPLES_OK ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
+			    NULL, error_r) < 0) {
+		PQclear(res);
+		return -1;
+	}
+	if (table_r != NULL)
+		*table_r = table_from_result(res);
+	PQclear(res);
+	return 0;
+}
+
+/* Starts an explicit transaction that later calls must not silently leave. */
+int db_begin(struct db *db, char **error_r)
+{
+	if (db_conn_ensure(db, error_r) < 0)
+		return -1;
+	if (db_simple(db, "BEGIN", error_r) < 0)
+		return -1;
+	db->in_tx = true;
+	return 0;
+}
+
+/* Commits, and reports a transaction that PostgreSQL turned into a rollback. */
+int db_commit(struct db *db, char **error_r)
+{
+	PGresult *res;
+	int ret;
+
+	if (!db->in_tx || PQstatus(db->conn) != CONNECTION_OK) {
+		db->in_tx = false;
+		err_set(error_r, "commit: no transaction (connection lost?)");
+		return -1;
+	}
+	db->in_tx = false;
+	res = PQexec(db->conn, "COMMIT");
+	ret = db_result_check(db, res, PGRES_COMMAND_OK, "commit", error_r);
+	/* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
+	if (ret == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		err_set(error_r, "commit: the transaction was rolled back");
+		ret = -1;
+	}
+	PQclear(res);
+	return ret;
+}
+
+/* Undoes an open transaction; harmless when none is open. */
+void db_rollback(struct db *db)
+{
+	db->in_tx = false;
+	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+/* Bounds-checked cell access (NULL also for SQL NULL). */
+const char *db_table_get(const struct db_table *t, size_t row, size_t col)
+{
+	if (row >= t->n_rows || col >= t->n_cols)
+		return NULL;
+	return t->cells[row * t->n_cols + col];
+}
+
+/* Frees a table and NULLs the caller's pointer. */
+void db_table_free(struct db_table **t)
+{
+	if (*t == NULL)
+		return;
+	for (size_t i = 0; i < (*t)->n_rows * (*t)->n_cols; i++)
+		free((*t)->cells[i]);
+	for (size_t c = 0; c < (*t)->n_cols; c++)
+		free((*t)->col_names[c]);
+	free((*t)->cells);
+	free((*t)->col_names);
+	free(*t);
+	*t = NULL;
+}
+
+/* Lets callers word "already exists" errors without parsing messages. */
+bool db_last_error_was_duplicate(const struct db *db)
+{
+	return strcmp(db->sqlstate, "23505") == 0;
+}

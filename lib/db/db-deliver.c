@@ -1,0 +1,423 @@
+#include "config.h"
+#include "db/db-private.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* The hot-path statements, prepared once per connection. */
+static const struct {
+	const char *sql;
+	int n_params;
+} stmts[DB_STMT_COUNT] = {
+	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)", 1 },
+	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
+				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
+				 4 },
+	[DB_STMT_DUP_FIND] = { "SELECT m.id, t.number FROM messages m"
+			       " JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
+			       " WHERE m.tenant_id = $1 AND m.team_id = $2"
+			       " AND m.raw_sha256 = lower($3) AND m.direction = 'in'",
+			       3 },
+	[DB_STMT_CONTACT_INSERT] = { "INSERT INTO contacts (tenant_id, email, name)"
+				     " VALUES ($1, lower($2), nullif($3, ''))"
+				     " ON CONFLICT (tenant_id, email) DO NOTHING RETURNING id",
+				     3 },
+	[DB_STMT_CONTACT_FIND] = { "SELECT id FROM contacts WHERE tenant_id = $1 AND email = lower($2)", 2 },
+	[DB_STMT_TICKET_INSERT] = { "INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
+				    " VALUES ($1, $2, $3, $4) RETURNING id, number",
+				    4 },
+	[DB_STMT_MESSAGE_INSERT] = { "INSERT INTO messages (tenant_id, ticket_id, team_id, direction,"
+				     " raw_sha256, envelope_from, rcpt, from_name, from_addr,"
+				     " to_json, cc_json, reply_to_json, subject, sent_at, message_id,"
+				     " in_reply_to, refs, headers, text_body, html_body, defects,"
+				     " defect_flags, match_reason)"
+				     " VALUES ($1, $2, $3, 'in', lower($4), $5, lower($6), $7, $8,"
+				     " $9::jsonb, $10::jsonb, $11::jsonb, $12, to_timestamp($13::bigint),"
+				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
+				     " $17, $18, $19, $20, $21, 'new') RETURNING id",
+				     21 },
+	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
+				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
+				  4 },
+	[DB_STMT_ATTACHMENT_INSERT] = { "INSERT INTO attachments (tenant_id, message_id, filename,"
+					" content_type, content_id, is_inline, size, sha256)"
+					" VALUES ($1, $2, $3, $4, $5, $6, $7, lower($8))",
+					8 },
+};
+
+/* Lets db-conn.c prepare statements it does not know the text of. */
+const char *db_stmt_sql(enum db_stmt s, int *n_params_r)
+{
+	*n_params_r = stmts[s].n_params;
+	return stmts[s].sql;
+}
+
+/* A decimal text parameter; PostgreSQL converts it to bigint. */
+struct num {
+	char s[24];
+};
+static const char *num(struct num *n, int64_t v)
+{
+	snprintf(n->s, sizeof(n->s), "%" PRId64, v);
+	return n->s;
+}
+
+/* Runs a prepared statement and checks its status; *res_r (may be NULL)
+ * receives the result on success, to be PQclear()ed by the caller. */
+static int stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		    const int *formats, ExecStatusType want, PGresult **res_r, char **error_r)
+{
+	PGresult *res = db_stmt_exec(db, s, values, lengths, formats, error_r);
+
+	if (res_r != NULL)
+		*res_r = NULL;
+	if (res == NULL)
+		return -1;
+	if (db_result_check(db, res, want, NULL, error_r) < 0) {
+		PQclear(res);
+		return -1;
+	}
+	if (res_r != NULL)
+		*res_r = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+/* The RCPT TO check: which tenant and team an address belongs to. */
+int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, int64_t *team_id_r,
+		    char **error_r)
+{
+	const char *values[1] = { address };
+	PGresult *res;
+	int found;
+
+	if (db_conn_ensure(db, error_r) < 0)
+		return -1;
+	if (stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
+		/* A connection that died while idle (server restart) is
+		 * noticed only now: reconnect and ask once more. */
+		if (PQstatus(db->conn) == CONNECTION_OK)
+			return -1;
+		free(*error_r);
+		*error_r = NULL;
+		if (db_conn_ensure(db, error_r) < 0 ||
+		    stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+			return -1;
+	}
+	found = PQntuples(res) > 0;
+	if (found) {
+		*tenant_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*team_id_r = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
+	PQclear(res);
+	return found;
+}
+
+/* The address list as a JSON array of {"name","addr"} for a jsonb column.
+ * Returns NULL (with *error_r) when a string is not valid UTF-8. */
+static char *addresses_json(const struct db_address *a, size_t n, const char *what, char **error_r)
+{
+	json_t *arr = json_array();
+	char *s;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *name = json_string(a[i].name != NULL ? a[i].name : "");
+		json_t *addr = json_string(a[i].addr != NULL ? a[i].addr : "");
+
+		if (name == NULL || addr == NULL) {
+			json_decref(name);
+			json_decref(addr);
+			json_decref(arr);
+			*error_r = xasprintf("%s address %zu is not valid UTF-8", what, i + 1);
+			return NULL;
+		}
+		json_array_append_new(arr, json_pack("{s:o,s:o}", "name", name, "addr", addr));
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* The References list as a JSON array of strings (turned into text[] in
+ * SQL, which avoids quoting an array literal by hand). */
+static char *strings_json(const char *const *v, size_t n, char **error_r)
+{
+	json_t *arr = json_array();
+	char *s;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *str = json_string(v[i]);
+
+		if (str == NULL) {
+			json_decref(arr);
+			*error_r = xasprintf("reference %zu is not valid UTF-8", i + 1);
+			return NULL;
+		}
+		json_array_append_new(arr, str);
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* Stores the raw bytes once per tenant and hash. */
+static int raw_store(struct db *db, int64_t tenant_id, const struct db_message_in *m, char **error_r)
+{
+	struct num t, size;
+	const char *values[4] = { num(&t, tenant_id), m->raw_sha256_hex, num(&size, (int64_t)m->raw_len),
+				  m->raw != NULL ? m->raw : "" };
+	int lengths[4] = { 0, 0, 0, (int)m->raw_len };
+	int formats[4] = { 0, 0, 0, 1 };
+
+	if (m->raw_len > INT32_MAX) {
+		*error_r = xasprintf("message of %zu bytes is too large to store", m->raw_len);
+		return -1;
+	}
+	return stmt_run(db, DB_STMT_RAW_INSERT, values, lengths, formats, PGRES_COMMAND_OK, NULL,
+			error_r);
+}
+
+/* Finds an earlier delivery of the same raw message to this team.
+ * Returns 1 (r filled in), 0 or -1. */
+static int duplicate_find(struct db *db, int64_t tenant_id, int64_t team_id,
+			  const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	struct num t, tm;
+	const char *values[3] = { num(&t, tenant_id), num(&tm, team_id), m->raw_sha256_hex };
+	PGresult *res;
+	int found;
+
+	if (stmt_run(db, DB_STMT_DUP_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found) {
+		r->message_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		r->ticket_number = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		r->duplicate = true;
+	}
+	PQclear(res);
+	return found;
+}
+
+/* The contact's address: From, else the envelope sender, else "unknown"
+ * (a contact's email is never empty). */
+static const char *contact_email(const struct db_message_in *m)
+{
+	if (m->from_addr != NULL && m->from_addr[0] != '\0')
+		return m->from_addr;
+	if (m->envelope_from != NULL && m->envelope_from[0] != '\0')
+		return m->envelope_from;
+	return "unknown";
+}
+
+/* Finds or creates the sender's contact without locking an existing row,
+ * so deliveries from one sender don't serialise on it. */
+static int contact_upsert(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+			  int64_t *contact_id_r, char **error_r)
+{
+	struct num t;
+	const char *values[3] = { num(&t, tenant_id), contact_email(m),
+				  m->from_name != NULL ? m->from_name : "" };
+	PGresult *res;
+
+	if (stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		return -1;
+	if (PQntuples(res) == 0) {
+		/* It existed (maybe committed just now by a concurrent
+		 * delivery: the next statement sees it). */
+		PQclear(res);
+		if (stmt_run(db, DB_STMT_CONTACT_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res,
+			     error_r) < 0)
+			return -1;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			*error_r = xstrdup("contact vanished while being stored");
+			return -1;
+		}
+	}
+	*contact_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/* Opens a new ticket for the message; an empty subject gets a stand-in. */
+static int ticket_create(struct db *db, int64_t tenant_id, int64_t team_id, const char *subject,
+			 int64_t contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
+			 char **error_r)
+{
+	struct num t, tm, c;
+	const char *title = subject != NULL && subject[0] != '\0' ? subject : "(no subject)";
+	const char *values[4] = { num(&t, tenant_id), num(&tm, team_id), title, num(&c, contact_id) };
+	PGresult *res;
+
+	if (stmt_run(db, DB_STMT_TICKET_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		return -1;
+	*ticket_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	r->ticket_number = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	r->new_ticket = true;
+	PQclear(res);
+	return 0;
+}
+
+/* The JSON-encoded columns of a message; all freed by json_cols_free. */
+struct json_cols {
+	char *to, *cc, *reply_to, *refs;
+};
+
+/* Frees whatever json_cols_make() managed to build. */
+static void json_cols_free(struct json_cols *j)
+{
+	free(j->to);
+	free(j->cc);
+	free(j->reply_to);
+	free(j->refs);
+}
+
+/* Encodes the list columns of a message before the insert. */
+static int json_cols_make(const struct db_message_in *m, struct json_cols *j, char **error_r)
+{
+	memset(j, 0, sizeof(*j));
+	if ((j->to = addresses_json(m->to, m->n_to, "To", error_r)) == NULL ||
+	    (j->cc = addresses_json(m->cc, m->n_cc, "Cc", error_r)) == NULL ||
+	    (j->reply_to = addresses_json(m->reply_to, m->n_reply_to, "Reply-To", error_r)) == NULL ||
+	    (j->refs = strings_json(m->references, m->n_references, error_r)) == NULL) {
+		json_cols_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Inserts the message row itself. */
+static int message_insert(struct db *db, int64_t tenant_id, int64_t team_id, int64_t ticket_id,
+			  const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
+			  char **error_r)
+{
+	struct num t, tm, tk, date, defects;
+	struct json_cols j;
+	PGresult *res;
+	int ret;
+
+	if (json_cols_make(m, &j, error_r) < 0)
+		return -1;
+	const char *values[21] = {
+		num(&t, tenant_id), num(&tk, ticket_id), num(&tm, team_id), m->raw_sha256_hex,
+		m->envelope_from != NULL ? m->envelope_from : "", rcpt != NULL ? rcpt : "",
+		m->from_name, m->from_addr, j.to, j.cc, j.reply_to,
+		m->subject != NULL ? m->subject : "", m->date != 0 ? num(&date, m->date) : NULL,
+		m->message_id, m->in_reply_to, j.refs, m->header_block != NULL ? m->header_block : "",
+		m->text_body != NULL ? m->text_body : "", m->html_body,
+		m->defects_str != NULL ? m->defects_str : "", num(&defects, (int64_t)m->defects),
+	};
+	ret = stmt_run(db, DB_STMT_MESSAGE_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r);
+	json_cols_free(&j);
+	if (ret < 0)
+		return -1;
+	r->message_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/* Stores one attachment: content once per hash, then the row. */
+static int attachment_insert(struct db *db, int64_t tenant_id, int64_t message_id,
+			     const struct db_attachment_in *a, char **error_r)
+{
+	struct num t, msg, size;
+	const char *blob[4] = { num(&t, tenant_id), a->sha256_hex, num(&size, (int64_t)a->size),
+				a->data != NULL ? (const char *)a->data : "" };
+	int lengths[4] = { 0, 0, 0, (int)a->size };
+	int formats[4] = { 0, 0, 0, 1 };
+	const char *row[8] = { t.s, num(&msg, message_id), a->filename != NULL ? a->filename : "",
+			       a->content_type != NULL ? a->content_type : "application/octet-stream",
+			       a->content_id, a->is_inline ? "t" : "f", size.s, a->sha256_hex };
+
+	if (a->size > INT32_MAX) {
+		*error_r = xasprintf("attachment of %zu bytes is too large to store", a->size);
+		return -1;
+	}
+	if (stmt_run(db, DB_STMT_BLOB_INSERT, blob, lengths, formats, PGRES_COMMAND_OK, NULL,
+		     error_r) < 0)
+		return -1;
+	return stmt_run(db, DB_STMT_ATTACHMENT_INSERT, row, NULL, NULL, PGRES_COMMAND_OK, NULL, error_r);
+}
+
+/* One attempt at the whole delivery inside BEGIN .. COMMIT. */
+static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
+			const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	int64_t contact_id, ticket_id;
+	int dup;
+
+	memset(r, 0, sizeof(*r));
+	if (db_simple(db, "BEGIN", error_r) < 0)
+		return -1;
+	if (raw_store(db, tenant_id, m, error_r) < 0 ||
+	    (dup = duplicate_find(db, tenant_id, team_id, m, r, error_r)) < 0)
+		goto fail;
+	if (dup == 0) {
+		if (contact_upsert(db, tenant_id, m, &contact_id, error_r) < 0 ||
+		    ticket_create(db, tenant_id, team_id, m->subject, contact_id, &ticket_id, r,
+				  error_r) < 0 ||
+		    message_insert(db, tenant_id, team_id, ticket_id, rcpt, m, r, error_r) < 0)
+			goto fail;
+		for (size_t i = 0; i < m->n_attachments; i++) {
+			if (attachment_insert(db, tenant_id, r->message_id, &m->attachments[i],
+					      error_r) < 0)
+				goto fail;
+		}
+	}
+	/* A duplicate wrote nothing (the raw row already existed), so
+	 * committing is the same as rolling back. */
+	if (db_simple(db, "COMMIT", error_r) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* Contract in db.h: one attempt, and one retry when a racing twin won. */
+int db_deliver(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
+	       const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	char *first_error = NULL;
+
+	if (db_conn_ensure(db, error_r) < 0)
+		return -1;
+	if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+		return 0;
+	/* A concurrent identical delivery won the unique index (or we lost
+	 * a deadlock): once more, which finds it as a duplicate. Likewise
+	 * after a connection that died while idle (server restart): even if
+	 * the loss hit the COMMIT and it went through, the retry finds the
+	 * stored message and reports a duplicate, never a second copy. */
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		if (db_conn_ensure(db, NULL) == 0) {
+			free(first_error);
+			first_error = NULL;
+			if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+				return 0;
+		}
+	} else if (strcmp(db->sqlstate, "23505") == 0 || strcmp(db->sqlstate, "40P01") == 0 ||
+		   strcmp(db->sqlstate, "40001") == 0) {
+		free(first_error);
+		first_error = NULL;
+		if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+			return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	if (error_r != NULL)
+		*error_r = first_error;
+	else
+		free(first_error);
+	return -1;
+}

@@ -1,0 +1,179 @@
+/* Configuration parsing: every key's type, the file/line in every error. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+
+static char conf_path[256];
+
+/* Writes text to a fresh temporary file and returns its path. */
+static const char *write_conf(const char *text)
+{
+	int fd;
+	snprintf(conf_path, sizeof(conf_path), "/tmp/md-test-conf.XXXXXX");
+	fd = mkstemp(conf_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return conf_path;
+}
+
+START_TEST(defaults_are_complete)
+{
+	struct md_config c;
+	config_defaults(&c);
+	ck_assert_str_eq(c.database, "dbname=maildesk");
+	ck_assert_uint_eq(c.lmtp_listen.n, 1);
+	ck_assert_str_eq(c.lmtp_listen.items[0], "127.0.0.1:2424");
+	ck_assert_uint_eq(c.smtp_listen.n, 0);
+	ck_assert_uint_eq(c.message_size_limit, 25u << 20);
+	ck_assert_uint_eq(c.max_recipients, 100);
+	ck_assert_uint_eq(c.idle_timeout, 300);
+	ck_assert(c.hostname[0] != '\0');
+	config_free(&c);
+	config_free(&c); /* twice is harmless */
+}
+END_TEST
+
+START_TEST(values_of_every_type_parse)
+{
+	struct md_config c;
+	char *err = NULL;
+	const char *p = write_conf("# comment\n\n"
+				   "database = host=/tmp dbname=x\n"
+				   "lmtp_listen = 127.0.0.1:24, unix:/run/md/lmtp [::1]:2424\n"
+				   "smtp_listen=0.0.0.0:25\n"
+				   "  hostname =  mx.example.org  \n"
+				   "message_size_limit = 10M\n"
+				   "max_recipients = 7\n"
+				   "idle_timeout = 2m\n"
+				   "db_timeout = 1h\n"
+				   "log_level = debug\r\n");
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), 0);
+	ck_assert_str_eq(c.database, "host=/tmp dbname=x");
+	ck_assert_uint_eq(c.lmtp_listen.n, 3);
+	ck_assert_str_eq(c.lmtp_listen.items[1], "unix:/run/md/lmtp");
+	ck_assert_str_eq(c.lmtp_listen.items[2], "[::1]:2424");
+	ck_assert_str_eq(c.smtp_listen.items[0], "0.0.0.0:25");
+	ck_assert_str_eq(c.hostname, "mx.example.org");
+	ck_assert_uint_eq(c.message_size_limit, 10u << 20);
+	ck_assert_uint_eq(c.max_recipients, 7);
+	ck_assert_uint_eq(c.idle_timeout, 120);
+	ck_assert_uint_eq(c.db_timeout, 3600);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+	config_free(&c);
+	unlink(p);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *error_suffix; /* expected after "PATH" */
+} bad_configs[] = {
+	{ "nonsense_key = 1\n", ":1: unknown key \"nonsense_key\"" },
+	{ "# ok\nmax_recipients = many\n", ":2: max_recipients: \"many\" must be a whole number" },
+	{ "max_recipients = 0\n", ":1: max_recipients: \"0\" is out of range" },
+	{ "message_size_limit = 10X\n", ":1: message_size_limit: \"10X\" must be a size in bytes, optionally with k, M or G" },
+	{ "idle_timeout = -5\n", ":1: idle_timeout: \"-5\" must be a duration in seconds, optionally with s, m, h or d" },
+	{ "lmtp_listen = 127.0.0.1\n", ":1: lmtp_listen: \"127.0.0.1\" expected HOST:PORT or unix:/path" },
+	{ "lmtp_listen = 127.0.0.1:70000\n", ":1: lmtp_listen: \"127.0.0.1:70000\" port must be a number from 1 to 65535" },
+	{ "smtp_listen = unix:relative\n", ":1: smtp_listen: \"unix:relative\" unix socket path must be absolute (unix:/path)" },
+	{ "log_level = loud\n", ":1: log_level: \"loud\" must be one of debug, info, warn, error" },
+	{ "hostname\n", ":1: expected \"key = value\"" },
+	{ "= value\n", ":1: expected \"key = value\"" },
+	{ "hostname = a\n\nhostname = b\n", ":3: hostname is already set on line 1" },
+	{ "max_recipients = 99999999999999999999999\n", ":1: max_recipients: \"99999999999999999999999\" must be a whole number" },
+};
+
+START_TEST(bad_values_name_file_and_line)
+{
+	struct md_config c;
+	char *err = NULL, *expected;
+	const char *p = write_conf(bad_configs[_i].text);
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	expected = malloc(strlen(p) + strlen(bad_configs[_i].error_suffix) + 1);
+	strcpy(expected, p);
+	strcat(expected, bad_configs[_i].error_suffix);
+	ck_assert_str_eq(err, expected);
+	free(expected);
+	free(err);
+	config_free(&c);
+	unlink(p);
+}
+END_TEST
+
+START_TEST(unreadable_file_is_an_error)
+{
+	struct md_config c;
+	char *err = NULL;
+	config_defaults(&c);
+	ck_assert_int_eq(config_load("/nonexistent/maildesk.conf", &c, &err), -1);
+	ck_assert_str_eq(err, "/nonexistent/maildesk.conf: cannot read: No such file or directory");
+	free(err);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(listen_addresses_parse)
+{
+	struct md_listen l;
+	const char *err;
+	ck_assert_int_eq(config_listen_parse("[::1]:24", &l, &err), 0);
+	ck_assert(!l.is_unix);
+	ck_assert_str_eq(l.host, "::1");
+	ck_assert_uint_eq(l.port, 24);
+	config_listen_free(&l);
+	ck_assert_int_eq(config_listen_parse("unix:/run/x", &l, &err), 0);
+	ck_assert(l.is_unix);
+	ck_assert_str_eq(l.path, "/run/x");
+	config_listen_free(&l);
+	ck_assert_int_eq(config_listen_parse("[::1:24", &l, &err), -1);
+	ck_assert_int_eq(config_listen_parse(":25", &l, &err), -1);
+}
+END_TEST
+
+START_TEST(secret_file_must_be_long_enough)
+{
+	char *secret = NULL, *err = NULL;
+	const char *p = write_conf("short\n");
+	ck_assert_int_eq(config_read_secret(p, &secret, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "shorter than 16"));
+	free(err);
+	unlink(p);
+	p = write_conf("0123456789abcdef0123\n");
+	ck_assert_int_eq(config_read_secret(p, &secret, &err), 0);
+	ck_assert_str_eq(secret, "0123456789abcdef0123");
+	free(secret);
+	unlink(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("conf");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, defaults_are_complete);
+	tcase_add_test(tc, values_of_every_type_parse);
+	tcase_add_loop_test(tc, bad_values_name_file_and_line, 0, sizeof(bad_configs) / sizeof(bad_configs[0]));
+	tcase_add_test(tc, unreadable_file_is_an_error);
+	tcase_add_test(tc, listen_addresses_parse);
+	tcase_add_test(tc, secret_file_must_be_long_enough);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
