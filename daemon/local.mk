@@ -1,2 +1,2 @@
-## maildeskd (daemon/maildeskd.mk) joins the build once its modules exist.
+include $(srcdir)/daemon/maildeskd.mk
 include $(srcdir)/daemon/ctl/ctl.mk

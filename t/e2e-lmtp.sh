@@ -7,7 +7,9 @@ set -u
 . "$top_srcdir/t/md-instance.sh"
 
 MD_EXTRA_CONF="max_recipients = 3
-message_size_limit = 64k"
+message_size_limit = 64k
+idle_timeout = 3s"
+MD_LMTP_UNIX="$MD_TEST_TMP/lmtp.sock"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 md_ctl team add sales --tenant demo --alias sales@demo.example >/dev/null
 md_daemon_start || exit 99
@@ -21,7 +23,7 @@ messages() { sql "select count(*) from messages"; }
 out=$(lmtp --from carla@customer.example --to support@demo.example \
 	--header "Subject: Lamp not delivered" --header "From: Carla <carla@customer.example>" \
 	--header "Message-Id: <first@customer.example>" --body "Where is my lamp?")
-assert_match "a mail to a team alias is accepted with 250 after DATA" '^<~? *250 2\.0\.0 .*ticket [0-9]+' "$out"
+assert_match "a mail to a team alias is accepted with 250 after DATA" '^<[-~] +250 2\.0\.0 .*ticket [0-9]+' "$out"
 assert_eq "one ticket was created" 1 "$(tickets)"
 assert_eq "the subject is the ticket title" "Lamp not delivered" "$(sql "select subject from tickets")"
 assert_match "the body is the first message" 'Where is my lamp\?' "$(sql "select text_body from messages")"
@@ -45,8 +47,8 @@ Two teams should each get a ticket.
 MSG
 before=$(tickets)
 out=$(lmtp --from dora@customer.example --to support@demo.example,sales@demo.example,support@demo.example \
-	--data "$MD_TEST_TMP/two-teams.eml")
-n250=$(printf '%s\n' "$out" | grep -cE '^<~? *250 2\.0\.0 .*(ticket|delivered)')
+	--data @"$MD_TEST_TMP/two-teams.eml")
+n250=$(printf '%s\n' "$out" | grep -cE '^<[-~] +250 2\.0\.0 .*(ticket|delivered)')
 assert_eq "three recipients (one twice) get three replies after DATA" 3 "$n250"
 assert_eq "a message to two teams' aliases makes one ticket in each team" $((before + 2)) "$(tickets)"
 assert_eq "the raw message is stored once" 1 \
@@ -54,8 +56,8 @@ assert_eq "the raw message is stored once" 1 \
 
 # --- redelivery of the same message creates nothing new
 before_t=$(tickets); before_m=$(messages)
-out=$(lmtp --from dora@customer.example --to support@demo.example --data "$MD_TEST_TMP/two-teams.eml")
-assert_match "a redelivered message is answered 250" '^<~? *250 2\.0\.0' "$out"
+out=$(lmtp --from dora@customer.example --to support@demo.example --data @"$MD_TEST_TMP/two-teams.eml")
+assert_match "a redelivered message is answered 250" '^<[-~] +250 2\.0\.0' "$out"
 assert_eq "a redelivery creates no ticket" "$before_t" "$(tickets)"
 assert_eq "a redelivery creates no message" "$before_m" "$(messages)"
 
@@ -70,8 +72,8 @@ assert_eq "an oversize message is not stored" "$before_m" "$(messages)"
 
 # --- malformed mail is stored, flagged and answered 250
 printf 'Subject: broken\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--zz\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!notbase64\r\n' > "$MD_TEST_TMP/broken.eml"
-out=$(lmtp --from a@customer.example --to support@demo.example --data "$MD_TEST_TMP/broken.eml")
-assert_match "a malformed message is answered 250" '^<~? *250 2\.0\.0' "$out"
+out=$(lmtp --from a@customer.example --to support@demo.example --data @"$MD_TEST_TMP/broken.eml")
+assert_match "a malformed message is answered 250" '^<[-~] +250 2\.0\.0' "$out"
 assert_match "a malformed message is stored with its defects" 'missing-boundary' "$(sql "select defects from messages where subject = 'broken'")"
 
 # --- Postfix's smtp-source, LMTP mode, 4 sessions in parallel
@@ -81,15 +83,40 @@ before=$(tickets)
 assert_eq "smtp-source exits 0" 0 $?
 assert_eq "40 messages from smtp-source make 40 tickets" $((before + 40)) "$(tickets)"
 
+# --- the unix socket listener (Postfix's lmtp:unix:...)
+before=$(tickets)
+/usr/sbin/smtp-source -L -s 2 -m 6 -f unix@customer.example -t sales@demo.example \
+	unix:"$MD_LMTP_UNIX" > "$MD_TEST_TMP/smtp-source-unix.out" 2>&1
+assert_eq "smtp-source over the unix socket exits 0" 0 $?
+assert_eq "6 messages over the unix socket make 6 tickets" $((before + 6)) "$(tickets)"
+
+# --- an idle client is told 421 4.4.2 and disconnected
+out=$(/usr/bin/python3 - "$MD_LMTP_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+data = b""
+start = time.time()
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode(errors="replace").replace("\r", ""))
+print("closed-after=%d" % round(time.time() - start))
+PY
+)
+assert_match "an idle session gets 421 4.4.2" '^421 4\.4\.2 ' "$out"
+assert_match "and is closed by the server, not before idle_timeout" '^closed-after=([3-9]|[1-9][0-9])$' "$out"
+
 # --- PostgreSQL stops mid-run: 451, then recovery without a restart
 sh "$top_srcdir/t/pg-cluster.sh" stop "$MD_TEST_TMP/pg"
 before_fail=$(date +%s)
 out=$(lmtp --from e@customer.example --to support@demo.example --header "Subject: during outage" --body "x")
 assert_match "with PostgreSQL down the client is told 451 4.3.0" '451 4\.3\.0' "$out"
-assert_no_match "with PostgreSQL down nothing is acknowledged with 250 after DATA" '^<~? *250 2\.0\.0 .*ticket' "$out"
+assert_no_match "with PostgreSQL down nothing is acknowledged with 250 after DATA" '^<[-~] +250 2\.0\.0 .*ticket' "$out"
 eval "$(PG_FSYNC=off sh "$top_srcdir/t/pg-cluster.sh" start "$MD_TEST_TMP/pg")"
 out=$(lmtp --from e@customer.example --to support@demo.example --header "Subject: after outage" --body "x")
-assert_match "after PostgreSQL is back the daemon reconnects and accepts mail" '^<~? *250 2\.0\.0' "$out"
+assert_match "after PostgreSQL is back the daemon reconnects and accepts mail" '^<[-~] +250 2\.0\.0' "$out"
 assert_eq "only the mail sent after recovery is stored" "0 1" \
 	"$(sql "select count(*) filter (where subject = 'during outage'), count(*) filter (where subject = 'after outage') from tickets" | tr '|' ' ')"
 

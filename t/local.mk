@@ -7,7 +7,7 @@ t_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_test_conf_LDADD = lib/base/libmdbase.a $(CHECK_LIBS)
 
 EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh
-E2E_TESTS_PENDING = t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh
+TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh
 include $(srcdir)/t/db.mk
 include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk

@@ -22,7 +22,7 @@ md_write_conf() {
 	chmod 600 "$MD_DIR/secret"
 	{
 		echo "database = $MD_DATABASE"
-		echo "lmtp_listen = 127.0.0.1:$MD_LMTP_PORT"
+		echo "lmtp_listen = 127.0.0.1:$MD_LMTP_PORT${MD_LMTP_UNIX:+, unix:$MD_LMTP_UNIX}"
 		echo "smtp_listen = 127.0.0.1:$MD_SMTP_PORT"
 		echo "hostname = maildesk.test"
 		echo "secret_file = $MD_DIR/secret"

@@ -1,0 +1,10 @@
+## The SMTP/LMTP protocol core: no I/O, no logging (see smtp-server.h).
+noinst_LIBRARIES += lib/smtp/libmdsmtp.a
+lib_smtp_libmdsmtp_a_SOURCES = \
+	lib/smtp/smtp-server.c lib/smtp/smtp-server.h lib/smtp/smtp-server-private.h \
+	lib/smtp/smtp-server-cmd.c \
+	lib/smtp/smtp-server-trans.c \
+	lib/smtp/smtp-address.c lib/smtp/smtp-address.h \
+	lib/smtp/smtp-data.c lib/smtp/smtp-data.h \
+	lib/smtp/smtp-reply.c \
+	lib/smtp/smtp-status.c lib/smtp/smtp-status.h

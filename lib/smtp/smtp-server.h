@@ -8,10 +8,23 @@
  * the application replies.
  *
  * Lifetime: a callback is never called after smtp_session_free(). The core
- * may call callbacks from inside smtp_session_feed() and the *_reply()
- * functions, never at any other time. The application must not call
- * smtp_session_free() from inside a callback; close() only asks it to close
- * (after flushing what write() delivered). */
+ * may call callbacks from inside smtp_session_new() (the greeting),
+ * smtp_session_feed(), the *_reply() functions, smtp_session_tls_started(),
+ * smtp_session_timeout() and smtp_session_shutdown(), never at any other
+ * time. The application must not call smtp_session_free() or
+ * smtp_session_feed() from inside a callback; the *_reply() functions,
+ * smtp_session_tls_started(), _timeout() and _shutdown() may be called from
+ * inside one. close() only asks the application to close (after flushing
+ * what write() delivered); after it the core ignores input and writes
+ * nothing more.
+ *
+ * Input: command lines end at CRLF; a bare LF is tolerated as the end of a
+ * command line (a CR before it is dropped). A command line longer than 512
+ * octets (CRLF included) gets "500 5.5.2 Line too long" and the rest of it is
+ * skipped without being stored. The message after DATA ends only at the
+ * strict CRLF "." CRLF: bare LF or bare CR never end it (SMTP smuggling);
+ * they are passed on unchanged. Memory per session is bounded by the line
+ * limit, pipeline_depth * 512 octets of queued input and max_message_size. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,11 +35,17 @@ struct smtp_server_settings {
 	enum smtp_protocol protocol;
 	const char *hostname;          /* in the greeting and EHLO/LHLO reply */
 	uint64_t max_message_size;     /* SIZE and DATA limit, 0 = unlimited */
-	unsigned max_recipients;       /* RCPTs past this get 452 4.5.3 */
-	unsigned max_bad_commands;     /* after this many errors: 421 and close */
-	unsigned pipeline_depth;       /* max complete command lines waiting
-					* while a command is pending; past it:
-					* 421 4.7.0 and close */
+	unsigned max_recipients;       /* RCPTs past this get 452 4.5.3;
+					* 0 = 1000 */
+	unsigned max_bad_commands;     /* after this many protocol errors
+					* (unknown command, syntax, sequence):
+					* 421 4.7.0 and close; 0 = 10 */
+	unsigned pipeline_depth;       /* max complete command lines (and
+					* pipeline_depth * 512 octets) kept
+					* while the application works; past
+					* it: 421 4.7.0 and close; 0 = 100. A
+					* client that pipelines all its RCPTs
+					* needs this above max_recipients. */
 	bool starttls;                 /* advertise and accept STARTTLS */
 };
 
@@ -45,9 +64,11 @@ struct smtp_transaction {
 struct smtp_server_callbacks {
 	/* Bytes for the client, complete reply lines. Always set. */
 	void (*write)(void *ctx, const char *data, size_t len);
-	/* A RCPT TO with a syntactically valid address (local@domain,
-	 * unquoted and lowercased domain; the local part as given). The app
-	 * answers with smtp_session_rcpt_reply(), now or later. */
+	/* A RCPT TO with a syntactically valid address (local@domain: the
+	 * local part as given, quotes included; the domain in ASCII lower
+	 * case; a source route dropped). Not called past max_recipients. The
+	 * app answers with smtp_session_rcpt_reply(), now or later. address is
+	 * valid until that answer. */
 	void (*rcpt)(void *ctx, const char *address);
 	/* The complete message after "CRLF.CRLF": dot-unstuffed, with CRLF line
 	 * ends as received. msg is valid during the callback only; take a copy
@@ -67,7 +88,10 @@ struct smtp_server_callbacks {
 	 * write(); the app closes the connection after flushing it. reason is a
 	 * short static text for the log. */
 	void (*close)(void *ctx, const char *reason);
-	/* Optional: one line per command for the log ("cmd=RCPT reply=550"). */
+	/* Optional: one call per reply for the log ("cmd=RCPT reply=550").
+	 * command is a static verb ("MAIL", "RCPT", ...) or one of CONNECT
+	 * (greeting), EOM (reply to the message), UNKNOWN, LINE (line too
+	 * long), PIPELINE, TIMEOUT, SHUTDOWN. */
 	void (*trace)(void *ctx, const char *command, unsigned reply_code);
 };
 
@@ -83,11 +107,14 @@ void smtp_session_free(struct smtp_session **s);
 /* Feeds bytes read from the client (any split, even one byte at a time). */
 void smtp_session_feed(struct smtp_session *s, const char *data, size_t len);
 
-/* Answers the pending RCPT: code 250 accepts (the address joins the
- * transaction), 4xx/5xx refuse. enh is the enhanced status code ("2.1.5"),
- * text a single line without CRLF (CR/LF in it are replaced). */
+/* Answers the pending RCPT: a 2xx code accepts (the address joins the
+ * transaction), 4xx/5xx refuse. enh is the enhanced status code ("2.1.5",
+ * may be NULL), text a single line without CRLF (control characters in it
+ * become spaces). A code outside 200-599 is sent as 451 4.3.0. Ignored
+ * when no RCPT is pending. */
 void smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text);
-/* Answers one recipient of the pending DATA (see the data callback). */
+/* Answers one recipient of the pending DATA (see the data callback).
+ * Ignored for an index out of range or already answered. */
 void smtp_session_data_reply(struct smtp_session *s, size_t rcpt_index, unsigned code, const char *enh,
 			     const char *text);
 
@@ -105,7 +132,8 @@ void smtp_session_timeout(struct smtp_session *s);
  * no command is pending (at once when idle). */
 void smtp_session_shutdown(struct smtp_session *s);
 
-/* True while an RCPT or DATA waits for the application. */
+/* True while an RCPT or DATA waits for the application - also after close,
+ * until the application has answered (its answers are then dropped). */
 bool smtp_session_is_waiting(const struct smtp_session *s);
 /* True while message data is being received (for the data timeout). */
 bool smtp_session_in_data(const struct smtp_session *s);
