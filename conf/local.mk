@@ -1,2 +1,21 @@
-dist_sysconf_DATA =
-EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service
+## The example configuration is installed once (never over an existing
+## file); the systemd unit gets the configured paths substituted.
+maildeskconfdir = $(sysconfdir)/maildesk
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = systemd/maildeskd.service
+EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service.in
+CLEANFILES += systemd/maildeskd.service
+
+systemd/maildeskd.service: $(srcdir)/systemd/maildeskd.service.in GNUmakefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/systemd/maildeskd.service.in > $@
+
+install-data-local:
+	$(MKDIR_P) $(DESTDIR)$(maildeskconfdir)
+	test -f $(DESTDIR)$(maildeskconfdir)/maildesk.conf || \
+		$(INSTALL_DATA) $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf
+
+uninstall-local:
+	cmp -s $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf && \
+		rm -f $(DESTDIR)$(maildeskconfdir)/maildesk.conf || true

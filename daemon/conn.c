@@ -270,8 +270,7 @@ static struct conn *conn_new(struct listener *l)
 	c->protocol = l->protocol;
 	buf_init(&c->out, 0);
 	buf_init(&c->plain_in, 0);
-	snprintf(c->id, sizeof(c->id), "%016llx",
-		 (unsigned long long)(srv->next_session_id++ ^ ((uint64_t)getpid() << 40)));
+	snprintf(c->id, sizeof(c->id), "%016llx", (unsigned long long)srv->next_session_id++);
 	if (l->is_unix)
 		uv_pipe_init(srv->loop, &c->h.pipe, 0);
 	else

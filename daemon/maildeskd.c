@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
@@ -30,16 +33,17 @@ static struct retired_config *retired_configs;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-V]\n"
+	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-V] [-h]\n"
 		   "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n       check the configuration and exit (0 valid, 1 not)\n"
-		   "  -V       print the version and exit\n");
+		   "  -V       print the version and exit\n"
+		   "  -h       print this help and exit\n");
 }
 
 /* Loads and fully checks a configuration: syntax, TLS files, secret file. */
 static int load_config(const char *path, struct md_config *cfg, struct tls_server **tls_r)
 {
-	char *error = NULL, *secret = NULL;
+	char *error = NULL, *secret = NULL, quoted[1024];
 
 	config_defaults(cfg);
 	if (config_load(path, cfg, &error) < 0)
@@ -57,10 +61,20 @@ static int load_config(const char *path, struct md_config *cfg, struct tls_serve
 	return 0;
 fail:
 	fprintf(stderr, "maildeskd: %s\n", error);
-	log_error("event=config.error error=\"%s\"", error);
+	log_error("event=config.error error=%s", log_quote(quoted, sizeof(quoted), error, strlen(error), 400));
 	free(error);
 	config_free(cfg);
 	return -1;
+}
+
+static bool strlist_equal(const struct md_strlist *a, const struct md_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
 }
 
 /* SIGHUP: a new configuration replaces the old one only when it is valid. */
@@ -76,18 +90,20 @@ static void server_reload(struct server *srv)
 		sd_notify(0, "READY=1");
 		return;
 	}
-	if (strcmp(cfg.hostname, srv->cfg.hostname) != 0 || cfg.lmtp_listen.n != srv->cfg.lmtp_listen.n ||
-	    cfg.smtp_listen.n != srv->cfg.smtp_listen.n)
-		log_warn("event=reload detail=\"listener and hostname changes take effect after a restart\"");
+	if (!strlist_equal(&cfg.lmtp_listen, &srv->cfg.lmtp_listen) ||
+	    !strlist_equal(&cfg.smtp_listen, &srv->cfg.smtp_listen))
+		log_warn("event=reload detail=\"lmtp_listen and smtp_listen changes take effect after a restart\"");
+	if (cfg.db_workers != srv->cfg.db_workers)
+		log_warn("event=reload detail=\"db_workers changes take effect after a restart\"");
 	old = xcalloc(1, sizeof(*old));
 	old->cfg = srv->cfg;
 	old->next = retired_configs;
 	retired_configs = old;
 	srv->cfg = cfg;
-	if (tls != NULL) {
-		tls_server_free(&srv->tls); /* live TLS sessions hold their own reference */
-		srv->tls = tls;
-	}
+	/* New sessions use the new TLS settings (none when removed); live
+	 * TLS sessions hold their own reference to the old context. */
+	tls_server_free(&srv->tls);
+	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
 	delivery_configure(cfg.database, cfg.db_timeout);
 	log_info("event=reload status=ok");
@@ -208,6 +224,10 @@ int main(int argc, char **argv)
 	}
 	log_init("maildeskd", srv.cfg.log_level);
 	srv.config_path = xstrdup(path);
+	/* Session ids: a random start, then consecutive, so that ids of
+	 * different runs and hosts do not collide in a shared log. */
+	if (getrandom(&srv.next_session_id, sizeof(srv.next_session_id), 0) != sizeof(srv.next_session_id))
+		srv.next_session_id = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	mime_init();
 	ret = server_run(&srv);
 	config_free(&srv.cfg);

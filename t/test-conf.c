@@ -84,6 +84,7 @@ static const struct {
 	{ "lmtp_listen = 127.0.0.1\n", ":1: lmtp_listen: \"127.0.0.1\" expected HOST:PORT or unix:/path" },
 	{ "lmtp_listen = 127.0.0.1:70000\n", ":1: lmtp_listen: \"127.0.0.1:70000\" port must be a number from 1 to 65535" },
 	{ "smtp_listen = unix:relative\n", ":1: smtp_listen: \"unix:relative\" unix socket path must be absolute (unix:/path)" },
+	{ "lmtp_listen = localhost:24\n", ":1: lmtp_listen: \"localhost:24\" HOST must be an IPv4 or IPv6 address, not a name" },
 	{ "log_level = loud\n", ":1: log_level: \"loud\" must be one of debug, info, warn, error" },
 	{ "hostname\n", ":1: expected \"key = value\"" },
 	{ "= value\n", ":1: expected \"key = value\"" },
@@ -106,6 +107,21 @@ START_TEST(bad_values_name_file_and_line)
 	ck_assert_str_eq(err, expected);
 	free(expected);
 	free(err);
+	config_free(&c);
+	unlink(p);
+}
+END_TEST
+
+START_TEST(empty_hostname_means_the_system_name)
+{
+	struct md_config c;
+	char *err = NULL, host[256];
+	const char *p = write_conf("hostname =\n");
+
+	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), 0);
+	ck_assert_str_eq(c.hostname, host);
 	config_free(&c);
 	unlink(p);
 }
@@ -168,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, values_of_every_type_parse);
 	tcase_add_loop_test(tc, bad_values_name_file_and_line, 0, sizeof(bad_configs) / sizeof(bad_configs[0]));
 	tcase_add_test(tc, unreadable_file_is_an_error);
+	tcase_add_test(tc, empty_hostname_means_the_system_name);
 	tcase_add_test(tc, listen_addresses_parse);
 	tcase_add_test(tc, secret_file_must_be_long_enough);
 	suite_add_tcase(s, tc);

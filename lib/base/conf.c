@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL };
 
@@ -98,6 +99,13 @@ static int parse_scaled(const char *s, const char *suffixes, const uint64_t *mul
 	return 0;
 }
 
+/* Listeners bind before any resolver is trusted, so only literals. */
+static bool is_ip_literal(const char *host)
+{
+	unsigned char tmp[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+}
+
 int config_listen_parse(const char *s, struct md_listen *l, const char **error_r)
 {
 	const char *colon;
@@ -137,6 +145,11 @@ int config_listen_parse(const char *s, struct md_listen *l, const char **error_r
 		l->host = xstrndup(s + 1, (size_t)(colon - s - 2));
 	} else {
 		l->host = xstrndup(s, (size_t)(colon - s));
+	}
+	if (!is_ip_literal(l->host)) {
+		*error_r = "HOST must be an IPv4 or IPv6 address, not a name";
+		config_listen_free(l);
+		return -1;
 	}
 	l->port = (unsigned)port;
 	return 0;
@@ -202,10 +215,20 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 	return NULL;
 }
 
-void config_defaults(struct md_config *c)
+/* An empty hostname means the machine's own name, as in Postfix. */
+static void config_default_hostname(struct md_config *c)
 {
 	char host[256];
 
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		free(c->hostname);
+		c->hostname = xstrdup(host);
+	}
+}
+
+void config_defaults(struct md_config *c)
+{
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const char *err = cfg_set(c, &cfg_keys[i], cfg_keys[i].def);
@@ -214,11 +237,7 @@ void config_defaults(struct md_config *c)
 			abort();
 		}
 	}
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		free(c->hostname);
-		c->hostname = xstrdup(host);
-	}
+	config_default_hostname(c);
 }
 
 static const struct cfg_key *cfg_find(const char *name)
@@ -293,6 +312,8 @@ int config_load(const char *path, struct md_config *c, char **error_r)
 			seen[k - cfg_keys] = lineno;
 		}
 	}
+	if (ret == 0 && c->hostname[0] == '\0')
+		config_default_hostname(c);
 	if (ret == 0 && ferror(f)) {
 		*error_r = xasprintf("%s: read error: %s", path, strerror(errno));
 		ret = -1;

@@ -6,7 +6,7 @@
 
 enum smtp_status {
 	SMTP_STATUS_OK,              /* stored */
-	SMTP_STATUS_DUPLICATE,       /* already stored earlier (same Message-ID) */
+	SMTP_STATUS_DUPLICATE,       /* already stored for this team (same raw bytes, e.g. a redelivery) */
 	SMTP_STATUS_NO_SUCH_USER,    /* no mailbox for this recipient */
 	SMTP_STATUS_TEMPFAIL,        /* a transient failure, the client retries */
 	SMTP_STATUS_DB_TIMEOUT,      /* the database did not answer in time */
