@@ -8,7 +8,8 @@ set -u
 
 MD_EXTRA_CONF="max_recipients = 3
 message_size_limit = 64k
-idle_timeout = 3s"
+idle_timeout = 3s
+db_timeout = 2s"
 MD_LMTP_UNIX="$MD_TEST_TMP/lmtp.sock"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 md_ctl team add sales --tenant demo --alias sales@demo.example >/dev/null
@@ -120,7 +121,48 @@ assert_match "after PostgreSQL is back the daemon reconnects and accepts mail" '
 assert_eq "only the mail sent after recovery is stored" "0 1" \
 	"$(sql "select count(*) filter (where subject = 'during outage'), count(*) filter (where subject = 'after outage') from tickets" | tr '|' ' ')"
 
-# --- SIGTERM: clean exit
+# --- PostgreSQL slow past db_timeout: 451 and nothing half-written
+psql -X -q -c "begin; lock table tickets in access exclusive mode; select pg_sleep(8); commit;" >/dev/null 2>&1 &
+locker=$!
+sleep 1
+before_m=$(messages)
+out=$(lmtp --from s@customer.example --to support@demo.example --header "Subject: while slow" --body "x")
+assert_match "a store slower than db_timeout is answered 451 4.3.0" '451 4\.3\.0' "$out"
+wait $locker
+assert_eq "a timed-out store leaves nothing behind" "$before_m" "$(messages)"
+assert_match "the deferral is logged with its reason" 'event=delivery .*status=deferred reply=451 error=.*statement timeout' "$(cat "$MD_DIR/maildeskd.log")"
+out=$(lmtp --from s@customer.example --to support@demo.example --header "Subject: after slow" --body "x")
+assert_match "once PostgreSQL is fast again mail is accepted" '^<[-~] +250 2\.0\.0' "$out"
+
+# --- SIGTERM while a message is being transferred: it is finished and
+# stored, then the session gets 421 and the daemon exits 0.
+out=$(/usr/bin/python3 - "$MD_LMTP_PORT" "$MD_DAEMON_PID" <<'PY'
+import os, signal, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+f = s.makefile("rb")
+def reply():
+    lines = []
+    while True:
+        line = f.readline().decode().rstrip("\r\n")
+        lines.append(line)
+        if len(line) < 4 or line[3] != "-":
+            return lines
+reply()
+for cmd in (b"LHLO t\r\n", b"MAIL FROM:<t@customer.example>\r\n", b"RCPT TO:<support@demo.example>\r\n", b"DATA\r\n"):
+    s.sendall(cmd)
+    reply()
+s.sendall(b"Subject: in flight at shutdown\r\n")
+time.sleep(0.3)
+os.kill(int(sys.argv[2]), signal.SIGTERM)
+time.sleep(0.5)
+s.sendall(b"\r\nthe rest\r\n.\r\n")
+print("\n".join(reply()))
+print("\n".join(reply()))
+PY
+)
+assert_match "the message in transfer at SIGTERM is accepted" '^250 2\.0\.0 ' "$out"
+assert_match "then the session is told 421 4.3.2" '^421 4\.3\.2 ' "$out"
+assert_eq "and it is stored" 1 "$(sql "select count(*) from tickets where subject = 'in flight at shutdown'")"
 md_daemon_stop
 assert_eq "maildeskd exits 0 on SIGTERM" 0 $?
 trap - EXIT

@@ -50,6 +50,23 @@ rc=$?
 assert_eq "maildeskd -n rejects a bad configuration" 1 "$rc"
 assert_match "the error names the file and line" "bad\\.conf:2: max_recipients" "$err"
 
+# SIGHUP: a valid new configuration is taken; a broken one is refused and
+# the running one keeps serving.
+cp "$MD_CONF" "$MD_TEST_TMP/good.conf"
+echo "max_recipients = 1" >> "$MD_CONF"
+kill -HUP "$MD_DAEMON_PID"
+sleep 0.5
+assert_match "SIGHUP reloads a valid configuration" 'event=reload status=ok' "$(cat "$MD_DIR/maildeskd.log")"
+out=$(smtp --from f@customer.example --to support@demo.example,support@demo.example --quit-after RCPT)
+assert_match "the reloaded limit applies to new sessions" '452 4\.5\.3' "$out"
+echo "max_recipients = lots" >> "$MD_CONF"
+kill -HUP "$MD_DAEMON_PID"
+sleep 0.5
+assert_match "SIGHUP with a broken configuration keeps the running one" 'event=reload status=failed' "$(cat "$MD_DIR/maildeskd.log")"
+out=$(smtp --from f@customer.example --to support@demo.example --header "Subject: after bad reload" --body x)
+assert_match "and mail is still accepted" '^<- +250 2\.0\.0 ' "$out"
+cp "$MD_TEST_TMP/good.conf" "$MD_CONF"
+
 md_daemon_stop
 assert_eq "maildeskd exits 0 on SIGTERM" 0 $?
 trap - EXIT

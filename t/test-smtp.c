@@ -875,6 +875,31 @@ START_TEST(test_shutdown_waits_for_every_lmtp_data_reply)
 }
 END_TEST
 
+START_TEST(test_shutdown_during_data_lets_the_message_finish)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+	struct app a;
+
+	app_start(&a, &set);
+	app_feed_str(&a, LMTP_TXN "DATA\r\n");
+	a.async = true;
+	app_feed_str(&a, "Subject: half\r\n");
+	app_out_reset(&a);
+	smtp_session_shutdown(a.s);
+	ck_assert_str_eq(app_out(&a), "");
+	ck_assert_uint_eq(a.n_close, 0);
+	app_feed_str(&a, "\r\nrest of it\r\n.\r\n");
+	smtp_session_data_reply(a.s, 0, 250, "2.0.0", "one");
+	smtp_session_data_reply(a.s, 1, 250, "2.0.0", "two");
+	smtp_session_data_reply(a.s, 2, 250, "2.0.0", "three");
+	ck_assert_str_eq(app_out(&a), "250 2.0.0 one\r\n250 2.0.0 two\r\n250 2.0.0 three\r\n"
+				      "421 4.3.2 " HOST " Service shutting down, closing connection\r\n");
+	ck_assert_uint_eq(a.n_close, 1);
+	app_data_forget(&a);
+	app_finish(&a);
+}
+END_TEST
+
 static Suite *smtp_suite(void)
 {
 	Suite *s = suite_create("smtp");
@@ -907,6 +932,7 @@ static Suite *smtp_suite(void)
 	tcase_add_test(tc, test_shutdown_when_idle_closes_at_once);
 	tcase_add_test(tc, test_shutdown_waits_for_the_pending_rcpt_reply);
 	tcase_add_test(tc, test_shutdown_waits_for_every_lmtp_data_reply);
+	tcase_add_test(tc, test_shutdown_during_data_lets_the_message_finish);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("starttls");

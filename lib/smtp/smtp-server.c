@@ -216,6 +216,11 @@ void smtp_session_resume(struct smtp_session *s)
 	if (s->shutdown_requested) {
 		const struct smtp_status_reply *r = smtp_status_reply(SMTP_STATUS_SHUTDOWN);
 
+		/* A message being transferred is finished and stored first:
+		 * the 421 follows its replies. */
+		if (s->phase == SMTP_PHASE_DATA)
+			return;
+
 		smtp_session_close_421(s, "SHUTDOWN", r->code, r->enh, r->text, "shutdown");
 		return;
 	}
