@@ -1,0 +1,3 @@
+## The ingest benchmark, run by `make bench` (see bench/README.md). Shell
+## only, nothing to build; shipped so that a tarball can run it too.
+EXTRA_DIST += bench/ingest bench/README.md
