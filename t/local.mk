@@ -11,3 +11,4 @@ TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh
 include $(srcdir)/t/db.mk
 include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk
+include $(srcdir)/t/postfix.mk

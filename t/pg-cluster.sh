@@ -47,6 +47,8 @@ start)
 		mkdir -p "$data"
 		chown -R "${MD_PG_USER:-nobody}" "$(readlink -f "$data")"
 	fi
+	# Through the link, not the closed parent, when the data is in /tmp.
+	data=$(readlink -f "$data")
 	if [ ! -f "$data/PG_VERSION" ]; then
 		as_pg "$PG_BINDIR/initdb" -D "$data" -U maildesk -A trust -E UTF8 --locale=C.UTF-8 \
 			>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
@@ -65,7 +67,7 @@ stop|kill)
 	[ -d "$dir/data" ] || exit 0
 	mode=fast
 	[ "$cmd" = kill ] && mode=immediate
-	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m $mode -w stop >/dev/null 2>&1 || true
+	as_pg "$PG_BINDIR/pg_ctl" -D "$(readlink -f "$dir/data")" -m $mode -w stop >/dev/null 2>&1 || true
 	;;
 *)
 	echo "usage: pg-cluster.sh start|stop|kill DIR" >&2
