@@ -345,8 +345,10 @@ void conn_unref(struct conn *c)
 	tls_conn_free(&c->tls);
 	buf_free(&c->out);
 	buf_free(&c->plain_in);
-	for (size_t i = 0; i < c->n_routes; i++)
+	for (size_t i = 0; i < c->n_routes; i++) {
 		free(c->routes[i].address);
+		free(c->routes[i].extension);
+	}
 	free(c->routes);
 	free(c);
 }

@@ -14,7 +14,8 @@
 #include "server.h"
 
 struct rcpt_route {
-	char *address;
+	char *address;   /* as given in RCPT TO */
+	char *extension; /* the part after the recipient delimiter, or NULL */
 	int64_t tenant_id, team_id;
 };
 

@@ -12,27 +12,51 @@
 #include "message-map.h"
 #include "mime/mime.h"
 #include "smtp/smtp-status.h"
+#include "thread/thread.h"
 
 /* Connection settings shared with the worker threads; a new generation
  * makes each thread reconnect on its next job. */
 static pthread_mutex_t db_settings_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *db_conninfo;
 static unsigned db_timeout_s;
+static char *thread_secret;
+static char *thread_delimiters;
 static unsigned db_generation;
 
 static __thread struct db *thread_db;
 static __thread unsigned thread_db_generation;
 
-void delivery_configure(const char *conninfo, unsigned timeout_s)
+/* NULL-safe string comparison for "did the setting change". */
+static bool str_changed(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a != b : strcmp(a, b) != 0;
+}
+
+/* Replaces an owned copy. */
+static void str_set(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src != NULL ? xstrdup(src) : NULL;
+}
+
+void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters)
 {
 	pthread_mutex_lock(&db_settings_lock);
-	if (db_conninfo == NULL || strcmp(db_conninfo, conninfo) != 0 || db_timeout_s != timeout_s) {
-		free(db_conninfo);
-		db_conninfo = xstrdup(conninfo);
+	if (str_changed(db_conninfo, conninfo) || db_timeout_s != timeout_s || str_changed(thread_secret, secret) ||
+	    str_changed(thread_delimiters, delimiters)) {
+		str_set(&db_conninfo, conninfo);
+		str_set(&thread_secret, secret);
+		str_set(&thread_delimiters, delimiters);
 		db_timeout_s = timeout_s;
 		db_generation++;
 	}
 	pthread_mutex_unlock(&db_settings_lock);
+}
+
+/* The delimiters RCPT addresses are split at (loop thread). */
+static const char *rcpt_delimiters(void)
+{
+	return thread_delimiters != NULL ? thread_delimiters : "";
 }
 
 void delivery_thread_cleanup(void)
@@ -44,19 +68,25 @@ void delivery_thread_cleanup(void)
  * NULL with *error_r malloc'd when PostgreSQL can't be reached. */
 static struct db *worker_db(char **error_r)
 {
-	char *conninfo;
+	char *conninfo, *secret, *delims;
 	unsigned timeout, gen;
 
 	pthread_mutex_lock(&db_settings_lock);
 	conninfo = xstrdup(db_conninfo);
+	secret = thread_secret != NULL ? xstrdup(thread_secret) : NULL;
+	delims = xstrdup(thread_delimiters != NULL ? thread_delimiters : "");
 	timeout = db_timeout_s;
 	gen = db_generation;
 	pthread_mutex_unlock(&db_settings_lock);
 	if (thread_db != NULL && thread_db_generation != gen)
 		db_close(&thread_db);
-	if (thread_db == NULL && db_connect(conninfo, timeout, &thread_db, error_r) == 0)
+	if (thread_db == NULL && db_connect(conninfo, timeout, &thread_db, error_r) == 0) {
 		thread_db_generation = gen;
+		db_set_thread_settings(thread_db, secret, delims);
+	}
 	free(conninfo);
+	free(secret);
+	free(delims);
 	return thread_db;
 }
 
@@ -65,7 +95,9 @@ static struct db *worker_db(char **error_r)
 struct rcpt_job {
 	uv_work_t req;
 	struct conn *conn;
-	char *address;
+	char *address;   /* as given */
+	char *base;      /* without the extension: what is looked up */
+	char *extension; /* or NULL */
 	int found; /* 1 found, 0 unknown, -1 error */
 	int64_t tenant_id, team_id;
 	char *error;
@@ -76,18 +108,19 @@ static void rcpt_job_work(uv_work_t *req)
 	struct rcpt_job *j = req->data;
 	struct db *db = worker_db(&j->error);
 
-	j->found = db == NULL ? -1 : db_alias_lookup(db, j->address, &j->tenant_id, &j->team_id, &j->error);
+	j->found = db == NULL ? -1 : db_alias_lookup(db, j->base, &j->tenant_id, &j->team_id, &j->error);
 }
 
 /* Remembers where an accepted recipient goes, for the DATA that follows. */
-static void conn_route_add(struct conn *c, const char *address, int64_t tenant_id, int64_t team_id)
+static void conn_route_add(struct conn *c, const struct rcpt_job *j)
 {
-	if (conn_route_find(c, address) != NULL)
+	if (conn_route_find(c, j->address) != NULL)
 		return;
 	c->routes = xrealloc(c->routes, (c->n_routes + 1) * sizeof(*c->routes));
-	c->routes[c->n_routes].address = xstrdup(address);
-	c->routes[c->n_routes].tenant_id = tenant_id;
-	c->routes[c->n_routes].team_id = team_id;
+	c->routes[c->n_routes].address = xstrdup(j->address);
+	c->routes[c->n_routes].extension = j->extension != NULL ? xstrdup(j->extension) : NULL;
+	c->routes[c->n_routes].tenant_id = j->tenant_id;
+	c->routes[c->n_routes].team_id = j->team_id;
 	c->n_routes++;
 }
 
@@ -112,7 +145,7 @@ static void rcpt_job_done(uv_work_t *req, int status)
 		log_info("event=rcpt session=%s rcpt=%s reply=%u", c->id, q, r->code);
 	if (!c->closing) {
 		if (j->found > 0) {
-			conn_route_add(c, j->address, j->tenant_id, j->team_id);
+			conn_route_add(c, j);
 			smtp_session_rcpt_reply(c->session, 250, "2.1.5", "Ok");
 		} else {
 			smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
@@ -121,6 +154,8 @@ static void rcpt_job_done(uv_work_t *req, int status)
 		conn_flush(c);
 	}
 	free(j->address);
+	free(j->base);
+	free(j->extension);
 	free(j->error);
 	free(j);
 	conn_unref(c);
@@ -129,10 +164,17 @@ static void rcpt_job_done(uv_work_t *req, int status)
 void delivery_rcpt_start(struct conn *c, const char *address)
 {
 	struct rcpt_job *j = xcalloc(1, sizeof(*j));
+	size_t n = strlen(address) + 1, ext_len;
+	const char *ext;
 
 	j->req.data = j;
 	j->conn = c;
 	j->address = xstrdup(address);
+	j->base = xmalloc(n);
+	if (thread_address_split(address, rcpt_delimiters(), j->base, n, &ext, &ext_len) < 0)
+		strcpy(j->base, address);
+	else if (ext != NULL)
+		j->extension = xstrndup(ext, ext_len);
 	c->refs++;
 	if (uv_queue_work(c->srv->loop, &j->req, rcpt_job_work, rcpt_job_done) != 0) {
 		j->found = -1;
@@ -181,6 +223,7 @@ static void data_job_work(uv_work_t *req)
 			res->error = xstrdup(error);
 			continue;
 		}
+		map.in.rcpt_extension = j->routes[i].extension;
 		if (db_deliver(db, j->routes[i].tenant_id, j->routes[i].team_id, j->routes[i].address,
 			       &map.in, &res->r, &res->error) < 0)
 			res->status = SMTP_STATUS_TEMPFAIL;
@@ -196,7 +239,7 @@ static void data_job_work(uv_work_t *req)
 static void data_result_log(const struct data_job *j, size_t i)
 {
 	const struct data_result *res = &j->results[i];
-	char q[300], mid[300], defects[200];
+	char q[300], mid[300], defects[200], why[300];
 
 	log_quote(q, sizeof(q), j->routes[i].address, strlen(j->routes[i].address), 200);
 	log_quote(mid, sizeof(mid), j->message_id ? j->message_id : "", j->message_id ? strlen(j->message_id) : 0,
@@ -206,9 +249,13 @@ static void data_result_log(const struct data_job *j, size_t i)
 		log_warn("event=delivery session=%s rcpt=%s message_id=%s status=deferred reply=451 error=\"%s\"",
 			 j->conn->id, q, mid, res->error ? res->error : "");
 	else
-		log_info("event=delivery session=%s rcpt=%s message_id=%s status=%s ticket=%lld message=%lld size=%zu defects=\"%s\"",
+		log_info("event=delivery session=%s rcpt=%s message_id=%s status=%s ticket=%lld message=%lld"
+			 " match=%s new_ticket=%s reopened=%s linked=%lld size=%zu defects=\"%s\" why=%s",
 			 j->conn->id, q, mid, res->r.duplicate ? "duplicate" : "stored",
-			 (long long)res->r.ticket_number, (long long)res->r.message_id, j->len, defects);
+			 (long long)res->r.ticket_number, (long long)res->r.message_id,
+			 res->r.duplicate ? "-" : res->r.match_reason, res->r.new_ticket ? "yes" : "no",
+			 res->r.reopened ? "yes" : "no", (long long)res->r.linked_ticket_number, j->len, defects,
+			 log_quote(why, sizeof(why), res->r.match_detail, strlen(res->r.match_detail), 200));
 }
 
 static void data_job_done(uv_work_t *req, int status)
@@ -238,6 +285,7 @@ static void data_job_done(uv_work_t *req, int status)
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		free(j->routes[i].address);
+		free(j->routes[i].extension);
 		free(j->results[i].error);
 	}
 	free(j->routes);
@@ -265,6 +313,7 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
 	for (size_t i = 0; i < n_rcpts; i++) {
 		const struct rcpt_route *r = conn_route_find(c, rcpts[i]);
 		j->routes[i].address = xstrdup(rcpts[i]);
+		j->routes[i].extension = r->extension != NULL ? xstrdup(r->extension) : NULL;
 		/* Every accepted recipient was routed by its RCPT lookup. */
 		if (r == NULL)
 			abort();

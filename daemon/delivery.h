@@ -10,9 +10,10 @@
 struct conn;
 struct server;
 
-/* Sets the connection parameters the worker threads use; called at start and
- * on reload (threads reconnect when it changed). Loop thread only. */
-void delivery_configure(const char *conninfo, unsigned timeout_s);
+/* Sets the connection parameters the worker threads use, the secret that
+ * signs reply tokens and the recipient delimiters; called at start and on
+ * reload (threads reconnect when anything changed). Loop thread only. */
+void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters);
 /* Closes the calling thread's database connection (for clean exits). */
 void delivery_thread_cleanup(void);
 

@@ -41,9 +41,9 @@ static void usage(FILE *f)
 }
 
 /* Loads and fully checks a configuration: syntax, TLS files, secret file. */
-static int load_config(const char *path, struct md_config *cfg, struct tls_server **tls_r)
+static int load_config(const char *path, struct md_config *cfg, struct tls_server **tls_r, char **secret_r)
 {
-	char *error = NULL, *secret = NULL, quoted[1024];
+	char *error = NULL, quoted[1024];
 
 	config_defaults(cfg);
 	if (config_load(path, cfg, &error) < 0)
@@ -55,11 +55,11 @@ static int load_config(const char *path, struct md_config *cfg, struct tls_serve
 	if (cfg->tls_cert_file[0] != '\0' &&
 	    (*tls_r = tls_server_new(cfg->tls_cert_file, cfg->tls_key_file, &error)) == NULL)
 		goto fail;
-	if (config_read_secret(cfg->secret_file, &secret, &error) < 0)
+	if (config_read_secret(cfg->secret_file, secret_r, &error) < 0)
 		goto fail;
-	free(secret);
 	return 0;
 fail:
+	tls_server_free(tls_r);
 	fprintf(stderr, "maildeskd: %s\n", error);
 	log_error("event=config.error error=%s", log_quote(quoted, sizeof(quoted), error, strlen(error), 400));
 	free(error);
@@ -83,9 +83,10 @@ static void server_reload(struct server *srv)
 	struct md_config cfg;
 	struct tls_server *tls = NULL;
 	struct retired_config *old;
+	char *secret = NULL;
 
 	sd_notify(0, "RELOADING=1");
-	if (load_config(srv->config_path, &cfg, &tls) < 0) {
+	if (load_config(srv->config_path, &cfg, &tls, &secret) < 0) {
 		log_warn("event=reload status=failed detail=\"keeping the running configuration\"");
 		sd_notify(0, "READY=1");
 		return;
@@ -105,7 +106,9 @@ static void server_reload(struct server *srv)
 	tls_server_free(&srv->tls);
 	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
-	delivery_configure(cfg.database, cfg.db_timeout);
+	delivery_configure(cfg.database, cfg.db_timeout, secret, cfg.recipient_delimiter);
+	free(srv->secret);
+	srv->secret = secret;
 	log_info("event=reload status=ok");
 	sd_notify(0, "READY=1");
 }
@@ -168,7 +171,7 @@ static int server_run(struct server *srv)
 
 	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers);
 	setenv("UV_THREADPOOL_SIZE", env, 1);
-	delivery_configure(srv->cfg.database, srv->cfg.db_timeout);
+	delivery_configure(srv->cfg.database, srv->cfg.db_timeout, srv->secret, srv->cfg.recipient_delimiter);
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0) {
 		log_error("event=database.error error=\"%s\"", error);
 		fprintf(stderr, "maildeskd: %s\n", error);
@@ -214,12 +217,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (load_config(path, &srv.cfg, &srv.tls) < 0)
+	if (load_config(path, &srv.cfg, &srv.tls, &srv.secret) < 0)
 		return 1;
 	if (check_only) {
 		printf("maildeskd: %s is valid\n", path);
 		config_free(&srv.cfg);
 		tls_server_free(&srv.tls);
+		free(srv.secret);
 		return 0;
 	}
 	log_init("maildeskd", srv.cfg.log_level);
@@ -239,6 +243,7 @@ int main(int argc, char **argv)
 		retired_configs = next;
 	}
 	free(srv.config_path);
+	free(srv.secret);
 	mime_shutdown();
 	return ret;
 }

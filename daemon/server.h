@@ -30,6 +30,7 @@ struct server {
 	uv_loop_t *loop;
 	struct md_config cfg;
 	char *config_path;
+	char *secret; /* from secret_file: signs reply tokens and Message-IDs */
 	struct tls_server *tls; /* NULL when TLS is not configured */
 	struct listener *listeners;
 	struct conn *conns; /* doubly linked through conn->next/prev */

@@ -2,7 +2,8 @@
 ## lib/db/db-sql.c, so the programs need no SQL files at run time. Add new
 ## files here in order (002_..., 003_...).
 sql_migrations = \
-	sql/001_initial.sql
+	sql/001_initial.sql \
+	sql/002_threading.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

@@ -4,5 +4,5 @@ check_PROGRAMS += t/pg-db
 TESTS += t/pg-db t/e2e-ctl.sh
 t_pg_db_SOURCES = t/pg-db.c
 t_pg_db_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-t_pg_db_LDADD = lib/db/libmddb.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS)
+t_pg_db_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += t/e2e-ctl.sh

@@ -321,7 +321,10 @@ START_TEST(test_deliver_to_two_teams_stores_raw_once)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM raw_messages WHERE tenant_id = $1", tenant), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM messages WHERE tenant_id = $1", tenant), 2);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM blobs WHERE tenant_id = $1", tenant), 1);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM contacts WHERE tenant_id = $1", tenant), 1);
+	/* The sender, plus the two To addresses (not our aliases), which
+	 * become participants of each ticket. */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM contacts WHERE tenant_id = $1", tenant), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_participants WHERE tenant_id = $1", tenant), 4);
 	free(alias1);
 	free(alias2);
 }

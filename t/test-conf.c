@@ -34,6 +34,7 @@ START_TEST(defaults_are_complete)
 	ck_assert_uint_eq(c.message_size_limit, 25u << 20);
 	ck_assert_uint_eq(c.max_recipients, 100);
 	ck_assert_uint_eq(c.idle_timeout, 300);
+	ck_assert_str_eq(c.recipient_delimiter, "+");
 	ck_assert(c.hostname[0] != '\0');
 	config_free(&c);
 	config_free(&c); /* twice is harmless */

@@ -41,6 +41,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "db_timeout", CFG_DURATION, OFF(db_timeout), "30s", 1, 3600 },
 	{ "db_workers", CFG_UINT, OFF(db_workers), "4", 1, 128 },
 	{ "secret_file", CFG_STRING, OFF(secret_file), "/etc/maildesk/secret", 0, 0 },
+	{ "recipient_delimiter", CFG_STRING, OFF(recipient_delimiter), "+", 0, 0 },
 	{ "tls_cert_file", CFG_STRING, OFF(tls_cert_file), "", 0, 0 },
 	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
 	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },

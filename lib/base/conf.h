@@ -36,6 +36,7 @@ struct md_config {
 	unsigned db_timeout; /* seconds */
 	unsigned db_workers;
 	char *secret_file;
+	char *recipient_delimiter;
 	char *tls_cert_file;
 	char *tls_key_file;
 	enum log_level log_level;

@@ -92,6 +92,14 @@ int db_connect(const char *conninfo, unsigned timeout_s, struct db **db_r, char 
 	return 0;
 }
 
+void db_set_thread_settings(struct db *db, const char *secret, const char *delimiters)
+{
+	free(db->secret);
+	free(db->delimiters);
+	db->secret = secret != NULL ? xstrdup(secret) : NULL;
+	db->delimiters = xstrdup(delimiters != NULL ? delimiters : "+");
+}
+
 /* Frees a connection and NULLs the caller's pointer. */
 void db_close(struct db **db)
 {
@@ -99,6 +107,8 @@ void db_close(struct db **db)
 		return;
 	if ((*db)->conn != NULL)
 		PQfinish((*db)->conn);
+	free((*db)->secret);
+	free((*db)->delimiters);
 	free(*db);
 	*db = NULL;
 }

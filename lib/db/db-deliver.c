@@ -35,12 +35,12 @@ static const struct {
 				     " raw_sha256, envelope_from, rcpt, from_name, from_addr,"
 				     " to_json, cc_json, reply_to_json, subject, sent_at, message_id,"
 				     " in_reply_to, refs, headers, text_body, html_body, defects,"
-				     " defect_flags, match_reason)"
+				     " defect_flags, match_reason, match_detail)"
 				     " VALUES ($1, $2, $3, 'in', lower($4), $5, lower($6), $7, $8,"
 				     " $9::jsonb, $10::jsonb, $11::jsonb, $12, to_timestamp($13::bigint),"
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
-				     " $17, $18, $19, $20, $21, 'new') RETURNING id",
-				     21 },
+				     " $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+				     23 },
 	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
 				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
 				  4 },
@@ -48,6 +48,43 @@ static const struct {
 					" content_type, content_id, is_inline, size, sha256)"
 					" VALUES ($1, $2, $3, $4, $5, $6, $7, lower($8))",
 					8 },
+	[DB_STMT_THREAD_SETTINGS] = { "SELECT te.subject_tag_format, tm.reopen_days FROM tenants te"
+				      " JOIN teams tm ON tm.tenant_id = te.id WHERE te.id = $1 AND tm.id = $2",
+				      2 },
+#define TICKET_CANDIDATE_COLS                                                                      \
+	"SELECT t.id, t.status, coalesce(extract(epoch FROM t.closed_at)::bigint, 0),"            \
+	" coalesce(t.merged_into_id, 0), t.number, (t.requester_id = $3 OR EXISTS (SELECT 1"    \
+	" FROM ticket_participants p WHERE p.tenant_id = t.tenant_id AND p.ticket_id = t.id"     \
+	" AND p.contact_id = $3)) FROM tickets t WHERE t.tenant_id = $1"
+	[DB_STMT_TICKET_BY_ID] = { TICKET_CANDIDATE_COLS " AND t.id = $2", 3 },
+	[DB_STMT_TICKET_BY_NUMBER] = { TICKET_CANDIDATE_COLS " AND t.number = $2", 3 },
+	[DB_STMT_REFS_FIND] = { "SELECT message_id, ticket_id FROM messages WHERE tenant_id = $1"
+				" AND message_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+				2 },
+	[DB_STMT_TICKET_TOUCH] = { "UPDATE tickets SET last_activity_at = now(), updated_at = now(),"
+				   " status = CASE WHEN $3 THEN 'open' ELSE status END,"
+				   " closed_at = CASE WHEN $3 THEN NULL ELSE closed_at END"
+				   " WHERE tenant_id = $1 AND id = $2 RETURNING number",
+				   3 },
+	[DB_STMT_TICKET_LINK] = { "UPDATE tickets SET linked_ticket_id = $3 WHERE tenant_id = $1 AND id = $2", 3 },
+	[DB_STMT_EVENT_INSERT] = { "INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
+				   " VALUES ($1, $2, $3, $4, $5)",
+				   5 },
+	[DB_STMT_PARTICIPANTS_ADD] = {
+		"WITH a AS (SELECT DISTINCT lower(x->>'e') AS email, lower(x->>'b') AS base"
+		" FROM jsonb_array_elements($3::jsonb) x),"
+		" e AS (SELECT email FROM a WHERE email <> ''"
+		" AND base NOT IN (SELECT address FROM team_aliases)"
+		" AND email NOT IN (SELECT email FROM agents WHERE tenant_id = $1)),"
+		" ins AS (INSERT INTO contacts (tenant_id, email) SELECT $1, email FROM e"
+		" ON CONFLICT DO NOTHING RETURNING id),"
+		" ids AS (SELECT id FROM ins UNION SELECT c.id FROM contacts c JOIN e"
+		" ON c.tenant_id = $1 AND c.email = e.email)"
+		" INSERT INTO ticket_participants (tenant_id, ticket_id, contact_id)"
+		" SELECT $1, $2, id FROM ids"
+		" WHERE id <> (SELECT requester_id FROM tickets WHERE tenant_id = $1 AND id = $2)"
+		" ON CONFLICT DO NOTHING",
+		3 },
 };
 
 /* Lets db-conn.c prepare statements it does not know the text of. */
@@ -57,19 +94,13 @@ const char *db_stmt_sql(enum db_stmt s, int *n_params_r)
 	return stmts[s].sql;
 }
 
-/* A decimal text parameter; PostgreSQL converts it to bigint. */
-struct num {
-	char s[24];
-};
-static const char *num(struct num *n, int64_t v)
+const char *db_num(struct db_num *n, int64_t v)
 {
 	snprintf(n->s, sizeof(n->s), "%" PRId64, v);
 	return n->s;
 }
 
-/* Runs a prepared statement and checks its status; *res_r (may be NULL)
- * receives the result on success, to be PQclear()ed by the caller. */
-static int stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		    const int *formats, ExecStatusType want, PGresult **res_r, char **error_r)
 {
 	PGresult *res = db_stmt_exec(db, s, values, lengths, formats, error_r);
@@ -99,7 +130,7 @@ int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, in
 
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
-	if (stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
+	if (db_stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
 		/* A connection that died while idle (server restart) is
 		 * noticed only now: reconnect and ask once more. */
 		if (PQstatus(db->conn) == CONNECTION_OK)
@@ -107,7 +138,7 @@ int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, in
 		free(*error_r);
 		*error_r = NULL;
 		if (db_conn_ensure(db, error_r) < 0 ||
-		    stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		    db_stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
 			return -1;
 	}
 	found = PQntuples(res) > 0;
@@ -173,8 +204,8 @@ static char *strings_json(const char *const *v, size_t n, char **error_r)
 /* Stores the raw bytes once per tenant and hash. */
 static int raw_store(struct db *db, int64_t tenant_id, const struct db_message_in *m, char **error_r)
 {
-	struct num t, size;
-	const char *values[4] = { num(&t, tenant_id), m->raw_sha256_hex, num(&size, (int64_t)m->raw_len),
+	struct db_num t, size;
+	const char *values[4] = { db_num(&t, tenant_id), m->raw_sha256_hex, db_num(&size, (int64_t)m->raw_len),
 				  m->raw != NULL ? m->raw : "" };
 	int lengths[4] = { 0, 0, 0, (int)m->raw_len };
 	int formats[4] = { 0, 0, 0, 1 };
@@ -183,7 +214,7 @@ static int raw_store(struct db *db, int64_t tenant_id, const struct db_message_i
 		*error_r = xasprintf("message of %zu bytes is too large to store", m->raw_len);
 		return -1;
 	}
-	return stmt_run(db, DB_STMT_RAW_INSERT, values, lengths, formats, PGRES_COMMAND_OK, NULL,
+	return db_stmt_run(db, DB_STMT_RAW_INSERT, values, lengths, formats, PGRES_COMMAND_OK, NULL,
 			error_r);
 }
 
@@ -192,12 +223,12 @@ static int raw_store(struct db *db, int64_t tenant_id, const struct db_message_i
 static int duplicate_find(struct db *db, int64_t tenant_id, int64_t team_id,
 			  const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
 {
-	struct num t, tm;
-	const char *values[3] = { num(&t, tenant_id), num(&tm, team_id), m->raw_sha256_hex };
+	struct db_num t, tm;
+	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), m->raw_sha256_hex };
 	PGresult *res;
 	int found;
 
-	if (stmt_run(db, DB_STMT_DUP_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+	if (db_stmt_run(db, DB_STMT_DUP_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
 		return -1;
 	found = PQntuples(res) > 0;
 	if (found) {
@@ -225,18 +256,18 @@ static const char *contact_email(const struct db_message_in *m)
 static int contact_upsert(struct db *db, int64_t tenant_id, const struct db_message_in *m,
 			  int64_t *contact_id_r, char **error_r)
 {
-	struct num t;
-	const char *values[3] = { num(&t, tenant_id), contact_email(m),
+	struct db_num t;
+	const char *values[3] = { db_num(&t, tenant_id), contact_email(m),
 				  m->from_name != NULL ? m->from_name : "" };
 	PGresult *res;
 
-	if (stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+	if (db_stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
 		return -1;
 	if (PQntuples(res) == 0) {
 		/* It existed (maybe committed just now by a concurrent
 		 * delivery: the next statement sees it). */
 		PQclear(res);
-		if (stmt_run(db, DB_STMT_CONTACT_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res,
+		if (db_stmt_run(db, DB_STMT_CONTACT_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res,
 			     error_r) < 0)
 			return -1;
 		if (PQntuples(res) == 0) {
@@ -246,25 +277,6 @@ static int contact_upsert(struct db *db, int64_t tenant_id, const struct db_mess
 		}
 	}
 	*contact_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return 0;
-}
-
-/* Opens a new ticket for the message; an empty subject gets a stand-in. */
-static int ticket_create(struct db *db, int64_t tenant_id, int64_t team_id, const char *subject,
-			 int64_t contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
-			 char **error_r)
-{
-	struct num t, tm, c;
-	const char *title = subject != NULL && subject[0] != '\0' ? subject : "(no subject)";
-	const char *values[4] = { num(&t, tenant_id), num(&tm, team_id), title, num(&c, contact_id) };
-	PGresult *res;
-
-	if (stmt_run(db, DB_STMT_TICKET_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
-		return -1;
-	*ticket_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	r->ticket_number = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	r->new_ticket = true;
 	PQclear(res);
 	return 0;
 }
@@ -302,23 +314,24 @@ static int message_insert(struct db *db, int64_t tenant_id, int64_t team_id, int
 			  const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
 			  char **error_r)
 {
-	struct num t, tm, tk, date, defects;
+	struct db_num t, tm, tk, date, defects;
 	struct json_cols j;
 	PGresult *res;
 	int ret;
 
 	if (json_cols_make(m, &j, error_r) < 0)
 		return -1;
-	const char *values[21] = {
-		num(&t, tenant_id), num(&tk, ticket_id), num(&tm, team_id), m->raw_sha256_hex,
+	const char *values[23] = {
+		db_num(&t, tenant_id), db_num(&tk, ticket_id), db_num(&tm, team_id), m->raw_sha256_hex,
 		m->envelope_from != NULL ? m->envelope_from : "", rcpt != NULL ? rcpt : "",
 		m->from_name, m->from_addr, j.to, j.cc, j.reply_to,
-		m->subject != NULL ? m->subject : "", m->date != 0 ? num(&date, m->date) : NULL,
+		m->subject != NULL ? m->subject : "", m->date != 0 ? db_num(&date, m->date) : NULL,
 		m->message_id, m->in_reply_to, j.refs, m->header_block != NULL ? m->header_block : "",
 		m->text_body != NULL ? m->text_body : "", m->html_body,
-		m->defects_str != NULL ? m->defects_str : "", num(&defects, (int64_t)m->defects),
+		m->defects_str != NULL ? m->defects_str : "", db_num(&defects, (int64_t)m->defects),
+		r->match_reason, r->match_detail,
 	};
-	ret = stmt_run(db, DB_STMT_MESSAGE_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r);
+	ret = db_stmt_run(db, DB_STMT_MESSAGE_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r);
 	json_cols_free(&j);
 	if (ret < 0)
 		return -1;
@@ -331,12 +344,12 @@ static int message_insert(struct db *db, int64_t tenant_id, int64_t team_id, int
 static int attachment_insert(struct db *db, int64_t tenant_id, int64_t message_id,
 			     const struct db_attachment_in *a, char **error_r)
 {
-	struct num t, msg, size;
-	const char *blob[4] = { num(&t, tenant_id), a->sha256_hex, num(&size, (int64_t)a->size),
+	struct db_num t, msg, size;
+	const char *blob[4] = { db_num(&t, tenant_id), a->sha256_hex, db_num(&size, (int64_t)a->size),
 				a->data != NULL ? (const char *)a->data : "" };
 	int lengths[4] = { 0, 0, 0, (int)a->size };
 	int formats[4] = { 0, 0, 0, 1 };
-	const char *row[8] = { t.s, num(&msg, message_id), a->filename != NULL ? a->filename : "",
+	const char *row[8] = { t.s, db_num(&msg, message_id), a->filename != NULL ? a->filename : "",
 			       a->content_type != NULL ? a->content_type : "application/octet-stream",
 			       a->content_id, a->is_inline ? "t" : "f", size.s, a->sha256_hex };
 
@@ -344,10 +357,10 @@ static int attachment_insert(struct db *db, int64_t tenant_id, int64_t message_i
 		*error_r = xasprintf("attachment of %zu bytes is too large to store", a->size);
 		return -1;
 	}
-	if (stmt_run(db, DB_STMT_BLOB_INSERT, blob, lengths, formats, PGRES_COMMAND_OK, NULL,
+	if (db_stmt_run(db, DB_STMT_BLOB_INSERT, blob, lengths, formats, PGRES_COMMAND_OK, NULL,
 		     error_r) < 0)
 		return -1;
-	return stmt_run(db, DB_STMT_ATTACHMENT_INSERT, row, NULL, NULL, PGRES_COMMAND_OK, NULL, error_r);
+	return db_stmt_run(db, DB_STMT_ATTACHMENT_INSERT, row, NULL, NULL, PGRES_COMMAND_OK, NULL, error_r);
 }
 
 /* One attempt at the whole delivery inside BEGIN .. COMMIT. */
@@ -365,9 +378,9 @@ static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const
 		goto fail;
 	if (dup == 0) {
 		if (contact_upsert(db, tenant_id, m, &contact_id, error_r) < 0 ||
-		    ticket_create(db, tenant_id, team_id, m->subject, contact_id, &ticket_id, r,
-				  error_r) < 0 ||
-		    message_insert(db, tenant_id, team_id, ticket_id, rcpt, m, r, error_r) < 0)
+		    db_thread_place(db, tenant_id, team_id, m, contact_id, &ticket_id, r, error_r) < 0 ||
+		    message_insert(db, tenant_id, team_id, ticket_id, rcpt, m, r, error_r) < 0 ||
+		    db_thread_participants_add(db, tenant_id, ticket_id, m, error_r) < 0)
 			goto fail;
 		for (size_t i = 0; i < m->n_attachments; i++) {
 			if (attachment_insert(db, tenant_id, r->message_id, &m->attachments[i],

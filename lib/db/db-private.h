@@ -31,6 +31,14 @@ enum db_stmt {
 	DB_STMT_MESSAGE_INSERT,
 	DB_STMT_BLOB_INSERT,
 	DB_STMT_ATTACHMENT_INSERT,
+	DB_STMT_THREAD_SETTINGS,
+	DB_STMT_TICKET_BY_ID,
+	DB_STMT_TICKET_BY_NUMBER,
+	DB_STMT_REFS_FIND,
+	DB_STMT_TICKET_TOUCH,
+	DB_STMT_TICKET_LINK,
+	DB_STMT_EVENT_INSERT,
+	DB_STMT_PARTICIPANTS_ADD,
 	DB_STMT_COUNT
 };
 
@@ -40,7 +48,31 @@ struct db {
 	bool prepared[DB_STMT_COUNT];
 	bool in_tx; /* between db_begin() and db_commit()/db_rollback() */
 	char sqlstate[6]; /* of the last failed statement, "" if none */
+	char *secret;     /* signs reply tokens and Message-IDs; NULL: none */
+	char *delimiters; /* recipient delimiter characters */
 };
+
+/* Runs a prepared statement and checks its status; *res_r (may be NULL)
+ * receives the result on success, to be PQclear()ed by the caller. */
+int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		const int *formats, ExecStatusType want, PGresult **res_r, char **error_r);
+
+/* A decimal text parameter; PostgreSQL converts it to bigint. */
+struct db_num {
+	char s[24];
+};
+const char *db_num(struct db_num *n, int64_t v);
+
+/* Where a delivered message goes, decided inside the delivery transaction
+ * (db-thread.c): fills ticket id/number, reason and detail in r, creating or
+ * reopening the ticket as decided. */
+int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
+		    int64_t sender_contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
+		    char **error_r);
+/* Adds the sender and the To/Cc addresses that are neither our aliases nor
+ * agents as participants of the ticket. */
+int db_thread_participants_add(struct db *db, int64_t tenant_id, int64_t ticket_id,
+			       const struct db_message_in *m, char **error_r);
 
 /* Makes sure the connection is usable, reconnecting (PQreset) when it was
  * lost. Fails inside an explicit transaction, which a reconnect would lose. */

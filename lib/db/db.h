@@ -75,6 +75,9 @@ struct db_message_in {
 	size_t n_attachments;
 	unsigned defects;
 	const char *defects_str; /* "" when none */
+	/* Per recipient: the extension of the recipient address
+	 * ("TOKEN" of support+TOKEN@...), NULL when none. */
+	const char *rcpt_extension;
 };
 
 struct db_delivery_result {
@@ -82,14 +85,29 @@ struct db_delivery_result {
 	int64_t message_id;
 	bool duplicate; /* the same message was already stored for this team */
 	bool new_ticket;
+	bool reopened;  /* appended to a closed/solved/pending/snoozed ticket, now open */
+	int64_t linked_ticket_number; /* new ticket linked to this old one, else 0 */
+	char match_reason[16];        /* "new", "token", "references", "subject-tag" */
+	char match_detail[200];       /* one line: why */
 };
 
+/* Threading needs the secret that signs reply tokens and our Message-IDs,
+ * and the recipient delimiter characters (as Postfix's
+ * recipient_delimiter). Copies both. Without a secret, tokens are never
+ * trusted (threading falls back to References and subject tags). */
+void db_set_thread_settings(struct db *db, const char *secret, const char *delimiters);
+
 /* Stores a message delivered to one recipient alias of a team in one
- * transaction: the raw bytes (once per tenant and hash), the contact, a new
- * ticket (subject as title), the message and its attachments (content once
- * per hash). When the same raw message was already delivered to this team
- * it changes nothing and reports duplicate with the earlier ticket. Returns 0
- * only after COMMIT succeeded.
+ * transaction: the raw bytes (once per tenant and hash), the contact, the
+ * ticket it belongs to (see lib/thread/thread.h: a verified token or one of
+ * our Message-IDs, In-Reply-To/References, a subject tag from a
+ * participant; else a new ticket with the subject as title), the message
+ * with how it was matched, the participants, and its attachments (content
+ * once per hash). A follow-up reopens a closed, solved, pending or snoozed
+ * ticket (recorded as an event), unless it was closed longer ago than the
+ * team's reopen_days: then a new ticket linked to it. When the same raw
+ * message was already delivered to this team it changes nothing and reports
+ * duplicate with the earlier ticket. Returns 0 only after COMMIT succeeded.
  *
  * Details: hashes are hex (stored lower-case). Every string must be valid
  * UTF-8 without NULs (PostgreSQL rejects anything else and the delivery

@@ -1,0 +1,147 @@
+#ifndef MD_THREAD_H
+#define MD_THREAD_H
+/* Conversation threading: which ticket an incoming message belongs to, and
+ * why. Pure code: no I/O, no database. The storage layer gathers the facts
+ * (what the tokens, Message-IDs and subject tag point at) and this module
+ * decides, so every rule is unit-tested from tables of facts.
+ *
+ * Order of evidence (first that applies wins):
+ *   1. a reply-address token or one of our own signed Message-IDs that
+ *      verifies (HMAC keyed by the secret) and names a ticket of the tenant;
+ *   2. In-Reply-To / References matching a stored message of the tenant
+ *      (In-Reply-To first, then References newest first);
+ *   3. a subject tag ("[#1234]", format per tenant), only when the sender is
+ *      the ticket's requester or already a participant;
+ *   4. otherwise a new ticket.
+ * A match to a ticket that was closed/solved longer ago than the team's
+ * reopen window gives a new ticket linked to the old one. A matched ticket
+ * that was merged is followed to the ticket it was merged into (by the
+ * caller, which resolves merged_into before filling the facts). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum thread_reason {
+	THREAD_REASON_NEW,
+	THREAD_REASON_TOKEN,
+	THREAD_REASON_REFERENCES,
+	THREAD_REASON_SUBJECT_TAG,
+};
+
+/* Stable names stored in messages.match_reason: "new", "token",
+ * "references", "subject-tag" ("unknown" for a value outside the enum). */
+const char *thread_reason_name(enum thread_reason r);
+
+/* What the storage layer found for one candidate ticket. */
+struct thread_candidate {
+	int64_t ticket_id;        /* 0 = no candidate */
+	const char *status;       /* "open", "pending", "snoozed", "solved", "closed" */
+	int64_t closed_at;        /* Unix time of close/solve, 0 when open */
+	bool sender_is_participant; /* requester or participant of that ticket */
+};
+
+struct thread_facts {
+	int64_t now;                       /* Unix time */
+	unsigned reopen_days;              /* the team's window; 0 = always reopen */
+	struct thread_candidate token;     /* from a verified token/Message-ID */
+	struct thread_candidate references;/* from In-Reply-To/References */
+	struct thread_candidate subject_tag; /* from the subject tag */
+};
+
+struct thread_decision {
+	enum thread_reason reason;
+	int64_t ticket_id;        /* the ticket to append to; 0 = create a new one */
+	int64_t linked_ticket_id; /* new ticket after a too-old closed one, else 0 */
+	bool reopen;              /* append and set the ticket back to open */
+	bool woke;                /* it was snoozed (the wake is recorded) */
+	char detail[200];         /* one human line: why */
+};
+
+/* Applies the rules above. Never fails; sets every field of *d.
+ * A candidate counts when its ticket_id != 0; sender_is_participant is
+ * only consulted for the subject tag. By the winning candidate's status:
+ *   "open" (or any unknown status): append;
+ *   "pending": append, reopen (the customer answered);
+ *   "snoozed": append, reopen, woke;
+ *   "closed"/"solved": append and reopen, unless reopen_days > 0 and
+ *     now - closed_at > reopen_days * 86400: then reason NEW, ticket_id 0,
+ *     linked_ticket_id = that ticket. closed_at <= 0 (unknown) or in the
+ *     future counts as inside the window.
+ * detail: the evidence, then what the status made of it, e.g.
+ *   "In-Reply-To/References match a message of ticket 7; ticket 7 closed
+ *    45 days ago (reopen window 30 days): new linked ticket",
+ *   "subject tag of ticket 12 ignored: sender is not a participant of
+ *    ticket 12; new ticket". Ticket ids in the text are ticket_id values. */
+void thread_decide(const struct thread_facts *f, struct thread_decision *d);
+
+/* ---- Signed tokens ----
+ * A token binds a ticket (and optionally an agent) to a tenant with an HMAC
+ * (SHA-256, keyed by the secret, truncated to 80 bits). Text form, safe in a
+ * local part and immune to case folding:
+ *     <ticket>-<agent>-<16 lowercase base32 chars>     e.g. "1042-0-k5x7q2m4p9z3w8ab"
+ * agent 0 means "no agent". The MAC input binds a purpose ("reply" here,
+ * "msgid" for Message-IDs), the tenant, the ticket, the agent (and the
+ * Message-ID nonce), so neither kind verifies as the other. Numbers are
+ * decimal without sign or leading zeros; at most 56 characters. */
+struct thread_token {
+	int64_t ticket_number;
+	int64_t agent_id;
+};
+
+/* Writes the token for (tenant, t) into out (at least 64 bytes). Needs
+ * ticket_number > 0, agent_id >= 0 and a non-empty secret; otherwise (or
+ * when out_size is too small) writes "", which never verifies. */
+void thread_token_make(const char *secret, int64_t tenant_id, const struct thread_token *t, char *out,
+		       size_t out_size);
+/* Parses and verifies; returns 1 valid (t filled), 0 not a token or a
+ * forged/truncated one. Constant-time comparison. text need not be
+ * NUL-terminated (len bytes are read); upper case is accepted (MTAs may
+ * fold local parts). A NULL or empty secret verifies nothing. */
+int thread_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
+			struct thread_token *t);
+
+/* Splits "local+token@domain" at the first delimiter character (any of
+ * delims, as Postfix's recipient_delimiter) in the local part. Writes the
+ * base address "local@domain" into base (size base_size) and points
+ * ext_r and ext_len_r at the extension (NULL/0 when none). Returns 0, or -1
+ * when the address has no '@' or base is too small. The domain starts at
+ * the last '@'. *ext_r points into address. Like Postfix: a delimiter
+ * that opens the local part ("+x@d") does not split; an empty extension
+ * ("local+@d") gives base "local@d" and no extension. NULL or empty delims:
+ * no splitting. */
+int thread_address_split(const char *address, const char *delims, char *base, size_t base_size,
+			 const char **ext_r, size_t *ext_len_r);
+
+/* Our own Message-IDs: "md.<ticket>.<nonce>.<hmac>@host" (no <>), hmac as
+ * in tokens (16 base32 chars, purpose "msgid"). nonce: 1-32 of [a-z0-9],
+ * chosen by the caller (unique per message); host: dot-atom text. On a bad
+ * argument (ticket_number <= 0, nonce, host, empty secret, out_size too
+ * small) writes "". 128 bytes are enough for hosts up to 50 bytes. */
+void thread_msgid_make(const char *secret, int64_t tenant_id, int64_t ticket_number, const char *nonce,
+		       const char *host, char *out, size_t out_size);
+/* Returns 1 with *ticket_number_r set when msgid (without <>) is one of ours
+ * for this tenant and verifies, else 0. Only the local part (before the
+ * first '@') is checked, case-insensitively; the host is ignored because
+ * host names change. */
+int thread_msgid_verify(const char *secret, int64_t tenant_id, const char *msgid, int64_t *ticket_number_r);
+
+/* ---- Subject tags ----
+ * format contains "{number}" once, e.g. "[#{number}]" (the default) or
+ * "[ACME-{number}]". The literal text before {number} must not be empty
+ * (else any number would match), the text after it must not start with a
+ * digit; no control characters; at most 64 bytes. Tag numbers are 1 to 18
+ * decimal digits without leading zeros, never 0. */
+/* Returns 0 and writes e.g. "[#1042]" into out, or -1 (out set to "") when
+ * format is not valid (see thread_subject_tag_format_check), number <= 0
+ * or out_size is too small. */
+int thread_subject_tag_make(const char *format, int64_t number, char *out, size_t out_size);
+/* Finds the first tag of this format in subject; 1 found (*number_r), 0 not
+ * (also for an invalid format or a NULL subject). The literal text matches
+ * regardless of ASCII case; the character after the digits must be the
+ * suffix ("[#10x]" is no tag), and scanning goes on after a near miss
+ * ("[#abc] [#77]" finds 77). */
+int thread_subject_tag_find(const char *format, const char *subject, int64_t *number_r);
+/* Checks a format for `maildeskctl tenant set`; NULL when fine, else why. */
+const char *thread_subject_tag_format_check(const char *format);
+
+#endif
