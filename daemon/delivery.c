@@ -138,10 +138,12 @@ static void rcpt_job_done(uv_work_t *req, int status)
 		st = j->found ? SMTP_STATUS_OK : SMTP_STATUS_NO_SUCH_USER;
 	r = smtp_status_reply(st);
 	log_quote(q, sizeof(q), j->address, strlen(j->address), 200);
-	if (j->found < 0)
-		log_warn("event=rcpt session=%s rcpt=%s reply=%u error=\"%s\"", c->id, q, r->code,
-			 j->error ? j->error : "cancelled");
-	else
+	if (j->found < 0) {
+		const char *e = j->error ? j->error : "cancelled";
+		char eq[600];
+		log_warn("event=rcpt session=%s rcpt=%s reply=%u error=%s", c->id, q, r->code,
+			 log_quote(eq, sizeof(eq), e, strlen(e), 400));
+	} else
 		log_info("event=rcpt session=%s rcpt=%s reply=%u", c->id, q, r->code);
 	if (!c->closing) {
 		if (j->found > 0) {
@@ -246,8 +248,10 @@ static void data_result_log(const struct data_job *j, size_t i)
 		  200);
 	mime_defects_str(j->defects, defects, sizeof(defects));
 	if (res->status == SMTP_STATUS_TEMPFAIL)
-		log_warn("event=delivery session=%s rcpt=%s message_id=%s status=deferred reply=451 error=\"%s\"",
-			 j->conn->id, q, mid, res->error ? res->error : "");
+		log_warn("event=delivery session=%s rcpt=%s message_id=%s status=deferred reply=451 error=%s",
+			 j->conn->id, q, mid,
+			 log_quote(why, sizeof(why), res->error ? res->error : "", res->error ? strlen(res->error) : 0,
+				   280));
 	else
 		log_info("event=delivery session=%s rcpt=%s message_id=%s status=%s ticket=%lld message=%lld"
 			 " match=%s new_ticket=%s reopened=%s linked=%lld size=%zu defects=\"%s\" why=%s",

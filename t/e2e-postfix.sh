@@ -248,8 +248,10 @@ assert_match "with PostgreSQL down Postfix defers the mail with maildesk's 451 4
 assert_no_match "and does not report it sent" 'status=sent' "$log"
 assert_match "the mail stays in Postfix's queue" "^$qid" "$(/usr/sbin/postqueue -c "$PF_ETC" -p 2>&1)"
 eval "$(PG_FSYNC=off sh "$top_srcdir/t/pg-cluster.sh" start "$MD_TEST_TMP/pg")"
-assert_eq "nothing was stored during the outage" 0 \
-	"$(sql "select count(*) from tickets where subject = 'During outage via Postfix'")"
+# (Postfix may retry as soon as PostgreSQL is back, so what the outage left
+# behind is judged by maildeskd's log and by the exactly-once count below.)
+assert_match "maildeskd answered 451 without storing anything" \
+	'event=(rcpt|delivery) .*reply=451' "$(cat "$MD_DIR/maildeskd.log")"
 /usr/sbin/postqueue -c "$PF_ETC" -f
 log=$(wait_log "$qid" 'status=sent')
 assert_match "after PostgreSQL is back and the queue is flushed, the mail is sent" \

@@ -9,8 +9,6 @@
 #include "base/conf.h"
 #include "base/xalloc.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
-
 /* Every command: the first words that match select the entry (longest
  * wins), so "team alias add" and "team add" can live side by side. */
 static const struct ctl_command commands[] = {
@@ -19,22 +17,37 @@ static const struct ctl_command commands[] = {
 	  "json", ctl_db_status },
 	{ "tenant add", "NAME", "create a tenant", 1, 1, "", ctl_tenant_add },
 	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
+	{ "tenant set", "NAME --subject-tag FORMAT", "change a tenant's settings", 1, 1, "subject-tag=",
+	  ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
 	{ "team alias add", "TEAM ADDR [--tenant T]", "give a team another address", 2, 2, "tenant=",
 	  ctl_team_alias_add },
 	{ "team list", "[--tenant T] [--json]", "list teams with their addresses", 0, 0, "tenant= json",
 	  ctl_team_list },
+	{ "team set", "NAME [--tenant T] --reopen-days N", "change a team's settings", 1, 1,
+	  "tenant= reopen-days=", ctl_team_set },
 	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
 	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
 	  ctl_agent_add },
 	{ "agent list", "[--tenant T] [--team T] [--json]", "list agents", 0, 0, "tenant= team= json",
 	  ctl_agent_list },
 	{ "ticket list", "[--tenant T] [--team T] [--status S] [--json]",
-	  "list tickets, highest priority then oldest first", 0, 0, "tenant= team= status= json",
-	  ctl_ticket_list },
-	{ "ticket show", "NUMBER [--json]", "show a ticket and all its messages", 1, 1, "json",
-	  ctl_ticket_show },
+	  "list tickets, highest priority then oldest first (merged ones only with --status merged)",
+	  0, 0, "tenant= team= status= json", ctl_ticket_list },
+	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
+	  "json", ctl_ticket_show },
+	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },
+	{ "ticket reopen", "NUMBER [--by AGENT]", "set a ticket back to open", 1, 1, "by=",
+	  ctl_ticket_reopen },
+	{ "ticket split", "NUMBER MESSAGE_ID [--by AGENT]",
+	  "move one message to a new linked ticket; prints its number", 2, 2, "by=", ctl_ticket_split },
+	{ "ticket merge", "NUMBER OTHER [--by AGENT]",
+	  "merge ticket OTHER into ticket NUMBER (messages, participants)", 2, 2, "by=",
+	  ctl_ticket_merge },
+	{ "ticket address", "NUMBER [--agent EMAIL]",
+	  "print the signed reply address of a ticket (reads secret_file)", 1, 1, "agent=",
+	  ctl_ticket_address },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 /* The two "%s" that follow a command's words in a usage line. */
@@ -115,6 +128,14 @@ bool ctl_address_valid(const char *s)
 	return true;
 }
 
+/* Ticket and message numbers are bigint; 18 digits always fit. */
+bool ctl_number_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 18 && strspn(s, "0123456789") == n;
+}
+
 /* The full command list for --help (stdout) or a bare invocation (stderr). */
 static void help_print(FILE *f)
 {
@@ -122,12 +143,14 @@ static void help_print(FILE *f)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s%s%s\n      %s\n", commands[i].words, SYN(&commands[i]), commands[i].help);
 	fputs("\nOptions:\n"
-	      "  -c FILE      configuration file (default " DEFAULT_CONFIG ")\n"
+	      "  -c FILE      configuration file (default " CTL_DEFAULT_CONFIG ")\n"
+	      "  --by AGENT   record a ticket change as done by this agent (default maildeskctl)\n"
 	      "  --json       listings print one JSON array or object instead of a table\n"
 	      "  -h, --help   this text; after a command, that command's usage\n"
 	      "\nEnvironment:\n"
 	      "  MAILDESK_DATABASE  libpq conninfo that overrides \"database\" from the file;\n"
 	      "                     when set, the file is read only if -c is given\n"
+	      "                     (\"ticket address\" always reads it, for secret_file)\n"
 	      "\nExit status: 0 success, 1 failure, 2 usage error.\n",
 	      f);
 }
@@ -259,7 +282,7 @@ static int database_settings(const char *config_path, char **conninfo_r, unsigne
 
 	config_defaults(&c);
 	if ((env == NULL || config_path != NULL) &&
-	    config_load(config_path != NULL ? config_path : DEFAULT_CONFIG, &c, &error) < 0) {
+	    config_load(config_path != NULL ? config_path : CTL_DEFAULT_CONFIG, &c, &error) < 0) {
 		config_free(&c);
 		return ctl_db_fail(error);
 	}
@@ -272,7 +295,7 @@ static int database_settings(const char *config_path, char **conninfo_r, unsigne
 /* Connects, checks the schema (except for "db" commands) and runs. */
 static int command_run(const struct ctl_args *a, const char *config_path, bool json)
 {
-	struct ctl ctl = { .json = json };
+	struct ctl ctl = { .json = json, .config_path = config_path };
 	char *conninfo = NULL, *error = NULL;
 	unsigned timeout = 0;
 	int ret;

@@ -169,17 +169,57 @@ int ctl_team_list(struct ctl *ctl, const struct ctl_args *a)
 		    " (SELECT count(*) FROM team_agents WHERE tenant_id = m.tenant_id AND team_id = m.id)"
 		    "   AS agents,"
 		    " (SELECT count(*) FROM tickets WHERE tenant_id = m.tenant_id AND team_id = m.id"
-		    "   AND status NOT IN ('solved', 'closed')) AS open_tickets"
+		    "   AND status NOT IN ('solved', 'closed', 'merged')) AS open_tickets,"
+		    " m.reopen_days"
 		    " FROM teams m JOIN tenants n ON n.id = m.tenant_id"
 		    " WHERE $1::bigint IS NULL OR m.tenant_id = $1"
 		    " ORDER BY n.name, m.name",
 		    1, params, &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {
-		ctl_output_rows(ctl, t, "ssijii");
+		ctl_output_rows(ctl, t, "ssijiii");
 		db_table_free(&t);
 	}
 	free(tenant_id);
 	free(tenant_name);
+	return ret;
+}
+
+/* Parses --reopen-days: a whole number of days, at most about 100 years. */
+static bool reopen_days_parse(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 5 && strspn(s, "0123456789") == n && strtol(s, NULL, 10) <= 36500;
+}
+
+/* "team set NAME [--tenant T] --reopen-days N". */
+int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
+{
+	const char *days = ctl_opt_get(a, "reopen-days");
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
+	int ret;
+
+	if (days == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days");
+	if (!reopen_days_parse(days))
+		return ctl_usage_error(a, "invalid --reopen-days \"%s\": a whole number of days from 0 to 36500",
+				       days);
+	ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
+	if (ret == 0)
+		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
+	const char *params[3] = { tenant_id, team_id, days };
+	if (ret == 0 && db_exec(ctl->db, "UPDATE teams SET reopen_days = $3 WHERE tenant_id = $1 AND id = $2",
+				3, params, NULL, &error) < 0)
+		ret = ctl_db_fail(error);
+	if (ret == 0) {
+		long n = strtol(days, NULL, 10);
+
+		printf("team \"%s\" in tenant \"%s\": reopen window set to %ld day%s%s\n", a->pos[0],
+		       tenant_name, n, n == 1 ? "" : "s", n == 0 ? " (replies always reopen)" : "");
+	}
+	free(tenant_id);
+	free(tenant_name);
+	free(team_id);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "thread/thread.h"
 
 /* "tenant add NAME". */
 int ctl_tenant_add(struct ctl *ctl, const struct ctl_args *a)
@@ -41,14 +42,44 @@ int ctl_tenant_list(struct ctl *ctl, const struct ctl_args *a)
 		    " (SELECT count(*) FROM teams WHERE tenant_id = n.id) AS teams,"
 		    " (SELECT count(*) FROM agents WHERE tenant_id = n.id) AS agents,"
 		    " (SELECT count(*) FROM tickets WHERE tenant_id = n.id"
-		    "   AND status NOT IN ('solved', 'closed')) AS open_tickets,"
+		    "   AND status NOT IN ('solved', 'closed', 'merged')) AS open_tickets,"
+		    " n.subject_tag_format AS subject_tag,"
 		    " " CTL_TS("n.created_at") " AS created"
 		    " FROM tenants n ORDER BY n.name",
 		    0, NULL, &t, &error) < 0)
 		return ctl_db_fail(error);
-	ctl_output_rows(ctl, t, "isiiit");
+	ctl_output_rows(ctl, t, "isiiist");
 	db_table_free(&t);
 	return CTL_EXIT_OK;
+}
+
+/* "tenant set NAME --subject-tag FORMAT": the format is checked by the
+ * same code that later makes and finds the tags. */
+int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a)
+{
+	const char *format = ctl_opt_get(a, "subject-tag"), *why;
+	const char *params[2] = { a->pos[0], format };
+	char example[128], *error = NULL;
+	struct db_table *t;
+	int ret = 0;
+
+	if (format == NULL)
+		return ctl_usage_error(a, "nothing to set: give --subject-tag");
+	if ((why = thread_subject_tag_format_check(format)) != NULL)
+		return ctl_usage_error(a, "invalid subject tag format \"%s\": %s", format, why);
+	if (db_exec(ctl->db, "UPDATE tenants SET subject_tag_format = $2 WHERE name = $1 RETURNING id", 2,
+		    params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	if (t->n_rows == 0) {
+		ret = ctl_fail("tenant \"%s\" not found", a->pos[0]);
+	} else {
+		if (thread_subject_tag_make(format, 1042, example, sizeof(example)) < 0)
+			snprintf(example, sizeof(example), "?");
+		printf("tenant \"%s\": subject tag format set to \"%s\" (ticket 1042: \"%s\")\n", a->pos[0],
+		       format, example);
+	}
+	db_table_free(&t);
+	return ret;
 }
 
 /* Looks a tenant up by name; 1 found, 0 not, -1 error (printed). */

@@ -8,7 +8,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 
-static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed" };
+static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged" };
 
 /* The columns of each query, and their kinds for ctl_output. */
 #define TICKET_COLS                                                                        \
@@ -23,7 +23,21 @@ static const char *const statuses[] = { "open", "pending", "snoozed", "solved", 
 	" JOIN teams m ON m.tenant_id = t.tenant_id AND m.id = t.team_id"                  \
 	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"          \
 	" LEFT JOIN agents ag ON ag.tenant_id = t.tenant_id AND ag.id = t.assignee_id"
-#define MESSAGE_KINDS "isssssjjjttssssss"
+/* "ticket show" adds when it was closed and the tickets it points at. */
+#define SHOW_COLS                                                                          \
+	TICKET_COLS ", " CTL_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"   \
+		    " mt.number AS merged_into"
+#define SHOW_KINDS TICKET_KINDS "tii"
+#define SHOW_FROM                                                                          \
+	TICKET_FROM                                                                        \
+	" LEFT JOIN tickets lt ON lt.tenant_id = t.tenant_id AND lt.id = t.linked_ticket_id" \
+	" LEFT JOIN tickets mt ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id"
+/* Column numbers of the show query past TICKET_COLS. */
+enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO };
+#define MESSAGE_KINDS "isssssjjjttsssssss"
+/* Column numbers of the message query that the text output uses. */
+enum { MSG_MATCH = 14, MSG_MATCH_DETAIL, MSG_DEFECTS, MSG_BODY };
+#define EVENT_KINDS "tsss"
 #define ATTACHMENT_KINDS "isssbis"
 
 /* Checks --status against the schema's list. */
@@ -45,8 +59,8 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 	int ret = 0;
 
 	if (status != NULL && !status_valid(status))
-		return ctl_usage_error(a, "unknown status \"%s\" (open, pending, snoozed, solved, closed)",
-				       status);
+		return ctl_usage_error(
+			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged)", status);
 	if (ctl_opt_get(a, "tenant") != NULL || team != NULL)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)
@@ -56,7 +70,7 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 				"SELECT " TICKET_COLS TICKET_FROM
 				" WHERE ($1::bigint IS NULL OR t.tenant_id = $1)"
 				" AND ($2::bigint IS NULL OR t.team_id = $2)"
-				" AND ($3::text IS NULL OR t.status = $3)"
+				" AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)"
 				" ORDER BY t.priority DESC, t.created_at, t.number",
 				3, params, &t, &error) < 0)
 		ret = ctl_db_fail(error);
@@ -118,9 +132,42 @@ static void person_print(const char *label, const char *name, const char *addr)
 	free(s);
 }
 
-/* The ticket header block of "ticket show". */
-static void ticket_print(const struct db_table *t)
+/* What "ticket show" reads: the ticket, its messages, their attachments,
+ * the participants and the events. */
+struct show {
+	struct db_table *t, *msg, *att, *part, *ev;
+};
+
+/* Closed / linked / merged lines appear only when they say something. */
+static void ticket_links_print(const struct db_table *t)
 {
+	char tb[32];
+	const char *closed = db_table_get(t, 0, SHOW_CLOSED);
+
+	if (closed != NULL)
+		field_print("Closed:", ctl_output_time(closed, tb, sizeof(tb)), NULL);
+	field_print("Linked:", db_table_get(t, 0, SHOW_LINKED), NULL);
+	field_print("Merged into:", db_table_get(t, 0, SHOW_MERGED_INTO), NULL);
+}
+
+/* The participants as one comma-separated line. */
+static void participants_print(const struct db_table *part)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 0);
+	for (size_t r = 0; r < part->n_rows; r++)
+		buf_printf(&b, "%s%s", r > 0 ? ", " : "", db_table_get(part, r, 0));
+	s = buf_steal(&b, NULL);
+	field_print("Participants:", s, "-");
+	free(s);
+}
+
+/* The ticket header block of "ticket show". */
+static void ticket_print(const struct show *s)
+{
+	const struct db_table *t = s->t;
 	char tb[32], *subject = ctl_output_sanitize(db_table_get(t, 0, 11), false);
 
 	printf("Ticket %s: %s\n", db_table_get(t, 0, 0), subject);
@@ -130,10 +177,29 @@ static void ticket_print(const struct db_table *t)
 	field_print("Status:", db_table_get(t, 0, 3), "-");
 	field_print("Priority:", db_table_get(t, 0, 4), "-");
 	person_print("Requester:", db_table_get(t, 0, 6), db_table_get(t, 0, 5));
+	participants_print(s->part);
 	field_print("Assignee:", db_table_get(t, 0, 7), "-");
 	field_print("Messages:", db_table_get(t, 0, 8), "0");
 	field_print("Created:", ctl_output_time(db_table_get(t, 0, 9), tb, sizeof(tb)), "-");
 	field_print("Activity:", ctl_output_time(db_table_get(t, 0, 10), tb, sizeof(tb)), "-");
+	ticket_links_print(t);
+}
+
+/* The "Events" section: one line per event, oldest first. */
+static void events_print(const struct db_table *ev)
+{
+	printf("\nEvents:\n");
+	if (ev->n_rows == 0)
+		printf("  none\n");
+	for (size_t r = 0; r < ev->n_rows; r++) {
+		char tb[32], *actor = ctl_output_sanitize(db_table_get(ev, r, 2), false);
+		char *detail = ctl_output_sanitize(db_table_get(ev, r, 3), false);
+
+		printf("  %s  %-9s %s%s%s\n", ctl_output_time(db_table_get(ev, r, 0), tb, sizeof(tb)),
+		       db_table_get(ev, r, 1), actor, detail[0] != '\0' ? "  " : "", detail);
+		free(actor);
+		free(detail);
+	}
 }
 
 /* The attachment lines of one message. */
@@ -157,12 +223,27 @@ static void attachments_print(const struct db_table *att, const char *message_id
 	}
 }
 
+/* "references (In-Reply-To matches ...)": the reason and its evidence. */
+static void match_print(const struct db_table *msg, size_t r)
+{
+	const char *reason = db_table_get(msg, r, MSG_MATCH), *detail = db_table_get(msg, r, MSG_MATCH_DETAIL);
+	char *s;
+
+	if (detail == NULL || detail[0] == '\0') {
+		field_print("Match:", reason, "-");
+		return;
+	}
+	s = xasprintf("%s (%s)", reason, detail);
+	field_print("Match:", s, "-");
+	free(s);
+}
+
 /* One message of "ticket show": headers, attachments, text body. */
 static void message_print(const struct db_table *msg, size_t r, const struct db_table *att)
 {
 	char tb[32], *to = addresses_text(db_table_get(msg, r, 6));
 	char *cc = addresses_text(db_table_get(msg, r, 7)), *body;
-	const char *date = db_table_get(msg, r, 9);
+	const char *date = db_table_get(msg, r, 9), *text = db_table_get(msg, r, MSG_BODY);
 
 	printf("\n=== Message %zu of %zu (%s) ===\n", r + 1, msg->n_rows,
 	       strcmp(db_table_get(msg, r, 1), "in") == 0 ? "in" : "out");
@@ -175,21 +256,20 @@ static void message_print(const struct db_table *msg, size_t r, const struct db_
 	field_print("Received:", ctl_output_time(db_table_get(msg, r, 10), tb, sizeof(tb)), "-");
 	field_print("Subject:", db_table_get(msg, r, 11), "");
 	field_print("Message-ID:", db_table_get(msg, r, 12), NULL);
-	field_print("Match:", db_table_get(msg, r, 14), "-");
-	field_print("Defects:", db_table_get(msg, r, 15), "none");
+	match_print(msg, r);
+	field_print("Defects:", db_table_get(msg, r, MSG_DEFECTS), "none");
 	attachments_print(att, db_table_get(msg, r, 0));
-	body = ctl_output_sanitize(db_table_get(msg, r, 16) != NULL ? db_table_get(msg, r, 16) : "", true);
+	body = ctl_output_sanitize(text != NULL ? text : "", true);
 	printf("\n%s%s", body, body[0] != '\0' && body[strlen(body) - 1] != '\n' ? "\n" : "");
 	free(body);
 	free(to);
 	free(cc);
 }
 
-/* "ticket show N --json": the ticket object with its messages, each with
- * its attachments; the list replaces the "messages" count of ticket list. */
-static void show_json(const struct db_table *t, const struct db_table *msg, const struct db_table *att)
+/* The messages as JSON, each with its attachments. */
+static json_t *messages_json(const struct db_table *msg, const struct db_table *att)
 {
-	json_t *ticket = ctl_output_row_json(t, 0, TICKET_KINDS), *messages = json_array();
+	json_t *messages = json_array();
 
 	for (size_t r = 0; r < msg->n_rows; r++) {
 		json_t *m = ctl_output_row_json(msg, r, MESSAGE_KINDS), *list = json_array();
@@ -201,36 +281,59 @@ static void show_json(const struct db_table *t, const struct db_table *msg, cons
 		json_object_set_new(m, "attachments", list);
 		json_array_append_new(messages, m);
 	}
-	json_object_set_new(ticket, "messages", messages);
+	return messages;
+}
+
+/* "ticket show N --json": the ticket object with its participants (a list
+ * of addresses), events and messages; the list replaces the "messages"
+ * count of ticket list. */
+static void show_json(const struct show *s)
+{
+	json_t *ticket = ctl_output_row_json(s->t, 0, SHOW_KINDS), *part = json_array();
+	json_t *events = json_array();
+
+	for (size_t r = 0; r < s->part->n_rows; r++)
+		json_array_append_new(part, json_string(db_table_get(s->part, r, 0)));
+	for (size_t r = 0; r < s->ev->n_rows; r++)
+		json_array_append_new(events, ctl_output_row_json(s->ev, r, EVENT_KINDS));
+	json_object_set_new(ticket, "participants", part);
+	json_object_set_new(ticket, "events", events);
+	json_object_set_new(ticket, "messages", messages_json(s->msg, s->att));
 	ctl_output_json_print(ticket);
 }
 
-/* Runs the three queries of "ticket show"; frees nothing on failure. */
-static int show_query(struct ctl *ctl, const char *number, struct db_table **t_r,
-		      struct db_table **msg_r, struct db_table **att_r)
+/* The queries of "ticket show", all by ticket number ($1). */
+#define BY_NUMBER(alias) " JOIN tickets t ON t.tenant_id = " alias ".tenant_id AND t.id = " alias ".ticket_id"
+static const char *const show_sql[] = {
+	"SELECT " SHOW_COLS SHOW_FROM " WHERE t.number = $1",
+	"SELECT m.id, m.direction, m.from_name, m.from_addr, m.envelope_from, m.rcpt,"
+	" m.to_json AS to, m.cc_json AS cc, m.reply_to_json AS reply_to,"
+	" " CTL_TS("m.sent_at") " AS date, " CTL_TS("m.received_at") " AS received,"
+	" m.subject, m.message_id, m.in_reply_to, m.match_reason, m.match_detail, m.defects,"
+	" m.text_body FROM messages m" BY_NUMBER("m") " WHERE t.number = $1"
+	" ORDER BY m.received_at, m.id",
+	"SELECT a.message_id, a.filename, a.content_type, a.content_id, a.is_inline,"
+	" a.size, a.sha256 FROM attachments a"
+	" JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id" BY_NUMBER("m")
+	" WHERE t.number = $1 ORDER BY a.message_id, a.id",
+	"SELECT c.email FROM ticket_participants p" BY_NUMBER("p")
+	" JOIN contacts c ON c.tenant_id = p.tenant_id AND c.id = p.contact_id"
+	" WHERE t.number = $1 ORDER BY p.added_at, c.email",
+	"SELECT " CTL_TS("e.at") " AS at, e.kind, e.actor, e.detail FROM ticket_events e" BY_NUMBER("e")
+	" WHERE t.number = $1 ORDER BY e.at, e.id",
+};
+
+/* Runs the queries of "ticket show"; the caller frees s either way. */
+static int show_query(struct ctl *ctl, const char *number, struct show *s)
 {
+	struct db_table **tables[] = { &s->t, &s->msg, &s->att, &s->part, &s->ev };
 	const char *params[1] = { number };
 	char *error = NULL;
 
-	*t_r = *msg_r = *att_r = NULL;
-	if (db_exec(ctl->db, "SELECT " TICKET_COLS TICKET_FROM " WHERE t.number = $1", 1, params, t_r,
-		    &error) < 0 ||
-	    db_exec(ctl->db,
-		    "SELECT m.id, m.direction, m.from_name, m.from_addr, m.envelope_from, m.rcpt,"
-		    " m.to_json AS to, m.cc_json AS cc, m.reply_to_json AS reply_to,"
-		    " " CTL_TS("m.sent_at") " AS date, " CTL_TS("m.received_at") " AS received,"
-		    " m.subject, m.message_id, m.in_reply_to, m.match_reason, m.defects, m.text_body"
-		    " FROM messages m JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
-		    " WHERE t.number = $1 ORDER BY m.received_at, m.id",
-		    1, params, msg_r, &error) < 0 ||
-	    db_exec(ctl->db,
-		    "SELECT a.message_id, a.filename, a.content_type, a.content_id, a.is_inline,"
-		    " a.size, a.sha256 FROM attachments a"
-		    " JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id"
-		    " JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
-		    " WHERE t.number = $1 ORDER BY a.message_id, a.id",
-		    1, params, att_r, &error) < 0)
-		return ctl_db_fail(error);
+	for (size_t i = 0; i < sizeof(show_sql) / sizeof(show_sql[0]); i++) {
+		if (db_exec(ctl->db, show_sql[i], 1, params, tables[i], &error) < 0)
+			return ctl_db_fail(error);
+	}
 	return 0;
 }
 
@@ -238,23 +341,26 @@ static int show_query(struct ctl *ctl, const char *number, struct db_table **t_r
 int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *number = a->pos[0];
-	struct db_table *t, *msg, *att;
+	struct show s = { 0 };
 	int ret;
 
-	if (number[0] == '\0' || strspn(number, "0123456789") != strlen(number) || strlen(number) > 18)
+	if (!ctl_number_valid(number))
 		return ctl_usage_error(a, "ticket number \"%s\" is not a number", number);
-	ret = show_query(ctl, number, &t, &msg, &att);
-	if (ret == 0 && t->n_rows == 0)
+	ret = show_query(ctl, number, &s);
+	if (ret == 0 && s.t->n_rows == 0)
 		ret = ctl_fail("ticket %s not found", number);
 	if (ret == 0 && ctl->json) {
-		show_json(t, msg, att);
+		show_json(&s);
 	} else if (ret == 0) {
-		ticket_print(t);
-		for (size_t r = 0; r < msg->n_rows; r++)
-			message_print(msg, r, att);
+		ticket_print(&s);
+		events_print(s.ev);
+		for (size_t r = 0; r < s.msg->n_rows; r++)
+			message_print(s.msg, r, s.att);
 	}
-	db_table_free(&t);
-	db_table_free(&msg);
-	db_table_free(&att);
+	db_table_free(&s.t);
+	db_table_free(&s.msg);
+	db_table_free(&s.att);
+	db_table_free(&s.part);
+	db_table_free(&s.ev);
 	return ret;
 }

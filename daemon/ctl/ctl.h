@@ -30,9 +30,13 @@ struct ctl_args {
 	size_t n_opts;
 };
 
+/* The configuration file when -c gives none. */
+#define CTL_DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
+
 struct ctl {
 	struct db *db;
 	bool json;
+	const char *config_path; /* -c, or NULL */
 };
 
 struct ctl_command {
@@ -60,6 +64,8 @@ bool ctl_name_valid(const char *s);
 /* Checks an e-mail address closely enough for an alias or agent login:
  * one "@" with text on both sides, no blanks or control characters. */
 bool ctl_address_valid(const char *s);
+/* Checks a ticket or message number: 1 to 18 decimal digits. */
+bool ctl_number_valid(const char *s);
 
 /* Which tenant a command means: --tenant when given; else the one tenant
  * that has a team named team (when team != NULL); else the only tenant.
@@ -71,6 +77,35 @@ int ctl_tenant_resolve(struct ctl *ctl, const struct ctl_args *a, const char *te
  * returns CTL_EXIT_FAIL. */
 int ctl_team_find(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team,
 		  char **team_id_r);
+
+/* Who a change is recorded as: "maildeskctl", or with --by the agent's
+ * address, which must be an agent of the tenant. */
+#define CTL_ACTOR "maildeskctl"
+
+/* A ticket row, as locked for a change (ctl-ticket.c). All text. */
+struct ctl_ticket {
+	char *number, *id, *tenant_id, *team_id, *status, *requester_id, *priority;
+	char *merged_into; /* number of the ticket it was merged into, or NULL */
+};
+
+/* Locks ticket number (FOR UPDATE) in the caller's transaction and fills t.
+ * Returns 0, or prints "ticket N not found" or the database error and
+ * returns CTL_EXIT_FAIL. Free t with ctl_ticket_free() either way. */
+int ctl_ticket_lock(struct ctl *ctl, const char *number, struct ctl_ticket *t);
+/* Frees the strings of t and zeroes it. */
+void ctl_ticket_free(struct ctl_ticket *t);
+/* Appends one ticket_events row. Returns 0, or prints and fails. */
+int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char *kind,
+			 const char *actor, const char *detail);
+/* The actor of a change in tenant_id (see CTL_ACTOR). Returns 0 with
+ * *actor_r malloc'd, or prints "agent ... not found" and fails. */
+int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
+		      char **actor_r);
+/* Runs change between BEGIN and COMMIT; change returns 0 with *done_r a
+ * malloc'd line to print after the commit, or prints why and fails (the
+ * transaction is then rolled back). */
+int ctl_change_run(struct ctl *ctl, const struct ctl_args *a,
+		   int (*change)(struct ctl *ctl, const struct ctl_args *a, char **done_r));
 
 /* Output (ctl-output.c). kinds has one letter per column: 's' text, 'i'
  * integer, 'b' boolean, 't' timestamp (ISO 8601 UTC text), 'j' JSON text.
@@ -96,12 +131,19 @@ int ctl_db_migrate(struct ctl *ctl, const struct ctl_args *a);
 int ctl_db_status(struct ctl *ctl, const struct ctl_args *a);
 int ctl_tenant_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_tenant_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a);
 int ctl_team_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_team_alias_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_team_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_team_set(struct ctl *ctl, const struct ctl_args *a);
 int ctl_agent_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_close(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_reopen(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_split(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_merge(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_address(struct ctl *ctl, const struct ctl_args *a);
 
 #endif

@@ -18,15 +18,17 @@
 /* Defects found while parsing; stored with the message. */
 enum mime_defect {
 	MIME_DEFECT_UNPARSEABLE = 1u << 0,   /* GMime produced no message at all */
-	MIME_DEFECT_NO_HEADERS = 1u << 1,    /* no header/body separation found */
+	MIME_DEFECT_NO_HEADERS = 1u << 1,    /* no header/body separation found (the input does
+					      * not start with a header field) */
 	MIME_DEFECT_MISSING_BOUNDARY = 1u << 2, /* multipart without (or never reaching) its boundary */
 	MIME_DEFECT_BAD_ENCODING = 1u << 3,  /* invalid base64 / quoted-printable */
 	MIME_DEFECT_BAD_CHARSET = 1u << 4,   /* unknown or lying charset, text was repaired */
-	MIME_DEFECT_8BIT_HEADER = 1u << 5,   /* raw 8-bit bytes in a header */
+	MIME_DEFECT_8BIT_HEADER = 1u << 5,   /* raw 8-bit bytes in a header that are not UTF-8
+					      * (RFC 6532 UTF-8 headers are legal, not flagged) */
 	MIME_DEFECT_NUL_BYTES = 1u << 6,     /* NUL bytes in the message */
-	MIME_DEFECT_TOO_DEEP = 1u << 7,      /* MIME nesting past the limit; deeper parts ignored */
-	MIME_DEFECT_TOO_MANY_PARTS = 1u << 8,/* part count past the limit; further parts ignored */
-	MIME_DEFECT_HEADER_TOO_LONG = 1u << 9,/* header section past the limit */
+	MIME_DEFECT_TOO_DEEP = 1u << 7,      /* MIME nesting past 32 levels; deeper parts ignored */
+	MIME_DEFECT_TOO_MANY_PARTS = 1u << 8,/* more than 1000 parts; further parts ignored */
+	MIME_DEFECT_HEADER_TOO_LONG = 1u << 9,/* header section past 1 MiB; header_block cut there */
 	MIME_DEFECT_BAD_ADDRESS = 1u << 10,  /* From/To/Cc could not be parsed */
 	MIME_DEFECT_BAD_DATE = 1u << 11,     /* Date missing or unparseable */
 };
@@ -42,7 +44,8 @@ struct mime_address_list {
 };
 
 struct mime_attachment {
-	char *filename;      /* sanitised: no '/', '\\', control chars; <= 255 bytes; "" when none */
+	char *filename;      /* sanitised (mime_filename_sanitise): no '/', '\\', control
+			      * chars; <= 255 bytes; "" when none */
 	char *content_type;  /* "type/subtype", lowercase */
 	char *content_id;    /* without <>, NULL when none */
 	bool is_inline;      /* Content-Disposition: inline */
@@ -60,23 +63,34 @@ struct mime_message {
 	char *in_reply_to;            /* first msg-id, without <>, NULL when none */
 	char **references;            /* msg-ids without <>, oldest first */
 	size_t n_references;
-	char *header_block;           /* the raw header section, made valid UTF-8 */
-	char *text_body;              /* text/plain, or text derived from text/html; "" when none */
-	char *html_body;              /* the text/html part as UTF-8, NULL when none */
+	char *header_block;           /* the raw header section, made valid UTF-8 (line ends as
+				       * received, no trailing newline); "" when none */
+	char *text_body;              /* text/plain, or text derived from text/html; "" when none;
+				       * LF line ends, no NUL bytes */
+	char *html_body;              /* the text/html part as UTF-8 (LF line ends), NULL when none */
 	struct mime_attachment *attachments;
 	size_t n_attachments;
 	unsigned defects;             /* mask of enum mime_defect */
 };
 
-/* Must be called once per process before any other mime_ function. */
+/* Must be called before any other mime_ function, from the main thread
+ * before other threads use the module; further calls do nothing. */
 void mime_init(void);
-/* Releases GMime's global state; for clean leak checks at exit. */
+/* Releases GMime's and libxml2's global state; for clean leak checks at
+ * exit, after every thread has stopped parsing. */
 void mime_shutdown(void);
 
 /* Parses len bytes of a raw message (CRLF or LF line ends). Always returns a
  * message (free with mime_message_free), never NULL. */
 struct mime_message *mime_parse(const char *raw, size_t len);
 void mime_message_free(struct mime_message **msg);
+
+/* name made safe to use as a file name: '/', '\\', control characters and
+ * invalid UTF-8 replaced, leading dots and spaces dropped, cut to at most 255
+ * bytes on a character boundary (keeping a short extension). NULL gives "".
+ * Returns a malloc()ed string; the filenames in struct mime_attachment have
+ * already been through this. */
+char *mime_filename_sanitise(const char *name);
 
 /* Lowercase hex SHA-256 of data into out (65 bytes with the NUL). */
 void mime_sha256_hex(const void *data, size_t len, char out[65]);
