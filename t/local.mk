@@ -13,3 +13,4 @@ include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk
 include $(srcdir)/t/postfix.mk
 include $(srcdir)/t/thread.mk
+include $(srcdir)/t/compose.mk

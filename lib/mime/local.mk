@@ -6,6 +6,7 @@ noinst_LIBRARIES += lib/mime/libmdmime.a
 lib_mime_libmdmime_a_SOURCES = \
 	lib/mime/mime.c lib/mime/mime.h lib/mime/mime-private.h \
 	lib/mime/mime-charset.c lib/mime/mime-rfc2047.c \
-	lib/mime/mime-header.c lib/mime/mime-part.c lib/mime/mime-html.c
+	lib/mime/mime-header.c lib/mime/mime-part.c lib/mime/mime-html.c \
+	lib/mime/mime-compose.c lib/mime/mime-compose.h
 lib_mime_libmdmime_a_CPPFLAGS = $(AM_CPPFLAGS) $(GMIME_CFLAGS) $(LIBXML2_CFLAGS) $(UCHARDET_CFLAGS)
 MIME_LIBS = $(GMIME_LIBS) $(LIBXML2_LIBS) $(UCHARDET_LIBS)

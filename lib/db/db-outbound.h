@@ -1,0 +1,84 @@
+#ifndef MD_DB_OUTBOUND_H
+#define MD_DB_OUTBOUND_H
+/* The outbound queue: every mail maildesk sends is a row in PostgreSQL,
+ * committed in the same transaction as the action that made it, and
+ * delivered by a daemon to relay_host. States:
+ *   queued -> sending -> sent
+ *                     -> deferred (retry at next_attempt_at, growing backoff)
+ *                     -> failed   (permanent 5xx, or past the lifetime)
+ * A row is marked sent only after the relay answered 2xx to the DATA.
+ * Several daemons may run against one database: claims use
+ * FOR UPDATE SKIP LOCKED, so no row is sent twice concurrently. A row left
+ * in "sending" by a crashed daemon goes back to deferred after
+ * OUTBOUND_STALE_CLAIM_S seconds (so a crash between the relay's 2xx and
+ * the update may send it twice, never lose it). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define OUTBOUND_STALE_CLAIM_S 600
+
+/* What kind of mail a row is (stored as text). */
+enum db_outbound_kind {
+	DB_OUTBOUND_REPLY,        /* an agent's answer to the customer */
+	DB_OUTBOUND_NEW,          /* the first mail of an outbound ticket */
+	DB_OUTBOUND_NOTIFICATION, /* to an agent: new ticket, customer reply, note */
+	DB_OUTBOUND_ACK,          /* automatic acknowledgement to a customer */
+	DB_OUTBOUND_EXPLANATION,  /* to an agent: why their mail was not sent */
+};
+const char *db_outbound_kind_name(enum db_outbound_kind k);
+
+struct db_outbound_in {
+	int64_t tenant_id;
+	int64_t ticket_id;          /* 0 = none */
+	enum db_outbound_kind kind;
+	const char *envelope_from;  /* "" = null sender <> */
+	const char *const *rcpts;   /* envelope recipients */
+	size_t n_rcpts;
+	const char *data;           /* the complete message (headers + body, CRLF) */
+	size_t len;
+	const char *message_id;     /* its Message-ID without <>, for threading lookups */
+};
+
+/* Inserts a queued row. Must be called inside a transaction the caller
+ * commits (db_begin/db_commit, or inside db_deliver's); sends NOTIFY
+ * maildesk_outbound so idle daemons wake up at commit. Returns 0 (id in
+ * *id_r, may be NULL) or -1. */
+int db_outbound_enqueue(struct db *db, const struct db_outbound_in *o, int64_t *id_r, char **error_r);
+
+/* One claimed row, owned by the caller (db_outbound_claimed_free). */
+struct db_outbound_claimed {
+	int64_t id, tenant_id, ticket_id;
+	char *kind;
+	char *envelope_from;
+	char **rcpts;
+	size_t n_rcpts;
+	char *data;
+	size_t len;
+	unsigned attempts;       /* including this one */
+	int64_t created_at;      /* Unix time */
+};
+
+/* Claims up to max due rows (queued, or deferred whose time has come, or
+ * stale "sending" claims) and marks them sending. Returns the number
+ * claimed (rows in *rows_r, free with db_outbound_claimed_free) or -1. */
+int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r);
+void db_outbound_claimed_free(struct db_outbound_claimed **rows, size_t n);
+
+/* Records the outcome of one delivery attempt of a claimed row:
+ *  code 2xx: sent.
+ *  code 5xx, or expired (now past created_at + lifetime): failed; a
+ *           note is added to the ticket (when there is one).
+ *  else (4xx, connection trouble: code 0): deferred, next attempt after
+ *           a backoff that grows with attempts (1, 2, 4 ... 60 minutes).
+ * reply is the relay's text (or the local error) kept as last_error. */
+int db_outbound_result(struct db *db, int64_t id, unsigned code, const char *reply, unsigned lifetime_s,
+		       char **error_r);
+
+/* Seconds until the earliest due row (0 = due now, -1 = none), for the
+ * sender's timer. */
+int db_outbound_next_due(struct db *db, int64_t *seconds_r, char **error_r);
+
+#endif
