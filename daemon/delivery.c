@@ -9,6 +9,7 @@
 #include "base/xalloc.h"
 #include "conn.h"
 #include "db/db.h"
+#include "desk/desk.h"
 #include "message-map.h"
 #include "mime/mime.h"
 #include "smtp/smtp-status.h"
@@ -25,6 +26,11 @@ static unsigned db_generation;
 
 static __thread struct db *thread_db;
 static __thread unsigned thread_db_generation;
+/* What lib/desk needs, copied per thread so a reload never changes it under
+ * a running job. */
+static __thread struct desk_settings thread_desk;
+static __thread char *thread_desk_secret, *thread_desk_hostname;
+static char *desk_hostname; /* set on the loop thread, read under the lock */
 
 /* NULL-safe string comparison for "did the setting change". */
 static bool str_changed(const char *a, const char *b)
@@ -39,11 +45,13 @@ static void str_set(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
-void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters)
+void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters,
+			const char *hostname)
 {
 	pthread_mutex_lock(&db_settings_lock);
 	if (str_changed(db_conninfo, conninfo) || db_timeout_s != timeout_s || str_changed(thread_secret, secret) ||
-	    str_changed(thread_delimiters, delimiters)) {
+	    str_changed(thread_delimiters, delimiters) || str_changed(desk_hostname, hostname)) {
+		str_set(&desk_hostname, hostname);
 		str_set(&db_conninfo, conninfo);
 		str_set(&thread_secret, secret);
 		str_set(&thread_delimiters, delimiters);
@@ -83,6 +91,14 @@ static struct db *worker_db(char **error_r)
 	if (thread_db == NULL && db_connect(conninfo, timeout, &thread_db, error_r) == 0) {
 		thread_db_generation = gen;
 		db_set_thread_settings(thread_db, secret, delims);
+		free(thread_desk_secret);
+		free(thread_desk_hostname);
+		thread_desk_secret = secret != NULL ? xstrdup(secret) : NULL;
+		pthread_mutex_lock(&db_settings_lock);
+		thread_desk_hostname = xstrdup(desk_hostname != NULL ? desk_hostname : "localhost");
+		pthread_mutex_unlock(&db_settings_lock);
+		thread_desk = (struct desk_settings){ thread_desk_secret, thread_desk_hostname, delims[0] };
+		db_set_after_store(thread_db, desk_after_inbound, &thread_desk);
 	}
 	free(conninfo);
 	free(secret);

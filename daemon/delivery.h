@@ -11,9 +11,11 @@ struct conn;
 struct server;
 
 /* Sets the connection parameters the worker threads use, the secret that
- * signs reply tokens and the recipient delimiters; called at start and on
+ * signs reply tokens, the recipient delimiters and the host name of our
+ * Message-IDs; called at start and on
  * reload (threads reconnect when anything changed). Loop thread only. */
-void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters);
+void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters,
+			const char *hostname);
 /* Closes the calling thread's database connection (for clean exits). */
 void delivery_thread_cleanup(void);
 

@@ -106,7 +106,7 @@ static void server_reload(struct server *srv)
 	tls_server_free(&srv->tls);
 	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
-	delivery_configure(cfg.database, cfg.db_timeout, secret, cfg.recipient_delimiter);
+	delivery_configure(cfg.database, cfg.db_timeout, secret, cfg.recipient_delimiter, cfg.hostname);
 	free(srv->secret);
 	srv->secret = secret;
 	log_info("event=reload status=ok");
@@ -171,7 +171,8 @@ static int server_run(struct server *srv)
 
 	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers);
 	setenv("UV_THREADPOOL_SIZE", env, 1);
-	delivery_configure(srv->cfg.database, srv->cfg.db_timeout, srv->secret, srv->cfg.recipient_delimiter);
+	delivery_configure(srv->cfg.database, srv->cfg.db_timeout, srv->secret, srv->cfg.recipient_delimiter,
+			   srv->cfg.hostname);
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0) {
 		log_error("event=database.error error=\"%s\"", error);
 		fprintf(stderr, "maildeskd: %s\n", error);

@@ -14,3 +14,6 @@ include $(srcdir)/t/mime.mk
 include $(srcdir)/t/postfix.mk
 include $(srcdir)/t/thread.mk
 include $(srcdir)/t/compose.mk
+include $(srcdir)/t/quote.mk
+include $(srcdir)/t/agent.mk
+include $(srcdir)/t/outbound.mk

@@ -26,6 +26,8 @@ md_write_conf() {
 		echo "smtp_listen = 127.0.0.1:$MD_SMTP_PORT"
 		echo "hostname = maildesk.test"
 		echo "secret_file = $MD_DIR/secret"
+		# No relay unless a test brings its own sink: queued mail stays queued.
+		echo "relay_host = ${MD_RELAY_HOST:-}"
 		[ -z "${MD_EXTRA_CONF:-}" ] || printf '%s\n' "$MD_EXTRA_CONF"
 	} > "$MD_CONF"
 }

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL };
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY };
 
 struct cfg_key {
 	const char *name;
@@ -45,6 +45,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "tls_cert_file", CFG_STRING, OFF(tls_cert_file), "", 0, 0 },
 	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
 	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },
+	{ "relay_host", CFG_RELAY, OFF(relay_host), "127.0.0.1:25", 0, 0 },
+	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
+	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -156,6 +159,40 @@ int config_listen_parse(const char *s, struct md_listen *l, const char **error_r
 	return 0;
 }
 
+int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const char **error_r)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	unsigned long port;
+	size_t n;
+
+	*host_r = NULL;
+	if (colon == NULL || colon == s || colon[1] == '\0') {
+		*error_r = "expected HOST:PORT";
+		return -1;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port == 0 || port > 65535) {
+		*error_r = "port must be a number from 1 to 65535";
+		return -1;
+	}
+	n = (size_t)(colon - s);
+	if (s[0] == '[' && (n < 3 || colon[-1] != ']')) {
+		*error_r = "an IPv6 address must be written [ADDR]:PORT";
+		return -1;
+	}
+	*host_r = s[0] == '[' ? xstrndup(s + 1, n - 2) : xstrndup(s, n);
+	if (strcspn(*host_r, " \t[]/") != strlen(*host_r) || (s[0] != '[' && strchr(*host_r, ':') != NULL)) {
+		free(*host_r);
+		*host_r = NULL;
+		*error_r = "expected HOST:PORT (an IPv6 address as [ADDR]:PORT)";
+		return -1;
+	}
+	*port_r = (unsigned)port;
+	return 0;
+}
+
 void config_listen_free(struct md_listen *l)
 {
 	free(l->path);
@@ -172,6 +209,19 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 	uint64_t n;
 
 	switch (k->type) {
+	case CFG_RELAY:
+		if (v[0] != '\0') {
+			char *host;
+			unsigned port;
+			const char *err;
+
+			if (config_relay_parse(v, &host, &port, &err) < 0)
+				return err;
+			free(host);
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v); /* as given; "" turns sending off */
+		return NULL;
 	case CFG_STRING:
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
@@ -328,7 +378,7 @@ void config_free(struct md_config *c)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
 		void *field = (char *)c + cfg_keys[i].offset;
-		if (cfg_keys[i].type == CFG_STRING) {
+		if (cfg_keys[i].type == CFG_STRING || cfg_keys[i].type == CFG_RELAY) {
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (cfg_keys[i].type == CFG_LISTEN_LIST) {

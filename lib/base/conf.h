@@ -40,6 +40,10 @@ struct md_config {
 	char *tls_cert_file;
 	char *tls_key_file;
 	enum log_level log_level;
+	/* The outbound queue's sender (daemon/outbound.c). */
+	char *relay_host;               /* HOST:PORT; "" = sending off */
+	unsigned outbound_max_lifetime; /* seconds */
+	unsigned outbound_concurrency;
 };
 
 /* Fills c with every default (strings are allocated; free with config_free). */
@@ -55,6 +59,11 @@ void config_free(struct md_config *c);
 /* Parses one listen address. Returns 0, or -1 with *error_r a static text. */
 int config_listen_parse(const char *s, struct md_listen *l, const char **error_r);
 void config_listen_free(struct md_listen *l);
+
+/* Parses relay_host: "HOST:PORT" or "[V6]:PORT", HOST a name or an
+ * address. Returns 0 with *host_r malloc'd (without brackets), or -1 with
+ * *error_r a static text. */
+int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const char **error_r);
 
 /* Reads the first line of a file into a malloc'd string (used for
  * secret_file). Returns 0, or -1 with *error_r malloc'd. */

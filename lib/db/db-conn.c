@@ -100,6 +100,12 @@ void db_set_thread_settings(struct db *db, const char *secret, const char *delim
 	db->delimiters = xstrdup(delimiters != NULL ? delimiters : "+");
 }
 
+void db_set_after_store(struct db *db, db_after_store_fn fn, void *ctx)
+{
+	db->after_store = fn;
+	db->after_store_ctx = ctx;
+}
+
 /* Frees a connection and NULLs the caller's pointer. */
 void db_close(struct db **db)
 {

@@ -387,6 +387,11 @@ static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const
 					      error_r) < 0)
 				goto fail;
 		}
+		r->ticket_id = ticket_id;
+		r->sender_contact_id = contact_id;
+		if (db->after_store != NULL &&
+		    db->after_store(db->after_store_ctx, db, tenant_id, team_id, m, r, error_r) < 0)
+			goto fail;
 	}
 	/* A duplicate wrote nothing (the raw row already existed), so
 	 * committing is the same as rolling back. */

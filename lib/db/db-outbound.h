@@ -81,4 +81,47 @@ int db_outbound_result(struct db *db, int64_t id, unsigned code, const char *rep
  * sender's timer. */
 int db_outbound_next_due(struct db *db, int64_t *seconds_r, char **error_r);
 
+/* ---- Added with the sender (lib/db/db-outbound.c) ---- */
+
+/* What db_outbound_record() left a row in. */
+enum db_outbound_state {
+	DB_OUTBOUND_STATE_NONE,     /* the row was no longer "sending": nothing changed */
+	DB_OUTBOUND_STATE_SENT,
+	DB_OUTBOUND_STATE_DEFERRED,
+	DB_OUTBOUND_STATE_FAILED,
+};
+const char *db_outbound_state_name(enum db_outbound_state s);
+
+/* db_outbound_result(), also telling the caller what the row became
+ * (state_r may be NULL). Only a row still in "sending" is changed: when its
+ * claim went stale and another sender took it over, or "maildeskctl queue
+ * retry" reset it meanwhile, *state_r is NONE and 0 is returned. The failure
+ * note is a ticket_events row of kind "undeliverable" (actor "maildeskd").
+ * Must not be called inside a transaction. */
+int db_outbound_record(struct db *db, int64_t id, unsigned code, const char *reply, unsigned lifetime_s,
+		       enum db_outbound_state *state_r, char **error_r);
+
+/* Checks an envelope address before it goes into the queue or onto the
+ * wire ("MAIL FROM:<%s>"): at most 320 bytes, no control characters,
+ * blanks, '<' or '>'. "" (the null sender) is valid only where allowed. */
+bool db_outbound_address_valid(const char *addr, bool empty_ok);
+
+/* "maildeskctl queue retry": a failed or deferred row back to queued, due
+ * now, and NOTIFY maildesk_outbound. Returns 1 done, 0 no such row or not
+ * in one of those states, -1 error. */
+int db_outbound_retry(struct db *db, int64_t id, char **error_r);
+/* "maildeskctl queue flush": every deferred row due now, and NOTIFY.
+ * *n_r (may be NULL) gets how many rows were waiting. Returns 0 or -1. */
+int db_outbound_flush(struct db *db, size_t *n_r, char **error_r);
+
+/* Waking up on new rows: a connection of its own that LISTENs on
+ * maildesk_outbound (used for nothing else; it is switched to non-blocking
+ * mode). Returns 0 or -1. */
+int db_outbound_listen(struct db *db, char **error_r);
+/* The socket to watch for readability (-1 when not connected). */
+int db_outbound_listen_fd(const struct db *db);
+/* Reads what arrived without blocking. Returns 1 when a notification came,
+ * 0 when none, -1 when the connection is gone (close it and listen anew). */
+int db_outbound_listen_check(struct db *db, char **error_r);
+
 #endif

@@ -39,6 +39,15 @@ enum db_stmt {
 	DB_STMT_TICKET_LINK,
 	DB_STMT_EVENT_INSERT,
 	DB_STMT_PARTICIPANTS_ADD,
+	/* lib/db/db-outbound.c: prepared from that file's own table (never
+	 * through db_stmt_exec/db_stmt_sql); the enum gives them their names
+	 * and their db->prepared flags. */
+	DB_STMT_OUTBOUND_ENQUEUE,
+	DB_STMT_OUTBOUND_CLAIM,
+	DB_STMT_OUTBOUND_RESULT,
+	DB_STMT_OUTBOUND_NEXT_DUE,
+	DB_STMT_OUTBOUND_RETRY,
+	DB_STMT_OUTBOUND_FLUSH,
 	DB_STMT_COUNT
 };
 
@@ -50,6 +59,8 @@ struct db {
 	char sqlstate[6]; /* of the last failed statement, "" if none */
 	char *secret;     /* signs reply tokens and Message-IDs; NULL: none */
 	char *delimiters; /* recipient delimiter characters */
+	db_after_store_fn after_store;
+	void *after_store_ctx;
 };
 
 /* Runs a prepared statement and checks its status; *res_r (may be NULL)

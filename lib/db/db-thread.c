@@ -62,16 +62,20 @@ static int candidate_load(struct db *db, int64_t tenant_id, bool by_number, int6
 
 /* The rcpt token, else one of our own Message-IDs in In-Reply-To or
  * References (newest first). Returns the verified ticket number or 0. */
-static int64_t token_ticket_number(const struct db *db, int64_t tenant_id, const struct db_message_in *m)
+static int64_t token_ticket_number(const struct db *db, int64_t tenant_id, const struct db_message_in *m,
+				   int64_t *agent_id_r)
 {
 	struct thread_token tok;
 	int64_t number;
 
+	*agent_id_r = 0;
 	if (db->secret == NULL)
 		return 0;
 	if (m->rcpt_extension != NULL &&
-	    thread_token_verify(db->secret, tenant_id, m->rcpt_extension, strlen(m->rcpt_extension), &tok) == 1)
+	    thread_token_verify(db->secret, tenant_id, m->rcpt_extension, strlen(m->rcpt_extension), &tok) == 1) {
+		*agent_id_r = tok.agent_id;
 		return tok.ticket_number;
+	}
 	if (m->in_reply_to != NULL && thread_msgid_verify(db->secret, tenant_id, m->in_reply_to, &number) == 1)
 		return number;
 	for (size_t i = m->n_references; i > 0; i--)
@@ -147,7 +151,8 @@ static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, ch
 
 /* Collects every piece of evidence into the facts for thread_decide(). */
 static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
-			int64_t sender, struct candidate cands[3], struct thread_facts *f, char **error_r)
+			int64_t sender, struct candidate cands[3], struct thread_facts *f, int64_t *agent_id_r,
+			char **error_r)
 {
 	char format[80];
 	int64_t number, ticket_id;
@@ -157,7 +162,7 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 	f->now = (int64_t)time(NULL);
 	if (thread_settings(db, tenant_id, team_id, format, sizeof(format), &f->reopen_days, error_r) < 0)
 		return -1;
-	if ((number = token_ticket_number(db, tenant_id, m)) != 0 &&
+	if ((number = token_ticket_number(db, tenant_id, m, agent_id_r)) != 0 &&
 	    candidate_load(db, tenant_id, true, number, sender, &cands[0], error_r) < 0)
 		return -1;
 	if ((ticket_id = references_ticket_id(db, tenant_id, m, error_r)) < 0)
@@ -240,7 +245,7 @@ int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const str
 	struct thread_decision d;
 	struct db_num t, tk, lk;
 
-	if (facts_gather(db, tenant_id, team_id, m, sender_contact_id, cands, &f, error_r) < 0)
+	if (facts_gather(db, tenant_id, team_id, m, sender_contact_id, cands, &f, &r->token_agent_id, error_r) < 0)
 		return -1;
 	thread_decide(&f, &d);
 	snprintf(r->match_reason, sizeof(r->match_reason), "%s", thread_reason_name(d.reason));

@@ -89,7 +89,20 @@ struct db_delivery_result {
 	int64_t linked_ticket_number; /* new ticket linked to this old one, else 0 */
 	char match_reason[16];        /* "new", "token", "references", "subject-tag" */
 	char match_detail[200];       /* one line: why */
+	int64_t ticket_id;            /* row id of the ticket (0 for a duplicate) */
+	int64_t sender_contact_id;
+	int64_t token_agent_id;       /* the agent a verified rcpt token names, else 0 */
 };
+
+/* A hook run inside the delivery transaction, after a (non-duplicate)
+ * message is stored and before COMMIT: whatever it writes through db
+ * commits or rolls back together with the message. Returns 0, or -1 with
+ * *error_r set, which rolls the delivery back (and the MTA retries). */
+typedef int (*db_after_store_fn)(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
+				 const struct db_message_in *m, const struct db_delivery_result *r,
+				 char **error_r);
+/* Sets (or with NULL removes) the hook for this connection. */
+void db_set_after_store(struct db *db, db_after_store_fn fn, void *ctx);
 
 /* Threading needs the secret that signs reply tokens and our Message-IDs,
  * and the recipient delimiter characters (as Postfix's

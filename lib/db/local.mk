@@ -11,3 +11,5 @@ lib_db_libmddb_a_SOURCES = \
 	lib/db/db-thread.c
 nodist_lib_db_libmddb_a_SOURCES = lib/db/db-sql.c
 lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
+## The outbound queue (sql/003_outbound.sql).
+lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c

@@ -214,7 +214,10 @@ static void address_list_flatten(InternetAddressList *list, struct mime_address_
 		}
 		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
 			continue;
-		out->items = xrealloc(out->items, (out->n + 1) * sizeof *out->items);
+		if (out->n >= 4 && (out->n & (out->n - 1)) == 0) /* full at each power of two */
+			out->items = xrealloc(out->items, 2 * out->n * sizeof *out->items);
+		else if (out->n == 0)
+			out->items = xmalloc(4 * sizeof *out->items);
 		address_set(&out->items[out->n++], INTERNET_ADDRESS_MAILBOX(ia));
 	}
 }

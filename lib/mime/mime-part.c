@@ -76,27 +76,47 @@ static bool qp_valid(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* The still-encoded bytes of a part. GMime keeps parsed content as bounded
+ * views of the message's memory stream, so they are read in place; any other
+ * stream is copied into *copy_r (free() it). */
+static const unsigned char *encoded_bytes(GMimeStream *src, size_t *len_r, unsigned char **copy_r)
+{
+	GByteArray *ba = GMIME_IS_STREAM_MEM(src) ? g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(src)) : NULL;
+	gint64 start = src->bound_start, end = src->bound_end;
+
+	*copy_r = NULL;
+	if (ba != NULL && (end < 0 || end > (gint64)ba->len))
+		end = (gint64)ba->len;
+	if (ba != NULL && start >= 0 && start <= end) {
+		*len_r = (size_t)(end - start);
+		return ba->data + start;
+	}
+	GMimeStream *mem = g_mime_stream_mem_new();
+	g_mime_stream_reset(src);
+	g_mime_stream_write_to_stream(src, mem);
+	g_mime_stream_reset(src);
+	*copy_r = stream_take(mem, len_r);
+	return *copy_r;
+}
+
 /* Flags BAD_ENCODING when the still-encoded content is not valid base64 or
  * quoted-printable. */
 static void encoding_check(struct mime_ctx *ctx, GMimeDataWrapper *w)
 {
 	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-	GMimeStream *src = g_mime_data_wrapper_get_stream(w), *mem;
-	unsigned char *raw;
+	GMimeStream *src = g_mime_data_wrapper_get_stream(w);
+	const unsigned char *raw;
+	unsigned char *copy;
 	size_t len;
 	bool ok;
 
 	if (src == NULL || (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE))
 		return;
-	mem = g_mime_stream_mem_new();
-	g_mime_stream_reset(src);
-	g_mime_stream_write_to_stream(src, mem);
-	g_mime_stream_reset(src);
-	raw = stream_take(mem, &len);
+	raw = encoded_bytes(src, &len, &copy);
 	ok = enc == GMIME_CONTENT_ENCODING_BASE64 ? base64_valid(raw, len) : qp_valid(raw, len);
 	if (!ok)
 		ctx->msg->defects |= MIME_DEFECT_BAD_ENCODING;
-	free(raw);
+	free(copy);
 }
 
 /* The part's content with its transfer encoding undone. */

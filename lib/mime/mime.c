@@ -127,13 +127,26 @@ static void message_unparseable(struct mime_message *msg, const char *raw, size_
 	mime_crlf_to_lf(msg->text_body, tlen);
 }
 
-/* GMime's view of the bytes, or NULL. */
-static GMimeMessage *gmime_parse(struct mime_ctx *ctx, const char *raw, size_t len)
+/* GMime's view of the bytes, or NULL. A header section past the limit is
+ * cut at a line end before GMime sees it: GMime grows its header buffer a
+ * line at a time, which is quadratic on huge folded headers. */
+static GMimeMessage *gmime_parse(struct mime_ctx *ctx, const char *raw, size_t len, size_t header_len)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GByteArray *bytes = g_byte_array_sized_new((guint)MIN(len, (size_t)G_MAXUINT));
+	GMimeStream *stream;
+	GMimeParser *parser;
 	GMimeMessage *gm;
 
+	if (header_len > MIME_MAX_HEADER) {
+		const char *nl = memrchr(raw, '\n', MIME_MAX_HEADER);
+		size_t keep = nl ? (size_t)(nl - raw) + 1 : 0;
+		g_byte_array_append(bytes, (const guint8 *)raw, (guint)keep);
+		raw += header_len;
+		len -= header_len;
+	}
+	g_byte_array_append(bytes, (const guint8 *)raw, (guint)len);
+	stream = g_mime_stream_mem_new_with_byte_array(bytes); /* the stream owns bytes */
+	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	gm = g_mime_parser_construct_message(parser, ctx->options);
 	g_object_unref(parser);
@@ -175,7 +188,7 @@ struct mime_message *mime_parse(const char *raw, size_t len)
 	if (!has_headers)
 		ctx.msg->defects |= MIME_DEFECT_NO_HEADERS;
 	ctx.options = parser_options_new(&ctx);
-	gm = gmime_parse(&ctx, raw, len);
+	gm = gmime_parse(&ctx, raw, len, header_len);
 	if (gm == NULL) {
 		message_unparseable(ctx.msg, raw, len);
 	} else {

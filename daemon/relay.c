@@ -1,0 +1,261 @@
+/* The SMTP client side of the outbound queue (contract in relay.h). The
+ * protocol is libetpan's, except EHLO/HELO: libetpan's own announces
+ * gethostname(), and maildesk announces its configured hostname. */
+#include "config.h"
+#include "relay.h"
+
+#include <ctype.h>
+#include <libetpan/libetpan.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+#define REPLY_MAX 1000
+
+/* One attempt in progress: the session and what has been learnt. */
+struct attempt {
+	mailsmtp *smtp;
+	struct buf reply;   /* the line for last_error */
+	struct buf refused; /* "a@b: 550 ...; c@d: 450 ..." */
+	unsigned first_4xx, first_5xx;
+	char hello_text[REPLY_MAX]; /* our own EHLO's reply text */
+};
+
+/* The last reply as "CODE text" on one line (multi-line replies joined). */
+static void reply_text(const mailsmtp *smtp, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "%d ", smtp->response_code);
+
+	if (smtp->response != NULL && n < size)
+		snprintf(out + n, size - n, "%s", smtp->response);
+	for (char *p = out; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	}
+	for (size_t len = strlen(out); len > 0 && out[len - 1] == ' '; len--)
+		out[len - 1] = '\0';
+}
+
+/* The code a failed step reports. Only the end of data may count as 2xx
+ * (final); a lost connection or a nonsense code is "no verdict" (0). */
+static unsigned step_code(const mailsmtp *smtp, int r, bool final)
+{
+	int c = smtp->response_code;
+
+	if (r == MAILSMTP_ERROR_STREAM || c < (final ? 200 : 400) || c > 599 || (c >= 300 && c < 400))
+		return 0;
+	return (unsigned)c;
+}
+
+/* Keeps our EHLO argument to what a domain or address literal may hold. */
+static void helo_name(const char *name, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *name != '\0' && n + 1 < size; name++) {
+		if (isalnum((unsigned char)*name) || strchr(".-[]:_", *name) != NULL)
+			out[n++] = *name;
+	}
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, size, "localhost");
+}
+
+/* Sends "VERB name" and reads the (multi-line) reply, noting STARTTLS in
+ * smtp->esmtp the way libetpan's own EHLO does. Returns the code, or 0
+ * when the connection was lost. */
+static int hello_cmd(struct attempt *a, const char *verb, const char *name)
+{
+	char cmd[300], *line;
+	int code = 0, esmtp = 0;
+	bool more = true;
+	size_t n = 0;
+
+	snprintf(cmd, sizeof(cmd), "%s %s\r\n", verb, name);
+	if (mailstream_write(a->smtp->stream, cmd, strlen(cmd)) < 0 || mailstream_flush(a->smtp->stream) < 0)
+		return 0;
+	a->hello_text[0] = '\0';
+	while (more) {
+		char *rest;
+
+		if ((line = mailstream_read_line_remove_eol(a->smtp->stream, a->smtp->line_buffer)) == NULL)
+			return 0;
+		code = (int)strtol(line, &rest, 10);
+		more = *rest == '-';
+		rest += *rest != '\0';
+		if (strncasecmp(rest, "STARTTLS", 8) == 0 && (rest[8] == '\0' || isspace((unsigned char)rest[8])))
+			esmtp |= MAILSMTP_ESMTP_STARTTLS;
+		if (n < sizeof(a->hello_text))
+			n += (size_t)snprintf(a->hello_text + n, sizeof(a->hello_text) - n, "%s%s", n > 0 ? " " : "",
+					      rest);
+	}
+	a->smtp->esmtp = code == 250 && verb[0] == 'E' ? MAILSMTP_ESMTP | esmtp : 0;
+	a->smtp->response_code = code;
+	return code;
+}
+
+/* EHLO, or HELO for a relay that does not know EHLO. Returns 250 or what
+ * the relay answered (0: connection lost). */
+static int hello(struct attempt *a, const char *name)
+{
+	int code = hello_cmd(a, "EHLO", name);
+
+	if (code >= 500 && code <= 504)
+		code = hello_cmd(a, "HELO", name);
+	return code;
+}
+
+/* Connects and greets, with TLS when offered. Returns 0 when the session
+ * can carry mail, else -1 with the reason in a->reply. */
+static int session_open(struct attempt *a, const struct relay_target *t)
+{
+	char helo[256], text[REPLY_MAX];
+	int r = mailsmtp_socket_connect(a->smtp, t->host, (uint16_t)t->port);
+
+	if (r != MAILSMTP_NO_ERROR) {
+		if (a->smtp->response_code != 0)
+			reply_text(a->smtp, text, sizeof(text));
+		buf_printf(&a->reply, "connect to %s:%u: %s%s%s%s", t->host, t->port, mailsmtp_strerror(r),
+			   a->smtp->response_code != 0 ? " (" : "", a->smtp->response_code != 0 ? text : "",
+			   a->smtp->response_code != 0 ? ")" : "");
+		return -1;
+	}
+	helo_name(t->helo, helo, sizeof(helo));
+	if ((r = hello(a, helo)) != 250)
+		goto refused;
+	if ((a->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) != 0) {
+		r = mailsmtp_socket_starttls(a->smtp);
+		if (r == MAILSMTP_ERROR_SSL || r == MAILSMTP_ERROR_STREAM) {
+			buf_printf(&a->reply, "STARTTLS with %s:%u failed: %s", t->host, t->port, mailsmtp_strerror(r));
+			return -1;
+		}
+		/* Refused (454 ...): carry on in plain text. */
+		if (r == MAILSMTP_NO_ERROR && (r = hello(a, helo)) != 250)
+			goto refused;
+	}
+	return 0;
+refused:
+	buf_printf(&a->reply, "EHLO: %s", r == 0 ? "connection lost" : "");
+	if (r != 0)
+		buf_printf(&a->reply, "%d %s", r, a->hello_text);
+	return -1;
+}
+
+/* RCPT TO for each recipient. Returns how many were accepted, or -1 when
+ * the connection was lost. Refusals are noted in a. */
+static int rcpts_send(struct attempt *a, const struct relay_mail *m)
+{
+	char text[REPLY_MAX];
+	int accepted = 0;
+
+	for (size_t i = 0; i < m->n_rcpts; i++) {
+		int r = mailsmtp_rcpt(a->smtp, m->rcpts[i]);
+		int c = a->smtp->response_code;
+
+		if (r == MAILSMTP_ERROR_STREAM)
+			return -1;
+		if (r == MAILSMTP_NO_ERROR || (c >= 200 && c < 300)) {
+			accepted++;
+			continue;
+		}
+		reply_text(a->smtp, text, sizeof(text));
+		buf_printf(&a->refused, "%s<%s>: %s", a->refused.len > 0 ? "; " : "", m->rcpts[i], text);
+		if (c >= 400 && c < 500 && a->first_4xx == 0)
+			a->first_4xx = (unsigned)c;
+		if (c >= 500 && c < 600 && a->first_5xx == 0)
+			a->first_5xx = (unsigned)c;
+	}
+	return accepted;
+}
+
+/* Why a step failed, into a->reply; returns its code. */
+static unsigned step_failed(struct attempt *a, const char *stage, int r, bool final)
+{
+	char text[REPLY_MAX];
+
+	if (r == MAILSMTP_ERROR_STREAM || a->smtp->response_code == 0) {
+		buf_printf(&a->reply, "%s: connection lost", stage);
+		return 0;
+	}
+	reply_text(a->smtp, text, sizeof(text));
+	buf_printf(&a->reply, "%s: %s", stage, text);
+	return step_code(a->smtp, r, final);
+}
+
+/* The transaction on an open session; returns the code to record. */
+static unsigned transaction(struct attempt *a, const struct relay_mail *m)
+{
+	char text[REPLY_MAX], stage[400];
+	size_t len = m->len;
+	int r, accepted;
+
+	snprintf(stage, sizeof(stage), "MAIL FROM:<%s>", m->from);
+	if ((r = mailsmtp_mail(a->smtp, m->from)) != MAILSMTP_NO_ERROR)
+		return step_failed(a, stage, r, false);
+	if ((accepted = rcpts_send(a, m)) < 0) {
+		buf_printf(&a->reply, "RCPT TO: connection lost");
+		return 0;
+	}
+	if (accepted == 0) {
+		buf_printf(&a->reply, "every recipient refused: %s", a->refused.data != NULL ? a->refused.data : "");
+		return a->first_4xx != 0 ? a->first_4xx : a->first_5xx;
+	}
+	if ((r = mailsmtp_data(a->smtp)) != MAILSMTP_NO_ERROR)
+		return step_failed(a, "DATA", r, false);
+	/* libetpan ends the data with CRLF "." CRLF itself: a final line end
+	 * of ours would become an extra empty line. */
+	if (len >= 2 && m->data[len - 2] == '\r' && m->data[len - 1] == '\n')
+		len -= 2;
+	else if (len >= 1 && m->data[len - 1] == '\n')
+		len -= 1;
+	r = mailsmtp_data_message(a->smtp, m->data, len);
+	if (r == MAILSMTP_ERROR_STREAM || a->smtp->response_code == 0) {
+		buf_printf(&a->reply, "end of data: connection lost, the relay may or may not have the message");
+		return 0;
+	}
+	reply_text(a->smtp, text, sizeof(text));
+	buf_printf(&a->reply, "%s", text);
+	if (a->refused.len > 0)
+		buf_printf(&a->reply, "; refused: %s", a->refused.data);
+	return step_code(a->smtp, r, true);
+}
+
+/* libetpan's socket reads wait mailstream_network_delay, a global; the
+ * session timeout only covers connecting and the TLS handshake. */
+void relay_init(unsigned timeout_s)
+{
+	mailstream_network_delay.tv_sec = (time_t)timeout_s;
+	mailstream_network_delay.tv_usec = 0;
+}
+
+/* Contract in relay.h. */
+unsigned relay_send(const struct relay_target *t, const struct relay_mail *m, char **reply_r)
+{
+	struct attempt a;
+	unsigned code = 0;
+
+	memset(&a, 0, sizeof(a));
+	buf_init(&a.reply, 0);
+	buf_init(&a.refused, 0);
+	if ((a.smtp = mailsmtp_new(0, NULL)) == NULL)
+		abort();
+	mailsmtp_set_timeout(a.smtp, (time_t)t->timeout_s);
+	if (session_open(&a, t) == 0) {
+		code = transaction(&a, m);
+		if (code != 0)
+			mailsmtp_quit(a.smtp);
+	}
+	/* Closes the stream; on one still open (a lost transaction) it writes
+	 * a QUIT first without waiting for the answer. */
+	mailsmtp_free(a.smtp);
+	if (a.reply.len == 0)
+		buf_printf(&a.reply, "no reply");
+	*reply_r = buf_steal(&a.reply, NULL);
+	buf_free(&a.refused);
+	return code;
+}

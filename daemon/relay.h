@@ -1,0 +1,50 @@
+#ifndef MD_DAEMON_RELAY_H
+#define MD_DAEMON_RELAY_H
+/* One delivery attempt of a queued message to the relay (relay_host), with
+ * libetpan's SMTP client. Blocking: runs in a worker thread. No state is
+ * kept between calls, so calls on several threads are independent. */
+#include <stddef.h>
+
+/* Where to send. The strings are borrowed for the call. */
+struct relay_target {
+	const char *host; /* a name or an address (IPv6 without brackets) */
+	unsigned port;
+	const char *helo; /* our name in EHLO/HELO */
+	unsigned timeout_s; /* connecting, and each wait for a reply */
+};
+
+/* What to send. The strings are borrowed for the call. */
+struct relay_mail {
+	const char *from; /* "" for the null sender */
+	const char *const *rcpts;
+	size_t n_rcpts;
+	const char *data; /* the message with CRLF line ends, not dot-stuffed */
+	size_t len;
+};
+
+/* Longest wait for any one reply (RFC 5321 4.5.3.2 suggests 5 minutes, 10
+ * for the end of data); also bounds connecting. */
+#define RELAY_TIMEOUT_S 300
+
+/* Sets libetpan's process-wide read timeout (mailstream_network_delay) to
+ * timeout_s. Call once before the first relay_send(), on one thread. */
+void relay_init(unsigned timeout_s);
+
+/* Delivers m and returns the code to record with db_outbound_record():
+ *  2xx  the relay answered 2xx to the end of data (and only then);
+ *  5xx  it refused the message for good: MAIL FROM, DATA or the end of data
+ *       got 5xx, or every recipient got 5xx;
+ *  4xx  it refused for now (the same stages), or every recipient was
+ *       refused and at least one only for now;
+ *  0    no verdict on the message: no connection, a greeting or EHLO that
+ *       refuses the session (even 5xx: that says nothing about this
+ *       message), a failed TLS handshake, or the connection lost at any
+ *       point, including after the data was sent.
+ * Recipients the relay refused while others were accepted are not retried;
+ * *reply_r names them. STARTTLS is used when the relay offers it, without
+ * certificate checks (opportunistic, like Postfix's "may"); a refused
+ * STARTTLS continues in plain text. *reply_r gets a malloc'd single line:
+ * the stage and the relay's reply, e.g. "RCPT TO:<a@b>: 550 5.1.1 unknown". */
+unsigned relay_send(const struct relay_target *t, const struct relay_mail *m, char **reply_r);
+
+#endif

@@ -1,0 +1,200 @@
+#ifndef MD_AGENT_H
+#define MD_AGENT_H
+/* What agents do by mail, and when maildesk may answer mail by itself.
+ *
+ * (1) Commands: an agent steers a ticket with lines such as "#close" or
+ *     "#snooze 3d" at the top of a reply. agent_reply_parse() reads them
+ *     and says where the text for the customer starts.
+ * (2) Loop safety (RFC 3834): agent_may_autoreply() refuses automatic
+ *     answers to bounces, lists, other robots and our own mail, and
+ *     agent_autoheaders_write() adds the fields our automatic mail carries.
+ *
+ * Pure code: no I/O, no database, no GLib. Uses lib/base (struct buf,
+ * xalloc), so programs linking libmdagent.a also need libmdbase.a. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/* ---- (1) commands ---- */
+
+enum agent_cmd_type {
+	AGENT_CMD_CLOSE,
+	AGENT_CMD_REOPEN,
+	AGENT_CMD_SNOOZE,
+	AGENT_CMD_ASSIGN,
+	AGENT_CMD_UNASSIGN,
+	AGENT_CMD_TAG,
+	AGENT_CMD_UNTAG,
+	AGENT_CMD_PRIORITY,
+	AGENT_CMD_NOTE,
+	AGENT_CMD_TEMPLATE,
+};
+
+/* The lower-case command name without '#' ("close", "snooze", ...);
+ * "unknown" for a value outside the enum. Static storage. */
+const char *agent_cmd_name(enum agent_cmd_type type);
+
+/* Priorities as stored: "#priority urgent" is 3, "high" 2, "medium" 1,
+ * "low" 0; the digits 0-3 give the same numbers. */
+#define AGENT_PRIORITY_LOW 0
+#define AGENT_PRIORITY_MEDIUM 1
+#define AGENT_PRIORITY_HIGH 2
+#define AGENT_PRIORITY_URGENT 3
+
+/* A wall-clock time in the agent's zone, as written. */
+struct agent_wall_clock {
+	int year, month, day; /* a valid Gregorian date, year 2000-9999 */
+	int hour, minute;     /* 0:00 when the agent wrote only a date */
+	bool has_time;
+};
+
+/* #snooze: how long. Relative forms ("3d", "2h", "45m", "1w"; a number of
+ * 1-4 digits, not 0, with unit m, h, d or w in either case) count from
+ * `now`. Absolute forms ("YYYY-MM-DD" meaning 00:00, or "YYYY-MM-DD HH:MM"
+ * 24-hour) are wall clock in the agent's zone: until = that wall clock
+ * read as UTC minus tz_offset_s. A caller that knows the agent's zone by
+ * name (with daylight saving) should convert `local` itself and ignore
+ * `until`. An absolute time that is not after `now` is an error. */
+struct agent_snooze {
+	int64_t until;       /* Unix time to wake the ticket */
+	bool absolute;
+	int64_t duration_s;  /* relative only: the seconds added to now */
+	struct agent_wall_clock local; /* absolute only */
+};
+
+/* One parsed command. "#tag a b" gives two commands (one tag each) with
+ * the same line. All strings are owned by the reply. */
+struct agent_cmd {
+	enum agent_cmd_type type;
+	unsigned line;           /* 1-based line in the input */
+	/* ASSIGN: the address, lower case, angle brackets removed; NULL for
+	 *         "#assign me" (see assign_me).
+	 * TAG, UNTAG: one tag, lower case, [a-z0-9][a-z0-9_.-]{0,63}.
+	 * TEMPLATE: the name, lower case, [a-z0-9_.-]{1,64}.
+	 * Other commands: NULL. */
+	char *arg;
+	bool assign_me;          /* ASSIGN: "#assign me" (the replying agent) */
+	int priority;            /* PRIORITY: 0-3, see AGENT_PRIORITY_* */
+	struct agent_snooze snooze; /* SNOOZE */
+};
+
+struct agent_reply {
+	struct agent_cmd *cmds;  /* in input order, exact duplicates dropped */
+	size_t cmds_count;
+	/* Byte offset in the input where the text for the customer starts:
+	 * the first line that is neither blank nor a command, or the input
+	 * length when there is none. 0 when there are no commands (the text
+	 * is used as it is). Always the start of a line, never inside one. */
+	size_t text_offset;
+	bool has_note;           /* #note: the whole mail is an internal note */
+	/* The customer text is blank: only whitespace (space, tab, CR, LF,
+	 * no-break space) before the end or before a signature separator line
+	 * ("-- " or "--"), so a signature alone does not count as text. Also
+	 * true for an empty reply without commands. */
+	bool only_commands;
+	/* On failure: "line N: ..." naming the bad command and the bad word,
+	 * e.g. `line 2: #snooze: "3x" is not a duration (use 3d, 2h, 45m, 1w
+	 * or YYYY-MM-DD [HH:MM])`, and the line number; no commands then.
+	 * NULL and 0 on success. */
+	char *error;
+	unsigned error_line;
+};
+
+/* At most this many commands (after "#tag a b" is split). */
+#define AGENT_CMDS_MAX 100
+
+/* Reads the commands at the top of the new part of an agent's reply.
+ *
+ * text is UTF-8 with LF or CRLF line ends; it need not be NUL-terminated
+ * and is read only in [text, text + len) (NULL is fine when len is 0). A
+ * UTF-8 byte order mark at the start is skipped.
+ *
+ * A command line starts with '#' and an ASCII letter (leading spaces and
+ * tabs are ignored); its name compares without regard to case and its
+ * arguments are separated by spaces or tabs (for #tag/#untag also commas).
+ * Commands are read from the top, blank lines before and between them are
+ * allowed, up to the first other line: that line and everything after it
+ * is the customer text, where '#' lines are plain text. '#' followed by a
+ * digit ("#1 is fixed") or by anything other than a letter is text, so it
+ * ends the commands. An unknown name ("#clsoe", "#hashtag") is an error, so
+ * a typo never reaches the customer.
+ *
+ * Conflicts are errors: two different ones of #close, #reopen and #snooze;
+ * #assign with #unassign or with another assignee; #tag x with #untag x;
+ * two different priorities or snooze times. Identical commands are fine
+ * (kept once). Different #template names are all kept, in order.
+ *
+ * now is the Unix time relative snoozes count from and absolute ones must
+ * follow; tz_offset_s is the agent's offset east of UTC in seconds (e.g.
+ * 3600 for UTC+1) used to compute snooze.until from a wall clock.
+ *
+ * Always sets *reply_r (free with agent_reply_free()). Returns 0, or -1
+ * when a command is bad: then *error_r points at (*reply_r)->error (valid
+ * until the reply is freed), the first bad line in input order. */
+int agent_reply_parse(const char *text, size_t len, int64_t now, int32_t tz_offset_s,
+		      struct agent_reply **reply_r, const char **error_r);
+
+/* Frees the reply and its strings and sets *reply to NULL; nothing on NULL. */
+void agent_reply_free(struct agent_reply **reply);
+
+/* ---- (2) loop safety ---- */
+
+/* Our own loop header: every automatic mail maildesk sends carries it, and
+ * incoming mail that has it is never answered automatically. */
+#define AGENT_LOOP_HEADER "X-Maildesk-Loop"
+
+/* One header field of the incoming mail: name without the colon, value
+ * as in the message (folding and surrounding whitespace are tolerated). */
+struct agent_header {
+	const char *name;
+	const char *value;
+};
+
+struct agent_mail_facts {
+	/* The SMTP envelope sender (MAIL FROM), with or without <>; NULL, ""
+	 * and "<>" are the null sender (a bounce). */
+	const char *envelope_sender;
+	const struct agent_header *headers; /* every header field, any order */
+	size_t headers_count;
+	const char *from_address; /* addr-spec of From:, NULL when none */
+};
+
+/* Whether maildesk may send an automatic answer (acknowledgement,
+ * notification to a customer) to this incoming mail, after RFC 3834
+ * section 2 and common practice. Returns false and sets *why_r (when
+ * why_r is not NULL) to a short static reason for the first that applies:
+ *   - the null envelope sender (a bounce or other notification);
+ *   - our own AGENT_LOOP_HEADER is present (our mail came back);
+ *   - Auto-Submitted present with a value other than "no" (case and
+ *     comments/parameters after it ignored; empty counts as automatic);
+ *   - Content-Type multipart/report (DSN, MDN);
+ *   - Precedence bulk, junk, list or auto_reply;
+ *   - any List-* field (List-Id, List-Unsubscribe, List-Post, ...);
+ *   - X-Auto-Response-Suppress present (any value), X-Autoreply or
+ *     X-Autorespond present (robots that predate RFC 3834);
+ *   - envelope sender or From local part (with or without "+detail",
+ *     any case) MAILER-DAEMON, postmaster, nobody, noreply, no-reply,
+ *     no_reply, donotreply, do-not-reply, do_not_reply, listserv,
+ *     majordomo, or ending in "-request", or starting with "owner-".
+ * Returns true (and *why_r = NULL) otherwise. Never allocates. */
+bool agent_may_autoreply(const struct agent_mail_facts *f, const char **why_r);
+
+enum agent_auto_kind {
+	AGENT_AUTO_REPLIED,   /* an answer to a message: "auto-replied" */
+	AGENT_AUTO_GENERATED, /* a notification not caused by one: "auto-generated" */
+};
+
+/* Appends the header fields every automatic mail carries, CRLF-ended:
+ *   Auto-Submitted: auto-replied   (or auto-generated)
+ *   X-Auto-Response-Suppress: All  (asks Exchange not to answer it)
+ *   X-Maildesk-Loop: <loop_value>
+ * loop_value names the sending mailbox (e.g. the team's support address)
+ * and must be 1-200 bytes of printable ASCII (0x21-0x7e, spaces inside
+ * allowed, none at either end); CR, LF, other control bytes and 8-bit
+ * bytes are refused so nothing can be injected. Returns 0, or -1 (and
+ * appends nothing) when loop_value is bad or the buffer's max is hit. */
+int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char *loop_value);
+
+#endif

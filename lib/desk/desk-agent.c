@@ -1,0 +1,271 @@
+/* An agent's mail to a reply address: trusted only from the agent's own
+ * address; then commands, the answer to the customer, or a note. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "base/buf.h"
+#include "base/xalloc.h"
+#include "mime/mime-compose.h"
+#include "text/text.h"
+
+/* A short mail to the agent's address on record: why nothing was sent. */
+static int explain_to_agent(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			    const struct desk_ticket *t, const struct desk_agent *a, const struct db_message_in *m,
+			    const char *why, char **error_r)
+{
+	char *subject = desk_subject(t, "Not sent: ");
+	char *msgid = desk_message_id(s, tenant_id, t->number);
+	char *body = xasprintf("Your mail about ticket %" PRId64 " (\"%s\") was not sent to the customer.\n\n%s\n\n"
+			       "Nothing was changed on the ticket. Reply to the latest notification to try again.\n",
+			       t->number, t->subject, why);
+	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
+	const char *values[] = { "auto-replied", "All", s->hostname };
+	struct mime_compose_addr to = { a->name, a->email };
+	struct mime_compose c = {
+		.from = { t->team_name, t->team_alias }, .to = &to, .n_to = 1, .subject = subject,
+		.date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = m->message_id,
+		.text = body, .extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	const char *rcpts[1] = { a->email };
+	size_t len;
+	char *data = mime_compose(&c, &len);
+	int ret = desk_queue(db, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+
+	free(data);
+	free(subject);
+	free(msgid);
+	free(body);
+	return ret;
+}
+
+/* Looks up the agent an #assign names (or the replying agent for "me").
+ * Returns the id, 0 when no such agent, -1 on error. */
+static int64_t assign_target(struct db *db, int64_t tenant_id, const struct desk_agent *me,
+			     const struct agent_cmd *cmd, char **error_r)
+{
+	char tn[24];
+	const char *params[2] = { tn, cmd->arg };
+	struct db_table *res = NULL;
+	int64_t id;
+
+	if (cmd->assign_me)
+		return me->id;
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	if (db_exec(db, "SELECT id FROM agents WHERE tenant_id = $1 AND email = lower($2)", 2, params, &res,
+		    error_r) < 0)
+		return -1;
+	id = res->n_rows > 0 ? strtoll(db_table_get(res, 0, 0), NULL, 10) : 0;
+	db_table_free(&res);
+	return id;
+}
+
+int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agent *a,
+			const struct agent_reply *reply, char **refused_r, char **error_r)
+{
+	for (size_t i = 0; i < reply->cmds_count; i++) {
+		const struct agent_cmd *cmd = &reply->cmds[i];
+		if (cmd->type == AGENT_CMD_TEMPLATE) {
+			*refused_r = xasprintf("line %u: #template: templates are not available yet", cmd->line);
+			return 0;
+		}
+		if (cmd->type == AGENT_CMD_ASSIGN) {
+			int64_t id = assign_target(db, tenant_id, a, cmd, error_r);
+			if (id < 0)
+				return -1;
+			if (id == 0) {
+				*refused_r = xasprintf("line %u: #assign: there is no agent %s", cmd->line, cmd->arg);
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Runs one ticket update for a command and records it. */
+static int command_sql(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+		       const char *sql, const char *arg, const char *event, char **error_r)
+{
+	char tn[24], tk[24];
+	const char *params[3] = { tn, tk, arg };
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tk, sizeof(tk), "%" PRId64, t->id);
+	if (db_exec(db, sql, arg != NULL ? 3 : 2, params, NULL, error_r) < 0)
+		return -1;
+	return desk_event(db, tenant_id, t->id, event, a->email, arg != NULL ? arg : "", error_r);
+}
+
+/* Applies one parsed command that desk_commands_check() accepted. */
+static int command_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+			 const struct agent_cmd *cmd, char **refused_r, char **error_r)
+{
+	char num[32];
+
+	switch (cmd->type) {
+	case AGENT_CMD_CLOSE:
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET status = 'closed', closed_at = now(), snooze_until = NULL,"
+				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
+				   NULL, "closed", error_r);
+	case AGENT_CMD_REOPEN:
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET status = 'open', closed_at = NULL, snooze_until = NULL,"
+				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
+				   NULL, "reopened", error_r);
+	case AGENT_CMD_SNOOZE:
+		snprintf(num, sizeof(num), "%" PRId64, cmd->snooze.until);
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET status = 'snoozed', snooze_until = to_timestamp($3::bigint),"
+				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
+				   num, "snoozed", error_r);
+	case AGENT_CMD_PRIORITY:
+		snprintf(num, sizeof(num), "%d", cmd->priority);
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET priority = $3::smallint, updated_at = now()"
+				   " WHERE tenant_id = $1 AND id = $2",
+				   num, "priority", error_r);
+	case AGENT_CMD_TAG:
+		return command_sql(db, tenant_id, t, a,
+				   "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, $3)"
+				   " ON CONFLICT DO NOTHING",
+				   cmd->arg, "tagged", error_r);
+	case AGENT_CMD_UNTAG:
+		return command_sql(db, tenant_id, t, a,
+				   "DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND tag = $3",
+				   cmd->arg, "untagged", error_r);
+	case AGENT_CMD_UNASSIGN:
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET assignee_id = NULL, updated_at = now()"
+				   " WHERE tenant_id = $1 AND id = $2",
+				   NULL, "unassigned", error_r);
+	case AGENT_CMD_ASSIGN: {
+		int64_t id = assign_target(db, tenant_id, a, cmd, error_r);
+		if (id <= 0)
+			return -1; /* desk_commands_check() made sure it exists */
+		snprintf(num, sizeof(num), "%" PRId64, id);
+		return command_sql(db, tenant_id, t, a,
+				   "UPDATE tickets SET assignee_id = $3::bigint, updated_at = now()"
+				   " WHERE tenant_id = $1 AND id = $2",
+				   num, "assigned", error_r);
+	}
+	case AGENT_CMD_TEMPLATE:
+	case AGENT_CMD_NOTE:
+		return 0;
+	}
+	return 0;
+}
+
+/* Trusted only when From is the agent's own address (the token already
+ * proved the mail answers a notification sent to that agent). */
+static bool sender_is_agent(const struct db_message_in *m, const struct desk_agent *a)
+{
+	return m->from_addr != NULL && strcasecmp(m->from_addr, a->email) == 0;
+}
+
+/* Applies every command; stops at the first that cannot apply. */
+static int commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+			  const struct agent_reply *reply, char **refused_r, char **error_r)
+{
+	for (size_t i = 0; i < reply->cmds_count && *refused_r == NULL; i++)
+		if (command_apply(db, tenant_id, t, a, &reply->cmds[i], refused_r, error_r) < 0)
+			return -1;
+	return 0;
+}
+
+/* Stores the agent's mail as what it is and records why. */
+static int agent_mail_mark(struct db *db, int64_t tenant_id, const struct db_delivery_result *r, const char *kind,
+			   const struct desk_agent *a, const char *event, const char *detail, char **error_r)
+{
+	if (desk_message_mark(db, tenant_id, r->message_id, kind, a->id, error_r) < 0)
+		return -1;
+	return desk_event(db, tenant_id, r->ticket_id, event, a->email, detail, error_r);
+}
+
+/* The trusted path: commands, then a note or the answer to the customer.
+ * A command that does not parse or cannot apply sends nothing and changes
+ * nothing: every command is checked before the first one is applied. */
+static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			     const struct db_message_in *m, const struct db_delivery_result *r,
+			     const struct desk_ticket *t, const struct desk_agent *a, char **error_r)
+{
+	size_t new_len = text_reply_new_len(m->text_body, strlen(m->text_body));
+	struct agent_reply *reply = NULL;
+	const char *perror;
+	char *refused = NULL, *why;
+	int ret;
+
+	if (!sender_is_agent(m, a)) {
+		why = xasprintf("It came from %s, which is not your address on record (%s), so it was stored on "
+				"the ticket as untrusted.",
+				m->from_addr != NULL && m->from_addr[0] ? m->from_addr : "an unknown sender", a->email);
+		ret = agent_mail_mark(db, tenant_id, r, "untrusted", a, "agent.untrusted", why, error_r);
+		if (ret == 0 && desk_may_autoreply(m, NULL))
+			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
+		free(why);
+		return ret;
+	}
+	if (agent_reply_parse(m->text_body, new_len, (int64_t)time(NULL), 0, &reply, &perror) < 0) {
+		why = xasprintf("A command could not be read: %s", perror);
+		ret = agent_mail_mark(db, tenant_id, r, "rejected", a, "agent.rejected", why, error_r);
+		if (ret == 0)
+			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
+		free(why);
+		agent_reply_free(&reply);
+		return ret;
+	}
+	ret = desk_commands_check(db, tenant_id, a, reply, &refused, error_r);
+	if (ret == 0 && refused != NULL) {
+		why = xasprintf("A command could not be applied: %s", refused);
+		ret = agent_mail_mark(db, tenant_id, r, "rejected", a, "agent.rejected", why, error_r);
+		if (ret == 0)
+			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
+		free(why);
+	} else if (ret == 0) {
+		ret = commands_apply(db, tenant_id, t, a, reply, &refused, error_r);
+		if (ret == 0 && reply->has_note)
+			ret = agent_mail_mark(db, tenant_id, r, "note", a, "note", "internal note by mail", error_r);
+		else if (ret == 0)
+			ret = agent_mail_mark(db, tenant_id, r, "agent", a, "agent.mail",
+					      reply->only_commands ? "commands only" : "answer", error_r);
+		if (ret == 0 && !reply->has_note && !reply->only_commands)
+			ret = desk_customer_reply(db, s, tenant_id, t, a, m->text_body + reply->text_offset,
+						  new_len - reply->text_offset, error_r);
+	}
+	free(refused);
+	agent_reply_free(&reply);
+	return ret;
+}
+
+int desk_agent_mail(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
+		    const struct db_delivery_result *r, char **error_r)
+{
+	struct desk_ticket t;
+	struct desk_agent a;
+	int found, ret;
+
+	if ((found = desk_agent_load(db, tenant_id, r->token_agent_id, &a, error_r)) < 0)
+		return -1;
+	if (found == 0) {
+		/* A token for an agent who no longer exists: keep it, act on nothing. */
+		if (desk_message_mark(db, tenant_id, r->message_id, "untrusted", 0, error_r) < 0)
+			return -1;
+		return desk_event(db, tenant_id, r->ticket_id, "agent.untrusted", "mail",
+				  "reply address of a removed agent", error_r);
+	}
+	if (desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r) < 0) {
+		desk_agent_free(&a);
+		return -1;
+	}
+	ret = agent_mail_handle(db, s, tenant_id, m, r, &t, &a, error_r);
+	desk_ticket_free(&t);
+	desk_agent_free(&a);
+	return ret;
+}

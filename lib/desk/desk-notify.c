@@ -1,0 +1,115 @@
+/* Notifications: the agents who should know get the customer's message
+ * by mail, with a reply address that brings their answer back. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+#include "mime/mime-compose.h"
+#include "text/text.h"
+
+/* Agents in status online get mail; others only when they asked for it. */
+static bool agent_wants_mail(const struct desk_agent *a)
+{
+	return strcmp(a->status, "online") == 0 || a->notify_offline;
+}
+
+/* The short block an agent sees first, then the customer's new text. */
+static char *notification_body(const struct desk_ticket *t, const struct db_message_in *m, bool new_ticket)
+{
+	struct buf b;
+	size_t n = text_reply_new_len(m->text_body, strlen(m->text_body));
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s\n\n", TEXT_REPLY_MARKER);
+	buf_printf(&b, "%s: ticket %" PRId64 ", %s\n", new_ticket ? "New ticket" : "Customer reply", t->number,
+		   t->subject);
+	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", t->status,
+		   desk_priority_name(t->priority), t->assignee_email[0] ? t->assignee_email : "-",
+		   t->tags[0] ? t->tags : "-");
+	buf_printf(&b, "From: %s%s<%s>\n\n", m->from_name != NULL ? m->from_name : "",
+		   m->from_name != NULL && m->from_name[0] ? " " : "",
+		   m->from_addr != NULL && m->from_addr[0] ? m->from_addr : t->requester_email);
+	buf_append(&b, m->text_body, n);
+	buf_append_str(&b, "\n");
+	return buf_steal(&b, NULL);
+}
+
+/* Composes and queues the notification for one agent. */
+static int notify_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const struct db_message_in *m, bool new_ticket, char **error_r)
+{
+	char *body = notification_body(t, m, new_ticket);
+	char *reply_to_addr = desk_reply_address(s, tenant_id, t, a->id);
+	char *subject = desk_subject(t, "");
+	char *msgid = desk_message_id(s, tenant_id, t->number);
+	const char *who = m->from_name != NULL && m->from_name[0] ? m->from_name : t->requester_email;
+	char *from_name = xasprintf("%s via %s", who, t->team_name);
+	const char *names[] = { "Auto-Submitted", "X-Maildesk-Loop", "X-Maildesk-Ticket" };
+	char ticket_no[24];
+	const char *values[] = { "auto-generated", s->hostname, ticket_no };
+	struct mime_compose_addr to = { a->name, a->email }, reply_to = { NULL, reply_to_addr };
+	const char *refs[2];
+	size_t n_refs = 0, len;
+	char *data;
+	int ret;
+
+	snprintf(ticket_no, sizeof(ticket_no), "%" PRId64, t->number);
+	if (m->message_id != NULL)
+		refs[n_refs++] = m->message_id;
+	struct mime_compose c = {
+		.from = { from_name, t->team_alias }, .reply_to = &reply_to, .to = &to, .n_to = 1,
+		.subject = subject, .date = (int64_t)time(NULL), .message_id = msgid,
+		.in_reply_to = m->message_id, .references = refs, .n_references = n_refs, .text = body,
+		.extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	data = mime_compose(&c, &len);
+	const char *rcpts[1] = { a->email };
+	ret = desk_queue(db, tenant_id, t->id, DB_OUTBOUND_NOTIFICATION, "", rcpts, 1, data, len, msgid, error_r);
+	free(data);
+	free(body);
+	free(reply_to_addr);
+	free(subject);
+	free(msgid);
+	free(from_name);
+	return ret;
+}
+
+int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
+		       char **error_r)
+{
+	struct desk_ticket t;
+	struct desk_agent *agents = NULL;
+	size_t n = 0;
+	const char *why;
+	int ret = 0;
+
+	if (!desk_may_autoreply(m, &why)) {
+		char detail[200];
+		snprintf(detail, sizeof(detail), "agents not notified: %s", why);
+		return desk_event(db, tenant_id, r->ticket_id, "notification.suppressed", "mail", detail, error_r);
+	}
+	if (desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r) < 0)
+		return -1;
+	if (desk_team_agents(db, tenant_id, t.team_id, &agents, &n, error_r) < 0) {
+		desk_ticket_free(&t);
+		return -1;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const struct desk_agent *a = &agents[i];
+		/* The assignee alone when there is one, else the team. */
+		if ((t.assignee_id != 0 && a->id != t.assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
+			continue;
+		ret = notify_one(db, s, tenant_id, &t, a, m, r->new_ticket, error_r);
+	}
+	desk_agents_free(&agents, n);
+	desk_ticket_free(&t);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/* Dispatch: is this mail a customer's, or did it come through an agent's
+ * reply address? */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "base/xalloc.h"
+
+/* Splits the raw header section into fields (unfolded in place in a copy).
+ * Returns the copy that the fields point into; free() it. */
+static char *headers_split(const char *block, struct agent_header **fields_r, size_t *n_r)
+{
+	char *copy = xstrdup(block != NULL ? block : "");
+	struct agent_header *f = NULL;
+	size_t n = 0;
+	char *line = copy;
+
+	while (*line != '\0') {
+		char *end = line, *colon;
+		/* A field runs until a line end not followed by blank (folding). */
+		while (*end != '\0' && !(*end == '\n' && end[1] != ' ' && end[1] != '\t'))
+			end++;
+		char *next = *end ? end + 1 : end;
+		*end = '\0';
+		for (char *p = line; *p; p++)
+			if (*p == '\r' || *p == '\n')
+				*p = ' ';
+		if ((colon = strchr(line, ':')) != NULL) {
+			*colon = '\0';
+			f = xrealloc(f, (n + 1) * sizeof(*f));
+			f[n].name = line;
+			f[n].value = colon + 1;
+			n++;
+		}
+		line = next;
+	}
+	*fields_r = f;
+	*n_r = n;
+	return copy;
+}
+
+bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
+{
+	struct agent_header *fields;
+	size_t n;
+	char *copy = headers_split(m->header_block, &fields, &n);
+	struct agent_mail_facts f = {
+		.envelope_sender = m->envelope_from, .headers = fields, .headers_count = n,
+		.from_address = m->from_addr,
+	};
+	bool ok = agent_may_autoreply(&f, why_r);
+
+	free(fields);
+	free(copy);
+	return ok;
+}
+
+int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
+		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
+{
+	const struct desk_settings *s = ctx;
+
+	(void)team_id;
+	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
+		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
+	return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
+}

@@ -1,0 +1,12 @@
+## lib/desk: what the helpdesk does with mail (notifications, agent replies
+## and commands), inside the delivery transaction. Depends on lib/db,
+## lib/mime (compose), lib/agent, lib/text and lib/thread.
+noinst_LIBRARIES += lib/desk/libmddesk.a
+lib_desk_libmddesk_a_SOURCES = \
+	lib/desk/desk.h lib/desk/desk-private.h \
+	lib/desk/desk.c \
+	lib/desk/desk-facts.c \
+	lib/desk/desk-notify.c \
+	lib/desk/desk-agent.c \
+	lib/desk/desk-reply.c \
+	lib/desk/desk-send.c
