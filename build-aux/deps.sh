@@ -5,7 +5,7 @@
 # be installed.
 BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
- libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev"
+ libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev"
 RUN_PKGS="postgresql-15 postgresql-client-15 postfix swaks openssl util-linux procps"
 PKGS="$BUILD_PKGS $RUN_PKGS"
 

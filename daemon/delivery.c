@@ -15,94 +15,106 @@
 #include "smtp/smtp-status.h"
 #include "thread/thread.h"
 
-/* Connection settings shared with the worker threads; a new generation
- * makes each thread reconnect on its next job. */
-static pthread_mutex_t db_settings_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *db_conninfo;
-static unsigned db_timeout_s;
-static char *thread_secret;
-static char *thread_delimiters;
-static unsigned db_generation;
+/* Everything a worker thread needs, immutable once published. A reload
+ * publishes a new snapshot; each thread moves to it (reconnecting) at its
+ * next job and drops its reference to the old one. */
+struct snapshot {
+	unsigned refs; /* under snapshot_lock */
+	char *conninfo;
+	unsigned timeout_s;
+	char *delimiters;
+	char *secret;
+	char *hostname;
+	char *authserv_id;
+	struct desk_settings desk; /* points into this snapshot */
+};
+
+static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *current; /* the newest; the loop thread owns a reference */
 
 static __thread struct db *thread_db;
-static __thread unsigned thread_db_generation;
-/* What lib/desk needs, copied per thread so a reload never changes it under
- * a running job. */
-static __thread struct desk_settings thread_desk;
-static __thread char *thread_desk_secret, *thread_desk_hostname;
-static char *desk_hostname; /* set on the loop thread, read under the lock */
+static __thread struct snapshot *thread_snapshot; /* what thread_db was made with */
 
-/* NULL-safe string comparison for "did the setting change". */
-static bool str_changed(const char *a, const char *b)
+/* Drops one reference; frees the snapshot with the last one. */
+static void snapshot_unref(struct snapshot *sn)
 {
-	return a == NULL || b == NULL ? a != b : strcmp(a, b) != 0;
+	bool last;
+
+	if (sn == NULL)
+		return;
+	pthread_mutex_lock(&snapshot_lock);
+	last = --sn->refs == 0;
+	pthread_mutex_unlock(&snapshot_lock);
+	if (!last)
+		return;
+	free(sn->conninfo);
+	free(sn->delimiters);
+	free(sn->secret);
+	free(sn->hostname);
+	free(sn->authserv_id);
+	free(sn);
 }
 
-/* Replaces an owned copy. */
-static void str_set(char **dst, const char *src)
+void delivery_configure(const struct md_config *cfg, const char *secret)
 {
-	free(*dst);
-	*dst = src != NULL ? xstrdup(src) : NULL;
+	struct snapshot *sn = xcalloc(1, sizeof(*sn)), *old;
+
+	sn->refs = 1;
+	sn->conninfo = xstrdup(cfg->database);
+	sn->timeout_s = cfg->db_timeout;
+	sn->delimiters = xstrdup(cfg->recipient_delimiter);
+	sn->secret = secret != NULL ? xstrdup(secret) : NULL;
+	sn->hostname = xstrdup(cfg->hostname);
+	sn->authserv_id = xstrdup(cfg->authserv_id);
+	sn->desk = (struct desk_settings){
+		.secret = sn->secret, .hostname = sn->hostname, .delimiter = sn->delimiters[0],
+		.auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour,
+		.auto_per_address_hour = cfg->auto_mail_per_address_hour,
+		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
+		.autoack_window_s = cfg->autoack_window,
+	};
+	pthread_mutex_lock(&snapshot_lock);
+	old = current;
+	current = sn;
+	pthread_mutex_unlock(&snapshot_lock);
+	snapshot_unref(old);
 }
 
-void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters,
-			const char *hostname)
-{
-	pthread_mutex_lock(&db_settings_lock);
-	if (str_changed(db_conninfo, conninfo) || db_timeout_s != timeout_s || str_changed(thread_secret, secret) ||
-	    str_changed(thread_delimiters, delimiters) || str_changed(desk_hostname, hostname)) {
-		str_set(&desk_hostname, hostname);
-		str_set(&db_conninfo, conninfo);
-		str_set(&thread_secret, secret);
-		str_set(&thread_delimiters, delimiters);
-		db_timeout_s = timeout_s;
-		db_generation++;
-	}
-	pthread_mutex_unlock(&db_settings_lock);
-}
-
-/* The delimiters RCPT addresses are split at (loop thread). */
+/* The delimiters RCPT addresses are split at (loop thread, which owns
+ * `current` between reloads). */
 static const char *rcpt_delimiters(void)
 {
-	return thread_delimiters != NULL ? thread_delimiters : "";
+	return current != NULL ? current->delimiters : "";
 }
 
 void delivery_thread_cleanup(void)
 {
 	db_close(&thread_db);
+	snapshot_unref(thread_snapshot);
+	thread_snapshot = NULL;
 }
 
 /* The calling worker thread's connection, (re)connected as needed. Returns
  * NULL with *error_r malloc'd when PostgreSQL can't be reached. */
 static struct db *worker_db(char **error_r)
 {
-	char *conninfo, *secret, *delims;
-	unsigned timeout, gen;
+	struct snapshot *sn;
 
-	pthread_mutex_lock(&db_settings_lock);
-	conninfo = xstrdup(db_conninfo);
-	secret = thread_secret != NULL ? xstrdup(thread_secret) : NULL;
-	delims = xstrdup(thread_delimiters != NULL ? thread_delimiters : "");
-	timeout = db_timeout_s;
-	gen = db_generation;
-	pthread_mutex_unlock(&db_settings_lock);
-	if (thread_db != NULL && thread_db_generation != gen)
-		db_close(&thread_db);
-	if (thread_db == NULL && db_connect(conninfo, timeout, &thread_db, error_r) == 0) {
-		thread_db_generation = gen;
-		db_set_thread_settings(thread_db, secret, delims);
-		free(thread_desk_secret);
-		free(thread_desk_hostname);
-		thread_desk_secret = secret != NULL ? xstrdup(secret) : NULL;
-		pthread_mutex_lock(&db_settings_lock);
-		thread_desk_hostname = xstrdup(desk_hostname != NULL ? desk_hostname : "localhost");
-		pthread_mutex_unlock(&db_settings_lock);
-		thread_desk = (struct desk_settings){ thread_desk_secret, thread_desk_hostname, delims[0] };
-		db_set_after_store(thread_db, desk_after_inbound, &thread_desk);
+	pthread_mutex_lock(&snapshot_lock);
+	sn = current;
+	pthread_mutex_unlock(&snapshot_lock);
+	if (thread_snapshot != sn) {
+		delivery_thread_cleanup();
+		pthread_mutex_lock(&snapshot_lock);
+		sn = current;
+		sn->refs++;
+		pthread_mutex_unlock(&snapshot_lock);
+		thread_snapshot = sn;
 	}
-	free(conninfo);
-	free(secret);
-	free(delims);
+	if (thread_db == NULL && db_connect(sn->conninfo, sn->timeout_s, &thread_db, error_r) == 0) {
+		db_set_thread_settings(thread_db, sn->secret, sn->delimiters);
+		db_set_after_store(thread_db, desk_after_inbound, &sn->desk);
+	}
 	return thread_db;
 }
 

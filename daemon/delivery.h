@@ -7,15 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/conf.h"
+
 struct conn;
 struct server;
 
-/* Sets the connection parameters the worker threads use, the secret that
- * signs reply tokens, the recipient delimiters and the host name of our
- * Message-IDs; called at start and on
- * reload (threads reconnect when anything changed). Loop thread only. */
-void delivery_configure(const char *conninfo, unsigned timeout_s, const char *secret, const char *delimiters,
-			const char *hostname);
+/* Publishes the settings the worker threads use (database, secret that
+ * signs reply tokens, recipient delimiters, host name of our Message-IDs,
+ * the caps and trust rules of lib/desk); threads move to them, reconnecting,
+ * at their next job. Loop thread only; called at start and on reload. */
+void delivery_configure(const struct md_config *cfg, const char *secret);
 /* Closes the calling thread's database connection (for clean exits). */
 void delivery_thread_cleanup(void);
 

@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "delivery.h"
 #include "mime/mime.h"
+#include "outbound.h"
 #include "server.h"
 #include "tls.h"
 
@@ -30,6 +31,8 @@ struct retired_config {
 	struct retired_config *next;
 };
 static struct retired_config *retired_configs;
+/* The outbound queue's sender; NULL once stopped. */
+static struct outbound *outbound;
 
 static void usage(FILE *f)
 {
@@ -55,6 +58,12 @@ static int load_config(const char *path, struct md_config *cfg, struct tls_serve
 	if (cfg->tls_cert_file[0] != '\0' &&
 	    (*tls_r = tls_server_new(cfg->tls_cert_file, cfg->tls_key_file, &error)) == NULL)
 		goto fail;
+	if (cfg->agent_reply_require_dkim && cfg->authserv_id[0] == '\0') {
+		error = xasprintf("%s: agent_reply_require_dkim needs authserv_id (the id your mail server writes "
+				  "in Authentication-Results)",
+				  path);
+		goto fail;
+	}
 	if (config_read_secret(cfg->secret_file, secret_r, &error) < 0)
 		goto fail;
 	return 0;
@@ -106,7 +115,8 @@ static void server_reload(struct server *srv)
 	tls_server_free(&srv->tls);
 	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
-	delivery_configure(cfg.database, cfg.db_timeout, secret, cfg.recipient_delimiter, cfg.hostname);
+	delivery_configure(&cfg, secret);
+	outbound_configure(outbound, &srv->cfg);
 	free(srv->secret);
 	srv->secret = secret;
 	log_info("event=reload status=ok");
@@ -135,6 +145,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	sd_notify(0, "STOPPING=1");
 	server_shutdown(srv);
+	outbound_stop(&outbound);
 	/* Signals and the deadline must not keep the loop alive by themselves. */
 	uv_unref((uv_handle_t *)&srv->sig_term);
 	uv_unref((uv_handle_t *)&srv->sig_int);
@@ -169,10 +180,9 @@ static int server_run(struct server *srv)
 	char env[32];
 	char *error = NULL;
 
-	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers);
+	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg));
 	setenv("UV_THREADPOOL_SIZE", env, 1);
-	delivery_configure(srv->cfg.database, srv->cfg.db_timeout, srv->secret, srv->cfg.recipient_delimiter,
-			   srv->cfg.hostname);
+	delivery_configure(&srv->cfg, srv->secret);
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0) {
 		log_error("event=database.error error=\"%s\"", error);
 		fprintf(stderr, "maildeskd: %s\n", error);
@@ -185,8 +195,11 @@ static int server_run(struct server *srv)
 		server_close_listeners(srv);
 		return 1;
 	}
+	outbound = outbound_start(srv->loop, &srv->cfg);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

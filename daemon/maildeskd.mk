@@ -10,3 +10,7 @@ daemon_maildeskd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBUV_CFLAGS) $(OPENSSL_CFLAGS) $(L
 daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
 
+## The outbound queue's sender and its SMTP client (libetpan).
+daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h
+daemon_maildeskd_CPPFLAGS += $(LIBETPAN_CFLAGS)
+daemon_maildeskd_LDADD += $(LIBETPAN_LIBS)

@@ -219,14 +219,14 @@ static unsigned transaction(struct attempt *a, const struct relay_mail *m)
 		return 0;
 	}
 	reply_text(a->smtp, text, sizeof(text));
-	buf_printf(&a->reply, "%s", text);
+	buf_printf(&a->reply, "%s%s", a->smtp->response_code / 100 == 2 ? "" : "end of data: ", text);
 	if (a->refused.len > 0)
 		buf_printf(&a->reply, "; refused: %s", a->refused.data);
 	return step_code(a->smtp, r, true);
 }
 
-/* libetpan's socket reads wait mailstream_network_delay, a global; the
- * session timeout only covers connecting and the TLS handshake. */
+/* Depending on libetpan's version, socket reads wait the session's
+ * timeout or mailstream_network_delay, a global: both are set. */
 void relay_init(unsigned timeout_s)
 {
 	mailstream_network_delay.tv_sec = (time_t)timeout_s;

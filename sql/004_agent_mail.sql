@@ -25,3 +25,8 @@ CREATE TABLE ticket_tags (
 	PRIMARY KEY (tenant_id, ticket_id, tag),
 	FOREIGN KEY (tenant_id, ticket_id) REFERENCES tickets (tenant_id, id)
 );
+
+-- Automatic mail (notifications, acknowledgements, explanations) is capped
+-- per ticket and per address per hour; this finds the last hour's rows.
+CREATE INDEX outbound_automatic ON outbound (tenant_id, created_at)
+	WHERE kind IN ('notification', 'ack', 'explanation');

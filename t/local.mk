@@ -6,8 +6,8 @@ t_test_conf_SOURCES = t/test-conf.c
 t_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_test_conf_LDADD = lib/base/libmdbase.a $(CHECK_LIBS)
 
-EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh
-TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh
+EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh
+TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh
 include $(srcdir)/t/db.mk
 include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk
@@ -17,3 +17,4 @@ include $(srcdir)/t/compose.mk
 include $(srcdir)/t/quote.mk
 include $(srcdir)/t/agent.mk
 include $(srcdir)/t/outbound.mk
+include $(srcdir)/t/desk.mk

@@ -18,6 +18,7 @@ EXTRA_DIST += \
 	t/mime-corpus/html-only.eml \
 	t/mime-corpus/iso-2022-jp.eml \
 	t/mime-corpus/latin1-labelled-utf8.eml \
+	t/mime-corpus/make-tnef.py \
 	t/mime-corpus/missing-boundary.eml \
 	t/mime-corpus/multipart-no-boundary.eml \
 	t/mime-corpus/no-headers.eml \
@@ -26,5 +27,7 @@ EXTRA_DIST += \
 	t/mime-corpus/rfc2231-filename.eml \
 	t/mime-corpus/subject-b-utf8-split.eml \
 	t/mime-corpus/subject-q-latin1.eml \
+	t/mime-corpus/tnef-bad.eml \
+	t/mime-corpus/tnef.eml \
 	t/mime-corpus/unknown-charset.eml \
 	t/mime-corpus/utf8-broken.eml

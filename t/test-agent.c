@@ -501,6 +501,51 @@ START_TEST(test_autoheaders_refuse_injection_and_respect_the_cap)
 }
 END_TEST
 
+/* Authentication-Results: only our MTA's, above its Received line, count. */
+static const struct {
+	const char *what;
+	struct agent_header h[4];
+	size_t n;
+	const char *domain;
+	bool pass;
+} auth_cases[] = {
+	{ "dkim pass from our mx on top", { { "Authentication-Results", " mx.acme.example; dkim=pass header.d=acme.example header.s=s1" },
+	    { "Received", " from x by mx.acme.example" } }, 2, "acme.example", true },
+	{ "dmarc pass aligned", { { "Authentication-Results", "mx.acme.example 1; spf=fail; dmarc=pass (p=reject) header.from=acme.example" },
+	    { "Received", "x" } }, 2, "acme.example", true },
+	{ "dkim of a parent domain (relaxed)", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=acme.example" } }, 1,
+	  "mail.acme.example", true },
+	{ "dkim of another domain", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=evil.example" } }, 1,
+	  "acme.example", false },
+	{ "lookalike domain suffix", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=me.example" } }, 1,
+	  "acme.example", false },
+	{ "dkim fail", { { "Authentication-Results", "mx.acme.example; dkim=fail header.d=acme.example" } }, 1,
+	  "acme.example", false },
+	{ "another authserv-id", { { "Authentication-Results", "mx.other.example; dkim=pass header.d=acme.example" } }, 1,
+	  "acme.example", false },
+	{ "authserv-id prefix only", { { "Authentication-Results", "mx.acme.example.evil; dkim=pass header.d=acme.example" } }, 1,
+	  "acme.example", false },
+	{ "forged below our Received", { { "Authentication-Results", "mx.acme.example; dkim=none" },
+	    { "Received", "from evil by mx.acme.example" },
+	    { "Authentication-Results", "mx.acme.example; dkim=pass header.d=acme.example" } }, 3, "acme.example", false },
+	{ "no Authentication-Results at all", { { "Received", "x" }, { "From", "a@acme.example" } }, 2, "acme.example", false },
+	{ "pass hidden in a comment", { { "Authentication-Results", "mx.acme.example; dkim=fail (dkim=pass header.d=acme.example) header.d=acme.example" } }, 1,
+	  "acme.example", false },
+};
+
+START_TEST(test_auth_results_trust_only_our_mx_above_received)
+{
+	const char *why = "unset";
+	bool r = agent_auth_results_pass(auth_cases[_i].h, auth_cases[_i].n, "mx.acme.example", auth_cases[_i].domain, &why);
+
+	ck_assert_msg(r == auth_cases[_i].pass, "%s: got %d", auth_cases[_i].what, r);
+	if (r)
+		ck_assert_ptr_null(why);
+	else
+		ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent");
@@ -520,6 +565,7 @@ int main(void)
 			    N_ELEMENTS(loop_cases));
 	tcase_add_test(loop, test_autoheaders_are_exact_and_refused_when_they_come_back);
 	tcase_add_test(loop, test_autoheaders_refuse_injection_and_respect_the_cap);
+	tcase_add_loop_test(loop, test_auth_results_trust_only_our_mx_above_received, 0, N_ELEMENTS(auth_cases));
 	suite_add_tcase(s, loop);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

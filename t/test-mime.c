@@ -143,6 +143,10 @@ static const struct corpus_case {
 	{ "bad-date-address.eml", "broken fields", "", "", "body\n", MIME_DEFECT_BAD_ADDRESS | MIME_DEFECT_BAD_DATE, 0, NULL },
 	{ "no-headers.eml", "", "", "", "Hello there,\nthis message has no header section at all.\n",
 	  MIME_DEFECT_UNPARSEABLE | MIME_DEFECT_NO_HEADERS | MIME_DEFECT_BAD_DATE, 0, NULL },
+	{ "tnef.eml", "TNEF with two files", "Outlook User", "outlook@example.com",
+	  "Please see the attached files.", 0, 3, "winmail.dat" },
+	{ "tnef-bad.eml", "TNEF cut short", "Outlook User", "outlook@example.com",
+	  "Please see the attached files.", MIME_DEFECT_BAD_TNEF, 1, "winmail.dat" },
 };
 #define N_CORPUS (sizeof corpus_cases / sizeof corpus_cases[0])
 
@@ -488,6 +492,8 @@ START_TEST(defects_str_names_flags_and_respects_size)
 			 "too-deep,too-many-parts,header-too-long,bad-address,bad-date");
 	mime_defects_str(0xfff, small, sizeof small);
 	ck_assert_str_eq(small, "unparseable");
+	ck_assert_str_eq(mime_defects_str(MIME_DEFECT_BAD_TNEF | MIME_DEFECT_BAD_DATE, out, sizeof out),
+			 "bad-date,bad-tnef");
 }
 END_TEST
 
@@ -520,6 +526,300 @@ START_TEST(filename_sanitise_removes_paths_controls_and_length)
 	ck_assert_uint_eq(strlen(s), 254);
 	ck_assert(utf8_ok(s));
 	free(s);
+}
+END_TEST
+
+/* Lowercase hex of an attachment's stored digest. */
+static void attachment_sha_hex(const struct mime_attachment *a, char hex[65])
+{
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", a->sha256[i]);
+}
+
+START_TEST(tnef_files_become_attachments_with_names_sizes_and_sha256)
+{
+	struct mime_message *m = corpus_parse("tnef.eml");
+	static const struct {
+		const char *filename, *content_type, *sha256; /* sha256sum of the files `tnef` extracts */
+		size_t size;
+	} want[] = {
+		{ "winmail.dat", "application/ms-tnef", "88df77335644a70e75a24218d01d0c97099a77f130c65a1054621867a1e68023",
+		  503 },
+		{ "Quarterly report.pdf", "application/pdf",
+		  "e4f6334154c576e1157fd63bacd20c2f40716d1dfc3b0c31f0ae0b1d17062dca", 71 },
+		{ "Übersicht 2024.csv", "text/csv", "4c2b95de4e3b971a2049595725db50e2df2602a69c4df6de4ceb8430e329f155", 31 },
+	};
+	char hex[65];
+
+	ck_assert_uint_eq(m->n_attachments, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct mime_attachment *a = &m->attachments[i];
+		ck_assert_str_eq(a->filename, want[i].filename);
+		ck_assert_str_eq(a->content_type, want[i].content_type);
+		ck_assert_uint_eq(a->size, want[i].size);
+		attachment_sha_hex(a, hex);
+		ck_assert_str_eq(hex, want[i].sha256);
+		mime_sha256_hex(a->data, a->size, hex);
+		ck_assert_str_eq(hex, want[i].sha256);
+		ck_assert_ptr_null(a->content_id);
+	}
+	ck_assert(memcmp(m->attachments[1].data, "%PDF-1.4\n", 9) == 0);
+	ck_assert(memcmp(m->attachments[2].data, "name;amount\nAnn;12,50\nJ\xFCrgen;7\n", 31) == 0);
+	ck_assert(memcmp(m->attachments[0].data, "\x78\x9f\x3e\x22", 4) == 0);
+	mime_message_free(&m);
+}
+END_TEST
+
+/* The winmail.dat of tnef.eml, as decoded by the parser (it is checked
+ * byte for byte against sha256sum in the test above). */
+static unsigned char *tnef_sample(size_t *len_r)
+{
+	struct mime_message *m = corpus_parse("tnef.eml");
+	unsigned char *data = xmalloc(m->attachments[0].size);
+
+	ck_assert_uint_eq(m->attachments[0].size, 503);
+	memcpy(data, m->attachments[0].data, m->attachments[0].size);
+	*len_r = m->attachments[0].size;
+	mime_message_free(&m);
+	return data;
+}
+
+/* A single-part message whose body is the base64 of len bytes, under the
+ * given Content-Type line. */
+static char *tnef_mail(const unsigned char *p, size_t len, const char *content_type, size_t *len_r)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "From: a@example.com\nSubject: tnef\nDate: Mon, 8 Jan 2024 10:00:00 +0000\n"
+		       "MIME-Version: 1.0\nContent-Type: %s\n"
+		       "Content-Transfer-Encoding: base64\n\n", content_type);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], i + 1 < len ? b64[(v >> 6) & 63] : '=',
+			      i + 2 < len ? b64[v & 63] : '=' };
+		buf_append(&b, q, 4);
+		if (i % 57 == 54)
+			buf_append(&b, "\n", 1);
+	}
+	buf_append(&b, "\n", 1);
+	return buf_steal(&b, len_r);
+}
+
+/* Parses a message carrying the len bytes at p as its only part. */
+static struct mime_message *tnef_parse(const unsigned char *p, size_t len, const char *content_type)
+{
+	size_t mlen;
+	char *raw = tnef_mail(p, len, content_type, &mlen);
+	struct mime_message *m = mime_parse(raw, mlen);
+
+	free(raw);
+	assert_sane(m);
+	ck_assert_uint_ge(m->n_attachments, 1);
+	ck_assert_uint_eq(m->attachments[0].size, len);
+	ck_assert(len == 0 || memcmp(m->attachments[0].data, p, len) == 0);
+	return m;
+}
+
+START_TEST(tnef_found_by_vnd_type_or_name_and_its_body_used_as_text)
+{
+	static const char *const types[] = { "application/vnd.ms-tnef", "application/octet-stream; name=WINMAIL.DAT" };
+	size_t len;
+	unsigned char *tnef = tnef_sample(&len);
+
+	for (size_t i = 0; i < 2; i++) {
+		struct mime_message *m = tnef_parse(tnef, len, types[i]);
+		ck_assert_uint_eq(m->defects, 0);
+		ck_assert_uint_eq(m->n_attachments, 3);
+		ck_assert_str_eq(m->attachments[1].filename, "Quarterly report.pdf");
+		ck_assert_str_eq(m->text_body, "Hello from Outlook.\nThe figures are attached.\n");
+		mime_message_free(&m);
+	}
+	free(tnef);
+}
+END_TEST
+
+START_TEST(corrupt_tnef_flags_bad_tnef_and_keeps_the_raw_part)
+{
+	size_t len;
+	unsigned char *tnef = tnef_sample(&len);
+	struct mime_message *m;
+
+	tnef[0x40] ^= 0x20; /* a byte of the message class: its checksum no longer matches */
+	m = tnef_parse(tnef, len, "application/ms-tnef");
+	ck_assert_uint_eq(m->defects, MIME_DEFECT_BAD_TNEF);
+	ck_assert_uint_eq(m->n_attachments, 1);
+	ck_assert_str_eq(m->attachments[0].content_type, "application/ms-tnef");
+	ck_assert_str_eq(m->text_body, "");
+	mime_message_free(&m);
+	m = tnef_parse((const unsigned char *)"not a tnef stream", 17, "application/ms-tnef");
+	ck_assert_uint_eq(m->defects, MIME_DEFECT_BAD_TNEF);
+	ck_assert_uint_eq(m->n_attachments, 1);
+	mime_message_free(&m);
+	free(tnef);
+}
+END_TEST
+
+/* Cut at every length, the sample decodes only where the cut falls between
+ * two of its 13 attributes (after the 6-byte header or after one of the
+ * first 12); everywhere else it is bad-tnef, and never a crash. */
+START_TEST(every_truncation_of_a_tnef_is_bad_or_a_shorter_stream)
+{
+	size_t len, decoded = 0;
+	unsigned char *tnef = tnef_sample(&len);
+
+	for (size_t cut = 0; cut < len; cut++) {
+		unsigned char *prefix = xmalloc(cut ? cut : 1); /* exact size, so ASan sees overreads */
+		memcpy(prefix, tnef, cut);
+		struct mime_message *m = tnef_parse(prefix, cut, "application/ms-tnef");
+		if (!(m->defects & MIME_DEFECT_BAD_TNEF)) {
+			decoded++;
+			ck_assert_uint_le(m->n_attachments, 3);
+		} else {
+			ck_assert_uint_eq(m->n_attachments, 1);
+		}
+		mime_message_free(&m);
+		free(prefix);
+	}
+	ck_assert_uint_eq(decoded, 13);
+	free(tnef);
+}
+END_TEST
+
+/* Recomputes the checksum of every attribute, so a changed byte reaches
+ * libytnef's decoders instead of failing the framing check. */
+static void tnef_fix_checksums(unsigned char *p, size_t len)
+{
+	size_t off = 6;
+
+	while (off + 11 <= len) {
+		uint32_t alen = (uint32_t)p[off + 5] | (uint32_t)p[off + 6] << 8 | (uint32_t)p[off + 7] << 16 |
+				(uint32_t)p[off + 8] << 24;
+		unsigned sum = 0;
+		if (alen > len - off - 11)
+			return;
+		for (uint32_t i = 0; i < alen; i++)
+			sum += p[off + 9 + i];
+		p[off + 9 + alen] = (unsigned char)sum;
+		p[off + 10 + alen] = (unsigned char)(sum >> 8);
+		off += 11 + alen;
+	}
+}
+
+START_TEST(every_byte_of_a_tnef_changed_with_checksums_fixed_never_crashes)
+{
+	static const unsigned char values[] = { 0x00, 0xFF, 0x7F, 0x80, 0x01 };
+	size_t len, bad = 0;
+	unsigned char *tnef = tnef_sample(&len);
+
+	for (size_t pos = 0; pos < len; pos++) {
+		for (size_t v = 0; v < sizeof values; v++) {
+			unsigned char *copy = xmalloc(len);
+			memcpy(copy, tnef, len);
+			copy[pos] = values[v];
+			tnef_fix_checksums(copy, len);
+			struct mime_message *m = tnef_parse(copy, len, "application/ms-tnef");
+			bad += (m->defects & MIME_DEFECT_BAD_TNEF) != 0;
+			ck_assert_uint_le(m->n_attachments, 3);
+			mime_message_free(&m);
+			free(copy);
+		}
+	}
+	ck_assert_uint_gt(bad, 0);
+	free(tnef);
+}
+END_TEST
+
+/* Appends one TNEF attribute with its checksum ([MS-OXTNEF] 2.1.3.1). */
+static void tnef_attr(struct buf *b, unsigned char level, uint32_t id, const void *data, uint32_t len)
+{
+	unsigned char head[9] = { level, id & 0xFF, (id >> 8) & 0xFF, (id >> 16) & 0xFF, id >> 24, len & 0xFF,
+				  (len >> 8) & 0xFF, (len >> 16) & 0xFF, len >> 24 };
+	unsigned sum = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		sum += ((const unsigned char *)data)[i];
+	buf_append(b, head, sizeof head);
+	buf_append(b, data, len);
+	buf_append(b, (unsigned char[]){ sum & 0xFF, (sum >> 8) & 0xFF }, 2);
+}
+
+/* A TNEF of a render-data attribute and up to two more attachment attributes. */
+static unsigned char *tnef_build(const uint32_t ids[2], const unsigned char *const data[2], const uint32_t lens[2],
+				 size_t *len_r)
+{
+	static const unsigned char rend[14] = { 1, 0 };
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_append(&b, "\x78\x9f\x3e\x22\x01\x00", 6);
+	tnef_attr(&b, 2, 0x00069002, rend, sizeof rend);
+	for (size_t i = 0; i < 2 && data[i] != NULL; i++)
+		tnef_attr(&b, ids[i] == 0x00069003 ? 1 : 2, ids[i], data[i], lens[i]);
+	return (unsigned char *)buf_steal(&b, len_r);
+}
+
+/* MAPI blocks that libytnef refuses half-way (property counts past its
+ * limit, an attribute repeated over what it built) are bad-tnef, not a crash
+ * in its clean-up and not a leak; a refused message-level block alone loses
+ * nothing, as the files do not need it. */
+START_TEST(tnef_with_hostile_mapi_blocks_is_bad_tnef)
+{
+	static const unsigned char huge_count[] = { 0x88, 0x13, 0, 0, 0x1E, 0, 0x07, 0x37 }; /* 5000 properties */
+	static const unsigned char one_prop[] = { 1, 0, 0, 0, 3, 0, 0x05, 0x37, 5, 0, 0, 0 }; /* PT_LONG method 5 */
+	static const struct {
+		uint32_t ids[2];
+		const unsigned char *data[2];
+		uint32_t lens[2];
+		unsigned defects;
+	} cases[] = {
+		{ { 0x00069005 }, { huge_count }, { sizeof huge_count }, MIME_DEFECT_BAD_TNEF },
+		{ { 0x00069003 }, { huge_count }, { sizeof huge_count }, 0 },
+		{ { 0x00069005, 0x00069005 }, { one_prop, huge_count }, { sizeof one_prop, sizeof huge_count },
+		  MIME_DEFECT_BAD_TNEF },
+		{ { 0x0006800F, 0x0006800F }, { (const unsigned char *)"x", (const unsigned char *)"y" }, { 1, 1 },
+		  MIME_DEFECT_BAD_TNEF },
+	};
+
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t len;
+		unsigned char *tnef = tnef_build(cases[c].ids, cases[c].data, cases[c].lens, &len);
+		struct mime_message *m = tnef_parse(tnef, len, "application/ms-tnef");
+		ck_assert_msg(m->defects == cases[c].defects, "case %zu: defects %#x", c, m->defects);
+		ck_assert_uint_eq(m->n_attachments, 1);
+		mime_message_free(&m);
+		free(tnef);
+	}
+}
+END_TEST
+
+/* libytnef refuses MAPI values over 512 KiB; a message whose RTF body is
+ * that big still gives its files. */
+START_TEST(tnef_with_a_huge_message_property_still_gives_its_files)
+{
+	size_t len, rtf_len = 600 * 1024, mlen;
+	unsigned char *tnef = tnef_sample(&len);
+	unsigned char *props = xcalloc(1, 16 + rtf_len);
+	struct buf b;
+
+	memcpy(props, (const unsigned char[]){ 1, 0, 0, 0, 0x02, 0x01, 0x09, 0x10, 1, 0, 0, 0 }, 12); /* RTF_COMPRESSED */
+	memcpy(props + 12, (const unsigned char[]){ rtf_len & 0xFF, (rtf_len >> 8) & 0xFF, rtf_len >> 16, 0 }, 4);
+	buf_init(&b, 0);
+	buf_append(&b, tnef, 6);
+	tnef_attr(&b, 1, 0x00069003, props, (uint32_t)(16 + rtf_len));
+	buf_append(&b, tnef + 6, len - 6);
+	free(tnef);
+	tnef = (unsigned char *)buf_steal(&b, &mlen);
+	struct mime_message *m = tnef_parse(tnef, mlen, "application/ms-tnef");
+	ck_assert_uint_eq(m->defects, 0);
+	ck_assert_uint_eq(m->n_attachments, 3);
+	ck_assert_str_eq(m->attachments[2].filename, "Übersicht 2024.csv");
+	ck_assert_uint_eq(m->attachments[2].size, 31);
+	mime_message_free(&m);
+	free(tnef);
+	free(props);
 }
 END_TEST
 
@@ -592,6 +892,13 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, every_truncation_of_a_message_parses_sanely);
 	tcase_add_test(tc, defects_str_names_flags_and_respects_size);
 	tcase_add_test(tc, filename_sanitise_removes_paths_controls_and_length);
+	tcase_add_test(tc, tnef_files_become_attachments_with_names_sizes_and_sha256);
+	tcase_add_test(tc, tnef_found_by_vnd_type_or_name_and_its_body_used_as_text);
+	tcase_add_test(tc, corrupt_tnef_flags_bad_tnef_and_keeps_the_raw_part);
+	tcase_add_test(tc, every_truncation_of_a_tnef_is_bad_or_a_shorter_stream);
+	tcase_add_test(tc, every_byte_of_a_tnef_changed_with_checksums_fixed_never_crashes);
+	tcase_add_test(tc, tnef_with_hostile_mapi_blocks_is_bad_tnef);
+	tcase_add_test(tc, tnef_with_a_huge_message_property_still_gives_its_files);
 	tcase_add_test(tc, parses_in_four_threads_match_the_expected_values);
 	suite_add_tcase(s, tc);
 	return s;

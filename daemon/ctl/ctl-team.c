@@ -193,31 +193,38 @@ static bool reopen_days_parse(const char *s)
 	return n > 0 && n <= 5 && strspn(s, "0123456789") == n && strtol(s, NULL, 10) <= 36500;
 }
 
-/* "team set NAME [--tenant T] --reopen-days N". */
+/* "team set NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE |
+ * --no-autoack]". */
 int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 {
-	const char *days = ctl_opt_get(a, "reopen-days");
+	const char *days = ctl_opt_get(a, "reopen-days"), *autoack = ctl_opt_get(a, "autoack");
+	bool no_autoack = ctl_opt_get(a, "no-autoack") != NULL;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days");
-	if (!reopen_days_parse(days))
+	if (days == NULL && autoack == NULL && !no_autoack)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack or --no-autoack");
+	if (autoack != NULL && no_autoack)
+		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
+	if (days != NULL && !reopen_days_parse(days))
 		return ctl_usage_error(a, "invalid --reopen-days \"%s\": a whole number of days from 0 to 36500",
 				       days);
 	ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
 	if (ret == 0)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
 	const char *params[3] = { tenant_id, team_id, days };
-	if (ret == 0 && db_exec(ctl->db, "UPDATE teams SET reopen_days = $3 WHERE tenant_id = $1 AND id = $2",
-				3, params, NULL, &error) < 0)
+	if (ret == 0 && days != NULL &&
+	    db_exec(ctl->db, "UPDATE teams SET reopen_days = $3 WHERE tenant_id = $1 AND id = $2", 3, params, NULL,
+		    &error) < 0)
 		ret = ctl_db_fail(error);
-	if (ret == 0) {
+	if (ret == 0 && days != NULL) {
 		long n = strtol(days, NULL, 10);
 
 		printf("team \"%s\" in tenant \"%s\": reopen window set to %ld day%s%s\n", a->pos[0],
 		       tenant_name, n, n == 1 ? "" : "s", n == 0 ? " (replies always reopen)" : "");
 	}
+	if (ret == 0 && (autoack != NULL || no_autoack))
+		ret = ctl_team_autoack_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], autoack);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/conf.h"
 #include "db/db.h"
+#include "desk/desk.h"
 
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
@@ -145,5 +147,42 @@ int ctl_ticket_reopen(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_split(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_merge(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_address(struct ctl *ctl, const struct ctl_args *a);
+/* ctl-queue.c: the outbound queue. */
+int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_flush(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_inject(struct ctl *ctl, const struct ctl_args *a);
+
+/* ---- Writing as an agent, templates (ctl-ticket-reply.c,
+ * ctl-ticket-new.c, ctl-template.c) ---- */
+/* The most a text file (answer, note, template) may hold. */
+#define CTL_TEXT_MAX (1u << 20)
+/* Reads a whole file ("-": standard input) of at most max bytes; with
+ * text, it must be UTF-8 without NUL bytes. Returns 0 with *data_r
+ * malloc'd (NUL-terminated) and *len_r, or prints why and fails. */
+int ctl_file_read(const char *path, size_t max, bool text, char **data_r, size_t *len_r);
+/* What lib/desk needs from the configuration file (the daemon's, so
+ * tokens and Message-IDs are ones it accepts): -c, else the default. */
+struct ctl_desk {
+	struct md_config cfg;
+	char *secret;
+	struct desk_settings s; /* points into cfg and secret */
+};
+/* Loads it and initialises lib/mime. Returns 0 (free with ctl_desk_free()
+ * either way), or prints why and fails. */
+int ctl_desk_load(const struct ctl *ctl, struct ctl_desk *d);
+void ctl_desk_free(struct ctl_desk *d);
+int ctl_ticket_reply(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_note(struct ctl *ctl, const struct ctl_args *a);
+int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a);
+int ctl_template_add(struct ctl *ctl, const struct ctl_args *a);
+int ctl_template_list(struct ctl *ctl, const struct ctl_args *a);
+int ctl_template_show(struct ctl *ctl, const struct ctl_args *a);
+int ctl_template_remove(struct ctl *ctl, const struct ctl_args *a);
+/* "team set --autoack NAME" (name) or "--no-autoack" (NULL); prints the
+ * outcome. Returns 0, or prints why and fails. */
+int ctl_team_autoack_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
+			 const char *team, const char *name);
 
 #endif

@@ -197,4 +197,17 @@ enum agent_auto_kind {
  * appends nothing) when loop_value is bad or the buffer's max is hit. */
 int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char *loop_value);
 
+/* ---- (3) authenticated agent replies ---- */
+
+/* Whether our own mail server vouches for the sender's domain: an
+ * Authentication-Results field (RFC 8601) whose authserv-id is trusted_id
+ * shows dkim=pass with header.d, or dmarc=pass with header.from, equal to
+ * domain or a parent of it (relaxed alignment). Only fields above the
+ * first Received field count: our MTA adds its result on top of the Received
+ * line it writes, so any field further down (even with our authserv-id)
+ * was put there by someone else and is ignored. headers are in message
+ * order. On false, *why_r (when not NULL) is a short static reason. */
+bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
+			     const char *domain, const char **why_r);
+
 #endif

@@ -7,4 +7,5 @@ lib_agent_libmdagent_a_SOURCES = \
 	lib/agent/agent.h lib/agent/agent-private.h \
 	lib/agent/agent-command.c \
 	lib/agent/agent-args.c \
-	lib/agent/agent-loop.c
+	lib/agent/agent-loop.c \
+	lib/agent/agent-auth.c

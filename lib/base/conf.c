@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY };
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY, CFG_BOOL };
 
 struct cfg_key {
 	const char *name;
@@ -46,6 +46,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
 	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },
 	{ "relay_host", CFG_RELAY, OFF(relay_host), "127.0.0.1:25", 0, 0 },
+	{ "agent_reply_require_dkim", CFG_BOOL, OFF(agent_reply_require_dkim), "no", 0, 0 },
+	{ "authserv_id", CFG_STRING, OFF(authserv_id), "", 0, 0 },
+	{ "auto_mail_per_ticket_hour", CFG_UINT, OFF(auto_mail_per_ticket_hour), "20", 1, 100000 },
+	{ "auto_mail_per_address_hour", CFG_UINT, OFF(auto_mail_per_address_hour), "10", 1, 100000 },
+	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
 };
@@ -159,6 +164,7 @@ int config_listen_parse(const char *s, struct md_listen *l, const char **error_r
 	return 0;
 }
 
+/* Contract in conf.h; unlike listeners, the relay may be a host name. */
 int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const char **error_r)
 {
 	const char *colon = strrchr(s, ':');
@@ -225,6 +231,14 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 	case CFG_STRING:
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
+		return NULL;
+	case CFG_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0)
+			*(bool *)field = true;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0)
+			*(bool *)field = false;
+		else
+			return "must be yes or no";
 		return NULL;
 	case CFG_LOG_LEVEL:
 		return log_level_parse(v, field) < 0 ? "must be one of debug, info, warn, error" : NULL;

@@ -42,6 +42,11 @@ struct md_config {
 	enum log_level log_level;
 	/* The outbound queue's sender (daemon/outbound.c). */
 	char *relay_host;               /* HOST:PORT; "" = sending off */
+	bool agent_reply_require_dkim;  /* see lib/desk/desk.h */
+	char *authserv_id;
+	unsigned auto_mail_per_ticket_hour;  /* caps on automatic mail */
+	unsigned auto_mail_per_address_hour;
+	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */
 	unsigned outbound_max_lifetime; /* seconds */
 	unsigned outbound_concurrency;
 };

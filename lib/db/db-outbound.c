@@ -405,6 +405,7 @@ int db_outbound_record(struct db *db, int64_t id, unsigned code, const char *rep
 	return ret;
 }
 
+/* Contract in db-outbound.h: db_outbound_record without the state. */
 int db_outbound_result(struct db *db, int64_t id, unsigned code, const char *reply, unsigned lifetime_s,
 		       char **error_r)
 {
@@ -467,6 +468,7 @@ int db_outbound_listen(struct db *db, char **error_r)
 	return 0;
 }
 
+/* Contract in db-outbound.h. */
 int db_outbound_listen_fd(const struct db *db)
 {
 	return db->conn != NULL ? PQsocket(db->conn) : -1;

@@ -37,7 +37,7 @@ static int explain_to_agent(struct db *db, const struct desk_settings *s, int64_
 	const char *rcpts[1] = { a->email };
 	size_t len;
 	char *data = mime_compose(&c, &len);
-	int ret = desk_queue(db, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+	int ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
 
 	free(data);
 	free(subject);
@@ -72,10 +72,6 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 {
 	for (size_t i = 0; i < reply->cmds_count; i++) {
 		const struct agent_cmd *cmd = &reply->cmds[i];
-		if (cmd->type == AGENT_CMD_TEMPLATE) {
-			*refused_r = xasprintf("line %u: #template: templates are not available yet", cmd->line);
-			return 0;
-		}
 		if (cmd->type == AGENT_CMD_ASSIGN) {
 			int64_t id = assign_target(db, tenant_id, a, cmd, error_r);
 			if (id < 0)
@@ -164,14 +160,36 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 }
 
 /* Trusted only when From is the agent's own address (the token already
- * proved the mail answers a notification sent to that agent). */
-static bool sender_is_agent(const struct db_message_in *m, const struct desk_agent *a)
+ * proved the mail answers a notification sent to that agent) and, when
+ * required, our mail server vouches for the agent's domain. Returns NULL,
+ * or why not (malloc'd). */
+static char *sender_not_agent(const struct desk_settings *s, const struct db_message_in *m,
+			      const struct desk_agent *a)
 {
-	return m->from_addr != NULL && strcasecmp(m->from_addr, a->email) == 0;
+	struct agent_header *fields;
+	const char *why, *domain = strrchr(a->email, '@');
+	size_t n;
+	char *copy;
+	bool pass;
+
+	if (m->from_addr == NULL || strcasecmp(m->from_addr, a->email) != 0)
+		return xasprintf("It came from %s, which is not your address on record (%s), so it was stored on "
+				 "the ticket as untrusted.",
+				 m->from_addr != NULL && m->from_addr[0] ? m->from_addr : "an unknown sender", a->email);
+	if (!s->require_dkim)
+		return NULL;
+	copy = desk_headers_split(m->header_block, &fields, &n);
+	pass = agent_auth_results_pass(fields, n, s->authserv_id, domain != NULL ? domain + 1 : "", &why);
+	free(fields);
+	free(copy);
+	return pass ? NULL
+		    : xasprintf("Our mail server could not confirm it came from you (%s), so it was stored on the "
+				"ticket as untrusted.",
+				why);
 }
 
 /* Applies every command; stops at the first that cannot apply. */
-static int commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+int desk_commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 			  const struct agent_reply *reply, char **refused_r, char **error_r)
 {
 	for (size_t i = 0; i < reply->cmds_count && *refused_r == NULL; i++)
@@ -202,10 +220,7 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 	char *refused = NULL, *why;
 	int ret;
 
-	if (!sender_is_agent(m, a)) {
-		why = xasprintf("It came from %s, which is not your address on record (%s), so it was stored on "
-				"the ticket as untrusted.",
-				m->from_addr != NULL && m->from_addr[0] ? m->from_addr : "an unknown sender", a->email);
+	if ((why = sender_not_agent(s, m, a)) != NULL) {
 		ret = agent_mail_mark(db, tenant_id, r, "untrusted", a, "agent.untrusted", why, error_r);
 		if (ret == 0 && desk_may_autoreply(m, NULL))
 			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
@@ -222,6 +237,8 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		return ret;
 	}
 	ret = desk_commands_check(db, tenant_id, a, reply, &refused, error_r);
+	if (ret == 0 && refused == NULL)
+		ret = desk_templates_check(db, tenant_id, t, reply, &refused, error_r);
 	if (ret == 0 && refused != NULL) {
 		why = xasprintf("A command could not be applied: %s", refused);
 		ret = agent_mail_mark(db, tenant_id, r, "rejected", a, "agent.rejected", why, error_r);
@@ -229,14 +246,14 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
 		free(why);
 	} else if (ret == 0) {
-		ret = commands_apply(db, tenant_id, t, a, reply, &refused, error_r);
+		ret = desk_commands_apply(db, tenant_id, t, a, reply, &refused, error_r);
 		if (ret == 0 && reply->has_note)
 			ret = agent_mail_mark(db, tenant_id, r, "note", a, "note", "internal note by mail", error_r);
 		else if (ret == 0)
 			ret = agent_mail_mark(db, tenant_id, r, "agent", a, "agent.mail",
-					      reply->only_commands ? "commands only" : "answer", error_r);
-		if (ret == 0 && !reply->has_note && !reply->only_commands)
-			ret = desk_customer_reply(db, s, tenant_id, t, a, m->text_body + reply->text_offset,
+					      desk_reply_sends(reply) ? "answer" : "commands only", error_r);
+		if (ret == 0 && desk_reply_sends(reply))
+			ret = desk_template_reply(db, s, tenant_id, t, a, reply, m->text_body + reply->text_offset,
 						  new_len - reply->text_offset, error_r);
 	}
 	free(refused);

@@ -71,7 +71,7 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
 	};
 	data = mime_compose(&c, &len);
 	const char *rcpts[1] = { a->email };
-	ret = desk_queue(db, tenant_id, t->id, DB_OUTBOUND_NOTIFICATION, "", rcpts, 1, data, len, msgid, error_r);
+	ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_NOTIFICATION, "", rcpts, 1, data, len, msgid, error_r);
 	free(data);
 	free(body);
 	free(reply_to_addr);

@@ -45,9 +45,11 @@ char *desk_reply_address(const struct desk_settings *s, int64_t tenant_id, const
 /* A new signed Message-ID for the ticket (malloc'd, without <>). */
 char *desk_message_id(const struct desk_settings *s, int64_t tenant_id, int64_t ticket_number);
 
-/* Queues a composed mail and records an event on the ticket. */
-int desk_queue(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_outbound_kind kind,
-	       const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
+/* Queues a composed mail and records an event on the ticket; automatic
+ * mail past its hourly cap (struct desk_settings) is not queued, and the
+ * ticket records that instead. */
+int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+	       enum db_outbound_kind kind, const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
 	       const char *message_id, char **error_r);
 /* Records an event on a ticket (actor "mail" unless given). */
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
@@ -55,6 +57,11 @@ int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *
 /* Sets messages.kind (and agent_id when not 0) of a stored message. */
 int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, const char *kind, int64_t agent_id,
 		      char **error_r);
+
+struct agent_header;
+/* Splits a raw header section into fields (unfolded, in message order) in
+ * a copy; returns the copy the fields point into. free() both. */
+char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r);
 
 /* "[#1042] subject" in the tenant's tag format, unless the subject
  * already carries the tag; prefix ("Re: ") is put first (malloc'd). */
@@ -68,8 +75,9 @@ int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t ten
 		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
 		       char **error_r);
 struct agent_reply;
-/* Checks that every command can apply (known assignee, no templates yet)
- * before anything is written; *refused_r (malloc'd) says why not. */
+/* Checks that every command can apply (known assignee; the templates are
+ * desk_templates_check()'s) before anything is written; *refused_r
+ * (malloc'd) says why not. */
 int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agent *a,
 			const struct agent_reply *reply, char **refused_r, char **error_r);
 /* Composes the agent's answer (text, len: the part for the customer),
@@ -81,5 +89,71 @@ int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t te
 /* A mail that came through an agent's reply address. */
 int desk_agent_mail(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		    const struct db_delivery_result *r, char **error_r);
+
+/* ---- Mail to the customer in general (desk-reply.c) ---- */
+struct mime_compose_attachment;
+/* What desk_customer_send() writes. */
+struct desk_outgoing {
+	enum db_outbound_kind kind; /* DB_OUTBOUND_REPLY (subject "Re: ...") or DB_OUTBOUND_NEW */
+	const char *detail;         /* messages.match_detail: how it was written */
+	const struct mime_compose_attachment *attachments;
+	size_t n_attachments;
+};
+/* desk_customer_reply() for any kind of mail from an agent to the
+ * customer, with attachments (stored with the message too). */
+int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		       const struct desk_agent *a, const char *text, size_t len, const struct desk_outgoing *o,
+		       char **error_r);
+/* Applies every command of a reply that desk_commands_check() and
+ * desk_templates_check() accepted (desk-agent.c). */
+int desk_commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+			const struct agent_reply *reply, char **refused_r, char **error_r);
+
+/* ---- Templates in the database (desk-template-use.c) ---- */
+/* A team's template: 1 found (*body_r malloc'd), 0 none, -1 error. */
+int desk_template_load(struct db *db, int64_t tenant_id, int64_t team_id, const char *name, char **body_r,
+		       char **error_r);
+/* The variables for ticket t written by agent a (NULL: nobody, as for an
+ * acknowledgement). The values point into t, a and number (which must
+ * outlive vars). */
+void desk_template_vars_fill(const struct desk_ticket *t, const struct desk_agent *a, char number[24],
+			     struct desk_template_vars *vars);
+/* Checks that every #template of reply names a template of the ticket's
+ * team; *refused_r (malloc'd) says which does not. Returns 0 or -1. */
+int desk_templates_check(struct db *db, int64_t tenant_id, const struct desk_ticket *t,
+			 const struct agent_reply *reply, char **refused_r, char **error_r);
+/* Whether a reply goes to the customer: it is no note, and it has text or
+ * a #template. */
+bool desk_reply_sends(const struct agent_reply *reply);
+/* The text for the customer: each #template expanded, in order, then the
+ * agent's own text (text, len; dropped when it is blank). *out_r malloc'd. */
+int desk_reply_text(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+		    const struct agent_reply *reply, const char *text, size_t len, char **out_r, size_t *out_len_r,
+		    char **error_r);
+/* desk_customer_reply() of desk_reply_text(). */
+int desk_template_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			const struct desk_agent *a, const struct agent_reply *reply, const char *text, size_t len,
+			char **error_r);
+
+/* ---- Shared by desk-cli.c and desk-cli-new.c ---- */
+/* The agent with address email in the tenant, loaded into *a. Returns 0,
+ * or -1 with *error_r ("x is not an agent of tenant demo"). */
+int desk_cli_agent(struct db *db, int64_t tenant_id, const char *email, struct desk_agent *a, char **error_r);
+/* Marks the ticket as just worked on. */
+int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
+/* Reads the commands at the top of text, checks every one (templates
+ * included) and applies them, as for a mailed answer. Returns 0 with
+ * *reply_r (free with agent_reply_free(), also on -1), or -1 with
+ * *error_r the first problem ("line 2: #snooze: ..."). */
+int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r);
+
+/* ---- Acknowledgements (desk-ack.c) ---- */
+/* A new ticket from a customer: the team's acknowledgement template back
+ * to the requester, unless the mail is automatic (RFC 3834) or the
+ * requester got one from this team within autoack_window; a suppressed
+ * acknowledgement is recorded on the ticket. */
+int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+	     const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
 
 #endif

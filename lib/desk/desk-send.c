@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r)
@@ -32,8 +33,46 @@ int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, cons
 		       NULL, error_r);
 }
 
-int desk_queue(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_outbound_kind kind,
-	       const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
+/* Automatic mail past its hourly cap? 1 capped (detail says why), 0 fine,
+ * -1 error. Mail an agent chose to send is never capped. */
+static int desk_auto_capped(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			    enum db_outbound_kind kind, const char *const *rcpts, size_t n_rcpts, char *detail,
+			    size_t detail_size, char **error_r)
+{
+	char tn[24], tk[24];
+	const char *params[3] = { tn, tk, rcpts[0] };
+	struct db_table *res = NULL;
+	long per_ticket, per_address;
+
+	if (kind != DB_OUTBOUND_NOTIFICATION && kind != DB_OUTBOUND_ACK && kind != DB_OUTBOUND_EXPLANATION)
+		return 0;
+	(void)n_rcpts; /* automatic mail always has one recipient */
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
+	if (db_exec(db,
+		    "SELECT count(*) FILTER (WHERE ticket_id = $2), count(*) FILTER (WHERE lower($3) = ANY (rcpts))"
+		    " FROM outbound WHERE tenant_id = $1 AND kind IN ('notification', 'ack', 'explanation')"
+		    " AND created_at > now() - interval '1 hour'",
+		    3, params, &res, error_r) < 0)
+		return -1;
+	per_ticket = strtol(db_table_get(res, 0, 0), NULL, 10);
+	per_address = strtol(db_table_get(res, 0, 1), NULL, 10);
+	db_table_free(&res);
+	if (s->auto_per_ticket_hour != 0 && per_ticket >= (long)s->auto_per_ticket_hour) {
+		snprintf(detail, detail_size, "%s to %s not sent: %ld automatic mails for this ticket in the last hour",
+			 db_outbound_kind_name(kind), rcpts[0], per_ticket);
+		return 1;
+	}
+	if (s->auto_per_address_hour != 0 && per_address >= (long)s->auto_per_address_hour) {
+		snprintf(detail, detail_size, "%s to %s not sent: %ld automatic mails to this address in the last hour",
+			 db_outbound_kind_name(kind), rcpts[0], per_address);
+		return 1;
+	}
+	return 0;
+}
+
+int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+	       enum db_outbound_kind kind, const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
 	       const char *message_id, char **error_r)
 {
 	struct db_outbound_in o = {
@@ -41,7 +80,11 @@ int desk_queue(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_outb
 		.rcpts = rcpts, .n_rcpts = n_rcpts, .data = data, .len = len, .message_id = message_id,
 	};
 	char detail[300];
+	int capped;
 
+	if ((capped = desk_auto_capped(db, s, tenant_id, ticket_id, kind, rcpts, n_rcpts, detail, sizeof(detail),
+				       error_r)) != 0)
+		return capped < 0 ? -1 : desk_event(db, tenant_id, ticket_id, "mail.capped", "mail", detail, error_r);
 	if (db_outbound_enqueue(db, &o, NULL, error_r) < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s to %s%s queued", db_outbound_kind_name(kind), rcpts[0],

@@ -9,9 +9,7 @@
 #include "agent/agent.h"
 #include "base/xalloc.h"
 
-/* Splits the raw header section into fields (unfolded in place in a copy).
- * Returns the copy that the fields point into; free() it. */
-static char *headers_split(const char *block, struct agent_header **fields_r, size_t *n_r)
+char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r)
 {
 	char *copy = xstrdup(block != NULL ? block : "");
 	struct agent_header *f = NULL;
@@ -46,7 +44,7 @@ bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
 {
 	struct agent_header *fields;
 	size_t n;
-	char *copy = headers_split(m->header_block, &fields, &n);
+	char *copy = desk_headers_split(m->header_block, &fields, &n);
 	struct agent_mail_facts f = {
 		.envelope_sender = m->envelope_from, .headers = fields, .headers_count = n,
 		.from_address = m->from_addr,
@@ -63,8 +61,9 @@ int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team
 {
 	const struct desk_settings *s = ctx;
 
-	(void)team_id;
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
-	return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
+	if (desk_notify_agents(db, s, tenant_id, m, r, 0, error_r) < 0)
+		return -1;
+	return r->new_ticket ? desk_ack(db, s, tenant_id, team_id, m, r, error_r) : 0;
 }

@@ -15,6 +15,7 @@
  *     other address it is stored as untrusted, nothing reaches the
  *     customer, and the agent is told.
  * The module reads and writes through lib/db only (SQL with parameters). */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -23,10 +24,106 @@ struct desk_settings {
 	const char *secret;    /* signs reply addresses and Message-IDs */
 	const char *hostname;  /* right-hand side of our Message-IDs */
 	char delimiter;        /* recipient delimiter for reply addresses */
+	/* Hard caps on automatic mail (notifications, acknowledgements,
+	 * explanations) in any hour: per ticket, and per recipient address.
+	 * Past them the mail is not queued and the ticket says so. 0 = no cap. */
+	unsigned auto_per_ticket_hour;
+	unsigned auto_per_address_hour;
+	/* An agent's mailed answer counts only with DKIM or DMARC pass for
+	 * the agent's domain in an Authentication-Results field of our own
+	 * mail server (authserv_id), above its Received line. */
+	bool require_dkim;
+	const char *authserv_id;
+	/* A team's automatic acknowledgement goes to one sender at most once
+	 * in this many seconds (counted from the outbound queue). */
+	unsigned autoack_window_s;
 };
 
 /* The hook; ctx is a struct desk_settings that outlives the connection. */
 int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
+
+/* ---- Templates (desk-template.c): pure, no database ----
+ * A template is UTF-8 text with variables, replaced by their values:
+ *   {{ticket.number}}  {{ticket.subject}}
+ *   {{customer.name}}  {{customer.email}}   (the requester; the name is the
+ *                                            address when none is known)
+ *   {{agent.name}}     {{agent.email}}      (the agent who writes; in an
+ *                                            acknowledgement the assignee, or
+ *                                            else the team's name and alias)
+ *   {{team.name}}
+ * Blanks inside the braces are fine ("{{ ticket.number }}"). Every other
+ * "{{" is an error: an unknown or malformed name, an empty one, or "{{"
+ * without "}}" on the same line. A single '{' or '}' is text. Values are
+ * inserted as they are and never expanded again. */
+#define DESK_TEMPLATE_MAX 65536
+
+struct desk_template_vars {
+	const char *ticket_number, *ticket_subject;
+	const char *customer_name, *customer_email;
+	const char *agent_name, *agent_email;
+	const char *team_name; /* NULL is "" */
+};
+
+/* Where a template is wrong: 1-based line and column (the column counts
+ * characters, a tab is one) of the "{{" or the bad byte, and what. */
+struct desk_template_error {
+	unsigned line, column;
+	char message[160]; /* "unknown variable {{ticket.numbr}}" */
+};
+
+/* Checks a template of len bytes (it need not be NUL-terminated). Returns
+ * 0, or -1 with *err filled; also for invalid UTF-8, a NUL byte, or more
+ * than DESK_TEMPLATE_MAX bytes. */
+int desk_template_check(const char *text, size_t len, struct desk_template_error *err);
+/* The template with every variable replaced: malloc'd, NUL-terminated,
+ * its length in *len_r (may be NULL). NULL with *err filled when
+ * desk_template_check() would fail. */
+char *desk_template_expand(const char *text, size_t len, const struct desk_template_vars *vars, size_t *len_r,
+			   struct desk_template_error *err);
+/* Whether text can be stored as it is: valid UTF-8 without NUL bytes
+ * (what PostgreSQL takes). */
+bool desk_text_valid(const char *text, size_t len);
+
+/* ---- Working from the shell (desk-cli.c, desk-cli-new.c) ----
+ * What "maildeskctl ticket reply/note/new" do, the same as the mail paths.
+ * Each runs inside the caller's transaction (db_begin() ... db_commit()),
+ * so a failure leaves nothing behind once the caller rolls back. Errors
+ * are -1 with *error_r one malloc'd line, meant for the user as it is
+ * ("agent x@y is not an agent of tenant demo", "line 2: #snooze: ..."). */
+
+/* An agent's answer from a file, as if mailed to the ticket's reply
+ * address by agent_email (which must be an agent of the ticket's tenant):
+ * commands at its top apply (#template inserts a template), then the text
+ * is queued to the requester (participants on Cc), signed and threaded,
+ * and stored as an outgoing reply. A #note makes it an internal note (see
+ * desk_cli_note). *done_r (malloc'd) says what happened, one line. */
+int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
+		   const char *text, size_t len, char **done_r, char **error_r);
+/* An internal note by agent_email, stored as it is (no commands are read)
+ * as a message of kind 'note' that is never sent. When the ticket has an
+ * assignee who is not the author, the assignee is notified by mail (as for
+ * customer mail: when online or asked to be mailed while offline). */
+int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
+		  const char *text, size_t len, char **done_r, char **error_r);
+
+struct mime_compose_attachment;
+/* A ticket started by an agent: the first mail goes out from the team. */
+struct desk_cli_ticket {
+	int64_t tenant_id, team_id;
+	const char *agent_email; /* an agent of the tenant; becomes the assignee */
+	const char *to;          /* the customer's address; becomes the requester */
+	const char *subject;     /* not empty */
+	const char *text;        /* commands may come first, as in a reply */
+	size_t len;
+	const struct mime_compose_attachment *attachments;
+	size_t n_attachments;
+};
+/* Creates the ticket and queues its first mail (outbound kind 'new'):
+ * From "<agent> from <team>" <alias>, Reply-To the ticket's signed reply
+ * address, the attachments, stored as the ticket's first message
+ * (direction out, kind reply). *number_r gets the ticket number. */
+int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk_cli_ticket *n, int64_t *number_r,
+		 char **error_r);
 
 #endif

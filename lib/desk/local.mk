@@ -9,4 +9,9 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-notify.c \
 	lib/desk/desk-agent.c \
 	lib/desk/desk-reply.c \
-	lib/desk/desk-send.c
+	lib/desk/desk-send.c \
+	lib/desk/desk-template.c \
+	lib/desk/desk-template-use.c \
+	lib/desk/desk-ack.c \
+	lib/desk/desk-cli.c \
+	lib/desk/desk-cli-new.c

@@ -170,12 +170,12 @@ static char *content_type_string(GMimeObject *obj)
 	return s;
 }
 
-/* Appends an attachment; takes ownership of data. */
-static void attachment_add(struct mime_ctx *ctx, GMimeObject *obj, unsigned char *data, size_t len)
+/* Shared with mime-tnef.c, so every attachment gets its name sanitised and
+ * its digest computed the same way. */
+void mime_attachment_append(struct mime_ctx *ctx, const char *filename, const char *content_type,
+			    const char *content_id, bool is_inline, unsigned char *data, size_t len)
 {
 	struct mime_message *msg = ctx->msg;
-	const char *cid = g_mime_object_get_content_id(obj);
-	const char *disp = g_mime_object_get_disposition(obj);
 	struct mime_attachment *a;
 	gsize digest_len = sizeof a->sha256;
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -186,15 +186,40 @@ static void attachment_add(struct mime_ctx *ctx, GMimeObject *obj, unsigned char
 	}
 	a = &msg->attachments[msg->n_attachments++];
 	memset(a, 0, sizeof *a);
-	a->filename = mime_filename_sanitise(object_filename(obj));
-	a->content_type = content_type_string(obj);
-	a->content_id = cid && *cid ? mime_utf8_dup(cid, strlen(cid), NULL) : NULL;
-	a->is_inline = disp != NULL && g_ascii_strcasecmp(disp, GMIME_DISPOSITION_INLINE) == 0;
+	a->filename = mime_filename_sanitise(filename);
+	a->content_type = xstrdup(content_type);
+	a->content_id = content_id && *content_id ? mime_utf8_dup(content_id, strlen(content_id), NULL) : NULL;
+	a->is_inline = is_inline;
 	a->data = data;
 	a->size = len;
 	g_checksum_update(sum, data, (gssize)len);
 	g_checksum_get_digest(sum, a->sha256, &digest_len);
 	g_checksum_free(sum);
+}
+
+/* Appends a MIME part as an attachment; takes ownership of data. */
+static void attachment_add(struct mime_ctx *ctx, GMimeObject *obj, unsigned char *data, size_t len)
+{
+	const char *disp = g_mime_object_get_disposition(obj);
+	char *type = content_type_string(obj);
+
+	mime_attachment_append(ctx, object_filename(obj), type, g_mime_object_get_content_id(obj),
+			       disp != NULL && g_ascii_strcasecmp(disp, GMIME_DISPOSITION_INLINE) == 0, data, len);
+	free(type);
+}
+
+/* An attachment, and when it is a winmail.dat, the files inside it too. The
+ * data stays valid after attachment_add(): the attachment owns the buffer,
+ * and growing the attachment array moves only the structs. */
+static void attachment_take(struct mime_ctx *ctx, GMimeObject *obj, unsigned char *data, size_t len)
+{
+	char *type = content_type_string(obj);
+	bool tnef = mime_tnef_is(type, object_filename(obj));
+
+	free(type);
+	attachment_add(ctx, obj, data, len);
+	if (tnef)
+		mime_tnef_unpack(ctx, data, len);
 }
 
 /* Converts a body part to UTF-8 with LF line ends; records its charset as a
@@ -229,7 +254,7 @@ static void leaf_take(struct mime_ctx *ctx, GMimePart *part)
 		ctx->msg->html_body = body_text(ctx, obj, data, len);
 		free(data);
 	} else {
-		attachment_add(ctx, obj, data, len);
+		attachment_take(ctx, obj, data, len);
 	}
 }
 

@@ -80,6 +80,22 @@ void mime_headers_extract(struct mime_ctx *ctx, GMimeMessage *gm, const char *ra
 /* Walks the MIME tree under root (may be NULL): picks text and HTML bodies,
  * collects attachments, enforces depth and part limits. */
 void mime_parts_walk(struct mime_ctx *ctx, GMimeObject *root);
+/* Appends an attachment to ctx->msg and computes its SHA-256. Takes ownership
+ * of data (malloc()ed, len bytes); filename (NULL: none) is sanitised here;
+ * content_type ("type/subtype") and content_id (NULL: none) are copied. */
+void mime_attachment_append(struct mime_ctx *ctx, const char *filename, const char *content_type,
+			    const char *content_id, bool is_inline, unsigned char *data, size_t len);
+
+/* mime-tnef.c */
+
+/* True for an Outlook winmail.dat: content type application/ms-tnef or
+ * application/vnd.ms-tnef, or the file name winmail.dat. Either may be NULL. */
+bool mime_tnef_is(const char *content_type, const char *filename);
+/* Appends the files inside the TNEF stream data (which stays the caller's)
+ * as attachments, each counted as a part, and uses the TNEF's body text when
+ * the message has no other. A stream that cannot be decoded adds nothing and
+ * sets MIME_DEFECT_BAD_TNEF. */
+void mime_tnef_unpack(struct mime_ctx *ctx, const unsigned char *data, size_t len);
 
 /* mime-html.c */
 

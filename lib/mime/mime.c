@@ -257,7 +257,7 @@ void mime_sha256_hex(const void *data, size_t len, char out[65])
 
 static const char *const defect_names[] = {
 	"unparseable", "no-headers", "missing-boundary", "bad-encoding", "bad-charset", "8bit-header",
-	"nul-bytes", "too-deep", "too-many-parts", "header-too-long", "bad-address", "bad-date",
+	"nul-bytes", "too-deep", "too-many-parts", "header-too-long", "bad-address", "bad-date", "bad-tnef",
 };
 
 /* Names for logs and the database; a name that does not fit is left out whole. */

@@ -31,6 +31,8 @@ enum mime_defect {
 	MIME_DEFECT_HEADER_TOO_LONG = 1u << 9,/* header section past 1 MiB; header_block cut there */
 	MIME_DEFECT_BAD_ADDRESS = 1u << 10,  /* From/To/Cc could not be parsed */
 	MIME_DEFECT_BAD_DATE = 1u << 11,     /* Date missing or unparseable */
+	MIME_DEFECT_BAD_TNEF = 1u << 12,     /* a winmail.dat (application/ms-tnef) that could not be
+					      * decoded; it is kept whole as an attachment */
 };
 
 struct mime_address {

@@ -1,0 +1,162 @@
+/* "maildeskctl ticket new": an agent starts a ticket with a first mail to
+ * a customer, with attachments. lib/desk creates and sends; this file
+ * reads the files and guesses their content types. */
+#include "config.h"
+#include "ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/xalloc.h"
+#include "desk/desk.h"
+#include "mime/mime-compose.h"
+
+/* Everything together stays below common relays' message size limits
+ * once base64 has grown it by a third. */
+#define ATTACH_TOTAL_MAX (18u << 20)
+
+/* Content types by file name extension; anything else is
+ * application/octet-stream. */
+static const struct {
+	const char *ext, *type;
+} content_types[] = {
+	{ "pdf", "application/pdf" },   { "png", "image/png" },
+	{ "jpg", "image/jpeg" },        { "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" },         { "webp", "image/webp" },
+	{ "svg", "image/svg+xml" },     { "txt", "text/plain" },
+	{ "log", "text/plain" },        { "csv", "text/csv" },
+	{ "html", "text/html" },        { "htm", "text/html" },
+	{ "ics", "text/calendar" },     { "json", "application/json" },
+	{ "xml", "application/xml" },   { "zip", "application/zip" },
+	{ "gz", "application/gzip" },   { "tar", "application/x-tar" },
+	{ "doc", "application/msword" }, { "xls", "application/vnd.ms-excel" },
+	{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+	{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+	{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
+	{ "odt", "application/vnd.oasis.opendocument.text" },
+	{ "ods", "application/vnd.oasis.opendocument.spreadsheet" },
+};
+
+static const char *content_type_guess(const char *filename)
+{
+	const char *dot = strrchr(filename, '.');
+
+	if (dot == NULL || dot == filename || strchr(dot, '/') != NULL)
+		return "application/octet-stream";
+	for (size_t i = 0; i < sizeof(content_types) / sizeof(content_types[0]); i++) {
+		if (strcasecmp(dot + 1, content_types[i].ext) == 0)
+			return content_types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+/* The attachments named by --attach, read whole. */
+struct attachments {
+	struct mime_compose_attachment *list;
+	char **data;
+	size_t n;
+};
+
+static void attachments_free(struct attachments *at)
+{
+	for (size_t i = 0; i < at->n; i++)
+		free(at->data[i]);
+	free(at->data);
+	free(at->list);
+	memset(at, 0, sizeof(*at));
+}
+
+/* Reads every --attach; the name the customer sees is the last part of
+ * the path. Returns 0, or prints why and fails. */
+static int attachments_read(const struct ctl_args *a, struct attachments *at)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < a->n_opts; i++) {
+		const char *path = a->opts[i].value, *slash;
+		char *data;
+		size_t len;
+		int ret;
+
+		if (strcmp(a->opts[i].name, "attach") != 0)
+			continue;
+		if ((ret = ctl_file_read(path, ATTACH_TOTAL_MAX - total, false, &data, &len)) != 0)
+			return ret;
+		total += len;
+		slash = strrchr(path, '/');
+		at->list = xrealloc(at->list, (at->n + 1) * sizeof(*at->list));
+		at->data = xrealloc(at->data, (at->n + 1) * sizeof(*at->data));
+		at->data[at->n] = data;
+		at->list[at->n] = (struct mime_compose_attachment){
+			.filename = slash != NULL ? slash + 1 : path, .content_type = content_type_guess(path),
+			.data = (const unsigned char *)data, .size = len,
+		};
+		at->n++;
+	}
+	return 0;
+}
+
+/* Tenant, team, agent and files: everything lib/desk needs. */
+static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
+{
+	const char *team = ctl_opt_get(a, "team");
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL;
+	struct attachments at = { 0 };
+	struct ctl_desk d;
+	int64_t number;
+	size_t len;
+	int ret = ctl_desk_load(ctl, &d);
+
+	if (ret == 0)
+		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
+	if (ret == 0)
+		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
+	if (ret == 0)
+		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
+	if (ret == 0)
+		ret = attachments_read(a, &at);
+	if (ret == 0) {
+		const struct desk_cli_ticket n = {
+			.tenant_id = strtoll(tenant_id, NULL, 10), .team_id = strtoll(team_id, NULL, 10),
+			.agent_email = ctl_opt_get(a, "from"), .to = ctl_opt_get(a, "to"),
+			.subject = ctl_opt_get(a, "subject"), .text = text, .len = len,
+			.attachments = at.list, .n_attachments = at.n,
+		};
+		if (desk_cli_new(ctl->db, &d.s, &n, &number, &error) < 0)
+			ret = ctl_fail("%s", error != NULL ? error : "failed");
+		else
+			*done_r = xasprintf("%lld", (long long)number);
+	}
+	free(error);
+	attachments_free(&at);
+	free(text);
+	free(team_id);
+	free(tenant_name);
+	free(tenant_id);
+	ctl_desk_free(&d);
+	return ret;
+}
+
+/* "ticket new --team T --to ADDR --subject S --from AGENT --file F
+ * [--attach FILE]... [--tenant T]": prints the new ticket's number. */
+int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
+{
+	static const char *const required[] = { "team", "to", "subject", "from", "file" };
+	const char *subject = ctl_opt_get(a, "subject");
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (ctl_opt_get(a, required[i]) == NULL)
+			return ctl_usage_error(a, "missing --%s", required[i]);
+	}
+	if (!ctl_address_valid(ctl_opt_get(a, "to")))
+		return ctl_usage_error(a, "invalid address \"%s\"", ctl_opt_get(a, "to"));
+	if (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject)))
+		return ctl_usage_error(a, "the subject must be non-empty UTF-8 text");
+	for (size_t i = 0; i < a->n_opts; i++) {
+		if (strcmp(a->opts[i].name, "attach") == 0 && strcmp(a->opts[i].value, "-") == 0)
+			return ctl_usage_error(a, "--attach needs a file name (not -)");
+	}
+	return ctl_change_run(ctl, a, new_change);
+}

@@ -1,0 +1,571 @@
+/* The outbound sender (contract in outbound.h): a timer, a LISTEN
+ * connection on the loop, and claim and send jobs in the thread pool. */
+#include "config.h"
+#include "outbound.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "db/db-outbound.h"
+#include "relay.h"
+
+#define POLL_LISTENING_MS 60000 /* a safety net even while LISTEN works */
+#define POLL_FALLBACK_MS 2000   /* while the LISTEN connection is down */
+#define RETRY_DB_MS 5000        /* after a claim that failed */
+#define RETRY_LISTEN_MS 5000
+#define BUSY_MS 1000            /* due rows, all locked by another sender */
+#define RECORD_TRIES 3
+
+/* The settings a job works with: immutable once made, shared by reference
+ * (counted on the loop thread only), so threads never read struct outbound. */
+struct settings {
+	unsigned refs;
+	char *conninfo;
+	unsigned db_timeout;
+	char *host; /* NULL: relay_host is empty, sending is off */
+	unsigned port;
+	char *helo;
+	unsigned lifetime_s;
+};
+
+/* The LISTEN connection and the poll handle that watches its socket. */
+struct listen_conn {
+	uv_poll_t poll;
+	struct outbound *o;
+	struct db *db;
+};
+
+struct outbound {
+	uv_loop_t *loop;
+	uv_timer_t timer;        /* next due row, or the poll interval */
+	uv_timer_t listen_timer; /* reconnecting the LISTEN connection */
+	struct listen_conn *listen; /* NULL while not listening */
+	struct settings *set;
+	unsigned concurrency;
+	unsigned in_flight; /* send jobs */
+	unsigned jobs;      /* work requests not done yet, of any kind */
+	unsigned handles;   /* handles not closed yet */
+	bool claiming, wake_pending, listen_connecting, stopping;
+};
+
+/* Each worker thread's own connection, and what it was made with. */
+static __thread struct db *thread_db;
+static __thread char *thread_conninfo;
+static __thread unsigned thread_db_timeout;
+
+static void outbound_wake(struct outbound *o);
+static void listen_start(struct outbound *o);
+
+/* A settings object from a configuration. */
+static struct settings *settings_new(const struct md_config *cfg)
+{
+	struct settings *s = xcalloc(1, sizeof(*s));
+	const char *err;
+
+	s->refs = 1;
+	s->conninfo = xstrdup(cfg->database);
+	s->db_timeout = cfg->db_timeout;
+	s->helo = xstrdup(cfg->hostname);
+	s->lifetime_s = cfg->outbound_max_lifetime;
+	/* conf.c checked the syntax; "" leaves host NULL. */
+	if (cfg->relay_host[0] != '\0' && config_relay_parse(cfg->relay_host, &s->host, &s->port, &err) < 0)
+		s->host = NULL;
+	return s;
+}
+
+/* Drops one reference; the last frees. */
+static void settings_unref(struct settings **s)
+{
+	if (*s == NULL)
+		return;
+	if (--(*s)->refs == 0) {
+		free((*s)->conninfo);
+		free((*s)->host);
+		free((*s)->helo);
+		free(*s);
+	}
+	*s = NULL;
+}
+
+/* Another holder of s (a job). */
+static struct settings *settings_ref(struct settings *s)
+{
+	s->refs++;
+	return s;
+}
+
+/* The calling worker thread's connection, made anew when the settings
+ * changed. NULL with *error_r when PostgreSQL can't be reached. */
+static struct db *worker_db(const struct settings *s, char **error_r)
+{
+	if (thread_db != NULL && (strcmp(thread_conninfo, s->conninfo) != 0 || thread_db_timeout != s->db_timeout))
+		db_close(&thread_db);
+	if (thread_db == NULL && db_connect(s->conninfo, s->db_timeout, &thread_db, error_r) == 0) {
+		free(thread_conninfo);
+		thread_conninfo = xstrdup(s->conninfo);
+		thread_db_timeout = s->db_timeout;
+	}
+	return thread_db;
+}
+
+/* Frees the sender once it is stopped and nothing refers to it. */
+static void outbound_maybe_free(struct outbound *o)
+{
+	if (!o->stopping || o->jobs > 0 || o->handles > 0)
+		return;
+	settings_unref(&o->set);
+	log_info("event=outbound.stopped");
+	free(o);
+}
+
+/* A timer is closed: one step nearer to freeing. */
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct outbound *o = h->data;
+
+	o->handles--;
+	outbound_maybe_free(o);
+}
+
+/* How long to wait at most before looking at the queue again. */
+static uint64_t poll_ms(const struct outbound *o)
+{
+	return o->listen != NULL ? POLL_LISTENING_MS : POLL_FALLBACK_MS;
+}
+
+/* A row is due, or it is time to look anyway. */
+static void on_timer(uv_timer_t *t)
+{
+	outbound_wake(t->data);
+}
+
+/* Arms the timer for ms from now (replacing any earlier time). */
+static void timer_arm(struct outbound *o, uint64_t ms)
+{
+	if (!o->stopping)
+		uv_timer_start(&o->timer, on_timer, ms, 0);
+}
+
+/* ---- sending one row ---- */
+
+struct send_job {
+	uv_work_t req;
+	struct outbound *o;
+	struct settings *set; /* those of the claim */
+	struct db_outbound_claimed *row;
+	unsigned code;
+	char *reply;
+	enum db_outbound_state state;
+	bool recorded;
+	char *error;
+};
+
+/* The addresses were checked when queued; check again before they are
+ * written into SMTP commands. */
+static bool envelope_valid(const struct db_outbound_claimed *r)
+{
+	if (r->n_rcpts == 0 || !db_outbound_address_valid(r->envelope_from, true))
+		return false;
+	for (size_t i = 0; i < r->n_rcpts; i++) {
+		if (!db_outbound_address_valid(r->rcpts[i], false))
+			return false;
+	}
+	return true;
+}
+
+/* Sends the row, then records the outcome (a few tries: until it is
+ * recorded, the row stays "sending" and would be sent again once stale). */
+static void send_work(uv_work_t *req)
+{
+	struct send_job *j = req->data;
+	const struct db_outbound_claimed *r = j->row;
+	const struct settings *s = j->set;
+	struct relay_target t = { s->host, s->port, s->helo, RELAY_TIMEOUT_S };
+	struct relay_mail m = { r->envelope_from, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
+	struct db *db;
+
+	if (!envelope_valid(r)) {
+		j->code = 554;
+		j->reply = xstrdup("local: the envelope holds an address that cannot be sent");
+	} else {
+		j->code = relay_send(&t, &m, &j->reply);
+	}
+	for (int i = 0; i < RECORD_TRIES && !j->recorded; i++) {
+		if (i > 0)
+			sleep(1);
+		free(j->error);
+		j->error = NULL;
+		j->recorded = (db = worker_db(s, &j->error)) != NULL &&
+			      db_outbound_record(db, r->id, j->code, j->reply, s->lifetime_s, &j->state, &j->error) == 0;
+	}
+}
+
+/* One line per attempt: what the relay said and what the row became. */
+static void send_log(const struct send_job *j)
+{
+	const struct db_outbound_claimed *r = j->row;
+	char reply[1200], err[600];
+
+	log_quote(reply, sizeof(reply), j->reply, strlen(j->reply), 1000);
+	if (!j->recorded) {
+		log_error("event=outbound.error id=%" PRId64 " code=%u reply=%s error=%s"
+			  " detail=\"result not recorded; the row is sent again once its claim is stale\"",
+			  r->id, j->code, reply, log_quote(err, sizeof(err), j->error, strlen(j->error), 400));
+	} else if (j->state == DB_OUTBOUND_STATE_NONE) {
+		log_warn("event=outbound.superseded id=%" PRId64 " code=%u reply=%s"
+			 " detail=\"the row was no longer ours (stale claim taken over, or retried)\"",
+			 r->id, j->code, reply);
+	} else {
+		log_msg(j->state == DB_OUTBOUND_STATE_SENT ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+			"event=outbound.%s id=%" PRId64 " tenant=%" PRId64 " ticket_id=%" PRId64
+			" kind=%s rcpts=%zu attempt=%u size=%zu code=%u reply=%s",
+			db_outbound_state_name(j->state), r->id, r->tenant_id, r->ticket_id, r->kind, r->n_rcpts,
+			r->attempts, r->len, j->code, reply);
+	}
+}
+
+/* Back on the loop: log, free, and fill the slot that became free. */
+static void send_done(uv_work_t *req, int status)
+{
+	struct send_job *j = req->data;
+	struct outbound *o = j->o;
+
+	if (status != 0 && j->reply == NULL) {
+		j->reply = xstrdup("not sent: job cancelled");
+		j->error = xstrdup("job cancelled");
+	}
+	send_log(j);
+	db_outbound_claimed_free(&j->row, 1);
+	settings_unref(&j->set);
+	free(j->reply);
+	free(j->error);
+	free(j);
+	o->in_flight--;
+	o->jobs--;
+	if (!o->stopping)
+		outbound_wake(o);
+	outbound_maybe_free(o);
+}
+
+/* Hands one claimed row (ownership taken) to a send job. */
+static void send_start(struct outbound *o, struct settings *set, struct db_outbound_claimed *row)
+{
+	struct send_job *j = xcalloc(1, sizeof(*j));
+
+	j->req.data = j;
+	j->o = o;
+	j->set = settings_ref(set);
+	j->row = row;
+	o->in_flight++;
+	o->jobs++;
+	if (uv_queue_work(o->loop, &j->req, send_work, send_done) != 0)
+		send_done(&j->req, UV_ECANCELED);
+}
+
+/* ---- claiming due rows ---- */
+
+struct claim_job {
+	uv_work_t req;
+	struct outbound *o;
+	struct settings *set;
+	size_t max;
+	int n; /* rows claimed, -1 on error */
+	struct db_outbound_claimed *rows;
+	int64_t next_due; /* seconds, -1 none */
+	char *error;
+};
+
+/* In the pool: claims rows and asks when the next one is due. */
+static void claim_work(uv_work_t *req)
+{
+	struct claim_job *j = req->data;
+	struct db *db = worker_db(j->set, &j->error);
+
+	j->n = -1;
+	if (db != NULL && (j->n = db_outbound_claim(db, j->max, &j->rows, &j->error)) >= 0 &&
+	    db_outbound_next_due(db, &j->next_due, &j->error) < 0)
+		j->next_due = 0; /* look again soon */
+}
+
+/* When to look at the queue next, after a claim. */
+static uint64_t claim_next_ms(const struct outbound *o, const struct claim_job *j)
+{
+	uint64_t ms = poll_ms(o);
+
+	if (j->n < 0)
+		return RETRY_DB_MS;
+	if (j->next_due == 0)
+		return j->n == 0 ? BUSY_MS : 0;
+	if (j->next_due > 0 && (uint64_t)j->next_due * 1000 < ms)
+		ms = (uint64_t)j->next_due * 1000;
+	return ms;
+}
+
+/* Back on the loop: starts a send per claimed row, re-arms the timer. */
+static void claim_done(uv_work_t *req, int status)
+{
+	struct claim_job *j = req->data;
+	struct outbound *o = j->o;
+	char err[600];
+
+	if (status != 0)
+		j->n = -1;
+	if (j->n < 0)
+		log_warn("event=outbound.claim status=failed error=%s",
+			 log_quote(err, sizeof(err), j->error != NULL ? j->error : "cancelled",
+				   j->error != NULL ? strlen(j->error) : 9, 400));
+	/* Claimed rows are sent even after a stop began: they are ours now. */
+	for (int i = 0; i < j->n; i++) {
+		struct db_outbound_claimed *row = xmalloc(sizeof(*row));
+
+		*row = j->rows[i];
+		send_start(o, j->set, row);
+	}
+	free(j->rows);
+	timer_arm(o, claim_next_ms(o, j));
+	o->claiming = false;
+	o->jobs--;
+	settings_unref(&j->set);
+	free(j->error);
+	free(j);
+	if (o->wake_pending && !o->stopping) {
+		o->wake_pending = false;
+		outbound_wake(o);
+	}
+	outbound_maybe_free(o);
+}
+
+/* Claims what fits into the free slots, unless a claim is running already
+ * (then once more after it), sending is off, or we are stopping. */
+static void outbound_wake(struct outbound *o)
+{
+	struct claim_job *j;
+
+	if (o->stopping || o->set->host == NULL)
+		return;
+	if (o->claiming) {
+		o->wake_pending = true;
+		return;
+	}
+	if (o->in_flight >= o->concurrency)
+		return; /* a finishing send wakes us */
+	j = xcalloc(1, sizeof(*j));
+	j->req.data = j;
+	j->o = o;
+	j->set = settings_ref(o->set);
+	j->max = o->concurrency - o->in_flight;
+	o->claiming = true;
+	o->jobs++;
+	if (uv_queue_work(o->loop, &j->req, claim_work, claim_done) != 0)
+		claim_done(&j->req, UV_ECANCELED);
+}
+
+/* ---- LISTEN maildesk_outbound ---- */
+
+struct listen_job {
+	uv_work_t req;
+	struct outbound *o;
+	struct settings *set;
+	struct db *db;
+	char *error;
+};
+
+/* Connecting blocks, so it happens in the pool. */
+static void listen_work(uv_work_t *req)
+{
+	struct listen_job *j = req->data;
+
+	if (db_connect(j->set->conninfo, j->set->db_timeout, &j->db, &j->error) == 0 &&
+	    db_outbound_listen(j->db, &j->error) < 0)
+		db_close(&j->db);
+}
+
+/* The poll handle is closed: now the connection can go. */
+static void on_listen_closed(uv_handle_t *h)
+{
+	struct listen_conn *lc = h->data;
+	struct outbound *o = lc->o;
+
+	db_close(&lc->db); /* only now: libuv must not watch a closed fd */
+	free(lc);
+	o->handles--;
+	outbound_maybe_free(o);
+}
+
+/* Gives up the LISTEN connection (lost, or the database changed). */
+static void listen_drop(struct outbound *o)
+{
+	struct listen_conn *lc = o->listen;
+
+	if (lc == NULL)
+		return;
+	o->listen = NULL;
+	uv_poll_stop(&lc->poll);
+	uv_close((uv_handle_t *)&lc->poll, on_listen_closed);
+}
+
+/* Time to try the LISTEN connection again. */
+static void on_listen_timer(uv_timer_t *t)
+{
+	listen_start(t->data);
+}
+
+/* Something arrived on the LISTEN connection: a NOTIFY, or its end. */
+static void on_listen_readable(uv_poll_t *p, int status, int events)
+{
+	struct listen_conn *lc = p->data;
+	struct outbound *o = lc->o;
+	char *error = NULL, q[600];
+	int r = status < 0 ? -1 : db_outbound_listen_check(lc->db, &error);
+
+	if (r > 0) {
+		outbound_wake(o);
+	} else if (r < 0) {
+		log_warn("event=outbound.listen status=lost error=%s",
+			 log_quote(q, sizeof(q), error != NULL ? error : uv_strerror(status),
+				   strlen(error != NULL ? error : uv_strerror(status)), 400));
+		listen_drop(o);
+		if (!o->stopping)
+			uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
+		timer_arm(o, POLL_FALLBACK_MS);
+	}
+	free(error);
+}
+
+/* Watches the new LISTEN connection's socket on the loop. */
+static void listen_attach(struct outbound *o, struct db *db)
+{
+	struct listen_conn *lc = xcalloc(1, sizeof(*lc));
+
+	lc->o = o;
+	lc->db = db;
+	lc->poll.data = lc;
+	if (uv_poll_init(o->loop, &lc->poll, db_outbound_listen_fd(db)) != 0) {
+		log_warn("event=outbound.listen status=failed error=\"cannot watch the socket\"");
+		db_close(&lc->db);
+		free(lc);
+		uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
+		return;
+	}
+	o->handles++;
+	uv_unref((uv_handle_t *)&lc->poll);
+	uv_poll_start(&lc->poll, UV_READABLE, on_listen_readable);
+	o->listen = lc;
+	log_info("event=outbound.listen status=ok channel=maildesk_outbound");
+}
+
+/* Back on the loop with a LISTEN connection, or a reason to retry. */
+static void listen_done(uv_work_t *req, int status)
+{
+	struct listen_job *j = req->data;
+	struct outbound *o = j->o;
+	char q[600];
+
+	o->listen_connecting = false;
+	o->jobs--;
+	if (o->stopping || status != 0) {
+		db_close(&j->db);
+	} else if (j->db == NULL) {
+		log_warn("event=outbound.listen status=failed error=%s",
+			 log_quote(q, sizeof(q), j->error != NULL ? j->error : "", j->error != NULL ? strlen(j->error) : 0,
+				   400));
+		uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
+	} else {
+		listen_attach(o, j->db);
+		outbound_wake(o); /* rows queued while nobody listened */
+	}
+	settings_unref(&j->set);
+	free(j->error);
+	free(j);
+	outbound_maybe_free(o);
+}
+
+/* Opens the LISTEN connection in the pool (one attempt at a time). */
+static void listen_start(struct outbound *o)
+{
+	struct listen_job *j;
+
+	if (o->stopping || o->listen != NULL || o->listen_connecting)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->req.data = j;
+	j->o = o;
+	j->set = settings_ref(o->set);
+	o->listen_connecting = true;
+	o->jobs++;
+	if (uv_queue_work(o->loop, &j->req, listen_work, listen_done) != 0)
+		listen_done(&j->req, UV_ECANCELED);
+}
+
+/* ---- the public side ---- */
+
+/* Contract in outbound.h. */
+unsigned outbound_threads(const struct md_config *cfg)
+{
+	/* The sends, plus one for a claim or the LISTEN connect. */
+	return cfg->outbound_concurrency + 1;
+}
+
+/* Contract in outbound.h. */
+struct outbound *outbound_start(uv_loop_t *loop, const struct md_config *cfg)
+{
+	struct outbound *o = xcalloc(1, sizeof(*o));
+
+	o->loop = loop;
+	o->set = settings_new(cfg);
+	o->concurrency = cfg->outbound_concurrency;
+	relay_init(RELAY_TIMEOUT_S);
+	uv_timer_init(loop, &o->timer);
+	uv_timer_init(loop, &o->listen_timer);
+	o->timer.data = o->listen_timer.data = o;
+	uv_unref((uv_handle_t *)&o->timer);
+	uv_unref((uv_handle_t *)&o->listen_timer);
+	o->handles = 2;
+	log_info("event=outbound.start relay=%s concurrency=%u lifetime=%u", o->set->host != NULL ? cfg->relay_host : "-",
+		 o->concurrency, o->set->lifetime_s);
+	listen_start(o);
+	outbound_wake(o);
+	return o;
+}
+
+/* Contract in outbound.h. */
+void outbound_configure(struct outbound *o, const struct md_config *cfg)
+{
+	struct settings *s;
+	bool db_changed;
+
+	if (o == NULL)
+		return;
+	s = settings_new(cfg);
+	db_changed = strcmp(s->conninfo, o->set->conninfo) != 0 || s->db_timeout != o->set->db_timeout;
+	if (cfg->outbound_concurrency != o->concurrency)
+		log_warn("event=reload detail=\"outbound_concurrency changes take effect after a restart\"");
+	settings_unref(&o->set);
+	o->set = s;
+	if (db_changed) {
+		listen_drop(o);
+		listen_start(o);
+	}
+	outbound_wake(o);
+}
+
+/* Contract in outbound.h. */
+void outbound_stop(struct outbound **op)
+{
+	struct outbound *o = *op;
+
+	if (o == NULL)
+		return;
+	*op = NULL;
+	o->stopping = true;
+	log_info("event=outbound.stop in_flight=%u", o->in_flight);
+	listen_drop(o);
+	uv_close((uv_handle_t *)&o->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&o->listen_timer, on_handle_closed);
+	outbound_maybe_free(o);
+}

@@ -1,0 +1,122 @@
+/* Authentication-Results (RFC 8601): did our own MTA see a DKIM or DMARC
+ * pass for the agent's domain? */
+#include "config.h"
+#include "agent/agent.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+/* Next ';'-separated element of an A-R value, trimmed; comments in
+ * parentheses are skipped. Returns false at the end. */
+static bool ar_next(const char **p, const char **s_r, size_t *n_r)
+{
+	const char *s = *p, *e;
+	int depth = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == ';')
+		s++;
+	if (*s == '\0')
+		return false;
+	for (e = s; *e != '\0' && !(*e == ';' && depth == 0); e++) {
+		if (*e == '(')
+			depth++;
+		else if (*e == ')' && depth > 0)
+			depth--;
+	}
+	*p = e;
+	*s_r = s;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*n_r = (size_t)(e - s);
+	return true;
+}
+
+/* Is `domain` equal to d, or a subdomain of it (relaxed alignment)? */
+static bool domain_aligned(const char *domain, const char *d, size_t dn)
+{
+	size_t n = strlen(domain);
+
+	if (dn == 0)
+		return false;
+	if (n == dn)
+		return strncasecmp(domain, d, dn) == 0;
+	return n > dn && domain[n - dn - 1] == '.' && strncasecmp(domain + n - dn, d, dn) == 0;
+}
+
+/* The value of "key=" inside one result element ("header.d=x.example"). */
+static bool ar_property(const char *s, size_t n, const char *key, const char **v_r, size_t *vn_r)
+{
+	size_t kn = strlen(key);
+
+	for (size_t i = 0; i + kn < n; i++) {
+		if ((i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t') && strncasecmp(s + i, key, kn) == 0 &&
+		    s[i + kn] == '=') {
+			size_t j = i + kn + 1, k = j;
+			while (k < n && !isspace((unsigned char)s[k]) && s[k] != ';')
+				k++;
+			*v_r = s + j;
+			*vn_r = k - j;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One result element: "dkim=pass ... header.d=acme.example" aligned? */
+static bool ar_element_pass(const char *s, size_t n, const char *domain)
+{
+	const char *v;
+	size_t vn;
+
+	if (n >= 9 && strncasecmp(s, "dkim=pass", 9) == 0 && (n == 9 || isspace((unsigned char)s[9])))
+		return ar_property(s, n, "header.d", &v, &vn) && domain_aligned(domain, v, vn);
+	if (n >= 10 && strncasecmp(s, "dmarc=pass", 10) == 0 && (n == 10 || isspace((unsigned char)s[10])))
+		return ar_property(s, n, "header.from", &v, &vn) && domain_aligned(domain, v, vn);
+	return false;
+}
+
+/* Does this A-R value come from trusted_id and show a pass for domain? */
+static bool ar_value_pass(const char *value, const char *trusted_id, const char *domain)
+{
+	const char *p = value, *s;
+	size_t n, idn = strlen(trusted_id);
+
+	if (!ar_next(&p, &s, &n))
+		return false;
+	/* The authserv-id, optionally followed by a version number. */
+	if (n < idn || strncasecmp(s, trusted_id, idn) != 0 || (n > idn && !isspace((unsigned char)s[idn])))
+		return false;
+	while (ar_next(&p, &s, &n))
+		if (ar_element_pass(s, n, domain))
+			return true;
+	return false;
+}
+
+bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
+			     const char *domain, const char **why_r)
+{
+	bool seen_ours = false;
+
+	for (size_t i = 0; i < count; i++) {
+		const char *name = headers[i].name;
+		while (*name == ' ')
+			name++;
+		/* Below our MTA's Received line everything came from outside. */
+		if (strcasecmp(name, "Received") == 0)
+			break;
+		if (strcasecmp(name, "Authentication-Results") != 0)
+			continue;
+		if (ar_value_pass(headers[i].value, trusted_id, domain)) {
+			if (why_r != NULL)
+				*why_r = NULL;
+			return true;
+		}
+		seen_ours = true;
+	}
+	if (why_r != NULL)
+		*why_r = seen_ours ? "Authentication-Results shows no DKIM or DMARC pass for the sender's domain"
+				   : "no Authentication-Results from our mail server above its Received line";
+	return false;
+}

@@ -1,0 +1,173 @@
+/* Automatic acknowledgements: a team may answer every new ticket from a
+ * customer with one of its templates ("we got your mail, ticket 1042").
+ * It is automatic mail, so it follows RFC 3834: never in answer to
+ * automatic mail, sent with the null envelope sender and marked
+ * Auto-Submitted, and at most once per sender and team per
+ * autoack_window, counted from the outbound queue itself. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "base/xalloc.h"
+#include "mime/mime-compose.h"
+
+/* The team's acknowledgement template: 1 set (*name_r malloc'd), 0 none,
+ * -1 error. */
+static int ack_template_name(struct db *db, int64_t tenant_id, int64_t team_id, char **name_r, char **error_r)
+{
+	char tn[24], tm[24];
+	const char *params[2] = { tn, tm };
+	struct db_table *res = NULL;
+	int found;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
+	if (db_exec(db, "SELECT autoack_template FROM teams WHERE tenant_id = $1 AND id = $2", 2, params, &res,
+		    error_r) < 0)
+		return -1;
+	found = res->n_rows > 0 && db_table_get(res, 0, 0) != NULL;
+	if (found)
+		*name_r = xstrdup(db_table_get(res, 0, 0));
+	db_table_free(&res);
+	return found;
+}
+
+/* Whether the team acknowledged rcpt within the window: 1 yes, 0 no, -1
+ * error. Two deliveries from one sender at once queue up on a transaction
+ * lock first, so the second sees the first one's row. */
+static int ack_recent(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		      const char *rcpt, char **error_r)
+{
+	char tn[24], tm[24], win[24];
+	const char *params[4] = { tn, tm, rcpt, win };
+	struct db_table *res = NULL;
+	int recent;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
+	snprintf(win, sizeof(win), "%u", s->autoack_window_s);
+	if (db_exec(db, "SELECT pg_advisory_xact_lock(hashtextextended('maildesk.ack/' || $1 || '/' || $2 || '/' || $3, 0))",
+		    3, params, NULL, error_r) < 0)
+		return -1;
+	if (db_exec(db,
+		    "SELECT EXISTS (SELECT 1 FROM outbound o JOIN tickets t ON t.tenant_id = o.tenant_id"
+		    " AND t.id = o.ticket_id WHERE o.tenant_id = $1 AND t.team_id = $2 AND o.kind = 'ack'"
+		    " AND $3 = ANY (o.rcpts) AND o.created_at > now() - make_interval(secs => $4::int))",
+		    4, params, &res, error_r) < 0)
+		return -1;
+	recent = strcmp(db_table_get(res, 0, 0), "t") == 0;
+	db_table_free(&res);
+	return recent;
+}
+
+/* The References of the acknowledgement: the customer's, then theirs. */
+static const char **ack_references(const struct db_message_in *m, size_t *n_r)
+{
+	const char **refs = xcalloc(m->n_references + 1, sizeof(*refs));
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_references; i++)
+		refs[n++] = m->references[i];
+	if (m->message_id != NULL)
+		refs[n++] = m->message_id;
+	*n_r = n;
+	return refs;
+}
+
+/* Composes the acknowledgement and queues it to the requester. */
+static int ack_send(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		    const struct db_message_in *m, const char *text, char **error_r)
+{
+	char *subject = desk_subject(t, strncasecmp(t->subject, "re:", 3) == 0 ? "" : "Re: ");
+	char *msgid = desk_message_id(s, tenant_id, t->number);
+	char *reply_addr = desk_reply_address(s, tenant_id, t, 0);
+	char ticket_no[24];
+	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER, "X-Maildesk-Ticket" };
+	const char *values[] = { "auto-replied", "All", s->hostname, ticket_no };
+	struct mime_compose_addr to = { t->requester_name, t->requester_email }, reply_to = { NULL, reply_addr };
+	const char *rcpts[1] = { t->requester_email };
+	size_t n_refs, len;
+	const char **refs = ack_references(m, &n_refs);
+	int ret;
+
+	snprintf(ticket_no, sizeof(ticket_no), "%" PRId64, t->number);
+	struct mime_compose c = {
+		.from = { t->team_name, t->team_alias }, .reply_to = &reply_to, .to = &to, .n_to = 1,
+		.subject = subject, .date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = m->message_id,
+		.references = refs, .n_references = n_refs, .text = text,
+		.extra_names = names, .extra_values = values, .n_extra = 4,
+	};
+	char *data = mime_compose(&c, &len);
+	ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_ACK, "", rcpts, 1, data, len, msgid, error_r);
+	free(data);
+	free(refs);
+	free(reply_addr);
+	free(msgid);
+	free(subject);
+	return ret;
+}
+
+/* Expands the template for the ticket and sends it, unless the requester
+ * was acknowledged recently. A template that cannot be used is recorded
+ * on the ticket: the customer's mail is never refused because of it. */
+static int ack_ticket(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct db_message_in *m, const char *name, char **error_r)
+{
+	struct desk_template_vars vars;
+	struct desk_template_error terr;
+	char number[24], *body = NULL, *text, *detail;
+	int ret;
+
+	if ((ret = ack_recent(db, s, tenant_id, t->team_id, t->requester_email, error_r)) != 0) {
+		if (ret < 0)
+			return -1;
+		detail = xasprintf("%s was acknowledged by team %s within the last %u seconds (autoack_window)",
+				   t->requester_email, t->team_name, s->autoack_window_s);
+		ret = desk_event(db, tenant_id, t->id, "ack.suppressed", "mail", detail, error_r);
+		free(detail);
+		return ret;
+	}
+	if ((ret = desk_template_load(db, tenant_id, t->team_id, name, &body, error_r)) <= 0)
+		return ret < 0 ? -1 : desk_event(db, tenant_id, t->id, "ack.failed", "mail", "no such template", error_r);
+	desk_template_vars_fill(t, NULL, number, &vars);
+	text = desk_template_expand(body, strlen(body), &vars, NULL, &terr);
+	if (text == NULL) {
+		detail = xasprintf("template \"%s\": %u:%u: %s", name, terr.line, terr.column, terr.message);
+		ret = desk_event(db, tenant_id, t->id, "ack.failed", "mail", detail, error_r);
+		free(detail);
+	} else {
+		ret = ack_send(db, s, tenant_id, t, m, text, error_r);
+	}
+	free(text);
+	free(body);
+	return ret;
+}
+
+int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+	     const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
+{
+	struct desk_ticket t;
+	const char *why;
+	char *name = NULL, *detail;
+	int ret;
+
+	if ((ret = ack_template_name(db, tenant_id, team_id, &name, error_r)) <= 0)
+		return ret;
+	if (!desk_may_autoreply(m, &why)) {
+		detail = xasprintf("not acknowledged: %s", why);
+		ret = desk_event(db, tenant_id, r->ticket_id, "ack.suppressed", "mail", detail, error_r);
+		free(detail);
+	} else if ((ret = desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r)) == 0) {
+		ret = ack_ticket(db, s, tenant_id, &t, m, name, error_r);
+		desk_ticket_free(&t);
+	}
+	free(name);
+	return ret;
+}

@@ -1,0 +1,146 @@
+/* "maildeskctl ticket new": an agent starts a conversation. The ticket is
+ * created with the customer as requester and the agent as assignee, and
+ * its first mail goes out from the team like any answer, so the
+ * customer's reply threads back onto it. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "base/xalloc.h"
+
+/* Mail to one of our own aliases would come straight back as a ticket. */
+static int to_check(struct db *db, const char *to, char **error_r)
+{
+	const char *params[1] = { to };
+	struct db_table *res = NULL;
+	int ret = 0;
+
+	if (db_exec(db,
+		    "SELECT m.name FROM team_aliases a JOIN teams m ON m.tenant_id = a.tenant_id AND m.id = a.team_id"
+		    " WHERE a.address = lower($1)",
+		    1, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows > 0) {
+		*error_r = xasprintf("%s is the address of team \"%s\": a ticket cannot be sent to maildesk itself", to,
+				     db_table_get(res, 0, 0));
+		ret = -1;
+	}
+	db_table_free(&res);
+	return ret;
+}
+
+/* The customer as a contact (the same row as when they write in). */
+static int requester_upsert(struct db *db, int64_t tenant_id, const char *to, char id_r[24], char **error_r)
+{
+	char tn[24];
+	const char *params[2] = { tn, to };
+	struct db_table *res = NULL;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	if (db_exec(db,
+		    "INSERT INTO contacts (tenant_id, email) VALUES ($1, lower($2)) ON CONFLICT (tenant_id, email)"
+		    " DO UPDATE SET email = excluded.email RETURNING id",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	snprintf(id_r, 24, "%s", db_table_get(res, 0, 0));
+	db_table_free(&res);
+	return 0;
+}
+
+/* Inserts the ticket, assigned to the agent; *ticket_id_r gets its row. */
+static int ticket_insert(struct db *db, const struct desk_cli_ticket *n, const struct desk_agent *a,
+			 int64_t *ticket_id_r, char **error_r)
+{
+	char tn[24], tm[24], ag[24], rq[24];
+	const char *params[5] = { tn, tm, n->subject, rq, ag };
+	struct db_table *res = NULL;
+
+	if (requester_upsert(db, n->tenant_id, n->to, rq, error_r) < 0)
+		return -1;
+	snprintf(tn, sizeof(tn), "%" PRId64, n->tenant_id);
+	snprintf(tm, sizeof(tm), "%" PRId64, n->team_id);
+	snprintf(ag, sizeof(ag), "%" PRId64, a->id);
+	if (db_exec(db,
+		    "INSERT INTO tickets (tenant_id, team_id, subject, requester_id, assignee_id)"
+		    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		    5, params, &res, error_r) < 0)
+		return -1;
+	*ticket_id_r = strtoll(db_table_get(res, 0, 0), NULL, 10);
+	db_table_free(&res);
+	return 0;
+}
+
+/* Commands, then the first mail; the ticket t exists already. */
+static int first_mail(struct db *db, const struct desk_settings *s, const struct desk_cli_ticket *n,
+		      const struct desk_ticket *t, const struct desk_agent *a, char **error_r)
+{
+	const struct desk_outgoing o = {
+		.kind = DB_OUTBOUND_NEW, .detail = "first mail written with maildeskctl",
+		.attachments = n->attachments, .n_attachments = n->n_attachments,
+	};
+	struct agent_reply *reply = NULL;
+	char *out = NULL;
+	size_t out_len;
+	int ret = desk_cli_commands(db, n->tenant_id, t, a, n->text, n->len, &reply, error_r);
+
+	if (ret == 0 && reply->has_note) {
+		*error_r = xstrdup("a new ticket cannot start with #note: its first mail goes to the customer");
+		ret = -1;
+	} else if (ret == 0 && !desk_reply_sends(reply)) {
+		*error_r = xstrdup("nothing to send: the text is empty");
+		ret = -1;
+	}
+	if (ret == 0)
+		ret = desk_reply_text(db, n->tenant_id, t, a, reply, n->text + reply->text_offset,
+				      n->len - reply->text_offset, &out, &out_len, error_r);
+	if (ret == 0)
+		ret = desk_customer_send(db, s, n->tenant_id, t, a, out, out_len, &o, error_r);
+	free(out);
+	agent_reply_free(&reply);
+	return ret;
+}
+
+int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk_cli_ticket *n, int64_t *number_r,
+		 char **error_r)
+{
+	struct desk_agent a;
+	struct desk_ticket t;
+	int64_t ticket_id;
+	char *detail;
+	int ret;
+
+	if (n->subject[0] == '\0') {
+		*error_r = xstrdup("the subject is empty");
+		return -1;
+	}
+	if (to_check(db, n->to, error_r) < 0 || desk_cli_agent(db, n->tenant_id, n->agent_email, &a, error_r) < 0)
+		return -1;
+	ret = ticket_insert(db, n, &a, &ticket_id, error_r);
+	if (ret == 0)
+		ret = desk_ticket_load(db, n->tenant_id, ticket_id, &t, error_r);
+	if (ret < 0) {
+		desk_agent_free(&a);
+		return -1;
+	}
+	if (t.team_alias[0] == '\0') {
+		*error_r = xasprintf("team \"%s\" has no alias to send from: add one with \"maildeskctl team alias add\"",
+				     t.team_name);
+		ret = -1;
+	}
+	detail = xasprintf("started by %s with maildeskctl, first mail to %s", a.email, t.requester_email);
+	if (ret == 0)
+		ret = desk_event(db, n->tenant_id, t.id, "created", a.email, detail, error_r);
+	if (ret == 0)
+		ret = first_mail(db, s, n, &t, &a, error_r);
+	if (ret == 0)
+		*number_r = t.number;
+	free(detail);
+	desk_ticket_free(&t);
+	desk_agent_free(&a);
+	return ret;
+}

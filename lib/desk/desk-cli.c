@@ -1,0 +1,329 @@
+/* Working from the shell: "maildeskctl ticket reply" does what an agent's
+ * mailed answer does (commands, templates, the mail to the customer), and
+ * "ticket note" adds an internal note. Everything runs in the caller's
+ * transaction. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "base/buf.h"
+#include "base/xalloc.h"
+#include "mime/mime-compose.h"
+#include "text/text.h"
+
+int desk_cli_agent(struct db *db, int64_t tenant_id, const char *email, struct desk_agent *a, char **error_r)
+{
+	char tn[24];
+	const char *params[2] = { tn, email };
+	struct db_table *res = NULL;
+	int64_t id = 0;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	if (db_exec(db,
+		    "SELECT n.name, g.id FROM tenants n LEFT JOIN agents g ON g.tenant_id = n.id"
+		    " AND g.email = lower($2) WHERE n.id = $1",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows > 0 && db_table_get(res, 0, 1) != NULL)
+		id = strtoll(db_table_get(res, 0, 1), NULL, 10);
+	else
+		*error_r = xasprintf("\"%s\" is not an agent of tenant \"%s\"", email,
+				     res->n_rows > 0 ? db_table_get(res, 0, 0) : "?");
+	db_table_free(&res);
+	if (id == 0)
+		return -1;
+	switch (desk_agent_load(db, tenant_id, id, a, error_r)) {
+	case 1:
+		return 0;
+	case 0:
+		*error_r = xasprintf("agent \"%s\" was removed meanwhile", email);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
+{
+	char tn[24], tk[24];
+	const char *params[2] = { tn, tk };
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
+	return db_exec(db, "UPDATE tickets SET last_activity_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2",
+		       2, params, NULL, error_r);
+}
+
+/* Locks the ticket a command names and finds its tenant. A merged ticket
+ * is only a pointer to another one: the user is sent there. */
+static int cli_ticket_lock(struct db *db, int64_t number, int64_t *tenant_id_r, int64_t *id_r, char **error_r)
+{
+	char num[24];
+	const char *params[1] = { num };
+	struct db_table *res = NULL;
+	int ret = 0;
+
+	snprintf(num, sizeof(num), "%" PRId64, number);
+	if (db_exec(db,
+		    "SELECT t.tenant_id, t.id, t.status, mt.number FROM tickets t LEFT JOIN tickets mt"
+		    " ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id WHERE t.number = $1 FOR UPDATE OF t",
+		    1, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows == 0) {
+		*error_r = xasprintf("ticket %s not found", num);
+		ret = -1;
+	} else if (strcmp(db_table_get(res, 0, 2), "merged") == 0) {
+		*error_r = xasprintf("ticket %s is merged into ticket %s: write there", num,
+				     db_table_get(res, 0, 3) != NULL ? db_table_get(res, 0, 3) : "?");
+		ret = -1;
+	} else {
+		*tenant_id_r = strtoll(db_table_get(res, 0, 0), NULL, 10);
+		*id_r = strtoll(db_table_get(res, 0, 1), NULL, 10);
+	}
+	db_table_free(&res);
+	return ret;
+}
+
+/* What a shell command works on: the ticket and the agent who writes. */
+struct cli_work {
+	int64_t tenant_id;
+	struct desk_ticket t;
+	struct desk_agent a;
+	bool have_t, have_a;
+};
+
+static int cli_work_load(struct db *db, int64_t number, const char *agent_email, struct cli_work *w, char **error_r)
+{
+	int64_t ticket_id;
+
+	memset(w, 0, sizeof(*w));
+	if (cli_ticket_lock(db, number, &w->tenant_id, &ticket_id, error_r) < 0)
+		return -1;
+	if (desk_cli_agent(db, w->tenant_id, agent_email, &w->a, error_r) < 0)
+		return -1;
+	w->have_a = true;
+	if (desk_ticket_load(db, w->tenant_id, ticket_id, &w->t, error_r) < 0)
+		return -1;
+	w->have_t = true;
+	return 0;
+}
+
+static void cli_work_free(struct cli_work *w)
+{
+	if (w->have_t)
+		desk_ticket_free(&w->t);
+	if (w->have_a)
+		desk_agent_free(&w->a);
+}
+
+/* The note as a message of the ticket: direction 'in' like a note an
+ * agent mails in (it comes into the ticket, it is never sent), without raw
+ * bytes since nothing was received. */
+static int note_store(struct db *db, const struct cli_work *w, const char *text, size_t len, char **error_r)
+{
+	char tn[24], tk[24], tm[24], ag[24];
+	char *body = xstrndup(text, len);
+	const char *params[7] = { tn, tk, tm, w->a.name, w->a.email, body, ag };
+	int ret;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, w->tenant_id);
+	snprintf(tk, sizeof(tk), "%" PRId64, w->t.id);
+	snprintf(tm, sizeof(tm), "%" PRId64, w->t.team_id);
+	snprintf(ag, sizeof(ag), "%" PRId64, w->a.id);
+	ret = db_exec(db,
+		      "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, from_addr,"
+		      " text_body, match_reason, match_detail, kind, agent_id)"
+		      " VALUES ($1, $2, $3, 'in', $4, $5, $6, 'agent', 'note written with maildeskctl', 'note', $7)",
+		      7, params, NULL, error_r);
+	free(body);
+	return ret;
+}
+
+/* The notification of a note: who wrote it, the ticket, the note. */
+static char *note_mail_body(const struct cli_work *w, const char *text, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s\n\n", TEXT_REPLY_MARKER);
+	buf_printf(&b, "Internal note by %s on ticket %" PRId64 ", %s\n", w->a.name[0] ? w->a.name : w->a.email,
+		   w->t.number, w->t.subject);
+	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n\n", w->t.status,
+		   desk_priority_name(w->t.priority), w->t.assignee_email, w->t.tags[0] ? w->t.tags : "-");
+	buf_append(&b, text, len);
+	buf_append_str(&b, "\n\nA reply to this mail goes to the customer; start it with #note to answer "
+			   "internally.\n");
+	return buf_steal(&b, NULL);
+}
+
+/* Mails the note to the assignee, as customer mail is: with a reply
+ * address that brings the assignee's answer back. */
+static int note_mail(struct db *db, const struct desk_settings *s, const struct cli_work *w,
+		     const struct desk_agent *to_agent, const char *text, size_t len, char **error_r)
+{
+	char *body = note_mail_body(w, text, len);
+	char *reply_addr = desk_reply_address(s, w->tenant_id, &w->t, to_agent->id);
+	char *subject = desk_subject(&w->t, "Note: ");
+	char *msgid = desk_message_id(s, w->tenant_id, w->t.number);
+	char *from_name = xasprintf("%s via %s", w->a.name[0] ? w->a.name : w->a.email, w->t.team_name);
+	char ticket_no[24];
+	const char *names[] = { "Auto-Submitted", AGENT_LOOP_HEADER, "X-Maildesk-Ticket" };
+	const char *values[] = { "auto-generated", s->hostname, ticket_no };
+	struct mime_compose_addr to = { to_agent->name, to_agent->email }, reply_to = { NULL, reply_addr };
+	const char *rcpts[1] = { to_agent->email };
+	size_t dlen;
+	int ret;
+
+	snprintf(ticket_no, sizeof(ticket_no), "%" PRId64, w->t.number);
+	struct mime_compose c = {
+		.from = { from_name, w->t.team_alias }, .reply_to = &reply_to, .to = &to, .n_to = 1,
+		.subject = subject, .date = (int64_t)time(NULL), .message_id = msgid, .text = body,
+		.extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	char *data = mime_compose(&c, &dlen);
+	ret = desk_queue(db, s, w->tenant_id, w->t.id, DB_OUTBOUND_NOTIFICATION, "", rcpts, 1, data, dlen, msgid,
+			 error_r);
+	free(data);
+	free(from_name);
+	free(msgid);
+	free(subject);
+	free(reply_addr);
+	free(body);
+	return ret;
+}
+
+/* Stores the note and tells the assignee when someone else wrote it.
+ * *done_r says which. */
+static int note_add(struct db *db, const struct desk_settings *s, const struct cli_work *w, const char *text,
+		    size_t len, char **done_r, char **error_r)
+{
+	struct desk_agent assignee;
+	int found;
+
+	if (note_store(db, w, text, len, error_r) < 0 ||
+	    desk_event(db, w->tenant_id, w->t.id, "note", w->a.email, "internal note with maildeskctl", error_r) < 0 ||
+	    desk_cli_touch(db, w->tenant_id, w->t.id, error_r) < 0)
+		return -1;
+	if (w->t.assignee_id == 0 || w->t.assignee_id == w->a.id) {
+		*done_r = xasprintf("ticket %" PRId64 ": note added", w->t.number);
+		return 0;
+	}
+	if ((found = desk_agent_load(db, w->tenant_id, w->t.assignee_id, &assignee, error_r)) <= 0)
+		return found < 0 ? -1 : 0;
+	if (strcmp(assignee.status, "online") == 0 || assignee.notify_offline) {
+		if (note_mail(db, s, w, &assignee, text, len, error_r) < 0) {
+			desk_agent_free(&assignee);
+			return -1;
+		}
+		*done_r = xasprintf("ticket %" PRId64 ": note added, %s notified", w->t.number, assignee.email);
+	} else {
+		*done_r = xasprintf("ticket %" PRId64 ": note added (%s is %s: not notified)", w->t.number,
+				    assignee.email, assignee.status);
+	}
+	desk_agent_free(&assignee);
+	return 0;
+}
+
+int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
+		  const char *text, size_t len, char **done_r, char **error_r)
+{
+	struct cli_work w;
+	int ret;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	if (len == 0) {
+		*error_r = xstrdup("the note is empty");
+		return -1;
+	}
+	ret = cli_work_load(db, ticket_number, agent_email, &w, error_r);
+	if (ret == 0)
+		ret = note_add(db, s, &w, text, len, done_r, error_r);
+	cli_work_free(&w);
+	return ret;
+}
+
+int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r)
+{
+	const char *perror;
+	char *refused = NULL;
+
+	if (agent_reply_parse(text, len, (int64_t)time(NULL), 0, reply_r, &perror) < 0) {
+		*error_r = xstrdup(perror);
+		return -1;
+	}
+	if (desk_commands_check(db, tenant_id, a, *reply_r, &refused, error_r) < 0)
+		return -1;
+	if (refused == NULL && desk_templates_check(db, tenant_id, t, *reply_r, &refused, error_r) < 0)
+		return -1;
+	if (refused != NULL) {
+		*error_r = refused;
+		return -1;
+	}
+	return desk_commands_apply(db, tenant_id, t, a, *reply_r, &refused, error_r);
+}
+
+/* What "ticket reply" prints after the commit. */
+static char *reply_done(const struct desk_ticket *t, size_t n_cmds)
+{
+	return xasprintf("ticket %" PRId64 ": answer queued to %s%s", t->number, t->requester_email,
+			 n_cmds > 0 ? " (commands applied)" : "");
+}
+
+/* The answer itself, once the commands applied. */
+static int reply_send(struct db *db, const struct desk_settings *s, const struct cli_work *w,
+		      const struct agent_reply *reply, const char *text, size_t len, char **error_r)
+{
+	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written with maildeskctl" };
+	char *out;
+	size_t out_len;
+	int ret;
+
+	if (desk_reply_text(db, w->tenant_id, &w->t, &w->a, reply, text + reply->text_offset, len - reply->text_offset,
+			    &out, &out_len, error_r) < 0)
+		return -1;
+	ret = desk_customer_send(db, s, w->tenant_id, &w->t, &w->a, out, out_len, &o, error_r);
+	free(out);
+	if (ret == 0)
+		ret = desk_event(db, w->tenant_id, w->t.id, "agent.reply", w->a.email, "answer written with maildeskctl",
+				 error_r);
+	return ret;
+}
+
+int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
+		   const char *text, size_t len, char **done_r, char **error_r)
+{
+	struct cli_work w;
+	struct agent_reply *reply = NULL;
+	int ret = cli_work_load(db, ticket_number, agent_email, &w, error_r);
+
+	if (ret == 0)
+		ret = desk_cli_commands(db, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
+	if (ret == 0 && reply->has_note) {
+		ret = note_add(db, s, &w, text + reply->text_offset, len - reply->text_offset, done_r, error_r);
+	} else if (ret == 0 && desk_reply_sends(reply)) {
+		ret = reply_send(db, s, &w, reply, text, len, error_r);
+		if (ret == 0)
+			ret = desk_cli_touch(db, w.tenant_id, w.t.id, error_r);
+		if (ret == 0)
+			*done_r = reply_done(&w.t, reply->cmds_count);
+	} else if (ret == 0 && reply->cmds_count == 0) {
+		*error_r = xstrdup("nothing to send: the text is empty");
+		ret = -1;
+	} else if (ret == 0) {
+		ret = desk_event(db, w.tenant_id, w.t.id, "agent.commands", w.a.email, "commands only, with maildeskctl",
+				 error_r);
+		if (ret == 0)
+			*done_r = xasprintf("ticket %" PRId64 ": commands applied, nothing sent", w.t.number);
+	}
+	agent_reply_free(&reply);
+	cli_work_free(&w);
+	return ret;
+}
