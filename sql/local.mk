@@ -6,7 +6,8 @@ sql_migrations = \
 	sql/002_threading.sql \
 	sql/003_outbound.sql \
 	sql/004_agent_mail.sql \
-	sql/005_templates.sql
+	sql/005_templates.sql \
+	sql/006_bounces.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

@@ -77,15 +77,56 @@ assert_match "its Message-ID is maildesk's own, signed" "^Message-Id: <md\\.$T\\
 assert_eq "the answer is stored on the ticket as an outgoing reply" 1 \
 	"$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.number = $T and m.direction = 'out' and m.kind = 'reply'")"
 
+# --- the answer's return path is signed (VERP); a delivery report for it
+# marks that mail failed, lands on the ticket and tells the agent
+verp=$(sed -n 's/^X-Mail-Args: <\(support+b[0-9]*-[a-z2-7]*@demo\.example\)>.*/\1/p' "$(latest_for carla@customer.example)")
+assert_match "the answer is sent with a signed VERP return path" '^support\+b[0-9]+-[a-z2-7]{16}@demo\.example$' "$verp"
+before_ana=$(count_for ana@demo.example)
+cat > "$MD_TEST_TMP/dsn.eml" <<MSG
+From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
+To: $verp
+Subject: Undelivered Mail Returned to Sender
+Message-Id: <dsn1@mx.customer.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.customer.example
+
+Final-Recipient: rfc822; carla@customer.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <carla@customer.example>: mailbox unavailable
+--B--
+MSG
+lmtp --from "" --to "$verp" --data @"$MD_TEST_TMP/dsn.eml"
+assert_match "the report marks that exact mail failed, with the diagnostic" '^failed\|bounced: .*5\.1\.1.*mailbox unavailable' \
+	"$(sql "select state || '|' || last_error from outbound where kind = 'reply'")"
+assert_eq "the report is kept on the ticket as a bounce" "$T bounce" \
+	"$(sql "select t.number || ' ' || m.kind from messages m join tickets t on t.id = m.ticket_id where m.message_id = 'dsn1@mx.customer.example'")"
+wait_count ana@demo.example $((before_ana + 1))
+assert_match "the agent who wrote it is told" 'could not be delivered' "$(cat "$(latest_for ana@demo.example)")"
+bad_verp=$(printf '%s' "$verp" | sed 's/-[a-z2-7]\{4\}/-aaaa/')
+lmtp --from "" --to "$bad_verp" --data @"$MD_TEST_TMP/dsn.eml" --header "Message-Id: <dsn2@mx.customer.example>"
+assert_eq "a report to a forged return path is stored and not acted on" "customer" \
+	"$(sql "select kind from messages where message_id = 'dsn2@mx.customer.example'")"
+
 # --- the customer's answer to that threads back and notifies
+before_ana=$(count_for ana@demo.example)
 lmtp --from carla@customer.example --to support@demo.example --header "From: carla@customer.example" \
 	--header "Subject: Re: [#$T] Lamp broken" \
 	--header "In-Reply-To: $(sed -n 's/^Message-Id: \(<[^>]*>\).*/\1/p' "$(latest_for carla@customer.example)")" \
 	--body "Thanks!"
 assert_eq "the customer's next mail lands on the ticket through our Message-ID" "token" \
 	"$(sql "select match_reason from messages where text_body like 'Thanks!%'")"
-wait_count ana@demo.example 2
-assert_eq "and is notified again" 2 "$(count_for ana@demo.example)"
+wait_count ana@demo.example $((before_ana + 1))
+assert_eq "and is notified again" $((before_ana + 1)) "$(count_for ana@demo.example)"
 
 # --- commands only: the ticket changes, the customer gets nothing
 before=$(count_for carla@customer.example)

@@ -132,7 +132,7 @@ else
 	e2e_fail "the relay got exactly the queued message (dots unstuffed, 8-bit intact)"
 	diff "$MD_TEST_TMP/delivered.expected" "$MD_TEST_TMP/delivered.got" | sed 's/^/#   /'
 fi
-assert_match "the envelope sender is the row's" '^X-Mail-Args: <support@demo\.example>$' "$(cat "$dump")"
+assert_match "the envelope sender is the row's, with a signed bounce token (VERP)" '^X-Mail-Args: <support\+b[0-9]+-[a-z2-7]{16}@demo\.example>$' "$(cat "$dump")"
 assert_eq "each recipient got its RCPT TO" "2" "$(grep -c '^X-Rcpt-Args: <\(carla\|dora\)@customer\.example>$' "$dump")"
 assert_match "EHLO announces the configured hostname" '^X-Helo-Args: maildesk\.test' "$(cat "$dump")"
 assert_match "the send is logged" "event=outbound.sent id=$id .*code=250" "$(cat "$MD_DIR/maildeskd.log")"

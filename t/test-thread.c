@@ -719,6 +719,39 @@ START_TEST(test_subject_tag_found_in_what_make_wrote)
 }
 END_TEST
 
+/* VERP bounce tokens: round trip, bound to tenant, every change refused,
+ * and a reply token is not a bounce token. */
+START_TEST(test_bounce_token_round_trips_and_refuses_changes)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567-0123456789";
+	char tok[64], bad[64];
+	int64_t id = 0;
+	struct thread_token rt = { 1042, 0 };
+
+	thread_bounce_token_make(SECRET, 7, 99, tok, sizeof(tok));
+	ck_assert_int_eq(tok[0], 'b');
+	ck_assert_int_eq(thread_bounce_token_verify(SECRET, 7, tok, strlen(tok), &id), 1);
+	ck_assert_int_eq(id, 99);
+	ck_assert_int_eq(thread_bounce_token_verify(SECRET, 8, tok, strlen(tok), &id), 0);
+	ck_assert_int_eq(thread_bounce_token_verify("another secret!!", 7, tok, strlen(tok), &id), 0);
+	for (size_t pos = 0; pos < strlen(tok); pos++) {
+		for (const char *c = alphabet; *c; c++) {
+			if (*c == tok[pos])
+				continue;
+			strcpy(bad, tok);
+			bad[pos] = *c;
+			ck_assert_msg(thread_bounce_token_verify(SECRET, 7, bad, strlen(bad), &id) == 0, "%s", bad);
+		}
+	}
+	for (size_t len = 0; len < strlen(tok); len++)
+		ck_assert_int_eq(thread_bounce_token_verify(SECRET, 7, tok, len, &id), 0);
+	thread_token_make(SECRET, 7, &rt, tok, sizeof(tok));
+	ck_assert_int_eq(thread_bounce_token_verify(SECRET, 7, tok, strlen(tok), &id), 0);
+	thread_bounce_token_make(SECRET, 7, 0, tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("thread");
@@ -745,6 +778,7 @@ int main(void)
 	tcase_add_test(token, test_msgid_mac_is_not_a_reply_token);
 	tcase_add_loop_test(token, test_token_malformed_is_rejected, 0, N_ELEMENTS(token_bad_shapes));
 	tcase_add_test(token, test_token_make_refuses_bad_input);
+	tcase_add_test(token, test_bounce_token_round_trips_and_refuses_changes);
 	suite_add_tcase(s, token);
 
 	tcase_add_loop_test(addr, test_address_split_at_first_delimiter, 0, N_ELEMENTS(split_cases));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <inttypes.h>
 
 #include "base/xalloc.h"
 #include "thread/thread.h"
@@ -84,6 +85,34 @@ static int64_t token_ticket_number(const struct db *db, int64_t tenant_id, const
 	return 0;
 }
 
+/* A delivery report to the signed return path of one of our mails: the
+ * ticket that mail belongs to (0 when it is not one, -1 on error). */
+static int64_t bounce_ticket_id(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+				int64_t *outbound_id_r, char **error_r)
+{
+	char tn[24], id[24];
+	const char *params[2] = { tn, id };
+	struct db_table *res = NULL;
+	int64_t outbound_id, ticket = 0;
+
+	*outbound_id_r = 0;
+	if (db->secret == NULL || m->rcpt_extension == NULL ||
+	    thread_bounce_token_verify(db->secret, tenant_id, m->rcpt_extension, strlen(m->rcpt_extension),
+				       &outbound_id) != 1)
+		return 0;
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(id, sizeof(id), "%" PRId64, outbound_id);
+	if (db_exec(db, "SELECT coalesce(ticket_id, 0) FROM outbound WHERE tenant_id = $1 AND id = $2", 2, params,
+		    &res, error_r) < 0)
+		return -1;
+	if (res->n_rows > 0) {
+		ticket = strtoll(db_table_get(res, 0, 0), NULL, 10);
+		*outbound_id_r = outbound_id;
+	}
+	db_table_free(&res);
+	return ticket;
+}
+
 /* In-Reply-To first, then References newest first: the ticket of the first
  * that names a stored message of this tenant. Returns its id or 0 (-1 on error). */
 static int64_t references_ticket_id(struct db *db, int64_t tenant_id, const struct db_message_in *m,
@@ -152,7 +181,7 @@ static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, ch
 /* Collects every piece of evidence into the facts for thread_decide(). */
 static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 			int64_t sender, struct candidate cands[3], struct thread_facts *f, int64_t *agent_id_r,
-			char **error_r)
+			int64_t *bounce_id_r, char **error_r)
 {
 	char format[80];
 	int64_t number, ticket_id;
@@ -162,9 +191,15 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 	f->now = (int64_t)time(NULL);
 	if (thread_settings(db, tenant_id, team_id, format, sizeof(format), &f->reopen_days, error_r) < 0)
 		return -1;
-	if ((number = token_ticket_number(db, tenant_id, m, agent_id_r)) != 0 &&
-	    candidate_load(db, tenant_id, true, number, sender, &cands[0], error_r) < 0)
+	if ((ticket_id = bounce_ticket_id(db, tenant_id, m, bounce_id_r, error_r)) < 0)
 		return -1;
+	if (ticket_id != 0) {
+		if (candidate_load(db, tenant_id, false, ticket_id, sender, &cands[0], error_r) < 0)
+			return -1;
+	} else if ((number = token_ticket_number(db, tenant_id, m, agent_id_r)) != 0 &&
+		   candidate_load(db, tenant_id, true, number, sender, &cands[0], error_r) < 0) {
+		return -1;
+	}
 	if ((ticket_id = references_ticket_id(db, tenant_id, m, error_r)) < 0)
 		return -1;
 	if (ticket_id != 0 && candidate_load(db, tenant_id, false, ticket_id, sender, &cands[1], error_r) < 0)
@@ -245,7 +280,8 @@ int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const str
 	struct thread_decision d;
 	struct db_num t, tk, lk;
 
-	if (facts_gather(db, tenant_id, team_id, m, sender_contact_id, cands, &f, &r->token_agent_id, error_r) < 0)
+	if (facts_gather(db, tenant_id, team_id, m, sender_contact_id, cands, &f, &r->token_agent_id,
+			 &r->bounce_outbound_id, error_r) < 0)
 		return -1;
 	thread_decide(&f, &d);
 	snprintf(r->match_reason, sizeof(r->match_reason), "%s", thread_reason_name(d.reason));

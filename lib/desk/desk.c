@@ -61,6 +61,8 @@ int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team
 {
 	const struct desk_settings *s = ctx;
 
+	if (r->bounce_outbound_id != 0)
+		return desk_bounce(db, s, tenant_id, m, r, error_r);
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
 	if (desk_notify_agents(db, s, tenant_id, m, r, 0, error_r) < 0)

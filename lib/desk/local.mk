@@ -10,6 +10,7 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-agent.c \
 	lib/desk/desk-reply.c \
 	lib/desk/desk-send.c \
+	lib/desk/desk-bounce.c \
 	lib/desk/desk-template.c \
 	lib/desk/desk-template-use.c \
 	lib/desk/desk-ack.c \

@@ -266,3 +266,36 @@ int thread_msgid_verify(const char *secret, int64_t tenant_id, const char *msgid
 	*ticket_number_r = ticket;
 	return 1;
 }
+
+void thread_bounce_token_make(const char *secret, int64_t tenant_id, int64_t outbound_id, char *out, size_t out_size)
+{
+	char mac[THREAD_MAC_CHARS + 1];
+	int n;
+
+	thread_out_clear(out, out_size);
+	if (out == NULL || outbound_id <= 0 || !thread_mac(secret, "bounce", tenant_id, outbound_id, 0, "", mac))
+		return;
+	n = snprintf(out, out_size, "b%" PRId64 "-%s", outbound_id, mac);
+	if (n < 0 || (size_t)n >= out_size)
+		thread_out_clear(out, out_size);
+}
+
+int thread_bounce_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
+			       int64_t *outbound_id_r)
+{
+	char buf[THREAD_TOKEN_MAX + 1], expected[THREAD_MAC_CHARS + 1];
+	const char *dash;
+	int64_t id;
+
+	if (text == NULL || len < 2 || !thread_lower_copy(text, len, buf, sizeof(buf)) || buf[0] != 'b')
+		return 0;
+	dash = memchr(buf, '-', len);
+	if (dash == NULL || !thread_digits_parse(buf + 1, (size_t)(dash - buf - 1), THREAD_DIGITS_MAX, &id) ||
+	    id == 0)
+		return 0;
+	if (!thread_mac(secret, "bounce", tenant_id, id, 0, "", expected) ||
+	    !thread_mac_equal(expected, dash + 1, len - (size_t)(dash + 1 - buf)))
+		return 0;
+	*outbound_id_r = id;
+	return 1;
+}

@@ -125,6 +125,16 @@ void thread_msgid_make(const char *secret, int64_t tenant_id, int64_t ticket_num
  * host names change. */
 int thread_msgid_verify(const char *secret, int64_t tenant_id, const char *msgid, int64_t *ticket_number_r);
 
+/* ---- Bounce tokens (VERP) ----
+ * The return path of each outgoing mail carries "b<outbound id>-<hmac16>"
+ * (purpose "bounce", bound to the tenant), so a delivery report that comes
+ * back names the exact mail; a report whose token does not verify is never
+ * acted on. */
+void thread_bounce_token_make(const char *secret, int64_t tenant_id, int64_t outbound_id, char *out, size_t out_size);
+/* 1 valid (*outbound_id_r set), 0 not a bounce token or forged. */
+int thread_bounce_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
+			       int64_t *outbound_id_r);
+
 /* ---- Subject tags ----
  * format contains "{number}" once, e.g. "[#{number}]" (the default) or
  * "[ACME-{number}]". The literal text before {number} must not be empty

@@ -1,0 +1,184 @@
+/* Delivery reports (RFC 3464) that come back to the signed return path of
+ * one of our mails: that mail is marked failed, the report stays on its
+ * ticket with the diagnostic, and the agent who wrote it is told. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "base/xalloc.h"
+#include "mime/mime-compose.h"
+
+/* The value of the first "Name:" field in a delivery-status block (a
+ * malloc'd copy, trimmed), or NULL. */
+static char *dsn_field(const char *text, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i + n < len; i++) {
+		if ((i == 0 || text[i - 1] == '\n') && strncasecmp(text + i, name, n) == 0 && text[i + n] == ':') {
+			const char *v = text + i + n + 1, *e = v;
+			while (e < text + len && *e != '\r' && *e != '\n')
+				e++;
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			return xstrndup(v, (size_t)(e - v));
+		}
+	}
+	return NULL;
+}
+
+/* What the report says: action, status and diagnostic of the first
+ * recipient block (all malloc'd, "" when missing). */
+struct dsn {
+	char *action, *status, *diagnostic, *recipient;
+};
+
+static void dsn_read(const struct db_message_in *m, struct dsn *d)
+{
+	const char *text = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		const char *ct = m->attachments[i].content_type;
+		if (ct != NULL && (strcasecmp(ct, "message/delivery-status") == 0 ||
+				   strcasecmp(ct, "message/global-delivery-status") == 0)) {
+			text = (const char *)m->attachments[i].data;
+			len = m->attachments[i].size;
+			break;
+		}
+	}
+	d->action = dsn_field(text, len, "Action");
+	d->status = dsn_field(text, len, "Status");
+	d->diagnostic = dsn_field(text, len, "Diagnostic-Code");
+	d->recipient = dsn_field(text, len, "Final-Recipient");
+	if (d->action == NULL)
+		d->action = xstrdup(len == 0 ? "failed" : "");
+	if (d->status == NULL)
+		d->status = xstrdup("");
+	if (d->diagnostic == NULL)
+		d->diagnostic = xstrdup(len == 0 ? "a delivery report without a delivery-status part" : "");
+	if (d->recipient == NULL)
+		d->recipient = xstrdup("");
+}
+
+static void dsn_free(struct dsn *d)
+{
+	free(d->action);
+	free(d->status);
+	free(d->diagnostic);
+	free(d->recipient);
+}
+
+/* Marks the outbound row failed with the report's words. */
+static int outbound_fail(struct db *db, int64_t tenant_id, int64_t id, const char *why, char **error_r)
+{
+	char tn[24], ob[24];
+	const char *params[3] = { tn, ob, why };
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(ob, sizeof(ob), "%" PRId64, id);
+	return db_exec(db,
+		       "UPDATE outbound SET state = 'failed', sent_at = NULL, last_error = $3,"
+		       " next_attempt_at = now() WHERE tenant_id = $1 AND id = $2",
+		       3, params, NULL, error_r);
+}
+
+/* The agent whose answer this outbound row carried, or 0. */
+static int64_t outbound_agent(struct db *db, int64_t tenant_id, int64_t id, char **error_r)
+{
+	char tn[24], ob[24];
+	const char *params[2] = { tn, ob };
+	struct db_table *res = NULL;
+	int64_t agent = 0;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(ob, sizeof(ob), "%" PRId64, id);
+	if (db_exec(db,
+		    "SELECT coalesce(m.agent_id, 0) FROM outbound o JOIN messages m ON m.tenant_id = o.tenant_id"
+		    " AND m.message_id = o.message_id AND m.direction = 'out' WHERE o.tenant_id = $1 AND o.id = $2"
+		    " LIMIT 1",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows > 0)
+		agent = strtoll(db_table_get(res, 0, 0), NULL, 10);
+	db_table_free(&res);
+	return agent;
+}
+
+/* Tells the agent their mail did not arrive. */
+static int bounce_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			 int64_t agent_id, const char *why, char **error_r)
+{
+	struct desk_ticket t;
+	struct desk_agent a;
+	int found, ret;
+
+	if ((found = desk_agent_load(db, tenant_id, agent_id, &a, error_r)) <= 0)
+		return found;
+	if (desk_ticket_load(db, tenant_id, ticket_id, &t, error_r) < 0) {
+		desk_agent_free(&a);
+		return -1;
+	}
+	char *subject = desk_subject(&t, "Undeliverable: ");
+	char *msgid = desk_message_id(s, tenant_id, t.number);
+	char *body = xasprintf("Your mail about ticket %" PRId64 " (\"%s\") could not be delivered.\n\n%s\n\n"
+			       "The delivery report is stored on the ticket.\n",
+			       t.number, t.subject, why);
+	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
+	const char *values[] = { "auto-replied", "All", s->hostname };
+	struct mime_compose_addr to = { a.name, a.email };
+	struct mime_compose c = {
+		.from = { t.team_name, t.team_alias }, .to = &to, .n_to = 1, .subject = subject,
+		.date = (int64_t)time(NULL), .message_id = msgid, .text = body,
+		.extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	const char *rcpts[1] = { a.email };
+	size_t len;
+	char *data = mime_compose(&c, &len);
+
+	ret = desk_queue(db, s, tenant_id, t.id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+	free(data);
+	free(subject);
+	free(msgid);
+	free(body);
+	desk_ticket_free(&t);
+	desk_agent_free(&a);
+	return ret;
+}
+
+int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
+		const struct db_delivery_result *r, char **error_r)
+{
+	struct dsn d;
+	char *why;
+	int64_t agent;
+	int ret;
+
+	dsn_read(m, &d);
+	if (desk_message_mark(db, tenant_id, r->message_id, "bounce", 0, error_r) < 0) {
+		dsn_free(&d);
+		return -1;
+	}
+	if (strcasecmp(d.action, "failed") != 0) {
+		why = xasprintf("delivery report (%s) for outbound mail %" PRId64 ": %s %s", d.action[0] ? d.action : "?",
+				r->bounce_outbound_id, d.status, d.diagnostic);
+		ret = desk_event(db, tenant_id, r->ticket_id, "mail.report", "mail", why, error_r);
+	} else {
+		why = xasprintf("bounced: %s%s%s %s", d.recipient, d.recipient[0] ? ": " : "", d.status, d.diagnostic);
+		ret = outbound_fail(db, tenant_id, r->bounce_outbound_id, why, error_r);
+		if (ret == 0)
+			ret = desk_event(db, tenant_id, r->ticket_id, "mail.bounced", "mail", why, error_r);
+		if (ret == 0 && (agent = outbound_agent(db, tenant_id, r->bounce_outbound_id, error_r)) != 0)
+			ret = agent < 0 ? -1 : bounce_notice(db, s, tenant_id, r->ticket_id, agent, why, error_r);
+	}
+	free(why);
+	dsn_free(&d);
+	return ret;
+}
