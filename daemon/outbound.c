@@ -2,6 +2,7 @@
  * connection on the loop, and claim and send jobs in the thread pool. */
 #include "config.h"
 #include "outbound.h"
+#include "desk/desk.h"
 #include "thread/thread.h"
 
 #include <inttypes.h>
@@ -34,6 +35,7 @@ struct settings {
 	unsigned lifetime_s;
 	char *secret;   /* signs the VERP return path; NULL: plain sender */
 	char delimiter; /* recipient delimiter of the return path */
+	unsigned auto_per_ticket_hour, auto_per_address_hour; /* for notices */
 };
 
 /* The LISTEN connection and the poll handle that watches its socket. */
@@ -79,6 +81,8 @@ static struct settings *settings_new(const struct md_config *cfg)
 	if (cfg->relay_host[0] != '\0' && config_relay_parse(cfg->relay_host, &s->host, &s->port, &err) < 0)
 		s->host = NULL;
 	s->delimiter = cfg->recipient_delimiter[0];
+	s->auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour;
+	s->auto_per_address_hour = cfg->auto_mail_per_address_hour;
 	{
 		/* maildeskd checked it at start; unreadable now: plain senders. */
 		char *error = NULL;
@@ -207,6 +211,26 @@ static char *verp_sender(const struct settings *s, const struct db_outbound_clai
 	return xasprintf("%.*s%c%s%s", (int)(at - r->envelope_from), r->envelope_from, s->delimiter, token, at);
 }
 
+/* A reply that failed for good: its agent gets a notice (best effort; the
+ * failure itself is already recorded on the ticket). */
+static void tell_writer(struct db *db, const struct settings *s, const struct db_outbound_claimed *r,
+			const char *reply)
+{
+	struct desk_settings ds = { .secret = s->secret, .hostname = s->helo, .delimiter = s->delimiter,
+				    .auto_per_ticket_hour = s->auto_per_ticket_hour,
+				    .auto_per_address_hour = s->auto_per_address_hour };
+	char *why = xasprintf("The mail server at %s refused it: %s", s->host != NULL ? s->host : "the relay", reply);
+	char *error = NULL;
+
+	if (db_begin(db, &error) < 0 || desk_outbound_failed(db, &ds, r->tenant_id, r->id, why, &error) < 0 ||
+	    db_commit(db, &error) < 0) {
+		db_rollback(db);
+		log_warn("event=outbound.notice_failed id=%" PRId64 " error=\"%s\"", r->id, error != NULL ? error : "");
+	}
+	free(error);
+	free(why);
+}
+
 /* Sends the row, then records the outcome (a few tries: until it is
  * recorded, the row stays "sending" and would be sent again once stale). */
 static void send_work(uv_work_t *req)
@@ -217,7 +241,7 @@ static void send_work(uv_work_t *req)
 	struct relay_target t = { s->host, s->port, s->helo, RELAY_TIMEOUT_S };
 	char *sender = verp_sender(s, r);
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
-	struct db *db;
+	struct db *db = NULL;
 
 	if (!envelope_valid(r)) {
 		j->code = 554;
@@ -234,6 +258,8 @@ static void send_work(uv_work_t *req)
 		j->recorded = (db = worker_db(s, &j->error)) != NULL &&
 			      db_outbound_record(db, r->id, j->code, j->reply, s->lifetime_s, &j->state, &j->error) == 0;
 	}
+	if (j->recorded && j->state == DB_OUTBOUND_STATE_FAILED)
+		tell_writer(db, s, r, j->reply);
 }
 
 /* One line per attempt: what the relay said and what the row became. */

@@ -209,6 +209,26 @@ assert_eq "an auto-reply becomes a ticket" 1 "$(sql "select count(*) from ticket
 assert_match "but nobody is notified, and the ticket says why" 'agents not notified: ' \
 	"$(sql "select e.detail from ticket_events e join tickets t on t.id = e.ticket_id where t.subject = 'Out of office' and e.kind = 'notification.suppressed'")"
 
+# --- the relay refuses the customer's address for good: the reply fails,
+# the failure is on the ticket, and the agent gets a notice
+kill $SINK_PID 2>/dev/null; wait $SINK_PID 2>/dev/null
+/usr/sbin/smtp-sink -u nobody -f RCPT -d "$SINK_DIR/%M." 127.0.0.1:"$SINK_PORT" 50 &
+SINK_PID=$!
+sleep 0.5
+sed -i '/^agent_reply_require_dkim/d; /^authserv_id/d' "$MD_CONF"
+kill -HUP "$MD_DAEMON_PID"
+sleep 1
+lmtp --from ana@demo.example --to "$reply_to" --header "From: ana@demo.example" --header "Subject: Re: x" \
+	--body "One more thing, Carla."
+for _i in $(seq 1 100); do
+	[ "$(sql "select count(*) from outbound where kind = 'explanation' and position('refused it' in convert_from(data, 'UTF8')) > 0")" -ge 1 ] && break
+	sleep 0.2
+done
+assert_eq "a reply the relay refuses for good is failed" "failed" \
+	"$(sql "select state from outbound where kind = 'reply' and position('One more thing' in convert_from(data, 'UTF8')) > 0")"
+assert_eq "and its agent is sent a notice saying why" 1 \
+	"$(sql "select count(*) from outbound where kind = 'explanation' and rcpts = '{ana@demo.example}' and position('refused it' in convert_from(data, 'UTF8')) > 0")"
+
 md_daemon_stop
 assert_eq "maildeskd exits 0" 0 $?
 trap 'kill $SINK_PID 2>/dev/null' EXIT

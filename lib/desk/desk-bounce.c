@@ -153,6 +153,31 @@ static int bounce_notice(struct db *db, const struct desk_settings *s, int64_t t
 	return ret;
 }
 
+int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
+			 const char *why, char **error_r)
+{
+	char tn[24], ob[24];
+	const char *params[2] = { tn, ob };
+	struct db_table *res = NULL;
+	int64_t ticket = 0, agent;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(ob, sizeof(ob), "%" PRId64, outbound_id);
+	if (db_exec(db,
+		    "SELECT coalesce(ticket_id, 0) FROM outbound WHERE tenant_id = $1 AND id = $2"
+		    " AND kind IN ('reply', 'new')",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows > 0)
+		ticket = strtoll(db_table_get(res, 0, 0), NULL, 10);
+	db_table_free(&res);
+	if (ticket == 0)
+		return 0; /* automatic mail, or no ticket: nobody to tell */
+	if ((agent = outbound_agent(db, tenant_id, outbound_id, error_r)) <= 0)
+		return (int)agent;
+	return bounce_notice(db, s, tenant_id, ticket, agent, why, error_r);
+}
+
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		const struct db_delivery_result *r, char **error_r)
 {

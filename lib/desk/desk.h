@@ -126,4 +126,11 @@ struct desk_cli_ticket {
 int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk_cli_ticket *n, int64_t *number_r,
 		 char **error_r);
 
+/* An agent's mail (a reply or a new ticket's first mail) failed for good
+ * in the outbound queue: queues a short notice to that agent, saying why.
+ * Call inside a transaction. Returns 0 (also when there is nobody to tell)
+ * or -1. */
+int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
+			 const char *why, char **error_r);
+
 #endif
