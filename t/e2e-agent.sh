@@ -128,6 +128,21 @@ assert_eq "the customer's next mail lands on the ticket through our Message-ID" 
 wait_count ana@demo.example $((before_ana + 1))
 assert_eq "and is notified again" $((before_ana + 1)) "$(count_for ana@demo.example)"
 
+# --- offline agents are not mailed, unless they asked to be
+sql "update agents set status = 'offline' where email = 'bob@demo.example'" >/dev/null
+bob_before=$(count_for bob@demo.example); ana_before=$(count_for ana@demo.example)
+lmtp --from dora@customer.example --to support@demo.example --header "From: dora@customer.example" \
+	--header "Subject: Offline test one" --body "one"
+wait_count ana@demo.example $((ana_before + 1))
+sleep 1
+assert_eq "an offline agent is not mailed" "$bob_before" "$(count_for bob@demo.example)"
+assert_match "maildeskctl agent set --notify-offline says so" 'updated' \
+	"$(md_ctl agent set bob@demo.example --tenant demo --notify-offline yes)"
+lmtp --from dora@customer.example --to support@demo.example --header "From: dora@customer.example" \
+	--header "Subject: Offline test two" --body "two"
+wait_count bob@demo.example $((bob_before + 1))
+assert_eq "an offline agent who asked for it is mailed" $((bob_before + 1)) "$(count_for bob@demo.example)"
+
 # --- commands only: the ticket changes, the customer gets nothing
 before=$(count_for carla@customer.example)
 lmtp --from ana@demo.example --to "$reply_to" --header "From: ana@demo.example" --header "Subject: Re: x" \

@@ -156,3 +156,60 @@ int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a)
 	free(team_id);
 	return ret;
 }
+
+/* One setting of an agent (column and value are from fixed lists). */
+static int agent_update(struct ctl *ctl, const char *tenant_id, const char *email, const char *sql,
+			const char *value, bool *found_r)
+{
+	const char *params[3] = { tenant_id, email, value };
+	struct db_table *t = NULL;
+	char *error = NULL;
+
+	if (db_exec(ctl->db, sql, 3, params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	*found_r = t->n_rows > 0;
+	db_table_free(&t);
+	return 0;
+}
+
+/* "agent set EMAIL [--tenant T] [--name N] [--signature-file F] [--notify-offline yes|no]". */
+int ctl_agent_set(struct ctl *ctl, const struct ctl_args *a)
+{
+	const char *name = ctl_opt_get(a, "name"), *sig_path = ctl_opt_get(a, "signature-file");
+	const char *offline = ctl_opt_get(a, "notify-offline");
+	char *tenant_id = NULL, *tenant_name = NULL, *signature = NULL;
+	bool found = true;
+	int ret;
+
+	if (name == NULL && sig_path == NULL && offline == NULL)
+		return ctl_usage_error(a, "nothing to set: give --name, --signature-file or --notify-offline");
+	if (offline != NULL && strcmp(offline, "yes") != 0 && strcmp(offline, "no") != 0)
+		return ctl_usage_error(a, "invalid --notify-offline \"%s\": yes or no", offline);
+	if (name != NULL && name[0] != '\0' && !ctl_name_valid(name))
+		return ctl_usage_error(a, "invalid name \"%s\"", name);
+	if (sig_path != NULL && (ret = signature_read(sig_path, &signature)) != 0)
+		return ret;
+	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
+	if (ret == 0 && name != NULL)
+		ret = agent_update(ctl, tenant_id, a->pos[0],
+				   "UPDATE agents SET name = $3 WHERE tenant_id = $1 AND email = lower($2) RETURNING id",
+				   name, &found);
+	if (ret == 0 && found && signature != NULL)
+		ret = agent_update(ctl, tenant_id, a->pos[0],
+				   "UPDATE agents SET signature = $3 WHERE tenant_id = $1 AND email = lower($2)"
+				   " RETURNING id",
+				   signature, &found);
+	if (ret == 0 && found && offline != NULL)
+		ret = agent_update(ctl, tenant_id, a->pos[0],
+				   "UPDATE agents SET notify_offline = ($3 = 'yes') WHERE tenant_id = $1"
+				   " AND email = lower($2) RETURNING id",
+				   offline, &found);
+	if (ret == 0 && !found)
+		ret = ctl_fail("agent \"%s\" not found in tenant \"%s\"", a->pos[0], tenant_name);
+	else if (ret == 0)
+		printf("agent \"%s\" in tenant \"%s\" updated\n", a->pos[0], tenant_name);
+	free(signature);
+	free(tenant_id);
+	free(tenant_name);
+	return ret;
+}
