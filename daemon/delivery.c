@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "agent/agent.h"
 #include "conn.h"
 #include "db/db.h"
 #include "desk/desk.h"
@@ -243,7 +244,15 @@ static void data_job_work(uv_work_t *req)
 	char *error = NULL;
 	struct db *db = worker_db(&error);
 
+	char *stripped = NULL;
+
 	message_map_init(&map, m, j->msg, j->len, j->mail_from);
+	/* Results in our mail server's name written by someone outside are
+	 * dropped from the stored header (the raw bytes stay as received). */
+	if (db != NULL && thread_snapshot->authserv_id[0] != '\0' && map.in.header_block != NULL) {
+		stripped = agent_auth_results_strip(map.in.header_block, thread_snapshot->authserv_id);
+		map.in.header_block = stripped;
+	}
 	j->message_id = m->message_id ? xstrdup(m->message_id) : NULL;
 	j->defects = m->defects;
 	for (size_t i = 0; i < j->n; i++) {
@@ -261,6 +270,7 @@ static void data_job_work(uv_work_t *req)
 			res->status = res->r.duplicate ? SMTP_STATUS_DUPLICATE : SMTP_STATUS_OK;
 	}
 	free(error);
+	free(stripped);
 	message_map_free(&map);
 	mime_message_free(&m);
 }

@@ -202,6 +202,10 @@ lmtp --from ana@demo.example --to "$reply_to" --data @"$MD_TEST_TMP/forged.eml"
 sleep 1
 assert_eq "with DKIM required, a result that is not our server's is not trusted" "untrusted" \
 	"$(sql "select kind from messages where text_body like 'Sent with a forged result%'")"
+assert_no_match "and a result in our server's name from outside is removed from the stored header" \
+	'Authentication-Results' "$(sql "select headers from messages where message_id = 'forged-ar@evil.example'")"
+assert_match "while the raw message keeps every byte" 'Authentication-Results: mx\.demo\.example' \
+	"$(sql "select convert_from(r.data, 'UTF8') from messages m join raw_messages r on r.sha256 = m.raw_sha256 and r.tenant_id = m.tenant_id where m.message_id = 'forged-ar@evil.example'")"
 cat > "$MD_TEST_TMP/signed.eml" <<MSG
 Authentication-Results: mx.demo.example; dkim=pass header.d=demo.example header.s=s1
 Received: from client by mx.demo.example; Mon, 23 Nov 2026 10:00:00 +0000

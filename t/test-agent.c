@@ -546,6 +546,26 @@ START_TEST(test_auth_results_trust_only_our_mx_above_received)
 }
 END_TEST
 
+START_TEST(test_auth_results_claiming_our_id_below_received_are_stripped)
+{
+	const char *block = "Authentication-Results: mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			    "Received: from x by mx.acme.example\r\n"
+			    "Authentication-Results: mx.acme.example;\r\n dkim=pass header.d=acme.example\r\n"
+			    "Authentication-Results: other.example; spf=pass\r\n"
+			    "Subject: hi\r\n";
+	char *out = agent_auth_results_strip(block, "mx.acme.example");
+
+	ck_assert_str_eq(out, "Authentication-Results: mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			      "Received: from x by mx.acme.example\r\n"
+			      "Authentication-Results: other.example; spf=pass\r\n"
+			      "Subject: hi\r\n");
+	free(out);
+	out = agent_auth_results_strip(block, "");
+	ck_assert_str_eq(out, block);
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent");
@@ -566,6 +586,7 @@ int main(void)
 	tcase_add_test(loop, test_autoheaders_are_exact_and_refused_when_they_come_back);
 	tcase_add_test(loop, test_autoheaders_refuse_injection_and_respect_the_cap);
 	tcase_add_loop_test(loop, test_auth_results_trust_only_our_mx_above_received, 0, N_ELEMENTS(auth_cases));
+	tcase_add_test(loop, test_auth_results_claiming_our_id_below_received_are_stripped);
 	suite_add_tcase(s, loop);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -25,6 +25,7 @@ struct team_ref {
 	char *tenant_id, *tenant_name, *team_id;
 };
 
+/* Finds both, or prints which is missing and fails. */
 static int team_ref_resolve(struct ctl *ctl, const struct ctl_args *a, struct team_ref *r)
 {
 	const char *team = ctl_opt_get(a, "team");
@@ -37,6 +38,7 @@ static int team_ref_resolve(struct ctl *ctl, const struct ctl_args *a, struct te
 	return ret;
 }
 
+/* Pairs with team_ref_resolve(), also after it failed. */
 static void team_ref_free(struct team_ref *r)
 {
 	free(r->tenant_id);

@@ -59,6 +59,7 @@ struct attachments {
 	size_t n;
 };
 
+/* Frees the files read and the list. */
 static void attachments_free(struct attachments *at)
 {
 	for (size_t i = 0; i < at->n; i++)

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 
 /* Next ';'-separated element of an A-R value, trimmed; comments in
@@ -119,4 +120,48 @@ bool agent_auth_results_pass(const struct agent_header *headers, size_t count, c
 		*why_r = seen_ours ? "Authentication-Results shows no DKIM or DMARC pass for the sender's domain"
 				   : "no Authentication-Results from our mail server above its Received line";
 	return false;
+}
+
+/* True when the field starting at p (name already known to be
+ * Authentication-Results) names trusted_id as its authserv-id. */
+static bool ar_field_claims(const char *value, size_t n, const char *trusted_id)
+{
+	size_t idn = strlen(trusted_id), i = 0;
+
+	while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == '\r' || value[i] == '\n'))
+		i++;
+	return n - i >= idn && strncasecmp(value + i, trusted_id, idn) == 0 &&
+	       (n - i == idn || value[i + idn] == ';' || isspace((unsigned char)value[i + idn]));
+}
+
+char *agent_auth_results_strip(const char *block, const char *trusted_id)
+{
+	size_t len = strlen(block), o = 0;
+	char *out = malloc(len + 1);
+	bool below_received = false;
+
+	if (out == NULL)
+		abort();
+	for (size_t i = 0; i < len;) {
+		/* One field: up to a line end not followed by folding white space. */
+		size_t end = i;
+		while (end < len && !(block[end] == '\n' && (end + 1 >= len || (block[end + 1] != ' ' && block[end + 1] != '\t'))))
+			end++;
+		if (end < len)
+			end++;
+		const char *colon = memchr(block + i, ':', end - i);
+		size_t name_len = colon != NULL ? (size_t)(colon - block - i) : 0;
+		bool is_ar = colon != NULL && name_len == 22 && strncasecmp(block + i, "Authentication-Results", 22) == 0;
+		bool drop = is_ar && below_received && trusted_id[0] != '\0' &&
+			    ar_field_claims(colon + 1, end - (size_t)(colon + 1 - block), trusted_id);
+		if (colon != NULL && name_len == 8 && strncasecmp(block + i, "Received", 8) == 0)
+			below_received = true;
+		if (!drop) {
+			memcpy(out + o, block + i, end - i);
+			o += end - i;
+		}
+		i = end;
+	}
+	out[o] = '\0';
+	return out;
 }

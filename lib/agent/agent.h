@@ -210,4 +210,10 @@ int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char
 bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
 			     const char *domain, const char **why_r);
 
+/* A copy of a raw header section (malloc'd, free() it) without the
+ * Authentication-Results fields that claim trusted_id but stand below the
+ * first Received field: someone outside wrote them in our name. Those
+ * above it, and every other field, are kept byte for byte. */
+char *agent_auth_results_strip(const char *block, const char *trusted_id);
+
 #endif

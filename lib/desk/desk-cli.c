@@ -98,6 +98,7 @@ struct cli_work {
 	bool have_t, have_a;
 };
 
+/* Locks the ticket, then finds the agent in its tenant, then loads it. */
 static int cli_work_load(struct db *db, int64_t number, const char *agent_email, struct cli_work *w, char **error_r)
 {
 	int64_t ticket_id;
@@ -114,6 +115,7 @@ static int cli_work_load(struct db *db, int64_t number, const char *agent_email,
 	return 0;
 }
 
+/* Frees what cli_work_load() got, also after it failed halfway. */
 static void cli_work_free(struct cli_work *w)
 {
 	if (w->have_t)

@@ -1,6 +1,7 @@
 /* The agent's answer to the customer: From the team's alias with the
  * agent's name, to the requester with the participants on Cc, threaded on
- * the customer's latest message, signed off with the agent's signature. */
+ * the customer's latest message, signed off with the agent's signature.
+ * The first mail of a ticket an agent starts is written the same way. */
 #include "config.h"
 #include "desk/desk-private.h"
 
@@ -195,6 +196,7 @@ struct recipients {
 	size_t n_rcpts;
 };
 
+/* Fills r; free r->cc and r->rcpts. */
 static void recipients_make(const struct desk_ticket *t, const struct db_table *parts, struct recipients *r)
 {
 	r->to = (struct mime_compose_addr){ t->requester_name, t->requester_email };
