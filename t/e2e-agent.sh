@@ -175,13 +175,17 @@ wait_count ana@demo.example $((before_ana + 2))
 assert_match "a bad command is answered with the error" '#snooze: "3x" is not a duration' "$(cat "$(latest_for ana@demo.example)")"
 assert_eq "and nothing goes to the customer" "$before" "$(count_for carla@customer.example)"
 
-# --- #note: an internal note, never sent
+# --- #note: an internal note, never sent; the assignee (bob) is told
+sql "update tickets set assignee_id = (select id from agents where email = 'bob@demo.example') where number = $T" >/dev/null
+bob_before=$(count_for bob@demo.example)
 lmtp --from ana@demo.example --to "$reply_to" --header "From: ana@demo.example" --header "Subject: Re: x" \
 	--body "#note
 Customer called, wants a refund instead."
 assert_eq "#note stores an internal note" "note" "$(sql "select kind from messages where text_body like '%wants a refund instead%'")"
 sleep 1
 assert_eq "a note is never sent to the customer" "$before" "$(count_for carla@customer.example)"
+wait_count bob@demo.example $((bob_before + 1))
+assert_match "a note by another agent is mailed to the assignee" 'wants a refund instead' "$(cat "$(latest_for bob@demo.example)")"
 
 # --- agent_reply_require_dkim: only our mail server's word counts
 printf 'agent_reply_require_dkim = yes\nauthserv_id = mx.demo.example\n' >> "$MD_CONF"

@@ -136,6 +136,9 @@ assert_match "it is marked automatic" '^Auto-Submitted: auto-generated$' "$m"
 assert_match "its Reply-To brings bob's answer back" "^Reply-To: support\\+$T-[0-9]+-[a-z2-7]{16}@demo\\.example\$" "$m"
 out=$(md_ctl ticket note "$T" --from bob@demo.example --file "$W/note.txt")
 assert_eq "the assignee's own note notifies nobody" "ticket $T: note added|$((nb + 1))" "$out|$(count notification)"
+out=$(printf '#note\nOnly for us.\n' | md_ctl ticket reply "$T" --from bob@demo.example --file -)
+assert_eq "#note in ticket reply makes a note, not an answer" "ticket $T: note added|note|$((before + 1))" \
+	"$out|$(sql "select kind from messages where text_body = 'Only for us.'")|$(count reply)"
 
 # --- templates: checked when saved, with line and column
 printf 'Hello {{customer.name}},\n\nabc   {{ticket.numbr}} is open.\n' > "$W/typo.txt"

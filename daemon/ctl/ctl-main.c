@@ -181,7 +181,7 @@ static void help_print(FILE *f)
 	      "\nEnvironment:\n"
 	      "  MAILDESK_DATABASE  libpq conninfo that overrides \"database\" from the file;\n"
 	      "                     when set, the file is read only if -c is given\n"
-	      "                     (\"ticket address\" always reads it, for secret_file)\n"
+	      "                     (\"ticket address/reply/note/new\" always read it, for secret_file)\n"
 	      "\nExit status: 0 success, 1 failure, 2 usage error.\n",
 	      f);
 }

@@ -247,9 +247,12 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		free(why);
 	} else if (ret == 0) {
 		ret = desk_commands_apply(db, tenant_id, t, a, reply, &refused, error_r);
-		if (ret == 0 && reply->has_note)
+		if (ret == 0 && reply->has_note) {
 			ret = agent_mail_mark(db, tenant_id, r, "note", a, "note", "internal note by mail", error_r);
-		else if (ret == 0)
+			if (ret == 0)
+				ret = desk_note_notify(db, s, tenant_id, t, a, m->text_body + reply->text_offset,
+						       new_len - reply->text_offset, error_r);
+		} else if (ret == 0)
 			ret = agent_mail_mark(db, tenant_id, r, "agent", a, "agent.mail",
 					      desk_reply_sends(reply) ? "answer" : "commands only", error_r);
 		if (ret == 0 && desk_reply_sends(reply))

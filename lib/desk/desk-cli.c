@@ -124,16 +124,19 @@ static void cli_work_free(struct cli_work *w)
 		desk_agent_free(&w->a);
 }
 
-/* The note as a message of the ticket: direction 'in' like a note an
- * agent mails in (it comes into the ticket, it is never sent), without raw
- * bytes since nothing was received. */
+/* The note as a message of the ticket (trailing blank lines dropped):
+ * direction 'in' like a note an agent mails in (it comes into the ticket,
+ * it is never sent), without raw bytes since nothing was received. */
 static int note_store(struct db *db, const struct cli_work *w, const char *text, size_t len, char **error_r)
 {
 	char tn[24], tk[24], tm[24], ag[24];
-	char *body = xstrndup(text, len);
-	const char *params[7] = { tn, tk, tm, w->a.name, w->a.email, body, ag };
+	char *body;
+	const char *params[7] = { tn, tk, tm, w->a.name, w->a.email, NULL, ag };
 	int ret;
 
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	params[5] = body = xstrndup(text, len);
 	snprintf(tn, sizeof(tn), "%" PRId64, w->tenant_id);
 	snprintf(tk, sizeof(tk), "%" PRId64, w->t.id);
 	snprintf(tm, sizeof(tm), "%" PRId64, w->t.team_id);
@@ -197,6 +200,23 @@ static int note_mail(struct db *db, const struct desk_settings *s, const struct 
 	free(subject);
 	free(reply_addr);
 	free(body);
+	return ret;
+}
+
+int desk_note_notify(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		     const struct desk_agent *author, const char *text, size_t len, char **error_r)
+{
+	struct cli_work w = { .tenant_id = tenant_id, .t = *t, .a = *author };
+	struct desk_agent assignee;
+	int found, ret = 0;
+
+	if (t->assignee_id == 0 || t->assignee_id == author->id)
+		return 0;
+	if ((found = desk_agent_load(db, tenant_id, t->assignee_id, &assignee, error_r)) <= 0)
+		return found < 0 ? -1 : 0;
+	if (strcmp(assignee.status, "online") == 0 || assignee.notify_offline)
+		ret = note_mail(db, s, &w, &assignee, text, len, error_r);
+	desk_agent_free(&assignee);
 	return ret;
 }
 

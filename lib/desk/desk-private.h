@@ -86,6 +86,11 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			const struct desk_agent *a, const char *text, size_t len, char **error_r);
 
+/* A note by author: mails it to the ticket's assignee when that is someone
+ * else who is online or asked for mail while offline. */
+int desk_note_notify(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		     const struct desk_agent *author, const char *text, size_t len, char **error_r);
+
 /* A delivery report to the signed return path of one of our mails. */
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		const struct db_delivery_result *r, char **error_r);
