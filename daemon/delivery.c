@@ -119,6 +119,15 @@ static struct db *worker_db(char **error_r)
 	return thread_db;
 }
 
+static void (*stored_hook)(void *arg);
+static void *stored_hook_arg;
+
+void delivery_set_stored_hook(void (*fn)(void *arg), void *arg)
+{
+	stored_hook = fn;
+	stored_hook_arg = arg;
+}
+
 /* ---- RCPT lookups ---- */
 
 struct rcpt_job {
@@ -324,6 +333,12 @@ static void data_job_done(uv_work_t *req, int status)
 	if (!c->closing) {
 		conn_arm_timer(c);
 		conn_flush(c);
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		if (stored_hook != NULL && j->results[i].status == SMTP_STATUS_OK) {
+			stored_hook(stored_hook_arg);
+			break;
+		}
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		free(j->routes[i].address);

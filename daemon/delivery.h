@@ -31,4 +31,8 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
  * Returns 0, or -1 with *error_r malloc'd. Runs synchronously. */
 int delivery_check_database(const char *conninfo, unsigned timeout_s, char **error_r);
 
+/* Called on the loop thread after a delivery stored something (which may
+ * have queued mail); maildeskd points it at its sender. */
+void delivery_set_stored_hook(void (*fn)(void *arg), void *arg);
+
 #endif

@@ -34,6 +34,13 @@ static struct retired_config *retired_configs;
 /* The outbound queue's sender; NULL once stopped. */
 static struct outbound *outbound;
 
+/* A delivery may have queued mail: send it now, not at the next poll. */
+static void kick_outbound(void *arg)
+{
+	(void)arg;
+	outbound_kick(outbound);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-V] [-h]\n"
@@ -196,6 +203,7 @@ static int server_run(struct server *srv)
 		return 1;
 	}
 	outbound = outbound_start(srv->loop, &srv->cfg);
+	delivery_set_stored_hook(kick_outbound, NULL);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
 	uv_run(srv->loop, UV_RUN_DEFAULT);

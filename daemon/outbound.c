@@ -626,3 +626,9 @@ void outbound_stop(struct outbound **op)
 	uv_close((uv_handle_t *)&o->listen_timer, on_handle_closed);
 	outbound_maybe_free(o);
 }
+
+void outbound_kick(struct outbound *o)
+{
+	if (o != NULL)
+		outbound_wake(o);
+}

@@ -36,4 +36,8 @@ void outbound_configure(struct outbound *o, const struct md_config *cfg);
  * job is done; *o is set to NULL at once. NULL ignored. */
 void outbound_stop(struct outbound **o);
 
+/* Mail was just queued by this daemon: look for due rows now (NULL and a
+ * stopped sender are ignored). Loop thread only. */
+void outbound_kick(struct outbound *o);
+
 #endif

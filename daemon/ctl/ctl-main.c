@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "db/db-outbound.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -341,6 +342,9 @@ static int command_run(const struct ctl_args *a, const char *config_path, bool j
 		ret = ctl_db_fail(error);
 	else
 		ret = a->cmd->run(&ctl, a);
+	/* What a command queued is sent now, not at the daemons' next poll. */
+	if (ret == 0 && strncmp(a->cmd->words, "db ", 3) != 0)
+		db_outbound_wake(ctl.db, NULL);
 	db_close(&ctl.db);
 	return ret;
 }

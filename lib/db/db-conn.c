@@ -113,6 +113,7 @@ void db_close(struct db **db)
 		return;
 	if ((*db)->conn != NULL)
 		PQfinish((*db)->conn);
+	db_exec_cache_clear(*db);
 	free((*db)->secret);
 	free((*db)->delimiters);
 	free(*db);
@@ -134,6 +135,7 @@ int db_conn_ensure(struct db *db, char **error_r)
 	}
 	PQreset(db->conn);
 	memset(db->prepared, 0, sizeof(db->prepared));
+	db_exec_cache_clear(db);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		char *line = first_line(PQerrorMessage(db->conn));
 		err_set(error_r, "cannot reconnect to the database: %s", line);
@@ -221,6 +223,56 @@ static struct db_table *table_from_result(const PGresult *res)
 }
 
 /* The generic path for maildeskctl and tests: text in, text out. */
+void db_exec_cache_clear(struct db *db)
+{
+	for (size_t i = 0; i < db->n_exec_cache; i++)
+		free(db->exec_cache[i].sql);
+	db->n_exec_cache = 0;
+}
+
+/* FNV-1a: cheap, and collisions only cost a strcmp. */
+static unsigned long sql_hash(const char *s)
+{
+	unsigned long h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Runs sql as a statement prepared once per connection; past the cache's
+ * size (or when preparing fails, to get PostgreSQL's error) unprepared. */
+static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, const char *const *params,
+			       char **error_r)
+{
+	unsigned long h = sql_hash(sql);
+	char name[16];
+	size_t i;
+
+	(void)error_r;
+	for (i = 0; i < db->n_exec_cache; i++)
+		if (db->exec_cache[i].hash == h && strcmp(db->exec_cache[i].sql, sql) == 0)
+			break;
+	if (i == db->n_exec_cache) {
+		PGresult *res;
+
+		if (i == sizeof(db->exec_cache) / sizeof(db->exec_cache[0]))
+			return PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+		snprintf(name, sizeof(name), "x_%zu", i);
+		res = PQprepare(db->conn, name, sql, (int)n_params, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			PQclear(res);
+			return PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+		}
+		PQclear(res);
+		db->exec_cache[i].sql = xstrdup(sql);
+		db->exec_cache[i].hash = h;
+		db->n_exec_cache++;
+	}
+	snprintf(name, sizeof(name), "x_%zu", i);
+	return PQexecPrepared(db->conn, name, (int)n_params, params, NULL, NULL, 0);
+}
+
 int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
 	    struct db_table **table_r, char **error_r)
 {
@@ -231,7 +283,7 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 		*table_r = NULL;
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
-	res = PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+	res = exec_prepared(db, sql, n_params, params, error_r);
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (db_result_check(db, res, st == PGRES_TUPLES_OK ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
 			    NULL, error_r) < 0) {

@@ -27,7 +27,7 @@ static const struct {
 		"WITH ins AS (INSERT INTO outbound (tenant_id, ticket_id, kind, envelope_from, rcpts,"
 		" data, message_id) VALUES ($1, nullif($2::bigint, 0), $3, $4,"
 		" ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), $6, $7) RETURNING id)"
-		" SELECT id, pg_notify('" OUTBOUND_CHANNEL "', '') FROM ins",
+		" SELECT id FROM ins",
 		7 },
 	/* Due: queued, deferred whose backoff ended, or sending whose claim is
 	 * stale; all three have next_attempt_at in the past. */
@@ -491,4 +491,9 @@ int db_outbound_listen_check(struct db *db, char **error_r)
 		PQfreemem(n);
 	}
 	return got;
+}
+
+int db_outbound_wake(struct db *db, char **error_r)
+{
+	return db_exec(db, "SELECT pg_notify('" OUTBOUND_CHANNEL "', '')", 0, NULL, NULL, error_r);
 }

@@ -43,9 +43,12 @@ struct db_outbound_in {
 };
 
 /* Inserts a queued row. Must be called inside a transaction the caller
- * commits (db_begin/db_commit, or inside db_deliver's); sends NOTIFY
- * maildesk_outbound so idle daemons wake up at commit. Returns 0 (id in
- * *id_r, may be NULL) or -1. */
+ * commits (db_begin/db_commit, or inside db_deliver's). It sends no NOTIFY:
+ * PostgreSQL serialises the commits of notifying transactions (a global
+ * lock held through the commit's flush), which would make every delivery
+ * wait for every other. The daemon that queued a row wakes its own sender;
+ * another process calls db_outbound_wake() after its commit. Returns 0 (id
+ * in *id_r, may be NULL) or -1. */
 int db_outbound_enqueue(struct db *db, const struct db_outbound_in *o, int64_t *id_r, char **error_r);
 
 /* One claimed row, owned by the caller (db_outbound_claimed_free). */
@@ -123,5 +126,9 @@ int db_outbound_listen_fd(const struct db *db);
 /* Reads what arrived without blocking. Returns 1 when a notification came,
  * 0 when none, -1 when the connection is gone (close it and listen anew). */
 int db_outbound_listen_check(struct db *db, char **error_r);
+
+/* NOTIFY maildesk_outbound in a transaction of its own (after the commit
+ * that queued rows), so the daemons' senders wake at once. */
+int db_outbound_wake(struct db *db, char **error_r);
 
 #endif

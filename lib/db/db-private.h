@@ -61,7 +61,17 @@ struct db {
 	char *delimiters; /* recipient delimiter characters */
 	db_after_store_fn after_store;
 	void *after_store_ctx;
+	/* db_exec() prepares each distinct SQL text once per connection
+	 * (most callers run the same few statements for every message). */
+	struct db_exec_stmt {
+		char *sql;
+		unsigned long hash;
+	} exec_cache[64];
+	size_t n_exec_cache;
 };
+
+/* Forgets db_exec()'s prepared statements (after a reconnect they are gone). */
+void db_exec_cache_clear(struct db *db);
 
 /* Runs a prepared statement and checks its status; *res_r (may be NULL)
  * receives the result on success, to be PQclear()ed by the caller. */
