@@ -54,6 +54,10 @@ assert_match "it is marked as automatic mail" '^Auto-Submitted: auto-generated' 
 assert_match "it is sent with a null envelope sender" '^X-Mail-Args: <>' "$note"
 reply_to=$(sed -n 's/^Reply-To: \(support+[^ ]*@demo\.example\).*/\1/p' "$n" | head -1)
 
+# --- how agents are named to customers is the team's choice
+assert_match "maildeskctl team set --sender-name sets it" 'named "{agent} at Demo {team}"' \
+	"$(md_ctl team set support --tenant demo --sender-name '{agent} at Demo {team}')"
+
 # --- the agent answers from her mail client
 cat > "$MD_TEST_TMP/answer.txt" <<MSG
 Hello Carla, a new lamp is on its way.
@@ -67,7 +71,7 @@ lmtp --from ana@demo.example --to "$reply_to" --header "From: Ana <ana@demo.exam
 wait_count carla@customer.example 1
 assert_eq "the agent's answer is sent to the customer" 1 "$(count_for carla@customer.example)"
 c=$(cat "$(latest_for carla@customer.example)")
-assert_match "it comes from the team's alias with the agent's name" '^From: Ana Agent from support <support@demo\.example>' "$c"
+assert_match "it comes from the team's alias, the agent named as the team chose" '^From: Ana Agent at Demo support <support@demo\.example>' "$c"
 assert_match "it continues the customer's thread" '^In-Reply-To: <c1@customer\.example>' "$c"
 assert_match "its subject keeps the ticket tag" "^Subject: Re: \\[#$T\\] Lamp broken" "$c"
 assert_match "it carries the answer" 'Hello Carla, a new lamp is on its way' "$c"

@@ -198,12 +198,16 @@ static bool reopen_days_parse(const char *s)
 int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *days = ctl_opt_get(a, "reopen-days"), *autoack = ctl_opt_get(a, "autoack");
+	const char *sender = ctl_opt_get(a, "sender-name");
 	bool no_autoack = ctl_opt_get(a, "no-autoack") != NULL;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL && autoack == NULL && !no_autoack)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack or --no-autoack");
+	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack or --sender-name");
+	if (sender != NULL && (sender[0] == '\0' || strlen(sender) > 200 || strpbrk(sender, "\r\n\t") != NULL))
+		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, "
+				       "with {agent} and {team} as placeholders", sender);
 	if (autoack != NULL && no_autoack)
 		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
 	if (days != NULL && !reopen_days_parse(days))
@@ -225,6 +229,15 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (ret == 0 && (autoack != NULL || no_autoack))
 		ret = ctl_team_autoack_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], autoack);
+	if (ret == 0 && sender != NULL) {
+		const char *sp[3] = { tenant_id, team_id, sender };
+		if (db_exec(ctl->db, "UPDATE teams SET sender_name_format = $3 WHERE tenant_id = $1 AND id = $2", 3, sp,
+			    NULL, &error) < 0)
+			ret = ctl_db_fail(error);
+		else
+			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],
+			       tenant_name, sender);
+	}
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);
