@@ -12,3 +12,9 @@ CREATE INDEX outbound_automatic_ticket ON outbound (tenant_id, ticket_id, create
 	WHERE kind IN ('notification', 'ack', 'explanation');
 CREATE INDEX outbound_automatic_rcpts ON outbound USING gin (rcpts)
 	WHERE kind IN ('notification', 'ack', 'explanation');
+
+-- Message bytes are stored as they are: compressing every raw message and
+-- every outgoing mail costs more CPU per delivery than the disk it saves.
+ALTER TABLE raw_messages ALTER COLUMN data SET STORAGE EXTERNAL;
+ALTER TABLE outbound ALTER COLUMN data SET STORAGE EXTERNAL;
+ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;

@@ -45,9 +45,9 @@ char *desk_reply_address(const struct desk_settings *s, int64_t tenant_id, const
 /* A new signed Message-ID for the ticket (malloc'd, without <>). */
 char *desk_message_id(const struct desk_settings *s, int64_t tenant_id, int64_t ticket_number);
 
-/* Queues a composed mail and records an event on the ticket; automatic
- * mail past its hourly cap (struct desk_settings) is not queued, and the
- * ticket records that instead. */
+/* Queues a composed mail (the outbound row records it); automatic mail
+ * past its hourly cap (struct desk_settings) is not queued, and the ticket
+ * records that as a mail.capped event instead. */
 int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 	       enum db_outbound_kind kind, const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
 	       const char *message_id, char **error_r);

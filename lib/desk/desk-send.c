@@ -90,9 +90,7 @@ int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	if ((capped = desk_auto_capped(db, s, tenant_id, ticket_id, kind, rcpts, n_rcpts, detail, sizeof(detail),
 				       error_r)) != 0)
 		return capped < 0 ? -1 : desk_event(db, tenant_id, ticket_id, "mail.capped", "mail", detail, error_r);
-	if (db_outbound_enqueue(db, &o, NULL, error_r) < 0)
-		return -1;
-	snprintf(detail, sizeof(detail), "%s to %s%s queued", db_outbound_kind_name(kind), rcpts[0],
-		 n_rcpts > 1 ? " and others" : "");
-	return desk_event(db, tenant_id, ticket_id, "mail.queued", "mail", detail, error_r);
+	/* The outbound row is the record of the mail (kind, recipients,
+	 * state): no event besides it, one statement less per mail. */
+	return db_outbound_enqueue(db, &o, NULL, error_r);
 }
