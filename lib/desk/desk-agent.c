@@ -21,27 +21,11 @@ static int explain_to_agent(struct db *db, const struct desk_settings *s, int64_
 			    const struct desk_ticket *t, const struct desk_agent *a, const struct db_message_in *m,
 			    const char *why, char **error_r)
 {
-	char *subject = desk_subject(t, "Not sent: ");
-	char *msgid = desk_message_id(s, tenant_id, t->number);
 	char *body = xasprintf("Your mail about ticket %" PRId64 " (\"%s\") was not sent to the customer.\n\n%s\n\n"
 			       "Nothing was changed on the ticket. Reply to the latest notification to try again.\n",
 			       t->number, t->subject, why);
-	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
-	const char *values[] = { "auto-replied", "All", s->hostname };
-	struct mime_compose_addr to = { a->name, a->email };
-	struct mime_compose c = {
-		.from = { t->team_name, t->team_alias }, .to = &to, .n_to = 1, .subject = subject,
-		.date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = m->message_id,
-		.text = body, .extra_names = names, .extra_values = values, .n_extra = 3,
-	};
-	const char *rcpts[1] = { a->email };
-	size_t len;
-	char *data = mime_compose(&c, &len);
-	int ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+	int ret = desk_agent_notice(db, s, tenant_id, t, a, "Not sent: ", body, m->message_id, error_r);
 
-	free(data);
-	free(subject);
-	free(msgid);
 	free(body);
 	return ret;
 }

@@ -13,7 +13,6 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
-#include "mime/mime-compose.h"
 
 /* The value of the first "Name:" field in a delivery-status block (a
  * malloc'd copy, trimmed), or NULL. */
@@ -126,27 +125,11 @@ static int bounce_notice(struct db *db, const struct desk_settings *s, int64_t t
 		desk_agent_free(&a);
 		return -1;
 	}
-	char *subject = desk_subject(&t, "Undeliverable: ");
-	char *msgid = desk_message_id(s, tenant_id, t.number);
 	char *body = xasprintf("Your mail about ticket %" PRId64 " (\"%s\") could not be delivered.\n\n%s\n\n"
 			       "The delivery report is stored on the ticket.\n",
 			       t.number, t.subject, why);
-	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
-	const char *values[] = { "auto-replied", "All", s->hostname };
-	struct mime_compose_addr to = { a.name, a.email };
-	struct mime_compose c = {
-		.from = { t.team_name, t.team_alias }, .to = &to, .n_to = 1, .subject = subject,
-		.date = (int64_t)time(NULL), .message_id = msgid, .text = body,
-		.extra_names = names, .extra_values = values, .n_extra = 3,
-	};
-	const char *rcpts[1] = { a.email };
-	size_t len;
-	char *data = mime_compose(&c, &len);
 
-	ret = desk_queue(db, s, tenant_id, t.id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
-	free(data);
-	free(subject);
-	free(msgid);
+	ret = desk_agent_notice(db, s, tenant_id, &t, &a, "Undeliverable: ", body, NULL, error_r);
 	free(body);
 	desk_ticket_free(&t);
 	desk_agent_free(&a);

@@ -51,6 +51,12 @@ char *desk_message_id(const struct desk_settings *s, int64_t tenant_id, int64_t 
 int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 	       enum db_outbound_kind kind, const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
 	       const char *message_id, char **error_r);
+/* A short automatic mail to an agent from the team (explanations,
+ * undeliverable mail): Subject is subject_prefix + the tagged ticket
+ * subject, kind explanation, null envelope sender, Auto-Submitted. */
+int desk_agent_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *subject_prefix, const char *body, const char *in_reply_to,
+		      char **error_r);
 /* Records an event on a ticket (actor "mail" unless given). */
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r);

@@ -5,6 +5,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "agent/agent.h"
+#include "mime/mime-compose.h"
 
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r)
@@ -93,4 +97,29 @@ int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	/* The outbound row is the record of the mail (kind, recipients,
 	 * state): no event besides it, one statement less per mail. */
 	return db_outbound_enqueue(db, &o, NULL, error_r);
+}
+
+int desk_agent_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *subject_prefix, const char *body, const char *in_reply_to,
+		      char **error_r)
+{
+	char *subject = desk_subject(t, subject_prefix);
+	char *msgid = desk_message_id(s, tenant_id, t->number);
+	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
+	const char *values[] = { "auto-replied", "All", s->hostname };
+	struct mime_compose_addr to = { a->name, a->email };
+	struct mime_compose c = {
+		.from = { t->team_name, t->team_alias }, .to = &to, .n_to = 1, .subject = subject,
+		.date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = in_reply_to,
+		.text = body, .extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	const char *rcpts[1] = { a->email };
+	size_t len;
+	char *data = mime_compose(&c, &len);
+	int ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+
+	free(data);
+	free(subject);
+	free(msgid);
+	return ret;
 }
