@@ -253,6 +253,8 @@ for _i in $(seq 1 100); do
 done
 assert_eq "a reply the relay refuses for good is failed" "failed" \
 	"$(sql "select state from outbound where kind = 'reply' and position('One more thing' in convert_from(data, 'UTF8')) > 0")"
+assert_match "the failure is an internal note in the ticket's conversation" 'not delivered after 1 attempt' \
+	"$(sql "select string_agg(m.text_body, ' | ') from messages m join tickets t on t.id = m.ticket_id where t.number = $T and m.kind = 'note' and m.from_name = 'maildeskd'")"
 assert_eq "and its agent is sent a notice saying why" 1 \
 	"$(sql "select count(*) from outbound where kind = 'explanation' and rcpts = '{ana@demo.example}' and position('refused it' in convert_from(data, 'UTF8')) > 0")"
 

@@ -320,8 +320,19 @@ static int failure_event_add(struct db *db, const PGresult *res, const char *rep
 				 PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), reply);
 	const char *values[5] = { PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), "undeliverable", "maildeskd",
 				  detail };
+	const char *note[3] = { values[0], values[1], detail };
 	int ret = db_stmt_run(db, DB_STMT_EVENT_INSERT, values, NULL, NULL, PGRES_COMMAND_OK, NULL, error_r);
 
+	/* And an internal note in the ticket's conversation, where agents
+	 * read (never sent, like any note). */
+	if (ret == 0)
+		ret = db_exec(db,
+			      "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, text_body,"
+			      " match_reason, match_detail, kind)"
+			      " SELECT tenant_id, id, team_id, 'in', 'maildeskd', $3, 'note',"
+			      " 'delivery failure recorded by maildeskd', 'note' FROM tickets"
+			      " WHERE tenant_id = $1 AND id = $2",
+			      3, note, NULL, error_r);
 	free(detail);
 	return ret;
 }
