@@ -5,9 +5,12 @@
 # be installed.
 BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
- libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev"
-RUN_PKGS="postgresql-15 postgresql-client-15 postfix swaks openssl util-linux procps"
-PKGS="$BUILD_PKGS $RUN_PKGS"
+ libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev
+ libpcre2-dev libpsl-dev"
+RUN_PKGS="postgresql-15 postgresql-client-15 postfix swaks openssl util-linux procps publicsuffix"
+# Independent checkers the tests use: DKIM verifiers and a DNS server.
+TEST_PKGS="opendkim-tools python3-dkim python3-nacl python3-dnspython dnsmasq-base"
+PKGS="$BUILD_PKGS $RUN_PKGS $TEST_PKGS"
 
 missing=""
 for p in $PKGS; do

@@ -7,10 +7,12 @@ daemon_maildeskd_SOURCES = \
 	daemon/message-map.c daemon/message-map.h \
 	daemon/tls.c daemon/tls.h
 daemon_maildeskd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBUV_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
-daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
+daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
 
 ## The outbound queue's sender and its SMTP client (libetpan).
 daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h
 daemon_maildeskd_CPPFLAGS += $(LIBETPAN_CFLAGS)
 daemon_maildeskd_LDADD += $(LIBETPAN_LIBS)
+## The rule engine (PCRE2) and DKIM signing (libpsl for alignment).
+daemon_maildeskd_LDADD += lib/rules/librules.a lib/dkim/libmddkim.a $(PCRE2_LIBS) $(LIBPSL_LIBS) $(OPENSSL_LIBS)

@@ -82,8 +82,18 @@ static const struct ctl_command commands[] = {
 	{ "queue inject", "--to ADDR... --file F [--tenant T] [--from ADDR] [--kind K] [--ticket N]",
 	  "queue a message file as it is, for tests and troubleshooting; prints its id", 0, 0,
 	  "to=* file= tenant= from= kind= ticket=", ctl_queue_inject },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+/* The command groups that live in their own files (ctl.h), after the
+ * core table; each table ends with an entry whose words are NULL. */
+static const struct ctl_command *const command_tables[] = {
+	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands,
+};
+#define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
+/* Iterates over every command of every table. */
+#define FOR_EACH_COMMAND(c)                                                                      \
+	for (size_t t_ = 0; t_ < N_TABLES; t_++)                                                 \
+		for (const struct ctl_command *c = command_tables[t_]; c->words != NULL; c++)
 /* The two "%s" that follow a command's words in a usage line. */
 #define SYN(c) ((c)->synopsis[0] != '\0' ? " " : ""), (c)->synopsis
 
@@ -174,8 +184,8 @@ bool ctl_number_valid(const char *s)
 static void help_print(FILE *f)
 {
 	fputs("usage: maildeskctl [-c FILE] COMMAND [ARGS]\n\nCommands:\n", f);
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %s%s%s\n      %s\n", commands[i].words, SYN(&commands[i]), commands[i].help);
+	FOR_EACH_COMMAND(c)
+		fprintf(f, "  %s%s%s\n      %s\n", c->words, SYN(c), c->help);
 	fputs("\nOptions:\n"
 	      "  -c FILE      configuration file (default " CTL_DEFAULT_CONFIG ")\n"
 	      "  --by AGENT   record a ticket change as done by this agent (default maildeskctl)\n"
@@ -357,12 +367,12 @@ static const struct ctl_command *command_find(char **argv, int argc, size_t *n_w
 	const struct ctl_command *best = NULL;
 
 	*n_words_r = 0;
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		size_t n = command_match(&commands[i], argv, argc);
+	FOR_EACH_COMMAND(c) {
+		size_t n = command_match(c, argv, argc);
 
 		if (n > *n_words_r) {
 			*n_words_r = n;
-			best = &commands[i];
+			best = c;
 		}
 	}
 	return best;
@@ -375,13 +385,13 @@ static bool group_usage(const char *word)
 	size_t len = strlen(word);
 	bool any = false;
 
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		if (strncmp(commands[i].words, word, len) != 0 || commands[i].words[len] != ' ')
+	FOR_EACH_COMMAND(c) {
+		if (strncmp(c->words, word, len) != 0 || c->words[len] != ' ')
 			continue;
 		if (!any)
 			fprintf(stderr, "maildeskctl: \"%s\" needs one of these commands:\n", word);
 		any = true;
-		fprintf(stderr, "usage: maildeskctl %s%s%s\n", commands[i].words, SYN(&commands[i]));
+		fprintf(stderr, "usage: maildeskctl %s%s%s\n", c->words, SYN(c));
 	}
 	return any;
 }

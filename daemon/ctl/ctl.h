@@ -52,6 +52,13 @@ struct ctl_command {
 	int (*run)(struct ctl *ctl, const struct ctl_args *a);
 };
 
+/* Command groups defined in their own files, each ended by an entry with
+ * words == NULL: "domain ..." (ctl-domain.c), "rule ..." (ctl-rule.c),
+ * the agent's work: status, folders, assignment (ctl-work.c). */
+extern const struct ctl_command ctl_domain_commands[];
+extern const struct ctl_command ctl_rule_commands[];
+extern const struct ctl_command ctl_work_commands[];
+
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);
 /* Prints "maildeskctl: <msg>" on stderr; returns CTL_EXIT_FAIL. */

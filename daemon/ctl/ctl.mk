@@ -22,3 +22,10 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
 	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) $(OPENSSL_LIBS)
+## "domain ...": sending domains and DKIM keys; "rule ...": the rule engine;
+## agent status, folders and assignment.
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-domain.c daemon/ctl/ctl-rule.c daemon/ctl/ctl-work.c
+## The rule engine, DKIM keys and DNS look-ups ("rule ...", "domain ...").
+daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
+	lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
+	$(PCRE2_LIBS) $(LIBPSL_LIBS) $(RESOLV_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS)

@@ -53,6 +53,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
+	{ "dkim_key_dir", CFG_STRING, OFF(dkim_key_dir), "/var/lib/maildesk/dkim", 0, 0 },
+	{ "shared_domain", CFG_STRING, OFF(shared_domain), "", 0, 0 },
+	{ "dns_resolver", CFG_STRING, OFF(dns_resolver), "", 0, 0 },
+	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

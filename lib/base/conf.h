@@ -49,6 +49,16 @@ struct md_config {
 	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */
 	unsigned outbound_max_lifetime; /* seconds */
 	unsigned outbound_concurrency;
+	/* Sending domains (issue 5): where the DKIM private keys live (0700,
+	 * files 0600), the provider's shared domain for teams without a
+	 * verified domain of their own ("" = none), and the DNS server that
+	 * "maildeskctl domain check" asks (HOST:PORT, "" = the system's). */
+	char *dkim_key_dir;
+	char *shared_domain;
+	char *dns_resolver;
+	/* The rule engine: PCRE2 match limit for one regular expression
+	 * against one value (a match that hits it counts as no match). */
+	unsigned rule_match_limit;
 };
 
 /* Fills c with every default (strings are allocated; free with config_free). */

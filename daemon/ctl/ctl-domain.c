@@ -1,0 +1,7 @@
+/* maildeskctl: the "domain" commands (being written). */
+#include "config.h"
+#include "ctl.h"
+
+const struct ctl_command ctl_domain_commands[] = {
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
+};

@@ -1,0 +1,2 @@
+/* placeholder, being written */
+typedef int md_desk_dkim_placeholder;

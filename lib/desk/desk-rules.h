@@ -1,0 +1,110 @@
+#ifndef MD_DESK_RULES_H
+#define MD_DESK_RULES_H
+/* The rule engine, assignment, SLA, snooze wake-ups and agent status, as
+ * lib/desk runs them against the database (sql/008_rules.sql). The rules
+ * themselves are lib/rules (pure); this is the glue: facts read from the
+ * database, decisions written back, each action recorded on the ticket as
+ * an event with actor "rule:NAME".
+ *
+ * Every function runs inside the caller's transaction (the delivery's, or
+ * db_begin() ... db_commit() around it) and returns 0, or -1 with *error_r
+ * one malloc'd line. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "desk/desk.h"
+#include "rules/rules.h"
+
+/* ---- Compiled programs (desk-rules-cache.c) ----
+ * Each thread that runs rules owns one cache (not shared): compiled
+ * programs per (tenant, team) with the rule_sets version they came from.
+ * desk_rules_changed() (any thread; called when NOTIFY maildesk_rules
+ * arrives) makes every cache re-check versions before its next use;
+ * without it a cache trusts what it has, so a delivery costs no query when
+ * rules did not change. */
+struct desk_rules_cache;
+struct desk_rules_cache *desk_rules_cache_new(uint32_t match_limit);
+void desk_rules_cache_free(struct desk_rules_cache **c);
+void desk_rules_changed(void);
+
+/* What happened, for the rule engine. */
+struct desk_rules_event {
+	enum rules_event event;
+	int64_t tenant_id;
+	int64_t ticket_id;
+	int64_t message_id;     /* the message that caused it, 0 for none */
+	const char *event_name; /* external.event */
+	const char *added_tag;  /* tag.added */
+};
+
+/* Runs the tenant's and then the team's rules for one event on one ticket
+ * and applies the decisions (move, assign, tags, priority, snooze, close,
+ * template reply, note, notify, fields). When the event is ticket.created,
+ * SLA due times are set afterwards (the rules may have changed priority or
+ * team). cache may be NULL (compiles afresh: the command line). *changed_r
+ * (may be NULL) says whether any action ran. */
+int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
+		   const struct desk_rules_event *e, bool *changed_r, char **error_r);
+
+/* The facts for a stored message (message_id, may be 0) on a ticket, as the
+ * engine sees them; the strings live in *store (free with
+ * desk_rules_facts_free). Used by desk_rules_run and "rule replay". */
+struct desk_rules_facts_store {
+	struct rules_facts facts;
+	void *priv;
+};
+int desk_rules_facts_load(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t message_id,
+			  enum rules_event ev, struct desk_rules_facts_store *store, char **error_r);
+void desk_rules_facts_free(struct desk_rules_facts_store *store);
+
+/* ---- Assignment (desk-assign.c) ----
+ * Picks an agent of the team: among its agents whose status is online
+ * (away and offline are skipped), except exclude_agent_id, with fewer than
+ * max_open open tickets (0: no cap); round-robin takes the next one after
+ * the team's rr_last_agent_id (by agent id, wrapping) and moves it there;
+ * least-open the one with the fewest open tickets (ties: lowest id).
+ * Returns 1 (*agent_id_r set), 0 nobody eligible, -1 error. */
+int desk_assign_pick(struct db *db, int64_t tenant_id, int64_t team_id, enum rules_strategy strategy,
+		     unsigned max_open, int64_t exclude_agent_id, int64_t *agent_id_r, char **error_r);
+/* Sets (agent_id 0: clears) a ticket's assignee, records an "assigned" or
+ * "unassigned" event with actor, and mails the new assignee (when online
+ * or notify_offline) that the ticket is now theirs. */
+int desk_ticket_assign(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		       int64_t agent_id, const char *actor, char **error_r);
+
+/* ---- SLA (desk-sla.c) ----
+ * Sets the ticket's first_response_due and resolution_due from its team's
+ * policy for its priority (business hours when the team has a calendar),
+ * counted from the ticket's creation; clears them when there is no policy.
+ * Call at creation and whenever priority or team changes. */
+int desk_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
+/* The first agent answer to the customer: records first_response_at. */
+int desk_sla_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
+
+/* ---- Timers (desk-timers.c): snooze wake-ups and SLA breaches ----
+ * Claims up to limit snoozed tickets whose time has come (FOR UPDATE SKIP
+ * LOCKED, so several daemons wake each exactly once): each is reopened,
+ * a "woke" event recorded, the assignee (or else the team's agents)
+ * notified, and its ticket.woke rules run. *n_r gets how many. */
+int desk_wake_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache, unsigned limit,
+		  unsigned *n_r, char **error_r);
+/* The same for SLA targets past due: each breach is recorded once
+ * (first_response_breached_at / resolution_breached_at, an "sla.breached"
+ * event) and fires sla.breached rules once. */
+int desk_sla_breach_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
+			unsigned limit, unsigned *n_r, char **error_r);
+/* When the next snooze or SLA timer is due: 1 with *at_r (Unix seconds,
+ * possibly in the past), 0 none, -1 error. Reads only the partial indexes. */
+int desk_timers_next(struct db *db, int64_t *at_r, char **error_r);
+
+/* ---- Agent status (desk-status.c) ----
+ * state: "online", "away", "offline", "offline-and-reassign" (stored as
+ * offline, after the agent's open, pending and snoozed tickets are handed
+ * to teammates through the team's strategy (round-robin when 'manual'),
+ * each new assignee notified; a ticket nobody can take is unassigned).
+ * *done_r (malloc'd) says what happened, one line. */
+int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
+			  const char *state, const char *actor, char **done_r, char **error_r);
+
+#endif
