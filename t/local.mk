@@ -18,3 +18,9 @@ include $(srcdir)/t/quote.mk
 include $(srcdir)/t/agent.mk
 include $(srcdir)/t/outbound.mk
 include $(srcdir)/t/desk.mk
+include $(srcdir)/t/dkim.mk
+include $(srcdir)/t/domain.mk
+include $(srcdir)/t/rules.mk
+include $(srcdir)/t/rules-pg.mk
+include $(srcdir)/t/work.mk
+include $(srcdir)/t/timers.mk

@@ -42,7 +42,8 @@ struct desk_rules_event {
  * and applies the decisions (move, assign, tags, priority, snooze, close,
  * template reply, note, notify, fields). When the event is ticket.created,
  * SLA due times are set afterwards (the rules may have changed priority or
- * team). cache may be NULL (compiles afresh: the command line). *changed_r
+ * team). cache NULL: the calling thread's own cache (made on first use
+ * with s->rule_match_limit, kept for the thread's life). *changed_r
  * (may be NULL) says whether any action ran. */
 int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
 		   const struct desk_rules_event *e, bool *changed_r, char **error_r);

@@ -37,6 +37,12 @@ struct desk_settings {
 	/* A team's automatic acknowledgement goes to one sender at most once
 	 * in this many seconds (counted from the outbound queue). */
 	unsigned autoack_window_s;
+	/* The provider's shared sending domain ("" or NULL: none): teams
+	 * whose own domain is not verified send from
+	 * ALIASLOCAL.TENANT@shared_domain (see desk-dkim.c). */
+	const char *shared_domain;
+	/* PCRE2 match limit of the rule engine (0: lib/rules' default). */
+	unsigned rule_match_limit;
 };
 
 /* The hook; ctx is a struct desk_settings that outlives the connection. */

@@ -1,0 +1,3 @@
+## (being written)
+bench-dkim:
+	@echo "bench/dkim: not built yet"

@@ -1,0 +1,3 @@
+## (being written)
+bench-rules:
+	@echo "bench/rules: not built yet"

@@ -1,0 +1,3 @@
+## (being written)
+bench-snooze:
+	@echo "bench/snooze: not built yet"
