@@ -7,7 +7,9 @@ sql_migrations = \
 	sql/003_outbound.sql \
 	sql/004_agent_mail.sql \
 	sql/005_templates.sql \
-	sql/006_bounces.sql
+	sql/006_bounces.sql \
+	sql/007_domains.sql \
+	sql/008_rules.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

@@ -2,8 +2,12 @@
 #define MD_DKIM_H
 /* DKIM signatures (RFC 6376) with rsa-sha256 and ed25519-sha256 (RFC 8463),
  * relaxed/relaxed canonicalisation, and the keys behind them. Pure: no
- * database, no DNS, no global state; OpenSSL does the cryptography. Never
- * signs with rsa-sha1 and never writes l=.
+ * database, no DNS; the only global state is the Public Suffix List,
+ * loaded once (thread-safe) on first use by dkim_org_domain(). OpenSSL
+ * does the cryptography. Never signs with rsa-sha1 and never writes l=.
+ * Every function is safe to call from several threads; a key may be
+ * shared by threads that sign with it. Programs linking libmddkim.a add
+ * $(OPENSSL_LIBS) $(LIBPSL_LIBS).
  *
  * Errors: -1 (or NULL) with *error_r a malloc'd one-line message. */
 #include <stdbool.h>
@@ -22,7 +26,8 @@ struct dkim_key; /* a private key, opaque */
 /* A new key pair: RSA 2048 bits or Ed25519. */
 struct dkim_key *dkim_key_generate(enum dkim_alg alg, char **error_r);
 /* Reads a PEM private key (PKCS#8 or traditional RSA). Its type decides
- * the algorithm. */
+ * the algorithm; other types and RSA keys under 1024 bits (RFC 8301) are
+ * refused. */
 struct dkim_key *dkim_key_load_pem(const char *pem, size_t len, char **error_r);
 /* Reads a key file; refuses (with a message naming the file and its mode)
  * a file readable or writable by group or others. */
@@ -78,8 +83,25 @@ struct dkim_sign_params {
  * "DKIM-Signature: v=1; a=...\r\n", folded at 78 columns, malloc'd.
  * Tag order: v, a, c, d, s, t (when set), h, bh, b. When the same header
  * name occurs more than once the instances are signed bottom-up (RFC 6376
- * 5.4.2). */
+ * 5.4.2). NULL with *error_r when domain or selector is empty or holds
+ * anything but letters, digits, '.', '-', '_', when h= lacks "from", or
+ * when OpenSSL fails. */
 char *dkim_sign(const struct dkim_sign_params *p, const char *msg, size_t len, char **error_r);
+
+/* The two steps under dkim_sign(), public so that tests can reproduce
+ * signatures laid out by someone else byte for byte (RFC 8463 appendix A
+ * writes "h=from : to : ..." and i=, q= tags that dkim_sign() does not).
+ * dkim_body_hash: the bh= value (base64 SHA-256 of the relaxed body) of
+ * a whole message; malloc'd.
+ * dkim_sign_header: the b= value (base64, unfolded, malloc'd) for sig_head,
+ * the DKIM-Signature field exactly as it will be written (folding
+ * included, no CRLF at the end) up to and including "b=", where headers
+ * are the names its h= lists, in order. The caller makes sure sig_head's
+ * a= matches key and its bh= is dkim_body_hash() of msg. NULL with
+ * *error_r when OpenSSL fails. */
+char *dkim_body_hash(const char *msg, size_t len);
+char *dkim_sign_header(const struct dkim_key *key, const char *sig_head, const char *const *headers,
+		       const char *msg, size_t len, char **error_r);
 
 /* ---- Alignment (dkim-align.c, libpsl with Debian's publicsuffix list) ----
  * The organisational domain of a name (RFC 7489 3.2): the public suffix
@@ -87,7 +109,8 @@ char *dkim_sign(const struct dkim_sign_params *p, const char *msg, size_t len, c
  * suffix or invalid. */
 char *dkim_org_domain(const char *name);
 /* Relaxed alignment: true when both have the same organisational domain
- * (case-insensitive). */
+ * (case-insensitive, a final dot ignored), or are the same name (strict
+ * alignment, also for names the list gives no organisational domain). */
 bool dkim_aligned(const char *from_domain, const char *d_domain);
 
 #endif
