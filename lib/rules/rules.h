@@ -26,26 +26,34 @@
  * and / or / not and parentheses (not binds tightest, then and, then or):
  *   text fields: from, from.domain, to, subject, body, team, status,
  *     assignee, header "Name", attachment.name, attachment.type, tag,
- *     event.name, added_tag
+ *     event.name, added_tag (only in rules on external.event resp.
+ *     tag.added: a compile error otherwise)
  *     with: is, is not, contains, starts with, ends with, matches "REGEX",
  *     in ("a", "b")  -- is/contains/starts/ends/in ignore case (Unicode);
  *     matches is PCRE2 (UTF, case-sensitive unless "(?i)"); multi-valued
- *     fields (tag, header, attachment.*) hold when any value does;
+ *     fields (tag, header, attachment.*) hold when any value does, except
+ *     "is not", which holds when no value is; a missing header is one
+ *     empty value; status also takes bare words (status is open);
  *   header "Name" exists, attachment exists, assignee is none;
- *   priority is|is not|<|<=|>|>= low|medium|high|urgent|0..3;
+ *   priority is|is not|<|<=|>|>= low|medium|high|urgent|0..3, and
+ *     priority in (P, ...);
  *   status is open|pending|snoozed|solved|closed;
  *   customer.open_tickets (=, is, <, <=, >, >=) N   -- the requester's
  *     OTHER open tickets;
  *   business_hours   -- a bare boolean.
  * Actions (one per line after "then"):
- *   move to team "T" | assign to "agent@x" | assign round-robin [max N] |
- *   assign least-open [max N] | unassign | tag "a"[, "b"...] |
+ *   move to team "T" | assign to "agent@x" (lower-cased) |
+ *   assign round-robin [max N] | assign least-open [max N] | unassign |
+ *   tag "a"[, "b"...] (tags: [a-z0-9][a-z0-9_.-]{0,63}) |
  *   untag "a"[, ...] | set priority P | snooze for DURATION (30m, 4h, 2d,
  *   1w, 1d12h) | snooze until "YYYY-MM-DD HH:MM" (team's time zone) |
  *   close | reply with template "name" | note "text" | notify "addr@x" |
  *   set field "name" to "value" |
  *   set field "name" from FIELD matching "REGEX" (group 1, else the whole
- *     match; FIELD: subject, body, from, header "Name") | stop
+ *     match; FIELD: subject, body, from, header "Name" (its first value);
+ *     no match: the action is skipped) | stop (the rule's last action)
+ * Strings: double quotes, one line; \" and \\ are escapes, any other
+ * backslash stays (so "\d+" is the regex \d+). Keywords are lower case.
  * Later rules see the effects of earlier rules of the same run on tags,
  * priority, status, team and assignee ("assign to" sets it; a strategy
  * assignment makes "assignee is none" false). Actions never fire events
@@ -81,6 +89,7 @@ struct rules_program;
 
 struct rules_limits {
 	uint32_t match_limit; /* PCRE2 match limit per match; 0 = 100000 */
+	uint32_t depth_limit; /* PCRE2 backtracking depth limit; 0 = 10000 */
 };
 
 /* Compiles a program of len bytes (need not be NUL-terminated; must be
@@ -193,7 +202,10 @@ struct rules_result {
 
 /* Evaluates every rule for f->event, in order, until one says stop.
  * Fills *r (free with rules_result_free). Returns 0, or -1 when out of
- * memory. A match-limit hit is not an error (see RULES_LIMIT). */
+ * memory. A match-limit hit is not an error: the rule it happened in is
+ * RULES_LIMIT and runs no actions, whatever the rest of its condition
+ * says; the next rules run. Thread-safe on a shared program: all the
+ * per-run state (PCRE2 match data included) belongs to the call. */
 int rules_eval(const struct rules_program *p, const struct rules_facts *f, struct rules_result *r);
 void rules_result_free(struct rules_result *r);
 
