@@ -27,6 +27,7 @@ struct snapshot {
 	char *secret;
 	char *hostname;
 	char *authserv_id;
+	char *shared_domain; /* "" when none */
 	struct desk_settings desk; /* points into this snapshot */
 };
 
@@ -53,6 +54,7 @@ static void snapshot_unref(struct snapshot *sn)
 	free(sn->secret);
 	free(sn->hostname);
 	free(sn->authserv_id);
+	free(sn->shared_domain);
 	free(sn);
 }
 
@@ -67,12 +69,14 @@ void delivery_configure(const struct md_config *cfg, const char *secret)
 	sn->secret = secret != NULL ? xstrdup(secret) : NULL;
 	sn->hostname = xstrdup(cfg->hostname);
 	sn->authserv_id = xstrdup(cfg->authserv_id);
+	sn->shared_domain = xstrdup(cfg->shared_domain);
 	sn->desk = (struct desk_settings){
 		.secret = sn->secret, .hostname = sn->hostname, .delimiter = sn->delimiters[0],
 		.auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour,
 		.auto_per_address_hour = cfg->auto_mail_per_address_hour,
 		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
-		.autoack_window_s = cfg->autoack_window,
+		.autoack_window_s = cfg->autoack_window, .shared_domain = sn->shared_domain,
+		.rule_match_limit = cfg->rule_match_limit,
 	};
 	pthread_mutex_lock(&snapshot_lock);
 	old = current;
@@ -119,6 +123,16 @@ static struct db *worker_db(char **error_r)
 	return thread_db;
 }
 
+/* Contract in delivery.h. */
+struct db *delivery_thread_db(const struct desk_settings **settings_r, char **error_r)
+{
+	struct db *db = worker_db(error_r);
+
+	if (db != NULL)
+		*settings_r = &thread_snapshot->desk;
+	return db;
+}
+
 static void (*stored_hook)(void *arg);
 static void *stored_hook_arg;
 
@@ -146,7 +160,9 @@ static void rcpt_job_work(uv_work_t *req)
 	struct rcpt_job *j = req->data;
 	struct db *db = worker_db(&j->error);
 
-	j->found = db == NULL ? -1 : db_alias_lookup(db, j->base, &j->tenant_id, &j->team_id, &j->error);
+	j->found = db == NULL ? -1
+			      : db_alias_lookup(db, j->base, thread_snapshot->shared_domain, &j->tenant_id, &j->team_id,
+						&j->error);
 }
 
 /* Remembers where an accepted recipient goes, for the DATA that follows. */
@@ -228,6 +244,7 @@ struct data_result {
 	enum smtp_status status;
 	struct db_delivery_result r;
 	char *error;
+	char *control; /* mail to the control address: what it did */
 };
 
 struct data_job {
@@ -241,6 +258,7 @@ struct data_job {
 	struct data_result *results;
 	char *message_id;
 	unsigned defects;
+	char raw_sha256[65]; /* logged for mail to the control address */
 };
 
 /* Parses once, then stores the message for each recipient in its own
@@ -256,6 +274,7 @@ static void data_job_work(uv_work_t *req)
 	char *stripped = NULL;
 
 	message_map_init(&map, m, j->msg, j->len, j->mail_from);
+	memcpy(j->raw_sha256, map.raw_sha256, sizeof(j->raw_sha256));
 	/* Results in our mail server's name written by someone outside are
 	 * dropped from the stored header (the raw bytes stay as received). */
 	if (db != NULL && thread_snapshot->authserv_id[0] != '\0' && map.in.header_block != NULL) {
@@ -272,7 +291,14 @@ static void data_job_work(uv_work_t *req)
 			continue;
 		}
 		map.in.rcpt_extension = j->routes[i].extension;
-		if (db_deliver(db, j->routes[i].tenant_id, j->routes[i].team_id, j->routes[i].address,
+		if (desk_control_address(map.in.rcpt_extension)) {
+			/* ALIAS+control@: agent status by mail; no ticket. */
+			res->status = desk_control_mail(db, &thread_snapshot->desk, j->routes[i].tenant_id,
+							j->routes[i].team_id, &map.in, &res->control,
+							&res->error) < 0
+					      ? SMTP_STATUS_TEMPFAIL
+					      : SMTP_STATUS_OK;
+		} else if (db_deliver(db, j->routes[i].tenant_id, j->routes[i].team_id, j->routes[i].address,
 			       &map.in, &res->r, &res->error) < 0)
 			res->status = SMTP_STATUS_TEMPFAIL;
 		else
@@ -294,7 +320,11 @@ static void data_result_log(const struct data_job *j, size_t i)
 	log_quote(mid, sizeof(mid), j->message_id ? j->message_id : "", j->message_id ? strlen(j->message_id) : 0,
 		  200);
 	mime_defects_str(j->defects, defects, sizeof(defects));
-	if (res->status == SMTP_STATUS_TEMPFAIL)
+	if (res->control != NULL)
+		log_info("event=control session=%s rcpt=%s message_id=%s status=done sha256=%s size=%zu result=%s",
+			 j->conn->id, q, mid, j->raw_sha256, j->len,
+			 log_quote(why, sizeof(why), res->control, strlen(res->control), 280));
+	else if (res->status == SMTP_STATUS_TEMPFAIL)
 		log_warn("event=delivery session=%s rcpt=%s message_id=%s status=deferred reply=451 error=%s",
 			 j->conn->id, q, mid,
 			 log_quote(why, sizeof(why), res->error ? res->error : "", res->error ? strlen(res->error) : 0,
@@ -322,7 +352,7 @@ static void data_job_done(uv_work_t *req, int status)
 			j->results[i].status = SMTP_STATUS_TEMPFAIL;
 		data_result_log(j, i);
 		r = smtp_status_reply(j->results[i].status);
-		if (j->results[i].status == SMTP_STATUS_TEMPFAIL)
+		if (j->results[i].status == SMTP_STATUS_TEMPFAIL || j->results[i].control != NULL)
 			snprintf(text, sizeof(text), "%s", r->text);
 		else
 			snprintf(text, sizeof(text), "%s as ticket %lld", r->text,
@@ -344,6 +374,7 @@ static void data_job_done(uv_work_t *req, int status)
 		free(j->routes[i].address);
 		free(j->routes[i].extension);
 		free(j->results[i].error);
+		free(j->results[i].control);
 	}
 	free(j->routes);
 	free(j->results);

@@ -17,6 +17,13 @@ struct server;
  * the caps and trust rules of lib/desk); threads move to them, reconnecting,
  * at their next job. Loop thread only; called at start and on reload. */
 void delivery_configure(const struct md_config *cfg, const char *secret);
+/* For other jobs of the pool (the timers): the calling worker thread's
+ * connection and the desk settings of the snapshot it was made with (both
+ * valid until the thread's next call). NULL with *error_r malloc'd when
+ * PostgreSQL can't be reached. */
+struct db;
+struct desk_settings;
+struct db *delivery_thread_db(const struct desk_settings **settings_r, char **error_r);
 /* Closes the calling thread's database connection (for clean exits). */
 void delivery_thread_cleanup(void);
 

@@ -15,10 +15,13 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "conn.h"
+#include "db/db.h"
 #include "delivery.h"
+#include "desk/desk-dkim.h"
 #include "mime/mime.h"
 #include "outbound.h"
 #include "server.h"
+#include "timers.h"
 #include "tls.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
@@ -33,6 +36,8 @@ struct retired_config {
 static struct retired_config *retired_configs;
 /* The outbound queue's sender; NULL once stopped. */
 static struct outbound *outbound;
+/* Snooze wake-ups and SLA breaches; NULL once stopped. */
+static struct timers *timers;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
 static void kick_outbound(void *arg)
@@ -124,6 +129,7 @@ static void server_reload(struct server *srv)
 	log_init("maildeskd", cfg.log_level);
 	delivery_configure(&cfg, secret);
 	outbound_configure(outbound, &srv->cfg);
+	timers_configure(timers, &srv->cfg);
 	free(srv->secret);
 	srv->secret = secret;
 	log_info("event=reload status=ok");
@@ -153,6 +159,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	sd_notify(0, "STOPPING=1");
 	server_shutdown(srv);
 	outbound_stop(&outbound);
+	timers_stop(&timers);
 	/* Signals and the deadline must not keep the loop alive by themselves. */
 	uv_unref((uv_handle_t *)&srv->sig_term);
 	uv_unref((uv_handle_t *)&srv->sig_int);
@@ -181,21 +188,43 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/* Mail is signed with keys from dkim_key_dir: refuse to start when others
+ * could read them (only once a sending domain exists). */
+static int dkim_check(const struct md_config *cfg, char **error_r)
+{
+	struct db *db = NULL;
+	int ret;
+
+	if (db_connect(cfg->database, cfg->db_timeout, &db, error_r) < 0)
+		return -1;
+	ret = desk_dkim_startup_check(db, cfg->dkim_key_dir, error_r);
+	db_close(&db);
+	return ret;
+}
+
+/* Why the daemon cannot start, logged and printed; error is freed.
+ * Returns the exit status. */
+static int start_refused(const char *event, char *error)
+{
+	log_error("event=%s error=\"%s\"", event, error);
+	fprintf(stderr, "maildeskd: %s\n", error);
+	free(error);
+	return 1;
+}
+
 /* Runs the loop until every session is done, then releases everything. */
 static int server_run(struct server *srv)
 {
 	char env[32];
 	char *error = NULL;
 
-	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg));
+	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg) + timers_threads());
 	setenv("UV_THREADPOOL_SIZE", env, 1);
 	delivery_configure(&srv->cfg, srv->secret);
-	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0) {
-		log_error("event=database.error error=\"%s\"", error);
-		fprintf(stderr, "maildeskd: %s\n", error);
-		free(error);
-		return 1;
-	}
+	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0)
+		return start_refused("database.error", error);
+	if (dkim_check(&srv->cfg, &error) < 0)
+		return start_refused("dkim.error", error);
 	srv->loop = uv_default_loop();
 	setup_signals(srv);
 	if (server_listen(srv) < 0) {
@@ -204,10 +233,12 @@ static int server_run(struct server *srv)
 	}
 	outbound = outbound_start(srv->loop, &srv->cfg);
 	delivery_set_stored_hook(kick_outbound, NULL);
+	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
+	timers_stop(&timers);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

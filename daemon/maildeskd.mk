@@ -14,5 +14,7 @@ daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libm
 daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h
 daemon_maildeskd_CPPFLAGS += $(LIBETPAN_CFLAGS)
 daemon_maildeskd_LDADD += $(LIBETPAN_LIBS)
+## Snooze wake-ups, SLA breaches and rule reloads; the LISTEN connections.
+daemon_maildeskd_SOURCES += daemon/timers.c daemon/timers.h daemon/listen.c daemon/listen.h
 ## The rule engine (PCRE2) and DKIM signing (libpsl for alignment).
 daemon_maildeskd_LDADD += lib/rules/librules.a lib/dkim/libmddkim.a $(PCRE2_LIBS) $(LIBPSL_LIBS) $(OPENSSL_LIBS)

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "outbound.h"
 #include "desk/desk.h"
+#include "desk/desk-dkim.h"
 #include "thread/thread.h"
 
 #include <inttypes.h>
@@ -14,12 +15,12 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
+#include "listen.h"
 #include "relay.h"
 
 #define POLL_LISTENING_MS 60000 /* a safety net even while LISTEN works */
 #define POLL_FALLBACK_MS 2000   /* while the LISTEN connection is down */
 #define RETRY_DB_MS 5000        /* after a claim that failed */
-#define RETRY_LISTEN_MS 5000
 #define BUSY_MS 1000            /* due rows, all locked by another sender */
 #define RECORD_TRIES 3
 
@@ -36,26 +37,20 @@ struct settings {
 	char *secret;   /* signs the VERP return path; NULL: plain sender */
 	char delimiter; /* recipient delimiter of the return path */
 	unsigned auto_per_ticket_hour, auto_per_address_hour; /* for notices */
-};
-
-/* The LISTEN connection and the poll handle that watches its socket. */
-struct listen_conn {
-	uv_poll_t poll;
-	struct outbound *o;
-	struct db *db;
+	char *key_dir;       /* dkim_key_dir */
+	char *shared_domain; /* "" when none */
 };
 
 struct outbound {
 	uv_loop_t *loop;
 	uv_timer_t timer;        /* next due row, or the poll interval */
-	uv_timer_t listen_timer; /* reconnecting the LISTEN connection */
-	struct listen_conn *listen; /* NULL while not listening */
+	struct listen *listen;   /* LISTEN maildesk_outbound (listen.h) */
 	struct settings *set;
 	unsigned concurrency;
 	unsigned in_flight; /* send jobs */
 	unsigned jobs;      /* work requests not done yet, of any kind */
 	unsigned handles;   /* handles not closed yet */
-	bool claiming, wake_pending, listen_connecting, stopping;
+	bool claiming, wake_pending, stopping;
 };
 
 /* Each worker thread's own connection, and what it was made with. */
@@ -64,7 +59,6 @@ static __thread char *thread_conninfo;
 static __thread unsigned thread_db_timeout;
 
 static void outbound_wake(struct outbound *o);
-static void listen_start(struct outbound *o);
 
 /* A settings object from a configuration. */
 static struct settings *settings_new(const struct md_config *cfg)
@@ -83,6 +77,8 @@ static struct settings *settings_new(const struct md_config *cfg)
 	s->delimiter = cfg->recipient_delimiter[0];
 	s->auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour;
 	s->auto_per_address_hour = cfg->auto_mail_per_address_hour;
+	s->key_dir = xstrdup(cfg->dkim_key_dir);
+	s->shared_domain = xstrdup(cfg->shared_domain);
 	{
 		/* maildeskd checked it at start; unreadable now: plain senders. */
 		char *error = NULL;
@@ -104,6 +100,8 @@ static void settings_unref(struct settings **s)
 		free((*s)->host);
 		free((*s)->helo);
 		free((*s)->secret);
+		free((*s)->key_dir);
+		free((*s)->shared_domain);
 		free(*s);
 	}
 	*s = NULL;
@@ -152,7 +150,7 @@ static void on_handle_closed(uv_handle_t *h)
 /* How long to wait at most before looking at the queue again. */
 static uint64_t poll_ms(const struct outbound *o)
 {
-	return o->listen != NULL ? POLL_LISTENING_MS : POLL_FALLBACK_MS;
+	return listen_is_up(o->listen) ? POLL_LISTENING_MS : POLL_FALLBACK_MS;
 }
 
 /* A row is due, or it is time to look anyway. */
@@ -218,7 +216,8 @@ static void tell_writer(struct db *db, const struct settings *s, const struct db
 {
 	struct desk_settings ds = { .secret = s->secret, .hostname = s->helo, .delimiter = s->delimiter,
 				    .auto_per_ticket_hour = s->auto_per_ticket_hour,
-				    .auto_per_address_hour = s->auto_per_address_hour };
+				    .auto_per_address_hour = s->auto_per_address_hour,
+				    .shared_domain = s->shared_domain };
 	char *why = xasprintf("The mail server at %s refused it: %s", s->host != NULL ? s->host : "the relay", reply);
 	char *error = NULL;
 
@@ -231,6 +230,36 @@ static void tell_writer(struct db *db, const struct settings *s, const struct db
 	free(why);
 }
 
+/* DKIM-signs the row's message (desk-dkim.h) just before it leaves. Mail
+ * that should be signed but cannot be is never sent unsigned: the row is
+ * deferred (j->code, j->reply set) and -1 returned. */
+static int send_sign(struct send_job *j, struct desk_dkim_signed *sig)
+{
+	const struct db_outbound_claimed *r = j->row;
+	const struct settings *s = j->set;
+	char *error = NULL, q[600];
+	struct db *db = worker_db(s, &error);
+	int ret = db == NULL ? -1
+			     : desk_dkim_sign(db, s->key_dir, s->shared_domain, r->tenant_id, r->data, r->len, sig, &error);
+
+	if (ret < 0) {
+		log_quote(q, sizeof(q), error, strlen(error), 400);
+		log_error("event=outbound.dkim id=%" PRId64 " status=failed detail=\"not sent; deferred\" error=%s", r->id,
+			  q);
+		j->code = 451;
+		j->reply = xasprintf("local: not sent, DKIM signing failed: %s", error);
+	} else if (ret > 0) {
+		log_info("event=outbound.dkim id=%" PRId64 " status=signed d=%s s=\"%s\"", r->id, sig->domain,
+			 sig->selectors);
+	}
+	if (sig->eight_bit)
+		log_warn("event=outbound.dkim id=%" PRId64 " detail=\"the message has 8-bit bytes or bare line ends; a"
+			 " relay that converts it breaks the signature\"",
+			 r->id);
+	free(error);
+	return ret < 0 ? -1 : 0;
+}
+
 /* Sends the row, then records the outcome (a few tries: until it is
  * recorded, the row stays "sending" and would be sent again once stale). */
 static void send_work(uv_work_t *req)
@@ -240,15 +269,21 @@ static void send_work(uv_work_t *req)
 	const struct settings *s = j->set;
 	struct relay_target t = { s->host, s->port, s->helo, RELAY_TIMEOUT_S };
 	char *sender = verp_sender(s, r);
+	struct desk_dkim_signed sig = { 0 };
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
 	struct db *db = NULL;
 
 	if (!envelope_valid(r)) {
 		j->code = 554;
 		j->reply = xstrdup("local: the envelope holds an address that cannot be sent");
-	} else {
+	} else if (send_sign(j, &sig) == 0) {
+		if (sig.data != NULL) {
+			m.data = sig.data;
+			m.len = sig.len;
+		}
 		j->code = relay_send(&t, &m, &j->reply);
 	}
+	desk_dkim_signed_free(&sig);
 	free(sender);
 	for (int i = 0; i < RECORD_TRIES && !j->recorded; i++) {
 		if (i > 0)
@@ -422,141 +457,40 @@ static void outbound_wake(struct outbound *o)
 		claim_done(&j->req, UV_ECANCELED);
 }
 
-/* ---- LISTEN maildesk_outbound ---- */
+/* ---- LISTEN maildesk_outbound (listen.c) ---- */
 
-struct listen_job {
-	uv_work_t req;
-	struct outbound *o;
-	struct settings *set;
-	struct db *db;
-	char *error;
+/* In the pool, on the LISTEN connection. */
+static int listen_subscribe(struct db *db, char **error_r)
+{
+	return db_outbound_listen(db, error_r);
+}
+
+/* A row was queued, retried or flushed somewhere. */
+static void on_listen_notify(void *arg)
+{
+	outbound_wake(arg);
+}
+
+/* Listening again: rows queued meanwhile. Lost: poll more often. */
+static void on_listen_state(void *arg, bool up)
+{
+	struct outbound *o = arg;
+
+	if (up)
+		outbound_wake(o);
+	else
+		timer_arm(o, POLL_FALLBACK_MS);
+}
+
+static const struct listen_ops listen_ops = {
+	.name = "outbound", .channel = "maildesk_outbound", .subscribe = listen_subscribe,
+	.on_notify = on_listen_notify, .on_state = on_listen_state,
 };
 
-/* Connecting blocks, so it happens in the pool. */
-static void listen_work(uv_work_t *req)
+/* Starts listening with the current database settings. */
+static void outbound_listen(struct outbound *o)
 {
-	struct listen_job *j = req->data;
-
-	if (db_connect(j->set->conninfo, j->set->db_timeout, &j->db, &j->error) == 0 &&
-	    db_outbound_listen(j->db, &j->error) < 0)
-		db_close(&j->db);
-}
-
-/* The poll handle is closed: now the connection can go. */
-static void on_listen_closed(uv_handle_t *h)
-{
-	struct listen_conn *lc = h->data;
-	struct outbound *o = lc->o;
-
-	db_close(&lc->db); /* only now: libuv must not watch a closed fd */
-	free(lc);
-	o->handles--;
-	outbound_maybe_free(o);
-}
-
-/* Gives up the LISTEN connection (lost, or the database changed). */
-static void listen_drop(struct outbound *o)
-{
-	struct listen_conn *lc = o->listen;
-
-	if (lc == NULL)
-		return;
-	o->listen = NULL;
-	uv_poll_stop(&lc->poll);
-	uv_close((uv_handle_t *)&lc->poll, on_listen_closed);
-}
-
-/* Time to try the LISTEN connection again. */
-static void on_listen_timer(uv_timer_t *t)
-{
-	listen_start(t->data);
-}
-
-/* Something arrived on the LISTEN connection: a NOTIFY, or its end. */
-static void on_listen_readable(uv_poll_t *p, int status, int events)
-{
-	struct listen_conn *lc = p->data;
-	struct outbound *o = lc->o;
-	char *error = NULL, q[600];
-	int r = status < 0 ? -1 : db_outbound_listen_check(lc->db, &error);
-
-	if (r > 0) {
-		outbound_wake(o);
-	} else if (r < 0) {
-		log_warn("event=outbound.listen status=lost error=%s",
-			 log_quote(q, sizeof(q), error != NULL ? error : uv_strerror(status),
-				   strlen(error != NULL ? error : uv_strerror(status)), 400));
-		listen_drop(o);
-		if (!o->stopping)
-			uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
-		timer_arm(o, POLL_FALLBACK_MS);
-	}
-	free(error);
-}
-
-/* Watches the new LISTEN connection's socket on the loop. */
-static void listen_attach(struct outbound *o, struct db *db)
-{
-	struct listen_conn *lc = xcalloc(1, sizeof(*lc));
-
-	lc->o = o;
-	lc->db = db;
-	lc->poll.data = lc;
-	if (uv_poll_init(o->loop, &lc->poll, db_outbound_listen_fd(db)) != 0) {
-		log_warn("event=outbound.listen status=failed error=\"cannot watch the socket\"");
-		db_close(&lc->db);
-		free(lc);
-		uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
-		return;
-	}
-	o->handles++;
-	uv_unref((uv_handle_t *)&lc->poll);
-	uv_poll_start(&lc->poll, UV_READABLE, on_listen_readable);
-	o->listen = lc;
-	log_info("event=outbound.listen status=ok channel=maildesk_outbound");
-}
-
-/* Back on the loop with a LISTEN connection, or a reason to retry. */
-static void listen_done(uv_work_t *req, int status)
-{
-	struct listen_job *j = req->data;
-	struct outbound *o = j->o;
-	char q[600];
-
-	o->listen_connecting = false;
-	o->jobs--;
-	if (o->stopping || status != 0) {
-		db_close(&j->db);
-	} else if (j->db == NULL) {
-		log_warn("event=outbound.listen status=failed error=%s",
-			 log_quote(q, sizeof(q), j->error != NULL ? j->error : "", j->error != NULL ? strlen(j->error) : 0,
-				   400));
-		uv_timer_start(&o->listen_timer, on_listen_timer, RETRY_LISTEN_MS, 0);
-	} else {
-		listen_attach(o, j->db);
-		outbound_wake(o); /* rows queued while nobody listened */
-	}
-	settings_unref(&j->set);
-	free(j->error);
-	free(j);
-	outbound_maybe_free(o);
-}
-
-/* Opens the LISTEN connection in the pool (one attempt at a time). */
-static void listen_start(struct outbound *o)
-{
-	struct listen_job *j;
-
-	if (o->stopping || o->listen != NULL || o->listen_connecting)
-		return;
-	j = xcalloc(1, sizeof(*j));
-	j->req.data = j;
-	j->o = o;
-	j->set = settings_ref(o->set);
-	o->listen_connecting = true;
-	o->jobs++;
-	if (uv_queue_work(o->loop, &j->req, listen_work, listen_done) != 0)
-		listen_done(&j->req, UV_ECANCELED);
+	o->listen = listen_start(o->loop, o->set->conninfo, o->set->db_timeout, &listen_ops, o);
 }
 
 /* ---- the public side ---- */
@@ -578,14 +512,12 @@ struct outbound *outbound_start(uv_loop_t *loop, const struct md_config *cfg)
 	o->concurrency = cfg->outbound_concurrency;
 	relay_init(RELAY_TIMEOUT_S);
 	uv_timer_init(loop, &o->timer);
-	uv_timer_init(loop, &o->listen_timer);
-	o->timer.data = o->listen_timer.data = o;
+	o->timer.data = o;
 	uv_unref((uv_handle_t *)&o->timer);
-	uv_unref((uv_handle_t *)&o->listen_timer);
-	o->handles = 2;
+	o->handles = 1;
 	log_info("event=outbound.start relay=%s concurrency=%u lifetime=%u", o->set->host != NULL ? cfg->relay_host : "-",
 		 o->concurrency, o->set->lifetime_s);
-	listen_start(o);
+	outbound_listen(o);
 	outbound_wake(o);
 	return o;
 }
@@ -605,8 +537,8 @@ void outbound_configure(struct outbound *o, const struct md_config *cfg)
 	settings_unref(&o->set);
 	o->set = s;
 	if (db_changed) {
-		listen_drop(o);
-		listen_start(o);
+		listen_stop(&o->listen);
+		outbound_listen(o);
 	}
 	outbound_wake(o);
 }
@@ -621,9 +553,8 @@ void outbound_stop(struct outbound **op)
 	*op = NULL;
 	o->stopping = true;
 	log_info("event=outbound.stop in_flight=%u", o->in_flight);
-	listen_drop(o);
+	listen_stop(&o->listen);
 	uv_close((uv_handle_t *)&o->timer, on_handle_closed);
-	uv_close((uv_handle_t *)&o->listen_timer, on_handle_closed);
 	outbound_maybe_free(o);
 }
 

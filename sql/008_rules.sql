@@ -101,3 +101,68 @@ CREATE TRIGGER tickets_snooze_notify AFTER INSERT OR UPDATE OF snooze_until, sta
 	FOR EACH ROW EXECUTE FUNCTION md_snooze_notify();
 
 -- Rule actions are recorded in ticket_events with actor 'rule:NAME'.
+
+-- The requester's other open tickets (customer.open_tickets in rules) are
+-- counted through this index.
+CREATE INDEX tickets_requester_open ON tickets (tenant_id, requester_id)
+	WHERE status IN ('open', 'pending', 'snoozed');
+
+-- Whether at is inside the team's weekly business hours, in the team's
+-- time zone; a team without team_hours rows is always open.
+CREATE FUNCTION md_in_business_hours(p_tenant bigint, p_team bigint, p_at timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	lt timestamp;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM team_hours WHERE tenant_id = p_tenant AND team_id = p_team) THEN
+		RETURN true;
+	END IF;
+	SELECT p_at AT TIME ZONE time_zone INTO lt FROM teams WHERE tenant_id = p_tenant AND id = p_team;
+	RETURN EXISTS (SELECT 1 FROM team_hours h WHERE h.tenant_id = p_tenant AND h.team_id = p_team
+		AND h.dow = extract(dow FROM lt) AND lt::time >= h.opens AND lt::time < h.closes);
+END $$;
+
+-- p_start plus p_minutes of business time: plain addition for a team
+-- without team_hours rows; else only time inside the weekly hours counts,
+-- walked day by day in the team's time zone (a segment's real length is
+-- taken between its ends as instants, so DST changes count right). Gives
+-- up (NULL: no due time) past ten years of calendar.
+CREATE FUNCTION md_business_add(p_tenant bigint, p_team bigint, p_start timestamptz, p_minutes integer)
+RETURNS timestamptz LANGUAGE plpgsql STABLE STRICT AS $$
+DECLARE
+	tz text;
+	cursor_local timestamp;
+	d date;
+	remaining double precision := p_minutes * 60.0;
+	seg_start timestamptz;
+	seg_end timestamptz;
+	seg double precision;
+	h record;
+BEGIN
+	IF p_minutes <= 0 THEN
+		RETURN p_start;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM team_hours WHERE tenant_id = p_tenant AND team_id = p_team) THEN
+		RETURN p_start + make_interval(mins => p_minutes);
+	END IF;
+	SELECT time_zone INTO tz FROM teams WHERE tenant_id = p_tenant AND id = p_team;
+	cursor_local := p_start AT TIME ZONE tz;
+	d := cursor_local::date;
+	FOR i IN 1..3660 LOOP
+		FOR h IN SELECT opens, closes FROM team_hours WHERE tenant_id = p_tenant AND team_id = p_team
+				AND dow = extract(dow FROM d) ORDER BY opens LOOP
+			IF d + h.closes > cursor_local THEN
+				seg_start := greatest(d + h.opens, cursor_local) AT TIME ZONE tz;
+				seg_end := (d + h.closes) AT TIME ZONE tz;
+				seg := extract(epoch FROM seg_end) - extract(epoch FROM seg_start);
+				IF seg >= remaining THEN
+					RETURN seg_start + make_interval(secs => remaining);
+				END IF;
+				remaining := remaining - greatest(seg, 0);
+				cursor_local := d + h.closes;
+			END IF;
+		END LOOP;
+		d := d + 1;
+	END LOOP;
+	RETURN NULL;
+END $$;

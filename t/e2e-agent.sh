@@ -9,13 +9,7 @@ set -u
 . "$top_srcdir/t/md-instance.sh"
 
 [ "$(id -u)" = 0 ] || { echo "skipped: smtp-sink needs -u as root here"; exit 77; }
-SINK_PORT=$(md_free_port)
-SINK_DIR="$MD_TEST_TMP/sink"
-mkdir -p "$SINK_DIR"
-chown nobody "$SINK_DIR"
-/usr/sbin/smtp-sink -u nobody -d "$SINK_DIR/%M." 127.0.0.1:"$SINK_PORT" 50 &
-SINK_PID=$!
-MD_RELAY_HOST="127.0.0.1:$SINK_PORT"
+sink_start
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 md_ctl agent add bob@demo.example --name "Bob" --team support --tenant demo >/dev/null
 sql "update agents set signature = 'Ana Agent, Demo Support' where email = 'ana@demo.example'" >/dev/null
@@ -24,16 +18,6 @@ trap 'md_daemon_stop; kill $SINK_PID 2>/dev/null' EXIT
 
 lmtp() { swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" "$@" >/dev/null 2>&1; }
 # mail_for ADDR: the sink's files whose envelope recipient is ADDR.
-mail_for() { grep -l -i "^X-Rcpt-Args: <$1>" "$SINK_DIR"/* 2>/dev/null; }
-count_for() { mail_for "$1" | wc -l; }
-# wait_count ADDR N: until the sink holds N mails for ADDR (at most 30 s).
-wait_count() {
-	for _i in $(seq 1 300); do
-		[ "$(count_for "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 latest_for() { ls -t $(mail_for "$1") 2>/dev/null | head -1; }
 
 # --- a customer writes: both agents are notified

@@ -20,6 +20,7 @@ include $(srcdir)/t/outbound.mk
 include $(srcdir)/t/desk.mk
 include $(srcdir)/t/dkim.mk
 include $(srcdir)/t/domain.mk
+include $(srcdir)/t/dkim-e2e.mk
 include $(srcdir)/t/rules.mk
 include $(srcdir)/t/rules-pg.mk
 include $(srcdir)/t/work.mk

@@ -244,16 +244,16 @@ START_TEST(test_alias_lookup_found_unknown_case_insensitive)
 	char *alias, *upper, *error = NULL;
 	int64_t team = team_create(tenant, &alias);
 
-	ck_assert_int_eq(db_alias_lookup(db, alias, &tenant_r, &team_r, &error), 1);
+	ck_assert_int_eq(db_alias_lookup(db, alias, NULL, &tenant_r, &team_r, &error), 1);
 	ck_assert_int_eq(tenant_r, tenant);
 	ck_assert_int_eq(team_r, team);
 	upper = xstrdup(alias);
 	for (char *p = upper; *p != '\0'; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	tenant_r = team_r = 0;
-	ck_assert_int_eq(db_alias_lookup(db, upper, &tenant_r, &team_r, &error), 1);
+	ck_assert_int_eq(db_alias_lookup(db, upper, NULL, &tenant_r, &team_r, &error), 1);
 	ck_assert_int_eq(team_r, team);
-	ck_assert_int_eq(db_alias_lookup(db, "nobody@example.org", &tenant_r, &team_r, &error), 0);
+	ck_assert_int_eq(db_alias_lookup(db, "nobody@example.org", NULL, &tenant_r, &team_r, &error), 0);
 	free(upper);
 	free(alias);
 }
@@ -554,7 +554,7 @@ START_TEST(test_lookup_survives_backend_terminated)
 	int64_t team = team_create(tenant, &alias);
 	struct db *killer = connect_or_fail();
 
-	ck_assert_int_eq(db_alias_lookup(db, alias, &tenant_r, &team_r, &error), 1);
+	ck_assert_int_eq(db_alias_lookup(db, alias, NULL, &tenant_r, &team_r, &error), 1);
 	pid = sql_value(db, "SELECT pg_backend_pid()", 0, NULL);
 	const char *params[1] = { pid };
 	v = sql_value(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
@@ -562,7 +562,7 @@ START_TEST(test_lookup_survives_backend_terminated)
 	free(v);
 	/* The dead connection is noticed by the lookup itself, which
 	 * reconnects and answers: a server restart costs no deferral. */
-	ck_assert_msg(db_alias_lookup(db, alias, &tenant_r, &team_r, &error) == 1, "%s", error);
+	ck_assert_msg(db_alias_lookup(db, alias, NULL, &tenant_r, &team_r, &error) == 1, "%s", error);
 	free(pid);
 	pid = sql_value(db, "SELECT pg_backend_pid()", 0, NULL);
 	params[0] = pid;

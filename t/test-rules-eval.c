@@ -231,6 +231,9 @@ START_TEST(decides)
 		      cases[_i].acts);
 	ck_assert_msg(strcmp(trace, cases[_i].trace) == 0, "case %d: trace \"%s\", expected \"%s\"", _i, trace,
 		      cases[_i].trace);
+	/* Rules not reached mean a rule said stop. */
+	if (strchr(trace, 'R') != NULL)
+		ck_assert_msg(r.stopped, "case %d: not reached, but not stopped", _i);
 	for (size_t i = 0; i < r.n_actions; i++) {
 		ck_assert_ptr_nonnull(r.actions[i].rule);
 		ck_assert_uint_ge(r.actions[i].line, 1);
@@ -262,6 +265,29 @@ START_TEST(actions_name_their_rule)
 	ck_assert_uint_eq(r.n_trace, 2);
 	ck_assert_str_eq(r.trace[1].rule, "second");
 	ck_assert_uint_eq(r.trace[1].line, 2);
+	ck_assert(!r.stopped);
+	rules_result_free(&r);
+	rules_program_free(&p);
+}
+END_TEST
+
+/* A stop in the last rule is still a stop: the caller (tenant-wide rules
+ * before a team's) must learn of it though no rule is left unreached. */
+START_TEST(stop_in_last_rule_is_reported)
+{
+	static const char text[] = "rule \"only\" on ticket.created then\n tag \"a\"\n stop\nend\n";
+	struct rules_facts f = { .subject = "x" };
+	struct rules_error err;
+	struct rules_program *p = rules_compile(text, strlen(text), NULL, &err);
+	struct rules_result r;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(rules_eval(p, &f, &r), 0);
+	ck_assert(r.stopped);
+	rules_result_free(&r);
+	f.event = RULES_EV_MESSAGE_RECEIVED;
+	ck_assert_int_eq(rules_eval(p, &f, &r), 0);
+	ck_assert(!r.stopped);
 	rules_result_free(&r);
 	rules_program_free(&p);
 }
@@ -271,4 +297,5 @@ void add_eval_tests(TCase *tc)
 {
 	tcase_add_loop_test(tc, decides, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, actions_name_their_rule);
+	tcase_add_test(tc, stop_in_last_rule_is_reported);
 }

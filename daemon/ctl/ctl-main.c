@@ -39,9 +39,12 @@ static const struct ctl_command commands[] = {
 	{ "agent set", "EMAIL [--tenant T] [--name N] [--signature-file F] [--notify-offline yes|no]",
 	  "change an agent's name, signature or mail while offline", 1, 1,
 	  "tenant= name= signature-file= notify-offline=", ctl_agent_set },
-	{ "ticket list", "[--tenant T] [--team T] [--status S] [--json]",
-	  "list tickets, highest priority then oldest first (merged ones only with --status merged)",
-	  0, 0, "tenant= team= status= json", ctl_ticket_list },
+	{ "ticket list",
+	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL] [--json]",
+	  "list tickets, highest priority then oldest first (merged ones only with --status merged); folders: open"
+	  " (and pending; who is awaited), snoozed (wake time), closed (and solved), unassigned, mine (--agent's);"
+	  " --agent alone: the agent's tickets",
+	  0, 0, "tenant= team= status= folder= agent= json", ctl_ticket_list },
 	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
 	  "json", ctl_ticket_show },
 	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },

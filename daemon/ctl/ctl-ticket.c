@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-work.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,28 @@ static const char *const statuses[] = { "open", "pending", "snoozed", "solved", 
 	" JOIN teams m ON m.tenant_id = t.tenant_id AND m.id = t.team_id"                  \
 	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"          \
 	" LEFT JOIN agents ag ON ag.tenant_id = t.tenant_id AND ag.id = t.assignee_id"
+/* "ticket list" adds, for open and pending tickets, whose turn it is
+ * ("customer": our side wrote last; "us": the customer did; notes and
+ * bounces do not count), and a snoozed ticket's wake time. */
+#define LIST_COLS                                                                          \
+	TICKET_COLS ", CASE WHEN t.status IN ('open', 'pending') THEN CASE WHEN lm.direction = 'out'" \
+		    " OR lm.kind IN ('agent', 'reply') THEN 'customer' ELSE 'us' END END AS awaiting," \
+		    " CASE WHEN t.status = 'snoozed' THEN " CTL_TS("t.snooze_until") " END AS wakes"
+#define LIST_KINDS TICKET_KINDS "st"
+#define LIST_FROM                                                                          \
+	TICKET_FROM                                                                        \
+	" LEFT JOIN LATERAL (SELECT direction, kind FROM messages WHERE tenant_id = t.tenant_id" \
+	" AND ticket_id = t.id AND kind NOT IN ('note', 'untrusted', 'rejected', 'bounce')" \
+	" ORDER BY received_at DESC, id DESC LIMIT 1) lm ON true"
+/* The statuses of each --folder ("mine" also needs --agent). */
+#define FOLDER_WHERE                                                                       \
+	" AND ($4::text IS NULL OR $4 = 'open' AND t.status IN ('open', 'pending')"        \
+	" OR $4 = 'snoozed' AND t.status = 'snoozed' OR $4 = 'closed' AND t.status IN ('solved', 'closed')" \
+	" OR $4 = 'unassigned' AND t.status IN ('open', 'pending') AND t.assignee_id IS NULL" \
+	" OR $4 = 'mine' AND t.status IN ('open', 'pending', 'snoozed'))"                 \
+	" AND ($5::text IS NULL OR ag.email = lower($5))"
+static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
+
 /* "ticket show" adds when it was closed and the tickets it points at. */
 #define SHOW_COLS                                                                          \
 	TICKET_COLS ", " CTL_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"   \
@@ -50,37 +73,60 @@ static bool status_valid(const char *s)
 	return false;
 }
 
-/* "ticket list [--tenant T] [--team T] [--status S]". */
+/* Checks --folder and its companions before anything is read. */
+static int folder_check(const struct ctl_args *a)
+{
+	const char *folder = ctl_opt_get(a, "folder");
+	bool known = folder == NULL;
+
+	for (size_t i = 0; !known && i < sizeof(folders) / sizeof(folders[0]); i++)
+		known = strcmp(folder, folders[i]) == 0;
+	if (!known)
+		return ctl_usage_error(a, "unknown folder \"%s\" (open, snoozed, closed, unassigned, mine)", folder);
+	if (folder != NULL && ctl_opt_get(a, "status") != NULL)
+		return ctl_usage_error(a, "--folder and --status exclude each other");
+	if (folder != NULL && strcmp(folder, "mine") == 0 && ctl_opt_get(a, "agent") == NULL)
+		return ctl_usage_error(a, "--folder mine needs --agent EMAIL");
+	return 0;
+}
+
+/* "ticket list [--tenant T] [--team T] [--status S | --folder F] [--agent EMAIL]". */
 int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *team = ctl_opt_get(a, "team"), *status = ctl_opt_get(a, "status");
-	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
+	const char *agent = ctl_opt_get(a, "agent");
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *agent_id = NULL, *error = NULL;
 	struct db_table *t;
-	int ret = 0;
+	int ret = folder_check(a);
 
+	if (ret != 0)
+		return ret;
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(
 			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged)", status);
-	if (ctl_opt_get(a, "tenant") != NULL || team != NULL)
+	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
-	const char *params[3] = { tenant_id, team_id, status };
+	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
+		ret = CTL_EXIT_FAIL;
+	const char *params[5] = { tenant_id, team_id, status, ctl_opt_get(a, "folder"), agent };
 	if (ret == 0 && db_exec(ctl->db,
-				"SELECT " TICKET_COLS TICKET_FROM
+				"SELECT " LIST_COLS LIST_FROM
 				" WHERE ($1::bigint IS NULL OR t.tenant_id = $1)"
 				" AND ($2::bigint IS NULL OR t.team_id = $2)"
-				" AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)"
+				" AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)" FOLDER_WHERE
 				" ORDER BY t.priority DESC, t.created_at, t.number",
-				3, params, &t, &error) < 0)
+				5, params, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
-		ctl_output_rows(ctl, t, TICKET_KINDS);
+		ctl_output_rows(ctl, t, LIST_KINDS);
 		db_table_free(&t);
 	}
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);
+	free(agent_id);
 	return ret;
 }
 

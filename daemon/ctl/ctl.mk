@@ -25,6 +25,10 @@ daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libm
 ## "domain ...": sending domains and DKIM keys; "rule ...": the rule engine;
 ## agent status, folders and assignment.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-domain.c daemon/ctl/ctl-rule.c daemon/ctl/ctl-work.c
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-domain.h daemon/ctl/ctl-domain-show.c daemon/ctl/ctl-domain-check.c \
+	daemon/ctl/ctl-domain-retire.c
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-rule.h daemon/ctl/ctl-rule-text.c daemon/ctl/ctl-rule-test.c \
+	daemon/ctl/ctl-rule-facts.c daemon/ctl/ctl-work.h daemon/ctl/ctl-work-ticket.c daemon/ctl/ctl-work-team.c
 ## The rule engine, DKIM keys and DNS look-ups ("rule ...", "domain ...").
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
 	lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \

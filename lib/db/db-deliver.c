@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/xalloc.h"
 
@@ -14,7 +15,15 @@ static const struct {
 	const char *sql;
 	int n_params;
 } stmts[DB_STMT_COUNT] = {
-	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)", 1 },
+	/* $2, $3: ALIASLOCAL and TENANT of a shared-domain address, else NULL. */
+	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)"
+				   " UNION ALL (SELECT al.tenant_id, al.team_id FROM tenants te"
+				   " JOIN team_aliases al ON al.tenant_id = te.id"
+				   " WHERE lower(te.name) = lower($3) AND left(al.address, length($2) + 1) = lower($2) || '@'"
+				   " AND NOT EXISTS (SELECT 1 FROM team_aliases o WHERE o.tenant_id = al.tenant_id"
+				   " AND o.team_id = al.team_id AND (o.created_at, o.address) < (al.created_at, al.address))"
+				   " ORDER BY te.id LIMIT 1)",
+				   3 },
 	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
 				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
 				 4 },
@@ -75,6 +84,9 @@ static const struct {
 		" FROM jsonb_array_elements($3::jsonb) x),"
 		" e AS (SELECT email FROM a WHERE email <> ''"
 		" AND base NOT IN (SELECT address FROM team_aliases)"
+		/* the provider's shared sending domain holds only our addresses */
+		" AND coalesce(substring(base from '@([^@]*)$'), '')"
+		" NOT IN (SELECT domain FROM sending_domains WHERE tenant_id IS NULL)"
 		" AND email NOT IN (SELECT email FROM agents WHERE tenant_id = $1)),"
 		" ins AS (INSERT INTO contacts (tenant_id, email) SELECT $1, email FROM e"
 		" ON CONFLICT DO NOTHING RETURNING id),"
@@ -120,11 +132,26 @@ int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const 
 	return 0;
 }
 
-/* The RCPT TO check: which tenant and team an address belongs to. */
-int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, int64_t *team_id_r,
-		    char **error_r)
+/* Splits ALIASLOCAL.TENANT@shared_domain into its two parts (malloc'd);
+ * both stay NULL for any other address. */
+static void shared_address_split(const char *address, const char *shared_domain, char **local_r, char **tenant_r)
 {
-	const char *values[1] = { address };
+	const char *at = strrchr(address, '@'), *dot;
+
+	*local_r = *tenant_r = NULL;
+	if (shared_domain == NULL || shared_domain[0] == '\0' || at == NULL || strcasecmp(at + 1, shared_domain) != 0)
+		return;
+	dot = memrchr(address, '.', (size_t)(at - address));
+	if (dot == NULL || dot == address || dot + 1 == at)
+		return;
+	*local_r = xstrndup(address, (size_t)(dot - address));
+	*tenant_r = xstrndup(dot + 1, (size_t)(at - dot - 1));
+}
+
+/* Runs the lookup, once more after a connection lost while idle. */
+static int alias_lookup_run(struct db *db, const char *const *values, int64_t *tenant_id_r, int64_t *team_id_r,
+			    char **error_r)
+{
 	PGresult *res;
 	int found;
 
@@ -147,6 +174,24 @@ int db_alias_lookup(struct db *db, const char *address, int64_t *tenant_id_r, in
 		*team_id_r = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	}
 	PQclear(res);
+	return found;
+}
+
+/* The RCPT TO check: which tenant and team an address belongs to. */
+int db_alias_lookup(struct db *db, const char *address, const char *shared_domain, int64_t *tenant_id_r,
+		    int64_t *team_id_r, char **error_r)
+{
+	char *local, *tenant;
+	const char *values[3];
+	int found;
+
+	shared_address_split(address, shared_domain, &local, &tenant);
+	values[0] = address;
+	values[1] = local;
+	values[2] = tenant;
+	found = alias_lookup_run(db, values, tenant_id_r, team_id_r, error_r);
+	free(local);
+	free(tenant);
 	return found;
 }
 

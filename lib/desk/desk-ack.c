@@ -164,7 +164,7 @@ int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, in
 		detail = xasprintf("not acknowledged: %s", why);
 		ret = desk_event(db, tenant_id, r->ticket_id, "ack.suppressed", "mail", detail, error_r);
 		free(detail);
-	} else if ((ret = desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r)) == 0) {
+	} else if ((ret = desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r)) == 0) {
 		ret = ack_ticket(db, s, tenant_id, &t, m, name, error_r);
 		desk_ticket_free(&t);
 	}

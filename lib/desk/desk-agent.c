@@ -2,6 +2,7 @@
  * address; then commands, the answer to the customer, or a note. */
 #include "config.h"
 #include "desk/desk-private.h"
+#include "desk/desk-rules.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -101,6 +102,18 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
 				   NULL, "reopened", error_r);
 	case AGENT_CMD_SNOOZE:
+		if (cmd->snooze.absolute) {
+			/* A wall-clock time is read in the team's time zone. */
+			const struct agent_wall_clock *w = &cmd->snooze.local;
+			snprintf(num, sizeof(num), "%04d-%02d-%02d %02d:%02d", w->year, w->month, w->day, w->hour,
+				 w->minute);
+			return command_sql(db, tenant_id, t, a,
+					   "UPDATE tickets t SET status = 'snoozed',"
+					   " snooze_until = $3::timestamp AT TIME ZONE tm.time_zone, updated_at = now()"
+					   " FROM teams tm WHERE t.tenant_id = $1 AND t.id = $2"
+					   " AND tm.tenant_id = t.tenant_id AND tm.id = t.team_id",
+					   num, "snoozed", error_r);
+		}
 		snprintf(num, sizeof(num), "%" PRId64, cmd->snooze.until);
 		return command_sql(db, tenant_id, t, a,
 				   "UPDATE tickets SET status = 'snoozed', snooze_until = to_timestamp($3::bigint),"
@@ -108,10 +121,13 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 				   num, "snoozed", error_r);
 	case AGENT_CMD_PRIORITY:
 		snprintf(num, sizeof(num), "%d", cmd->priority);
+		/* New priority, new SLA targets. */
 		return command_sql(db, tenant_id, t, a,
 				   "UPDATE tickets SET priority = $3::smallint, updated_at = now()"
 				   " WHERE tenant_id = $1 AND id = $2",
-				   num, "priority", error_r);
+				   num, "priority", error_r) < 0
+			       ? -1
+			       : desk_sla_update(db, tenant_id, t->id, error_r);
 	case AGENT_CMD_TAG:
 		return command_sql(db, tenant_id, t, a,
 				   "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, $3)"
@@ -242,6 +258,12 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		if (ret == 0 && desk_reply_sends(reply))
 			ret = desk_template_reply(db, s, tenant_id, t, a, reply, m->text_body + reply->text_offset,
 						  new_len - reply->text_offset, error_r);
+		/* Rules after the answer: tag.added for each #tag, then
+		 * agent.replied (with the first response for the SLA). */
+		if (ret == 0)
+			ret = desk_rules_tags_added(db, s, tenant_id, t->id, r->message_id, reply, error_r);
+		if (ret == 0 && desk_reply_sends(reply))
+			ret = desk_rules_agent_answered(db, s, tenant_id, t->id, r->message_id, error_r);
 	}
 	free(refused);
 	agent_reply_free(&reply);
@@ -264,7 +286,7 @@ int desk_agent_mail(struct db *db, const struct desk_settings *s, int64_t tenant
 		return desk_event(db, tenant_id, r->ticket_id, "agent.untrusted", "mail",
 				  "reply address of a removed agent", error_r);
 	}
-	if (desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r) < 0) {
+	if (desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r) < 0) {
 		desk_agent_free(&a);
 		return -1;
 	}

@@ -121,7 +121,7 @@ static int bounce_notice(struct db *db, const struct desk_settings *s, int64_t t
 
 	if ((found = desk_agent_load(db, tenant_id, agent_id, &a, error_r)) <= 0)
 		return found;
-	if (desk_ticket_load(db, tenant_id, ticket_id, &t, error_r) < 0) {
+	if (desk_ticket_load(db, s, tenant_id, ticket_id, &t, error_r) < 0) {
 		desk_agent_free(&a);
 		return -1;
 	}

@@ -122,7 +122,7 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 		return -1;
 	ret = ticket_insert(db, n, &a, &ticket_id, error_r);
 	if (ret == 0)
-		ret = desk_ticket_load(db, n->tenant_id, ticket_id, &t, error_r);
+		ret = desk_ticket_load(db, s, n->tenant_id, ticket_id, &t, error_r);
 	if (ret < 0) {
 		desk_agent_free(&a);
 		return -1;

@@ -99,7 +99,8 @@ struct cli_work {
 };
 
 /* Locks the ticket, then finds the agent in its tenant, then loads it. */
-static int cli_work_load(struct db *db, int64_t number, const char *agent_email, struct cli_work *w, char **error_r)
+static int cli_work_load(struct db *db, const struct desk_settings *s, int64_t number, const char *agent_email,
+			 struct cli_work *w, char **error_r)
 {
 	int64_t ticket_id;
 
@@ -109,7 +110,7 @@ static int cli_work_load(struct db *db, int64_t number, const char *agent_email,
 	if (desk_cli_agent(db, w->tenant_id, agent_email, &w->a, error_r) < 0)
 		return -1;
 	w->have_a = true;
-	if (desk_ticket_load(db, w->tenant_id, ticket_id, &w->t, error_r) < 0)
+	if (desk_ticket_load(db, s, w->tenant_id, ticket_id, &w->t, error_r) < 0)
 		return -1;
 	w->have_t = true;
 	return 0;
@@ -264,7 +265,7 @@ int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_n
 		*error_r = xstrdup("the note is empty");
 		return -1;
 	}
-	ret = cli_work_load(db, ticket_number, agent_email, &w, error_r);
+	ret = cli_work_load(db, s, ticket_number, agent_email, &w, error_r);
 	if (ret == 0)
 		ret = note_add(db, s, &w, text, len, done_r, error_r);
 	cli_work_free(&w);
@@ -324,7 +325,7 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 {
 	struct cli_work w;
 	struct agent_reply *reply = NULL;
-	int ret = cli_work_load(db, ticket_number, agent_email, &w, error_r);
+	int ret = cli_work_load(db, s, ticket_number, agent_email, &w, error_r);
 
 	if (ret == 0)
 		ret = desk_cli_commands(db, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
@@ -334,6 +335,12 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 		ret = reply_send(db, s, &w, reply, text, len, error_r);
 		if (ret == 0)
 			ret = desk_cli_touch(db, w.tenant_id, w.t.id, error_r);
+		/* As for a mailed answer: #tag fires tag.added, the answer
+		 * counts as the first response and runs agent.replied rules. */
+		if (ret == 0)
+			ret = desk_rules_tags_added(db, s, w.tenant_id, w.t.id, 0, reply, error_r);
+		if (ret == 0)
+			ret = desk_rules_agent_answered(db, s, w.tenant_id, w.t.id, 0, error_r);
 		if (ret == 0)
 			*done_r = reply_done(&w.t, reply->cmds_count);
 	} else if (ret == 0 && reply->cmds_count == 0) {

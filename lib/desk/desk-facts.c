@@ -24,18 +24,38 @@ static int64_t cell_int(const struct db_table *t, size_t row, size_t col)
 	return v != NULL ? strtoll(v, NULL, 10) : 0;
 }
 
-int desk_ticket_load(struct db *db, int64_t tenant_id, int64_t ticket_id, struct desk_ticket *t, char **error_r)
+/* The address a team sends from (see desk.h, shared_domain), computed from
+ * the team's oldest alias x (address, loc, dom) and tenant te; $3 is the
+ * shared domain ("" none), $4 the recipient delimiter, which must not occur
+ * in a shared address. A tenant name that is no dot-less atom, or that
+ * another tenant shares but for case, would make the address ambiguous. */
+#define SENDING_ADDRESS_SQL \
+	"CASE WHEN EXISTS (SELECT 1 FROM sending_domains d WHERE d.tenant_id = t.tenant_id" \
+	" AND d.status = 'verified' AND (d.domain = x.dom OR right(x.dom, length(d.domain) + 1) = '.' || d.domain))" \
+	" THEN x.address" \
+	" WHEN $3 <> '' AND EXISTS (SELECT 1 FROM sending_domains d WHERE d.domain = lower($3) AND d.tenant_id IS NULL)" \
+	" AND x.loc ~ '^[a-z0-9!#$%&''*/=?^_`{|}~-]+(\\.[a-z0-9!#$%&''*/=?^_`{|}~-]+)*$'" \
+	" AND lower(te.name) ~ '^[a-z0-9!#$%&''*/=?^_`{|}~-]+$'" \
+	" AND ($4 = '' OR strpos(x.loc || lower(te.name), $4) = 0)" \
+	" AND NOT EXISTS (SELECT 1 FROM tenants o WHERE lower(o.name) = lower(te.name) AND o.id <> te.id)" \
+	" THEN x.loc || '.' || lower(te.name) || '@' || lower($3) ELSE x.address END"
+
+int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		     struct desk_ticket *t, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
+	char tn[24], tk[24], delim[2] = { s != NULL ? s->delimiter : '\0', '\0' };
+	const char *shared = s != NULL && s->shared_domain != NULL ? s->shared_domain : "";
+	const char *params[4] = { tn, tk, shared, delim };
 	struct db_table *res = NULL;
 
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
 	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
 	if (db_exec(db,
 		    "SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"
-		    " tm.name, coalesce((SELECT address FROM team_aliases al WHERE al.tenant_id = t.tenant_id"
-		    " AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), ''),"
+		    " tm.name, coalesce((SELECT " SENDING_ADDRESS_SQL " FROM (SELECT al.address,"
+		    " substring(al.address from '^(.*)@') AS loc, substring(al.address from '@([^@]*)$') AS dom"
+		    " FROM team_aliases al WHERE al.tenant_id = t.tenant_id AND al.team_id = t.team_id"
+		    " ORDER BY al.created_at, al.address LIMIT 1) x), ''),"
 		    " tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"
 		    " coalesce(c.name, ''), coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag)"
 		    " FROM ticket_tags g WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"
@@ -45,7 +65,7 @@ int desk_ticket_load(struct db *db, int64_t tenant_id, int64_t ticket_id, struct
 		    " JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"
 		    " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"
 		    " WHERE t.tenant_id = $1 AND t.id = $2",
-		    2, params, &res, error_r) < 0)
+		    4, params, &res, error_r) < 0)
 		return -1;
 	if (res->n_rows == 0) {
 		db_table_free(&res);

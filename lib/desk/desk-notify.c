@@ -20,16 +20,16 @@ static bool agent_wants_mail(const struct desk_agent *a)
 	return strcmp(a->status, "online") == 0 || a->notify_offline;
 }
 
-/* The short block an agent sees first, then the customer's new text. */
-static char *notification_body(const struct desk_ticket *t, const struct db_message_in *m, bool new_ticket)
+/* The short block an agent sees first, then the customer's new text.
+ * heading: "New ticket", "Customer reply", "Snooze ended". */
+static char *notification_body(const struct desk_ticket *t, const struct db_message_in *m, const char *heading)
 {
 	struct buf b;
 	size_t n = text_reply_new_len(m->text_body, strlen(m->text_body));
 
 	buf_init(&b, 0);
 	buf_printf(&b, "%s\n\n", TEXT_REPLY_MARKER);
-	buf_printf(&b, "%s: ticket %" PRId64 ", %s\n", new_ticket ? "New ticket" : "Customer reply", t->number,
-		   t->subject);
+	buf_printf(&b, "%s: ticket %" PRId64 ", %s\n", heading, t->number, t->subject);
 	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", t->status,
 		   desk_priority_name(t->priority), t->assignee_email[0] ? t->assignee_email : "-",
 		   t->tags[0] ? t->tags : "-");
@@ -43,9 +43,9 @@ static char *notification_body(const struct desk_ticket *t, const struct db_mess
 
 /* Composes and queues the notification for one agent. */
 static int notify_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-		      const struct desk_agent *a, const struct db_message_in *m, bool new_ticket, char **error_r)
+		      const struct desk_agent *a, const struct db_message_in *m, const char *heading, char **error_r)
 {
-	char *body = notification_body(t, m, new_ticket);
+	char *body = notification_body(t, m, heading);
 	char *reply_to_addr = desk_reply_address(s, tenant_id, t, a->id);
 	char *subject = desk_subject(t, "");
 	char *msgid = desk_message_id(s, tenant_id, t->number);
@@ -81,35 +81,63 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
 	return ret;
 }
 
+/* Mails the assignee when there is one, else the team's agents, each
+ * when online or asked for mail while offline. */
+static int notify_ticket_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+				const struct desk_ticket *t, const struct db_message_in *m, const char *heading,
+				int64_t skip_agent_id, char **error_r)
+{
+	struct desk_agent *agents = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (desk_team_agents(db, tenant_id, t->team_id, &agents, &n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const struct desk_agent *a = &agents[i];
+		/* The assignee alone when there is one, else the team. */
+		if ((t->assignee_id != 0 && a->id != t->assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
+			continue;
+		ret = notify_one(db, s, tenant_id, t, a, m, heading, error_r);
+	}
+	desk_agents_free(&agents, n);
+	return ret;
+}
+
 int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
 		       char **error_r)
 {
 	struct desk_ticket t;
-	struct desk_agent *agents = NULL;
-	size_t n = 0;
 	const char *why;
-	int ret = 0;
+	int ret;
 
 	if (!desk_may_autoreply(m, &why)) {
 		char detail[200];
 		snprintf(detail, sizeof(detail), "agents not notified: %s", why);
 		return desk_event(db, tenant_id, r->ticket_id, "notification.suppressed", "mail", detail, error_r);
 	}
-	if (desk_ticket_load(db, tenant_id, r->ticket_id, &t, error_r) < 0)
+	if (desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r) < 0)
 		return -1;
-	if (desk_team_agents(db, tenant_id, t.team_id, &agents, &n, error_r) < 0) {
-		desk_ticket_free(&t);
+	ret = notify_ticket_agents(db, s, tenant_id, &t, m, r->new_ticket ? "New ticket" : "Customer reply",
+				   skip_agent_id, error_r);
+	desk_ticket_free(&t);
+	return ret;
+}
+
+/* Contract in desk-private.h. The mail looks like the others: "from" the
+ * requester via the team, with the agent's signed reply address. */
+int desk_notify_ticket(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		       const char *heading, const char *text, char **error_r)
+{
+	struct desk_ticket t;
+	int ret;
+
+	if (desk_ticket_load(db, s, tenant_id, ticket_id, &t, error_r) < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < n && ret == 0; i++) {
-		const struct desk_agent *a = &agents[i];
-		/* The assignee alone when there is one, else the team. */
-		if ((t.assignee_id != 0 && a->id != t.assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
-			continue;
-		ret = notify_one(db, s, tenant_id, &t, a, m, r->new_ticket, error_r);
-	}
-	desk_agents_free(&agents, n);
+	struct db_message_in m = { .from_name = t.requester_name, .from_addr = t.requester_email,
+				   .text_body = text };
+	ret = notify_ticket_agents(db, s, tenant_id, &t, &m, heading, 0, error_r);
 	desk_ticket_free(&t);
 	return ret;
 }

@@ -25,8 +25,15 @@ struct desk_agent {
 	bool notify_offline;
 };
 
-/* Loads a ticket of the tenant. Returns 0 or -1. */
-int desk_ticket_load(struct db *db, int64_t tenant_id, int64_t ticket_id, struct desk_ticket *t, char **error_r);
+/* Loads a ticket of the tenant. Returns 0 or -1. team_alias is the address
+ * the team sends from (and gets replies at): its oldest alias when that
+ * alias's domain (or a parent) is a verified sending domain of the tenant;
+ * else, with s->shared_domain set and added as a sending domain,
+ * ALIASLOCAL.TENANT@shared_domain (lower-case; not for a tenant name that
+ * is no plain atom); else the oldest alias. s may be NULL (no shared
+ * domain). */
+int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		     struct desk_ticket *t, char **error_r);
 void desk_ticket_free(struct desk_ticket *t);
 /* One agent of the tenant by id: 1 found, 0 not, -1 error. */
 int desk_agent_load(struct db *db, int64_t tenant_id, int64_t agent_id, struct desk_agent *a, char **error_r);
@@ -57,6 +64,15 @@ int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 int desk_agent_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 		      const struct desk_agent *a, const char *subject_prefix, const char *body, const char *in_reply_to,
 		      char **error_r);
+/* The same mail about anything (ticket_id 0 and number 0: about no
+ * ticket, such as the answer to a mail to the control address). */
+struct desk_notice {
+	int64_t ticket_id, ticket_number;
+	const char *team_name, *team_alias, *subject, *body;
+	const char *in_reply_to; /* may be NULL */
+};
+int desk_team_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_notice *n,
+		     const struct desk_agent *a, char **error_r);
 /* Records an event on a ticket (actor "mail" unless given). */
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r);
@@ -80,6 +96,13 @@ bool desk_may_autoreply(const struct db_message_in *m, const char **why_r);
 int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
 		       char **error_r);
+/* Something happened to a ticket that its agents should know (the snooze
+ * ended): the same notification as for customer mail, headed
+ * "HEADING: ticket N, subject", with text (one paragraph) instead of the
+ * customer's message; to the assignee, else the team's agents (online or
+ * asked for mail while offline). */
+int desk_notify_ticket(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		       const char *heading, const char *text, char **error_r);
 struct agent_reply;
 /* Checks that every command can apply (known assignee; the templates are
  * desk_templates_check()'s) before anything is written; *refused_r
@@ -170,5 +193,21 @@ int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket
  * acknowledgement is recorded on the ticket. */
 int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 	     const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
+
+/* ---- Rules on the mail paths (desk-rules.c) ---- */
+/* Customer mail stored on a ticket (not a duplicate): ticket.created
+ * rules for a new ticket, else message.received, on the calling thread's
+ * cache. Run before agents are notified, so the notification goes to the
+ * assignee and team the rules chose. */
+int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+		       const struct db_delivery_result *r, char **error_r);
+/* An agent's answer went to the customer (message_id: the agent's stored
+ * mail, 0 for none): records the first response (SLA), then runs the
+ * agent.replied rules. */
+int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			      int64_t message_id, char **error_r);
+/* tag.added rules, once for each #tag command of an applied reply. */
+int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			  int64_t message_id, const struct agent_reply *reply, char **error_r);
 
 #endif

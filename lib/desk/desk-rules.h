@@ -44,7 +44,30 @@ struct desk_rules_event {
  * SLA due times are set afterwards (the rules may have changed priority or
  * team). cache NULL: the calling thread's own cache (made on first use
  * with s->rule_match_limit, kept for the thread's life). *changed_r
- * (may be NULL) says whether any action ran. */
+ * (may be NULL) says whether any action took effect.
+ *
+ * The team's rules are those of the ticket's team after the tenant's ran
+ * (a tenant rule that moves the ticket hands it to the new team's rules),
+ * and see the tenant rules' effects; a stop in a tenant rule ends the run.
+ *
+ * Each action that takes effect is one ticket_events row, actor
+ * "rule:NAME", named like the agents' own commands:
+ *   moved "to team Billing"        assigned "ana@x" / "ana@x by round-robin"
+ *   unassigned ""                  tagged "billing"   untagged "billing"
+ *   priority "high"                snoozed "until <time> [zone]"
+ *   closed ""                      field "order = 12345"
+ *   note "internal note"           (the note is a messages row, kind note)
+ *   replied "template thanks to carla@x"   notified "boss@x"
+ * An action with nothing to do (the tag is there already, the same
+ * priority) records nothing. One that cannot apply records kind
+ * "rule.failed" with why ("no team "X"", "x is not an agent of this
+ * tenant", "no agent available for round-robin", "team Support has no
+ * template "x""); mail a rule would send in answer to automatic mail
+ * (RFC 3834) records "rule.suppressed". Neither fails the call.
+ * Mail: "reply with template" is an automatic reply from the team
+ * (kind ack, Auto-Submitted, null sender; {{agent.*}} is the assignee,
+ * else the team), "notify" a notice to the address (kind explanation);
+ * both count against the hourly caps of desk_queue(). */
 int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
 		   const struct desk_rules_event *e, bool *changed_r, char **error_r);
 
@@ -70,7 +93,8 @@ int desk_assign_pick(struct db *db, int64_t tenant_id, int64_t team_id, enum rul
 		     unsigned max_open, int64_t exclude_agent_id, int64_t *agent_id_r, char **error_r);
 /* Sets (agent_id 0: clears) a ticket's assignee, records an "assigned" or
  * "unassigned" event with actor, and mails the new assignee (when online
- * or notify_offline) that the ticket is now theirs. */
+ * or notify_offline) that the ticket is now theirs. Nothing happens when
+ * the assignee does not change; an agent_id not of the tenant is -1. */
 int desk_ticket_assign(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		       int64_t agent_id, const char *actor, char **error_r);
 

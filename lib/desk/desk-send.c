@@ -99,27 +99,39 @@ int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	return db_outbound_enqueue(db, &o, NULL, error_r);
 }
 
+int desk_team_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_notice *n,
+		     const struct desk_agent *a, char **error_r)
+{
+	char *msgid = desk_message_id(s, tenant_id, n->ticket_number);
+	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
+	const char *values[] = { "auto-replied", "All", s->hostname };
+	struct mime_compose_addr to = { a->name, a->email };
+	struct mime_compose c = {
+		.from = { n->team_name, n->team_alias }, .to = &to, .n_to = 1, .subject = n->subject,
+		.date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = n->in_reply_to,
+		.text = n->body, .extra_names = names, .extra_values = values, .n_extra = 3,
+	};
+	const char *rcpts[1] = { a->email };
+	size_t len;
+	char *data = mime_compose(&c, &len);
+	int ret = desk_queue(db, s, tenant_id, n->ticket_id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid,
+			     error_r);
+
+	free(data);
+	free(msgid);
+	return ret;
+}
+
 int desk_agent_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 		      const struct desk_agent *a, const char *subject_prefix, const char *body, const char *in_reply_to,
 		      char **error_r)
 {
 	char *subject = desk_subject(t, subject_prefix);
-	char *msgid = desk_message_id(s, tenant_id, t->number);
-	const char *names[] = { "Auto-Submitted", "X-Auto-Response-Suppress", AGENT_LOOP_HEADER };
-	const char *values[] = { "auto-replied", "All", s->hostname };
-	struct mime_compose_addr to = { a->name, a->email };
-	struct mime_compose c = {
-		.from = { t->team_name, t->team_alias }, .to = &to, .n_to = 1, .subject = subject,
-		.date = (int64_t)time(NULL), .message_id = msgid, .in_reply_to = in_reply_to,
-		.text = body, .extra_names = names, .extra_values = values, .n_extra = 3,
-	};
-	const char *rcpts[1] = { a->email };
-	size_t len;
-	char *data = mime_compose(&c, &len);
-	int ret = desk_queue(db, s, tenant_id, t->id, DB_OUTBOUND_EXPLANATION, "", rcpts, 1, data, len, msgid, error_r);
+	struct desk_notice n = { .ticket_id = t->id, .ticket_number = t->number, .team_name = t->team_name,
+				 .team_alias = t->team_alias, .subject = subject, .body = body,
+				 .in_reply_to = in_reply_to };
+	int ret = desk_team_notice(db, s, tenant_id, &n, a, error_r);
 
-	free(data);
 	free(subject);
-	free(msgid);
 	return ret;
 }

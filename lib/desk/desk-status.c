@@ -1,2 +1,137 @@
-/* placeholder, being written */
-typedef int md_desk_status_placeholder;
+/* An agent's status: online, away, offline, or offline with their tickets
+ * handed to teammates (contract in desk-rules.h). */
+#include "config.h"
+#include "desk/desk-private.h"
+#include "desk/desk-rules.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+#define REASSIGN "offline-and-reassign"
+#define LISTED_MAX 10 /* tickets named in the summary line */
+
+/* Contract in desk.h. */
+bool desk_agent_status_valid(const char *state)
+{
+	static const char *const states[] = { "online", "away", "offline", REASSIGN };
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (state != NULL && strcmp(state, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The email of an agent of the tenant (malloc'd), or NULL with *error_r. */
+static char *agent_email(struct db *db, int64_t tenant_id, int64_t agent_id, char **error_r)
+{
+	struct desk_agent a;
+	int found = desk_agent_load(db, tenant_id, agent_id, &a, error_r);
+	char *email;
+
+	if (found <= 0) {
+		if (found == 0)
+			*error_r = xasprintf("no agent %" PRId64 " in tenant %" PRId64, agent_id, tenant_id);
+		return NULL;
+	}
+	email = xstrdup(a.email);
+	desk_agent_free(&a);
+	return email;
+}
+
+/* Hands one ticket to a teammate by its team's strategy (round-robin when
+ * it is 'manual'), or leaves it unassigned; says which in *summary. */
+static int reassign_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_table *res,
+			size_t row, int64_t from_agent_id, const char *actor, struct buf *summary, char **error_r)
+{
+	int64_t ticket_id = strtoll(db_table_get(res, row, 0), NULL, 10), to = 0;
+	const char *number = db_table_get(res, row, 1);
+	int64_t team_id = strtoll(db_table_get(res, row, 2), NULL, 10);
+	enum rules_strategy st = strcmp(db_table_get(res, row, 3), "least-open") == 0 ? RULES_LEAST_OPEN
+										     : RULES_ROUND_ROBIN;
+	unsigned max_open = (unsigned)strtoul(db_table_get(res, row, 4), NULL, 10);
+	int found = desk_assign_pick(db, tenant_id, team_id, st, max_open, from_agent_id, &to, error_r);
+	char *email;
+
+	if (found < 0 || desk_ticket_assign(db, s, tenant_id, ticket_id, found > 0 ? to : 0, actor, error_r) < 0)
+		return -1;
+	if (found == 0) {
+		if (row < LISTED_MAX)
+			buf_printf(summary, "%s%s unassigned", row > 0 ? ", " : "", number);
+		return desk_event(db, tenant_id, ticket_id, "reassign.none", actor,
+				  "the assignee went offline and no online teammate could take it", error_r);
+	}
+	if (row >= LISTED_MAX)
+		return 0;
+	if ((email = agent_email(db, tenant_id, to, error_r)) == NULL)
+		return -1;
+	buf_printf(summary, "%s%s to %s", row > 0 ? ", " : "", number, email);
+	free(email);
+	return 0;
+}
+
+/* The agent's open, pending and snoozed tickets go to teammates. */
+static int reassign_all(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
+			const char *actor, struct buf *summary, char **error_r)
+{
+	char tn[24], ag[24];
+	const char *params[2] = { tn, ag };
+	struct db_table *res = NULL;
+	int ret = 0;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
+	if (db_exec(db,
+		    "SELECT t.id, t.number, t.team_id, tm.assign_strategy, tm.assign_max_open FROM tickets t"
+		    " JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"
+		    " WHERE t.tenant_id = $1 AND t.assignee_id = $2 AND t.status IN ('open', 'pending', 'snoozed')"
+		    " ORDER BY t.priority DESC, t.created_at, t.id FOR UPDATE OF t",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	buf_printf(summary, "; %zu ticket%s handed over", res->n_rows, res->n_rows == 1 ? "" : "s");
+	if (res->n_rows > 0)
+		buf_append_str(summary, ": ");
+	for (size_t i = 0; i < res->n_rows && ret == 0; i++)
+		ret = reassign_one(db, s, tenant_id, res, i, agent_id, actor, summary, error_r);
+	if (res->n_rows > LISTED_MAX)
+		buf_printf(summary, " and %zu more", res->n_rows - LISTED_MAX);
+	db_table_free(&res);
+	return ret;
+}
+
+/* Contract in desk-rules.h. */
+int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
+			  const char *state, const char *actor, char **done_r, char **error_r)
+{
+	bool reassign = state != NULL && strcmp(state, REASSIGN) == 0;
+	const char *stored = reassign ? "offline" : state;
+	char tn[24], ag[24];
+	const char *params[3] = { tn, ag, stored };
+	struct buf summary;
+	char *email;
+
+	if (!desk_agent_status_valid(state)) {
+		*error_r = xasprintf("unknown status \"%s\" (online, away, offline, " REASSIGN ")",
+				     state != NULL ? state : "");
+		return -1;
+	}
+	if ((email = agent_email(db, tenant_id, agent_id, error_r)) == NULL)
+		return -1;
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
+	buf_init(&summary, 0);
+	buf_printf(&summary, "%s is now %s", email, stored);
+	free(email);
+	if (db_exec(db, "UPDATE agents SET status = $3 WHERE tenant_id = $1 AND id = $2", 3, params, NULL,
+		    error_r) < 0 ||
+	    (reassign && reassign_all(db, s, tenant_id, agent_id, actor, &summary, error_r) < 0)) {
+		buf_free(&summary);
+		return -1;
+	}
+	*done_r = buf_steal(&summary, NULL);
+	return 0;
+}

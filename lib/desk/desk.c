@@ -65,7 +65,11 @@ int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team
 		return desk_bounce(db, s, tenant_id, m, r, error_r);
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
-	if (desk_notify_agents(db, s, tenant_id, m, r, 0, error_r) < 0)
+	/* Rules first (automatic mail too: routing is no answer; their mail
+	 * actions check RFC 3834 themselves), so the notification goes to
+	 * the team and assignee they chose. */
+	if (desk_rules_inbound(db, s, tenant_id, r, error_r) < 0 ||
+	    desk_notify_agents(db, s, tenant_id, m, r, 0, error_r) < 0)
 		return -1;
 	return r->new_ticket ? desk_ack(db, s, tenant_id, team_id, m, r, error_r) : 0;
 }

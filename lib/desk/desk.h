@@ -139,4 +139,25 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
 			 const char *why, char **error_r);
 
+/* ---- Agent status by mail (desk-control.c) ----
+ * A team's control address is its alias with the extension "control"
+ * (support+control@acme.example). Mail to it never becomes a ticket: an
+ * agent of the tenant (From, and with require_dkim our mail server's
+ * Authentication-Results for the agent's domain, as for answers) writes
+ * "#status online|away|offline|offline-and-reassign" as its first line,
+ * and gets a short confirmation or the error by mail (kind explanation).
+ * Mail from anyone else, or automatic mail (RFC 3834), changes nothing and
+ * is not answered. The raw bytes are kept in raw_messages. */
+
+/* Whether a recipient extension (NULL: none) names the control address. */
+bool desk_control_address(const char *rcpt_extension);
+/* Handles one mail to a team's control address in a transaction of its
+ * own (must not be called inside one). Returns 0 with *done_r (malloc'd,
+ * one line for the log: who, what, the outcome; also for a refusal), or
+ * -1 with *error_r when nothing could be stored (the MTA should retry). */
+int desk_control_mail(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		      const struct db_message_in *m, char **done_r, char **error_r);
+/* Whether state is one desk_agent_status_set() takes. */
+bool desk_agent_status_valid(const char *state);
+
 #endif

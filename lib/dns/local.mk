@@ -1,3 +1,4 @@
-## lib/dns: TXT look-ups for "maildeskctl domain check" (glibc's resolver).
+## lib/dns: TXT and MX look-ups for "maildeskctl domain check" (glibc's
+## resolver functions). Programs that link it add $(RESOLV_LIBS).
 noinst_LIBRARIES += lib/dns/libmddns.a
-lib_dns_libmddns_a_SOURCES = lib/dns/dns.h lib/dns/dns-stub.c
+lib_dns_libmddns_a_SOURCES = lib/dns/dns.h lib/dns/dns.c lib/dns/dns-answer.c

@@ -297,6 +297,7 @@ int rules_eval(const struct rules_program *p, const struct rules_facts *f, struc
 	}
 	pcre2_match_data_free(st.md);
 	free(st.tags);
+	r->stopped = stopped;
 	return 0;
 }
 

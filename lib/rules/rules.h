@@ -198,6 +198,7 @@ struct rules_result {
 	size_t n_actions;
 	struct rules_trace *trace;    /* one per rule, in order */
 	size_t n_trace;
+	bool stopped;                 /* a matched rule said stop */
 };
 
 /* Evaluates every rule for f->event, in order, until one says stop.

@@ -1,0 +1,327 @@
+/* maildeskctl "domain check": looks each record of a domain up in DNS
+ * (lib/dns), says record by record what is right, and marks the domain
+ * verified when both DKIM records of the generation that signs match.
+ * SPF, DMARC and MX are reported but never block. */
+#include "config.h"
+#include "ctl-domain.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/xalloc.h"
+#include "dns/dns.h"
+
+enum verdict { V_OK, V_MISSING, V_WRONG, V_ERROR };
+
+/* What the check of one record found: the verdict and its report line. */
+struct finding {
+	enum verdict v;
+	char *line; /* "dkim md202611-rsa: ok" */
+};
+
+/* A tag's value in a tag=value; list (RFC 6376 3.2), with whitespace and
+ * stray quotes removed, so differences in how it was typed do not matter.
+ * NULL when absent. */
+static char *tag_value(const char *rec, const char *tag)
+{
+	size_t tlen = strlen(tag);
+
+	for (const char *p = rec; p != NULL && *p != '\0'; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
+		const char *end = strchr(p, ';');
+		char *v, *o;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, tag, tlen) != 0)
+			continue;
+		for (p += tlen; isspace((unsigned char)*p); p++)
+			;
+		if (*p != '=')
+			continue;
+		end = end != NULL ? end : p + strlen(p);
+		v = o = xstrndup(p + 1, (size_t)(end - p - 1));
+		for (const char *i = v; *i != '\0'; i++) {
+			if (!isspace((unsigned char)*i) && *i != '"')
+				*o++ = *i;
+		}
+		*o = '\0';
+		return v;
+	}
+	return NULL;
+}
+
+/* A published key record matches ours when k= (default rsa) and p= are
+ * equal; v=, when present, must be DKIM1. */
+static bool dkim_matches(const char *found, const struct domain_rec *r)
+{
+	char *v = tag_value(found, "v"), *k = tag_value(found, "k"), *p = tag_value(found, "p");
+	bool ok = (v == NULL || strcmp(v, "DKIM1") == 0) && strcmp(k != NULL ? k : "rsa", r->key_type) == 0 &&
+		  p != NULL && strcmp(p, r->public_key) == 0;
+
+	free(v);
+	free(k);
+	free(p);
+	return ok;
+}
+
+/* "found "A" (and N more) expected "B"". */
+static char *wrong_text(char **found, size_t n, const char *expected)
+{
+	char more[48] = "";
+
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	return xasprintf("wrong: found \"%s\"%s expected \"%s\"", found[0], more, expected);
+}
+
+static enum verdict dkim_check(const char *server, const struct domain_rec *r, char **text_r)
+{
+	char **vals, *error = NULL;
+	size_t n;
+	int found = dns_txt_lookup(server, r->name, &vals, &n, &error);
+	enum verdict v = found < 0 ? V_ERROR : found == 0 ? V_MISSING : V_WRONG;
+
+	for (size_t i = 0; found > 0 && i < n; i++) {
+		if (dkim_matches(vals[i], r))
+			v = V_OK;
+	}
+	*text_r = v == V_ERROR ? xasprintf("error: %s", error) : v == V_WRONG ? wrong_text(vals, n, r->value) : NULL;
+	dns_strings_free(vals, n);
+	free(error);
+	return v;
+}
+
+/* True when the record starts with the version tag ("v=spf1", "v=DMARC1"). */
+static bool policy_is(const char *val, const char *version)
+{
+	size_t len = strlen(version);
+
+	return strncasecmp(val, version, len) == 0 &&
+	       (val[len] == '\0' || val[len] == ';' || isspace((unsigned char)val[len]));
+}
+
+/* True when the SPF record has the term a:HOST (any qualifier but -). */
+static bool spf_has_host(const char *val, const char *host)
+{
+	char *copy = xstrdup(val), *save = NULL;
+	bool ok = false;
+
+	for (char *t = strtok_r(copy, " \t", &save); t != NULL && !ok; t = strtok_r(NULL, " \t", &save)) {
+		if (*t == '+' || *t == '~' || *t == '?')
+			t++;
+		ok = strncasecmp(t, "a:", 2) == 0 && strcasecmp(t + 2, host) == 0;
+	}
+	free(copy);
+	return ok;
+}
+
+/* SPF and DMARC: exactly one record with the version tag at the name; for
+ * SPF it must let our host send. */
+static enum verdict policy_check(const char *server, const struct domain_rec *r, const char *host, char **text_r)
+{
+	const char *version = r->kind == DOMAIN_REC_SPF ? "v=spf1" : "v=DMARC1";
+	char **vals, **mine, *error = NULL;
+	size_t n, k = 0;
+	int found = dns_txt_lookup(server, r->name, &vals, &n, &error);
+	enum verdict v;
+
+	mine = xcalloc(n + 1, sizeof(*mine));
+	for (size_t i = 0; found > 0 && i < n; i++) {
+		if (policy_is(vals[i], version))
+			mine[k++] = vals[i];
+	}
+	v = found < 0 ? V_ERROR : k == 0 ? V_MISSING : k > 1 ? V_WRONG : V_OK;
+	if (v == V_OK && r->kind == DOMAIN_REC_SPF && !spf_has_host(mine[0], host))
+		v = V_WRONG;
+	if (v == V_ERROR)
+		*text_r = xasprintf("error: %s", error);
+	else if (v == V_WRONG && k > 1)
+		*text_r = xasprintf("wrong: found %zu records starting with %s (there must be one) expected \"%s\"", k,
+				    version, r->value);
+	else if (v == V_WRONG)
+		*text_r = xasprintf("wrong: found \"%s\" expected a record with a:%s, such as \"%s\"", mine[0], host,
+				    r->value);
+	free(mine);
+	dns_strings_free(vals, n);
+	free(error);
+	return v;
+}
+
+/* The MX: one of the exchanges must be our host. */
+static enum verdict mx_check(const char *server, const struct domain_rec *r, const char *host, char **text_r)
+{
+	struct dns_mx *mx;
+	char *error = NULL;
+	size_t n;
+	int found = dns_mx_lookup(server, r->name, &mx, &n, &error);
+	enum verdict v = found < 0 ? V_ERROR : found == 0 ? V_MISSING : V_WRONG;
+
+	for (size_t i = 0; found > 0 && i < n; i++) {
+		if (strcasecmp(mx[i].exchange, host) == 0)
+			v = V_OK;
+	}
+	if (v == V_ERROR)
+		*text_r = xasprintf("error: %s", error);
+	else if (v == V_WRONG)
+		*text_r = xasprintf("wrong: found \"%u %s.\"%s expected \"%s.\"", mx[0].preference, mx[0].exchange,
+				    n > 1 ? " (and more)" : "", r->value);
+	dns_mx_free(mx, n);
+	free(error);
+	return v;
+}
+
+/* Checks one record; fills f with the verdict and the report line. */
+static void record_check(const struct md_config *c, const struct domain_rec *r, struct finding *f)
+{
+	char *text = NULL;
+
+	if (r->kind == DOMAIN_REC_DKIM)
+		f->v = dkim_check(c->dns_resolver, r, &text);
+	else if (r->kind == DOMAIN_REC_MX)
+		f->v = mx_check(c->dns_resolver, r, c->hostname, &text);
+	else
+		f->v = policy_check(c->dns_resolver, r, c->hostname, &text);
+	f->line = xasprintf("%s: %s", r->label, text != NULL ? text : f->v == V_OK ? "ok" : "missing");
+	free(text);
+}
+
+/* How the DKIM records of the signing generation fared: all matched, or
+ * one could not be looked up (the status is then left as it was). */
+enum outcome { OUT_VERIFIED, OUT_PENDING, OUT_UNKNOWN };
+
+static enum outcome outcome_decide(const struct domain_rec *recs, const struct finding *f, size_t n)
+{
+	bool any = false, ok = true, err = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].kind != DOMAIN_REC_DKIM || !recs[i].signing)
+			continue;
+		any = true;
+		ok = ok && f[i].v == V_OK;
+		err = err || f[i].v == V_ERROR;
+	}
+	return any && ok ? OUT_VERIFIED : err ? OUT_UNKNOWN : OUT_PENDING;
+}
+
+/* Stores what the check found: published per selector (not for failed
+ * look-ups), the report, the time and the status, in one transaction. */
+static int check_store(struct ctl *ctl, const char *domain, const struct domain_rec *recs, const struct finding *f,
+		       size_t n, const char *report, const char *status)
+{
+	const char *params[3] = { domain, report, status };
+	char *error = NULL;
+	int ret = db_begin(ctl->db, &error);
+
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		const char *p[3] = { domain, recs[i].selector, f[i].v == V_OK ? "t" : "f" };
+
+		if (recs[i].kind == DOMAIN_REC_DKIM && f[i].v != V_ERROR)
+			ret = db_exec(ctl->db, "UPDATE dkim_selectors SET published = $3 WHERE domain = $1 AND selector = $2",
+				      3, p, NULL, &error);
+	}
+	if (ret == 0)
+		ret = db_exec(ctl->db,
+			      "UPDATE sending_domains SET checked_at = now(), check_report = $2, status = $3,"
+			      " verified_at = CASE WHEN $3 <> 'verified' THEN NULL"
+			      "  WHEN status = 'verified' THEN verified_at ELSE now() END WHERE domain = $1",
+			      3, params, NULL, &error);
+	if (ret == 0)
+		ret = db_commit(ctl->db, &error);
+	if (ret < 0) {
+		db_rollback(ctl->db);
+		return ctl_db_fail(error);
+	}
+	return 0;
+}
+
+/* The domain's status before the check; 0, or prints and fails. */
+static int status_get(struct ctl *ctl, const char *domain, char **status_r)
+{
+	const char *params[1] = { domain };
+	struct db_table *t;
+	char *error = NULL;
+	int ret = 0;
+
+	if (db_exec(ctl->db, "SELECT status FROM sending_domains WHERE domain = $1", 1, params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	if (t->n_rows == 0)
+		ret = ctl_fail("domain %s not found: add it with \"maildeskctl domain add\"", domain);
+	else
+		*status_r = xstrdup(db_table_get(t, 0, 0));
+	db_table_free(&t);
+	return ret;
+}
+
+/* The last line: the outcome, and the exit status. */
+static int outcome_print(const char *domain, const char *old, enum outcome o, const char *gen)
+{
+	gen = gen != NULL ? gen : "(none)";
+	fflush(stdout); /* the report lines come first */
+	if (o == OUT_VERIFIED) {
+		printf("%s: verified: the DKIM records of generation %s, which signs, match\n", domain, gen);
+		return 0;
+	}
+	if (o == OUT_UNKNOWN)
+		return ctl_fail("%s: left %s: the DKIM records of generation %s could not be looked up (see above)",
+				domain, old, gen);
+	if (strcmp(old, "verified") == 0)
+		return ctl_fail("%s: back to pending: the DKIM records of generation %s, which signs, no longer match; "
+				"the domain is not used for sending until they do (\"maildeskctl domain show %s\")",
+				domain, gen, domain);
+	return ctl_fail("%s: pending: both DKIM records of generation %s, which signs, must be published as "
+			"\"maildeskctl domain show %s\" prints them",
+			domain, gen, domain);
+}
+
+/* "domain check DOMAIN". */
+int ctl_domain_check(struct ctl *ctl, const struct ctl_args *a)
+{
+	struct md_config c = { 0 };
+	struct domain_rec *recs = NULL;
+	struct finding *f = NULL;
+	char *domain, *old = NULL, *report = NULL;
+	const char *gen = NULL;
+	enum outcome o;
+	size_t n = 0;
+	int ret = 0;
+
+	if ((domain = domain_name_arg(a, a->pos[0], &ret)) == NULL)
+		return ret;
+	ret = status_get(ctl, domain, &old);
+	if (ret == 0)
+		ret = domain_conf_load(ctl, &c);
+	if (ret == 0)
+		ret = domain_records_get(ctl, &c, domain, &recs, &n);
+	if (ret == 0) {
+		f = xcalloc(n, sizeof(*f));
+		report = xstrdup("");
+		for (size_t i = 0; i < n; i++) {
+			char *r;
+
+			record_check(&c, &recs[i], &f[i]);
+			puts(f[i].line);
+			r = xasprintf("%s%s%s", report, i > 0 ? "\n" : "", f[i].line);
+			free(report);
+			report = r;
+			if (recs[i].signing && gen == NULL)
+				gen = recs[i].generation;
+		}
+		o = outcome_decide(recs, f, n);
+		ret = check_store(ctl, domain, recs, f, n, report,
+				  o == OUT_VERIFIED ? "verified" : o == OUT_PENDING ? "pending" : old);
+		if (ret == 0)
+			ret = outcome_print(domain, old, o, gen);
+	}
+	for (size_t i = 0; f != NULL && i < n; i++)
+		free(f[i].line);
+	free(f);
+	free(report);
+	domain_records_free(recs, n);
+	config_free(&c);
+	free(old);
+	free(domain);
+	return ret;
+}

@@ -1,0 +1,196 @@
+/* maildeskctl: "ticket snooze" and "ticket tag", as #snooze and #tag do
+ * by mail. A snooze time is written in the team's time zone (the trigger
+ * on tickets tells the daemons' wake-up timers at commit); a new tag runs
+ * the tag.added rules. */
+#include "config.h"
+#include "ctl-rule.h"
+#include "ctl-work.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+#include "desk/desk-rules.h"
+
+/* UNTIL as one string: "2026-12-01 09:00" may come as one or two words. */
+static char *until_arg(const struct ctl_args *a)
+{
+	return a->n_pos > 2 ? xasprintf("%s %s", a->pos[1], a->pos[2]) : xstrdup(a->pos[1]);
+}
+
+/* Sets the wake time: seconds from now (secs) or a wall-clock time in the
+ * team's zone (at); refuses a time that has passed. */
+static int snooze_apply(struct ctl *ctl, const struct ctl_work *w, const char *secs, const char *at, char **when_r)
+{
+	const char *params[4] = { w->t.tenant_id, w->t.id, secs, at };
+	struct db_table *t;
+	char *error = NULL;
+	int ret = 0;
+
+	if (db_exec(ctl->db,
+		    "UPDATE tickets t SET status = 'snoozed', updated_at = now(), snooze_until = CASE"
+		    " WHEN $3::double precision IS NOT NULL THEN now() + make_interval(secs => $3::double precision)"
+		    " ELSE $4::timestamp AT TIME ZONE m.time_zone END"
+		    " FROM teams m WHERE m.tenant_id = t.tenant_id AND m.id = t.team_id AND t.tenant_id = $1 AND t.id = $2"
+		    " RETURNING to_char(t.snooze_until AT TIME ZONE m.time_zone, 'YYYY-MM-DD HH24:MI') || ' ' || m.time_zone,"
+		    " t.snooze_until <= now()",
+		    4, params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	if (db_table_get(t, 0, 1)[0] == 't')
+		ret = ctl_fail("%s is in the past", db_table_get(t, 0, 0));
+	else
+		*when_r = xstrdup(db_table_get(t, 0, 0));
+	db_table_free(&t);
+	return ret;
+}
+
+/* ctl_change_run() callback of "ticket snooze". */
+static int snooze_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
+{
+	char *until = until_arg(a), *when = NULL, *detail = NULL, secs[24];
+	long long s = rules_duration_parse(until);
+	struct ctl_work w;
+	int ret = ctl_work_begin(ctl, a, &w);
+
+	snprintf(secs, sizeof(secs), "%lld", s);
+	if (ret == 0)
+		ret = snooze_apply(ctl, &w, s > 0 ? secs : NULL, s > 0 ? NULL : until, &when);
+	if (ret == 0) {
+		detail = xasprintf("until %s", when);
+		ret = ctl_ticket_event_add(ctl, &w.t, "snoozed", w.actor, detail);
+	}
+	if (ret == 0)
+		*done_r = xasprintf("ticket %s snoozed %s", w.t.number, detail);
+	free(detail);
+	free(when);
+	free(until);
+	ctl_work_end(&w);
+	return ret;
+}
+
+int ctl_ticket_snooze(struct ctl *ctl, const struct ctl_args *a)
+{
+	char *until;
+	bool ok;
+
+	if (!ctl_number_valid(a->pos[0]))
+		return ctl_usage_error(a, "ticket number \"%s\" is not a number", a->pos[0]);
+	until = until_arg(a);
+	ok = rules_duration_parse(until) > 0 || ctl_date_valid(until);
+	free(until);
+	if (!ok)
+		return ctl_usage_error(a, "invalid UNTIL: \"YYYY-MM-DD HH:MM\" (the team's time zone) or a duration"
+				       " such as 30m, 4h, 2d, 1w");
+	return ctl_change_run(ctl, a, snooze_change);
+}
+
+/* Tags as the schema takes them: [a-z0-9][a-z0-9_.-]{0,63}, lower-cased. */
+static bool tag_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && isalnum((unsigned char)s[0]) &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* Adds or removes one tag. 1 changed, 0 it already was so, -1 failed. */
+static int tag_one(struct ctl *ctl, const struct ctl_work *w, const char *tag, bool remove)
+{
+	const char *params[3] = { w->t.tenant_id, w->t.id, tag };
+	struct db_table *t;
+	char *error = NULL;
+	int changed;
+
+	if (db_exec(ctl->db,
+		    remove ? "DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND tag = lower($3)"
+			     " RETURNING tag"
+			   : "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, lower($3))"
+			     " ON CONFLICT DO NOTHING RETURNING tag",
+		    3, params, &t, &error) < 0) {
+		ctl_db_fail(error);
+		return -1;
+	}
+	changed = t->n_rows > 0;
+	db_table_free(&t);
+	if (changed && ctl_ticket_event_add(ctl, &w->t, remove ? "untagged" : "tagged", w->actor, tag) != 0)
+		return -1;
+	return changed;
+}
+
+/* The tag.added rules for one new tag. */
+static int tag_rules_run(struct ctl *ctl, const struct ctl_desk *d, const struct ctl_work *w, const char *tag)
+{
+	struct desk_rules_event e = { .event = RULES_EV_TAG_ADDED, .tenant_id = w->tenant_id,
+				      .ticket_id = w->ticket_id, .added_tag = tag };
+	char *error = NULL;
+
+	if (desk_rules_run(ctl->db, &d->s, NULL, &e, NULL, &error) < 0) {
+		ctl_fail("%s", error != NULL ? error : "the tag.added rules failed");
+		free(error);
+		return -1;
+	}
+	return 0;
+}
+
+/* "ticket 1042: tagged a, b (already had c)". */
+static char *tag_done(const char *number, bool remove, const struct buf *changed, const struct buf *same)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "ticket %s: %s %s", number, remove ? "removed" : "tagged",
+		   changed->len > 0 ? changed->data : "nothing");
+	if (same->len > 0)
+		buf_printf(&b, " (%s %s)", remove ? "did not have" : "already had", same->data);
+	return buf_steal(&b, NULL);
+}
+
+/* ctl_change_run() callback of "ticket tag". */
+static int tag_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
+{
+	bool remove = ctl_opt_get(a, "remove") != NULL;
+	struct buf changed, same;
+	struct ctl_desk d = { 0 };
+	struct ctl_work w;
+	int ret = ctl_work_begin(ctl, a, &w);
+
+	if (ret == 0 && !remove)
+		ret = ctl_work_desk_load(ctl, &d);
+	buf_init(&changed, 0);
+	buf_init(&same, 0);
+	for (size_t i = 1; ret == 0 && i < a->n_pos; i++) {
+		char *tag = xstrdup(a->pos[i]);
+		int r;
+
+		for (char *c = tag; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		r = tag_one(ctl, &w, tag, remove);
+		if (r < 0 || (r > 0 && !remove && tag_rules_run(ctl, &d, &w, tag) < 0))
+			ret = CTL_EXIT_FAIL;
+		buf_printf(r > 0 ? &changed : &same, "%s%s", (r > 0 ? changed.len : same.len) > 0 ? ", " : "", tag);
+		free(tag);
+	}
+	if (ret == 0)
+		*done_r = tag_done(w.t.number, remove, &changed, &same);
+	buf_free(&changed);
+	buf_free(&same);
+	if (!remove)
+		ctl_desk_free(&d);
+	ctl_work_end(&w);
+	return ret;
+}
+
+int ctl_ticket_tag(struct ctl *ctl, const struct ctl_args *a)
+{
+	if (!ctl_number_valid(a->pos[0]))
+		return ctl_usage_error(a, "ticket number \"%s\" is not a number", a->pos[0]);
+	for (size_t i = 1; i < a->n_pos; i++) {
+		if (!tag_valid(a->pos[i]))
+			return ctl_usage_error(a, "invalid tag \"%s\": 1-64 of a-z 0-9 _ . - (starting with a letter or digit)",
+					       a->pos[i]);
+	}
+	return ctl_change_run(ctl, a, tag_change);
+}

@@ -1,2 +1,0 @@
-/* placeholder, replaced by the real module */
-typedef int md_dns_placeholder;
