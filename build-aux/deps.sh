@@ -9,7 +9,7 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libpcre2-dev libpsl-dev"
 RUN_PKGS="postgresql-15 postgresql-client-15 postfix swaks openssl util-linux procps publicsuffix"
 # Independent checkers the tests use: DKIM verifiers and a DNS server.
-TEST_PKGS="postfix-pcre opendkim-tools python3-dkim python3-nacl python3-dnspython dnsmasq-base"
+TEST_PKGS="postfix-pcre opendkim python3-dkim python3-nacl python3-dnspython dnsmasq-base"
 PKGS="$BUILD_PKGS $RUN_PKGS $TEST_PKGS"
 
 missing=""
