@@ -232,4 +232,25 @@ swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" --fro
 	--body "I want a refund." >/dev/null 2>&1
 assert_match "the running daemon uses the new rules" '^support 1 - refund$' "$(ticket_facts "$(ticket_of ref1@customer.example)")"
 
+## external events: "ticket event" runs the external.event rules
+cat >"$tmp/ext.txt" <<'EOF2'
+rule "Shipped" on external.event
+  if event.name is "order.shipped"
+  then
+    tag "shipped"
+end
+EOF2
+run rule load "$tmp/ext.txt" --tenant-wide
+assert_eq "tenant-wide rules load" 0 "$rc"
+R=$(ticket_of ref1@customer.example)
+run ticket event "$R" order.paid
+assert_eq "an event no rule is for" "ticket $R: event order.paid, no rule acted" "$out"
+run ticket event "$R" order.shipped
+assert_eq "an event a rule is for" "ticket $R: event order.shipped, rules acted" "$out"
+assert_eq "the rule tagged the ticket, recorded with its name" "1" \
+	"$(sql "select count(*) from ticket_events e join tickets t on t.id = e.ticket_id
+	       where t.number = $R and e.kind = 'tagged' and e.actor = 'rule:Shipped' and e.detail = 'shipped'")"
+run ticket event "$R" "Bad Name"
+assert_eq "a bad event name is a usage error" 2 "$rc"
+
 e2e_done

@@ -106,7 +106,8 @@ until5=$(sql "select snooze_until from tickets where number = $T5")
 lmtp --from carla@customer.example --to support@demo.example \
 	--header "From: Carla <carla@customer.example>" --header "Subject: Re: reply first" \
 	--header "In-Reply-To: <reply first@customer.example>" --body "Any news?"
-assert_eq "the customer's reply reopens the snoozed ticket" open "$(sql "select status from tickets where number = $T5")"
+assert_eq "the customer's reply reopens the snoozed ticket and clears its wake time" "open|" \
+	"$(sql "select status, snooze_until from tickets where number = $T5")"
 wait_sql "select now() > timestamptz '$until5' + interval '3 seconds'" t
 assert_eq "one woke event, from the reply" "1|mail" \
 	"$(sql "select count(*), min(e.actor) from ticket_events e join tickets t on t.id = e.ticket_id

@@ -194,3 +194,41 @@ int ctl_ticket_tag(struct ctl *ctl, const struct ctl_args *a)
 	}
 	return ctl_change_run(ctl, a, tag_change);
 }
+
+/* ctl_change_run() callback of "ticket event": the external.event rules
+ * for one named event, as an integration would fire them. */
+static int event_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
+{
+	struct ctl_work w;
+	struct ctl_desk d;
+	bool changed = false;
+	char *error = NULL;
+	int ret = ctl_work_begin(ctl, a, &w);
+
+	if (ret == 0 && (ret = ctl_work_desk_load(ctl, &d)) == 0) {
+		struct desk_rules_event e = { .event = RULES_EV_EXTERNAL, .tenant_id = w.tenant_id,
+					      .ticket_id = w.ticket_id, .event_name = a->pos[1] };
+
+		ret = ctl_ticket_event_add(ctl, &w.t, "external.event", w.actor, a->pos[1]);
+		if (ret == 0 && desk_rules_run(ctl->db, &d.s, NULL, &e, &changed, &error) < 0)
+			ret = ctl_fail("%s", error != NULL ? error : "the external.event rules failed");
+		ctl_desk_free(&d);
+	}
+	if (ret == 0)
+		*done_r = xasprintf("ticket %s: event %s, %s", w.t.number, a->pos[1],
+				    changed ? "rules acted" : "no rule acted");
+	free(error);
+	ctl_work_end(&w);
+	return ret;
+}
+
+int ctl_ticket_event(struct ctl *ctl, const struct ctl_args *a)
+{
+	const char *name = a->pos[1];
+
+	if (!ctl_number_valid(a->pos[0]))
+		return ctl_usage_error(a, "ticket number \"%s\" is not a number", a->pos[0]);
+	if (name[0] == '\0' || strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name))
+		return ctl_usage_error(a, "invalid event name \"%s\": 1-64 of a-z 0-9 _ . -", name);
+	return ctl_change_run(ctl, a, event_change);
+}

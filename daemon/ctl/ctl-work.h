@@ -28,6 +28,9 @@ void ctl_work_end(struct ctl_work *w);
 /* ctl-work-ticket.c */
 int ctl_ticket_snooze(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_tag(struct ctl *ctl, const struct ctl_args *a);
+/* "ticket event NUMBER NAME": runs the external.event rules (event.name
+ * NAME) on the ticket, recorded as an external.event event. */
+int ctl_ticket_event(struct ctl *ctl, const struct ctl_args *a);
 /* ctl-work-team.c */
 int ctl_team_routing(struct ctl *ctl, const struct ctl_args *a);
 int ctl_sla_set(struct ctl *ctl, const struct ctl_args *a);

@@ -72,7 +72,8 @@ static const struct {
 				2 },
 	[DB_STMT_TICKET_TOUCH] = { "UPDATE tickets SET last_activity_at = now(), updated_at = now(),"
 				   " status = CASE WHEN $3 THEN 'open' ELSE status END,"
-				   " closed_at = CASE WHEN $3 THEN NULL ELSE closed_at END"
+				   " closed_at = CASE WHEN $3 THEN NULL ELSE closed_at END,"
+				   " snooze_until = CASE WHEN $3 THEN NULL ELSE snooze_until END"
 				   " WHERE tenant_id = $1 AND id = $2 RETURNING number",
 				   3 },
 	[DB_STMT_TICKET_LINK] = { "UPDATE tickets SET linked_ticket_id = $3 WHERE tenant_id = $1 AND id = $2", 3 },
