@@ -34,6 +34,7 @@ struct timers {
 	void *after_arg;
 	unsigned jobs, handles;
 	bool running, again, stopping;
+	uint64_t rules_checked_ms; /* the last safety re-check of rule sets */
 };
 
 static void timers_run(struct timers *t);
@@ -193,6 +194,14 @@ static void timers_run(struct timers *t)
 		t->again = true;
 		return;
 	}
+	/* A LISTEN connection can die silently (an idle NAT drop is noticed
+	 * only by TCP keepalive, hours later): at least once a minute every
+	 * thread's rule cache re-checks the rule set versions, as after a
+	 * NOTIFY. One query per thread per minute. */
+	if (wall_ms() - t->rules_checked_ms >= POLL_LISTENING_MS) {
+		t->rules_checked_ms = wall_ms();
+		desk_rules_changed();
+	}
 	j = xcalloc(1, sizeof(*j));
 	j->req.data = j;
 	j->t = t;
@@ -270,7 +279,9 @@ static void timers_listen(struct timers *t)
 /* Contract in timers.h. */
 unsigned timers_threads(void)
 {
-	return 1;
+	/* A claim job, and the two LISTEN connections' connects (each may
+	 * block up to db_timeout while the database is unreachable). */
+	return 3;
 }
 
 /* Contract in timers.h. */

@@ -14,7 +14,8 @@
  * Due times in the past (a daemon that was down) fire at start. Several
  * daemons may run against one database: claims skip locked rows, so each
  * ticket wakes once. NOTIFY maildesk_rules (a rule set was loaded) calls
- * desk_rules_changed(). Loop thread only. */
+ * desk_rules_changed(), and so does every look at most once a minute (a
+ * LISTEN connection may die unnoticed). Loop thread only. */
 #include <uv.h>
 
 #include "base/conf.h"
@@ -22,7 +23,7 @@
 struct timers;
 
 /* Threads of the pool the timers may occupy at once (to add to
- * UV_THREADPOOL_SIZE): a claim, or a LISTEN connect. */
+ * UV_THREADPOOL_SIZE): a claim and both LISTEN connects. */
 unsigned timers_threads(void);
 
 /* Starts on loop with cfg's database and db_timeout (copied); the desk

@@ -78,7 +78,7 @@ CREATE INDEX tickets_snooze_due ON tickets (snooze_until) WHERE status = 'snooze
 -- The SLA timer reads the earliest unbreached due times through these.
 CREATE INDEX tickets_first_response_due ON tickets (first_response_due)
 	WHERE first_response_at IS NULL AND first_response_breached_at IS NULL
-	AND first_response_due IS NOT NULL;
+	AND first_response_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged');
 CREATE INDEX tickets_resolution_due ON tickets (resolution_due)
 	WHERE resolution_breached_at IS NULL AND resolution_due IS NOT NULL
 	AND status NOT IN ('solved', 'closed', 'merged');

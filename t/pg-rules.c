@@ -121,12 +121,14 @@ END_TEST
 START_TEST(test_snooze_close_move_assign)
 {
 	int64_t t1 = ticket_new(support, "one"), t2 = ticket_new(support, "two"), t3 = ticket_new(support, "three");
+	int64_t t4 = ticket_new(support, "four");
 
 	free(q("UPDATE teams SET time_zone = 'Europe/Madrid' WHERE tenant_id = $1", 1, I(tenant)));
 	rules_store(0, "rule \"Later\" on ticket.woke if subject is \"one\" then\n  snooze for 2h\nend\n"
 		       "rule \"Winter\" on ticket.woke if subject is \"two\" then\n"
 		       "  snooze until \"2030-01-15 09:00\"\nend\n"
 		       "rule \"Done\" on ticket.woke if subject is \"three\" then\n  close\nend\n"
+		       "rule \"Past\" on ticket.woke if subject is \"four\" then\n  snooze until \"2001-01-01 09:00\"\nend\n"
 		       "rule \"Route\" on message.received then\n  move to team \"billing\"\n  assign to \"fay@demo.example\"\n"
 		       "  assign to \"nobody@demo.example\"\n  move to team \"Nowhere\"\nend\n");
 	desk_rules_changed();
@@ -139,6 +141,10 @@ START_TEST(test_snooze_close_move_assign)
 	ck_assert(run(RULES_EV_TICKET_WOKE, t3, 0));
 	assert_ticket(t3, "status || ' ' || (closed_at IS NOT NULL)", "closed true");
 	assert_events(t3, "closed|rule:Done|");
+	/* A time already past would wake the ticket again at once, forever. */
+	ck_assert(!run(RULES_EV_TICKET_WOKE, t4, 0)); /* a failed action is no change */
+	assert_ticket(t4, "status", "open");
+	assert_events(t4, "rule.failed|rule:Past|snooze until \"2001-01-01 09:00\": that time has passed");
 
 	ck_assert(run(RULES_EV_MESSAGE_RECEIVED, t3, 0));
 	assert_ticket(t3, "team_id", I(billing));

@@ -4,6 +4,7 @@
  * customer's reply threads back onto it. */
 #include "config.h"
 #include "desk/desk-private.h"
+#include "desk/desk-rules.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -137,6 +138,11 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 		ret = desk_event(db, n->tenant_id, t.id, "created", a.email, detail, error_r);
 	if (ret == 0)
 		ret = first_mail(db, s, n, &t, &a, error_r);
+	/* Its SLA targets, with the first response already given: ours. */
+	if (ret == 0)
+		ret = desk_sla_update(db, n->tenant_id, t.id, error_r);
+	if (ret == 0)
+		ret = desk_sla_first_response(db, n->tenant_id, t.id, error_r);
 	if (ret == 0)
 		*number_r = t.number;
 	free(detail);

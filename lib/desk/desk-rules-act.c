@@ -254,12 +254,35 @@ static int act_snooze(struct desk_rules_apply *ap, const struct rules_action *ac
 		free(detail);
 		return ret;
 	}
-	return ticket_change(ap, actor,
-			     "UPDATE tickets t SET status = 'snoozed', snooze_until = ($3::timestamp AT TIME ZONE"
-			     " tm.time_zone), updated_at = now() FROM teams tm WHERE tm.tenant_id = t.tenant_id"
-			     " AND tm.id = t.team_id AND t.tenant_id = $1 AND t.id = $2"
-			     " RETURNING 'until ' || $3 || ' ' || tm.time_zone",
-			     act->text, NULL, "snoozed", NULL, error_r);
+	/* A time already past is refused: a ticket.woke rule snoozing into
+	 * the past would otherwise wake and snooze the ticket forever. */
+	ret = ticket_change(ap, actor,
+			    "UPDATE tickets t SET status = 'snoozed', snooze_until = ($3::timestamp AT TIME ZONE"
+			    " tm.time_zone), updated_at = now() FROM teams tm WHERE tm.tenant_id = t.tenant_id"
+			    " AND tm.id = t.team_id AND t.tenant_id = $1 AND t.id = $2"
+			    " AND ($3::timestamp AT TIME ZONE tm.time_zone) > now()"
+			    " RETURNING 'until ' || $4::text || ' ' || tm.time_zone",
+			    act->text, act->text, "snoozed", NULL, error_r);
+	if (ret != 0)
+		return ret;
+	detail = xasprintf("snooze until \"%s\": that time has passed", act->text);
+	ret = act_event(ap, "rule.failed", actor, detail, error_r);
+	free(detail);
+	return ret;
+}
+
+/* How many bytes of a UTF-8 value fit in max without splitting a
+ * character (the event detail must stay valid text for PostgreSQL). */
+static int utf8_prefix_len(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return (int)n;
 }
 
 /* tickets.fields[name] = value. */
@@ -273,7 +296,7 @@ static int act_field(struct desk_rules_apply *ap, const struct rules_action *act
 	if (act->text == NULL || act->text[0] == '\0' || !desk_text_valid(act->text, strlen(act->text)) ||
 	    !desk_text_valid(value, strlen(value)))
 		return act_event(ap, "rule.failed", actor, "set field: the name or value is not valid text", error_r);
-	detail = xasprintf("%s = %.200s", act->text, value);
+	detail = xasprintf("%s = %.*s", act->text, utf8_prefix_len(value, 200), value);
 	ret = ticket_change(ap, actor,
 			    "UPDATE tickets SET fields = fields || jsonb_build_object($3::text, $4::text),"
 			    " updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING id",

@@ -184,6 +184,24 @@ static void ticket_facts(struct facts_priv *p, struct rules_facts *f)
 	f->n_tags = n;
 }
 
+/* Events no mail caused (a wake-up, a breach, a tag, an external event)
+ * see the ticket's latest customer mail: its id into ms ("0": none). */
+static int latest_customer_mail(struct db *db, const char *tn, const char *tk, char *ms, size_t size,
+				char **error_r)
+{
+	const char *params[2] = { tn, tk };
+	struct db_table *res = NULL;
+
+	if (db_exec(db,
+		    "SELECT id FROM messages WHERE tenant_id = $1 AND ticket_id = $2 AND direction = 'in'"
+		    " AND kind = 'customer' ORDER BY received_at DESC, id DESC LIMIT 1",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	snprintf(ms, size, "%s", res->n_rows > 0 ? db_table_get(res, 0, 0) : "0");
+	db_table_free(&res);
+	return 0;
+}
+
 int desk_rules_facts_load(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t message_id,
 			  enum rules_event ev, struct desk_rules_facts_store *store, char **error_r)
 {
@@ -197,7 +215,8 @@ int desk_rules_facts_load(struct db *db, int64_t tenant_id, int64_t ticket_id, i
 	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
 	snprintf(ms, sizeof(ms), "%" PRId64, message_id);
 	if (ticket_query(db, tn, tk, &p->ticket, error_r) < 0 ||
-	    (message_id != 0 && message_query(db, tn, ms, &p->msg, error_r) < 0)) {
+	    (message_id == 0 && latest_customer_mail(db, tn, tk, ms, sizeof(ms), error_r) < 0) ||
+	    (strcmp(ms, "0") != 0 && message_query(db, tn, ms, &p->msg, error_r) < 0)) {
 		desk_rules_facts_free(store);
 		return -1;
 	}

@@ -27,6 +27,12 @@ static int program_run(struct desk_rules_apply *ap, const struct rules_program *
 		*error_r = xstrdup("rules: out of memory");
 		return -1;
 	}
+	/* A pattern that hit the match limit counted as no match: say so,
+	 * or nobody learns why a rule never fires. */
+	for (size_t i = 0; i < r.n_trace; i++)
+		if (r.trace[i].outcome == RULES_LIMIT)
+			log_warn("event=rules.match_limit tenant=%" PRId64 " ticket=%" PRId64 " rule_line=%u",
+				 ap->tenant_id, ap->ticket_id, r.trace[i].line);
 	for (size_t i = 0; i < r.n_actions && ret == 0; i++)
 		ret = desk_rules_act(ap, &r.actions[i], error_r);
 	*stopped_r = r.stopped;
@@ -79,6 +85,12 @@ static int programs_run(struct desk_rules_apply *ap, struct desk_rules_cache *ca
 		return -1;
 	ap->tk = desk_rules_facts_ticket(&st);
 	ap->team_id = ap->tk->team_id;
+	/* A merged ticket lives on in another: nothing acts on it. */
+	if (st.facts.status != NULL && strcmp(st.facts.status, "merged") == 0) {
+		ap->tk = NULL;
+		desk_rules_facts_free(&st);
+		return 0;
+	}
 	ret = tenant_prog == NULL ? 0 : program_run(ap, tenant_prog, &st.facts, &stopped, error_r);
 	if (ret == 0 && !stopped)
 		ret = team_run(ap, cache, e, &st, error_r);

@@ -71,7 +71,8 @@ struct desk_rules_event {
 int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
 		   const struct desk_rules_event *e, bool *changed_r, char **error_r);
 
-/* The facts for a stored message (message_id, may be 0) on a ticket, as the
+/* The facts for a stored message (message_id; 0: the ticket's latest
+ * customer mail, for events no mail caused) on a ticket, as the
  * engine sees them; the strings live in *store (free with
  * desk_rules_facts_free). Used by desk_rules_run and "rule replay". */
 struct desk_rules_facts_store {

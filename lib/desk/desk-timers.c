@@ -18,7 +18,8 @@
 /* Unbreached SLA targets past due (the predicates of their partial indexes). */
 #define FIRST_RESPONSE_CLAIM                                                                           \
 	"SELECT tenant_id, id FROM tickets WHERE first_response_due <= now() AND first_response_at IS NULL" \
-	" AND first_response_breached_at IS NULL ORDER BY first_response_due LIMIT $1 FOR UPDATE SKIP LOCKED"
+	" AND first_response_breached_at IS NULL AND status NOT IN ('solved', 'closed', 'merged')"        \
+	" ORDER BY first_response_due LIMIT $1 FOR UPDATE SKIP LOCKED"
 #define RESOLUTION_CLAIM                                                                                \
 	"SELECT tenant_id, id FROM tickets WHERE resolution_due <= now() AND resolution_breached_at IS NULL" \
 	" AND status NOT IN ('solved', 'closed', 'merged') ORDER BY resolution_due LIMIT $1"           \
@@ -28,7 +29,8 @@
 	"SELECT ceil(extract(epoch FROM least("                                                       \
 	"(SELECT min(snooze_until) FROM tickets WHERE status = 'snoozed'),"                           \
 	" (SELECT min(first_response_due) FROM tickets WHERE first_response_at IS NULL"               \
-	" AND first_response_breached_at IS NULL AND first_response_due IS NOT NULL),"                \
+	" AND first_response_breached_at IS NULL AND first_response_due IS NOT NULL"                  \
+	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
 	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')))))::bigint"
 
