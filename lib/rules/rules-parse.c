@@ -151,8 +151,10 @@ static int parse_rule_actions(struct parser *ps, struct rule *r)
 			return -1;
 	}
 	lex_next(&ps->lx);
+	/* A rule whose only action is stop has none to copy (ps->acts NULL). */
 	r->acts = arena_alloc(ps->p->arena, ps->n_acts * sizeof(*r->acts));
-	memcpy(r->acts, ps->acts, ps->n_acts * sizeof(*r->acts));
+	if (ps->n_acts > 0)
+		memcpy(r->acts, ps->acts, ps->n_acts * sizeof(*r->acts));
 	r->n_acts = ps->n_acts;
 	r->stop = ps->stop;
 	return 0;
