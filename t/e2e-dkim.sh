@@ -9,7 +9,10 @@
 # a corpus (UTF-8 subject, attachment, a line longer than 998 bytes).
 # Tampered copies fail. A key file others can read defers the mail instead
 # of sending it unsigned; a key directory others can enter stops maildeskd
-# from starting.
+# from starting. The shared domain's address space is the provider's: no
+# tenant gets an alias or a sending domain on or under it, its key signs
+# only a tenant's own ALIASLOCAL.TENANT, and a shared address two teams
+# would share is nobody's.
 set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
@@ -34,10 +37,31 @@ md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 trap 'md_daemon_stop; dns_stub_stop; kill $SINK_PID 2>/dev/null' EXIT
 
 lmtp() { swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" "$@"; }
+# settled: no outbound row is being sent (smtp-sink may still be writing
+# a mail whose recipient line is there; at most 30 s).
+settled() {
+	for _i in $(seq 1 300); do
+		[ "$(sql "select count(*) from outbound where state = 'sending'")" = 0 ] && return 0
+		sleep 0.1
+	done
+}
 # latest ADDR NAME: the newest mail for ADDR as sent (CRLF), in $MD_TEST_TMP/NAME.eml.
 latest() {
+	settled
 	dkim_crlf "$(ls -t $(mail_for "$1") | head -1)" "$MD_TEST_TMP/$2.eml"
 	echo "$MD_TEST_TMP/$2.eml"
+}
+# with_subject ADDR SUBJECT NAME: waits for a mail to ADDR with that Subject
+# (at most 30 s) and copies it as sent (CRLF) to $MD_TEST_TMP/NAME.eml.
+with_subject() {
+	for _i in $(seq 1 300); do
+		_f=$(grep -l -x "Subject: $2$(printf '\r')\{0,1\}" $(mail_for "$1") 2>/dev/null | head -1)
+		[ -n "$_f" ] && break
+		sleep 0.1
+	done
+	settled
+	dkim_crlf "${_f:-/dev/null}" "$MD_TEST_TMP/$3.eml"
+	echo "$MD_TEST_TMP/$3.eml"
 }
 reply() { # reply TICKET TEXT-FILE: Ana answers with maildeskctl
 	md_ctl ticket reply "$1" --from ana@demo.example --file "$2" >/dev/null
@@ -98,6 +122,16 @@ assert_eq "and the shared address does not become a participant" 0 \
 	"$(sql "select count(*) from ticket_participants p join contacts c on c.id = p.contact_id
 		where c.email like '%@$SHARED'")"
 
+# the answer to a mail to the team's control address comes from the shared
+# address too, and is signed
+lmtp --from ana@demo.example --to support+control@demo.example --header "From: Ana <ana@demo.example>" \
+	--header "Subject: status" --body "#status away" >/dev/null
+n=$(with_subject ana@demo.example "Your status" control)
+assert_match "the control address's confirmation comes from the shared address" \
+	"^From: .*<support\\.demo@$SHARED>" "$(cat "$n")"
+verified "control confirmation" "$n" "$SHARED"
+sql "update agents set status = 'online' where email = 'ana@demo.example'" >/dev/null
+
 # --- the custom domain, once verified
 domain_verify demo.example
 assert_eq "the custom domain is verified against the DNS stub" verified \
@@ -155,6 +189,25 @@ inject_msg other support@demo.example hana@customer.example foreign
 wait_count hana@customer.example 1
 assert_eq "another tenant's mail is not signed with demo.example's key" 0 \
 	"$(grep -c '^DKIM-Signature:' "$(latest hana@customer.example foreign)")"
+inject_msg other "support.demo@$SHARED" ivo@customer.example sharedforeign
+wait_count ivo@customer.example 1
+assert_eq "another tenant's mail From demo's shared address is not signed" 0 \
+	"$(grep -c '^DKIM-Signature:' "$(latest ivo@customer.example sharedforeign)")"
+other=$(sql "select id from tenants where name = 'other'")
+assert_match "with a warning" \
+	"level=warn event=dkim.refused tenant=$other from=\"support\\.demo@$SHARED\" detail=\"not signed: " \
+	"$(cat "$MD_DIR/maildeskd.log")"
+inject_msg other "support@$SHARED" ivo@customer.example sharedbare
+inject_msg other "support.other@sub.$SHARED" ivo@customer.example sharedsub
+for f in sharedbare sharedsub; do
+	n=$(with_subject ivo@customer.example "$f" "$f")
+	assert_match "$f arrived" "^Subject: $f" "$(cat "$n")"
+	assert_eq "a From on or under the shared domain that is no ALIAS.TENANT is not signed ($f)" 0 \
+		"$(grep -c '^DKIM-Signature:' "$n")"
+done
+inject_msg other "billing.other@$SHARED" jon@customer.example sharedown
+wait_count jon@customer.example 1
+verified "a tenant's own ALIAS.TENANT on the shared domain" "$(latest jon@customer.example sharedown)" "$SHARED"
 inject_msg demo support@demo.example ida@customer.example eightbit "$(printf 'Gr\303\274\303\237e')"
 wait_count ida@customer.example 1
 assert_eq "a row with 8-bit bytes is still signed" 2 \
@@ -193,6 +246,48 @@ chmod 600 "$KEYDIR/$rsa_key"
 md_ctl queue retry "$id" >/dev/null
 wait_count carla@customer.example 4
 verified "after the key's mode is fixed" "$(latest carla@customer.example retried)" demo.example
+
+# --- the shared domain's address space is the provider's
+md_ctl team add evil --tenant other --alias help@other.example >/dev/null
+for addr in "support.demo@$SHARED" "x@sub.$SHARED" "Support.Demo@MAIL.HELPDESK.EXAMPLE."; do
+	out=$(md_ctl team alias add evil "$addr" --tenant other 2>&1)
+	rc=$?
+	assert_eq "team alias add $addr is refused" 1 "$rc"
+	assert_match "and says why ($addr)" "is on the provider's shared domain $SHARED" "$out"
+done
+out=$(md_ctl team add evil2 --tenant other --alias ok@other.example --alias "support.demo@$SHARED" 2>&1)
+assert_match "team add --alias on the shared domain is refused" "is on the provider's shared domain" "$out"
+assert_eq "and makes no team" 0 "$(sql "select count(*) from teams where name = 'evil2'")"
+for d in "$SHARED" "sub.$SHARED" "SUB.Mail.Helpdesk.Example."; do
+	out=$(md_ctl domain add "$d" --tenant other 2>&1)
+	rc=$?
+	assert_eq "domain add $d --tenant other is refused" 1 "$rc"
+	assert_match "and says why ($d)" "the provider's shared domain $SHARED \\(shared_domain\\): no tenant may own it" "$out"
+done
+assert_eq "no tenant owns a domain on or under the shared domain" 0 \
+	"$(sql "select count(*) from sending_domains where tenant_id is not null and (domain = '$SHARED' or domain like '%.$SHARED')")"
+assert_eq "nothing of those was written" 0 "$(sql "select count(*) from team_aliases where address like '%$SHARED'")"
+# an alias row on the shared domain from before the refusal takes no mail
+evil_team=$(sql "select id from teams where name = 'evil'")
+sql "insert into team_aliases (tenant_id, team_id, address) values ($other, $evil_team, 'support.demo@$SHARED')" >/dev/null
+lmtp --from kai@customer.example --to "support.demo@$SHARED" --header "Subject: Not for evil" --body x >/dev/null
+assert_eq "an old alias on the shared domain does not take the tenant's shared address" "demo support" \
+	"$(sql "select n.name || ' ' || m.name from tickets t join tenants n on n.id = t.tenant_id
+		join teams m on m.tenant_id = t.tenant_id and m.id = t.team_id where t.subject = 'Not for evil'")"
+sql "delete from team_aliases where address = 'support.demo@$SHARED'" >/dev/null
+
+# two teams of one tenant whose oldest aliases share a local part: the
+# shared address would be both's, so neither sends from it, and it is nobody's
+md_ctl team add shop --tenant demo --alias support@demo-shop.example >/dev/null
+md_ctl agent add ola@demo.example --name Ola --team shop --tenant demo >/dev/null
+lmtp --from lea@customer.example --to support@demo-shop.example --header "Subject: Shop lamp" \
+	--body "Where is it?" >/dev/null
+wait_count ola@demo.example 1
+n=$(latest ola@demo.example shop)
+assert_match "the second team sends from its own alias" '^From: .*<support@demo-shop\.example>' "$(cat "$n")"
+assert_eq "which is not signed (its domain is no sending domain)" 0 "$(grep -c '^DKIM-Signature:' "$n")"
+assert_match "mail to the shared address both would have is refused" '550 5\.1\.1' \
+	"$(lmtp --from x@customer.example --to "support.demo@$SHARED" --body x 2>&1)"
 
 # --- no sending domain at all: unsigned, as before, logged once at debug level
 md_ctl tenant add "Big Shop" >/dev/null

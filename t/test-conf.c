@@ -91,6 +91,16 @@ static const struct {
 	{ "= value\n", ":1: expected \"key = value\"" },
 	{ "hostname = a\n\nhostname = b\n", ":3: hostname is already set on line 1" },
 	{ "max_recipients = 99999999999999999999999\n", ":1: max_recipients: \"99999999999999999999999\" must be a whole number" },
+#define NOT_A_DOMAIN " must be a domain name (letters, digits, hyphens and dots, with at least one dot)"
+	{ "shared_domain = localhost\n", ":1: shared_domain: \"localhost\"" NOT_A_DOMAIN },
+	{ "\nshared_domain = mail..example\n", ":2: shared_domain: \"mail..example\"" NOT_A_DOMAIN },
+	{ "shared_domain = mail_x.example\n", ":1: shared_domain: \"mail_x.example\"" NOT_A_DOMAIN },
+	{ "shared_domain = .\n", ":1: shared_domain: \".\"" NOT_A_DOMAIN },
+	{ "shared_domain = a.example..\n", ":1: shared_domain: \"a.example..\"" NOT_A_DOMAIN },
+	{ "shared_domain = -mail.example\n", ":1: shared_domain: \"-mail.example\"" NOT_A_DOMAIN },
+	{ "shared_domain = mail-.example\n", ":1: shared_domain: \"mail-.example\"" NOT_A_DOMAIN },
+	{ "shared_domain = .mail.example\n", ":1: shared_domain: \".mail.example\"" NOT_A_DOMAIN },
+	{ "shared_domain = user@mail.example\n", ":1: shared_domain: \"user@mail.example\"" NOT_A_DOMAIN },
 };
 
 START_TEST(bad_values_name_file_and_line)
@@ -125,6 +135,31 @@ START_TEST(empty_hostname_means_the_system_name)
 	ck_assert_str_eq(c.hostname, host);
 	config_free(&c);
 	unlink(p);
+}
+END_TEST
+
+/* The signer and the lookups compare shared_domain exactly. */
+START_TEST(shared_domain_is_normalised)
+{
+	static const char *const cases[][2] = {
+		{ "shared_domain = Mail.Provider.Example\n", "mail.provider.example" },
+		{ "shared_domain = mail.provider.example.\n", "mail.provider.example" },
+		{ "shared_domain = MAIL-1.Provider.EXAMPLE.\n", "mail-1.provider.example" },
+		{ "shared_domain =\n", "" },
+		{ "# none\n", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_config c;
+		char *err = NULL;
+		const char *p = write_conf(cases[i][0]);
+
+		config_defaults(&c);
+		ck_assert_int_eq(config_load(p, &c, &err), 0);
+		ck_assert_str_eq(c.shared_domain, cases[i][1]);
+		config_free(&c);
+		unlink(p);
+	}
 }
 END_TEST
 
@@ -184,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, defaults_are_complete);
 	tcase_add_test(tc, values_of_every_type_parse);
 	tcase_add_loop_test(tc, bad_values_name_file_and_line, 0, sizeof(bad_configs) / sizeof(bad_configs[0]));
+	tcase_add_test(tc, shared_domain_is_normalised);
 	tcase_add_test(tc, unreadable_file_is_an_error);
 	tcase_add_test(tc, empty_hostname_means_the_system_name);
 	tcase_add_test(tc, listen_addresses_parse);

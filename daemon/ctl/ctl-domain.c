@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,32 @@ int domain_conf_load(const struct ctl *ctl, struct md_config *c)
 		ret = ctl_fail("%s", error);
 	free(error);
 	return ret;
+}
+
+int domain_shared_get(const struct ctl *ctl, char **shared_r)
+{
+	const char *path = ctl->config_path != NULL ? ctl->config_path : CTL_DEFAULT_CONFIG;
+	struct md_config c;
+	int ret;
+
+	*shared_r = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		*shared_r = xstrdup("");
+		return 0;
+	}
+	if ((ret = domain_conf_load(ctl, &c)) == 0)
+		*shared_r = xstrdup(c.shared_domain);
+	config_free(&c);
+	return ret;
+}
+
+bool domain_under(const char *name, const char *parent)
+{
+	size_t n = strlen(name), p = strlen(parent);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	return p > 0 && n >= p && strncasecmp(name + n - p, parent, p) == 0 && (n == p || name[n - p - 1] == '.');
 }
 
 /* One label: letters, digits and inner hyphens, 1-63 characters. */
@@ -363,6 +390,11 @@ int ctl_domain_add(struct ctl *ctl, const struct ctl_args *a)
 	if ((domain = domain_name_arg(a, a->pos[0], &ret)) == NULL)
 		return ret;
 	ret = add_owner(ctl, a, &tenant_id);
+	if (ret == 0)
+		ret = domain_conf_load(ctl, &c);
+	if (ret == 0 && tenant_id != NULL && domain_under(domain, c.shared_domain))
+		ret = ctl_fail("domain %s %s the provider's shared domain %s (shared_domain): no tenant may own it",
+			       domain, strcmp(domain, c.shared_domain) == 0 ? "is" : "is under", c.shared_domain);
 	if (ret == 0 && (e = domain_exists(ctl, domain)) != 0)
 		ret = e < 0 ? CTL_EXIT_FAIL
 			    : ctl_fail("domain %s exists already (its keys are left alone): see \"maildeskctl domain show "
@@ -370,11 +402,10 @@ int ctl_domain_add(struct ctl *ctl, const struct ctl_args *a)
 				       domain, domain);
 	if (ret == 0 && (gen = generation_arg(ctl, a, domain, &ret)) != NULL)
 		ret = 0;
-	if (ret == 0 && (ret = domain_conf_load(ctl, &c)) == 0) {
+	if (ret == 0)
 		ret = generation_create(ctl, &c, domain, gen, true, tenant_id);
-		if (ret == 0)
-			ret = domain_show_print(ctl, &c, domain, NULL);
-	}
+	if (ret == 0)
+		ret = domain_show_print(ctl, &c, domain, NULL);
 	config_free(&c);
 	free(gen);
 	free(tenant_id);

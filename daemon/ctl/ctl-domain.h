@@ -18,6 +18,14 @@
  * config_free() either way), or prints why and fails. */
 int domain_conf_load(const struct ctl *ctl, struct md_config *c);
 
+/* The configuration file's shared_domain (malloc'd, "" for none), also
+ * for "team add" and "team alias add": "" when the file does not exist.
+ * Returns 0, or prints why (unreadable, invalid) and fails. */
+int domain_shared_get(const struct ctl *ctl, char **shared_r);
+/* Whether name (one trailing dot ignored) is parent or a name under it,
+ * case-insensitively; false when parent is "". */
+bool domain_under(const char *name, const char *parent);
+
 /* Lower-cases and checks a domain name: LDH labels of 1-63 characters, at
  * most 253 in all, a trailing dot dropped, and not a public suffix (there
  * must be an organisational domain, RFC 7489). Returns the malloc'd name, or

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-domain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,14 +70,38 @@ static int alias_insert(struct ctl *ctl, const char *tenant_id, const char *team
 	return ctl_db_fail(error);
 }
 
-/* Validates every --alias before anything is written. */
-static int aliases_check(const struct ctl_args *a)
+/* The shared domain's address space is the provider's: ALIASLOCAL.TENANT
+ * there reaches a team by itself, an alias there would take another
+ * tenant's mail. Returns 0, or prints why and fails. */
+static int alias_not_shared(const char *address, const char *shared)
 {
+	const char *at = strrchr(address, '@');
+
+	if (at == NULL || !domain_under(at + 1, shared))
+		return 0;
+	return ctl_fail("alias \"%s\" is on the provider's shared domain %s (shared_domain): a team gets its "
+			"address ALIASLOCAL.TENANT@%s there by itself",
+			address, shared, shared);
+}
+
+/* Validates every --alias before anything is written. */
+static int aliases_check(const struct ctl *ctl, const struct ctl_args *a)
+{
+	char *shared = NULL;
+	int ret = 0;
+
 	for (size_t i = 0; i < a->n_opts; i++) {
 		if (strcmp(a->opts[i].name, "alias") == 0 && !ctl_address_valid(a->opts[i].value))
 			return ctl_usage_error(a, "invalid address \"%s\"", a->opts[i].value);
 	}
-	return 0;
+	if (ctl_opt_get(a, "alias") != NULL)
+		ret = domain_shared_get(ctl, &shared);
+	for (size_t i = 0; ret == 0 && shared != NULL && i < a->n_opts; i++) {
+		if (strcmp(a->opts[i].name, "alias") == 0)
+			ret = alias_not_shared(a->opts[i].value, shared);
+	}
+	free(shared);
+	return ret;
 }
 
 /* Creates the team row and its aliases in one transaction. */
@@ -119,7 +144,7 @@ int ctl_team_add(struct ctl *ctl, const struct ctl_args *a)
 
 	if (!ctl_name_valid(a->pos[0]))
 		return ctl_usage_error(a, "invalid team name \"%s\"", a->pos[0]);
-	if ((ret = aliases_check(a)) != 0)
+	if ((ret = aliases_check(ctl, a)) != 0)
 		return ret;
 	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
 	if (ret == 0)
@@ -132,12 +157,16 @@ int ctl_team_add(struct ctl *ctl, const struct ctl_args *a)
 /* "team alias add TEAM ADDR [--tenant T]". */
 int ctl_team_alias_add(struct ctl *ctl, const struct ctl_args *a)
 {
-	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL;
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *shared = NULL;
 	int ret;
 
 	if (!ctl_address_valid(a->pos[1]))
 		return ctl_usage_error(a, "invalid address \"%s\"", a->pos[1]);
-	ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
+	if ((ret = domain_shared_get(ctl, &shared)) == 0)
+		ret = alias_not_shared(a->pos[1], shared);
+	free(shared);
+	if (ret == 0)
+		ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
 	if (ret == 0)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
 	if (ret == 0)

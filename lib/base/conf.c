@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY, CFG_BOOL };
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY, CFG_BOOL,
+	       CFG_DOMAIN };
 
 struct cfg_key {
 	const char *name;
@@ -54,7 +55,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
 	{ "dkim_key_dir", CFG_STRING, OFF(dkim_key_dir), "/var/lib/maildesk/dkim", 0, 0 },
-	{ "shared_domain", CFG_STRING, OFF(shared_domain), "", 0, 0 },
+	{ "shared_domain", CFG_DOMAIN, OFF(shared_domain), "", 0, 0 },
 	{ "dns_resolver", CFG_STRING, OFF(dns_resolver), "", 0, 0 },
 	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
 };
@@ -210,6 +211,37 @@ void config_listen_free(struct md_listen *l)
 	l->path = l->host = NULL;
 }
 
+/* A domain name as the signer and the lookups compare it: lower case,
+ * one trailing dot dropped; "" (none) stays "". Returns the malloc'd name,
+ * or NULL when v is no domain name (LDH labels of 1-63, at least two). */
+static char *cfg_domain_parse(const char *v)
+{
+	char *d = xstrdup(v);
+	size_t len = strlen(d), label = 0, dots = 0;
+	bool ok;
+
+	if (len > 0 && d[len - 1] == '.')
+		d[--len] = '\0';
+	ok = len <= 253;
+	for (size_t i = 0; ok && i <= len && len > 0; i++) {
+		char ch = (char)tolower((unsigned char)d[i]);
+
+		if (ch == '.' || ch == '\0') {
+			ok = label > 0 && label <= 63 && d[i - 1] != '-' && d[i - label] != '-';
+			dots += ch == '.';
+			label = 0;
+		} else {
+			ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+			d[i] = ch;
+			label++;
+		}
+	}
+	if (ok && (len == 0 || dots > 0) && (len > 0 || v[0] == '\0'))
+		return d;
+	free(d);
+	return NULL;
+}
+
 /* Checks and stores one value; returns NULL or a static description of the problem. */
 static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const char *v)
 {
@@ -236,6 +268,15 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);
 		return NULL;
+	case CFG_DOMAIN: {
+		char *d = cfg_domain_parse(v);
+
+		if (d == NULL)
+			return "must be a domain name (letters, digits, hyphens and dots, with at least one dot)";
+		free(*(char **)field);
+		*(char **)field = d;
+		return NULL;
+	}
 	case CFG_BOOL:
 		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0)
 			*(bool *)field = true;
@@ -396,7 +437,7 @@ void config_free(struct md_config *c)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
 		void *field = (char *)c + cfg_keys[i].offset;
-		if (cfg_keys[i].type == CFG_STRING || cfg_keys[i].type == CFG_RELAY) {
+		if (cfg_keys[i].type == CFG_STRING || cfg_keys[i].type == CFG_RELAY || cfg_keys[i].type == CFG_DOMAIN) {
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (cfg_keys[i].type == CFG_LISTEN_LIST) {

@@ -16,13 +16,16 @@ static const struct {
 	int n_params;
 } stmts[DB_STMT_COUNT] = {
 	/* $2, $3: ALIASLOCAL and TENANT of a shared-domain address, else NULL. */
+	/* $1 the address (NULL on the shared domain: no alias there counts);
+	 * $2 and $3 ALIASLOCAL and TENANT of a shared address, which must
+	 * name exactly one team (the oldest alias of one team of one tenant). */
 	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)"
-				   " UNION ALL (SELECT al.tenant_id, al.team_id FROM tenants te"
+				   " UNION ALL SELECT min(al.tenant_id), min(al.team_id) FROM tenants te"
 				   " JOIN team_aliases al ON al.tenant_id = te.id"
 				   " WHERE lower(te.name) = lower($3) AND left(al.address, length($2) + 1) = lower($2) || '@'"
 				   " AND NOT EXISTS (SELECT 1 FROM team_aliases o WHERE o.tenant_id = al.tenant_id"
 				   " AND o.team_id = al.team_id AND (o.created_at, o.address) < (al.created_at, al.address))"
-				   " ORDER BY te.id LIMIT 1)",
+				   " HAVING count(*) = 1",
 				   3 },
 	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
 				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
@@ -65,8 +68,11 @@ static const struct {
 	" coalesce(t.merged_into_id, 0), t.number, (t.requester_id = $3 OR EXISTS (SELECT 1"    \
 	" FROM ticket_participants p WHERE p.tenant_id = t.tenant_id AND p.ticket_id = t.id"     \
 	" AND p.contact_id = $3)) FROM tickets t WHERE t.tenant_id = $1"
-	[DB_STMT_TICKET_BY_ID] = { TICKET_CANDIDATE_COLS " AND t.id = $2", 3 },
-	[DB_STMT_TICKET_BY_NUMBER] = { TICKET_CANDIDATE_COLS " AND t.number = $2", 3 },
+	/* Locked, so the status the decision reads is the committed one: a
+	 * snooze timer that woke the ticket meanwhile is waited for, and the
+	 * reply does not wake it a second time. */
+	[DB_STMT_TICKET_BY_ID] = { TICKET_CANDIDATE_COLS " AND t.id = $2 FOR NO KEY UPDATE OF t", 3 },
+	[DB_STMT_TICKET_BY_NUMBER] = { TICKET_CANDIDATE_COLS " AND t.number = $2 FOR NO KEY UPDATE OF t", 3 },
 	[DB_STMT_REFS_FIND] = { "SELECT message_id, ticket_id FROM messages WHERE tenant_id = $1"
 				" AND message_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
 				2 },
@@ -134,19 +140,21 @@ int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const 
 }
 
 /* Splits ALIASLOCAL.TENANT@shared_domain into its two parts (malloc'd);
- * both stay NULL for any other address. */
-static void shared_address_split(const char *address, const char *shared_domain, char **local_r, char **tenant_r)
+ * both stay NULL for any other address. Returns whether the address is on
+ * the shared domain at all. */
+static bool shared_address_split(const char *address, const char *shared_domain, char **local_r, char **tenant_r)
 {
 	const char *at = strrchr(address, '@'), *dot;
 
 	*local_r = *tenant_r = NULL;
 	if (shared_domain == NULL || shared_domain[0] == '\0' || at == NULL || strcasecmp(at + 1, shared_domain) != 0)
-		return;
+		return false;
 	dot = memrchr(address, '.', (size_t)(at - address));
 	if (dot == NULL || dot == address || dot + 1 == at)
-		return;
+		return true;
 	*local_r = xstrndup(address, (size_t)(dot - address));
 	*tenant_r = xstrndup(dot + 1, (size_t)(at - dot - 1));
+	return true;
 }
 
 /* Runs the lookup, once more after a connection lost while idle. */
@@ -186,8 +194,10 @@ int db_alias_lookup(struct db *db, const char *address, const char *shared_domai
 	const char *values[3];
 	int found;
 
-	shared_address_split(address, shared_domain, &local, &tenant);
-	values[0] = address;
+	/* The shared domain's address space is the provider's: an alias row
+	 * there (made before maildeskctl refused them) must not take mail
+	 * meant for ALIASLOCAL.TENANT. */
+	values[0] = shared_address_split(address, shared_domain, &local, &tenant) ? NULL : address;
 	values[1] = local;
 	values[2] = tenant;
 	found = alias_lookup_run(db, values, tenant_id_r, team_id_r, error_r);

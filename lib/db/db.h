@@ -38,10 +38,11 @@ int db_schema_version(struct db *db, unsigned *version_r, char **error_r);
 
 /* Team alias lookup for RCPT TO: address compared case-insensitively.
  * With shared_domain (the provider's shared sending domain; NULL or ""
- * for none), an address ALIASLOCAL.TENANT@shared_domain that is no alias
- * itself reaches the team whose oldest alias has the local part ALIASLOCAL
- * in the tenant named TENANT (case-insensitively; the part after the last
- * dot is the tenant). Returns 1 found (ids set), 0 unknown, -1 error. */
+ * for none), an address on shared_domain is never a team alias itself:
+ * ALIASLOCAL.TENANT@shared_domain reaches the team whose oldest alias has
+ * the local part ALIASLOCAL in the tenant named TENANT (case-insensitively;
+ * the part after the last dot is the tenant), and only when exactly one
+ * team matches. Returns 1 found (ids set), 0 unknown, -1 error. */
 int db_alias_lookup(struct db *db, const char *address, const char *shared_domain, int64_t *tenant_id_r,
 		    int64_t *team_id_r, char **error_r);
 

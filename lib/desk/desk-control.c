@@ -116,26 +116,26 @@ static int answer(struct db *db, const struct desk_settings *s, int64_t tenant_i
 		  const struct desk_agent *a, const struct db_message_in *m, bool ok, const char *outcome,
 		  char **error_r)
 {
-	char tn[24], tm[24];
+	char tn[24], tm[24], *body, *from = NULL;
 	const char *params[2] = { tn, tm };
 	struct db_table *res = NULL;
-	char *body;
 	int ret;
 
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
 	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db,
-		    "SELECT tm.name, coalesce((SELECT address FROM team_aliases al WHERE al.tenant_id = tm.tenant_id"
-		    " AND al.team_id = tm.id ORDER BY al.created_at, al.address LIMIT 1), '')"
-		    " FROM teams tm WHERE tm.tenant_id = $1 AND tm.id = $2",
-		    2, params, &res, error_r) < 0)
+	if (db_exec(db, "SELECT name FROM teams WHERE tenant_id = $1 AND id = $2", 2, params, &res, error_r) < 0)
 		return -1;
+	if (desk_team_address(db, s, tenant_id, team_id, &from, error_r) < 0) {
+		db_table_free(&res);
+		return -1;
+	}
 	body = xasprintf("%s%s\n\n" USAGE "\n", ok ? "Done: " : "Nothing was changed: ", outcome);
-	struct desk_notice n = { .team_name = db_table_get(res, 0, 0), .team_alias = db_table_get(res, 0, 1),
+	struct desk_notice n = { .team_name = db_table_get(res, 0, 0), .team_alias = from,
 				 .subject = ok ? "Your status" : "Your status was not changed", .body = body,
 				 .in_reply_to = m->message_id };
 	ret = desk_team_notice(db, s, tenant_id, &n, a, error_r);
 	free(body);
+	free(from);
 	db_table_free(&res);
 	return ret;
 }

@@ -98,15 +98,28 @@ static size_t header_len(const char *msg, size_t len)
 	return lf != NULL ? (size_t)(lf - msg) + 1 : len;
 }
 
-/* The domain of the first From field's address, lower-case (malloc'd);
- * NULL when there is none that looks like a domain name. */
-static char *from_domain(const char *msg, size_t len)
+/* Lower-cases s in place; false when a byte is not one of the allowed. */
+static bool lower_only(char *s, const char *allowed)
 {
-	const char *at = NULL, *dend;
+	for (char *p = s; *p != '\0'; p++) {
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(allowed, *p) != NULL))
+			return false;
+	}
+	return true;
+}
+
+/* The domain of the first From field's address, lower-case (malloc'd);
+ * NULL when there is none that looks like a domain name. *local_r gets
+ * the address's local part, lower-case (malloc'd; "" when unusual). */
+static char *from_address(const char *msg, size_t len, char **local_r)
+{
+	const char *at = NULL, *dend, *lstart;
 	char *block = xstrndup(msg, header_len(msg, len)), *copy, *dom = NULL;
 	struct agent_header *fields;
 	size_t n;
 
+	*local_r = NULL;
 	copy = desk_headers_split(block, &fields, &n);
 	for (size_t i = 0; i < n && at == NULL; i++) {
 		struct strv name = strv_trim(strv_from(fields[i].name));
@@ -117,17 +130,20 @@ static char *from_domain(const char *msg, size_t len)
 		at = strrchr(lt != NULL ? lt : v, '@');
 		if (at == NULL)
 			break;
+		for (lstart = lt != NULL ? lt + 1 : v; *lstart == ' ' || *lstart == '\t'; lstart++)
+			;
+		*local_r = xstrndup(lstart, (size_t)(at - lstart));
 		for (dend = ++at; *dend != '\0' && *dend != '>' && *dend != ' ' && *dend != '\t'; dend++)
 			;
 		dom = xstrndup(at, (size_t)(dend - at));
 	}
-	for (char *p = dom; p != NULL && *p != '\0'; p++) {
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) {
-			free(dom);
-			dom = NULL;
-			break;
-		}
+	if (dom != NULL && !lower_only(dom, "-.")) {
+		free(dom);
+		dom = NULL;
+	}
+	if (*local_r == NULL || !lower_only(*local_r, "!#$%&'*+/=?^_`{|}~.-")) {
+		free(*local_r);
+		*local_r = xstrdup("");
 	}
 	free(fields);
 	free(copy);
@@ -164,6 +180,36 @@ static void unsigned_log(const char *domain, const char *why)
 	pthread_mutex_unlock(&unsigned_lock);
 	if (!seen)
 		log_debug("event=dkim.unsigned from_domain=%s detail=\"%s\"", domain, why);
+}
+
+/* Whether the provider's key may sign a From address local@from_dom:
+ * from_dom must be shared_domain itself (not a name under it) and local
+ * ALIASLOCAL.TENANT for the outbound row's own tenant (its name, lower
+ * case, after the last dot; no other tenant named so but for case), the
+ * address SENDING_ADDRESS_SQL gives it. 1 yes, 0 no (*why_r static),
+ * -1 error. */
+static int shared_sender_ok(struct db *db, const char *local, const char *from_dom, const char *shared_domain,
+			    int64_t tenant_id, const char **why_r, char **error_r)
+{
+	const char *dot = strrchr(local, '.');
+	char tn[24];
+	const char *params[2] = { tn, dot != NULL ? dot + 1 : "" };
+	struct db_table *res = NULL;
+	int ok;
+
+	*why_r = "the shared domain signs only its own address ALIASLOCAL.TENANT@shared_domain";
+	if (strcmp(from_dom, shared_domain) != 0 || dot == NULL || dot == local || dot[1] == '\0')
+		return 0;
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	if (db_exec(db,
+		    "SELECT 1 FROM tenants te WHERE te.id = $1 AND lower(te.name) = $2"
+		    " AND NOT EXISTS (SELECT 1 FROM tenants o WHERE lower(o.name) = $2 AND o.id <> te.id)",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	ok = res->n_rows > 0;
+	db_table_free(&res);
+	*why_r = "its TENANT part is not the name of the tenant whose mail this is";
+	return ok;
 }
 
 /* The active selectors of the oldest generation of every sending domain
@@ -261,12 +307,35 @@ static int sign_all(const char *key_dir, const struct selector_row *rows, size_t
 	return 0;
 }
 
+/* The shared domain's address space is the provider's: a From on it (or
+ * under it) that is not the tenant's own shared address goes out unsigned,
+ * with a warning. 1 go on, 0 leave unsigned, -1 error. */
+static int shared_check(struct db *db, const char *local, const char *from_dom, const char *shared_domain,
+			int64_t tenant_id, char **error_r)
+{
+	size_t fl = strlen(from_dom), sl = shared_domain != NULL ? strlen(shared_domain) : 0;
+	const char *why;
+	char q[600], *from;
+	int ok;
+
+	if (sl == 0 || fl < sl || strcmp(from_dom + fl - sl, shared_domain) != 0 ||
+	    (fl > sl && from_dom[fl - sl - 1] != '.'))
+		return 1;
+	if ((ok = shared_sender_ok(db, local, from_dom, shared_domain, tenant_id, &why, error_r)) != 0)
+		return ok;
+	from = xasprintf("%s@%s", local, from_dom);
+	log_warn("event=dkim.refused tenant=%" PRId64 " from=%s detail=\"not signed: %s\"", tenant_id,
+		 log_quote(q, sizeof(q), from, strlen(from), 128), why);
+	free(from);
+	return 0;
+}
+
 int desk_dkim_sign(struct db *db, const char *key_dir, const char *shared_domain, int64_t tenant_id, const char *msg,
 		   size_t len, struct desk_dkim_signed *out, char **error_r)
 {
 	struct selector_row rows[SELECTORS_MAX];
 	struct db_table *res = NULL;
-	char *dom = from_domain(msg, len);
+	char *local, *dom = from_address(msg, len, &local);
 	size_t n;
 	int ret;
 
@@ -275,9 +344,14 @@ int desk_dkim_sign(struct db *db, const char *key_dir, const char *shared_domain
 					  .eight_bit = !seven_bit_crlf(msg, len) };
 	free(dom);
 	if (out->from_domain[0] == '\0') {
+		free(local);
 		unsigned_log("-", "the message has no From address with a domain");
 		return 0;
 	}
+	ret = shared_check(db, local, out->from_domain, shared_domain, tenant_id, error_r);
+	free(local);
+	if (ret <= 0)
+		return ret;
 	if (selectors_query(db, out->from_domain, shared_domain, tenant_id, &res, error_r) < 0)
 		return -1;
 	n = selectors_pick(res, out->from_domain, rows);

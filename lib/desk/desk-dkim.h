@@ -10,6 +10,10 @@
  * alignment, RFC 7489) and is either the tenant's own domain with status
  * 'verified', or the provider's shared domain (no tenant; signed with as
  * soon as its keys exist, since the provider publishes its own records).
+ * The shared domain signs only a From that is shared_domain itself with
+ * the local part ALIASLOCAL.TENANT of the message's own tenant (the
+ * address desk_team_address() gives its teams); any other From on or under
+ * the shared domain goes out unsigned, with a warning (event=dkim.refused).
  * It signs with the oldest active generation of selectors: rsa-sha256
  * always, ed25519-sha256 when the generation has one. */
 #include <stdbool.h>

@@ -25,12 +25,14 @@ static int64_t cell_int(const struct db_table *t, size_t row, size_t col)
 }
 
 /* The address a team sends from (see desk.h, shared_domain), computed from
- * the team's oldest alias x (address, loc, dom) and tenant te; $3 is the
- * shared domain ("" none), $4 the recipient delimiter, which must not occur
- * in a shared address. A tenant name that is no dot-less atom, or that
- * another tenant shares but for case, would make the address ambiguous. */
+ * the team's oldest alias x (tenant_id, team_id, address, loc, dom) and
+ * tenant te; $3 is the shared domain ("" none), $4 the recipient delimiter,
+ * which must not occur in a shared address. A tenant name that is no
+ * dot-less atom, or that another tenant shares but for case, would make the
+ * address ambiguous; so would another team of the tenant whose oldest alias
+ * has the same local part (db_alias_lookup() refuses such an address). */
 #define SENDING_ADDRESS_SQL \
-	"CASE WHEN EXISTS (SELECT 1 FROM sending_domains d WHERE d.tenant_id = t.tenant_id" \
+	"CASE WHEN EXISTS (SELECT 1 FROM sending_domains d WHERE d.tenant_id = x.tenant_id" \
 	" AND d.status = 'verified' AND (d.domain = x.dom OR right(x.dom, length(d.domain) + 1) = '.' || d.domain))" \
 	" THEN x.address" \
 	" WHEN $3 <> '' AND EXISTS (SELECT 1 FROM sending_domains d WHERE d.domain = lower($3) AND d.tenant_id IS NULL)" \
@@ -38,25 +40,46 @@ static int64_t cell_int(const struct db_table *t, size_t row, size_t col)
 	" AND lower(te.name) ~ '^[a-z0-9!#$%&''*/=?^_`{|}~-]+$'" \
 	" AND ($4 = '' OR strpos(x.loc || lower(te.name), $4) = 0)" \
 	" AND NOT EXISTS (SELECT 1 FROM tenants o WHERE lower(o.name) = lower(te.name) AND o.id <> te.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM team_aliases ot WHERE ot.tenant_id = x.tenant_id AND ot.team_id <> x.team_id" \
+	" AND left(ot.address, length(x.loc) + 1) = x.loc || '@' AND NOT EXISTS (SELECT 1 FROM team_aliases p" \
+	" WHERE p.tenant_id = ot.tenant_id AND p.team_id = ot.team_id" \
+	" AND (p.created_at, p.address) < (ot.created_at, ot.address)))" \
 	" THEN x.loc || '.' || lower(te.name) || '@' || lower($3) ELSE x.address END"
+
+int desk_team_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		      char **address_r, char **error_r)
+{
+	char tn[24], tm[24], delim[2] = { s != NULL ? s->delimiter : '\0', '\0' };
+	const char *shared = s != NULL && s->shared_domain != NULL ? s->shared_domain : "";
+	const char *params[4] = { tn, tm, shared, delim };
+	struct db_table *res = NULL;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
+	if (db_exec(db,
+		    "SELECT " SENDING_ADDRESS_SQL " FROM (SELECT al.tenant_id, al.team_id, al.address,"
+		    " substring(al.address from '^(.*)@') AS loc, substring(al.address from '@([^@]*)$') AS dom"
+		    " FROM team_aliases al WHERE al.tenant_id = $1 AND al.team_id = $2"
+		    " ORDER BY al.created_at, al.address LIMIT 1) x JOIN tenants te ON te.id = x.tenant_id",
+		    4, params, &res, error_r) < 0)
+		return -1;
+	*address_r = res->n_rows > 0 ? cell(res, 0, 0) : xstrdup("");
+	db_table_free(&res);
+	return 0;
+}
 
 int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		     struct desk_ticket *t, char **error_r)
 {
-	char tn[24], tk[24], delim[2] = { s != NULL ? s->delimiter : '\0', '\0' };
-	const char *shared = s != NULL && s->shared_domain != NULL ? s->shared_domain : "";
-	const char *params[4] = { tn, tk, shared, delim };
+	char tn[24], tk[24];
+	const char *params[2] = { tn, tk };
 	struct db_table *res = NULL;
 
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
 	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
 	if (db_exec(db,
 		    "SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"
-		    " tm.name, coalesce((SELECT " SENDING_ADDRESS_SQL " FROM (SELECT al.address,"
-		    " substring(al.address from '^(.*)@') AS loc, substring(al.address from '@([^@]*)$') AS dom"
-		    " FROM team_aliases al WHERE al.tenant_id = t.tenant_id AND al.team_id = t.team_id"
-		    " ORDER BY al.created_at, al.address LIMIT 1) x), ''),"
-		    " tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"
+		    " tm.name, tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"
 		    " coalesce(c.name, ''), coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag)"
 		    " FROM ticket_tags g WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"
 		    " te.subject_tag_format"
@@ -65,7 +88,7 @@ int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenan
 		    " JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"
 		    " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"
 		    " WHERE t.tenant_id = $1 AND t.id = $2",
-		    4, params, &res, error_r) < 0)
+		    2, params, &res, error_r) < 0)
 		return -1;
 	if (res->n_rows == 0) {
 		db_table_free(&res);
@@ -76,11 +99,15 @@ int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenan
 		.id = cell_int(res, 0, 0), .number = cell_int(res, 0, 1), .team_id = cell_int(res, 0, 2),
 		.assignee_id = cell_int(res, 0, 3), .priority = (int)cell_int(res, 0, 4),
 		.subject = cell(res, 0, 5), .status = cell(res, 0, 6), .team_name = cell(res, 0, 7),
-		.team_alias = cell(res, 0, 8), .sender_name_format = cell(res, 0, 9),
-		.assignee_email = cell(res, 0, 10), .assignee_name = cell(res, 0, 11),
-		.requester_email = cell(res, 0, 12), .requester_name = cell(res, 0, 13), .tags = cell(res, 0, 14), .subject_tag_format = cell(res, 0, 15),
+		.sender_name_format = cell(res, 0, 8), .assignee_email = cell(res, 0, 9),
+		.assignee_name = cell(res, 0, 10), .requester_email = cell(res, 0, 11),
+		.requester_name = cell(res, 0, 12), .tags = cell(res, 0, 13), .subject_tag_format = cell(res, 0, 14),
 	};
 	db_table_free(&res);
+	if (desk_team_address(db, s, tenant_id, t->team_id, &t->team_alias, error_r) < 0) {
+		desk_ticket_free(t);
+		return -1;
+	}
 	return 0;
 }
 

@@ -25,13 +25,18 @@ struct desk_agent {
 	bool notify_offline;
 };
 
-/* Loads a ticket of the tenant. Returns 0 or -1. team_alias is the address
- * the team sends from (and gets replies at): its oldest alias when that
+/* The address a team sends from (and gets replies at), malloc'd into
+ * *address_r ("" when the team has no alias): its oldest alias when that
  * alias's domain (or a parent) is a verified sending domain of the tenant;
  * else, with s->shared_domain set and added as a sending domain,
  * ALIASLOCAL.TENANT@shared_domain (lower-case; not for a tenant name that
- * is no plain atom); else the oldest alias. s may be NULL (no shared
- * domain). */
+ * is no plain atom, nor when another team of the tenant has the same
+ * ALIASLOCAL on its oldest alias); else the oldest alias. s may be NULL
+ * (no shared domain). Returns 0 or -1. */
+int desk_team_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		      char **address_r, char **error_r);
+/* Loads a ticket of the tenant. Returns 0 or -1. team_alias is the team's
+ * sending address (desk_team_address()). */
 int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		     struct desk_ticket *t, char **error_r);
 void desk_ticket_free(struct desk_ticket *t);
