@@ -264,6 +264,11 @@ START_TEST(test_agent_answer_runs_tag_and_reply_rules)
 	assert_ticket(r1.ticket_id, "priority", "3");
 	assert_tags(r1.ticket_id, "answered vip");
 	assert_ticket(r1.ticket_id, "first_response_at IS NOT NULL", "true");
+	/* #tag of a tag the ticket has already: no tag.added rules. */
+	free(q("UPDATE tickets SET priority = 0 WHERE tenant_id = $1 AND id = $2", 2, I(tenant), I(r1.ticket_id)));
+	r2 = deliver_from("ana@demo.example", reply_addr, token, "Re: Broken", "", "#tag vip\n\nStill fixed.\n");
+	ck_assert_int_eq(r2.ticket_id, r1.ticket_id);
+	assert_ticket(r1.ticket_id, "priority", "0");
 	free(token);
 	free(reply_addr);
 	desk_ticket_free(&t);

@@ -84,6 +84,29 @@ static int command_sql(struct db *db, int64_t tenant_id, const struct desk_ticke
 	return desk_event(db, tenant_id, t->id, event, a->email, arg != NULL ? arg : "", error_r);
 }
 
+/* #tag: a tag the ticket already has changes nothing and records
+ * nothing, so tag.added rules run only for tags really added (they look
+ * for this transaction's "tagged" event, see desk_rules_tags_added). */
+static int tag_add(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+		   const char *tag, char **error_r)
+{
+	char tn[24], tk[24];
+	const char *params[3] = { tn, tk, tag };
+	struct db_table *res = NULL;
+	bool added;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	snprintf(tk, sizeof(tk), "%" PRId64, t->id);
+	if (db_exec(db,
+		    "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, $3)"
+		    " ON CONFLICT DO NOTHING RETURNING tag",
+		    3, params, &res, error_r) < 0)
+		return -1;
+	added = res->n_rows > 0;
+	db_table_free(&res);
+	return added ? desk_event(db, tenant_id, t->id, "tagged", a->email, tag, error_r) : 0;
+}
+
 /* Applies one parsed command that desk_commands_check() accepted. */
 static int command_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 			 const struct agent_cmd *cmd, char **refused_r, char **error_r)
@@ -129,10 +152,7 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 			       ? -1
 			       : desk_sla_update(db, tenant_id, t->id, error_r);
 	case AGENT_CMD_TAG:
-		return command_sql(db, tenant_id, t, a,
-				   "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, $3)"
-				   " ON CONFLICT DO NOTHING",
-				   cmd->arg, "tagged", error_r);
+		return tag_add(db, tenant_id, t, a, cmd->arg, error_r);
 	case AGENT_CMD_UNTAG:
 		return command_sql(db, tenant_id, t, a,
 				   "DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND tag = $3",

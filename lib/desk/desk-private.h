@@ -211,7 +211,8 @@ int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t ten
  * agent.replied rules. */
 int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			      int64_t message_id, char **error_r);
-/* tag.added rules, once for each #tag command of an applied reply. */
+/* tag.added rules, once for each tag an applied reply's #tag commands
+ * really added (not for tags the ticket had already). */
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			  int64_t message_id, const struct agent_reply *reply, char **error_r);
 
