@@ -12,6 +12,8 @@ daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libm
 
 ## The outbound queue's sender and its SMTP client (libetpan).
 daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h
+## Outbound retention: the hourly purge of sent and failed mail's bytes.
+daemon_maildeskd_SOURCES += daemon/outbound-purge.c daemon/outbound-purge.h
 daemon_maildeskd_CPPFLAGS += $(LIBETPAN_CFLAGS)
 daemon_maildeskd_LDADD += $(LIBETPAN_LIBS)
 ## Snooze wake-ups, SLA breaches and rule reloads; the LISTEN connections.

@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
 #include "listen.h"
+#include "outbound-purge.h"
 #include "relay.h"
 
 #define POLL_LISTENING_MS 60000 /* a safety net even while LISTEN works */
@@ -45,6 +46,7 @@ struct outbound {
 	uv_loop_t *loop;
 	uv_timer_t timer;        /* next due row, or the poll interval */
 	struct listen *listen;   /* LISTEN maildesk_outbound (listen.h) */
+	struct outbound_purge *purge; /* outbound_retention (outbound-purge.h) */
 	struct settings *set;
 	unsigned concurrency;
 	unsigned in_flight; /* send jobs */
@@ -498,8 +500,9 @@ static void outbound_listen(struct outbound *o)
 /* Contract in outbound.h. */
 unsigned outbound_threads(const struct md_config *cfg)
 {
-	/* The sends, plus one for a claim or the LISTEN connect. */
-	return cfg->outbound_concurrency + 1;
+	/* The sends, plus one for a claim or the LISTEN connect, and the
+	 * retention purge. */
+	return cfg->outbound_concurrency + 1 + outbound_purge_threads();
 }
 
 /* Contract in outbound.h. */
@@ -519,6 +522,7 @@ struct outbound *outbound_start(uv_loop_t *loop, const struct md_config *cfg)
 		 o->concurrency, o->set->lifetime_s);
 	outbound_listen(o);
 	outbound_wake(o);
+	o->purge = outbound_purge_start(loop, cfg);
 	return o;
 }
 
@@ -536,6 +540,7 @@ void outbound_configure(struct outbound *o, const struct md_config *cfg)
 		log_warn("event=reload detail=\"outbound_concurrency changes take effect after a restart\"");
 	settings_unref(&o->set);
 	o->set = s;
+	outbound_purge_configure(o->purge, cfg);
 	if (db_changed) {
 		listen_stop(&o->listen);
 		outbound_listen(o);
@@ -554,6 +559,7 @@ void outbound_stop(struct outbound **op)
 	o->stopping = true;
 	log_info("event=outbound.stop in_flight=%u", o->in_flight);
 	listen_stop(&o->listen);
+	outbound_purge_stop(&o->purge);
 	uv_close((uv_handle_t *)&o->timer, on_handle_closed);
 	outbound_maybe_free(o);
 }

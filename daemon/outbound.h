@@ -10,7 +10,8 @@
  *   - when the earliest deferred row is due (a timer re-armed after every
  *     claim, and at least once a minute);
  *   - when a send finishes and a slot is free again.
- * With relay_host empty nothing is claimed. Loop thread only. */
+ * With relay_host empty nothing is claimed. It also runs the hourly
+ * retention purge (outbound-purge.h), sending or not. Loop thread only. */
 #include <uv.h>
 
 #include "base/conf.h"

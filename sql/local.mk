@@ -9,7 +9,8 @@ sql_migrations = \
 	sql/005_templates.sql \
 	sql/006_bounces.sql \
 	sql/007_domains.sql \
-	sql/008_rules.sql
+	sql/008_rules.sql \
+	sql/009_outbound_retention.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

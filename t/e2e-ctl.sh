@@ -414,7 +414,7 @@ assert_match "ticket address --agent puts the agent id in the middle" \
 assert_eq "the agent token is signed too" "support+$a-$alice_id-$(token_expected "$a" "$alice_id")@demo.example" "$out"
 run -c "$tmp/token.conf" ticket address "$a" --agent nobody@demo.example
 assert_eq "ticket address for an unknown agent exits 1" 1 "$rc"
-assert_eq "unknown agent in ticket address" 'maildeskctl: agent "nobody@demo.example" not found in tenant "demo"' "$err"
+assert_eq "unknown agent in ticket address" 'maildeskctl: "nobody@demo.example" is not an agent of tenant "demo"' "$err"
 printf 'database = %s\nsecret_file = %s\nrecipient_delimiter = -+\n' "$MD_DATABASE" "$tmp/secret" > "$tmp/delim.conf"
 run -c "$tmp/delim.conf" ticket address "$a"
 assert_match "ticket address uses the first recipient_delimiter" "^support-$a-0-[a-z2-7]{16}@demo\\.example\$" "$out"
@@ -432,7 +432,7 @@ update tickets set team_id = (select id from teams where name = 'silent') where 
 run -c "$tmp/token.conf" ticket address "$o"
 assert_eq "ticket address of a team without alias exits 1" 1 "$rc"
 assert_eq "a team without alias is named" \
-	'maildeskctl: team "silent" of tenant "other" has no alias: add one with "maildeskctl team alias add"' "$err"
+	'maildeskctl: team "silent" has no alias: add one with "maildeskctl team alias add"' "$err"
 
 ## Usage errors exit 2 with a usage line; --help lists the commands.
 run tenant add

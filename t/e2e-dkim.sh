@@ -101,6 +101,8 @@ assert_match "the agent's notification comes from the shared address" "^From: .*
 verified "notification" "$n" "$SHARED"
 reply_to=$(sed -n "s/^Reply-To: \\(support\\.demo+[^ ]*@$SHARED\\).*/\\1/p" "$n" | head -1 | tr -d '\r')
 assert_match "its Reply-To is on the shared domain too" "^support\\.demo\\+$T-[0-9]+-[a-z2-7]{16}@" "$reply_to"
+assert_eq "maildeskctl ticket address prints that shared reply address" "$reply_to" \
+	"$(md_ctl ticket address "$T" --agent ana@demo.example)"
 out=$(lmtp --from ana@demo.example --to "$reply_to" --header "From: Ana <ana@demo.example>" \
 	--header "Subject: Re: [#$T] Lamp broken" --body "A new lamp is on its way." 2>&1)
 assert_no_match "the agent's answer to the shared reply address is accepted" '^ *<~?\*\* ' "$out"

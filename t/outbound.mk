@@ -7,3 +7,11 @@ t_pg_outbound_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_outbound_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += t/e2e-outbound.sh
+## Outbound retention: db_outbound_purge against PostgreSQL, and
+## "maildeskctl queue purge/show/retry" with the daemon's hourly purge.
+check_PROGRAMS += t/pg-outbound-purge
+TESTS += t/pg-outbound-purge t/e2e-purge.sh
+t_pg_outbound_purge_SOURCES = t/pg-outbound-purge.c
+t_pg_outbound_purge_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_outbound_purge_LDADD = $(t_pg_outbound_LDADD)
+EXTRA_DIST += t/e2e-purge.sh

@@ -82,6 +82,10 @@ static const struct ctl_command commands[] = {
 	  1, "json", ctl_queue_show },
 	{ "queue retry", "ID", "send a failed or deferred mail again, now", 1, 1, "", ctl_queue_retry },
 	{ "queue flush", "", "make every deferred mail due now", 0, 0, "", ctl_queue_flush },
+	{ "queue purge", "[--older-than DURATION]",
+	  "empty the message of sent and failed mail older than DURATION (default: outbound_retention);"
+	  " the rows stay",
+	  0, 0, "older-than=", ctl_queue_purge },
 	{ "queue inject", "--to ADDR... --file F [--tenant T] [--from ADDR] [--kind K] [--ticket N]",
 	  "queue a message file as it is, for tests and troubleshooting; prints its id", 0, 0,
 	  "to=* file= tenant= from= kind= ticket=", ctl_queue_inject },

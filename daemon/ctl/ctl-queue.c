@@ -5,11 +5,13 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/conf.h"
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
 
@@ -115,10 +117,10 @@ static void show_field(const char *label, const char *value, char kind)
 	free(s);
 }
 
-#define SHOW_KINDS "isississjttttisis"
+#define SHOW_KINDS "isississjttttisits"
 /* Column numbers of the show query. */
 enum { SH_ID, SH_TENANT, SH_TICKET, SH_KIND, SH_STATE, SH_ATTEMPTS, SH_FROM, SH_MSGID, SH_RCPTS,
-       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_HEAD };
+       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_PURGED, SH_HEAD };
 
 /* Text output of "queue show". */
 static void show_print_text(const struct db_table *t)
@@ -135,7 +137,15 @@ static void show_print_text(const struct db_table *t)
 		show_field(labels[c], v, SHOW_KINDS[c]);
 	}
 	printf("\n");
-	fputs(head, stdout);
+	if (db_table_get(t, 0, SH_PURGED) != NULL) {
+		char tbuf[32];
+
+		/* outbound_retention emptied it: no headers left to show. */
+		printf("message purged on %s (outbound_retention); the envelope above is kept\n",
+		       ctl_output_time(db_table_get(t, 0, SH_PURGED), tbuf, sizeof(tbuf)));
+	} else {
+		fputs(head, stdout);
+	}
 	free(rcpts);
 	free(head);
 	free(from);
@@ -155,7 +165,7 @@ int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a)
 		    " o.envelope_from, o.message_id, array_to_json(o.rcpts)::text AS rcpts, "
 		    CTL_TS("o.created_at") " AS created, " NEXT_ATTEMPT " AS next_attempt, "
 		    CTL_TS("o.claimed_at") " AS claimed, " CTL_TS("o.sent_at") " AS sent,"
-		    " o.last_code, o.last_error, octet_length(o.data) AS size,"
+		    " o.last_code, o.last_error, octet_length(o.data) AS size, " CTL_TS("o.purged_at") " AS purged,"
 		    /* the first 64 KiB hold the headers */
 		    " encode(substring(o.data FROM 1 FOR 65536), 'hex') AS head" QUEUE_FROM
 		    " WHERE o.id = $1",
@@ -170,7 +180,8 @@ int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a)
 		char *head = headers_text(db_table_get(t, 0, SH_HEAD));
 
 		json_object_del(o, "head");
-		json_object_set_new(o, "headers", json_string(head));
+		json_object_set_new(o, "headers",
+				    db_table_get(t, 0, SH_PURGED) != NULL ? json_null() : json_string(head));
 		free(head);
 		ctl_output_json_print(o);
 	} else {
@@ -185,7 +196,7 @@ int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *params[1] = { a->pos[0] };
 	struct db_table *t;
-	char *error = NULL;
+	char *error = NULL, tbuf[32];
 	int r;
 
 	if (!ctl_number_valid(a->pos[0]))
@@ -196,10 +207,14 @@ int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a)
 		printf("outbound mail %s queued again\n", a->pos[0]);
 		return 0;
 	}
-	if (db_exec(ctl->db, "SELECT state FROM outbound WHERE id = $1", 1, params, &t, &error) < 0)
+	if (db_exec(ctl->db, "SELECT state, " CTL_TS("purged_at") " FROM outbound WHERE id = $1", 1, params, &t,
+		    &error) < 0)
 		return ctl_db_fail(error);
 	if (t->n_rows == 0)
 		r = ctl_fail("no outbound mail %s", a->pos[0]);
+	else if (db_table_get(t, 0, 1) != NULL)
+		r = ctl_fail("outbound mail %s cannot be retried: its message was purged on %s (outbound_retention)",
+			     a->pos[0], ctl_output_time(db_table_get(t, 0, 1), tbuf, sizeof(tbuf)));
 	else
 		r = ctl_fail("outbound mail %s is %s; only failed or deferred mail can be retried", a->pos[0],
 			     db_table_get(t, 0, 0));
@@ -217,6 +232,51 @@ int ctl_queue_flush(struct ctl *ctl, const struct ctl_args *a)
 	if (db_outbound_flush(ctl->db, &n, &error) < 0)
 		return ctl_db_fail(error);
 	printf("%zu deferred mail%s due now\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* The retention of "queue purge": --older-than, else outbound_retention
+ * of the configuration file (-c, else the default one). Returns 0, or
+ * prints why and fails. */
+static int purge_retention(const struct ctl *ctl, const struct ctl_args *a, unsigned *retention_r)
+{
+	const char *older = ctl_opt_get(a, "older-than");
+	struct md_config cfg;
+	char *error = NULL;
+	int ret = 0;
+
+	if (older != NULL) {
+		if (config_duration_parse(older, retention_r) < 0 || *retention_r == 0)
+			return ctl_usage_error(a, "--older-than must be a duration such as 1s, 12h or 30d");
+		return 0;
+	}
+	config_defaults(&cfg);
+	if (config_load(ctl->config_path != NULL ? ctl->config_path : CTL_DEFAULT_CONFIG, &cfg, &error) < 0) {
+		ret = ctl_fail("%s (or give --older-than)", error);
+		free(error);
+	}
+	*retention_r = cfg.outbound_retention;
+	config_free(&cfg);
+	return ret;
+}
+
+/* "queue purge [--older-than DURATION]": what maildeskd does every hour,
+ * now: sent and failed mail past its retention loses its message bytes. */
+int ctl_queue_purge(struct ctl *ctl, const struct ctl_args *a)
+{
+	unsigned retention, n;
+	char *error = NULL;
+	bool more;
+	int ret = purge_retention(ctl, a, &retention);
+
+	if (ret != 0)
+		return ret;
+	if (db_outbound_purge_batches(ctl->db, retention, UINT_MAX, &n, &more, &error) < 0) {
+		if (n > 0)
+			printf("%u outbound mail%s purged before the error\n", n, n == 1 ? "" : "s");
+		return ctl_db_fail(error);
+	}
+	printf("%u outbound mail%s purged\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 

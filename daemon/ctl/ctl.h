@@ -160,6 +160,7 @@ int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_flush(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_purge(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_inject(struct ctl *ctl, const struct ctl_args *a);
 
 /* ---- Writing as an agent, templates (ctl-ticket-reply.c,

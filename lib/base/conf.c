@@ -54,6 +54,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
+	{ "outbound_retention", CFG_DURATION, OFF(outbound_retention), "30d", 3600, 3650 * 86400 },
 	{ "dkim_key_dir", CFG_STRING, OFF(dkim_key_dir), "/var/lib/maildesk/dkim", 0, 0 },
 	{ "shared_domain", CFG_DOMAIN, OFF(shared_domain), "", 0, 0 },
 	{ "dns_resolver", CFG_STRING, OFF(dns_resolver), "", 0, 0 },
@@ -242,11 +243,24 @@ static char *cfg_domain_parse(const char *v)
 	return NULL;
 }
 
+/* The factors of a duration's units s, m, h and d. */
+static const uint64_t dur_mult[] = { 1, 60, 3600, 86400 };
+
+/* Contract in conf.h: the syntax of CFG_DURATION, for command lines. */
+int config_duration_parse(const char *s, unsigned *seconds_r)
+{
+	uint64_t n;
+
+	if (parse_scaled(s, "smhd", dur_mult, &n) < 0 || n > UINT_MAX)
+		return -1;
+	*seconds_r = (unsigned)n;
+	return 0;
+}
+
 /* Checks and stores one value; returns NULL or a static description of the problem. */
 static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const char *v)
 {
 	static const uint64_t size_mult[] = { 1024, 1024, UINT64_C(1) << 20, UINT64_C(1) << 30 };
-	static const uint64_t dur_mult[] = { 1, 60, 3600, 86400 };
 	void *field = (char *)c + k->offset;
 	uint64_t n;
 

@@ -49,6 +49,9 @@ struct md_config {
 	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */
 	unsigned outbound_max_lifetime; /* seconds */
 	unsigned outbound_concurrency;
+	/* Seconds a sent or failed row keeps its message bytes (then
+	 * db_outbound_purge empties them; the row stays). */
+	unsigned outbound_retention;
 	/* Sending domains (issue 5): where the DKIM private keys live (0700,
 	 * files 0600), the provider's shared domain for teams without a
 	 * verified domain of their own ("" = none), and the DNS server that
@@ -79,6 +82,11 @@ void config_listen_free(struct md_listen *l);
  * address. Returns 0 with *host_r malloc'd (without brackets), or -1 with
  * *error_r a static text. */
 int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const char **error_r);
+
+/* Parses a duration as configuration values are written ("90", "30s",
+ * "15m", "2h", "30d"). Returns 0 with *seconds_r, or -1 when it is not one
+ * or exceeds UINT_MAX seconds. */
+int config_duration_parse(const char *s, unsigned *seconds_r);
 
 /* Reads the first line of a file into a malloc'd string (used for
  * secret_file). Returns 0, or -1 with *error_r malloc'd. */

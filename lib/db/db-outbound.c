@@ -62,7 +62,7 @@ static const struct {
 		0 },
 	[DB_STMT_OUTBOUND_RETRY - STMT_FIRST] = {
 		"WITH u AS (UPDATE outbound SET state = 'queued', next_attempt_at = now()"
-		" WHERE id = $1 AND state IN ('failed', 'deferred') RETURNING id)"
+		" WHERE id = $1 AND state IN ('failed', 'deferred') AND purged_at IS NULL RETURNING id)"
 		" SELECT (SELECT count(*) FROM u), pg_notify('" OUTBOUND_CHANNEL "', '')",
 		1 },
 	[DB_STMT_OUTBOUND_FLUSH - STMT_FIRST] = {
@@ -507,4 +507,53 @@ int db_outbound_listen_check(struct db *db, char **error_r)
 int db_outbound_wake(struct db *db, char **error_r)
 {
 	return db_exec(db, "SELECT pg_notify('" OUTBOUND_CHANNEL "', '')", 0, NULL, NULL, error_r);
+}
+
+/* Contract in db-outbound.h. The conditions match the partial index
+ * outbound_purgeable (sql/009), so only candidates are read; SKIP LOCKED
+ * leaves rows another purge (or a bounce, a retry) holds to them. */
+int db_outbound_purge(struct db *db, unsigned retention_s, unsigned limit, unsigned *n_r, char **error_r)
+{
+	struct db_num r, l;
+	const char *values[2] = { db_num(&r, retention_s), db_num(&l, limit) };
+	struct db_table *t;
+
+	*n_r = 0;
+	if (db->in_tx) {
+		*error_r = xstrdup("the outbound purge runs in transactions of its own");
+		return -1;
+	}
+	if (db_exec(db,
+		    "WITH c AS (SELECT tenant_id, id FROM outbound"
+		    " WHERE state IN ('sent', 'failed') AND purged_at IS NULL"
+		    " AND coalesce(sent_at, created_at) < now() - $1::bigint * interval '1 second'"
+		    " ORDER BY coalesce(sent_at, created_at) LIMIT $2 FOR UPDATE SKIP LOCKED),"
+		    " u AS (UPDATE outbound o SET data = ''::bytea, purged_at = now()"
+		    " FROM c WHERE o.tenant_id = c.tenant_id AND o.id = c.id RETURNING 1)"
+		    " SELECT count(*) FROM u",
+		    2, values, &t, error_r) < 0)
+		return -1;
+	*n_r = (unsigned)strtoul(db_table_get(t, 0, 0), NULL, 10);
+	db_table_free(&t);
+	return 0;
+}
+
+/* Contract in db-outbound.h: each batch commits on its own, so a long
+ * purge holds no lock for long and stops halfway without losing work. */
+int db_outbound_purge_batches(struct db *db, unsigned retention_s, unsigned max_batches, unsigned *n_r,
+			      bool *more_r, char **error_r)
+{
+	*n_r = 0;
+	*more_r = false;
+	for (unsigned i = 0; i < max_batches; i++) {
+		unsigned n;
+
+		if (db_outbound_purge(db, retention_s, DB_OUTBOUND_PURGE_BATCH, &n, error_r) < 0)
+			return -1;
+		*n_r += n;
+		if (n < DB_OUTBOUND_PURGE_BATCH)
+			return 0;
+	}
+	*more_r = true;
+	return 0;
 }

@@ -110,12 +110,34 @@ int db_outbound_record(struct db *db, int64_t id, unsigned code, const char *rep
 bool db_outbound_address_valid(const char *addr, bool empty_ok);
 
 /* "maildeskctl queue retry": a failed or deferred row back to queued, due
- * now, and NOTIFY maildesk_outbound. Returns 1 done, 0 no such row or not
- * in one of those states, -1 error. */
+ * now, and NOTIFY maildesk_outbound. Returns 1 done, 0 no such row, not in
+ * one of those states or purged (its message is gone), -1 error. */
 int db_outbound_retry(struct db *db, int64_t id, char **error_r);
 /* "maildeskctl queue flush": every deferred row due now, and NOTIFY.
  * *n_r (may be NULL) gets how many rows were waiting. Returns 0 or -1. */
 int db_outbound_flush(struct db *db, size_t *n_r, char **error_r);
+
+/* ---- Outbound retention (sql/009_outbound_retention.sql) ---- */
+
+/* Rows per purge statement (maildeskd and "maildeskctl queue purge"). */
+#define DB_OUTBOUND_PURGE_BATCH 1000
+
+/* Frees the message bytes of at most limit rows that will never be sent
+ * again and are older than retention_s seconds: sent rows by sent_at,
+ * failed ones by created_at. Their data becomes an empty bytea and
+ * purged_at the time; the row (envelope, recipients, state, codes,
+ * message_id) stays. One statement, its own transaction; rows locked by
+ * someone else are skipped (FOR UPDATE SKIP LOCKED), so several daemons
+ * purging at once share the work. Must not be called inside a transaction.
+ * Returns 0 with the number purged in *n_r (fewer than limit: nothing more
+ * is due), or -1. */
+int db_outbound_purge(struct db *db, unsigned retention_s, unsigned limit, unsigned *n_r, char **error_r);
+
+/* db_outbound_purge in batches of DB_OUTBOUND_PURGE_BATCH until one is
+ * short, or after max_batches (then *more_r is set: more may be due).
+ * *n_r gets the total, also when -1 is returned after some batches. */
+int db_outbound_purge_batches(struct db *db, unsigned retention_s, unsigned max_batches, unsigned *n_r,
+			      bool *more_r, char **error_r);
 
 /* Waking up on new rows: a connection of its own that LISTENs on
  * maildesk_outbound (used for nothing else; it is switched to non-blocking

@@ -356,3 +356,32 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 	cli_work_free(&w);
 	return ret;
 }
+
+int desk_cli_reply_address(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			   const char *agent_email, char **address_r, char **error_r)
+{
+	struct desk_agent a = { 0 };
+	struct desk_ticket t = { 0 };
+	int64_t tenant_id, ticket_id;
+	int ret = cli_ticket_lock(db, ticket_number, &tenant_id, &ticket_id, error_r);
+
+	if (ret == 0 && agent_email != NULL)
+		ret = desk_cli_agent(db, tenant_id, agent_email, &a, error_r);
+	if (ret == 0)
+		ret = desk_ticket_load(db, s, tenant_id, ticket_id, &t, error_r);
+	if (ret == 0 && t.team_alias[0] == '\0') {
+		*error_r = xasprintf("team \"%s\" has no alias: add one with \"maildeskctl team alias add\"",
+				     t.team_name);
+		ret = -1;
+	}
+	if (ret == 0)
+		*address_r = desk_reply_address(s, tenant_id, &t, a.id);
+	if (ret == 0 && strchr(*address_r, s->delimiter) == NULL) {
+		free(*address_r);
+		*error_r = xasprintf("cannot make a reply token for ticket %" PRId64 " (no secret?)", ticket_number);
+		ret = -1;
+	}
+	desk_ticket_free(&t);
+	desk_agent_free(&a);
+	return ret;
+}

@@ -113,6 +113,14 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
 		  const char *text, size_t len, char **done_r, char **error_r);
 
+/* The signed reply address of a ticket, as agent notifications carry it
+ * (agent_email NULL: without an agent), on the team's sending address
+ * (its own domain once verified, else the shared domain): what
+ * "maildeskctl ticket address" prints. Returns 0 with *address_r
+ * malloc'd, or -1 ("ticket 7 not found", no alias, no secret). */
+int desk_cli_reply_address(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			   const char *agent_email, char **address_r, char **error_r);
+
 struct mime_compose_attachment;
 /* A ticket started by an agent: the first mail goes out from the team. */
 struct desk_cli_ticket {

@@ -102,13 +102,17 @@ static unsigned parse_events(struct parser *ps)
 		const struct token *t = &ps->lx.tok;
 		char name[64] = "";
 		int ev;
-		if (t->kind != TOK_WORD)
-			return (unsigned)parse_expected(ps, "an event such as ticket.created"), 0;
+		if (t->kind != TOK_WORD) {
+			parse_expected(ps, "an event such as ticket.created");
+			return 0;
+		}
 		if (t->len < sizeof(name))
 			memcpy(name, t->start, t->len);
 		ev = rules_event_parse(name);
-		if (ev < 0)
-			return (unsigned)parse_fail_unknown(ps, t, "event", rules_event_names(), RULES_EV_COUNT), 0;
+		if (ev < 0) {
+			parse_fail_unknown(ps, t, "event", rules_event_names(), RULES_EV_COUNT);
+			return 0;
+		}
 		events |= 1u << ev;
 		lex_next(&ps->lx);
 		if (ps->lx.tok.kind != TOK_COMMA)
