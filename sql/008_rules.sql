@@ -87,18 +87,21 @@ CREATE INDEX tickets_assignee ON tickets (tenant_id, assignee_id, status) WHERE 
 
 -- A snooze time set or changed tells the daemons' wake-up timers at commit.
 -- (Only snooze changes notify: they are rare, and a NOTIFY in every
--- delivery's transaction would serialise the commits.)
+-- delivery's transaction would serialise the commits.) The WHEN clauses
+-- keep every other insert and update of a ticket from calling the
+-- function at all.
 CREATE FUNCTION md_snooze_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF NEW.status = 'snoozed' AND NEW.snooze_until IS NOT NULL
-	   AND (TG_OP = 'INSERT' OR OLD.snooze_until IS DISTINCT FROM NEW.snooze_until
-		OR OLD.status IS DISTINCT FROM NEW.status) THEN
-		PERFORM pg_notify('maildesk_timers', '');
-	END IF;
+	PERFORM pg_notify('maildesk_timers', '');
 	RETURN NULL;
 END $$;
-CREATE TRIGGER tickets_snooze_notify AFTER INSERT OR UPDATE OF snooze_until, status ON tickets
-	FOR EACH ROW EXECUTE FUNCTION md_snooze_notify();
+CREATE TRIGGER tickets_snooze_notify_insert AFTER INSERT ON tickets
+	FOR EACH ROW WHEN (NEW.status = 'snoozed' AND NEW.snooze_until IS NOT NULL)
+	EXECUTE FUNCTION md_snooze_notify();
+CREATE TRIGGER tickets_snooze_notify_update AFTER UPDATE OF snooze_until, status ON tickets
+	FOR EACH ROW WHEN (NEW.status = 'snoozed' AND NEW.snooze_until IS NOT NULL
+		AND (OLD.snooze_until IS DISTINCT FROM NEW.snooze_until OR OLD.status IS DISTINCT FROM NEW.status))
+	EXECUTE FUNCTION md_snooze_notify();
 
 -- Rule actions are recorded in ticket_events with actor 'rule:NAME'.
 

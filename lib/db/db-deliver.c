@@ -15,18 +15,18 @@ static const struct {
 	const char *sql;
 	int n_params;
 } stmts[DB_STMT_COUNT] = {
-	/* $2, $3: ALIASLOCAL and TENANT of a shared-domain address, else NULL. */
-	/* $1 the address (NULL on the shared domain: no alias there counts);
-	 * $2 and $3 ALIASLOCAL and TENANT of a shared address, which must
-	 * name exactly one team (the oldest alias of one team of one tenant). */
-	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)"
-				   " UNION ALL SELECT min(al.tenant_id), min(al.team_id) FROM tenants te"
+	/* Every RCPT TO: one index probe. */
+	[DB_STMT_ALIAS_LOOKUP] = { "SELECT tenant_id, team_id FROM team_aliases WHERE address = lower($1)", 1 },
+	/* Only for addresses on the shared domain: $1 ALIASLOCAL and $2 TENANT
+	 * must name exactly one team (the oldest alias of one team of one
+	 * tenant). */
+	[DB_STMT_ALIAS_SHARED] = { "SELECT min(al.tenant_id), min(al.team_id) FROM tenants te"
 				   " JOIN team_aliases al ON al.tenant_id = te.id"
-				   " WHERE lower(te.name) = lower($3) AND left(al.address, length($2) + 1) = lower($2) || '@'"
+				   " WHERE lower(te.name) = lower($2) AND left(al.address, length($1) + 1) = lower($1) || '@'"
 				   " AND NOT EXISTS (SELECT 1 FROM team_aliases o WHERE o.tenant_id = al.tenant_id"
 				   " AND o.team_id = al.team_id AND (o.created_at, o.address) < (al.created_at, al.address))"
 				   " HAVING count(*) = 1",
-				   3 },
+				   2 },
 	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
 				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
 				 4 },
@@ -158,15 +158,15 @@ static bool shared_address_split(const char *address, const char *shared_domain,
 }
 
 /* Runs the lookup, once more after a connection lost while idle. */
-static int alias_lookup_run(struct db *db, const char *const *values, int64_t *tenant_id_r, int64_t *team_id_r,
-			    char **error_r)
+static int alias_lookup_run(struct db *db, enum db_stmt stmt, const char *const *values, int64_t *tenant_id_r,
+			    int64_t *team_id_r, char **error_r)
 {
 	PGresult *res;
 	int found;
 
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
-	if (db_stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
+	if (db_stmt_run(db, stmt, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
 		/* A connection that died while idle (server restart) is
 		 * noticed only now: reconnect and ask once more. */
 		if (PQstatus(db->conn) == CONNECTION_OK)
@@ -174,7 +174,7 @@ static int alias_lookup_run(struct db *db, const char *const *values, int64_t *t
 		free(*error_r);
 		*error_r = NULL;
 		if (db_conn_ensure(db, error_r) < 0 ||
-		    db_stmt_run(db, DB_STMT_ALIAS_LOOKUP, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		    db_stmt_run(db, stmt, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
 			return -1;
 	}
 	found = PQntuples(res) > 0;
@@ -191,16 +191,18 @@ int db_alias_lookup(struct db *db, const char *address, const char *shared_domai
 		    int64_t *team_id_r, char **error_r)
 {
 	char *local, *tenant;
-	const char *values[3];
 	int found;
 
 	/* The shared domain's address space is the provider's: an alias row
 	 * there (made before maildeskctl refused them) must not take mail
 	 * meant for ALIASLOCAL.TENANT. */
-	values[0] = shared_address_split(address, shared_domain, &local, &tenant) ? NULL : address;
-	values[1] = local;
-	values[2] = tenant;
-	found = alias_lookup_run(db, values, tenant_id_r, team_id_r, error_r);
+	if (shared_address_split(address, shared_domain, &local, &tenant)) {
+		const char *values[2] = { local, tenant };
+		found = alias_lookup_run(db, DB_STMT_ALIAS_SHARED, values, tenant_id_r, team_id_r, error_r);
+	} else {
+		const char *values[1] = { address };
+		found = alias_lookup_run(db, DB_STMT_ALIAS_LOOKUP, values, tenant_id_r, team_id_r, error_r);
+	}
 	free(local);
 	free(tenant);
 	return found;

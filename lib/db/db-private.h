@@ -23,6 +23,7 @@ extern const size_t db_n_migrations;
 /* Statements prepared once per connection (again after a reconnect). */
 enum db_stmt {
 	DB_STMT_ALIAS_LOOKUP,
+	DB_STMT_ALIAS_SHARED,
 	DB_STMT_RAW_INSERT,
 	DB_STMT_DUP_FIND,
 	DB_STMT_CONTACT_INSERT,

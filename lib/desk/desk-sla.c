@@ -29,7 +29,12 @@ int desk_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, char **
 			" resolution_due = (SELECT md_business_add(t.tenant_id, t.team_id, t.created_at,"
 			" p.resolution_minutes) FROM sla_policies p WHERE p.tenant_id = t.tenant_id"
 			" AND p.team_id = t.team_id AND p.priority = t.priority)"
-			" WHERE t.tenant_id = $1 AND t.id = $2",
+			" WHERE t.tenant_id = $1 AND t.id = $2"
+			/* Nothing to write (no policy, no due times yet): no new
+			 * row version, the common case on every new ticket. */
+			" AND (t.first_response_due IS NOT NULL OR t.resolution_due IS NOT NULL"
+			" OR EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = t.tenant_id"
+			" AND p.team_id = t.team_id))",
 			error_r);
 }
 
