@@ -58,8 +58,10 @@ int ctl_desk_load(const struct ctl *ctl, struct ctl_desk *d)
 	else if (config_read_secret(d->cfg.secret_file, &d->secret, &error) < 0)
 		ret = ctl_fail("cannot read the reply token secret (secret_file): %s", error);
 	free(error);
-	if (ret != 0)
+	if (ret != 0) {
+		ctl_desk_free(d);
 		return ret;
+	}
 	/* Like Postfix, the first of several delimiters is the one to write. */
 	d->s = (struct desk_settings){
 		.secret = d->secret, .hostname = d->cfg.hostname,
