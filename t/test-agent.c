@@ -566,6 +566,36 @@ START_TEST(test_auth_results_claiming_our_id_below_received_are_stripped)
 }
 END_TEST
 
+/* The verdict asks for the exact From domain, per method. */
+START_TEST(test_auth_verdict_exact_domain_per_method)
+{
+	struct agent_header h[] = {
+		{ "Authentication-Results", " mx.acme.example; dkim=pass header.d=acme.example;"
+					    " spf=pass smtp.mailfrom=bounce@acme.example; dmarc=fail header.from=acme.example" },
+		{ "Received", " from x by mx.acme.example" },
+		{ "Authentication-Results", " mx.acme.example; dmarc=pass header.from=acme.example" },
+	};
+	struct agent_auth_verdict v;
+
+	agent_auth_results_read(h, 3, "mx.acme.example", "acme.example", &v);
+	ck_assert(v.seen && v.dkim_pass && v.spf_pass && !v.dmarc_pass);
+	ck_assert(agent_auth_verdict_author(&v));
+	/* A parent's signature does not vouch for a child domain. */
+	agent_auth_results_read(h, 3, "mx.acme.example", "mail.acme.example", &v);
+	ck_assert(v.seen && !v.dkim_pass && !v.spf_pass && !agent_auth_verdict_author(&v));
+	agent_auth_results_read(h, 3, "mx.other.example", "acme.example", &v);
+	ck_assert(!v.seen && !agent_auth_verdict_author(&v));
+	agent_auth_results_read(h, 3, "", "acme.example", &v);
+	ck_assert(!v.seen);
+	agent_auth_results_read(h, 3, "mx.acme.example", NULL, &v);
+	ck_assert(!v.seen);
+	/* SPF alone does not vouch for the From line. */
+	h[0].value = " mx.acme.example; spf=pass smtp.mailfrom=acme.example";
+	agent_auth_results_read(h, 1, "mx.acme.example", "acme.example", &v);
+	ck_assert(v.spf_pass && !agent_auth_verdict_author(&v));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent");
@@ -587,6 +617,7 @@ int main(void)
 	tcase_add_test(loop, test_autoheaders_refuse_injection_and_respect_the_cap);
 	tcase_add_loop_test(loop, test_auth_results_trust_only_our_mx_above_received, 0, N_ELEMENTS(auth_cases));
 	tcase_add_test(loop, test_auth_results_claiming_our_id_below_received_are_stripped);
+	tcase_add_test(loop, test_auth_verdict_exact_domain_per_method);
 	suite_add_tcase(s, loop);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

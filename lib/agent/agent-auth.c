@@ -122,6 +122,74 @@ bool agent_auth_results_pass(const struct agent_header *headers, size_t count, c
 	return false;
 }
 
+/* Is the value v (n bytes) exactly domain, ignoring case? */
+static bool domain_equal(const char *domain, const char *v, size_t n)
+{
+	return n > 0 && strlen(domain) == n && strncasecmp(domain, v, n) == 0;
+}
+
+/* The domain part of an smtp.mailfrom value ("a@b.example" or "b.example"). */
+static void mailfrom_domain(const char **v, size_t *n)
+{
+	const char *at = memchr(*v, '@', *n);
+
+	if (at != NULL) {
+		*n -= (size_t)(at + 1 - *v);
+		*v = at + 1;
+	}
+}
+
+/* One result element folded into the verdict. */
+static void ar_element_read(const char *s, size_t n, const char *domain, struct agent_auth_verdict *v)
+{
+	const char *pv;
+	size_t pn;
+
+	if (n >= 9 && strncasecmp(s, "dkim=pass", 9) == 0 && (n == 9 || isspace((unsigned char)s[9])) &&
+	    ar_property(s, n, "header.d", &pv, &pn) && domain_equal(domain, pv, pn))
+		v->dkim_pass = true;
+	else if (n >= 10 && strncasecmp(s, "dmarc=pass", 10) == 0 && (n == 10 || isspace((unsigned char)s[10])) &&
+		 ar_property(s, n, "header.from", &pv, &pn) && domain_equal(domain, pv, pn))
+		v->dmarc_pass = true;
+	else if (n >= 8 && strncasecmp(s, "spf=pass", 8) == 0 && (n == 8 || isspace((unsigned char)s[8])) &&
+		 ar_property(s, n, "smtp.mailfrom", &pv, &pn)) {
+		mailfrom_domain(&pv, &pn);
+		if (domain_equal(domain, pv, pn))
+			v->spf_pass = true;
+	}
+}
+
+void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
+			     const char *from_domain, struct agent_auth_verdict *v_r)
+{
+	size_t idn = trusted_id != NULL ? strlen(trusted_id) : 0;
+
+	memset(v_r, 0, sizeof(*v_r));
+	if (from_domain == NULL || from_domain[0] == '\0' || idn == 0)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = headers[i].name, *p = headers[i].value, *s;
+		size_t n;
+
+		while (*name == ' ')
+			name++;
+		if (strcasecmp(name, "Received") == 0)
+			break;
+		if (strcasecmp(name, "Authentication-Results") != 0 || !ar_next(&p, &s, &n))
+			continue;
+		if (n < idn || strncasecmp(s, trusted_id, idn) != 0 || (n > idn && !isspace((unsigned char)s[idn])))
+			continue;
+		v_r->seen = true;
+		while (ar_next(&p, &s, &n))
+			ar_element_read(s, n, from_domain, v_r);
+	}
+}
+
+bool agent_auth_verdict_author(const struct agent_auth_verdict *v)
+{
+	return v->dmarc_pass || v->dkim_pass;
+}
+
 /* True when the field starting at p (name already known to be
  * Authentication-Results) names trusted_id as its authserv-id. */
 static bool ar_field_claims(const char *value, size_t n, const char *trusted_id)

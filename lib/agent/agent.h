@@ -210,6 +210,27 @@ int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char
 bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
 			     const char *domain, const char **why_r);
 
+/* What our own mail server's Authentication-Results (RFC 8601) say of a
+ * message's author domain (the domain of its single From mailbox). Only
+ * the fields agent_auth_results_pass() would trust count. Every flag
+ * demands an exact match with from_domain (case-insensitive), never a
+ * parent or child domain. */
+struct agent_auth_verdict {
+	bool seen;       /* at least one trusted field was read */
+	bool dmarc_pass; /* dmarc=pass, header.from = from_domain */
+	bool dkim_pass;  /* dkim=pass, header.d = from_domain */
+	bool spf_pass;   /* spf=pass, smtp.mailfrom's domain = from_domain */
+};
+
+/* Fills *v_r (all false first) from headers (message order). from_domain
+ * NULL or "" gives all false. Never allocates. */
+void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
+			     const char *from_domain, struct agent_auth_verdict *v_r);
+
+/* The author is vouched for: DMARC pass, or DKIM pass for exactly the
+ * From domain. (SPF alone never proves the From line.) */
+bool agent_auth_verdict_author(const struct agent_auth_verdict *v);
+
 /* A copy of a raw header section (malloc'd, free() it) without the
  * Authentication-Results fields that claim trusted_id but stand below the
  * first Received field: someone outside wrote them in our name. Those

@@ -90,6 +90,12 @@ struct agent_header;
  * a copy; returns the copy the fields point into. free() both. */
 char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r);
 
+struct agent_auth_verdict;
+/* What our own mail server's Authentication-Results (authserv_id) say of
+ * m's From domain; all false without authserv_id or a From address. The
+ * one place desk code asks whether a sender is authenticated. */
+void desk_sender_auth(const struct desk_settings *s, const struct db_message_in *m, struct agent_auth_verdict *v_r);
+
 /* "[#1042] subject" in the tenant's tag format, unless the subject
  * already carries the tag; prefix ("Re: ") is put first (malloc'd). */
 char *desk_subject(const struct desk_ticket *t, const char *prefix);

@@ -56,6 +56,19 @@ bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
 	return ok;
 }
 
+/* Contract in desk-private.h. */
+void desk_sender_auth(const struct desk_settings *s, const struct db_message_in *m, struct agent_auth_verdict *v_r)
+{
+	struct agent_header *fields;
+	size_t n;
+	const char *at = m->from_addr != NULL ? strrchr(m->from_addr, '@') : NULL;
+	char *copy = desk_headers_split(m->header_block, &fields, &n);
+
+	agent_auth_results_read(fields, n, s->authserv_id, at != NULL ? at + 1 : NULL, v_r);
+	free(fields);
+	free(copy);
+}
+
 int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
 {
