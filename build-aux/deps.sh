@@ -1,23 +1,101 @@
 #!/bin/sh
-# Installs (as root) or names (otherwise) the Debian packages maildesk needs to
-# build, test and run. Usage: build-aux/deps.sh [--check]
+# Installs (as root) or names (otherwise) the Debian packages maildesk needs.
+#
+# Usage: build-aux/deps.sh [--check] [GROUP...]
+#   GROUP is build (compile), run (`make run`: PostgreSQL and the demo's
+#   client), check (`make check`: every test's tools) or bench (`make bench`:
+#   the peers the benchmarks measure against). No GROUP means build, run and
+#   check. --check only reports what is missing.
+#   build-aux/deps.sh --list GROUP...      prints a group's packages
+#   build-aux/deps.sh --list-for FILE...   prints the packages of those scripts
+#   build-aux/deps.sh --scripts            prints every script in SCRIPT_DEPS
 # Exit 0 when everything is present, 1 when something is missing and could not
 # be installed.
 BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
  libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev
  libpcre2-dev libpsl-dev"
-RUN_PKGS="postgresql-15 postgresql-client-15 postfix swaks openssl util-linux procps publicsuffix"
-# Independent checkers the tests use: DKIM verifiers and a DNS server.
-TEST_PKGS="postfix-pcre opendkim python3-dkim python3-nacl python3-dnspython dnsmasq-base"
-PKGS="$BUILD_PKGS $RUN_PKGS $TEST_PKGS"
+# `make run`: a private PostgreSQL cluster, the Public Suffix List libpsl
+# reads at run time, and swaks to send the demo's sample mail.
+RUN_PKGS="postgresql-15 postgresql-client-15 publicsuffix swaks openssl util-linux procps"
+
+# What each test and benchmark script runs, by Debian package: "FILE...:
+# PACKAGE...". A script also gets the packages of the scripts it sources and
+# of t/test-env (every test runs under it). t/test-deps.sh checks this table
+# against the programs and Perl/Python modules each script really uses, and
+# that every script in t/ and bench/ is named here.
+SCRIPT_DEPS='
+t/test-env t/pg-cluster.sh: postgresql-15 util-linux procps
+t/test-deps.py: dpkg perl python3
+t/e2e-lib.sh t/md-instance.sh: postgresql-client-15 python3 openssl coreutils postfix
+t/demo-run.sh: swaks postgresql-client-15
+t/e2e-make-run.sh: make
+t/e2e-lmtp.sh: swaks postfix
+t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
+t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
+t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh: swaks postfix
+t/e2e-postfix.sh: postfix postfix-pcre swaks
+t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
+t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix
+t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython
+t/dkim-pyverify.sh t/dkimverify-stub.py: python3-dkim python3-nacl python3-dnspython openssl
+bench/ingest: dovecot-core dovecot-lmtpd swaks postfix
+bench/dkim: python3-dkim python3-nacl openssl
+bench/rules: postfix-pcre
+bench/snooze: postgresql-15
+'
+# The scripts `make bench` runs (the others are `make check`'s).
+BENCH_SCRIPTS="bench/ingest bench/dkim bench/rules bench/snooze"
+
+# The packages of the table lines that name any of the given files.
+packages_for() {
+	echo "$SCRIPT_DEPS" | while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		files=${line%%:*}
+		for want in "$@"; do
+			for f in $files; do
+				[ "$f" = "$want" ] && { echo "${line#*:}" | tr ' ' '\n' | grep -v '^$'; break 2; }
+			done
+		done
+	done | sort -u
+}
+
+# Every script named in the table.
+all_scripts() {
+	echo "$SCRIPT_DEPS" | sed -n 's/:.*//p' | tr ' ' '\n' | grep -v '^$'
+}
+
+# The packages of one group.
+group_packages() {
+	case $1 in
+	build) echo $BUILD_PKGS ;;
+	run) echo $RUN_PKGS ;;
+	check) packages_for $(all_scripts | grep -vxF "$(echo $BENCH_SCRIPTS | tr ' ' '\n')") ;;
+	bench) packages_for $BENCH_SCRIPTS ;;
+	*) echo "build-aux/deps.sh: unknown group '$1' (build, run, check or bench)" >&2; exit 2 ;;
+	esac
+}
+
+check_only=no
+case ${1:-} in
+--list) shift; for g in "$@"; do group_packages "$g" || exit 2; done | tr ' ' '\n' | grep -v '^$' | sort -u; exit 0 ;;
+--list-for) shift; packages_for "$@"; exit 0 ;;
+--scripts) all_scripts; exit 0 ;;
+--check) check_only=yes; shift ;;
+esac
+[ $# -gt 0 ] || set -- build run check
+
+PKGS=""
+for g in "$@"; do
+	PKGS="$PKGS $(group_packages "$g")" || exit 2
+done
 
 missing=""
-for p in $PKGS; do
+for p in $(echo $PKGS | tr ' ' '\n' | sort -u); do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-[ "$1" = "--check" ] && { echo "missing:$missing"; exit 1; }
+[ $check_only = yes ] && { echo "missing:$missing"; exit 1; }
 if [ "$(id -u)" != 0 ]; then
 	echo "maildesk: missing Debian packages. As root, run:" >&2
 	echo "  apt-get install -y$missing" >&2
@@ -25,9 +103,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "maildesk: installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Postfix asks how it should be configured; a local-only default is right for a
-# test or demo host and changes nothing that is already set up.
-if echo "$missing" | grep -q postfix && command -v debconf-set-selections >/dev/null; then
+# The tests run private Postfix instances of their own and never touch the
+# system's; Postfix's package still asks how the system one should be set up,
+# and a local-only answer is the one that changes nothing on a test host. Only
+# asked when Postfix is being installed (`make check`, `make bench`), never by
+# `make run`, which needs no MTA.
+if echo "$missing" | grep -qw postfix && command -v debconf-set-selections >/dev/null; then
 	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 	echo "postfix postfix/mailname string $(hostname -f 2>/dev/null || hostname)" | debconf-set-selections
 fi
