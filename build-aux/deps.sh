@@ -27,8 +27,8 @@ RUN_PKGS="postgresql-15 postgresql-client-15 publicsuffix swaks openssl util-lin
 SCRIPT_DEPS='
 t/test-env t/pg-cluster.sh: postgresql-15 util-linux procps
 t/test-deps.py: dpkg perl python3
-t/e2e-lib.sh t/md-instance.sh: postgresql-client-15 python3 openssl coreutils postfix
-t/demo-run.sh: swaks postgresql-client-15
+t/md-instance.sh t/demo-run.sh: postgresql-client-15 python3 swaks
+t/e2e-lib.sh: postgresql-client-15 python3 openssl postfix
 t/e2e-make-run.sh: make
 t/e2e-lmtp.sh: swaks postfix
 t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
@@ -44,8 +44,10 @@ bench/dkim: python3-dkim python3-nacl openssl
 bench/rules: postfix-pcre
 bench/snooze: postgresql-15
 '
-# The scripts `make bench` runs (the others are `make check`'s).
+# The scripts `make bench` runs and those `make run` runs (the others are
+# `make check`'s).
 BENCH_SCRIPTS="bench/ingest bench/dkim bench/rules bench/snooze"
+RUN_SCRIPTS="t/md-instance.sh t/demo-run.sh"
 
 # The packages of the table lines that name any of the given files.
 packages_for() {
@@ -69,8 +71,8 @@ all_scripts() {
 group_packages() {
 	case $1 in
 	build) echo $BUILD_PKGS ;;
-	run) echo $RUN_PKGS ;;
-	check) packages_for $(all_scripts | grep -vxF "$(echo $BENCH_SCRIPTS | tr ' ' '\n')") ;;
+	run) echo $RUN_PKGS; packages_for $RUN_SCRIPTS ;;
+	check) packages_for $(all_scripts | grep -vxF "$(echo $BENCH_SCRIPTS $RUN_SCRIPTS | tr ' ' '\n')") ;;
 	bench) packages_for $BENCH_SCRIPTS ;;
 	*) echo "build-aux/deps.sh: unknown group '$1' (build, run, check or bench)" >&2; exit 2 ;;
 	esac
