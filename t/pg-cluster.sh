@@ -5,14 +5,18 @@
 #                               PGUSER, PGDATABASE and MD_DATABASE (a conninfo)
 #   t/pg-cluster.sh stop DIR    stops it (fast shutdown)
 #   t/pg-cluster.sh kill DIR    stops it immediately (simulates a crash)
+#   t/pg-cluster.sh remove DIR  stops it and deletes its data and socket folder
 # PostgreSQL refuses to run as root, so when invoked as root the server runs
 # as the unprivileged user "nobody" (or $MD_PG_USER). The socket lives in a
 # short directory under /tmp because socket paths are limited to 107 bytes.
+# A cluster whose data folder vanished (a reboot cleared /tmp) is made anew.
 # Environment: PG_BINDIR (default /usr/lib/postgresql/15/bin), PG_FSYNC
-# (on|off, default on).
+# (on|off, default on), MD_PG_DATA_IN_TMP=1 (keep the data under /tmp even
+# when DIR is reachable, as it is when DIR's parents are closed to the server
+# user).
 set -eu
-cmd=${1:?usage: pg-cluster.sh start|stop|kill DIR}
-dir=${2:?usage: pg-cluster.sh start|stop|kill DIR}
+cmd=${1:?usage: pg-cluster.sh start|stop|kill|remove DIR}
+dir=${2:?usage: pg-cluster.sh start|stop|kill|remove DIR}
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 [ -x "$PG_BINDIR/pg_ctl" ] || PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n 1)
 [ -x "$PG_BINDIR/pg_ctl" ] || { echo "pg-cluster: no PostgreSQL server found (apt-get install postgresql-15)" >&2; exit 1; }
@@ -36,6 +40,14 @@ start)
 	sock=$(cat "$dir/sockdir")
 	mkdir -p "$sock"
 	data="$dir/data"
+	# The data lived under /tmp and is gone: start afresh, not fail.
+	if [ -L "$data" ] && [ ! -e "$data" ]; then
+		rm -f "$data"
+	fi
+	if [ ! -e "$data" ] && [ "${MD_PG_DATA_IN_TMP:-0}" = 1 ]; then
+		alt=$(mktemp -d /tmp/mdpgdata.XXXXXX)
+		ln -s "$alt" "$data"
+	fi
 	if [ "$(id -u)" = 0 ]; then
 		chown "${MD_PG_USER:-nobody}" "$sock"
 		# The server user must reach the data directory; when a parent
@@ -63,14 +75,22 @@ start)
 	fi
 	echo "PGHOST='$sock'; PGPORT=5432; PGUSER=maildesk; PGDATABASE=maildesk; MD_DATABASE='host=$sock port=5432 user=maildesk dbname=maildesk'; export PGHOST PGPORT PGUSER PGDATABASE MD_DATABASE"
 	;;
-stop|kill)
-	[ -d "$dir/data" ] || exit 0
-	mode=fast
-	[ "$cmd" = kill ] && mode=immediate
-	as_pg "$PG_BINDIR/pg_ctl" -D "$(readlink -f "$dir/data")" -m $mode -w stop >/dev/null 2>&1 || true
+stop|kill|remove)
+	if [ -d "$dir/data" ]; then
+		mode=fast
+		[ "$cmd" = kill ] && mode=immediate
+		as_pg "$PG_BINDIR/pg_ctl" -D "$(readlink -f "$dir/data")" -m $mode -w stop >/dev/null 2>&1 || true
+	fi
+	if [ "$cmd" = remove ]; then
+		# Keep the server's log beside the test's own files.
+		[ -f "$dir/data/server.log" ] && cp "$dir/data/server.log" "$dir/server.log"
+		[ -L "$dir/data" ] && rm -rf "$(readlink -f "$dir/data")"
+		rm -rf "$dir/data"
+		[ -f "$dir/sockdir" ] && rm -rf "$(cat "$dir/sockdir")" "$dir/sockdir"
+	fi
 	;;
 *)
-	echo "usage: pg-cluster.sh start|stop|kill DIR" >&2
+	echo "usage: pg-cluster.sh start|stop|kill|remove DIR" >&2
 	exit 2
 	;;
 esac
