@@ -3,7 +3,11 @@
 maildeskconfdir = $(sysconfdir)/maildesk
 systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = systemd/maildeskd.service
-EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service.in
+EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service.in systemd/maildesk.sysusers systemd/maildesk.tmpfiles
+## The maildesk user and its folders on a fresh system (systemd-sysusers and
+## systemd-tmpfiles read these at boot and when a package is installed).
+sysusersdir = $(prefix)/lib/sysusers.d
+tmpfilesdir = $(prefix)/lib/tmpfiles.d
 CLEANFILES += systemd/maildeskd.service
 
 systemd/maildeskd.service: $(srcdir)/systemd/maildeskd.service.in GNUmakefile
@@ -12,10 +16,14 @@ systemd/maildeskd.service: $(srcdir)/systemd/maildeskd.service.in GNUmakefile
 		$(srcdir)/systemd/maildeskd.service.in > $@
 
 install-data-local:
+	$(MKDIR_P) $(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
+	$(INSTALL_DATA) $(srcdir)/systemd/maildesk.sysusers $(DESTDIR)$(sysusersdir)/maildesk.conf
+	$(INSTALL_DATA) $(srcdir)/systemd/maildesk.tmpfiles $(DESTDIR)$(tmpfilesdir)/maildesk.conf
 	$(MKDIR_P) $(DESTDIR)$(maildeskconfdir)
 	test -f $(DESTDIR)$(maildeskconfdir)/maildesk.conf || \
 		$(INSTALL_DATA) $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf
 
 uninstall-local:
+	rm -f $(DESTDIR)$(sysusersdir)/maildesk.conf $(DESTDIR)$(tmpfilesdir)/maildesk.conf
 	cmp -s $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf && \
 		rm -f $(DESTDIR)$(maildeskconfdir)/maildesk.conf || true

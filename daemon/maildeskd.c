@@ -20,6 +20,7 @@
 #include "desk/desk-dkim.h"
 #include "mime/mime.h"
 #include "outbound.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "timers.h"
 #include "tls.h"
@@ -157,6 +158,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		return;
 	}
 	sd_notify(0, "STOPPING=1");
+	sdnotify_stop();
 	server_shutdown(srv);
 	outbound_stop(&outbound);
 	timers_stop(&timers);
@@ -236,6 +238,7 @@ static int server_run(struct server *srv)
 	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
+	sdnotify_start(srv->loop, &srv->n_conns);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);

@@ -30,3 +30,8 @@ include $(srcdir)/t/timers.mk
 ## installed by build-aux/deps.sh for them (see the script).
 EXTRA_DIST += t/test-deps.py
 TESTS += t/test-deps.py
+
+## The service under systemd: install into a fresh root, sysusers/tmpfiles,
+## the unit's hardening, sd_notify (watchdog, status) and journal log lines.
+EXTRA_DIST += t/e2e-systemd.sh
+TESTS += t/e2e-systemd.sh

@@ -1,19 +1,40 @@
 #include "config.h"
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *log_progname = "maildesk";
 static enum log_level log_min = LOG_LEVEL_INFO;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+/* syslog(3) priorities of the levels, for the journal's "<N>" prefix. */
+static const int level_priorities[] = { 7, 6, 4, 3 };
+static bool log_to_journal;
+
+/* Is stderr the journal's stream? systemd sets JOURNAL_STREAM to its
+ * "device:inode" (systemd.exec(5)); a redirected stderr no longer matches. */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat st;
+
+	if (env == NULL || sscanf(env, "%ju:%ju", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
 
 void log_init(const char *progname, enum log_level min)
 {
 	log_progname = progname;
 	log_min = min;
+	log_to_journal = stderr_is_journal();
 }
 
 int log_level_parse(const char *s, enum log_level *level_r)
@@ -36,8 +57,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level < log_min)
 		return;
-	n = snprintf(line, sizeof(line), "%s[%ld]: level=%s ", log_progname, (long)getpid(),
-		     level_names[level]);
+	/* The journal names the program and process itself and reads the
+	 * priority from a "<N>" prefix; elsewhere the line says both. */
+	if (log_to_journal)
+		n = snprintf(line, sizeof(line), "<%d>level=%s ", level_priorities[level], level_names[level]);
+	else
+		n = snprintf(line, sizeof(line), "%s[%ld]: level=%s ", log_progname, (long)getpid(),
+			     level_names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);
