@@ -49,9 +49,10 @@ static void kick_outbound(void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-V] [-h]\n"
+	fprintf(f, "usage: maildeskd [-c FILE] [-n] [-N] [-V] [-h]\n"
 		   "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n       check the configuration and exit (0 valid, 1 not)\n"
+		   "  -N       print every key's effective value (defaults marked) and exit\n"
 		   "  -V       print the version and exit\n"
 		   "  -h       print this help and exit\n");
 }
@@ -257,19 +258,33 @@ static int server_run(struct server *srv)
 	return 0;
 }
 
+/* -N: the effective configuration, as postconf -n / doveconf -n show it. */
+static int print_effective_config(const char *path)
+{
+	char *error = NULL;
+
+	if (config_print(path, stdout, &error) < 0) {
+		fprintf(stderr, "maildeskd: %s\n", error);
+		free(error);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct server srv;
 	const char *path = DEFAULT_CONFIG;
-	bool check_only = false;
+	bool check_only = false, print_config = false;
 	int opt, ret;
 
 	memset(&srv, 0, sizeof(srv));
 	log_init("maildeskd", LOG_LEVEL_INFO);
-	while ((opt = getopt(argc, argv, "c:nVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:nNVh")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'n': check_only = true; break;
+		case 'N': print_config = true; break;
 		case 'V': printf("maildeskd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -279,6 +294,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (print_config)
+		return print_effective_config(path);
 	if (load_config(path, &srv.cfg, &srv.tls, &srv.secret) < 0)
 		return 1;
 	if (check_only) {

@@ -50,6 +50,15 @@ rc=$?
 assert_eq "maildeskd -n rejects a bad configuration" 1 "$rc"
 assert_match "the error names the file and line" "bad\\.conf:2: max_recipients" "$err"
 
+# maildeskd -N prints the effective configuration, defaults marked.
+eff=$("$top_builddir/daemon/maildeskd" -N -c "$MD_CONF" 2>&1)
+assert_eq "maildeskd -N exits 0" 0 "$?"
+assert_match "-N shows the file's value" "^hostname = maildesk\\.test\$" "$eff"
+assert_match "-N marks a default" "^max_connections = 1000  # default\$" "$eff"
+err=$("$top_builddir/daemon/maildeskd" -N -c "$MD_TEST_TMP/bad.conf" 2>&1)
+assert_eq "maildeskd -N refuses a bad configuration" 1 "$?"
+assert_match "naming file and line" "bad\\.conf:2: max_recipients" "$err"
+
 # SIGHUP: a valid new configuration is taken; a broken one is refused and
 # the running one keeps serving.
 cp "$MD_CONF" "$MD_TEST_TMP/good.conf"

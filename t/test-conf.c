@@ -209,6 +209,45 @@ START_TEST(secret_file_must_be_long_enough)
 }
 END_TEST
 
+/* -N: every key once, the file's values as written, defaults marked, the
+ * password of the conninfo masked; a bad file prints nothing. */
+START_TEST(effective_configuration_marks_defaults_and_masks_passwords)
+{
+	char *err = NULL, *text = NULL;
+	size_t len = 0;
+	const char *p = write_conf("database = host=db user=md password='s3cr et' dbname=maildesk\n"
+				   "# a comment\nmax_recipients = 7\n");
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_int_eq(config_print(p, out, &err), 0);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(text, "database = host=db user=md password=******** dbname=maildesk\n"));
+	ck_assert_ptr_null(strstr(text, "s3cr"));
+	ck_assert_ptr_nonnull(strstr(text, "\nmax_recipients = 7\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlmtp_listen = 127.0.0.1:2424  # default\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlog_level = info  # default\n"));
+	/* One line per key: as many lines as "key = " starts. */
+	size_t lines = 0;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	ck_assert_uint_ge(lines, 30);
+	ck_assert_ptr_null(strstr(text, "max_recipients = 100"));
+	free(text);
+	unlink(p);
+
+	text = NULL;
+	p = write_conf("max_recipients = lots\n");
+	out = open_memstream(&text, &len);
+	ck_assert_int_eq(config_print(p, out, &err), -1);
+	fclose(out);
+	ck_assert_str_eq(text, "");
+	ck_assert_ptr_nonnull(strstr(err, ":1: max_recipients"));
+	free(err);
+	free(text);
+	unlink(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -224,6 +263,7 @@ int main(void)
 	tcase_add_test(tc, empty_hostname_means_the_system_name);
 	tcase_add_test(tc, listen_addresses_parse);
 	tcase_add_test(tc, secret_file_must_be_long_enough);
+	tcase_add_test(tc, effective_configuration_marks_defaults_and_masks_passwords);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -487,3 +487,73 @@ int config_read_secret(const char *path, char **secret_r, char **error_r)
 	*secret_r = line;
 	return 0;
 }
+
+/* A conninfo string with the value of password= replaced by asterisks, so
+ * a printed configuration never shows it (malloc'd). */
+static char *mask_password(const char *v)
+{
+	char *out = xstrdup(v);
+	char *p = out;
+
+	while ((p = strstr(p, "password")) != NULL) {
+		char *q = p + 8;
+		if ((p == out || isspace((unsigned char)p[-1])) && (q = q + strspn(q, " \t"), *q == '=')) {
+			q++;
+			q += strspn(q, " \t");
+			char *end = q;
+			if (*end == '\'') {
+				for (end++; *end != '\0' && *end != '\''; end++)
+					if (*end == '\\' && end[1] != '\0')
+						end++;
+				if (*end == '\'')
+					end++;
+			} else {
+				end += strcspn(end, " \t");
+			}
+			char *masked = xasprintf("%.*s********%s", (int)(q - out), out, end);
+			p = masked + (q - out) + 8;
+			free(out);
+			out = masked;
+			continue;
+		}
+		p += 8;
+	}
+	return out;
+}
+
+/* Contract in conf.h. */
+int config_print(const char *path, FILE *out, char **error_r)
+{
+	struct md_config c;
+	char *given[N_KEYS] = { NULL }, *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int ret;
+
+	/* The file must load as the daemon would load it. */
+	config_defaults(&c);
+	ret = config_load(path, &c, error_r);
+	config_free(&c);
+	if (ret < 0)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL) {
+		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		char *key, *value;
+		const struct cfg_key *k;
+		if (cfg_split_line(line, &key, &value) == 0 && key != NULL && (k = cfg_find(key)) != NULL)
+			given[k - cfg_keys] = xstrdup(value);
+	}
+	free(line);
+	fclose(f);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const char *v = given[i] != NULL ? given[i] : cfg_keys[i].def;
+		char *shown = mask_password(v);
+		fprintf(out, "%s = %s%s\n", cfg_keys[i].name, shown, given[i] != NULL ? "" : "  # default");
+		free(shown);
+		free(given[i]);
+	}
+	return 0;
+}

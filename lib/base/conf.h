@@ -6,6 +6,7 @@
  * errors that name the file and line. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "log.h"
 
@@ -73,6 +74,13 @@ void config_defaults(struct md_config *c);
 int config_load(const char *path, struct md_config *c, char **error_r);
 /* Frees everything c owns; safe to call twice. */
 void config_free(struct md_config *c);
+
+/* Prints the effective configuration of the file at path, as `postconf
+ * -n`/`doveconf -n` do: every key in table order as "key = value", the
+ * value as the file gives it or the default followed by "  # default"; a
+ * password= in a conninfo value is shown as ********. The file must load
+ * (config_load()); returns 0, or -1 with *error_r malloc'd as there. */
+int config_print(const char *path, FILE *out, char **error_r);
 
 /* Parses one listen address. Returns 0, or -1 with *error_r a static text. */
 int config_listen_parse(const char *s, struct md_listen *l, const char **error_r);
