@@ -35,3 +35,7 @@ TESTS += t/test-deps.py
 ## the unit's hardening, sd_notify (watchdog, status) and journal log lines.
 EXTRA_DIST += t/e2e-systemd.sh
 TESTS += t/e2e-systemd.sh
+
+## Queue control: hold, release, delete (maildeskctl queue, as postsuper).
+EXTRA_DIST += t/e2e-queue.sh
+TESTS += t/e2e-queue.sh

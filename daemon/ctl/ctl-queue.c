@@ -17,7 +17,7 @@
 
 #define INJECT_MAX (64u << 20)
 
-static const char *const states[] = { "queued", "sending", "sent", "deferred", "failed" };
+static const char *const states[] = { "queued", "sending", "sent", "deferred", "failed", "held" };
 static const char *const kinds[] = { "reply", "new", "notification", "ack", "explanation" };
 
 /* A name from one of the lists above, as its index; -1 when unknown. */
@@ -47,7 +47,7 @@ int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a)
 	char *error = NULL;
 
 	if (state != NULL && name_index(states, sizeof(states) / sizeof(states[0]), state) < 0)
-		return ctl_usage_error(a, "unknown state \"%s\" (queued, sending, sent, deferred, failed)", state);
+		return ctl_usage_error(a, "unknown state \"%s\" (queued, sending, sent, deferred, failed, held)", state);
 	if (db_exec(ctl->db,
 		    "SELECT o.id, n.name AS tenant, t.number AS ticket, o.kind, o.state, o.attempts,"
 		    " array_to_json(o.rcpts)::text AS rcpts, " CTL_TS("o.created_at") " AS created, "

@@ -160,6 +160,10 @@ int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_flush(struct ctl *ctl, const struct ctl_args *a);
+/* ctl-queue-admin.c: hold, release and delete, as postsuper does. */
+int ctl_queue_hold(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_release(struct ctl *ctl, const struct ctl_args *a);
+int ctl_queue_delete(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_purge(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_inject(struct ctl *ctl, const struct ctl_args *a);
 

@@ -17,7 +17,7 @@ daemon_maildeskctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 ## "queue ...": the outbound queue.
-daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c daemon/ctl/ctl-queue-admin.c
 ## "ticket reply/note/new", "template ...": lib/desk writes, lib/mime composes.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \

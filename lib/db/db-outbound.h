@@ -153,4 +153,20 @@ int db_outbound_listen_check(struct db *db, char **error_r);
  * that queued rows), so the daemons' senders wake at once. */
 int db_outbound_wake(struct db *db, char **error_r);
 
+/* ---- Queue control, as postsuper does it (sql/014_queue_hold.sql) ---- */
+enum db_outbound_admin {
+	DB_OUTBOUND_HOLD,    /* queued or deferred -> held: never sent until released */
+	DB_OUTBOUND_RELEASE, /* held -> queued, due now (and NOTIFY) */
+	DB_OUTBOUND_DELETE,  /* queued, deferred or held -> failed, never sent; the
+			      * ticket gets an "outbound.deleted" event */
+};
+
+/* "maildeskctl queue hold|release|delete": one row (id > 0), or with id 0
+ * every row the action applies to in bulk: deferred rows for hold and
+ * delete, held rows for release. A row being sent right now ("sending") is
+ * never touched. One statement; must not be called inside a transaction.
+ * Returns 0 with the number of rows changed in *n_r (0: no such row, or not
+ * in a state the action takes), or -1. */
+int db_outbound_admin(struct db *db, enum db_outbound_admin op, int64_t id, size_t *n_r, char **error_r);
+
 #endif

@@ -13,3 +13,5 @@ nodist_lib_db_libmddb_a_SOURCES = lib/db/db-sql.c
 lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
 ## The outbound queue (sql/003_outbound.sql).
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
+## Queue control by the administrator (hold, release, delete).
+lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c

@@ -1,0 +1,85 @@
+/* "maildeskctl queue hold|release|delete": the administrator's control of
+ * the outbound queue, as postsuper -h, -H and -d. The changes themselves
+ * are lib/db's (db_outbound_admin). */
+#include "config.h"
+#include "ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-outbound.h"
+
+struct admin_verb {
+	enum db_outbound_admin op;
+	const char *bulk_flag;  /* the option for every row at once */
+	const char *done;       /* "held", ... */
+	const char *takes;      /* the states one row may be in */
+};
+
+static const struct admin_verb verbs[] = {
+	[DB_OUTBOUND_HOLD] = { DB_OUTBOUND_HOLD, "all-deferred", "held", "queued or deferred" },
+	[DB_OUTBOUND_RELEASE] = { DB_OUTBOUND_RELEASE, "all", "released, due now", "held" },
+	[DB_OUTBOUND_DELETE] = { DB_OUTBOUND_DELETE, "all-deferred", "deleted (never sent)", "queued, deferred or held" },
+};
+
+/* Why one row was not changed: missing, or in another state. */
+static int explain_unchanged(struct ctl *ctl, const struct admin_verb *v, const char *id)
+{
+	const char *params[1] = { id };
+	struct db_table *t;
+	char *error = NULL;
+	int r;
+
+	if (db_exec(ctl->db, "SELECT state FROM outbound WHERE id = $1", 1, params, &t, &error) < 0)
+		return ctl_db_fail(error);
+	if (t->n_rows == 0)
+		r = ctl_fail("no outbound mail %s", id);
+	else
+		r = ctl_fail("outbound mail %s is %s; only %s mail can be %s", id, db_table_get(t, 0, 0), v->takes,
+			     v->done);
+	db_table_free(&t);
+	return r;
+}
+
+/* One row by ID, or all of them with the verb's bulk option. */
+static int queue_admin(struct ctl *ctl, const struct ctl_args *a, enum db_outbound_admin op)
+{
+	const struct admin_verb *v = &verbs[op];
+	bool bulk = ctl_opt_get(a, v->bulk_flag) != NULL;
+	char *error = NULL;
+	size_t n = 0;
+
+	if (bulk == (a->n_pos == 1))
+		return ctl_usage_error(a, "give either an ID or --%s", v->bulk_flag);
+	if (!bulk && !ctl_number_valid(a->pos[0]))
+		return ctl_usage_error(a, "ID must be a number");
+	if (db_outbound_admin(ctl->db, op, bulk ? 0 : strtoll(a->pos[0], NULL, 10), &n, &error) < 0)
+		return ctl_db_fail(error);
+	if (bulk) {
+		printf("%zu outbound mail%s %s\n", n, n == 1 ? "" : "s", v->done);
+		return 0;
+	}
+	if (n == 0)
+		return explain_unchanged(ctl, v, a->pos[0]);
+	printf("outbound mail %s %s\n", a->pos[0], v->done);
+	return 0;
+}
+
+/* "queue hold ID|--all-deferred". */
+int ctl_queue_hold(struct ctl *ctl, const struct ctl_args *a)
+{
+	return queue_admin(ctl, a, DB_OUTBOUND_HOLD);
+}
+
+/* "queue release ID|--all". */
+int ctl_queue_release(struct ctl *ctl, const struct ctl_args *a)
+{
+	return queue_admin(ctl, a, DB_OUTBOUND_RELEASE);
+}
+
+/* "queue delete ID|--all-deferred". */
+int ctl_queue_delete(struct ctl *ctl, const struct ctl_args *a)
+{
+	return queue_admin(ctl, a, DB_OUTBOUND_DELETE);
+}
