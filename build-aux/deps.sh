@@ -36,6 +36,7 @@ t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swa
 t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: swaks postfix
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-systemd.sh: systemd make python3
+t/test-completion.sh: bash
 t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
 t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix
 t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython

@@ -15,7 +15,13 @@ systemd/maildeskd.service: $(srcdir)/systemd/maildeskd.service.in GNUmakefile
 	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(srcdir)/systemd/maildeskd.service.in > $@
 
+## Bash completion for maildeskctl (bash-completion looks in
+## $(datadir)/bash-completion/completions, /usr/local/share included).
+bashcompdir = $(datadir)/bash-completion/completions
+
 install-data-local:
+	$(MKDIR_P) $(DESTDIR)$(bashcompdir)
+	$(INSTALL_DATA) $(srcdir)/contrib/maildeskctl.bash $(DESTDIR)$(bashcompdir)/maildeskctl
 	$(MKDIR_P) $(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
 	$(INSTALL_DATA) $(srcdir)/systemd/maildesk.sysusers $(DESTDIR)$(sysusersdir)/maildesk.conf
 	$(INSTALL_DATA) $(srcdir)/systemd/maildesk.tmpfiles $(DESTDIR)$(tmpfilesdir)/maildesk.conf
@@ -24,6 +30,7 @@ install-data-local:
 		$(INSTALL_DATA) $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf
 
 uninstall-local:
+	rm -f $(DESTDIR)$(bashcompdir)/maildeskctl
 	rm -f $(DESTDIR)$(sysusersdir)/maildesk.conf $(DESTDIR)$(tmpfilesdir)/maildesk.conf
 	cmp -s $(srcdir)/conf/maildesk.conf $(DESTDIR)$(maildeskconfdir)/maildesk.conf && \
 		rm -f $(DESTDIR)$(maildeskconfdir)/maildesk.conf || true

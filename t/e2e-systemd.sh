@@ -22,6 +22,8 @@ tmpfiles=$(find "$root" -path '*tmpfiles.d/maildesk.conf' | head -n 1)
 assert_match "the unit is installed" 'maildeskd\.service$' "$unit"
 assert_match "a sysusers.d entry is installed" 'sysusers\.d/maildesk\.conf$' "$sysusers"
 assert_match "a tmpfiles.d entry is installed" 'tmpfiles\.d/maildesk\.conf$' "$tmpfiles"
+assert_match "maildeskctl's bash completion is installed" 'share/bash-completion/completions/maildeskctl$' \
+	"$(find "$root" -path '*bash-completion/completions/maildeskctl')"
 
 mkdir -p "$root/etc"
 : >"$root/etc/passwd"

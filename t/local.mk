@@ -39,3 +39,7 @@ TESTS += t/e2e-systemd.sh
 ## Queue control: hold, release, delete (maildeskctl queue, as postsuper).
 EXTRA_DIST += t/e2e-queue.sh
 TESTS += t/e2e-queue.sh
+
+## Bash completion for maildeskctl.
+EXTRA_DIST += t/test-completion.sh contrib/maildeskctl.bash
+TESTS += t/test-completion.sh
