@@ -17,7 +17,7 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libpcre2-dev libpsl-dev"
 # `make run`: a private PostgreSQL cluster, the Public Suffix List libpsl
 # reads at run time, and swaks to send the demo's sample mail.
-RUN_PKGS="postgresql-15 postgresql-client-15 publicsuffix swaks openssl util-linux procps"
+RUN_PKGS="postgresql-15 postgresql-client-15 publicsuffix media-types swaks openssl util-linux procps"
 
 # What each test and benchmark script runs, by Debian package: "FILE...:
 # PACKAGE...". A script also gets the packages of the scripts it sources and

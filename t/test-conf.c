@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/mimetypes.h"
 
 static char conf_path[256];
 
@@ -248,6 +249,27 @@ START_TEST(effective_configuration_marks_defaults_and_masks_passwords)
 }
 END_TEST
 
+/* Attachment types come from the MIME database: first type for an
+ * extension, any case, comments ignored, unknown is octet-stream. */
+START_TEST(mime_types_come_from_the_database)
+{
+	const char *p = write_conf("# comment line\napplication/pdf\t\tpdf\n"
+				   "application/x-first  dat  # trailing comment words\n"
+				   "application/x-second dat\nnoslash ext\ntext/plain txt text\n");
+
+	mimetypes_set_path(p);
+	ck_assert_str_eq(mimetypes_guess("/tmp/Invoice.PDF"), "application/pdf");
+	ck_assert_str_eq(mimetypes_guess("notes.text"), "text/plain");
+	ck_assert_str_eq(mimetypes_guess("a.dat"), "application/x-first");
+	ck_assert_str_eq(mimetypes_guess("a.ext"), "application/octet-stream");
+	ck_assert_str_eq(mimetypes_guess("README"), "application/octet-stream");
+	ck_assert_str_eq(mimetypes_guess(".pdf"), "application/octet-stream");
+	ck_assert_str_eq(mimetypes_guess("dir.pdf/file"), "application/octet-stream");
+	ck_assert_str_eq(mimetypes_guess("trailing."), "application/octet-stream");
+	unlink(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -264,6 +286,7 @@ int main(void)
 	tcase_add_test(tc, listen_addresses_parse);
 	tcase_add_test(tc, secret_file_must_be_long_enough);
 	tcase_add_test(tc, effective_configuration_marks_defaults_and_masks_passwords);
+	tcase_add_test(tc, mime_types_come_from_the_database);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,6 +1,7 @@
 /* "maildeskctl ticket new": an agent starts a ticket with a first mail to
  * a customer, with attachments. lib/desk creates and sends; this file
- * reads the files and guesses their content types. */
+ * reads the files; their content types come from the system's MIME
+ * database (/etc/mime.types, lib/base/mimetypes.h). */
 #include "config.h"
 #include "ctl.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/mimetypes.h"
 #include "base/xalloc.h"
 #include "desk/desk.h"
 #include "mime/mime-compose.h"
@@ -16,41 +18,6 @@
 /* Everything together stays below common relays' message size limits
  * once base64 has grown it by a third. */
 #define ATTACH_TOTAL_MAX (18u << 20)
-
-/* Content types by file name extension; anything else is
- * application/octet-stream. */
-static const struct {
-	const char *ext, *type;
-} content_types[] = {
-	{ "pdf", "application/pdf" },   { "png", "image/png" },
-	{ "jpg", "image/jpeg" },        { "jpeg", "image/jpeg" },
-	{ "gif", "image/gif" },         { "webp", "image/webp" },
-	{ "svg", "image/svg+xml" },     { "txt", "text/plain" },
-	{ "log", "text/plain" },        { "csv", "text/csv" },
-	{ "html", "text/html" },        { "htm", "text/html" },
-	{ "ics", "text/calendar" },     { "json", "application/json" },
-	{ "xml", "application/xml" },   { "zip", "application/zip" },
-	{ "gz", "application/gzip" },   { "tar", "application/x-tar" },
-	{ "doc", "application/msword" }, { "xls", "application/vnd.ms-excel" },
-	{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
-	{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
-	{ "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation" },
-	{ "odt", "application/vnd.oasis.opendocument.text" },
-	{ "ods", "application/vnd.oasis.opendocument.spreadsheet" },
-};
-
-static const char *content_type_guess(const char *filename)
-{
-	const char *dot = strrchr(filename, '.');
-
-	if (dot == NULL || dot == filename || strchr(dot, '/') != NULL)
-		return "application/octet-stream";
-	for (size_t i = 0; i < sizeof(content_types) / sizeof(content_types[0]); i++) {
-		if (strcasecmp(dot + 1, content_types[i].ext) == 0)
-			return content_types[i].type;
-	}
-	return "application/octet-stream";
-}
 
 /* The attachments named by --attach, read whole. */
 struct attachments {
@@ -91,7 +58,7 @@ static int attachments_read(const struct ctl_args *a, struct attachments *at)
 		at->data = xrealloc(at->data, (at->n + 1) * sizeof(*at->data));
 		at->data[at->n] = data;
 		at->list[at->n] = (struct mime_compose_attachment){
-			.filename = slash != NULL ? slash + 1 : path, .content_type = content_type_guess(path),
+			.filename = slash != NULL ? slash + 1 : path, .content_type = mimetypes_guess(path),
 			.data = (const unsigned char *)data, .size = len,
 		};
 		at->n++;

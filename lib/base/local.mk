@@ -4,4 +4,5 @@ lib_base_libmdbase_a_SOURCES = \
 	lib/base/strv.c lib/base/strv.h \
 	lib/base/buf.c lib/base/buf.h \
 	lib/base/log.c lib/base/log.h \
-	lib/base/conf.c lib/base/conf.h
+	lib/base/conf.c lib/base/conf.h \
+	lib/base/mimetypes.c lib/base/mimetypes.h
