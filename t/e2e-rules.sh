@@ -73,6 +73,8 @@ run agent status dan@demo.example away
 assert_eq "agent status sets away" 0 "$rc"
 run agent status dan@demo.example
 assert_eq "agent status prints the status" "dan@demo.example: away" "$out"
+run agent status dan@demo.example --json
+assert_eq "agent status --json" "away demo" "$(json_eval 'j["status"] + " " + j["tenant"]')"
 run agent list --team Billing --json
 assert_eq "agent list shows the status" "away" "$(json_eval '[a["status"] for a in j if a["email"] == "dan@demo.example"][0]')"
 run agent status dan@demo.example sleeping
@@ -120,6 +122,12 @@ run rule test --team support "$tmp/rules.txt" "$tmp/inv.eml"
 assert_match "rule test: the rule matches" '^  Invoices \(line 2\): matched$' "$out"
 assert_match "rule test: and would move the ticket" '^    move to team "Billing"$' "$out"
 assert_match "rule test: and assign it" '^    assign round-robin$' "$out"
+run rule test --team support "$tmp/rules.txt" "$tmp/inv.eml" --json
+assert_eq "rule test --json exits 0" 0 "$rc"
+assert_eq "rule test --json: the rule, its outcome and actions" 'Invoices 2 matched move to team "Billing"|Your invoice' \
+	"$(echo "$out" | /usr/bin/python3 -c 'import json, sys
+t = json.load(sys.stdin); r = t["rules"][0]
+print(r["rule"], r["line"], r["outcome"], r["actions"][0] + "|" + t["subject"])')"
 run rule test --team support "$tmp/rules.txt" "$tmp/lamp.eml"
 assert_match "rule test: no match" '^  Invoices \(line 2\): no match$' "$out"
 run rule test --team support "$tmp/rules.txt" "$tmp/inv.eml" --event message.received

@@ -59,19 +59,46 @@ static int event_arg(const struct ctl_args *a)
 	return e != NULL ? rules_event_parse(e) : RULES_EV_TICKET_CREATED;
 }
 
+/* --json of "rule test": the message's facts and every rule's outcome,
+ * with the actions of the matched ones. */
+static json_t *test_json(const struct rules_facts *f, const struct rules_result *r)
+{
+	json_t *rules = json_array();
+
+	for (size_t i = 0; i < r->n_trace; i++) {
+		const struct rules_trace *tr = &r->trace[i];
+		json_t *actions = json_array();
+
+		if (tr->outcome == RULES_MATCHED)
+			actions_print(r, tr->rule, actions);
+		json_array_append_new(rules, json_pack("{s:s, s:i, s:s, s:o}", "rule", tr->rule, "line", (int)tr->line,
+						       "outcome", ctl_rule_outcome_text(tr->outcome), "actions",
+						       actions));
+	}
+	return json_pack("{s:s, s:s, s:s?, s:s, s:o}", "event", rules_event_name(f->event), "from", f->from,
+			 "to", f->to, "subject", f->subject, "rules", rules);
+}
+
 /* Evaluates and prints; facts loaded, program compiled. */
-static int test_run(const struct rules_program *p, const struct ctl_eml_facts *ef)
+static int test_run(const struct ctl *ctl, const struct rules_program *p, const struct ctl_eml_facts *ef)
 {
 	const struct rules_facts *f = &ef->facts;
 	struct rules_result r = { 0 };
-	char *from = ctl_output_sanitize(f->from, false), *subject = ctl_output_sanitize(f->subject, false);
+	char *from, *subject;
 
+	if (rules_eval(p, f, &r) < 0)
+		return ctl_fail("out of memory evaluating the rules");
+	if (ctl->json) {
+		ctl_output_json_print(test_json(f, &r));
+		rules_result_free(&r);
+		return 0;
+	}
+	from = ctl_output_sanitize(f->from, false);
+	subject = ctl_output_sanitize(f->subject, false);
 	printf("%s from %s to %s, subject \"%s\":\n", rules_event_name(f->event), from[0] != '\0' ? from : "<>",
 	       f->to != NULL ? f->to : "-", subject);
 	free(from);
 	free(subject);
-	if (rules_eval(p, f, &r) < 0)
-		return ctl_fail("out of memory evaluating the rules");
 	if (r.n_trace == 0)
 		printf("  (no rules)\n");
 	trace_print(&r, false, false);
@@ -96,7 +123,7 @@ int ctl_rule_test(struct ctl *ctl, const struct ctl_args *a)
 	if (ret == 0)
 		ret = ctl_eml_facts_load(ctl, &sc, a->pos[1], (enum rules_event)ev, &ef);
 	if (ret == 0)
-		ret = test_run(p, &ef);
+		ret = test_run(ctl, p, &ef);
 	ctl_eml_facts_free(&ef);
 	rules_program_free(&p);
 	ctl_rule_scope_free(&sc);

@@ -90,7 +90,10 @@ static int agent_status(struct ctl *ctl, const struct ctl_args *a)
 	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
 	if (ret == 0 && ctl_work_agent_find(ctl, tenant_id, a->pos[0], &agent_id, &status) != 1)
 		ret = CTL_EXIT_FAIL;
-	if (ret == 0)
+	if (ret == 0 && ctl->json)
+		ctl_output_json_print(json_pack("{s:s, s:s, s:s}", "agent", a->pos[0], "tenant", tenant_name,
+						"status", status));
+	else if (ret == 0)
 		printf("%s: %s\n", a->pos[0], status);
 	free(status);
 	free(agent_id);
@@ -222,8 +225,9 @@ static int ticket_priority(struct ctl *ctl, const struct ctl_args *a)
 }
 
 const struct ctl_command ctl_work_commands[] = {
-	{ "agent status", "EMAIL [online|away|offline|offline-and-reassign] [--tenant T]",
-	  "show or set an agent's status (offline-and-reassign hands their tickets to teammates)", 1, 2, "tenant=",
+	{ "agent status", "EMAIL [online|away|offline|offline-and-reassign] [--tenant T] [--json]",
+	  "show or set an agent's status (offline-and-reassign hands their tickets to teammates)", 1, 2,
+	  "tenant= json",
 	  agent_status },
 	{ "ticket assign", "NUMBER AGENT | NUMBER --unassign [--by AGENT]",
 	  "give a ticket to an agent (who is mailed about it), or to nobody", 1, 2, "unassign by=", ticket_assign },
