@@ -257,4 +257,13 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["domain"], d["status"], len(d["records"]), d["records"][0]["signing"])')"
 
+# Internationalised names (last: it adds a domain the counts above do not expect).
+out=$(md_ctl domain add "B$(printf '\303\234')cher.example" --tenant demo 2>&1)
+assert_eq "a name typed in Unicode is accepted" 0 $?
+assert_match "and kept in its A-label form" 'xn--bcher-kva\.example\. IN TXT "v=DKIM1' "$out"
+assert_match "domain show finds it by its Unicode name" 'xn--bcher-kva\.example' \
+	"$(md_ctl domain show "b$(printf '\303\274')cher.example" 2>&1)"
+out=$(md_ctl domain add "bad$(printf '\377').example" --tenant demo 2>&1)
+assert_eq "a name libidn2 refuses is a usage error" 2 $?
+assert_match "saying why" 'not a valid internationalised domain name' "$out"
 e2e_done

@@ -219,6 +219,31 @@ START_TEST(lookup_bad_server)
 }
 END_TEST
 
+/* Names typed in Unicode become A-labels (IDNA2008, UTS #46 mapping);
+ * ASCII passes as it is; what libidn2 refuses is an error. */
+START_TEST(idn_names)
+{
+	char *a = NULL, *err = NULL, *u;
+
+	ck_assert_int_eq(dns_name_to_ascii("b\xc3\xbc" "cher.example", &a, &err), 0);
+	ck_assert_str_eq(a, "xn--bcher-kva.example");
+	free(a);
+	ck_assert_int_eq(dns_name_to_ascii("B\xc3\x9c" "CHER.Example", &a, &err), 0);
+	ck_assert_str_eq(a, "xn--bcher-kva.example");
+	free(a);
+	ck_assert_int_eq(dns_name_to_ascii("Plain.Example", &a, &err), 0);
+	ck_assert_str_eq(a, "Plain.Example");
+	free(a);
+	ck_assert_int_eq(dns_name_to_ascii("bad\xff.example", &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a valid internationalised domain name"));
+	free(err);
+	u = dns_name_to_unicode("xn--bcher-kva.example");
+	ck_assert_str_eq(u, "b\xc3\xbc" "cher.example");
+	free(u);
+	ck_assert_ptr_null(dns_name_to_unicode("plain.example"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dns");
@@ -233,6 +258,7 @@ int main(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, mx_compressed);
 	tcase_add_test(tc, lookup_bad_server);
+	tcase_add_test(tc, idn_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/xalloc.h"
+#include "dns/dns.h"
 #include "dkim/dkim.h"
 
 const struct ctl_command ctl_domain_commands[] = {
@@ -93,9 +94,18 @@ static bool label_valid(const char *s, size_t len)
  * labels pass (no "/", no ".."). */
 char *domain_name_arg(const struct ctl_args *a, const char *name, int *ret_r)
 {
-	char *d = xstrdup(name), *org;
-	size_t len = strlen(d);
-	bool ok = len > 0;
+	char *d, *org, *idn_error = NULL;
+	size_t len;
+	bool ok;
+
+	/* A name typed in Unicode is the A-label form from here on. */
+	if (dns_name_to_ascii(name, &d, &idn_error) < 0) {
+		*ret_r = ctl_usage_error(a, "\"%s\" is %s", name, idn_error);
+		free(idn_error);
+		return NULL;
+	}
+	len = strlen(d);
+	ok = len > 0;
 
 	for (size_t i = 0; i < len; i++)
 		d[i] = (d[i] >= 'A' && d[i] <= 'Z') ? (char)(d[i] - 'A' + 'a') : d[i];

@@ -48,4 +48,17 @@ int dns_answer_mx(const unsigned char *answer, size_t len, struct dns_mx **mx_r,
 void dns_strings_free(char **values, size_t n);
 void dns_mx_free(struct dns_mx *mx, size_t n);
 
+/* ---- Internationalised names (dns-idn.c, libidn2) ---- */
+
+/* A domain name as typed (UTF-8, any case; ASCII passes unchanged) in the
+ * A-label form ("bücher.example" -> "xn--bcher-kva.example"), IDNA2008
+ * with UTS #46 non-transitional mapping. Returns 0 with *ascii_r malloc'd,
+ * or -1 with *error_r malloc'd naming what libidn2 refused. Does not check
+ * the ASCII form further (label lengths, characters: the caller's rules). */
+int dns_name_to_ascii(const char *name, char **ascii_r, char **error_r);
+
+/* The Unicode form of a name with A-labels, for people to read (malloc'd),
+ * or NULL when it has none or libidn2 cannot convert it. */
+char *dns_name_to_unicode(const char *name);
+
 #endif

@@ -1,4 +1,6 @@
 ## lib/dns: TXT and MX look-ups for "maildeskctl domain check" (glibc's
-## resolver functions). Programs that link it add $(RESOLV_LIBS).
+## resolver functions) and internationalised names (libidn2). Programs that
+## link it add $(RESOLV_LIBS) $(LIBIDN2_LIBS).
 noinst_LIBRARIES += lib/dns/libmddns.a
-lib_dns_libmddns_a_SOURCES = lib/dns/dns.h lib/dns/dns.c lib/dns/dns-answer.c
+lib_dns_libmddns_a_SOURCES = lib/dns/dns.h lib/dns/dns.c lib/dns/dns-answer.c lib/dns/dns-idn.c
+lib_dns_libmddns_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBIDN2_CFLAGS)
