@@ -620,6 +620,8 @@ START_TEST(test_auth_results_strip_by_trust)
 			    "Received: from x by mx.acme.example\r\n"
 			    "Authentication-Results: mx.acme.example;\r\n dkim=pass header.d=acme.example\r\n"
 			    "Authentication-Results : mx.acme.example; dkim=pass (unclosed\r\n"
+			    "Authentication-Results: \"mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			    "Authentication-Results: (mx.acme.example; dkim=pass header.d=acme.example\r\n"
 			    "Authentication-Results: other.example; spf=pass\r\n"
 			    "Subject: hi\r\n";
 	char *out = agent_auth_results_strip(block, "mx.acme.example", true);

@@ -127,17 +127,23 @@ static bool ar_resinfo(const char **pp, struct ar_result *r)
 	}
 }
 
-/* Parses one field value. Returns 0 when its authserv-id is not id (or
- * cannot be read), 1 when it is (*n_r results in res), -1 when it claims
- * id but is malformed (nothing of it may count). */
+/* Parses one field value. Returns 0 when its authserv-id is not id, 1
+ * when it is (*n_r results in res), -1 when it claims id but is malformed,
+ * or its authserv-id cannot be read and id appears in it (nothing of it
+ * may count; strip it). */
 static int ar_parse(const char *value, const char *id, struct ar_result *res, size_t *n_r)
 {
 	const char *p = value;
 	char sid[256], ver[16];
 
 	*n_r = 0;
-	if (id == NULL || id[0] == '\0' || !cfws_skip(&p) || !ar_word(&p, false, sid, sizeof(sid)) ||
-	    strcasecmp(sid, id) != 0)
+	if (id == NULL || id[0] == '\0')
+		return 0;
+	/* An authserv-id that cannot be read (an unclosed comment or quote)
+	 * but names us is taken as a malformed claim: strip it, count it not. */
+	if (!cfws_skip(&p) || !ar_word(&p, false, sid, sizeof(sid)))
+		return strcasestr(value, id) != NULL ? -1 : 0;
+	if (strcasecmp(sid, id) != 0)
 		return 0;
 	if (!cfws_skip(&p))
 		return -1;
