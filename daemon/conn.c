@@ -268,6 +268,8 @@ static struct conn *conn_new(struct listener *l)
 
 	c->srv = srv;
 	c->protocol = l->protocol;
+	c->is_unix = l->is_unix;
+	c->trusted = l->trusted;
 	buf_init(&c->out, 0);
 	buf_init(&c->plain_in, 0);
 	snprintf(c->id, sizeof(c->id), "%016llx", (unsigned long long)srv->next_session_id++);
@@ -311,8 +313,8 @@ void conn_accept(struct listener *l)
 	set.max_bad_commands = cfg->max_bad_commands;
 	set.pipeline_depth = cfg->pipeline_depth;
 	set.starttls = srv->tls != NULL && l->protocol == SMTP_PROTOCOL_SMTP;
-	log_info("event=session.start session=%s listener=%s proto=%s peer=%s", c->id, l->name,
-		 l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", c->peer);
+	log_info("event=session.start session=%s listener=%s proto=%s peer=%s trusted=%s", c->id, l->name,
+		 l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", c->peer, l->trusted ? "yes" : "no");
 	if (srv->n_conns > cfg->max_connections || srv->shutting_down) {
 		const char *msg = srv->shutting_down ? "421 4.3.2 Service shutting down\r\n"
 						     : "421 4.7.0 Too many connections, try again later\r\n";

@@ -31,6 +31,8 @@ struct conn {
 	struct smtp_session *session;
 	struct tls_conn *tls;
 	bool tls_up;
+	bool is_unix;          /* accepted on a unix socket */
+	bool trusted;          /* its listener is in trusted_listeners */
 	enum smtp_protocol protocol;
 	struct buf out;        /* replies not yet handed to libuv */
 	struct buf plain_in;   /* decrypted input */

@@ -13,6 +13,7 @@
 #include "desk/desk.h"
 #include "message-map.h"
 #include "mime/mime.h"
+#include "smtp/smtp-received.h"
 #include "smtp/smtp-status.h"
 #include "thread/thread.h"
 
@@ -254,6 +255,8 @@ struct data_job {
 	size_t len;
 	char *mail_from;
 	struct rcpt_route *routes; /* one per recipient, in RCPT order */
+	char **received;           /* our Received field for each recipient */
+	bool trusted;              /* the peer's Authentication-Results may count */
 	size_t n;
 	struct data_result *results;
 	char *message_id;
@@ -271,16 +274,16 @@ static void data_job_work(uv_work_t *req)
 	char *error = NULL;
 	struct db *db = worker_db(&error);
 
-	char *stripped = NULL;
+	char *stripped;
 
 	message_map_init(&map, m, j->msg, j->len, j->mail_from);
 	memcpy(j->raw_sha256, map.raw_sha256, sizeof(j->raw_sha256));
-	/* Results in our mail server's name written by someone outside are
-	 * dropped from the stored header (the raw bytes stay as received). */
-	if (db != NULL && thread_snapshot->authserv_id[0] != '\0' && map.in.header_block != NULL) {
-		stripped = agent_auth_results_strip(map.in.header_block, thread_snapshot->authserv_id);
-		map.in.header_block = stripped;
-	}
+	/* Results in our mail server's name that no trusted peer wrote are
+	 * dropped from the stored header; the raw bytes stay as received
+	 * (and their hash, which finds a retried delivery, with them). */
+	stripped = db != NULL && thread_snapshot->authserv_id[0] != '\0'
+			   ? agent_auth_results_strip(map.in.header_block, thread_snapshot->authserv_id, j->trusted)
+			   : xstrdup(map.in.header_block);
 	j->message_id = m->message_id ? xstrdup(m->message_id) : NULL;
 	j->defects = m->defects;
 	for (size_t i = 0; i < j->n; i++) {
@@ -290,6 +293,9 @@ static void data_job_work(uv_work_t *req)
 			res->error = xstrdup(error);
 			continue;
 		}
+		/* Our Received on top: the trust boundary lib/agent reads. */
+		char *header = xasprintf("%s%s", j->received[i], stripped);
+		map.in.header_block = header;
 		map.in.rcpt_extension = j->routes[i].extension;
 		if (desk_control_address(map.in.rcpt_extension)) {
 			/* ALIAS+control@: agent status by mail; no ticket. */
@@ -303,6 +309,7 @@ static void data_job_work(uv_work_t *req)
 			res->status = SMTP_STATUS_TEMPFAIL;
 		else
 			res->status = res->r.duplicate ? SMTP_STATUS_DUPLICATE : SMTP_STATUS_OK;
+		free(header);
 	}
 	free(error);
 	free(stripped);
@@ -373,16 +380,30 @@ static void data_job_done(uv_work_t *req, int status)
 	for (size_t i = 0; i < j->n; i++) {
 		free(j->routes[i].address);
 		free(j->routes[i].extension);
+		free(j->received[i]);
 		free(j->results[i].error);
 		free(j->results[i].control);
 	}
 	free(j->routes);
+	free(j->received);
 	free(j->results);
 	free(j->msg);
 	free(j->mail_from);
 	free(j->message_id);
 	free(j);
 	conn_unref(c);
+}
+
+/* Our Received field for one recipient of the session's message. */
+static char *conn_received(const struct conn *c, const char *rcpt)
+{
+	struct smtp_received r = {
+		.helo = smtp_session_helo(c->session), .peer = c->peer, .is_unix = c->is_unix,
+		.hostname = c->srv->cfg.hostname, .lmtp = c->protocol == SMTP_PROTOCOL_LMTP, .tls = c->tls_up,
+		.session_id = c->id,
+	};
+
+	return smtp_received_format(&r, rcpt, time(NULL));
 }
 
 void delivery_data_start(struct conn *c, const char *mail_from, const char *const *rcpts,
@@ -398,6 +419,8 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
 	j->n = n_rcpts;
 	j->routes = xcalloc(n_rcpts, sizeof(*j->routes));
 	j->results = xcalloc(n_rcpts, sizeof(*j->results));
+	j->received = xcalloc(n_rcpts, sizeof(*j->received));
+	j->trusted = c->trusted;
 	for (size_t i = 0; i < n_rcpts; i++) {
 		const struct rcpt_route *r = conn_route_find(c, rcpts[i]);
 		j->routes[i].address = xstrdup(rcpts[i]);
@@ -407,6 +430,7 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
 			abort();
 		j->routes[i].tenant_id = r->tenant_id;
 		j->routes[i].team_id = r->team_id;
+		j->received[i] = conn_received(c, rcpts[i]);
 	}
 	c->refs++;
 	if (uv_queue_work(c->srv->loop, &j->req, data_job_work, data_job_done) != 0)

@@ -115,8 +115,11 @@ static void server_reload(struct server *srv)
 		return;
 	}
 	if (!strlist_equal(&cfg.lmtp_listen, &srv->cfg.lmtp_listen) ||
-	    !strlist_equal(&cfg.smtp_listen, &srv->cfg.smtp_listen))
-		log_warn("event=reload detail=\"lmtp_listen and smtp_listen changes take effect after a restart\"");
+	    !strlist_equal(&cfg.smtp_listen, &srv->cfg.smtp_listen) ||
+	    !strlist_equal(&cfg.trusted_listeners, &srv->cfg.trusted_listeners) ||
+	    strcmp(cfg.lmtp_socket_group, srv->cfg.lmtp_socket_group) != 0)
+		log_warn("event=reload detail=\"lmtp_listen, smtp_listen, trusted_listeners and lmtp_socket_group changes "
+			 "take effect after a restart\"");
 	if (cfg.db_workers != srv->cfg.db_workers)
 		log_warn("event=reload detail=\"db_workers changes take effect after a restart\"");
 	old = xcalloc(1, sizeof(*old));

@@ -58,6 +58,7 @@ void message_map_init(struct message_map *map, const struct mime_message *m, con
 		.envelope_from = envelope_from,
 		.from_name = m->from.name,
 		.from_addr = m->from.addr,
+		.from_count = m->from_count,
 		.to = map->to,
 		.n_to = m->to.n,
 		.cc = map->cc,

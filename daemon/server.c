@@ -1,6 +1,8 @@
 #include "config.h"
 #include "server.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,20 +45,53 @@ static int listener_bind_tcp(struct server *srv, struct listener *l, const struc
 	return 0;
 }
 
-/* Binds a unix socket, replacing a stale one left by an earlier run. */
+/* The group lmtp_socket_group names: 0 and *gid_r, or -1 after logging why
+ * (a group that does not exist stops the start: the socket would be open
+ * to the wrong group or to nobody). "" is our own group. */
+static int socket_group(const struct server *srv, const struct listener *l, gid_t *gid_r)
+{
+	const char *name = srv->cfg.lmtp_socket_group;
+	struct group *gr;
+
+	*gid_r = getegid();
+	if (name[0] == '\0')
+		return 0;
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr == NULL) {
+		log_error("event=listen.error listener=%s error=\"lmtp_socket_group: no group named %s on this system%s%s\"",
+			  l->name, name, errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		return -1;
+	}
+	*gid_r = gr->gr_gid;
+	return 0;
+}
+
+/* Binds a unix socket, replacing a stale one left by an earlier run. Only
+ * its owner and lmtp_socket_group (Postfix's) may connect: mode 0660, set
+ * before listen() so nobody else ever gets in. */
 static int listener_bind_unix(struct server *srv, struct listener *l, const struct md_listen *la)
 {
 	struct stat st;
+	gid_t gid;
 	int r;
 
+	uv_pipe_init(srv->loop, &l->h.pipe, 0); /* first: the handle is closed even on error */
+	if (socket_group(srv, l, &gid) < 0)
+		return -1;
 	if (lstat(la->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(la->path);
-	uv_pipe_init(srv->loop, &l->h.pipe, 0);
 	r = uv_pipe_bind(&l->h.pipe, la->path);
-	if (r == 0) {
-		chmod(la->path, 0666);
-		r = uv_listen(&l->h.stream, 511, on_connection);
+	if (r == 0 && chown(la->path, (uid_t)-1, gid) != 0) {
+		log_error("event=listen.error listener=%s error=\"lmtp_socket_group: cannot give the socket to group "
+			  "%s: %s\"",
+			  l->name, srv->cfg.lmtp_socket_group, strerror(errno));
+		return -1;
 	}
+	if (r == 0 && chmod(la->path, 0660) != 0)
+		r = uv_translate_sys_error(errno);
+	if (r == 0)
+		r = uv_listen(&l->h.stream, 511, on_connection);
 	if (r != 0) {
 		log_error("event=listen.error listener=%s error=\"%s\"", l->name, uv_strerror(r));
 		return -1;
@@ -79,6 +114,7 @@ static int server_add_listener(struct server *srv, const char *spec, enum smtp_p
 	l->server = srv;
 	l->protocol = proto;
 	l->is_unix = la.is_unix;
+	l->trusted = config_listener_trusted(&srv->cfg, spec, proto == SMTP_PROTOCOL_LMTP);
 	l->name = xasprintf("%s:%s", proto == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", spec);
 	r = la.is_unix ? listener_bind_unix(srv, l, &la) : listener_bind_tcp(srv, l, &la);
 	config_listen_free(&la);
@@ -86,7 +122,7 @@ static int server_add_listener(struct server *srv, const char *spec, enum smtp_p
 	l->next = srv->listeners;
 	srv->listeners = l; /* kept even on error, so it gets closed */
 	if (r == 0)
-		log_info("event=listen listener=%s", l->name);
+		log_info("event=listen listener=%s trusted=%s", l->name, l->trusted ? "yes" : "no");
 	return r;
 }
 

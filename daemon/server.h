@@ -22,6 +22,7 @@ struct listener {
 	struct server *server;
 	enum smtp_protocol protocol;
 	bool is_unix;
+	bool trusted; /* in trusted_listeners: its peers' Authentication-Results count */
 	char *name; /* as configured, for logs */
 	struct listener *next;
 };

@@ -501,44 +501,90 @@ START_TEST(test_autoheaders_refuse_injection_and_respect_the_cap)
 }
 END_TEST
 
-/* Authentication-Results: only our MTA's, above its Received line, count. */
+/* Authentication-Results: only our MTA's, between maildeskd's own Received
+ * (on top) and the peer's first Received, count; RFC 8601 syntax. */
+#define OURS { "Received", " from mx.acme.example (localhost [127.0.0.1]) by maildesk.test with LMTP" }
+#define AR(v) { "Authentication-Results", v }
+#define PEER { "Received", " from client by mx.acme.example (Postfix)" }
+#define FROM { "From", " Ana <ana@acme.example>" }
 static const struct {
 	const char *what;
-	struct agent_header h[4];
+	struct agent_header h[6];
 	size_t n;
 	const char *domain;
 	bool pass;
 } auth_cases[] = {
-	{ "dkim pass from our mx on top", { { "Authentication-Results", " mx.acme.example; dkim=pass header.d=acme.example header.s=s1" },
-	    { "Received", " from x by mx.acme.example" } }, 2, "acme.example", true },
-	{ "dmarc pass aligned", { { "Authentication-Results", "mx.acme.example 1; spf=fail; dmarc=pass (p=reject) header.from=acme.example" },
-	    { "Received", "x" } }, 2, "acme.example", true },
-	{ "dkim of a parent domain (relaxed)", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=acme.example" } }, 1,
-	  "mail.acme.example", true },
-	{ "dkim of another domain", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=evil.example" } }, 1,
+	{ "dkim pass from our mx on top", { OURS, AR(" mx.acme.example; dkim=pass header.d=acme.example header.s=s1"), PEER, FROM },
+	  4, "acme.example", true },
+	{ "dmarc pass, exact header.from", { OURS, AR("mx.acme.example 1; spf=fail; dmarc=pass (p=reject) header.from=acme.example"), PEER, FROM },
+	  4, "acme.example", true },
+	{ "no peer Received: the zone runs to the end", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM },
+	  3, "acme.example", true },
+	{ "dkim of a parent domain no longer counts", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM },
+	  3, "mail.acme.example", false },
+	{ "dmarc of a parent domain no longer counts", { OURS, AR("mx.acme.example; dmarc=pass header.from=acme.example"), FROM },
+	  3, "mail.acme.example", false },
+	{ "dkim of a child domain", { OURS, AR("mx.acme.example; dkim=pass header.d=mail.acme.example"), FROM },
+	  3, "acme.example", false },
+	{ "dkim of another domain", { OURS, AR("mx.acme.example; dkim=pass header.d=evil.example"), FROM }, 3,
 	  "acme.example", false },
-	{ "lookalike domain suffix", { { "Authentication-Results", "mx.acme.example; dkim=pass header.d=me.example" } }, 1,
+	{ "lookalike domain suffix", { OURS, AR("mx.acme.example; dkim=pass header.d=me.example"), FROM }, 3,
 	  "acme.example", false },
-	{ "dkim fail", { { "Authentication-Results", "mx.acme.example; dkim=fail header.d=acme.example" } }, 1,
+	{ "dkim fail", { OURS, AR("mx.acme.example; dkim=fail header.d=acme.example"), FROM }, 3, "acme.example", false },
+	{ "spf pass alone", { OURS, AR("mx.acme.example; spf=pass smtp.mailfrom=ana@acme.example"), FROM }, 3,
 	  "acme.example", false },
-	{ "another authserv-id", { { "Authentication-Results", "mx.other.example; dkim=pass header.d=acme.example" } }, 1,
+	{ "another authserv-id", { OURS, AR("mx.other.example; dkim=pass header.d=acme.example"), FROM }, 3,
 	  "acme.example", false },
-	{ "authserv-id prefix only", { { "Authentication-Results", "mx.acme.example.evil; dkim=pass header.d=acme.example" } }, 1,
+	{ "authserv-id prefix only", { OURS, AR("mx.acme.example.evil; dkim=pass header.d=acme.example"), FROM }, 3,
 	  "acme.example", false },
-	{ "forged below our Received", { { "Authentication-Results", "mx.acme.example; dkim=none" },
-	    { "Received", "from evil by mx.acme.example" },
-	    { "Authentication-Results", "mx.acme.example; dkim=pass header.d=acme.example" } }, 3, "acme.example", false },
-	{ "no Authentication-Results at all", { { "Received", "x" }, { "From", "a@acme.example" } }, 2, "acme.example", false },
-	{ "pass hidden in a comment", { { "Authentication-Results", "mx.acme.example; dkim=fail (dkim=pass header.d=acme.example) header.d=acme.example" } }, 1,
+	{ "forged below the peer's Received", { OURS, AR("mx.acme.example; dkim=none"), PEER,
+	    AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM }, 5, "acme.example", false },
+	{ "no Received of ours on top", { AR("mx.acme.example; dkim=pass header.d=acme.example"), PEER, FROM }, 3,
 	  "acme.example", false },
+	{ "no Authentication-Results at all", { OURS, PEER, FROM }, 3, "acme.example", false },
+	{ "two From fields", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM,
+	    { "From", " boss@acme.example" } }, 4, "acme.example", false },
+	{ "no From field", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example") }, 2, "acme.example", false },
+	/* RFC 8601 syntax: CFWS, quoted strings, versions, reason= */
+	{ "quoted header.d", { OURS, AR(" mx.acme.example; dkim=pass header.d=\"acme.example\""), FROM }, 3,
+	  "acme.example", true },
+	{ "quoted authserv-id", { OURS, AR(" \"mx.acme.example\"; dkim=pass header.d=acme.example"), FROM }, 3,
+	  "acme.example", true },
+	{ "comments everywhere", { OURS, AR(" (ours) mx.acme.example (v) 1 (x); (y) dkim (m) = (r) pass (2048-bit key;"
+					     " unprotected) header.d (p) = (v) acme.example (end)"), FROM }, 3,
+	  "acme.example", true },
+	{ "method version and reason", { OURS, AR(" mx.acme.example; dkim/1=pass reason=\"good; sig\" header.d=acme.example"
+					       " header.b=Km/zQ+n="), FROM }, 3, "acme.example", true },
+	{ "OpenDKIM's own form", { OURS, AR(" mx.acme.example;\t dkim=pass (2048-bit key; unprotected) header.d=acme.example"
+					 " header.i=@acme.example header.a=rsa-sha256 header.s=s1 header.b=KmzQnaEY;\t dkim-atps=neutral"),
+				   PEER, FROM }, 4, "acme.example", true },
+	{ "pass hidden in a comment", { OURS, AR("mx.acme.example; dkim=fail (dkim=pass header.d=acme.example) header.d=acme.example"),
+					FROM }, 3, "acme.example", false },
+	{ "pass hidden in a quoted reason", { OURS, AR("mx.acme.example; dkim=fail reason=\"; dkim=pass header.d=acme.example\""),
+					      FROM }, 3, "acme.example", false },
+	{ "header.d hidden in a quoted reason", { OURS, AR("mx.acme.example; dkim=pass reason=\"header.d=acme.example\""
+							    " header.d=evil.example"), FROM }, 3, "acme.example", false },
+	{ "pass hidden in a comment before our id", { OURS, AR("(mx.acme.example; dkim=pass header.d=acme.example) mx.other.example;"
+							       " dkim=none"), FROM }, 3, "acme.example", false },
+	{ "header.d given twice", { OURS, AR("mx.acme.example; dkim=pass header.d=evil.example header.d=acme.example"), FROM },
+	  3, "acme.example", false },
+	{ "unclosed comment", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example (oops"), FROM }, 3,
+	  "acme.example", false },
+	{ "unclosed quote", { OURS, AR("mx.acme.example; dkim=pass header.d=\"acme.example"), FROM }, 3,
+	  "acme.example", false },
+	{ "garbage after a result", { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example garbage"), FROM }, 3,
+	  "acme.example", false },
+	{ "no-result", { OURS, AR("mx.acme.example 1; none"), FROM }, 3, "acme.example", false },
+	{ "a second result passes", { OURS, AR("mx.acme.example; spf=fail smtp.mailfrom=x.example; dkim=pass header.d=acme.example"),
+				      FROM }, 3, "acme.example", true },
 };
 
-START_TEST(test_auth_results_trust_only_our_mx_above_received)
+START_TEST(test_auth_results_trust_only_our_mx_in_the_zone)
 {
 	const char *why = "unset";
 	bool r = agent_auth_results_pass(auth_cases[_i].h, auth_cases[_i].n, "mx.acme.example", auth_cases[_i].domain, &why);
 
-	ck_assert_msg(r == auth_cases[_i].pass, "%s: got %d", auth_cases[_i].what, r);
+	ck_assert_msg(r == auth_cases[_i].pass, "%s: got %d (%s)", auth_cases[_i].what, r, why ? why : "-");
 	if (r)
 		ck_assert_ptr_null(why);
 	else
@@ -546,22 +592,58 @@ START_TEST(test_auth_results_trust_only_our_mx_above_received)
 }
 END_TEST
 
-START_TEST(test_auth_results_claiming_our_id_below_received_are_stripped)
+/* The reasons say which rule refused. */
+START_TEST(test_auth_results_why)
+{
+	struct agent_header two_from[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM, FROM };
+	struct agent_header below[] = { OURS, PEER, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
+	struct agent_header parent[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
+	const char *why;
+
+	ck_assert(!agent_auth_results_pass(two_from, 4, "mx.acme.example", "acme.example", &why));
+	ck_assert_str_eq(why, "the message has more than one From field");
+	ck_assert(!agent_auth_results_pass(below, 4, "mx.acme.example", "acme.example", &why));
+	ck_assert_str_eq(why, "no Authentication-Results from our mail server above its Received line");
+	ck_assert(!agent_auth_results_pass(below + 2, 2, "mx.acme.example", "acme.example", &why));
+	ck_assert_str_eq(why, "no Received line of ours on top of the header");
+	ck_assert(!agent_auth_results_pass(parent, 3, "mx.acme.example", "sub.acme.example", &why));
+	ck_assert_str_eq(why, "Authentication-Results shows no DKIM or DMARC pass for exactly the sender's domain");
+}
+END_TEST
+
+/* From a trusted peer, results in our name below its first Received are
+ * dropped; from an untrusted one, every result in our name, wherever. */
+START_TEST(test_auth_results_strip_by_trust)
 {
 	const char *block = "Authentication-Results: mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			    "Authentication-Results: (c) \"mx.acme.example\" 1; dkim=pass header.d=acme.example\r\n"
 			    "Received: from x by mx.acme.example\r\n"
 			    "Authentication-Results: mx.acme.example;\r\n dkim=pass header.d=acme.example\r\n"
+			    "Authentication-Results : mx.acme.example; dkim=pass (unclosed\r\n"
+			    "Authentication-Results: \"mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			    "Authentication-Results: (mx.acme.example; dkim=pass header.d=acme.example\r\n"
 			    "Authentication-Results: other.example; spf=pass\r\n"
 			    "Subject: hi\r\n";
-	char *out = agent_auth_results_strip(block, "mx.acme.example");
+	char *out = agent_auth_results_strip(block, "mx.acme.example", true);
 
 	ck_assert_str_eq(out, "Authentication-Results: mx.acme.example; dkim=pass header.d=acme.example\r\n"
+			      "Authentication-Results: (c) \"mx.acme.example\" 1; dkim=pass header.d=acme.example\r\n"
 			      "Received: from x by mx.acme.example\r\n"
 			      "Authentication-Results: other.example; spf=pass\r\n"
 			      "Subject: hi\r\n");
 	free(out);
-	out = agent_auth_results_strip(block, "");
+	out = agent_auth_results_strip(block, "mx.acme.example", false);
+	ck_assert_str_eq(out, "Received: from x by mx.acme.example\r\n"
+			      "Authentication-Results: other.example; spf=pass\r\n"
+			      "Subject: hi\r\n");
+	free(out);
+	out = agent_auth_results_strip(block, "", false);
 	ck_assert_str_eq(out, block);
+	free(out);
+	/* LF line ends and no Received at all: a trusted peer's stay. */
+	out = agent_auth_results_strip("Authentication-Results: mx.acme.example; none\nFrom: a@b.example\n",
+				       "mx.acme.example", true);
+	ck_assert_str_eq(out, "Authentication-Results: mx.acme.example; none\nFrom: a@b.example\n");
 	free(out);
 }
 END_TEST
@@ -570,29 +652,52 @@ END_TEST
 START_TEST(test_auth_verdict_exact_domain_per_method)
 {
 	struct agent_header h[] = {
-		{ "Authentication-Results", " mx.acme.example; dkim=pass header.d=acme.example;"
-					    " spf=pass smtp.mailfrom=bounce@acme.example; dmarc=fail header.from=acme.example" },
-		{ "Received", " from x by mx.acme.example" },
-		{ "Authentication-Results", " mx.acme.example; dmarc=pass header.from=acme.example" },
+		OURS,
+		AR(" mx.acme.example; dkim=pass header.d=acme.example;"
+		   " spf=pass smtp.mailfrom=bounce@acme.example; dmarc=fail header.from=acme.example"),
+		PEER,
+		AR(" mx.acme.example; dmarc=pass header.from=acme.example"),
+		FROM,
 	};
 	struct agent_auth_verdict v;
 
-	agent_auth_results_read(h, 3, "mx.acme.example", "acme.example", &v);
+	agent_auth_results_read(h, 5, "mx.acme.example", "acme.example", &v);
 	ck_assert(v.seen && v.dkim_pass && v.spf_pass && !v.dmarc_pass);
 	ck_assert(agent_auth_verdict_author(&v));
 	/* A parent's signature does not vouch for a child domain. */
-	agent_auth_results_read(h, 3, "mx.acme.example", "mail.acme.example", &v);
+	agent_auth_results_read(h, 5, "mx.acme.example", "mail.acme.example", &v);
 	ck_assert(v.seen && !v.dkim_pass && !v.spf_pass && !agent_auth_verdict_author(&v));
-	agent_auth_results_read(h, 3, "mx.other.example", "acme.example", &v);
+	agent_auth_results_read(h, 5, "mx.other.example", "acme.example", &v);
 	ck_assert(!v.seen && !agent_auth_verdict_author(&v));
-	agent_auth_results_read(h, 3, "", "acme.example", &v);
+	agent_auth_results_read(h, 5, "", "acme.example", &v);
 	ck_assert(!v.seen);
-	agent_auth_results_read(h, 3, "mx.acme.example", NULL, &v);
+	agent_auth_results_read(h, 5, "mx.acme.example", NULL, &v);
 	ck_assert(!v.seen);
+	/* Without our Received on top nothing counts. */
+	agent_auth_results_read(h + 1, 4, "mx.acme.example", "acme.example", &v);
+	ck_assert(!v.seen && !v.dkim_pass);
 	/* SPF alone does not vouch for the From line. */
-	h[0].value = " mx.acme.example; spf=pass smtp.mailfrom=acme.example";
-	agent_auth_results_read(h, 1, "mx.acme.example", "acme.example", &v);
+	h[1].value = " mx.acme.example; spf=pass smtp.mailfrom=acme.example";
+	agent_auth_results_read(h, 5, "mx.acme.example", "acme.example", &v);
 	ck_assert(v.spf_pass && !agent_auth_verdict_author(&v));
+}
+END_TEST
+
+/* Every prefix of a field parses without reading past its end (ASan). */
+START_TEST(test_auth_results_every_prefix)
+{
+	const char *full = " (c) \"mx.acme.example\" 1; dkim/1 = pass (k; u) reason=\"a\\\"b\" header.d=acme.example;"
+			   " dmarc=pass header.from=acme.example";
+	struct agent_auth_verdict v;
+
+	for (size_t n = 0; n <= strlen(full); n++) {
+		char *cut = strndup(full, n);
+		struct agent_header h[] = { OURS, AR(cut), FROM };
+		agent_auth_results_read(h, 3, "mx.acme.example", "acme.example", &v);
+		ck_assert(!v.dkim_pass || n >= strlen(" (c) \"mx.acme.example\" 1; dkim/1 = pass (k; u) reason=\"a\\\"b\" header.d=acme.example"));
+		free(cut);
+	}
+	ck_assert(v.dkim_pass && v.dmarc_pass);
 }
 END_TEST
 
@@ -615,8 +720,10 @@ int main(void)
 			    N_ELEMENTS(loop_cases));
 	tcase_add_test(loop, test_autoheaders_are_exact_and_refused_when_they_come_back);
 	tcase_add_test(loop, test_autoheaders_refuse_injection_and_respect_the_cap);
-	tcase_add_loop_test(loop, test_auth_results_trust_only_our_mx_above_received, 0, N_ELEMENTS(auth_cases));
-	tcase_add_test(loop, test_auth_results_claiming_our_id_below_received_are_stripped);
+	tcase_add_loop_test(loop, test_auth_results_trust_only_our_mx_in_the_zone, 0, N_ELEMENTS(auth_cases));
+	tcase_add_test(loop, test_auth_results_why);
+	tcase_add_test(loop, test_auth_results_strip_by_trust);
+	tcase_add_test(loop, test_auth_results_every_prefix);
 	tcase_add_test(loop, test_auth_verdict_exact_domain_per_method);
 	suite_add_tcase(s, loop);
 	sr = srunner_create(s);

@@ -102,6 +102,10 @@ static const struct {
 	{ "shared_domain = mail-.example\n", ":1: shared_domain: \"mail-.example\"" NOT_A_DOMAIN },
 	{ "shared_domain = .mail.example\n", ":1: shared_domain: \".mail.example\"" NOT_A_DOMAIN },
 	{ "shared_domain = user@mail.example\n", ":1: shared_domain: \"user@mail.example\"" NOT_A_DOMAIN },
+	{ "trusted_listeners = lmtp, everything\n", ":1: trusted_listeners: \"lmtp, everything\" expected HOST:PORT or unix:/path" },
+	{ "lmtp_listen = 127.0.0.1:24\n\ntrusted_listeners = 127.0.0.1:25\n",
+	  ":3: trusted_listeners: \"127.0.0.1:25\" is neither lmtp, smtp nor an address of lmtp_listen or smtp_listen"
+	  " (written the same way)" },
 };
 
 START_TEST(bad_values_name_file_and_line)
@@ -191,6 +195,44 @@ START_TEST(listen_addresses_parse)
 	config_listen_free(&l);
 	ck_assert_int_eq(config_listen_parse("[::1:24", &l, &err), -1);
 	ck_assert_int_eq(config_listen_parse(":25", &l, &err), -1);
+}
+END_TEST
+
+/* Trust per listener: by kind (lmtp, smtp) or by address as written. */
+START_TEST(trusted_listeners_by_kind_or_address)
+{
+	struct md_config c;
+	char *err = NULL;
+	const char *p;
+
+	config_defaults(&c);
+	ck_assert(config_listener_trusted(&c, "127.0.0.1:2424", true));
+	ck_assert(!config_listener_trusted(&c, "127.0.0.1:25", false));
+	ck_assert_str_eq(c.lmtp_socket_group, "");
+	config_free(&c);
+	p = write_conf("lmtp_listen = unix:/run/md/lmtp, 127.0.0.1:24\nsmtp_listen = 0.0.0.0:25\n"
+		       "trusted_listeners = unix:/run/md/lmtp\nlmtp_socket_group = postfix\n");
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), 0);
+	ck_assert(config_listener_trusted(&c, "unix:/run/md/lmtp", true));
+	ck_assert(!config_listener_trusted(&c, "127.0.0.1:24", true));
+	ck_assert(!config_listener_trusted(&c, "0.0.0.0:25", false));
+	ck_assert_str_eq(c.lmtp_socket_group, "postfix");
+	config_free(&c);
+	unlink(p);
+	p = write_conf("smtp_listen = 0.0.0.0:25\ntrusted_listeners =\n");
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), 0);
+	ck_assert(!config_listener_trusted(&c, "127.0.0.1:2424", true));
+	config_free(&c);
+	unlink(p);
+	p = write_conf("smtp_listen = 0.0.0.0:25\ntrusted_listeners = smtp lmtp\n");
+	config_defaults(&c);
+	ck_assert_int_eq(config_load(p, &c, &err), 0);
+	ck_assert(config_listener_trusted(&c, "0.0.0.0:25", false));
+	ck_assert(config_listener_trusted(&c, "127.0.0.1:2424", true));
+	config_free(&c);
+	unlink(p);
 }
 END_TEST
 
@@ -287,6 +329,7 @@ int main(void)
 	tcase_add_test(tc, secret_file_must_be_long_enough);
 	tcase_add_test(tc, effective_configuration_marks_defaults_and_masks_passwords);
 	tcase_add_test(tc, mime_types_come_from_the_database);
+	tcase_add_test(tc, trusted_listeners_by_kind_or_address);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

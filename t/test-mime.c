@@ -197,6 +197,31 @@ START_TEST(headers_give_addresses_date_ids_and_raw_block)
 }
 END_TEST
 
+/* An author who is not one mailbox must be visible: two From fields, or
+ * one From listing two mailboxes, both count 2 (agent replies need 1). */
+START_TEST(from_count_counts_every_from_mailbox)
+{
+	static const struct {
+		const char *raw;
+		size_t count;
+		const char *first;
+	} cases[] = {
+		{ "From: Ana <ana@acme.example>\r\nSubject: x\r\n\r\nbody\r\n", 1, "ana@acme.example" },
+		{ "From: ana@acme.example\r\nFrom: boss@acme.example\r\n\r\nbody\r\n", 2, "ana@acme.example" },
+		{ "From: ana@acme.example, boss@acme.example\r\n\r\nbody\r\n", 2, "ana@acme.example" },
+		{ "From: team: ana@acme.example, boss@acme.example;\r\n\r\nbody\r\n", 2, "ana@acme.example" },
+		{ "Subject: no author\r\n\r\nbody\r\n", 0, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mime_message *m = mime_parse(cases[i].raw, strlen(cases[i].raw));
+		ck_assert_msg(m->from_count == cases[i].count, "case %zu: %zu", i, m->from_count);
+		ck_assert_str_eq(m->from.addr, cases[i].first);
+		mime_message_free(&m);
+	}
+}
+END_TEST
+
 START_TEST(base64_attachment_decoded_with_sha256_of_sha256sum)
 {
 	struct mime_message *m = corpus_parse("attachment-base64.eml");
@@ -877,6 +902,7 @@ static Suite *mime_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, corpus_message_decodes_to_expected_values, 0, N_CORPUS);
 	tcase_add_test(tc, headers_give_addresses_date_ids_and_raw_block);
+	tcase_add_test(tc, from_count_counts_every_from_mailbox);
 	tcase_add_test(tc, base64_attachment_decoded_with_sha256_of_sha256sum);
 	tcase_add_test(tc, rfc2231_filenames_decoded_and_sanitised);
 	tcase_add_test(tc, html_only_text_drops_script_style_and_head);

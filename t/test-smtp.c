@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "smtp/smtp-received.h"
 #include "smtp/smtp-server.h"
 #include "smtp/smtp-status.h"
 
@@ -598,6 +599,45 @@ START_TEST(test_trace_names_each_command_and_reply_code)
 }
 END_TEST
 
+/* The client's name is kept for our Received line; the last greeting wins. */
+START_TEST(test_helo_name_is_kept_for_the_received_line)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+	struct app a;
+
+	app_start(&a, &set);
+	ck_assert_str_eq(smtp_session_helo(a.s), "");
+	app_feed_str(&a, "LHLO  first.example \r\n");
+	ck_assert_str_eq(smtp_session_helo(a.s), "first.example");
+	app_feed_str(&a, "LHLO\r\nLHLO second.example\r\n");
+	ck_assert_str_eq(smtp_session_helo(a.s), "second.example");
+	app_finish(&a);
+}
+END_TEST
+
+/* Our Received field: RFC 5321 4.4 form, client text made harmless. */
+START_TEST(test_received_field_form_and_client_text)
+{
+	struct smtp_received r = { .helo = "mx.postfix.test", .peer = "127.0.0.1", .hostname = "maildesk.test",
+				   .lmtp = true, .session_id = "00000000000000a1" };
+	char *f = smtp_received_format(&r, "support@demo.example", 1796460455);
+
+	ck_assert_str_eq(f, "Received: from mx.postfix.test ([127.0.0.1])\r\n\tby maildesk.test (maildesk) with LMTP id "
+			    "00000000000000a1\r\n\tfor <support@demo.example>; Sat, 05 Dec 2026 08:47:35 +0000\r\n");
+	free(f);
+	r = (struct smtp_received){ .helo = "evil\r\nAuthentication-Results: x; (dkim=pass)", .peer = "::1",
+				    .hostname = "maildesk.test", .tls = true, .session_id = "2" };
+	f = smtp_received_format(&r, "a\"b>c@x.example", 0);
+	ck_assert_str_eq(f, "Received: from evil??Authentication-Results:?x???dkim=pass? ([IPv6:::1])\r\n\tby maildesk.test "
+			    "(maildesk) with ESMTPS id 2\r\n\tfor <a?b?c@x.example>; Thu, 01 Jan 1970 00:00:00 +0000\r\n");
+	free(f);
+	r = (struct smtp_received){ .helo = "", .is_unix = true, .hostname = "h", .lmtp = true, .session_id = "3" };
+	f = smtp_received_format(&r, NULL, 0);
+	ck_assert_str_eq(f, "Received: from unknown (local)\r\n\tby h (maildesk) with LMTP id 3; Thu, 01 Jan 1970 00:00:00 +0000\r\n");
+	free(f);
+}
+END_TEST
+
 /* ---- size limits ---- */
 
 /* Feeds a 10 MB line in pieces of chunk bytes (the whole at once for 0). */
@@ -918,6 +958,8 @@ static Suite *smtp_suite(void)
 	tcase_add_test(tc, test_transaction_fields_and_taken_message_reach_the_app);
 	tcase_add_test(tc, test_reply_text_from_app_stays_on_one_line);
 	tcase_add_test(tc, test_trace_names_each_command_and_reply_code);
+	tcase_add_test(tc, test_helo_name_is_kept_for_the_received_line);
+	tcase_add_test(tc, test_received_field_form_and_client_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

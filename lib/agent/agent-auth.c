@@ -1,188 +1,277 @@
-/* Authentication-Results (RFC 8601): did our own MTA see a DKIM or DMARC
- * pass for the agent's domain? */
+/* Authentication-Results (RFC 8601): did the mail server we trust see a
+ * DKIM or DMARC pass for the author's exact domain? The syntax is parsed
+ * as RFC 8601 writes it (CFWS anywhere, quoted-string values, versions,
+ * reason=), so a "pass" inside a comment or a quoted string never counts. */
 #include "config.h"
 #include "agent/agent.h"
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <strings.h>
 
-/* Next ';'-separated element of an A-R value, trimmed; comments in
- * parentheses are skipped. Returns false at the end. */
-static bool ar_next(const char **p, const char **s_r, size_t *n_r)
+#include "base/xalloc.h"
+
+/* At most this many results of one field are read; the rest are ignored. */
+#define AR_MAX_RESULTS 16
+
+/* One "method=result prop=value ..." of a field, the properties we use. */
+struct ar_result {
+	char method[32], result[32];
+	struct ar_prop {
+		char v[256];
+		unsigned n; /* times seen */
+	} header_d, header_from, mailfrom;
+};
+
+/* Skips folding white space and comments (nested, with quoted-pairs).
+ * False when a comment is not closed. */
+static bool cfws_skip(const char **pp)
 {
-	const char *s = *p, *e;
+	const char *p = *pp;
 	int depth = 0;
 
-	while (*s == ' ' || *s == '\t' || *s == ';')
-		s++;
-	if (*s == '\0')
-		return false;
-	for (e = s; *e != '\0' && !(*e == ';' && depth == 0); e++) {
-		if (*e == '(')
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && depth > 0 && p[1] != '\0')
+			p++;
+		else if (*p == '(')
 			depth++;
-		else if (*e == ')' && depth > 0)
+		else if (*p == ')' && depth > 0)
 			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
 	}
-	*p = e;
-	*s_r = s;
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	*n_r = (size_t)(e - s);
+	*pp = p;
+	return depth == 0;
+}
+
+/* Reads a value: a quoted-string (unquoted into out) or a run of bytes up
+ * to white space, '(', ';', '"' and, when stop_eq, '='. out may be NULL
+ * (skip); a value longer than cap-1 bytes reads as "" (which matches
+ * nothing). False when there is no value or a quote is not closed. */
+static bool ar_word(const char **pp, bool stop_eq, char *out, size_t cap)
+{
+	const char *p = *pp;
+	bool quoted = *p == '"';
+	size_t n = 0;
+
+	if (quoted)
+		p++;
+	for (;; p++) {
+		if (*p == '\0')
+			break;
+		if (quoted && *p == '"')
+			break;
+		if (!quoted && (strchr(" \t\r\n(;\"", *p) != NULL || (stop_eq && *p == '=')))
+			break;
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;
+		if (out != NULL && n + 1 < cap)
+			out[n] = *p;
+		n++;
+	}
+	if (quoted && *p != '"')
+		return false;
+	if (!quoted && n == 0)
+		return false;
+	if (out != NULL)
+		out[n < cap ? n : 0] = '\0';
+	*pp = quoted ? p + 1 : p;
 	return true;
 }
 
-/* Is `domain` equal to d, or a subdomain of it (relaxed alignment)? */
-static bool domain_aligned(const char *domain, const char *d, size_t dn)
+/* "key = value" with CFWS around '='; false on a syntax error. */
+static bool ar_pair(const char **pp, char *key, size_t kcap, char *val, size_t vcap)
 {
-	size_t n = strlen(domain);
-
-	if (dn == 0)
+	if (!ar_word(pp, true, key, kcap) || !cfws_skip(pp) || **pp != '=')
 		return false;
-	if (n == dn)
-		return strncasecmp(domain, d, dn) == 0;
-	return n > dn && domain[n - dn - 1] == '.' && strncasecmp(domain + n - dn, d, dn) == 0;
+	(*pp)++;
+	return cfws_skip(pp) && ar_word(pp, false, val, vcap);
 }
 
-/* The value of "key=" inside one result element ("header.d=x.example"). */
-static bool ar_property(const char *s, size_t n, const char *key, const char **v_r, size_t *vn_r)
+/* Keeps one property we use; a second value for it makes it "\1", which
+ * matches nothing (which one would the verifier have meant?). */
+static void prop_keep(struct ar_prop *prop, const char *v)
 {
-	size_t kn = strlen(key);
+	snprintf(prop->v, sizeof(prop->v), "%s", prop->n++ == 0 ? v : "\1");
+}
 
-	for (size_t i = 0; i + kn < n; i++) {
-		if ((i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t') && strncasecmp(s + i, key, kn) == 0 &&
-		    s[i + kn] == '=') {
-			size_t j = i + kn + 1, k = j;
-			while (k < n && !isspace((unsigned char)s[k]) && s[k] != ';')
-				k++;
-			*v_r = s + j;
-			*vn_r = k - j;
+/* One resinfo after its ';': method[/version] = result, then reason= and
+ * ptype.property= pairs in any order. False on a syntax error. */
+static bool ar_resinfo(const char **pp, struct ar_result *r)
+{
+	char key[64], val[256], *slash;
+
+	memset(r, 0, sizeof(*r));
+	if (!ar_pair(pp, r->method, sizeof(r->method), r->result, sizeof(r->result)))
+		return false;
+	if ((slash = strchr(r->method, '/')) != NULL)
+		*slash = '\0';
+	for (;;) {
+		if (!cfws_skip(pp))
+			return false;
+		if (**pp == ';' || **pp == '\0')
 			return true;
-		}
+		if (!ar_pair(pp, key, sizeof(key), val, sizeof(val)))
+			return false;
+		if (strcasecmp(key, "header.d") == 0)
+			prop_keep(&r->header_d, val);
+		else if (strcasecmp(key, "header.from") == 0)
+			prop_keep(&r->header_from, val);
+		else if (strcasecmp(key, "smtp.mailfrom") == 0)
+			prop_keep(&r->mailfrom, val);
+		else if (strcasecmp(key, "reason") != 0 && strchr(key, '.') == NULL)
+			return false;
 	}
-	return false;
 }
 
-/* One result element: "dkim=pass ... header.d=acme.example" aligned? */
-static bool ar_element_pass(const char *s, size_t n, const char *domain)
+/* Parses one field value. Returns 0 when its authserv-id is not id, 1
+ * when it is (*n_r results in res), -1 when it claims id but is malformed,
+ * or its authserv-id cannot be read and id appears in it (nothing of it
+ * may count; strip it). */
+static int ar_parse(const char *value, const char *id, struct ar_result *res, size_t *n_r)
 {
-	const char *v;
-	size_t vn;
+	const char *p = value;
+	char sid[256], ver[16];
 
-	if (n >= 9 && strncasecmp(s, "dkim=pass", 9) == 0 && (n == 9 || isspace((unsigned char)s[9])))
-		return ar_property(s, n, "header.d", &v, &vn) && domain_aligned(domain, v, vn);
-	if (n >= 10 && strncasecmp(s, "dmarc=pass", 10) == 0 && (n == 10 || isspace((unsigned char)s[10])))
-		return ar_property(s, n, "header.from", &v, &vn) && domain_aligned(domain, v, vn);
-	return false;
-}
-
-/* Does this A-R value come from trusted_id and show a pass for domain? */
-static bool ar_value_pass(const char *value, const char *trusted_id, const char *domain)
-{
-	const char *p = value, *s;
-	size_t n, idn = strlen(trusted_id);
-
-	if (!ar_next(&p, &s, &n))
-		return false;
-	/* The authserv-id, optionally followed by a version number. */
-	if (n < idn || strncasecmp(s, trusted_id, idn) != 0 || (n > idn && !isspace((unsigned char)s[idn])))
-		return false;
-	while (ar_next(&p, &s, &n))
-		if (ar_element_pass(s, n, domain))
-			return true;
-	return false;
-}
-
-bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
-			     const char *domain, const char **why_r)
-{
-	bool seen_ours = false;
-
-	for (size_t i = 0; i < count; i++) {
-		const char *name = headers[i].name;
-		while (*name == ' ')
-			name++;
-		/* Below our MTA's Received line everything came from outside. */
-		if (strcasecmp(name, "Received") == 0)
-			break;
-		if (strcasecmp(name, "Authentication-Results") != 0)
+	*n_r = 0;
+	if (id == NULL || id[0] == '\0')
+		return 0;
+	/* An authserv-id that cannot be read (an unclosed comment or quote)
+	 * but names us is taken as a malformed claim: strip it, count it not. */
+	if (!cfws_skip(&p) || !ar_word(&p, false, sid, sizeof(sid)))
+		return strcasestr(value, id) != NULL ? -1 : 0;
+	if (strcasecmp(sid, id) != 0)
+		return 0;
+	if (!cfws_skip(&p))
+		return -1;
+	if (isdigit((unsigned char)*p)) { /* authres-version */
+		if (!ar_word(&p, false, ver, sizeof(ver)) || strspn(ver, "0123456789") != strlen(ver) || !cfws_skip(&p))
+			return -1;
+	}
+	if (strncasecmp(p, "none", 4) == 0) { /* no-result */
+		p += 4;
+		return cfws_skip(&p) && *p == '\0' ? 1 : -1;
+	}
+	while (*p == ';') {
+		p++;
+		if (!cfws_skip(&p))
+			return -1;
+		if (*p == '\0' || *p == ';')
 			continue;
-		if (ar_value_pass(headers[i].value, trusted_id, domain)) {
-			if (why_r != NULL)
-				*why_r = NULL;
-			return true;
-		}
-		seen_ours = true;
+		struct ar_result scratch, *r = *n_r < AR_MAX_RESULTS ? &res[*n_r] : &scratch;
+		if (!ar_resinfo(&p, r))
+			return -1;
+		if (r != &scratch)
+			(*n_r)++;
 	}
-	if (why_r != NULL)
-		*why_r = seen_ours ? "Authentication-Results shows no DKIM or DMARC pass for the sender's domain"
-				   : "no Authentication-Results from our mail server above its Received line";
-	return false;
+	return *p == '\0' ? 1 : -1;
 }
 
-/* Is the value v (n bytes) exactly domain, ignoring case? */
-static bool domain_equal(const char *domain, const char *v, size_t n)
+/* Is the value v exactly domain, ignoring case? */
+static bool domain_equal(const char *domain, const char *v)
 {
-	return n > 0 && strlen(domain) == n && strncasecmp(domain, v, n) == 0;
+	return v[0] != '\0' && strcasecmp(domain, v) == 0;
 }
 
-/* The domain part of an smtp.mailfrom value ("a@b.example" or "b.example"). */
-static void mailfrom_domain(const char **v, size_t *n)
+/* One result folded into the verdict: only "pass" for the exact domain. */
+static void ar_result_apply(const struct ar_result *r, const char *domain, struct agent_auth_verdict *v)
 {
-	const char *at = memchr(*v, '@', *n);
+	const char *at;
 
-	if (at != NULL) {
-		*n -= (size_t)(at + 1 - *v);
-		*v = at + 1;
-	}
-}
-
-/* One result element folded into the verdict. */
-static void ar_element_read(const char *s, size_t n, const char *domain, struct agent_auth_verdict *v)
-{
-	const char *pv;
-	size_t pn;
-
-	if (n >= 9 && strncasecmp(s, "dkim=pass", 9) == 0 && (n == 9 || isspace((unsigned char)s[9])) &&
-	    ar_property(s, n, "header.d", &pv, &pn) && domain_equal(domain, pv, pn))
+	if (strcasecmp(r->result, "pass") != 0)
+		return;
+	if (strcasecmp(r->method, "dkim") == 0 && domain_equal(domain, r->header_d.v))
 		v->dkim_pass = true;
-	else if (n >= 10 && strncasecmp(s, "dmarc=pass", 10) == 0 && (n == 10 || isspace((unsigned char)s[10])) &&
-		 ar_property(s, n, "header.from", &pv, &pn) && domain_equal(domain, pv, pn))
+	else if (strcasecmp(r->method, "dmarc") == 0 && domain_equal(domain, r->header_from.v))
 		v->dmarc_pass = true;
-	else if (n >= 8 && strncasecmp(s, "spf=pass", 8) == 0 && (n == 8 || isspace((unsigned char)s[8])) &&
-		 ar_property(s, n, "smtp.mailfrom", &pv, &pn)) {
-		mailfrom_domain(&pv, &pn);
-		if (domain_equal(domain, pv, pn))
+	else if (strcasecmp(r->method, "spf") == 0) {
+		at = strrchr(r->mailfrom.v, '@');
+		if (domain_equal(domain, at != NULL ? at + 1 : r->mailfrom.v))
 			v->spf_pass = true;
 	}
+}
+
+/* Does the field name equal want (white space around it tolerated)? */
+static bool name_is(const char *name, const char *want)
+{
+	size_t n, wn = strlen(want);
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	n = strlen(name);
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == wn && strncasecmp(name, want, n) == 0;
+}
+
+/* The end of the trust zone: headers[0] is our own Received, the zone runs
+ * to the next Received. Returns false when headers[0] is no Received. */
+static bool zone_end(const struct agent_header *headers, size_t count, size_t *end_r)
+{
+	size_t i;
+
+	if (count == 0 || !name_is(headers[0].name, "Received"))
+		return false;
+	for (i = 1; i < count && !name_is(headers[i].name, "Received"); i++)
+		;
+	*end_r = i;
+	return true;
+}
+
+/* How many From fields the header section has. */
+static size_t from_fields(const struct agent_header *headers, size_t count)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < count; i++)
+		n += name_is(headers[i].name, "From");
+	return n;
 }
 
 void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
 			     const char *from_domain, struct agent_auth_verdict *v_r)
 {
-	size_t idn = trusted_id != NULL ? strlen(trusted_id) : 0;
+	struct ar_result res[AR_MAX_RESULTS];
+	size_t end, n;
 
 	memset(v_r, 0, sizeof(*v_r));
-	if (from_domain == NULL || from_domain[0] == '\0' || idn == 0)
+	if (from_domain == NULL || from_domain[0] == '\0' || trusted_id == NULL || trusted_id[0] == '\0' ||
+	    from_fields(headers, count) != 1 || !zone_end(headers, count, &end))
 		return;
-	for (size_t i = 0; i < count; i++) {
-		const char *name = headers[i].name, *p = headers[i].value, *s;
-		size_t n;
-
-		while (*name == ' ')
-			name++;
-		if (strcasecmp(name, "Received") == 0)
-			break;
-		if (strcasecmp(name, "Authentication-Results") != 0 || !ar_next(&p, &s, &n))
-			continue;
-		if (n < idn || strncasecmp(s, trusted_id, idn) != 0 || (n > idn && !isspace((unsigned char)s[idn])))
+	for (size_t i = 1; i < end; i++) {
+		if (!name_is(headers[i].name, "Authentication-Results") ||
+		    ar_parse(headers[i].value, trusted_id, res, &n) <= 0)
 			continue;
 		v_r->seen = true;
-		while (ar_next(&p, &s, &n))
-			ar_element_read(s, n, from_domain, v_r);
+		for (size_t k = 0; k < n; k++)
+			ar_result_apply(&res[k], from_domain, v_r);
 	}
+}
+
+bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
+			     const char *domain, const char **why_r)
+{
+	struct agent_auth_verdict v;
+	size_t end;
+	const char *why = NULL;
+
+	agent_auth_results_read(headers, count, trusted_id, domain, &v);
+	if (agent_auth_verdict_author(&v))
+		why = NULL;
+	else if (from_fields(headers, count) != 1)
+		why = "the message has more than one From field";
+	else if (!zone_end(headers, count, &end))
+		why = "no Received line of ours on top of the header";
+	else if (!v.seen)
+		why = "no Authentication-Results from our mail server above its Received line";
+	else
+		why = "Authentication-Results shows no DKIM or DMARC pass for exactly the sender's domain";
+	if (why_r != NULL)
+		*why_r = why;
+	return why == NULL;
 }
 
 bool agent_auth_verdict_author(const struct agent_auth_verdict *v)
@@ -190,26 +279,32 @@ bool agent_auth_verdict_author(const struct agent_auth_verdict *v)
 	return v->dmarc_pass || v->dkim_pass;
 }
 
-/* True when the field starting at p (name already known to be
- * Authentication-Results) names trusted_id as its authserv-id. */
-static bool ar_field_claims(const char *value, size_t n, const char *trusted_id)
+/* Does this raw field (name:value, folded, line end included) claim
+ * trusted_id as its authserv-id? */
+static bool ar_field_claims(const char *field, size_t len, const char *trusted_id)
 {
-	size_t idn = strlen(trusted_id), i = 0;
+	const char *colon = memchr(field, ':', len);
+	struct ar_result res[AR_MAX_RESULTS];
+	char *name, *value;
+	size_t n;
+	bool claims;
 
-	while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == '\r' || value[i] == '\n'))
-		i++;
-	return n - i >= idn && strncasecmp(value + i, trusted_id, idn) == 0 &&
-	       (n - i == idn || value[i + idn] == ';' || isspace((unsigned char)value[i + idn]));
+	if (colon == NULL)
+		return false;
+	name = xstrndup(field, (size_t)(colon - field));
+	value = xstrndup(colon + 1, len - (size_t)(colon + 1 - field));
+	claims = name_is(name, "Authentication-Results") && ar_parse(value, trusted_id, res, &n) != 0;
+	free(name);
+	free(value);
+	return claims;
 }
 
-char *agent_auth_results_strip(const char *block, const char *trusted_id)
+char *agent_auth_results_strip(const char *block, const char *trusted_id, bool trusted)
 {
 	size_t len = strlen(block), o = 0;
-	char *out = malloc(len + 1);
-	bool below_received = false;
+	char *out = xmalloc(len + 1);
+	bool below_received = !trusted;
 
-	if (out == NULL)
-		abort();
 	for (size_t i = 0; i < len;) {
 		/* One field: up to a line end not followed by folding white space. */
 		size_t end = i;
@@ -217,13 +312,13 @@ char *agent_auth_results_strip(const char *block, const char *trusted_id)
 			end++;
 		if (end < len)
 			end++;
+		bool drop = below_received && trusted_id[0] != '\0' && ar_field_claims(block + i, end - i, trusted_id);
 		const char *colon = memchr(block + i, ':', end - i);
-		size_t name_len = colon != NULL ? (size_t)(colon - block - i) : 0;
-		bool is_ar = colon != NULL && name_len == 22 && strncasecmp(block + i, "Authentication-Results", 22) == 0;
-		bool drop = is_ar && below_received && trusted_id[0] != '\0' &&
-			    ar_field_claims(colon + 1, end - (size_t)(colon + 1 - block), trusted_id);
-		if (colon != NULL && name_len == 8 && strncasecmp(block + i, "Received", 8) == 0)
-			below_received = true;
+		if (colon != NULL) {
+			char *name = xstrndup(block + i, (size_t)(colon - block - i));
+			below_received |= name_is(name, "Received");
+			free(name);
+		}
 		if (!drop) {
 			memcpy(out + o, block + i, end - i);
 			o += end - i;

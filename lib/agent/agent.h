@@ -199,22 +199,31 @@ int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char
 
 /* ---- (3) authenticated agent replies ---- */
 
-/* Whether our own mail server vouches for the sender's domain: an
- * Authentication-Results field (RFC 8601) whose authserv-id is trusted_id
- * shows dkim=pass with header.d, or dmarc=pass with header.from, equal to
- * domain or a parent of it (relaxed alignment). Only fields above the
- * first Received field count: our MTA adds its result on top of the Received
- * line it writes, so any field further down (even with our authserv-id)
- * was put there by someone else and is ignored. headers are in message
- * order. On false, *why_r (when not NULL) is a short static reason. */
+/* The layout these read (delivery writes it): the header section starts
+ * with maildeskd's own Received field; the Authentication-Results fields
+ * (RFC 8601) between it and the next Received field are the trusted
+ * peer's (its MTA writes them on top of its own Received line), and only
+ * those count. Anything further down, even in our authserv-id, was written
+ * by someone else. A section whose first field is no Received, or that has
+ * more than one From field, counts nothing. Fields are parsed as RFC 8601
+ * writes them: comments (CFWS) anywhere, quoted-string values, an
+ * authserv-id with a version, reason=; a result inside a comment or a
+ * quoted string is no result, and a field in our authserv-id that does not
+ * parse counts nothing. headers are in message order. */
+
+/* Whether our own mail server vouches for the sender's domain: in the
+ * trusted fields whose authserv-id is trusted_id, dkim=pass with header.d,
+ * or dmarc=pass with header.from, exactly equal to domain (ignoring case;
+ * never a parent or child domain). On false, *why_r (when not NULL) is a
+ * short static reason; on true it is NULL. */
 bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
 			     const char *domain, const char **why_r);
 
-/* What our own mail server's Authentication-Results (RFC 8601) say of a
- * message's author domain (the domain of its single From mailbox). Only
- * the fields agent_auth_results_pass() would trust count. Every flag
- * demands an exact match with from_domain (case-insensitive), never a
- * parent or child domain. */
+/* What our own mail server's Authentication-Results say of a message's
+ * author domain (the domain of its single From mailbox). Only the fields
+ * agent_auth_results_pass() would trust count. Every flag demands an exact
+ * match with from_domain (case-insensitive), never a parent or child
+ * domain. */
 struct agent_auth_verdict {
 	bool seen;       /* at least one trusted field was read */
 	bool dmarc_pass; /* dmarc=pass, header.from = from_domain */
@@ -223,7 +232,7 @@ struct agent_auth_verdict {
 };
 
 /* Fills *v_r (all false first) from headers (message order). from_domain
- * NULL or "" gives all false. Never allocates. */
+ * NULL or "", trusted_id NULL or "" give all false. Never allocates. */
 void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
 			     const char *from_domain, struct agent_auth_verdict *v_r);
 
@@ -231,10 +240,13 @@ void agent_auth_results_read(const struct agent_header *headers, size_t count, c
  * From domain. (SPF alone never proves the From line.) */
 bool agent_auth_verdict_author(const struct agent_auth_verdict *v);
 
-/* A copy of a raw header section (malloc'd, free() it) without the
- * Authentication-Results fields that claim trusted_id but stand below the
- * first Received field: someone outside wrote them in our name. Those
- * above it, and every other field, are kept byte for byte. */
-char *agent_auth_results_strip(const char *block, const char *trusted_id);
+/* A copy of a raw header section as received (before our Received line
+ * is put on top; malloc'd, free() it) without the Authentication-Results
+ * fields that claim trusted_id (or do not parse after claiming it) and
+ * were not written by a peer we trust: from an untrusted peer (trusted
+ * false) every such field wherever it stands; from a trusted one those
+ * below its first Received field. Every other field is kept byte for
+ * byte. trusted_id "" strips nothing. */
+char *agent_auth_results_strip(const char *block, const char *trusted_id, bool trusted);
 
 #endif

@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 
 enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY, CFG_BOOL,
-	       CFG_DOMAIN };
+	       CFG_DOMAIN, CFG_TRUST_LIST };
 
 struct cfg_key {
 	const char *name;
@@ -31,6 +31,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "database", CFG_STRING, OFF(database), "dbname=maildesk", 0, 0 },
 	{ "lmtp_listen", CFG_LISTEN_LIST, OFF(lmtp_listen), "127.0.0.1:2424", 0, 0 },
 	{ "smtp_listen", CFG_LISTEN_LIST, OFF(smtp_listen), "", 0, 0 },
+	{ "trusted_listeners", CFG_TRUST_LIST, OFF(trusted_listeners), "lmtp", 0, 0 },
+	{ "lmtp_socket_group", CFG_STRING, OFF(lmtp_socket_group), "", 0, 0 },
 	{ "hostname", CFG_STRING, OFF(hostname), "", 0, 0 },
 	{ "message_size_limit", CFG_SIZE, OFF(message_size_limit), "25M", 1024, UINT64_C(1) << 32 },
 	{ "max_recipients", CFG_UINT, OFF(max_recipients), "100", 1, 100000 },
@@ -301,12 +303,15 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 		return NULL;
 	case CFG_LOG_LEVEL:
 		return log_level_parse(v, field) < 0 ? "must be one of debug, info, warn, error" : NULL;
-	case CFG_LISTEN_LIST: {
+	case CFG_LISTEN_LIST:
+	case CFG_TRUST_LIST: {
 		struct md_strlist l = { NULL, 0 };
 		strlist_parse(&l, v);
 		for (size_t i = 0; i < l.n; i++) {
 			struct md_listen la;
 			const char *err;
+			if (k->type == CFG_TRUST_LIST && (strcmp(l.items[i], "lmtp") == 0 || strcmp(l.items[i], "smtp") == 0))
+				continue;
 			if (config_listen_parse(l.items[i], &la, &err) < 0) {
 				strlist_free(&l);
 				return err;
@@ -399,6 +404,39 @@ static int cfg_split_line(char *line, char **key_r, char **value_r)
 	return **key_r == '\0' ? -1 : 0;
 }
 
+/* Is spec one of list's items, as written? */
+static bool strlist_has(const struct md_strlist *l, const char *spec)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], spec) == 0)
+			return true;
+	return false;
+}
+
+/* Contract in conf.h. */
+bool config_listener_trusted(const struct md_config *c, const char *spec, bool is_lmtp)
+{
+	return strlist_has(&c->trusted_listeners, is_lmtp ? "lmtp" : "smtp") || strlist_has(&c->trusted_listeners, spec);
+}
+
+/* An address in trusted_listeners that no listener has is a typo that
+ * would silently trust nothing (or, worse, the wrong socket later). */
+static int config_check_trust(const struct md_config *c, const char *path, unsigned line, char **error_r)
+{
+	const struct md_strlist *t = &c->trusted_listeners;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->items[i], "lmtp") == 0 || strcmp(t->items[i], "smtp") == 0 ||
+		    strlist_has(&c->lmtp_listen, t->items[i]) || strlist_has(&c->smtp_listen, t->items[i]))
+			continue;
+		*error_r = xasprintf("%s:%u: trusted_listeners: \"%s\" is neither lmtp, smtp nor an address of "
+				     "lmtp_listen or smtp_listen (written the same way)",
+				     path, line, t->items[i]);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(const char *path, struct md_config *c, char **error_r)
 {
 	FILE *f = fopen(path, "r");
@@ -438,6 +476,8 @@ int config_load(const char *path, struct md_config *c, char **error_r)
 	}
 	if (ret == 0 && c->hostname[0] == '\0')
 		config_default_hostname(c);
+	if (ret == 0)
+		ret = config_check_trust(c, path, seen[cfg_find("trusted_listeners") - cfg_keys], error_r);
 	if (ret == 0 && ferror(f)) {
 		*error_r = xasprintf("%s: read error: %s", path, strerror(errno));
 		ret = -1;
@@ -454,7 +494,7 @@ void config_free(struct md_config *c)
 		if (cfg_keys[i].type == CFG_STRING || cfg_keys[i].type == CFG_RELAY || cfg_keys[i].type == CFG_DOMAIN) {
 			free(*(char **)field);
 			*(char **)field = NULL;
-		} else if (cfg_keys[i].type == CFG_LISTEN_LIST) {
+		} else if (cfg_keys[i].type == CFG_LISTEN_LIST || cfg_keys[i].type == CFG_TRUST_LIST) {
 			strlist_free(field);
 		}
 	}

@@ -26,6 +26,12 @@ struct md_listen {
 struct md_config {
 	char *database;
 	struct md_strlist lmtp_listen, smtp_listen;
+	/* Listeners whose peers may vouch for senders (their
+	 * Authentication-Results in our authserv_id count): "lmtp" (every
+	 * lmtp_listen), "smtp" (every smtp_listen) or single addresses as
+	 * written there. Default "lmtp": the local Postfix. */
+	struct md_strlist trusted_listeners;
+	char *lmtp_socket_group; /* group of the unix sockets (mode 0660); "" = ours */
 	char *hostname;
 	uint64_t message_size_limit;
 	unsigned max_recipients;
@@ -85,6 +91,9 @@ int config_print(const char *path, FILE *out, char **error_r);
 /* Parses one listen address. Returns 0, or -1 with *error_r a static text. */
 int config_listen_parse(const char *s, struct md_listen *l, const char **error_r);
 void config_listen_free(struct md_listen *l);
+/* Whether the listener spec (as written in lmtp_listen when is_lmtp, else
+ * in smtp_listen) is in trusted_listeners. */
+bool config_listener_trusted(const struct md_config *c, const char *spec, bool is_lmtp);
 
 /* Parses relay_host: "HOST:PORT" or "[V6]:PORT", HOST a name or an
  * address. Returns 0 with *host_r malloc'd (without brackets), or -1 with

@@ -68,6 +68,7 @@ struct db_message_in {
 	const char *raw_sha256_hex;
 	const char *envelope_from; /* "" for <> */
 	const char *from_name, *from_addr;
+	size_t from_count; /* mailboxes in all From fields; trusted only when 1 */
 	const struct db_address *to, *cc, *reply_to;
 	size_t n_to, n_cc, n_reply_to;
 	const char *subject;

@@ -179,7 +179,7 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 	return 0;
 }
 
-/* Trusted only when From is the agent's own address (the token already
+/* Trusted only when From is one mailbox, the agent's own address (the token already
  * proved the mail answers a notification sent to that agent) and, when
  * required, our mail server vouches for the agent's domain. Returns NULL,
  * or why not (malloc'd). */
@@ -192,6 +192,9 @@ static char *sender_not_agent(const struct desk_settings *s, const struct db_mes
 	char *copy;
 	bool pass;
 
+	if (m->from_count > 1)
+		return xasprintf("It names %zu authors in From, so it was stored on the ticket as untrusted.",
+				 m->from_count);
 	if (m->from_addr == NULL || strcasecmp(m->from_addr, a->email) != 0)
 		return xasprintf("It came from %s, which is not your address on record (%s), so it was stored on "
 				 "the ticket as untrusted.",

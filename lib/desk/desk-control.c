@@ -90,7 +90,8 @@ static int sender_agent(struct db *db, int64_t tenant_id, const struct db_messag
 }
 
 /* With agent_reply_require_dkim: does our mail server vouch for the
- * agent's domain (the rule of agent answers)? NULL, or why not (static). */
+ * agent's domain (the rule of agent answers)? A From naming more than one
+ * author is refused always. NULL, or why not (static). */
 static const char *dkim_refusal(const struct desk_settings *s, const struct db_message_in *m,
 				const struct desk_agent *a)
 {
@@ -99,6 +100,8 @@ static const char *dkim_refusal(const struct desk_settings *s, const struct db_m
 	size_t n;
 	char *copy;
 
+	if (m->from_count > 1)
+		return "the message names more than one author in From";
 	if (!s->require_dkim)
 		return NULL;
 	copy = desk_headers_split(m->header_block, &fields, &n);

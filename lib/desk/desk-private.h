@@ -92,7 +92,8 @@ char *desk_headers_split(const char *block, struct agent_header **fields_r, size
 
 struct agent_auth_verdict;
 /* What our own mail server's Authentication-Results (authserv_id) say of
- * m's From domain; all false without authserv_id or a From address. The
+ * m's From domain; all false without authserv_id, without a From address
+ * or with more than one From mailbox (m->from_count > 1). The
  * one place desk code asks whether a sender is authenticated. */
 void desk_sender_auth(const struct desk_settings *s, const struct db_message_in *m, struct agent_auth_verdict *v_r);
 

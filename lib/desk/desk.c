@@ -64,7 +64,8 @@ void desk_sender_auth(const struct desk_settings *s, const struct db_message_in 
 	const char *at = m->from_addr != NULL ? strrchr(m->from_addr, '@') : NULL;
 	char *copy = desk_headers_split(m->header_block, &fields, &n);
 
-	agent_auth_results_read(fields, n, s->authserv_id, at != NULL ? at + 1 : NULL, v_r);
+	/* An author who is not exactly one mailbox is vouched for by nobody. */
+	agent_auth_results_read(fields, n, s->authserv_id, at != NULL && m->from_count <= 1 ? at + 1 : NULL, v_r);
 	free(fields);
 	free(copy);
 }

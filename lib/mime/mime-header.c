@@ -246,12 +246,14 @@ static void addresses_fill(struct mime_ctx *ctx, GMimeHeaderList *hl, const char
 	free(value);
 }
 
-/* From: the first mailbox of the From header. */
+/* From: the first mailbox of the From header, and how many there are
+ * (all From fields count: an author who is not one mailbox is nobody). */
 static void from_fill(struct mime_ctx *ctx, GMimeHeaderList *hl)
 {
 	struct mime_address_list from = { NULL, 0 };
 
 	addresses_fill(ctx, hl, "From", true, &from);
+	ctx->msg->from_count = from.n;
 	if (from.n > 0) {
 		free(ctx->msg->from.name);
 		free(ctx->msg->from.addr);

@@ -58,6 +58,9 @@ struct mime_attachment {
 
 struct mime_message {
 	struct mime_address from;     /* addr "" when missing */
+	size_t from_count;            /* mailboxes in all From fields together
+				       * (two From fields, or one listing two
+				       * mailboxes, give 2); 0 when none */
 	struct mime_address_list to, cc, reply_to;
 	char *subject;                /* decoded (RFC 2047), "" when none */
 	int64_t date;                 /* Unix time, 0 when missing/bad */

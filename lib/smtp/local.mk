@@ -7,4 +7,5 @@ lib_smtp_libmdsmtp_a_SOURCES = \
 	lib/smtp/smtp-address.c lib/smtp/smtp-address.h \
 	lib/smtp/smtp-data.c lib/smtp/smtp-data.h \
 	lib/smtp/smtp-reply.c \
-	lib/smtp/smtp-status.c lib/smtp/smtp-status.h
+	lib/smtp/smtp-status.c lib/smtp/smtp-status.h \
+	lib/smtp/smtp-received.c lib/smtp/smtp-received.h

@@ -3,7 +3,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/xalloc.h"
 
 /* Which protocol a command belongs to. */
 enum smtp_cmd_flags {
@@ -48,6 +51,8 @@ static bool smtp_cmd_greeting_check(struct smtp_session *s, struct strv args, co
 	}
 	smtp_trans_reset(s);
 	s->greeted = true;
+	free(s->helo);
+	s->helo = xstrndup(strv_trim(args).p, strv_trim(args).len);
 	return true;
 }
 

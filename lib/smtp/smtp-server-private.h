@@ -75,6 +75,7 @@ struct smtp_session {
 	struct smtp_data data;
 	struct smtp_trans t;
 	char *rcpt_address;    /* the RCPT the application is looking at */
+	char *helo;            /* the name the last HELO/EHLO/LHLO gave, or NULL */
 };
 
 /* smtp-server.c */

@@ -48,6 +48,7 @@ void smtp_session_free(struct smtp_session **sp)
 		return;
 	smtp_trans_reset(s);
 	free(s->rcpt_address);
+	free(s->helo);
 	buf_free(&s->line);
 	buf_free(&s->pending);
 	buf_free(&s->out);
@@ -225,6 +226,12 @@ void smtp_session_resume(struct smtp_session *s)
 		return;
 	}
 	smtp_session_drain(s);
+}
+
+/* Contract in smtp-server.h. */
+const char *smtp_session_helo(const struct smtp_session *s)
+{
+	return s->helo != NULL ? s->helo : "";
 }
 
 void smtp_session_tls_started(struct smtp_session *s)

@@ -135,6 +135,10 @@ void smtp_session_shutdown(struct smtp_session *s);
 /* True while an RCPT or DATA waits for the application - also after close,
  * until the application has answered (its answers are then dropped). */
 bool smtp_session_is_waiting(const struct smtp_session *s);
+/* The client's name from its last HELO/EHLO/LHLO, as given (its text, not
+ * checked: sanitise before writing it anywhere); "" before any. Valid
+ * until the next command or smtp_session_free(). */
+const char *smtp_session_helo(const struct smtp_session *s);
 /* True while message data is being received (for the data timeout). */
 bool smtp_session_in_data(const struct smtp_session *s);
 
