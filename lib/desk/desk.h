@@ -13,12 +13,17 @@
  *     the answer is queued to the requester (participants on Cc) from the
  *     team's alias, threaded onto the customer's conversation. From any
  *     other address it is stored as untrusted, nothing reaches the
- *     customer, and the agent is told.
+ *     customer, and the agent is told. The same holds for an agent's
+ *     reply address older than agent_token_lifetime_s (the agent is told
+ *     the notification expired and how to answer).
  * The module reads and writes through lib/db only (SQL with parameters). */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
+
+/* agent_token_lifetime's default: 30 days. */
+#define DESK_AGENT_TOKEN_LIFETIME_DEFAULT (30 * 86400)
 
 struct desk_settings {
 	const char *secret;    /* signs reply addresses and Message-IDs */
@@ -34,6 +39,11 @@ struct desk_settings {
 	 * mail server (authserv_id), above its Received line. */
 	bool require_dkim;
 	const char *authserv_id;
+	/* How long (seconds) an agent's signed reply address, as a
+	 * notification carries it, is honoured (thread_token_expired()). A
+	 * reply through an older one is stored as untrusted, sends nothing and
+	 * the agent is told why. 0 is taken as the default, 30 days. */
+	unsigned agent_token_lifetime_s;
 	/* A team's automatic acknowledgement goes to one sender at most once
 	 * in this many seconds (counted from the outbound queue). */
 	unsigned autoack_window_s;
