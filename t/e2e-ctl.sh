@@ -410,7 +410,7 @@ assert_eq "the token is signed with the secret and the tenant" "support+$a-0-$(t
 run -c "$tmp/token.conf" ticket address "$a" --agent Alice@Demo.Example
 assert_eq "ticket address --agent exits 0" 0 "$rc"
 assert_match "ticket address --agent puts the agent id in the middle" \
-	"^support\\+$a-$alice_id-[a-z2-7]{16}@demo\\.example\$" "$out"
+	"^support\\+$a-$alice_id-[a-z2-7]{7}-[a-z2-7]{6}-[a-z2-7]{16}@demo\\.example\$" "$out"
 assert_eq "the agent token is signed too" "support+$a-$alice_id-$(token_expected "$a" "$alice_id")@demo.example" "$out"
 run -c "$tmp/token.conf" ticket address "$a" --agent nobody@demo.example
 assert_eq "ticket address for an unknown agent exits 1" 1 "$rc"
