@@ -76,6 +76,7 @@ void delivery_configure(const struct md_config *cfg, const char *secret)
 		.auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour,
 		.auto_per_address_hour = cfg->auto_mail_per_address_hour,
 		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
+		.agent_token_lifetime_s = cfg->agent_token_lifetime,
 		.autoack_window_s = cfg->autoack_window, .shared_domain = sn->shared_domain,
 		.rule_match_limit = cfg->rule_match_limit,
 	};

@@ -38,7 +38,11 @@ static void check_token(const char *text, size_t len, const struct thread_token 
 {
 	char made[128];
 
-	thread_token_make(SECRET, TENANT, t, made, sizeof(made));
+	if (t->issued != 0)
+		thread_agent_token_make(SECRET, TENANT, t->ticket_number, t->agent_id, t->issued, t->nonce, made,
+					sizeof(made));
+	else
+		thread_token_make(SECRET, TENANT, t, made, sizeof(made));
 	check_spelt_as(made, text, len);
 }
 

@@ -31,7 +31,7 @@ n=$(latest_for ana@demo.example)
 note=$(cat "$n")
 assert_match "the notification comes from the customer via the team" '^From: Carla Customer via support <support@demo\.example>' "$note"
 assert_match "its subject carries the ticket tag" "^Subject: \\[#$T\\] Lamp broken" "$note"
-assert_match "its Reply-To is a signed address for this agent" "^Reply-To: support\\+$T-[0-9]+-[a-z2-7]{16}@demo\\.example" "$note"
+assert_match "its Reply-To is a signed address for this agent" "^Reply-To: support\\+$T-[0-9]+-[a-z2-7]{7}-[a-z2-7]{6}-[a-z2-7]{16}@demo\\.example" "$note"
 assert_match "it has the reply marker" '## Reply above this line ##' "$note"
 assert_match "it carries the customer's message" 'The lamp arrived broken' "$note"
 assert_match "it is marked as automatic mail" '^Auto-Submitted: auto-generated' "$note"

@@ -410,8 +410,18 @@ assert_eq "the token is signed with the secret and the tenant" "support+$a-0-$(t
 run -c "$tmp/token.conf" ticket address "$a" --agent Alice@Demo.Example
 assert_eq "ticket address --agent exits 0" 0 "$rc"
 assert_match "ticket address --agent puts the agent id in the middle" \
-	"^support\\+$a-$alice_id-[a-z2-7]{16}@demo\\.example\$" "$out"
-assert_eq "the agent token is signed too" "support+$a-$alice_id-$(token_expected "$a" "$alice_id")@demo.example" "$out"
+	"^support\\+$a-$alice_id-[a-z2-7]{7}-[a-z2-7]{6}-[a-z2-7]{16}@demo\\.example\$" "$out"
+# the agent form: MAC over purpose agent-reply and "<issued>.<nonce>"
+agent_token_expected() {
+	"$PY" -c "import hmac, hashlib, base64, sys
+t, ag, st, nonce = sys.argv[2].split('@')[0].split('+')[1].split('-')[:4]
+issued = 0
+for ch in st: issued = issued * 32 + 'abcdefghijklmnopqrstuvwxyz234567'.index(ch)
+msg = 'maildesk-thread-v1\nagent-reply\n%s\n%s\n%s\n%d.%s' % (sys.argv[1], t, ag, issued, nonce)
+mac = hmac.new(b'e2e-ctl-secret-0123456789', msg.encode(), hashlib.sha256).digest()[:10]
+print('support+%s-%s-%s-%s-%s@demo.example' % (t, ag, st, nonce, base64.b32encode(mac).decode().lower()))" "$tenant_id" "$1"
+}
+assert_eq "the agent token is signed too" "$(agent_token_expected "$out")" "$out"
 run -c "$tmp/token.conf" ticket address "$a" --agent nobody@demo.example
 assert_eq "ticket address for an unknown agent exits 1" 1 "$rc"
 assert_eq "unknown agent in ticket address" 'maildeskctl: "nobody@demo.example" is not an agent of tenant "demo"' "$err"

@@ -133,7 +133,7 @@ m=$(mail_of "$N")
 assert_match "subject says it is a note" "^Subject: Note: \\[#$T\\] Lamp broken\$" "$m"
 assert_match "it carries the note" '^Customer called: wants a refund\.$' "$m"
 assert_match "it is marked automatic" '^Auto-Submitted: auto-generated$' "$m"
-assert_match "its Reply-To brings bob's answer back" "^Reply-To: support\\+$T-[0-9]+-[a-z2-7]{16}@demo\\.example\$" "$m"
+assert_match "its Reply-To brings bob's answer back" "^Reply-To: support\\+$T-[0-9]+-[a-z2-7]{7}-[a-z2-7]{6}-[a-z2-7]{16}@demo\\.example\$" "$m"
 out=$(md_ctl ticket note "$T" --from bob@demo.example --file "$W/note.txt")
 assert_eq "the assignee's own note notifies nobody" "ticket $T: note added|$((nb + 1))" "$out|$(count notification)"
 out=$(printf '#note\nOnly for us.\n' | md_ctl ticket reply "$T" --from bob@demo.example --file -)

@@ -81,6 +81,7 @@ static const struct {
 	{ "nonsense_key = 1\n", ":1: unknown key \"nonsense_key\"" },
 	{ "# ok\nmax_recipients = many\n", ":2: max_recipients: \"many\" must be a whole number" },
 	{ "max_recipients = 0\n", ":1: max_recipients: \"0\" is out of range" },
+	{ "agent_token_lifetime = 0\n", ":1: agent_token_lifetime: \"0\" is out of range" },
 	{ "message_size_limit = 10X\n", ":1: message_size_limit: \"10X\" must be a size in bytes, optionally with k, M or G" },
 	{ "idle_timeout = -5\n", ":1: idle_timeout: \"-5\" must be a duration in seconds, optionally with s, m, h or d" },
 	{ "lmtp_listen = 127.0.0.1\n", ":1: lmtp_listen: \"127.0.0.1\" expected HOST:PORT or unix:/path" },
@@ -125,6 +126,39 @@ START_TEST(bad_values_name_file_and_line)
 	free(err);
 	config_free(&c);
 	unlink(p);
+}
+END_TEST
+
+/* With authserv_id, agent answers need our mail server's word unless the
+ * file says no; agent reply addresses live agent_token_lifetime. */
+START_TEST(require_dkim_follows_authserv_id_unless_set)
+{
+	static const struct {
+		const char *text;
+		bool require;
+		unsigned lifetime;
+	} cases[] = {
+		{ "", false, 30 * 86400 },
+		{ "authserv_id = mx.example\n", true, 30 * 86400 },
+		{ "authserv_id = mx.example\nagent_reply_require_dkim = no\n", false, 30 * 86400 },
+		{ "agent_reply_require_dkim = no\nauthserv_id = mx.example\n", false, 30 * 86400 },
+		{ "agent_reply_require_dkim = yes\nauthserv_id = mx.example\n", true, 30 * 86400 },
+		{ "agent_token_lifetime = 2h\n", false, 7200 },
+		{ "agent_token_lifetime = 1\n", false, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct md_config c;
+		char *err = NULL;
+		const char *p = write_conf(cases[i].text);
+
+		config_defaults(&c);
+		ck_assert_msg(config_load(p, &c, &err) == 0, "%s", err);
+		ck_assert_msg(c.agent_reply_require_dkim == cases[i].require, "case %zu", i);
+		ck_assert_uint_eq(c.agent_token_lifetime, cases[i].lifetime);
+		config_free(&c);
+		unlink(p);
+	}
 }
 END_TEST
 
@@ -330,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, effective_configuration_marks_defaults_and_masks_passwords);
 	tcase_add_test(tc, mime_types_come_from_the_database);
 	tcase_add_test(tc, trusted_listeners_by_kind_or_address);
+	tcase_add_test(tc, require_dkim_follows_authserv_id_unless_set);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

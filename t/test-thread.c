@@ -168,7 +168,7 @@ static const struct token_case token_cases[] = {
 
 static void token_of(int64_t tenant, int64_t ticket, int64_t agent, char *out, size_t size)
 {
-	struct thread_token t = { ticket, agent };
+	struct thread_token t = { .ticket_number = ticket, .agent_id = agent };
 
 	thread_token_make(SECRET, tenant, &t, out, size);
 }
@@ -176,7 +176,7 @@ static void token_of(int64_t tenant, int64_t ticket, int64_t agent, char *out, s
 START_TEST(test_token_round_trips_ticket_and_agent)
 {
 	const struct token_case *c = &token_cases[_i];
-	struct thread_token t = { -1, -1 };
+	struct thread_token t = { .ticket_number = -1, .agent_id = -1 };
 	char tok[64], prefix[64];
 	const char *mac;
 
@@ -267,7 +267,7 @@ END_TEST
 
 START_TEST(test_token_in_upper_case_is_accepted)
 {
-	struct thread_token t = { 0, 0 };
+	struct thread_token t = { 0 };
 	char tok[64];
 
 	token_of(3, 77, 5, tok, sizeof(tok));
@@ -349,7 +349,7 @@ END_TEST
 START_TEST(test_token_make_refuses_bad_input)
 {
 	char tok[64];
-	struct thread_token t = { 1042, 0 };
+	struct thread_token t = { .ticket_number = 1042 };
 
 	token_of(1, 0, 0, tok, sizeof(tok));
 	ck_assert_str_eq(tok, "");
@@ -726,7 +726,7 @@ START_TEST(test_bounce_token_round_trips_and_refuses_changes)
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567-0123456789";
 	char tok[64], bad[64];
 	int64_t id = 0;
-	struct thread_token rt = { 1042, 0 };
+	struct thread_token rt = { .ticket_number = 1042 };
 
 	thread_bounce_token_make(SECRET, 7, 99, tok, sizeof(tok));
 	ck_assert_int_eq(tok[0], 'b');
@@ -748,6 +748,263 @@ START_TEST(test_bounce_token_round_trips_and_refuses_changes)
 	thread_token_make(SECRET, 7, &rt, tok, sizeof(tok));
 	ck_assert_int_eq(thread_bounce_token_verify(SECRET, 7, tok, strlen(tok), &id), 0);
 	thread_bounce_token_make(SECRET, 7, 0, tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+}
+END_TEST
+
+/* ---- agent tokens (issue time and nonce) and control addresses ---- */
+
+#define ISSUED 1764930000 /* 2025-12-05 */
+
+static void agent_token_of(int64_t tenant, int64_t ticket, int64_t agent, int64_t issued, const char *nonce,
+			   char *out, size_t size)
+{
+	thread_agent_token_make(SECRET, tenant, ticket, agent, issued, nonce, out, size);
+}
+
+START_TEST(test_agent_token_round_trips_every_field)
+{
+	struct thread_token t = { .ticket_number = -1 };
+	char tok[80];
+	const char *p;
+
+	agent_token_of(7, 1042, 55, ISSUED, "k2d7xq", tok, sizeof(tok));
+	ck_assert_msg(strncmp(tok, "1042-55-", 8) == 0, "token %s", tok);
+	p = tok + 8;
+	ck_assert_uint_eq(strspn(p, B32), 7);
+	ck_assert_int_eq(p[7], '-');
+	ck_assert_msg(strncmp(p + 8, "k2d7xq-", 7) == 0, "token %s", tok);
+	ck_assert_uint_eq(strlen(p + 15), 16);
+	ck_assert_uint_eq(strspn(p + 15, B32), 16);
+	ck_assert_int_eq(thread_token_verify(SECRET, 7, tok, strlen(tok), &t), 1);
+	ck_assert_int_eq(t.ticket_number, 1042);
+	ck_assert_int_eq(t.agent_id, 55);
+	ck_assert_int_eq(t.issued, ISSUED);
+	ck_assert_str_eq(t.nonce, "k2d7xq");
+	/* The largest values still fit and come back. */
+	agent_token_of(INT64_MAX, INT64_MAX, INT64_MAX, (INT64_C(1) << 35) - 1, "777777", tok, sizeof(tok));
+	ck_assert_int_eq(thread_token_verify(SECRET, INT64_MAX, tok, strlen(tok), &t), 1);
+	ck_assert_int_eq(t.issued, (INT64_C(1) << 35) - 1);
+	/* Upper case (an MTA that folds local parts) verifies too. */
+	agent_token_of(7, 1042, 55, ISSUED, "k2d7xq", tok, sizeof(tok));
+	for (char *c = tok; *c != '\0'; c++)
+		*c = (char)toupper((unsigned char)*c);
+	ck_assert_int_eq(thread_token_verify(SECRET, 7, tok, strlen(tok), &t), 1);
+	ck_assert_str_eq(t.nonce, "k2d7xq");
+}
+END_TEST
+
+/* Every byte replaced by every other plausible one, at every position. */
+START_TEST(test_agent_token_every_single_character_change_is_rejected)
+{
+	const char *alphabet = "abcdefghijklmnopqrstuvwxyz2345670189-";
+	struct thread_token t;
+	char tok[80], forged[80];
+	size_t len, tried = 0;
+
+	agent_token_of(1, 1042, 55, ISSUED, "abcdef", tok, sizeof(tok));
+	len = strlen(tok);
+	for (size_t pos = 0; pos < len; pos++) {
+		for (const char *a = alphabet; *a != '\0'; a++) {
+			if (*a == tok[pos])
+				continue;
+			memcpy(forged, tok, len + 1);
+			forged[pos] = *a;
+			ck_assert_msg(thread_token_verify(SECRET, 1, forged, len, &t) == 0, "accepted %s", forged);
+			tried++;
+		}
+	}
+	ck_assert_uint_gt(tried, len * 30);
+}
+END_TEST
+
+START_TEST(test_agent_token_truncated_extended_or_rebound_is_rejected)
+{
+	struct thread_token t;
+	char tok[80], other[96];
+	size_t len;
+	const char *mac;
+
+	agent_token_of(1, 1042, 55, ISSUED, "abcdef", tok, sizeof(tok));
+	len = strlen(tok);
+	mac = tok + len - 16;
+	for (size_t n = 0; n < len; n++)
+		ck_assert_msg(thread_token_verify(SECRET, 1, tok, n, &t) == 0, "accepted %.*s", (int)n, tok);
+	snprintf(other, sizeof(other), "%sa", tok);
+	ck_assert_int_eq(thread_token_verify(SECRET, 1, other, len + 1, &t), 0);
+	ck_assert_int_eq(thread_token_verify(SECRET, 2, tok, len, &t), 0);
+	ck_assert_int_eq(thread_token_verify("another secret", 1, tok, len, &t), 0);
+	ck_assert_int_eq(thread_token_verify(NULL, 1, tok, len, &t), 0);
+	/* Its MAC in the plain form (dropping issue time and nonce): no. */
+	snprintf(other, sizeof(other), "1042-55-%s", mac);
+	ck_assert_int_eq(thread_token_verify(SECRET, 1, other, strlen(other), &t), 0);
+	/* A plain token's MAC with an issue time and nonce added: no. */
+	token_of(1, 1042, 55, tok, sizeof(tok));
+	snprintf(other, sizeof(other), "1042-55-bm5qzaa-abcdef-%s", tok + strlen("1042-55-"));
+	ck_assert_int_eq(thread_token_verify(SECRET, 1, other, strlen(other), &t), 0);
+}
+END_TEST
+
+static const char *const agent_token_bad_shapes[] = {
+	"1042-55-{issued}-abcdef-{mac}-",
+	"1042-55-{issued}-abcdef--{mac}",
+	"1042-55-{issued}a-abcdef-{mac}",
+	"1042-55-{issued}-abcde-{mac}",
+	"1042-55-{issued}-abcdefg-{mac}",
+	"1042-55-{issued}-abcde1-{mac}",
+	"1042-055-{issued}-abcdef-{mac}",
+	"1042-0-{issued}-abcdef-{mac}",
+	"01042-55-{issued}-abcdef-{mac}",
+	"1042-55--abcdef-{mac}",
+	"----",
+};
+
+/* Fills "{issued}" and "{mac}" from a real token of 1042-55-...-abcdef. */
+static void agent_shape_fill(const char *pattern, const char *tok, char *out, size_t size)
+{
+	const char *issued = tok + strlen("1042-55-");
+	char tmp[128];
+	size_t o = 0;
+
+	for (const char *p = pattern; *p != '\0';) {
+		if (strncmp(p, "{issued}", 8) == 0) {
+			memcpy(tmp + o, issued, 7);
+			o += 7;
+			p += 8;
+		} else {
+			tmp[o++] = *p++;
+		}
+	}
+	tmp[o] = '\0';
+	shape_fill(tmp, tok + strlen(tok) - 16, out, size);
+}
+
+START_TEST(test_agent_token_malformed_is_rejected)
+{
+	struct thread_token t;
+	char tok[80], bad[128];
+
+	agent_token_of(1, 1042, 55, ISSUED, "abcdef", tok, sizeof(tok));
+	agent_shape_fill(agent_token_bad_shapes[_i], tok, bad, sizeof(bad));
+	ck_assert_msg(thread_token_verify(SECRET, 1, bad, strlen(bad), &t) == 0, "accepted \"%s\"", bad);
+}
+END_TEST
+
+START_TEST(test_agent_token_make_refuses_bad_input)
+{
+	char tok[80];
+
+	agent_token_of(1, 1042, 0, ISSUED, "abcdef", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 0, 5, ISSUED, "abcdef", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, 0, "abcdef", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, INT64_C(1) << 35, "abcdef", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, ISSUED, "abcde", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, ISSUED, "abcde0", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, ISSUED, NULL, tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	agent_token_of(1, 1042, 5, ISSUED, "abcdef", tok, 20);
+	ck_assert_str_eq(tok, "");
+	thread_agent_token_make("", 1, 1042, 5, ISSUED, "abcdef", tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+}
+END_TEST
+
+struct expiry_case {
+	const char *what;
+	int64_t agent, issued, now, lifetime;
+	bool expired;
+};
+
+static const struct expiry_case expiry_cases[] = {
+	{ "a customer token never expires", 0, 0, ISSUED, 1, false },
+	{ "an agent token without issue time is expired", 5, 0, ISSUED, 30 * DAY, true },
+	{ "fresh", 5, ISSUED, ISSUED, 30 * DAY, false },
+	{ "at its lifetime exactly", 5, ISSUED, ISSUED + 30 * DAY, 30 * DAY, false },
+	{ "one second past it", 5, ISSUED, ISSUED + 30 * DAY + 1, 30 * DAY, true },
+	{ "a short lifetime", 5, ISSUED, ISSUED + 2, 1, true },
+	{ "issued in the future (clock skew)", 5, ISSUED + 100, ISSUED, 1, false },
+};
+
+START_TEST(test_agent_token_expiry)
+{
+	const struct expiry_case *c = &expiry_cases[_i];
+	struct thread_token t = { .ticket_number = 1, .agent_id = c->agent, .issued = c->issued };
+
+	ck_assert_msg(thread_token_expired(&t, c->now, c->lifetime) == c->expired, "%s", c->what);
+}
+END_TEST
+
+START_TEST(test_control_token_round_trips_and_is_bound)
+{
+	char tok[64], other[96];
+	int64_t agent = 0;
+	struct thread_token rt;
+	struct thread_token reply = { .ticket_number = 1, .agent_id = 7 };
+
+	thread_control_token_make(SECRET, 3, 7, tok, sizeof(tok));
+	ck_assert_msg(strncmp(tok, "control-7-", 10) == 0, "token %s", tok);
+	ck_assert_uint_eq(strlen(tok + 10), 16);
+	ck_assert_uint_eq(strspn(tok + 10, B32), 16);
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, tok, strlen(tok), &agent), 1);
+	ck_assert_int_eq(agent, 7);
+	for (char *c = other; (*c = (char)toupper((unsigned char)tok[c - other])) != '\0'; c++)
+		;
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, other, strlen(other), &agent), 1);
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 4, tok, strlen(tok), &agent), 0);
+	ck_assert_int_eq(thread_control_token_verify("another secret", 3, tok, strlen(tok), &agent), 0);
+	ck_assert_int_eq(thread_control_token_verify(NULL, 3, tok, strlen(tok), &agent), 0);
+	/* Another agent with the same MAC. */
+	snprintf(other, sizeof(other), "control-8-%s", tok + 10);
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, other, strlen(other), &agent), 0);
+	/* Not a reply token, and a reply token's MAC is not a control one. */
+	ck_assert_int_eq(thread_token_verify(SECRET, 3, tok, strlen(tok), &rt), 0);
+	ck_assert_int_eq(thread_bounce_token_verify(SECRET, 3, tok, strlen(tok), &agent), 0);
+	thread_token_make(SECRET, 3, &reply, other, sizeof(other));
+	snprintf(tok, sizeof(tok), "control-7-%.16s", other + strlen("1-7-"));
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, tok, strlen(tok), &agent), 0);
+	thread_bounce_token_make(SECRET, 3, 7, other, sizeof(other));
+	snprintf(tok, sizeof(tok), "control-7-%.16s", other + strlen("b7-"));
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, tok, strlen(tok), &agent), 0);
+}
+END_TEST
+
+START_TEST(test_control_token_every_change_and_cut_is_rejected)
+{
+	const char *alphabet = "abcdefghijklmnopqrstuvwxyz2345670189-";
+	char tok[64], forged[64];
+	size_t len, tried = 0;
+	int64_t agent;
+
+	thread_control_token_make(SECRET, 3, 42, tok, sizeof(tok));
+	len = strlen(tok);
+	for (size_t pos = 0; pos < len; pos++) {
+		for (const char *a = alphabet; *a != '\0'; a++) {
+			if (*a == tok[pos])
+				continue;
+			memcpy(forged, tok, len + 1);
+			forged[pos] = *a;
+			ck_assert_msg(thread_control_token_verify(SECRET, 3, forged, len, &agent) == 0, "accepted %s",
+				      forged);
+			tried++;
+		}
+	}
+	ck_assert_uint_gt(tried, len * 30);
+	for (size_t n = 0; n < len; n++)
+		ck_assert_msg(thread_control_token_verify(SECRET, 3, tok, n, &agent) == 0, "accepted %.*s", (int)n, tok);
+	snprintf(forged, sizeof(forged), "%sa", tok);
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, forged, len + 1, &agent), 0);
+	ck_assert_int_eq(thread_control_token_verify(SECRET, 3, "control", 7, &agent), 0);
+	thread_control_token_make(SECRET, 3, 0, tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	thread_control_token_make("", 3, 42, tok, sizeof(tok));
+	ck_assert_str_eq(tok, "");
+	thread_control_token_make(SECRET, 3, 42, tok, 20);
 	ck_assert_str_eq(tok, "");
 }
 END_TEST
@@ -779,6 +1036,14 @@ int main(void)
 	tcase_add_loop_test(token, test_token_malformed_is_rejected, 0, N_ELEMENTS(token_bad_shapes));
 	tcase_add_test(token, test_token_make_refuses_bad_input);
 	tcase_add_test(token, test_bounce_token_round_trips_and_refuses_changes);
+	tcase_add_test(token, test_agent_token_round_trips_every_field);
+	tcase_add_test(token, test_agent_token_every_single_character_change_is_rejected);
+	tcase_add_test(token, test_agent_token_truncated_extended_or_rebound_is_rejected);
+	tcase_add_loop_test(token, test_agent_token_malformed_is_rejected, 0, N_ELEMENTS(agent_token_bad_shapes));
+	tcase_add_test(token, test_agent_token_make_refuses_bad_input);
+	tcase_add_loop_test(token, test_agent_token_expiry, 0, N_ELEMENTS(expiry_cases));
+	tcase_add_test(token, test_control_token_round_trips_and_is_bound);
+	tcase_add_test(token, test_control_token_every_change_and_cut_is_rejected);
 	suite_add_tcase(s, token);
 
 	tcase_add_loop_test(addr, test_address_split_at_first_delimiter, 0, N_ELEMENTS(split_cases));

@@ -148,6 +148,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a);
 int ctl_agent_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_agent_set(struct ctl *ctl, const struct ctl_args *a);
+/* ctl-agent-show.c: one agent and their signed control addresses. */
+int ctl_agent_show(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_close(struct ctl *ctl, const struct ctl_args *a);

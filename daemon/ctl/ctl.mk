@@ -9,6 +9,7 @@ daemon_maildeskctl_SOURCES = \
 	daemon/ctl/ctl-tenant.c \
 	daemon/ctl/ctl-team.c \
 	daemon/ctl/ctl-agent.c \
+	daemon/ctl/ctl-agent-show.c \
 	daemon/ctl/ctl-ticket.c \
 	daemon/ctl/ctl-ticket-change.c \
 	daemon/ctl/ctl-ticket-move.c \

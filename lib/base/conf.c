@@ -51,6 +51,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "relay_host", CFG_RELAY, OFF(relay_host), "127.0.0.1:25", 0, 0 },
 	{ "agent_reply_require_dkim", CFG_BOOL, OFF(agent_reply_require_dkim), "no", 0, 0 },
 	{ "authserv_id", CFG_STRING, OFF(authserv_id), "", 0, 0 },
+	{ "agent_token_lifetime", CFG_DURATION, OFF(agent_token_lifetime), "30d", 1, 3650 * 86400 },
 	{ "auto_mail_per_ticket_hour", CFG_UINT, OFF(auto_mail_per_ticket_hour), "20", 1, 100000 },
 	{ "auto_mail_per_address_hour", CFG_UINT, OFF(auto_mail_per_address_hour), "10", 1, 100000 },
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
@@ -356,6 +357,15 @@ static void config_default_hostname(struct md_config *c)
 	}
 }
 
+/* Once our mail server's authserv_id is known, an agent's mail counts only
+ * with its word: agent_reply_require_dkim defaults to yes then, unless
+ * the file sets it (an explicit "no" wins). */
+static void config_default_require_dkim(struct md_config *c, bool set_explicitly)
+{
+	if (!set_explicitly && c->authserv_id[0] != '\0')
+		c->agent_reply_require_dkim = true;
+}
+
 void config_defaults(struct md_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -478,6 +488,8 @@ int config_load(const char *path, struct md_config *c, char **error_r)
 		config_default_hostname(c);
 	if (ret == 0)
 		ret = config_check_trust(c, path, seen[cfg_find("trusted_listeners") - cfg_keys], error_r);
+	if (ret == 0)
+		config_default_require_dkim(c, seen[cfg_find("agent_reply_require_dkim") - cfg_keys] != 0);
 	if (ret == 0 && ferror(f)) {
 		*error_r = xasprintf("%s: read error: %s", path, strerror(errno));
 		ret = -1;

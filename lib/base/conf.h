@@ -49,8 +49,11 @@ struct md_config {
 	enum log_level log_level;
 	/* The outbound queue's sender (daemon/outbound.c). */
 	char *relay_host;               /* HOST:PORT; "" = sending off */
-	bool agent_reply_require_dkim;  /* see lib/desk/desk.h */
+	/* see lib/desk/desk.h; when the file does not set it, yes exactly when
+	 * authserv_id is set (config_load decides after reading the file) */
+	bool agent_reply_require_dkim;
 	char *authserv_id;
+	unsigned agent_token_lifetime;  /* seconds an agent's reply address works */
 	unsigned auto_mail_per_ticket_hour;  /* caps on automatic mail */
 	unsigned auto_mail_per_address_hour;
 	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */

@@ -64,17 +64,19 @@ static int candidate_load(struct db *db, int64_t tenant_id, bool by_number, int6
 /* The rcpt token, else one of our own Message-IDs in In-Reply-To or
  * References (newest first). Returns the verified ticket number or 0. */
 static int64_t token_ticket_number(const struct db *db, int64_t tenant_id, const struct db_message_in *m,
-				   int64_t *agent_id_r)
+				   int64_t *agent_id_r, int64_t *issued_r)
 {
 	struct thread_token tok;
 	int64_t number;
 
 	*agent_id_r = 0;
+	*issued_r = 0;
 	if (db->secret == NULL)
 		return 0;
 	if (m->rcpt_extension != NULL &&
 	    thread_token_verify(db->secret, tenant_id, m->rcpt_extension, strlen(m->rcpt_extension), &tok) == 1) {
 		*agent_id_r = tok.agent_id;
+		*issued_r = tok.issued;
 		return tok.ticket_number;
 	}
 	if (m->in_reply_to != NULL && thread_msgid_verify(db->secret, tenant_id, m->in_reply_to, &number) == 1)
@@ -181,7 +183,7 @@ static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, ch
 /* Collects every piece of evidence into the facts for thread_decide(). */
 static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 			int64_t sender, struct candidate cands[3], struct thread_facts *f, int64_t *agent_id_r,
-			int64_t *bounce_id_r, char **error_r)
+			int64_t *issued_r, int64_t *bounce_id_r, char **error_r)
 {
 	char format[80];
 	int64_t number, ticket_id;
@@ -196,7 +198,7 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 	if (ticket_id != 0) {
 		if (candidate_load(db, tenant_id, false, ticket_id, sender, &cands[0], error_r) < 0)
 			return -1;
-	} else if ((number = token_ticket_number(db, tenant_id, m, agent_id_r)) != 0 &&
+	} else if ((number = token_ticket_number(db, tenant_id, m, agent_id_r, issued_r)) != 0 &&
 		   candidate_load(db, tenant_id, true, number, sender, &cands[0], error_r) < 0) {
 		return -1;
 	}
@@ -281,7 +283,7 @@ int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const str
 	struct db_num t, tk, lk;
 
 	if (facts_gather(db, tenant_id, team_id, m, sender_contact_id, cands, &f, &r->token_agent_id,
-			 &r->bounce_outbound_id, error_r) < 0)
+			 &r->token_issued, &r->bounce_outbound_id, error_r) < 0)
 		return -1;
 	thread_decide(&f, &d);
 	snprintf(r->match_reason, sizeof(r->match_reason), "%s", thread_reason_name(d.reason));

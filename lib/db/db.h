@@ -98,6 +98,7 @@ struct db_delivery_result {
 	int64_t ticket_id;            /* row id of the ticket (0 for a duplicate) */
 	int64_t sender_contact_id;
 	int64_t token_agent_id;       /* the agent a verified rcpt token names, else 0 */
+	int64_t token_issued;         /* that token's issue time (Unix), 0 when it has none */
 	int64_t bounce_outbound_id;   /* a delivery report to the verified VERP
 				       * return path of this outbound row, else 0 */
 };

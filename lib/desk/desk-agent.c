@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "mime/mime-compose.h"
 #include "text/text.h"
+#include "thread/thread.h"
 
 /* A short mail to the agent's address on record: why nothing was sent. */
 static int explain_to_agent(struct db *db, const struct desk_settings *s, int64_t tenant_id,
@@ -29,6 +30,52 @@ static int explain_to_agent(struct db *db, const struct desk_settings *s, int64_
 
 	free(body);
 	return ret;
+}
+
+/* The lifetime of agent reply addresses; 0 means the default. */
+static int64_t token_lifetime(const struct desk_settings *s)
+{
+	return s->agent_token_lifetime_s != 0 ? (int64_t)s->agent_token_lifetime_s : DESK_AGENT_TOKEN_LIFETIME_DEFAULT;
+}
+
+/* A duration as a person reads it: "30 days", "12 hours", "90 seconds". */
+static void duration_text(int64_t secs, char *out, size_t size)
+{
+	if (secs >= 86400 && secs % 86400 == 0)
+		snprintf(out, size, "%" PRId64 " day%s", secs / 86400, secs == 86400 ? "" : "s");
+	else if (secs >= 3600 && secs % 3600 == 0)
+		snprintf(out, size, "%" PRId64 " hour%s", secs / 3600, secs == 3600 ? "" : "s");
+	else
+		snprintf(out, size, "%" PRId64 " second%s", secs, secs == 1 ? "" : "s");
+}
+
+/* A reply address of an agent that is too old (or from before addresses
+ * expired): NULL when it may still be used, else the explanation for the
+ * agent (malloc'd). */
+static char *token_expired(const struct desk_settings *s, const struct db_delivery_result *r,
+			   const struct desk_ticket *t, const struct desk_agent *a)
+{
+	struct thread_token tok = { .ticket_number = t->number, .agent_id = r->token_agent_id,
+				    .issued = r->token_issued };
+	int64_t lifetime = token_lifetime(s), now = (int64_t)time(NULL);
+	char when[80], life[48];
+
+	if (!thread_token_expired(&tok, now, lifetime))
+		return NULL;
+	duration_text(lifetime, life, sizeof(life));
+	if (r->token_issued > 0) {
+		duration_text(now - r->token_issued, when, sizeof(when));
+		strcat(when, " ago");
+	} else {
+		snprintf(when, sizeof(when), "before reply addresses expired");
+	}
+	return xasprintf("The notification you answered has expired: it was sent %s, and the reply address of a "
+			 "notification works for %s (agent_token_lifetime), so that a forwarded or leaked "
+			 "notification cannot speak for you for long. Your mail was stored on the ticket as "
+			 "untrusted.\n\n"
+			 "To answer, reply to a newer notification of ticket %" PRId64 ", or from the shell:\n"
+			 "    maildeskctl ticket reply %" PRId64 " --from %s --file ANSWER.txt",
+			 when, life, t->number, t->number, a->email);
 }
 
 /* Looks up the agent an #assign names (or the replying agent for "me").
@@ -243,6 +290,13 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 	char *refused = NULL, *why;
 	int ret;
 
+	if ((why = token_expired(s, r, t, a)) != NULL) {
+		ret = agent_mail_mark(db, tenant_id, r, "untrusted", a, "agent.expired", why, error_r);
+		if (ret == 0 && desk_may_autoreply(m, NULL))
+			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
+		free(why);
+		return ret;
+	}
 	if ((why = sender_not_agent(s, m, a)) != NULL) {
 		ret = agent_mail_mark(db, tenant_id, r, "untrusted", a, "agent.untrusted", why, error_r);
 		if (ret == 0 && desk_may_autoreply(m, NULL))

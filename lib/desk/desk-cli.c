@@ -152,7 +152,8 @@ static int note_store(struct db *db, const struct cli_work *w, const char *text,
 }
 
 /* The notification of a note: who wrote it, the ticket, the note. */
-static char *note_mail_body(const struct cli_work *w, const char *text, size_t len)
+static char *note_mail_body(const struct desk_settings *s, const struct cli_work *w, int64_t to_agent_id,
+			    const char *text, size_t len)
 {
 	struct buf b;
 
@@ -165,6 +166,7 @@ static char *note_mail_body(const struct cli_work *w, const char *text, size_t l
 	buf_append(&b, text, len);
 	buf_append_str(&b, "\n\nA reply to this mail goes to the customer; start it with #note to answer "
 			   "internally.\n");
+	desk_agent_footer(&b, s, w->tenant_id, w->t.team_alias, to_agent_id);
 	return buf_steal(&b, NULL);
 }
 
@@ -173,7 +175,7 @@ static char *note_mail_body(const struct cli_work *w, const char *text, size_t l
 static int note_mail(struct db *db, const struct desk_settings *s, const struct cli_work *w,
 		     const struct desk_agent *to_agent, const char *text, size_t len, char **error_r)
 {
-	char *body = note_mail_body(w, text, len);
+	char *body = note_mail_body(s, w, to_agent->id, text, len);
 	char *reply_addr = desk_reply_address(s, w->tenant_id, &w->t, to_agent->id);
 	char *subject = desk_subject(&w->t, "Note: ");
 	char *msgid = desk_message_id(s, w->tenant_id, w->t.number);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "base/xalloc.h"
 #include "thread/thread.h"
@@ -203,14 +204,35 @@ const char *desk_priority_name(int priority)
 	return priority >= 0 && priority <= 3 ? names[priority] : "medium";
 }
 
+/* A fresh nonce of the token alphabet (a-z2-7) for each notification. */
+static void agent_nonce(char nonce[THREAD_AGENT_NONCE_CHARS + 1])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char rnd[THREAD_AGENT_NONCE_CHARS];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		abort(); /* the kernel's random source never fails for 6 bytes */
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		nonce[i] = alphabet[rnd[i] & 31];
+	nonce[THREAD_AGENT_NONCE_CHARS] = '\0';
+}
+
+/* Contract in desk-private.h: an agent's address carries an issue time and
+ * a nonce, so it expires (agent_token_lifetime); the customer's does not. */
 char *desk_reply_address(const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			 int64_t agent_id)
 {
-	struct thread_token tok = { t->number, agent_id };
+	struct thread_token tok = { .ticket_number = t->number };
 	const char *at = strrchr(t->team_alias, '@');
-	char token[80];
+	char token[96], nonce[THREAD_AGENT_NONCE_CHARS + 1];
 
-	thread_token_make(s->secret, tenant_id, &tok, token, sizeof(token));
+	if (agent_id != 0) {
+		agent_nonce(nonce);
+		thread_agent_token_make(s->secret, tenant_id, t->number, agent_id, (int64_t)time(NULL), nonce, token,
+					sizeof(token));
+	} else {
+		thread_token_make(s->secret, tenant_id, &tok, token, sizeof(token));
+	}
 	if (at == NULL || token[0] == '\0' || s->delimiter == '\0')
 		return xstrdup(t->team_alias);
 	return xasprintf("%.*s%c%s%s", (int)(at - t->team_alias), t->team_alias, s->delimiter, token, at);

@@ -20,9 +20,28 @@ static bool agent_wants_mail(const struct desk_agent *a)
 	return strcmp(a->status, "online") == 0 || a->notify_offline;
 }
 
+/* Contract in desk-private.h. */
+void desk_agent_footer(struct buf *b, const struct desk_settings *s, int64_t tenant_id, const char *team_alias,
+		       int64_t agent_id)
+{
+	int64_t life = s->agent_token_lifetime_s != 0 ? s->agent_token_lifetime_s : DESK_AGENT_TOKEN_LIFETIME_DEFAULT;
+	time_t until = time(NULL) + (time_t)life;
+	char *control = desk_control_address_make(s, tenant_id, team_alias, agent_id);
+	char date[32];
+	struct tm tm;
+
+	gmtime_r(&until, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	buf_printf(b, "\n-- \nThe reply address of this notification works until %s.\n", date);
+	if (control != NULL)
+		buf_printf(b, "Your status: mail %s with a first line such as \"#status away\".\n", control);
+	free(control);
+}
+
 /* The short block an agent sees first, then the customer's new text.
  * heading: "New ticket", "Customer reply", "Snooze ended". */
-static char *notification_body(const struct desk_ticket *t, const struct db_message_in *m, const char *heading)
+static char *notification_body(const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			       const struct desk_agent *a, const struct db_message_in *m, const char *heading)
 {
 	struct buf b;
 	size_t n = text_reply_new_len(m->text_body, strlen(m->text_body));
@@ -38,6 +57,7 @@ static char *notification_body(const struct desk_ticket *t, const struct db_mess
 		   m->from_addr != NULL && m->from_addr[0] ? m->from_addr : t->requester_email);
 	buf_append(&b, m->text_body, n);
 	buf_append_str(&b, "\n");
+	desk_agent_footer(&b, s, tenant_id, t->team_alias, a->id);
 	return buf_steal(&b, NULL);
 }
 
@@ -45,7 +65,7 @@ static char *notification_body(const struct desk_ticket *t, const struct db_mess
 static int notify_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 		      const struct desk_agent *a, const struct db_message_in *m, const char *heading, char **error_r)
 {
-	char *body = notification_body(t, m, heading);
+	char *body = notification_body(s, tenant_id, t, a, m, heading);
 	char *reply_to_addr = desk_reply_address(s, tenant_id, t, a->id);
 	char *subject = desk_subject(t, "");
 	char *msgid = desk_message_id(s, tenant_id, t->number);

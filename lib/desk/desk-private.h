@@ -51,9 +51,23 @@ void desk_agents_free(struct desk_agent **agents, size_t n);
 /* "low", "medium", "high", "urgent" for 0-3. */
 const char *desk_priority_name(int priority);
 /* The team's reply address carrying a signed token for (ticket, agent):
- * "support+1042-7-abcd...@acme.example" (malloc'd). */
+ * "support+1042-0-abcd...@acme.example" for the customer (agent_id 0);
+ * for an agent the agent form with the time now and a random nonce,
+ * "support+1042-7-bm5qzaa-k2d7xq-abcd...@acme.example", which expires
+ * (s->agent_token_lifetime_s). malloc'd; the bare alias without a secret. */
 char *desk_reply_address(const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			 int64_t agent_id);
+/* The agent's own signed control address on a team's sending address:
+ * "support+control-7-abcd...@acme.example" (malloc'd), or NULL without a
+ * secret, a delimiter or an '@' in team_alias (desk-control.c). */
+char *desk_control_address_make(const struct desk_settings *s, int64_t tenant_id, const char *team_alias,
+				 int64_t agent_id);
+struct buf;
+/* The footer of every notification to an agent: until when its reply
+ * address works (s->agent_token_lifetime_s from now) and the agent's own
+ * control address on team_alias (desk-notify.c). */
+void desk_agent_footer(struct buf *b, const struct desk_settings *s, int64_t tenant_id, const char *team_alias,
+		       int64_t agent_id);
 /* A new signed Message-ID for the ticket (malloc'd, without <>). */
 char *desk_message_id(const struct desk_settings *s, int64_t tenant_id, int64_t ticket_number);
 

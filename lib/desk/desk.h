@@ -13,12 +13,17 @@
  *     the answer is queued to the requester (participants on Cc) from the
  *     team's alias, threaded onto the customer's conversation. From any
  *     other address it is stored as untrusted, nothing reaches the
- *     customer, and the agent is told.
+ *     customer, and the agent is told. The same holds for an agent's
+ *     reply address older than agent_token_lifetime_s (the agent is told
+ *     the notification expired and how to answer).
  * The module reads and writes through lib/db only (SQL with parameters). */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
+
+/* agent_token_lifetime's default: 30 days. */
+#define DESK_AGENT_TOKEN_LIFETIME_DEFAULT (30 * 86400)
 
 struct desk_settings {
 	const char *secret;    /* signs reply addresses and Message-IDs */
@@ -34,6 +39,11 @@ struct desk_settings {
 	 * mail server (authserv_id), above its Received line. */
 	bool require_dkim;
 	const char *authserv_id;
+	/* How long (seconds) an agent's signed reply address, as a
+	 * notification carries it, is honoured (thread_token_expired()). A
+	 * reply through an older one is stored as untrusted, sends nothing and
+	 * the agent is told why. 0 is taken as the default, 30 days. */
+	unsigned agent_token_lifetime_s;
 	/* A team's automatic acknowledgement goes to one sender at most once
 	 * in this many seconds (counted from the outbound queue). */
 	unsigned autoack_window_s;
@@ -121,6 +131,13 @@ int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_n
 int desk_cli_reply_address(struct db *db, const struct desk_settings *s, int64_t ticket_number,
 			   const char *agent_email, char **address_r, char **error_r);
 
+/* An agent's own signed control address (see desk-control.c) on the
+ * sending address of one of their teams: what "maildeskctl agent show"
+ * prints and notifications carry. Returns 0 with *address_r malloc'd, or
+ * -1 (no alias, no secret or no delimiter; a database error). */
+int desk_cli_control_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+			     int64_t agent_id, char **address_r, char **error_r);
+
 struct mime_compose_attachment;
 /* A ticket started by an agent: the first mail goes out from the team. */
 struct desk_cli_ticket {
@@ -149,15 +166,25 @@ int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t t
 
 /* ---- Agent status by mail (desk-control.c) ----
  * A team's control address is its alias with the extension "control"
- * (support+control@acme.example). Mail to it never becomes a ticket: an
- * agent of the tenant (From, and with require_dkim our mail server's
- * Authentication-Results for the agent's domain, as for answers) writes
- * "#status online|away|offline|offline-and-reassign" as its first line,
- * and gets a short confirmation or the error by mail (kind explanation).
- * Mail from anyone else, or automatic mail (RFC 3834), changes nothing and
- * is not answered. The raw bytes are kept in raw_messages. */
+ * (support+control@acme.example); each agent also has a signed one of
+ * their own, "control-<agent>-<mac>" (support+control-7-abcd...@...,
+ * thread_control_token_make()). Mail to either never becomes a ticket. An
+ * agent writes "#status online|away|offline|offline-and-reassign" as its
+ * first line, and gets a short confirmation or the error by mail (kind
+ * explanation). It counts only when it is authenticated:
+ *   - to the agent's own signed address, From that agent's address (and
+ *     with require_dkim also the pass below);
+ *   - to the plain address, From an agent's address and our mail
+ *     server's Authentication-Results (authserv_id) show dmarc=pass, or
+ *     dkim=pass with header.d exactly the agent's domain.
+ * Anything else (a forged From, a signed address of another agent, a
+ * forged or foreign token), and automatic mail (RFC 3834), changes
+ * nothing and is not answered; the log line says why. The raw bytes are
+ * kept in raw_messages, once per tenant: a redelivered mail (same bytes)
+ * is answered 250 but changes nothing and sends nothing again. */
 
-/* Whether a recipient extension (NULL: none) names the control address. */
+/* Whether a recipient extension (NULL: none) names a control address
+ * ("control", or "control-..." for an agent's signed one). */
 bool desk_control_address(const char *rcpt_extension);
 /* Handles one mail to a team's control address in a transaction of its
  * own (must not be called inside one). Returns 0 with *done_r (malloc'd,

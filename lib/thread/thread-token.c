@@ -12,11 +12,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-/* 80 bits of HMAC-SHA256, base32: 10 bytes -> 16 characters. */
-#define THREAD_MAC_BYTES 10
-#define THREAD_MAC_CHARS 16
 /* "<ticket>-<agent>-<mac>" at its longest. */
 #define THREAD_TOKEN_MAX (THREAD_DIGITS_MAX + 1 + THREAD_DIGITS_MAX + 1 + THREAD_MAC_CHARS)
+/* The agent form adds "-<issued 7>-<nonce>". */
+#define THREAD_AGENT_TOKEN_MAX (THREAD_TOKEN_MAX + 1 + 7 + 1 + THREAD_AGENT_NONCE_CHARS)
 /* A Message-ID nonce is 1..32 of [a-z0-9]. */
 #define THREAD_NONCE_MAX 32
 /* "md.<ticket>.<nonce>.<mac>" at its longest. */
@@ -27,7 +26,7 @@
 #define THREAD_PURPOSE_REPLY "reply"
 #define THREAD_PURPOSE_MSGID "msgid"
 
-static const char thread_b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+const char thread_b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
 bool thread_digits_parse(const char *p, size_t len, size_t max_digits, int64_t *n_r)
 {
@@ -70,8 +69,8 @@ static void thread_b32_encode(const unsigned char *in, size_t in_len, char *out)
 /* One MAC for every signed form. Every field is in the input, separated by
  * newlines that no field can contain, so no two inputs collide. An empty
  * secret signs nothing (returns false). */
-static bool thread_mac(const char *secret, const char *purpose, int64_t tenant_id, int64_t ticket,
-		       int64_t agent, const char *nonce, char out[THREAD_MAC_CHARS + 1])
+bool thread_mac(const char *secret, const char *purpose, int64_t tenant_id, int64_t ticket, int64_t agent,
+		const char *nonce, char out[THREAD_MAC_CHARS + 1])
 {
 	char msg[160];
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -94,7 +93,7 @@ static bool thread_mac(const char *secret, const char *purpose, int64_t tenant_i
 
 /* Compares a received MAC with the expected one without leaking, through
  * timing, how many leading characters were right. */
-static bool thread_mac_equal(const char *expected, const char *got, size_t got_len)
+bool thread_mac_equal(const char *expected, const char *got, size_t got_len)
 {
 	if (got_len != THREAD_MAC_CHARS)
 		return false;
@@ -103,7 +102,7 @@ static bool thread_mac_equal(const char *expected, const char *got, size_t got_l
 
 /* Writes "" so that a caller that ignores a bad argument at least sends
  * nothing that could verify. */
-static void thread_out_clear(char *out, size_t out_size)
+void thread_out_clear(char *out, size_t out_size)
 {
 	if (out != NULL && out_size > 0)
 		out[0] = '\0';
@@ -126,7 +125,7 @@ void thread_token_make(const char *secret, int64_t tenant_id, const struct threa
 
 /* Copies len bytes folded to lowercase; false when they do not fit or
  * contain a NUL. */
-static bool thread_lower_copy(const char *text, size_t len, char *buf, size_t buf_size)
+bool thread_lower_copy(const char *text, size_t len, char *buf, size_t buf_size)
 {
 	if (len >= buf_size)
 		return false;
@@ -142,11 +141,18 @@ static bool thread_lower_copy(const char *text, size_t len, char *buf, size_t bu
 int thread_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
 			struct thread_token *t)
 {
-	char buf[THREAD_TOKEN_MAX + 1], expected[THREAD_MAC_CHARS + 1];
+	char buf[THREAD_AGENT_TOKEN_MAX + 1], expected[THREAD_MAC_CHARS + 1];
 	const char *dash1, *dash2, *mac;
-	struct thread_token tok;
+	struct thread_token tok = { 0 };
+	size_t dashes = 0;
 
 	if (text == NULL || len == 0 || !thread_lower_copy(text, len, buf, sizeof(buf)))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		dashes += buf[i] == '-';
+	if (dashes == 4)
+		return thread_agent_token_parse(secret, tenant_id, buf, t);
+	if (dashes != 2 || len > THREAD_TOKEN_MAX)
 		return 0;
 	dash1 = memchr(buf, '-', len);
 	if (dash1 == NULL)

@@ -83,9 +83,14 @@ void thread_decide(const struct thread_facts *f, struct thread_decision *d);
  * "msgid" for Message-IDs), the tenant, the ticket, the agent (and the
  * Message-ID nonce), so neither kind verifies as the other. Numbers are
  * decimal without sign or leading zeros; at most 56 characters. */
+#define THREAD_AGENT_NONCE_CHARS 6
 struct thread_token {
 	int64_t ticket_number;
 	int64_t agent_id;
+	/* Only in the agent form below: when the token was made (Unix time)
+	 * and its nonce; 0 and "" in the plain form, which carries neither. */
+	int64_t issued;
+	char nonce[THREAD_AGENT_NONCE_CHARS + 1];
 };
 
 /* Writes the token for (tenant, t) into out (at least 64 bytes). Needs
@@ -93,12 +98,46 @@ struct thread_token {
  * when out_size is too small) writes "", which never verifies. */
 void thread_token_make(const char *secret, int64_t tenant_id, const struct thread_token *t, char *out,
 		       size_t out_size);
-/* Parses and verifies; returns 1 valid (t filled), 0 not a token or a
- * forged/truncated one. Constant-time comparison. text need not be
+/* The agent form, which notifications to agents carry so that a leaked
+ * one stops working (thread_token_expired()):
+ *     <ticket>-<agent>-<issued>-<nonce>-<mac>   e.g. "1042-7-bm5qzaa-k2d7xq-<16 chars>"
+ * issued is the Unix time as exactly 7 base32 characters (big-endian,
+ * alphabet a-z2-7, so up to 2^35 - 1), nonce exactly 6 of a-z2-7 chosen at
+ * random by the caller (one per notification). The MAC has its own purpose
+ * ("agent-reply") and binds tenant, ticket, agent, issued and nonce, so it
+ * verifies neither as a plain token nor with any field changed. Needs
+ * ticket_number > 0, agent_id > 0, 0 < issued < 2^35, a valid nonce and a
+ * secret; else (or when out_size is too small) writes "". */
+void thread_agent_token_make(const char *secret, int64_t tenant_id, int64_t ticket_number, int64_t agent_id,
+			     int64_t issued, const char *nonce, char *out, size_t out_size);
+/* Parses and verifies either form; returns 1 valid (t filled; issued and
+ * nonce only for the agent form), 0 not a token or a forged/truncated one. Constant-time comparison. text need not be
  * NUL-terminated (len bytes are read); upper case is accepted (MTAs may
  * fold local parts). A NULL or empty secret verifies nothing. */
 int thread_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
 			struct thread_token *t);
+
+/* Whether the holder of a verified token may still act as its agent at
+ * time now. A token without an agent (the customer's) never expires. An
+ * agent token of the plain form has no issue time and counts as expired
+ * (tokens in notifications sent before expiry existed: their age cannot be
+ * bounded). An agent-form token expires when now - issued > lifetime_s;
+ * an issue time in the future (clock skew) counts as age 0. */
+bool thread_token_expired(const struct thread_token *t, int64_t now, int64_t lifetime_s);
+
+/* ---- Control addresses ----
+ * Each agent's own signed control address carries, as its extension,
+ *     control-<agent>-<mac>          e.g. "control-7-k5x7q2m4p9z3w8ab"
+ * (purpose "control", bound to tenant and agent, 16 base32 characters),
+ * so mail to it proves the sender was given that agent's address; it never
+ * verifies as a reply, Message-ID or bounce token, nor they as it. Writes
+ * "" for agent_id <= 0, no secret or a too small out (48 bytes suffice). */
+void thread_control_token_make(const char *secret, int64_t tenant_id, int64_t agent_id, char *out,
+			       size_t out_size);
+/* 1 valid (*agent_id_r set), 0 not a control token or forged. Upper case
+ * is accepted; text need not be NUL-terminated. */
+int thread_control_token_verify(const char *secret, int64_t tenant_id, const char *text, size_t len,
+				int64_t *agent_id_r);
 
 /* Splits "local+token@domain" at the first delimiter character (any of
  * delims, as Postfix's recipient_delimiter) in the local part. Writes the
