@@ -65,7 +65,7 @@ wait_count ana@demo.example 1
 wait_count eve@eu.demo.example 1
 REPLY_TO=$(reply_to_of ana@demo.example)
 EVE_TO=$(reply_to_of eve@eu.demo.example)
-assert_match "ana has a signed reply address" "^support\\+$T-[0-9]+-[a-z2-7]{16}@demo\\.example$" "$REPLY_TO"
+assert_match "ana has a signed reply address" "^support\\+$T-[0-9]+-[a-z2-7]{7}-[a-z2-7]{6}-[a-z2-7]{16}@demo\\.example$" "$REPLY_TO"
 h=$(headers_of c1@customer.example)
 assert_match "the stored header starts with our own Received line (LMTP, TCP peer)" \
 	"^Received: from [^ ]+ \\(\\[127\\.0\\.0\\.1\\]\\)" "$(printf '%s\n' "$h" | head -1)"

@@ -153,7 +153,7 @@ int db_outbound_listen_check(struct db *db, char **error_r);
  * that queued rows), so the daemons' senders wake at once. */
 int db_outbound_wake(struct db *db, char **error_r);
 
-/* ---- Queue control, as postsuper does it (sql/014_queue_hold.sql) ---- */
+/* ---- Queue control, as postsuper does it (sql/010_queue_hold.sql) ---- */
 enum db_outbound_admin {
 	DB_OUTBOUND_HOLD,    /* queued or deferred -> held: never sent until released */
 	DB_OUTBOUND_RELEASE, /* held -> queued, due now (and NOTIFY) */
