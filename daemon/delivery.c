@@ -281,6 +281,8 @@ static void data_job_work(uv_work_t *req)
 		stripped = agent_auth_results_strip(map.in.header_block, thread_snapshot->authserv_id);
 		map.in.header_block = stripped;
 	}
+	if (db != NULL)
+		desk_inbound_trust(&thread_snapshot->desk, &map.in);
 	j->message_id = m->message_id ? xstrdup(m->message_id) : NULL;
 	j->defects = m->defects;
 	for (size_t i = 0; i < j->n; i++) {

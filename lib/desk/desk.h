@@ -45,6 +45,13 @@ struct desk_settings {
 	unsigned rule_match_limit;
 };
 
+/* Before db_deliver(): records in m what our own mail server's
+ * Authentication-Results say of its sender (sender_authenticated: DMARC
+ * pass or DKIM pass for exactly the From domain) and whether agents need
+ * that pass (agent_reply_require_dkim), so threading can decide who may
+ * add participants. */
+void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m);
+
 /* The hook; ctx is a struct desk_settings that outlives the connection. */
 int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
@@ -146,6 +153,16 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
  * or -1. */
 int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
 			 const char *why, char **error_r);
+
+/* ---- Participants an agent names (desk-cc.c) ----
+ * "#cc add ADDR" / "#cc remove ADDR" by mail and "maildeskctl ticket cc":
+ * adds address (lower case) as a participant of the ticket, or removes
+ * it, recorded as a participant.added / participant.removed event with
+ * actor. Call inside a transaction. Returns 0 with *changed_r (false: it
+ * already was so, or it is the requester, who is on To anyway) and
+ * *refused_r (malloc'd, NULL when fine: an agent cannot be added), or -1. */
+int desk_ticket_cc(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address, bool remove,
+		   const char *actor, bool *changed_r, char **refused_r, char **error_r);
 
 /* ---- Agent status by mail (desk-control.c) ----
  * A team's control address is its alias with the extension "control"
