@@ -74,6 +74,7 @@ void delivery_configure(const struct md_config *cfg, const char *secret)
 		.secret = sn->secret, .hostname = sn->hostname, .delimiter = sn->delimiters[0],
 		.auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour,
 		.auto_per_address_hour = cfg->auto_mail_per_address_hour,
+		.auto_per_team_hour = cfg->auto_mail_per_team_hour,
 		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
 		.autoack_window_s = cfg->autoack_window, .shared_domain = sn->shared_domain,
 		.rule_match_limit = cfg->rule_match_limit,

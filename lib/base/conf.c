@@ -51,6 +51,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "authserv_id", CFG_STRING, OFF(authserv_id), "", 0, 0 },
 	{ "auto_mail_per_ticket_hour", CFG_UINT, OFF(auto_mail_per_ticket_hour), "20", 1, 100000 },
 	{ "auto_mail_per_address_hour", CFG_UINT, OFF(auto_mail_per_address_hour), "10", 1, 100000 },
+	{ "auto_mail_per_team_hour", CFG_UINT, OFF(auto_mail_per_team_hour), "200", 1, 1000000 },
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },

@@ -166,6 +166,17 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 int db_begin(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
 void db_rollback(struct db *db);
+/* Savepoints inside the open transaction (also inside db_deliver's, in
+ * the after-store hook): a step that may fail on its own is run between
+ * db_savepoint() and db_release(); on failure db_rollback_to() undoes just
+ * that step and leaves the transaction usable (also after an SQL error
+ * aborted it). name: 1-32 of [a-z0-9_], starting with a letter (it is an
+ * SQL identifier, so it cannot be a parameter); anything else is refused.
+ * Each returns 0, or -1 with *error_r (no transaction, a bad name, the
+ * connection lost). db_rollback_to() keeps the savepoint (release it). */
+int db_savepoint(struct db *db, const char *name, char **error_r);
+int db_release(struct db *db, const char *name, char **error_r);
+int db_rollback_to(struct db *db, const char *name, char **error_r);
 const char *db_table_get(const struct db_table *t, size_t row, size_t col);
 void db_table_free(struct db_table **t);
 /* True when the last failed call was a unique-constraint violation. */

@@ -29,6 +29,10 @@ struct desk_settings {
 	 * Past them the mail is not queued and the ticket says so. 0 = no cap. */
 	unsigned auto_per_ticket_hour;
 	unsigned auto_per_address_hour;
+	/* And per team, automatic mail to customers (acknowledgements, the
+	 * rules' automatic mail; kind ack): what a flood of forged senders
+	 * could otherwise turn into mail to anyone. 0 = no cap. */
+	unsigned auto_per_team_hour;
 	/* An agent's mailed answer counts only with DKIM or DMARC pass for
 	 * the agent's domain in an Authentication-Results field of our own
 	 * mail server (authserv_id), above its Received line. */
