@@ -25,3 +25,4 @@ include $(srcdir)/t/rules.mk
 include $(srcdir)/t/rules-pg.mk
 include $(srcdir)/t/work.mk
 include $(srcdir)/t/timers.mk
+include $(srcdir)/t/trust-participants.mk

@@ -108,16 +108,17 @@ static const struct {
 		" NOT IN (SELECT domain FROM sending_domains WHERE tenant_id IS NULL)"
 		" AND email NOT IN (SELECT email FROM agents WHERE tenant_id = $1)),"
 		" ins AS (INSERT INTO contacts (tenant_id, email) SELECT $1, email FROM e"
-		" ON CONFLICT DO NOTHING RETURNING id),"
-		" ids AS (SELECT id FROM ins UNION SELECT c.id FROM contacts c JOIN e"
+		" ON CONFLICT DO NOTHING RETURNING id, email),"
+		" ids AS (SELECT id, email FROM ins UNION SELECT c.id, c.email FROM contacts c JOIN e"
 		" ON c.tenant_id = $1 AND c.email = e.email),"
 		" added AS (INSERT INTO ticket_participants (tenant_id, ticket_id, contact_id)"
 		" SELECT $1, $2, id FROM ids"
 		" WHERE id <> (SELECT requester_id FROM tickets WHERE tenant_id = $1 AND id = $2)"
 		" ON CONFLICT DO NOTHING RETURNING contact_id)"
 		" INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
-		" SELECT $1, $2, 'participant.added', 'mail', c.email FROM added"
-		" JOIN contacts c ON c.tenant_id = $1 AND c.id = added.contact_id",
+		/* a contact inserted above is not visible in contacts yet */
+		" SELECT $1, $2, 'participant.added', 'mail', ids.email FROM added"
+		" JOIN ids ON ids.id = added.contact_id",
 		3 },
 };
 
