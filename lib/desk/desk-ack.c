@@ -200,13 +200,16 @@ int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, in
 
 	if ((ret = ack_template_name(db, tenant_id, team_id, &name, error_r)) <= 0)
 		return ret;
-	if (!desk_may_autoreply(m, &why) || (ret = ack_sender_ok(db, s, tenant_id, m, &why, error_r)) == 0) {
+	/* 1 send, 0 hold back (why says why), -1 error. */
+	if (desk_may_autoreply(m, &why))
+		ret = ack_sender_ok(db, s, tenant_id, m, &why, error_r);
+	else
+		ret = 0;
+	if (ret == 0) {
 		detail = xasprintf("not acknowledged: %s", why);
 		ret = desk_event(db, tenant_id, r->ticket_id, "ack.suppressed", "mail", detail, error_r);
 		free(detail);
-	} else if (ret < 0) {
-		/* the error is in *error_r */
-	} else if ((ret = desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r)) == 0) {
+	} else if (ret > 0 && (ret = desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r)) == 0) {
 		ret = ack_ticket(db, s, tenant_id, &t, m, name, error_r);
 		desk_ticket_free(&t);
 	}
