@@ -37,7 +37,7 @@ t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: 
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-trust.sh: swaks postfix
 t/e2e-authres.sh: postfix opendkim swaks openssl python3 python3-dkim
-t/e2e-trust-control.sh: swaks postfix
+t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix
 t/e2e-systemd.sh: systemd make python3
 t/test-completion.sh: bash
 t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython

@@ -75,6 +75,7 @@ void delivery_configure(const struct md_config *cfg, const char *secret)
 		.secret = sn->secret, .hostname = sn->hostname, .delimiter = sn->delimiters[0],
 		.auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour,
 		.auto_per_address_hour = cfg->auto_mail_per_address_hour,
+		.auto_per_team_hour = cfg->auto_mail_per_team_hour,
 		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
 		.agent_token_lifetime_s = cfg->agent_token_lifetime,
 		.autoack_window_s = cfg->autoack_window, .shared_domain = sn->shared_domain,
@@ -298,6 +299,8 @@ static void data_job_work(uv_work_t *req)
 		char *header = xasprintf("%s%s", j->received[i], stripped);
 		map.in.header_block = header;
 		map.in.rcpt_extension = j->routes[i].extension;
+		/* Who vouches for the author: read below our Received line. */
+		desk_inbound_trust(&thread_snapshot->desk, &map.in);
 		if (desk_control_address(map.in.rcpt_extension)) {
 			/* ALIAS+control@: agent status by mail; no ticket. */
 			res->status = desk_control_mail(db, &thread_snapshot->desk, j->routes[i].tenant_id,

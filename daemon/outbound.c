@@ -37,7 +37,7 @@ struct settings {
 	unsigned lifetime_s;
 	char *secret;   /* signs the VERP return path; NULL: plain sender */
 	char delimiter; /* recipient delimiter of the return path */
-	unsigned auto_per_ticket_hour, auto_per_address_hour; /* for notices */
+	unsigned auto_per_ticket_hour, auto_per_address_hour, auto_per_team_hour; /* for notices */
 	char *key_dir;       /* dkim_key_dir */
 	char *shared_domain; /* "" when none */
 };
@@ -79,6 +79,7 @@ static struct settings *settings_new(const struct md_config *cfg)
 	s->delimiter = cfg->recipient_delimiter[0];
 	s->auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour;
 	s->auto_per_address_hour = cfg->auto_mail_per_address_hour;
+	s->auto_per_team_hour = cfg->auto_mail_per_team_hour;
 	s->key_dir = xstrdup(cfg->dkim_key_dir);
 	s->shared_domain = xstrdup(cfg->shared_domain);
 	{
@@ -219,6 +220,7 @@ static void tell_writer(struct db *db, const struct settings *s, const struct db
 	struct desk_settings ds = { .secret = s->secret, .hostname = s->helo, .delimiter = s->delimiter,
 				    .auto_per_ticket_hour = s->auto_per_ticket_hour,
 				    .auto_per_address_hour = s->auto_per_address_hour,
+				    .auto_per_team_hour = s->auto_per_team_hour,
 				    .shared_domain = s->shared_domain };
 	char *why = xasprintf("The mail server at %s refused it: %s", s->host != NULL ? s->host : "the relay", reply);
 	char *error = NULL;

@@ -30,6 +30,9 @@ static bool cmd_ok(const struct agent_cmd *c)
 		return c->priority >= AGENT_PRIORITY_LOW && c->priority <= AGENT_PRIORITY_URGENT;
 	case AGENT_CMD_SNOOZE:
 		return c->snooze.until > NOW;
+	case AGENT_CMD_CC_ADD:
+	case AGENT_CMD_CC_REMOVE:
+		return c->arg != NULL && strchr(c->arg, '@') != NULL && strlen(c->arg) <= 254;
 	default:
 		return c->arg == NULL;
 	}

@@ -222,6 +222,10 @@ assert_eq "an agent of another tenant cannot start one" '1 maildeskctl: "olga@ot
 assert_eq "and no ticket is left behind" 0 "$(sql "select count(*) from contacts where email = 'x@customer.example'")"
 
 # --- acknowledgements: once per sender per team per window, never to robots
+# (these senders carry no Authentication-Results, so the tenant opts in to
+# acknowledging unauthenticated senders; t/e2e-trust-participants.sh tests
+# that the default holds them back)
+md_ctl tenant set demo --autoack-unauthenticated yes >/dev/null
 printf 'Hello {{customer.name}}, we got your mail: ticket {{ticket.number}}.\n-- \n{{team.name}}\n' > "$W/ack.txt"
 md_ctl template add ack --team support --file "$W/ack.txt" >/dev/null
 ctl_err team set support --autoack nosuch

@@ -44,3 +44,4 @@ TESTS += t/e2e-queue.sh
 EXTRA_DIST += t/test-completion.sh contrib/maildeskctl.bash
 TESTS += t/test-completion.sh
 include $(srcdir)/t/trust.mk
+include $(srcdir)/t/trust-participants.mk

@@ -203,6 +203,29 @@ static const struct parse_case parse_cases[] = {
 	  "line 2: unknown command \"#clsoe\"", 2 },
 	{ "line numbers count CRLF lines", "\r\n#close\r\n#snooze x\r\n", 0, NULL, NULL, 0,
 	  "line 3: #snooze: \"x\" is not a duration (use 3d, 2h, 45m, 1w or YYYY-MM-DD [HH:MM])", 3 },
+
+	/* #cc: who else gets the answers, said by an agent */
+	{ "cc add", "#cc add ed@customer.example\nx", 0, "1:cc=ed@customer.example", "x", 0, NULL, 0 },
+	{ "cc remove, angle brackets, any case", "#CC Remove <Spy@Evil.Example>\nx", 0, "1:cc-=spy@evil.example", "x",
+	  0, NULL, 0 },
+	{ "cc add and remove of different addresses", "#cc add a@x.example\n#cc remove b@x.example\n", 0,
+	  "1:cc=a@x.example 2:cc-=b@x.example", "", ONLY, NULL, 0 },
+	{ "the same #cc twice is kept once", "#cc add a@x.example\n#cc ADD a@X.example\nx", 0, "1:cc=a@x.example", "x",
+	  0, NULL, 0 },
+	{ "cc add and remove of one address conflict", "#cc add a@x.example\n#cc remove a@x.example\n", 0, NULL, NULL,
+	  0, "line 2: #cc remove a@x.example conflicts with #cc add a@x.example on line 1", 2 },
+	{ "cc without a verb", "#cc\n", 0, NULL, NULL, 0,
+	  "line 1: #cc: missing argument (use add ADDRESS or remove ADDRESS)", 1 },
+	{ "cc with an unknown verb", "#cc ed@customer.example\n", 0, NULL, NULL, 0,
+	  "line 1: #cc: \"ed@customer.example\" is neither add nor remove (use #cc add ADDRESS or #cc remove ADDRESS)",
+	  1 },
+	{ "cc add without an address", "#cc add\n", 0, NULL, NULL, 0, "line 1: #cc add: missing address", 1 },
+	{ "cc add of something that is no address", "#cc add spy\n", 0, NULL, NULL, 0,
+	  "line 1: #cc: \"spy\" is not an address (use name@example.org)", 1 },
+	{ "cc add takes one address per line", "#cc add a@x.example b@x.example\n", 0, NULL, NULL, 0,
+	  "line 1: #cc takes one address per line, found also \"b@x.example\"", 1 },
+	{ "cc add refuses control characters in the address", "#cc add a\x01b@x.example\n", 0, NULL, NULL, 0,
+	  "line 1: #cc: \"a?@x.example\" is not an address (use name@example.org)", 1 },
 };
 
 /* The commands of a reply in the notation of parse_case.cmds. */
@@ -226,6 +249,8 @@ static void cmds_render(const struct agent_reply *r, struct buf *b)
 		} else if (c->type == AGENT_CMD_ASSIGN && c->assign_me) {
 			ck_assert_ptr_null(c->arg);
 			buf_append_str(b, "=me");
+		} else if (c->type == AGENT_CMD_CC_REMOVE) {
+			buf_printf(b, "-=%s", c->arg); /* both #cc forms are named "cc" */
 		} else if (c->arg != NULL) {
 			buf_printf(b, "=%s", c->arg);
 		}
@@ -343,6 +368,8 @@ START_TEST(test_cmd_names_are_stable)
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_SNOOZE), "snooze");
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_UNTAG), "untag");
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_TEMPLATE), "template");
+	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_CC_ADD), "cc");
+	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_CC_REMOVE), "cc");
 	ck_assert_str_eq(agent_cmd_name((enum agent_cmd_type)99), "unknown");
 }
 END_TEST

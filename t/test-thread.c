@@ -36,74 +36,74 @@ struct decide_case {
 #define NONE { 0, NULL, 0, false }
 
 static const struct decide_case decide_cases[] = {
-	{ "reply with References only",
-	  { NOW, 30, NONE, OPEN(7), NONE },
+	{ "reply with References only, from the requester",
+	  { NOW, 30, NONE, OPEN_P(7), NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, false, false, "References match a message of ticket 7" },
 	{ "client dropped all headers but kept [#N], sender is the requester",
-	  { NOW, 30, NONE, NONE, OPEN_P(1042) },
+	  { NOW, 30, NONE, NONE, OPEN_P(1042), false, false, false, false },
 	  THREAD_REASON_SUBJECT_TAG, 1042, 0, false, false, "subject tag matches ticket 1042 and the sender is a participant" },
 	{ "[#N] typed by a stranger starts a new ticket",
-	  { NOW, 30, NONE, NONE, OPEN(12) },
+	  { NOW, 30, NONE, NONE, OPEN(12), false, false, false, false },
 	  THREAD_REASON_NEW, 0, 0, false, false, "subject tag of ticket 12 ignored: sender is not a participant of ticket 12" },
 	{ "two customers with the same subject and no evidence",
-	  { NOW, 30, NONE, NONE, NONE },
+	  { NOW, 30, NONE, NONE, NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 0, false, false, "no token, no known Message-ID, no usable subject tag" },
 	{ "forwarded mail: References to ticket 7 win over a tag of ticket 8",
-	  { NOW, 30, NONE, OPEN(7), OPEN_P(8) },
+	  { NOW, 30, NONE, OPEN_P(7), OPEN_P(8), false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, false, false, "ticket 7" },
 	{ "forged token (not verified, no candidate) falls to References",
-	  { NOW, 30, NONE, { 7, "pending", 0, false }, NONE },
+	  { NOW, 30, NONE, { 7, "pending", 0, true }, NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, false, "ticket 7 was pending: reopened" },
 	{ "forged token and nothing else gives a new ticket",
-	  { NOW, 30, NONE, NONE, NONE },
+	  { NOW, 30, NONE, NONE, NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 0, false, false, "new ticket" },
 	{ "token beats References pointing at another ticket",
-	  { NOW, 30, OPEN(7), OPEN(9), NONE },
+	  { NOW, 30, OPEN(7), OPEN(9), NONE, false, false, false, false },
 	  THREAD_REASON_TOKEN, 7, 0, false, false, "verified signed token (reply address or Message-ID) for ticket 7" },
 	{ "token beats a participant's subject tag of another ticket",
-	  { NOW, 30, OPEN(7), NONE, OPEN_P(9) },
+	  { NOW, 30, OPEN(7), NONE, OPEN_P(9), false, false, false, false },
 	  THREAD_REASON_TOKEN, 7, 0, false, false, "ticket 7" },
 	{ "token needs no participant: the sender was sent the address",
-	  { NOW, 30, OPEN(7), NONE, NONE },
+	  { NOW, 30, OPEN(7), NONE, NONE, false, false, false, false },
 	  THREAD_REASON_TOKEN, 7, 0, false, false, "token" },
 	{ "reply to a Message-ID of another tenant (storage finds nothing)",
-	  { NOW, 30, NONE, NONE, NONE },
+	  { NOW, 30, NONE, NONE, NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 0, false, false, "no known Message-ID" },
 	{ "stranger's tag ignored but References still thread",
-	  { NOW, 30, NONE, OPEN(5), OPEN(12) },
+	  { NOW, 30, NONE, OPEN_P(5), OPEN(12), false, false, false, false },
 	  THREAD_REASON_REFERENCES, 5, 0, false, false, "ticket 5" },
 	{ "reply to a ticket closed 45 days ago, window 30",
-	  { NOW, 30, NONE, WITH(7, "closed", 45), NONE },
+	  { NOW, 30, NONE, WITH(7, "closed", 45), NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 7, false, false, "ticket 7 closed 45 days ago (reopen window 30 days): new linked ticket" },
 	{ "new linked ticket keeps the evidence that found the old one",
-	  { NOW, 30, WITH(7, "closed", 45), NONE, NONE },
+	  { NOW, 30, WITH(7, "closed", 45), NONE, NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 7, false, false, "verified signed token" },
 	{ "reply to a ticket closed 10 days ago reopens it",
-	  { NOW, 30, NONE, WITH(7, "closed", 10), NONE },
+	  { NOW, 30, NONE, WITH(7, "closed", 10), NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, false, "ticket 7 was closed: reopened" },
 	{ "closed exactly at the window's edge still reopens",
-	  { NOW, 30, NONE, WITH(7, "closed", 30), NONE },
+	  { NOW, 30, NONE, WITH(7, "closed", 30), NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, false, "reopened" },
 	{ "closed one second past the window gives a new linked ticket",
-	  { NOW, 30, NONE, { 7, "closed", NOW - 30 * DAY - 1, false }, NONE },
+	  { NOW, 30, NONE, { 7, "closed", NOW - 30 * DAY - 1, true }, NONE, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 7, false, false, "new linked ticket" },
 	{ "window 0 always reopens, even after 400 days",
-	  { NOW, 0, NONE, WITH(7, "closed", 400), NONE },
+	  { NOW, 0, NONE, WITH(7, "closed", 400), NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, false, "reopened" },
 	{ "snoozed ticket is woken",
-	  { NOW, 30, NONE, { 7, "snoozed", 0, false }, NONE },
+	  { NOW, 30, NONE, { 7, "snoozed", 0, true }, NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, true, "snoozed: woken" },
 	{ "solved 45 days ago counts like closed",
-	  { NOW, 30, NONE, NONE, { 3, "solved", NOW - 45 * DAY, true } },
+	  { NOW, 30, NONE, NONE, { 3, "solved", NOW - 45 * DAY, true }, false, false, false, false },
 	  THREAD_REASON_NEW, 0, 3, false, false, "ticket 3 solved 45 days ago (reopen window 30 days)" },
 	{ "solved 10 days ago reopens",
-	  { NOW, 30, WITH(9, "solved", 10), OPEN(2), NONE },
+	  { NOW, 30, WITH(9, "solved", 10), OPEN(2), NONE, false, false, false, false },
 	  THREAD_REASON_TOKEN, 9, 0, true, false, "ticket 9 was solved: reopened" },
 	{ "pending ticket: the customer answered",
-	  { NOW, 30, { 4, "pending", 0, false }, NONE, NONE },
+	  { NOW, 30, { 4, "pending", 0, false }, NONE, NONE, false, false, false, false },
 	  THREAD_REASON_TOKEN, 4, 0, true, false, "pending: reopened" },
 	{ "closed with an unknown close time reopens rather than split",
-	  { NOW, 30, NONE, { 7, "closed", 0, false }, NONE },
+	  { NOW, 30, NONE, { 7, "closed", 0, true }, NONE, false, false, false, false },
 	  THREAD_REASON_REFERENCES, 7, 0, true, false, "reopened" },
 };
 
@@ -124,11 +124,91 @@ START_TEST(test_decide_follows_the_evidence_order_and_reopen_window)
 }
 END_TEST
 
+/* Who may join a conversation and who may bring others into it: the
+ * same decision, with the sender's standing and authentication. */
+struct trust_case {
+	const char *situation;
+	struct thread_facts f;
+	enum thread_reason reason;
+	int64_t ticket, linked;
+	bool add_participants;
+	const char *detail;
+};
+
+static const struct trust_case trust_cases[] = {
+	{ "References from a stranger: new ticket linked to the quoted one, never appended",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN(7) },
+	  THREAD_REASON_NEW, 0, 7, true,
+	  "match a message of ticket 7 but the sender is not on it; new ticket linked to ticket 7" },
+	{ "References from an authenticated stranger: still a new linked ticket",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN(7), .sender_authenticated = true },
+	  THREAD_REASON_NEW, 0, 7, true, "new ticket linked to ticket 7" },
+	{ "References from the requester joins and, by default, adds the Cc",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN_P(7) },
+	  THREAD_REASON_REFERENCES, 7, 0, true, "match a message of ticket 7" },
+	{ "References from the requester, tenant requires authentication, none: joins, adds nobody",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN_P(7), .require_authenticated_requester = true },
+	  THREAD_REASON_REFERENCES, 7, 0, false,
+	  "ticket 7; adds no participants: the sender is not authenticated and the tenant requires it" },
+	{ "References from the requester, tenant requires authentication, DMARC pass: adds",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN_P(7), .require_authenticated_requester = true,
+	    .sender_authenticated = true },
+	  THREAD_REASON_REFERENCES, 7, 0, true, "match a message of ticket 7" },
+	{ "subject tag from the requester, tenant requires authentication, none: adds nobody",
+	  { .now = NOW, .reopen_days = 30, .subject_tag = OPEN_P(12), .require_authenticated_requester = true },
+	  THREAD_REASON_SUBJECT_TAG, 12, 0, false, "adds no participants" },
+	{ "subject tag from a stranger with Cc: new ticket of their own, not linked",
+	  { .now = NOW, .reopen_days = 30, .subject_tag = OPEN(12) },
+	  THREAD_REASON_NEW, 0, 0, true, "subject tag of ticket 12 ignored" },
+	{ "an authenticated agent may continue any thread and add people",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN(7), .sender_is_agent = true,
+	    .require_authenticated_requester = true },
+	  THREAD_REASON_REFERENCES, 7, 0, true, "match a message of ticket 7" },
+	{ "a stranger's References, a participant's tag of another ticket: the tag wins",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN(7), .subject_tag = OPEN_P(9) },
+	  THREAD_REASON_SUBJECT_TAG, 9, 0, true, "not on it; subject tag matches ticket 9" },
+	{ "a stranger's References and a stranger's tag: new ticket linked to the referenced one",
+	  { .now = NOW, .reopen_days = 30, .references = OPEN(7), .subject_tag = OPEN(9) },
+	  THREAD_REASON_NEW, 0, 7, true, "subject tag of ticket 9 ignored" },
+	{ "our signed token: joins and adds, authenticated or not",
+	  { .now = NOW, .reopen_days = 30, .token = OPEN(7), .require_authenticated_requester = true },
+	  THREAD_REASON_TOKEN, 7, 0, true, "verified signed token" },
+	{ "an agent's reply address from someone who is not an authenticated agent adds nobody",
+	  { .now = NOW, .reopen_days = 30, .token = OPEN(7), .token_names_agent = true },
+	  THREAD_REASON_TOKEN, 7, 0, false, "adds no participants: an agent's reply address" },
+	{ "an agent's reply address from the authenticated agent adds",
+	  { .now = NOW, .reopen_days = 30, .token = OPEN(7), .token_names_agent = true, .sender_is_agent = true },
+	  THREAD_REASON_TOKEN, 7, 0, true, "verified signed token" },
+	{ "a requester's reply to a ticket closed too long ago: new linked ticket adds its Cc",
+	  { .now = NOW, .reopen_days = 30, .references = WITH(7, "closed", 45),
+	    .require_authenticated_requester = true },
+	  THREAD_REASON_NEW, 0, 7, true, "new linked ticket" },
+	{ "a plain new ticket adds its Cc (the sender's own conversation)",
+	  { .now = NOW, .reopen_days = 30, .require_authenticated_requester = true },
+	  THREAD_REASON_NEW, 0, 0, true, "new ticket" },
+};
+
+START_TEST(test_decide_who_joins_and_who_adds_participants)
+{
+	const struct trust_case *c = &trust_cases[_i];
+	struct thread_decision d;
+
+	memset(&d, 0x5a, sizeof(d));
+	thread_decide(&c->f, &d);
+	ck_assert_msg(d.reason == c->reason, "%s: reason %s", c->situation, thread_reason_name(d.reason));
+	ck_assert_msg(d.ticket_id == c->ticket, "%s: ticket %lld", c->situation, (long long)d.ticket_id);
+	ck_assert_msg(d.linked_ticket_id == c->linked, "%s: linked %lld", c->situation, (long long)d.linked_ticket_id);
+	ck_assert_msg(d.add_participants == c->add_participants, "%s: add_participants %d", c->situation,
+		      d.add_participants);
+	ck_assert_msg(strstr(d.detail, c->detail) != NULL, "%s: detail \"%s\"", c->situation, d.detail);
+}
+END_TEST
+
 /* The detail is one whole line that an agent can read in the ticket's
  * history: evidence first, then what the ticket's state made of it. */
 START_TEST(test_decide_detail_is_one_readable_line)
 {
-	struct thread_facts f = { NOW, 30, NONE, WITH(7, "closed", 45), OPEN_P(8) };
+	struct thread_facts f = { NOW, 30, NONE, WITH(7, "closed", 45), OPEN_P(8), false, false, false, false };
 	struct thread_decision d;
 
 	thread_decide(&f, &d);
@@ -1023,6 +1103,7 @@ int main(void)
 	tcase_add_loop_test(decide, test_decide_follows_the_evidence_order_and_reopen_window, 0,
 			    N_ELEMENTS(decide_cases));
 	tcase_add_test(decide, test_decide_detail_is_one_readable_line);
+	tcase_add_loop_test(decide, test_decide_who_joins_and_who_adds_participants, 0, N_ELEMENTS(trust_cases));
 	tcase_add_test(decide, test_reason_names_are_stable);
 	suite_add_tcase(s, decide);
 

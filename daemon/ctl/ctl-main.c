@@ -18,8 +18,12 @@ static const struct ctl_command commands[] = {
 	  "json", ctl_db_status },
 	{ "tenant add", "NAME", "create a tenant", 1, 1, "", ctl_tenant_add },
 	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
-	{ "tenant set", "NAME --subject-tag FORMAT", "change a tenant's settings", 1, 1, "subject-tag=",
-	  ctl_tenant_set },
+	{ "tenant set",
+	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]",
+	  "change a tenant's settings (--require-authenticated-requester: a requester's or participant's"
+	  " follow-up adds Cc'd people only when our mail server authenticated it;"
+	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate)",
+	  1, 1, "subject-tag= require-authenticated-requester= autoack-unauthenticated=", ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
 	{ "team alias add", "TEAM ADDR [--tenant T]", "give a team another address", 2, 2, "tenant=",

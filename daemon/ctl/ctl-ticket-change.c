@@ -107,7 +107,8 @@ int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char
 int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
 		      char **actor_r)
 {
-	const char *by = ctl_opt_get(a, "by");
+	/* "ticket cc" also takes --from, as the brief of an agent's mail. */
+	const char *by = ctl_opt_get(a, "by") != NULL ? ctl_opt_get(a, "by") : ctl_opt_get(a, "from");
 	const char *params[2] = { tenant_id, by };
 	struct db_table *t;
 	char *error = NULL;

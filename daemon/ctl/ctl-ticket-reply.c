@@ -68,6 +68,7 @@ int ctl_desk_load(const struct ctl *ctl, struct ctl_desk *d)
 		.delimiter = d->cfg.recipient_delimiter[0] != '\0' ? d->cfg.recipient_delimiter[0] : '+',
 		.auto_per_ticket_hour = d->cfg.auto_mail_per_ticket_hour,
 		.auto_per_address_hour = d->cfg.auto_mail_per_address_hour,
+		.auto_per_team_hour = d->cfg.auto_mail_per_team_hour,
 		.autoack_window_s = d->cfg.autoack_window, .shared_domain = d->cfg.shared_domain,
 		.agent_token_lifetime_s = d->cfg.agent_token_lifetime,
 	};

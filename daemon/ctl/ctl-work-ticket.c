@@ -14,6 +14,8 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "desk/desk-rules.h"
+#include "db/db-outbound.h"
+#include "desk/desk.h"
 
 /* UNTIL as one string: "2026-12-01 09:00" may come as one or two words. */
 static char *until_arg(const struct ctl_args *a)
@@ -231,4 +233,41 @@ int ctl_ticket_event(struct ctl *ctl, const struct ctl_args *a)
 	if (name[0] == '\0' || strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(name))
 		return ctl_usage_error(a, "invalid event name \"%s\": 1-64 of a-z 0-9 _ . -", name);
 	return ctl_change_run(ctl, a, event_change);
+}
+
+/* ctl_change_run() callback of "ticket cc": the same change as #cc. */
+static int cc_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
+{
+	bool remove = strcmp(a->pos[1], "remove") == 0, changed = false;
+	char *address = xstrdup(a->pos[2]), *refused = NULL, *error = NULL;
+	struct ctl_work w;
+	int ret = ctl_work_begin(ctl, a, &w);
+
+	for (char *c = address; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (ret == 0 && desk_ticket_cc(ctl->db, w.tenant_id, w.ticket_id, address, remove, w.actor, &changed, &refused,
+				       &error) < 0)
+		ret = ctl_db_fail(error);
+	else if (ret == 0 && refused != NULL)
+		ret = ctl_fail("%s", refused);
+	if (ret == 0)
+		*done_r = xasprintf("ticket %s: %s %s", w.t.number, address,
+				    remove ? (changed ? "removed from the participants" : "was no participant")
+					   : (changed ? "added to the participants" : "already gets the answers"));
+	free(refused);
+	free(address);
+	ctl_work_end(&w);
+	return ret;
+}
+
+int ctl_ticket_cc(struct ctl *ctl, const struct ctl_args *a)
+{
+	if (!ctl_number_valid(a->pos[0]))
+		return ctl_usage_error(a, "ticket number \"%s\" is not a number", a->pos[0]);
+	if (strcmp(a->pos[1], "add") != 0 && strcmp(a->pos[1], "remove") != 0)
+		return ctl_usage_error(a, "\"%s\": use add or remove", a->pos[1]);
+	/* The same address rules as #cc by mail and as the outbound queue. */
+	if (!ctl_address_valid(a->pos[2]) || !db_outbound_address_valid(a->pos[2], false))
+		return ctl_usage_error(a, "\"%s\" is not an address", a->pos[2]);
+	return ctl_change_run(ctl, a, cc_change);
 }

@@ -31,6 +31,9 @@ int ctl_ticket_tag(struct ctl *ctl, const struct ctl_args *a);
 /* "ticket event NUMBER NAME": runs the external.event rules (event.name
  * NAME) on the ticket, recorded as an external.event event. */
 int ctl_ticket_event(struct ctl *ctl, const struct ctl_args *a);
+/* "ticket cc NUMBER add|remove ADDR [--by|--from AGENT]": who else gets
+ * the answers, as "#cc add/remove" by mail (lib/desk desk_ticket_cc). */
+int ctl_ticket_cc(struct ctl *ctl, const struct ctl_args *a);
 /* ctl-work-team.c */
 int ctl_team_routing(struct ctl *ctl, const struct ctl_args *a);
 int ctl_sla_set(struct ctl *ctl, const struct ctl_args *a);

@@ -362,6 +362,24 @@ int agent_address_read(struct strv word, char **address_r, bool *me_r, struct bu
 	return 0;
 }
 
+/* A customer's address an agent names (#cc add/remove). */
+int agent_mailbox_read(const char *cmd, struct strv word, char **address_r, struct buf *err)
+{
+	struct strv w = word;
+
+	*address_r = NULL;
+	if (w.len >= 2 && w.p[0] == '<' && w.p[w.len - 1] == '>')
+		w = (struct strv){ w.p + 1, w.len - 2 };
+	if (!address_ok(w)) {
+		buf_printf(err, "#%s: ", cmd);
+		agent_quote(err, word);
+		buf_append_str(err, " is not an address (use name@example.org)");
+		return -1;
+	}
+	*address_r = lower_dup(w);
+	return 0;
+}
+
 /* Words and digits map to the same 0-3 scale. */
 int agent_priority_read(struct strv word, int *priority_r, struct buf *err)
 {

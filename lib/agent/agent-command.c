@@ -35,7 +35,7 @@ struct parser {
 	struct buf err;
 };
 
-static cmd_fn cmd_plain, cmd_snooze, cmd_assign, cmd_tags, cmd_priority, cmd_template;
+static cmd_fn cmd_plain, cmd_snooze, cmd_assign, cmd_tags, cmd_priority, cmd_template, cmd_cc;
 
 static const struct cmd_def cmd_defs[] = {
 	{ "close", AGENT_CMD_CLOSE, cmd_plain, NULL },
@@ -48,6 +48,10 @@ static const struct cmd_def cmd_defs[] = {
 	{ "priority", AGENT_CMD_PRIORITY, cmd_priority, "use urgent, high, medium, low or 0-3" },
 	{ "note", AGENT_CMD_NOTE, cmd_plain, NULL },
 	{ "template", AGENT_CMD_TEMPLATE, cmd_template, "use a template name" },
+	/* Both #cc forms are read by the first entry; the second names the
+	 * other type for agent_cmd_name(). */
+	{ "cc", AGENT_CMD_CC_ADD, cmd_cc, "use add ADDRESS or remove ADDRESS" },
+	{ "cc", AGENT_CMD_CC_REMOVE, cmd_cc, "use add ADDRESS or remove ADDRESS" },
 };
 
 /* The table is indexed by name lookups; this maps back for messages. */
@@ -104,8 +108,10 @@ static bool cmd_conflict(const struct agent_cmd *a, const struct agent_cmd *b)
 		return true;
 	if (a->type == AGENT_CMD_PRIORITY && b->type == AGENT_CMD_PRIORITY)
 		return true;
-	return ((a->type == AGENT_CMD_TAG && b->type == AGENT_CMD_UNTAG) ||
-		(a->type == AGENT_CMD_UNTAG && b->type == AGENT_CMD_TAG)) &&
+	return (((a->type == AGENT_CMD_TAG && b->type == AGENT_CMD_UNTAG) ||
+		 (a->type == AGENT_CMD_UNTAG && b->type == AGENT_CMD_TAG)) ||
+		((a->type == AGENT_CMD_CC_ADD && b->type == AGENT_CMD_CC_REMOVE) ||
+		 (a->type == AGENT_CMD_CC_REMOVE && b->type == AGENT_CMD_CC_ADD))) &&
 	       str_eq0(a->arg, b->arg);
 }
 
@@ -273,6 +279,39 @@ static int cmd_template(struct parser *p, const struct cmd_def *d, struct strv r
 	if (one_word(p, d, rest, &w) < 0 || agent_template_read(w, &c.arg, &p->err) < 0)
 		return -1;
 	return cmd_add(p, &c, w);
+}
+
+/* #cc add ADDRESS or #cc remove ADDRESS: who else gets the answers. */
+static int cmd_cc(struct parser *p, const struct cmd_def *d, struct strv rest)
+{
+	struct strv all = strv_trim(rest);
+	struct strv verb = agent_word_next(&rest, false);
+	struct strv w = agent_word_next(&rest, false);
+	struct strv extra = agent_word_next(&rest, false);
+	struct agent_cmd c = { .type = AGENT_CMD_CC_ADD };
+
+	if (strv_eq_ci(verb, "remove"))
+		c.type = AGENT_CMD_CC_REMOVE;
+	else if (!strv_eq_ci(verb, "add")) {
+		if (verb.len == 0)
+			return missing_argument(p, d);
+		buf_append_str(&p->err, "#cc: ");
+		agent_quote(&p->err, verb);
+		buf_append_str(&p->err, " is neither add nor remove (use #cc add ADDRESS or #cc remove ADDRESS)");
+		return -1;
+	}
+	if (w.len == 0) {
+		buf_printf(&p->err, "#cc %s: missing address", c.type == AGENT_CMD_CC_ADD ? "add" : "remove");
+		return -1;
+	}
+	if (extra.len > 0) {
+		buf_append_str(&p->err, "#cc takes one address per line, found also ");
+		agent_quote(&p->err, extra);
+		return -1;
+	}
+	if (agent_mailbox_read("cc", w, &c.arg, &p->err) < 0)
+		return -1;
+	return cmd_add(p, &c, all);
 }
 
 /* Looks the name up (any case) and hands the rest of the line to it. */

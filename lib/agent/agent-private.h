@@ -32,6 +32,9 @@ int agent_snooze_read(struct strv word, struct strv time_word, int64_t now, int3
 		      struct agent_snooze *s_r, struct buf *err);
 int agent_tag_read(const char *cmd, struct strv word, char **tag_r, struct buf *err);
 int agent_address_read(struct strv word, char **address_r, bool *me_r, struct buf *err);
+/* An address for "#cmd": as agent_address_read() without "me"; messages
+ * start with "#cmd: ". */
+int agent_mailbox_read(const char *cmd, struct strv word, char **address_r, struct buf *err);
 int agent_priority_read(struct strv word, int *priority_r, struct buf *err);
 int agent_template_read(struct strv word, char **name_r, struct buf *err);
 

@@ -30,9 +30,12 @@ enum agent_cmd_type {
 	AGENT_CMD_PRIORITY,
 	AGENT_CMD_NOTE,
 	AGENT_CMD_TEMPLATE,
+	AGENT_CMD_CC_ADD,    /* #cc add ADDRESS */
+	AGENT_CMD_CC_REMOVE, /* #cc remove ADDRESS */
 };
 
-/* The lower-case command name without '#' ("close", "snooze", ...);
+/* The lower-case command name without '#' ("close", "snooze", "cc" for
+ * both #cc forms, ...);
  * "unknown" for a value outside the enum. Static storage. */
 const char *agent_cmd_name(enum agent_cmd_type type);
 
@@ -73,6 +76,10 @@ struct agent_cmd {
 	 *         "#assign me" (see assign_me).
 	 * TAG, UNTAG: one tag, lower case, [a-z0-9][a-z0-9_.-]{0,63}.
 	 * TEMPLATE: the name, lower case, [a-z0-9_.-]{1,64}.
+	 * CC_ADD, CC_REMOVE: the address, lower case, angle brackets
+	 *         removed (local@domain, sane characters, at most 254).
+	 *         Written "#cc add ADDRESS" / "#cc remove ADDRESS" (one
+	 *         address per line); "#cc add x" with "#cc remove x" conflict.
 	 * Other commands: NULL. */
 	char *arg;
 	bool assign_me;          /* ASSIGN: "#assign me" (the replying agent) */

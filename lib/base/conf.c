@@ -54,6 +54,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "agent_token_lifetime", CFG_DURATION, OFF(agent_token_lifetime), "30d", 1, 3650 * 86400 },
 	{ "auto_mail_per_ticket_hour", CFG_UINT, OFF(auto_mail_per_ticket_hour), "20", 1, 100000 },
 	{ "auto_mail_per_address_hour", CFG_UINT, OFF(auto_mail_per_address_hour), "10", 1, 100000 },
+	{ "auto_mail_per_team_hour", CFG_UINT, OFF(auto_mail_per_team_hour), "200", 1, 1000000 },
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },

@@ -56,6 +56,7 @@ struct md_config {
 	unsigned agent_token_lifetime;  /* seconds an agent's reply address works */
 	unsigned auto_mail_per_ticket_hour;  /* caps on automatic mail */
 	unsigned auto_mail_per_address_hour;
+	unsigned auto_mail_per_team_hour;    /* automatic mail to customers, per team */
 	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */
 	unsigned outbound_max_lifetime; /* seconds */
 	unsigned outbound_concurrency;

@@ -338,6 +338,49 @@ void db_rollback(struct db *db)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+/* A savepoint name is an SQL identifier we write ourselves: letters,
+ * digits and '_' only, so no quoting is ever needed. */
+static bool savepoint_name_ok(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > 32 || name[0] < 'a' || name[0] > 'z')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/* SAVEPOINT / RELEASE SAVEPOINT / ROLLBACK TO SAVEPOINT name. */
+static int savepoint_cmd(struct db *db, const char *verb, const char *name, char **error_r)
+{
+	char sql[80];
+
+	if (!savepoint_name_ok(name)) {
+		err_set(error_r, "invalid savepoint name");
+		return -1;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		err_set(error_r, "savepoint outside a transaction (connection lost?)");
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	return db_simple(db, sql, error_r);
+}
+
+int db_savepoint(struct db *db, const char *name, char **error_r)
+{
+	return savepoint_cmd(db, "SAVEPOINT", name, error_r);
+}
+
+int db_release(struct db *db, const char *name, char **error_r)
+{
+	return savepoint_cmd(db, "RELEASE SAVEPOINT", name, error_r);
+}
+
+int db_rollback_to(struct db *db, const char *name, char **error_r)
+{
+	return savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name, error_r);
+}
+
 /* Bounds-checked cell access (NULL also for SQL NULL). */
 const char *db_table_get(const struct db_table *t, size_t row, size_t col)
 {

@@ -60,9 +60,12 @@ static const struct {
 					" content_type, content_id, is_inline, size, sha256)"
 					" VALUES ($1, $2, $3, $4, $5, $6, $7, lower($8))",
 					8 },
-	[DB_STMT_THREAD_SETTINGS] = { "SELECT te.subject_tag_format, tm.reopen_days FROM tenants te"
+	[DB_STMT_THREAD_SETTINGS] = { "SELECT te.subject_tag_format, tm.reopen_days,"
+				      " te.require_authenticated_requester,"
+				      " EXISTS (SELECT 1 FROM agents WHERE tenant_id = te.id AND email = lower($3))"
+				      " FROM tenants te"
 				      " JOIN teams tm ON tm.tenant_id = te.id WHERE te.id = $1 AND tm.id = $2",
-				      2 },
+				      3 },
 #define TICKET_CANDIDATE_COLS                                                                      \
 	"SELECT t.id, t.status, coalesce(extract(epoch FROM t.closed_at)::bigint, 0),"            \
 	" coalesce(t.merged_into_id, 0), t.number, (t.requester_id = $3 OR EXISTS (SELECT 1"    \
@@ -73,9 +76,18 @@ static const struct {
 	 * reply does not wake it a second time. */
 	[DB_STMT_TICKET_BY_ID] = { TICKET_CANDIDATE_COLS " AND t.id = $2 FOR NO KEY UPDATE OF t", 3 },
 	[DB_STMT_TICKET_BY_NUMBER] = { TICKET_CANDIDATE_COLS " AND t.number = $2 FOR NO KEY UPDATE OF t", 3 },
-	[DB_STMT_REFS_FIND] = { "SELECT message_id, ticket_id FROM messages WHERE tenant_id = $1"
-				" AND message_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
-				2 },
+	/* Several stored messages may carry one Message-ID (anyone can send
+	 * a copy of a known one): our own outgoing message first, then a
+	 * ticket the sender ($3) is on, then the oldest stored, so a planted
+	 * duplicate never steers a reply away from its conversation. */
+	[DB_STMT_REFS_FIND] = { "SELECT m.message_id, m.ticket_id FROM messages m"
+				" JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
+				" WHERE m.tenant_id = $1"
+				" AND m.message_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"
+				" ORDER BY (m.direction = 'out') DESC, (t.requester_id = $3 OR EXISTS (SELECT 1"
+				" FROM ticket_participants p WHERE p.tenant_id = t.tenant_id AND p.ticket_id = t.id"
+				" AND p.contact_id = $3)) DESC, m.received_at, m.id",
+				3 },
 	[DB_STMT_TICKET_TOUCH] = { "UPDATE tickets SET last_activity_at = now(), updated_at = now(),"
 				   " status = CASE WHEN $3 THEN 'open' ELSE status END,"
 				   " closed_at = CASE WHEN $3 THEN NULL ELSE closed_at END,"
@@ -96,13 +108,17 @@ static const struct {
 		" NOT IN (SELECT domain FROM sending_domains WHERE tenant_id IS NULL)"
 		" AND email NOT IN (SELECT email FROM agents WHERE tenant_id = $1)),"
 		" ins AS (INSERT INTO contacts (tenant_id, email) SELECT $1, email FROM e"
-		" ON CONFLICT DO NOTHING RETURNING id),"
-		" ids AS (SELECT id FROM ins UNION SELECT c.id FROM contacts c JOIN e"
-		" ON c.tenant_id = $1 AND c.email = e.email)"
-		" INSERT INTO ticket_participants (tenant_id, ticket_id, contact_id)"
+		" ON CONFLICT DO NOTHING RETURNING id, email),"
+		" ids AS (SELECT id, email FROM ins UNION SELECT c.id, c.email FROM contacts c JOIN e"
+		" ON c.tenant_id = $1 AND c.email = e.email),"
+		" added AS (INSERT INTO ticket_participants (tenant_id, ticket_id, contact_id)"
 		" SELECT $1, $2, id FROM ids"
 		" WHERE id <> (SELECT requester_id FROM tickets WHERE tenant_id = $1 AND id = $2)"
-		" ON CONFLICT DO NOTHING",
+		" ON CONFLICT DO NOTHING RETURNING contact_id)"
+		" INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
+		/* a contact inserted above is not visible in contacts yet */
+		" SELECT $1, $2, 'participant.added', 'mail', ids.email FROM added"
+		" JOIN ids ON ids.id = added.contact_id",
 		3 },
 };
 
@@ -426,6 +442,7 @@ static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const
 			const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
 {
 	int64_t contact_id, ticket_id;
+	bool add_participants = false;
 	int dup;
 
 	memset(r, 0, sizeof(*r));
@@ -436,9 +453,10 @@ static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const
 		goto fail;
 	if (dup == 0) {
 		if (contact_upsert(db, tenant_id, m, &contact_id, error_r) < 0 ||
-		    db_thread_place(db, tenant_id, team_id, m, contact_id, &ticket_id, r, error_r) < 0 ||
+		    db_thread_place(db, tenant_id, team_id, m, contact_id, &ticket_id, r, &add_participants,
+				    error_r) < 0 ||
 		    message_insert(db, tenant_id, team_id, ticket_id, rcpt, m, r, error_r) < 0 ||
-		    db_thread_participants_add(db, tenant_id, ticket_id, m, error_r) < 0)
+		    (add_participants && db_thread_participants_add(db, tenant_id, ticket_id, m, error_r) < 0))
 			goto fail;
 		for (size_t i = 0; i < m->n_attachments; i++) {
 			if (attachment_insert(db, tenant_id, r->message_id, &m->attachments[i],

@@ -90,9 +90,11 @@ const char *db_num(struct db_num *n, int64_t v);
  * reopening the ticket as decided. */
 int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 		    int64_t sender_contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
-		    char **error_r);
+		    bool *add_participants_r, char **error_r);
 /* Adds the sender and the To/Cc addresses that are neither our aliases nor
- * agents as participants of the ticket. */
+ * agents as participants of the ticket (call it only when the threading
+ * decision allows it), each one added recorded as a participant.added
+ * event. */
 int db_thread_participants_add(struct db *db, int64_t tenant_id, int64_t ticket_id,
 			       const struct db_message_in *m, char **error_r);
 

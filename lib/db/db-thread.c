@@ -118,13 +118,13 @@ static int64_t bounce_ticket_id(struct db *db, int64_t tenant_id, const struct d
 /* In-Reply-To first, then References newest first: the ticket of the first
  * that names a stored message of this tenant. Returns its id or 0 (-1 on error). */
 static int64_t references_ticket_id(struct db *db, int64_t tenant_id, const struct db_message_in *m,
-				    char **error_r)
+				    int64_t sender, char **error_r)
 {
 	json_t *ids = json_array();
 	const char *order[64];
 	size_t n = 0;
 	char *json;
-	struct db_num t;
+	struct db_num t, s;
 	PGresult *res;
 	int64_t found = 0;
 
@@ -143,7 +143,7 @@ static int64_t references_ticket_id(struct db *db, int64_t tenant_id, const stru
 	}
 	json = json_dumps(ids, JSON_COMPACT);
 	json_decref(ids);
-	const char *values[2] = { db_num(&t, tenant_id), json };
+	const char *values[3] = { db_num(&t, tenant_id), json, db_num(&s, sender) };
 	if (db_stmt_run(db, DB_STMT_REFS_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0) {
 		free(json);
 		return -1;
@@ -159,12 +159,16 @@ static int64_t references_ticket_id(struct db *db, int64_t tenant_id, const stru
 	return found;
 }
 
-/* The tenant's subject tag format and the team's reopen window. */
-static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, char *format, size_t format_size,
-			   unsigned *reopen_days_r, char **error_r)
+/* The tenant's subject tag format and the team's reopen window; whether
+ * the tenant wants requesters authenticated before their mail adds
+ * participants, and whether the sender is an agent authenticated as for
+ * answers (the caller's judgement of Authentication-Results, in m). */
+static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
+			   char *format, size_t format_size, struct thread_facts *f, char **error_r)
 {
 	struct db_num t, tm;
-	const char *values[2] = { db_num(&t, tenant_id), db_num(&tm, team_id) };
+	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id),
+				  m->from_addr != NULL ? m->from_addr : "" };
 	PGresult *res;
 
 	if (db_stmt_run(db, DB_STMT_THREAD_SETTINGS, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
@@ -175,7 +179,10 @@ static int thread_settings(struct db *db, int64_t tenant_id, int64_t team_id, ch
 		return -1;
 	}
 	snprintf(format, format_size, "%s", PQgetvalue(res, 0, 0));
-	*reopen_days_r = (unsigned)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+	f->reopen_days = (unsigned)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+	f->require_authenticated_requester = PQgetvalue(res, 0, 2)[0] == 't';
+	f->sender_authenticated = m->sender_authenticated;
+	f->sender_is_agent = PQgetvalue(res, 0, 3)[0] == 't' && (!m->agents_need_auth || m->sender_authenticated);
 	PQclear(res);
 	return 0;
 }
@@ -191,7 +198,7 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 	memset(f, 0, sizeof(*f));
 	memset(cands, 0, 3 * sizeof(*cands));
 	f->now = (int64_t)time(NULL);
-	if (thread_settings(db, tenant_id, team_id, format, sizeof(format), &f->reopen_days, error_r) < 0)
+	if (thread_settings(db, tenant_id, team_id, m, format, sizeof(format), f, error_r) < 0)
 		return -1;
 	if ((ticket_id = bounce_ticket_id(db, tenant_id, m, bounce_id_r, error_r)) < 0)
 		return -1;
@@ -202,7 +209,7 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 		   candidate_load(db, tenant_id, true, number, sender, &cands[0], error_r) < 0) {
 		return -1;
 	}
-	if ((ticket_id = references_ticket_id(db, tenant_id, m, error_r)) < 0)
+	if ((ticket_id = references_ticket_id(db, tenant_id, m, sender, error_r)) < 0)
 		return -1;
 	if (ticket_id != 0 && candidate_load(db, tenant_id, false, ticket_id, sender, &cands[1], error_r) < 0)
 		return -1;
@@ -212,6 +219,7 @@ static int facts_gather(struct db *db, int64_t tenant_id, int64_t team_id, const
 	f->token = cands[0].c;
 	f->references = cands[1].c;
 	f->subject_tag = cands[2].c;
+	f->token_names_agent = *agent_id_r != 0;
 	return 0;
 }
 
@@ -275,7 +283,7 @@ static int64_t candidate_id(const struct candidate cands[3], int64_t number)
 
 int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 		    int64_t sender_contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
-		    char **error_r)
+		    bool *add_participants_r, char **error_r)
 {
 	struct candidate cands[3];
 	struct thread_facts f;
@@ -286,6 +294,7 @@ int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const str
 			 &r->token_issued, &r->bounce_outbound_id, error_r) < 0)
 		return -1;
 	thread_decide(&f, &d);
+	*add_participants_r = d.add_participants;
 	snprintf(r->match_reason, sizeof(r->match_reason), "%s", thread_reason_name(d.reason));
 	snprintf(r->match_detail, sizeof(r->match_detail), "%s", d.detail);
 	if (d.ticket_id != 0) {

@@ -84,6 +84,14 @@ struct db_message_in {
 	/* Per recipient: the extension of the recipient address
 	 * ("TOKEN" of support+TOKEN@...), NULL when none. */
 	const char *rcpt_extension;
+	/* Who sent it, as the caller (lib/desk, desk_inbound_trust) judged
+	 * from our own mail server's Authentication-Results: DMARC pass, or
+	 * DKIM pass for exactly the From domain. agents_need_auth: an agent's
+	 * From counts only with that pass (agent_reply_require_dkim); without
+	 * it the agent's address alone counts, as for answers. Both false
+	 * when unknown: threading then trusts nobody's authentication. */
+	bool sender_authenticated;
+	bool agents_need_auth;
 };
 
 struct db_delivery_result {
@@ -94,7 +102,7 @@ struct db_delivery_result {
 	bool reopened;  /* appended to a closed/solved/pending/snoozed ticket, now open */
 	int64_t linked_ticket_number; /* new ticket linked to this old one, else 0 */
 	char match_reason[16];        /* "new", "token", "references", "subject-tag" */
-	char match_detail[200];       /* one line: why */
+	char match_detail[300];       /* one line: why */
 	int64_t ticket_id;            /* row id of the ticket (0 for a duplicate) */
 	int64_t sender_contact_id;
 	int64_t token_agent_id;       /* the agent a verified rcpt token names, else 0 */
@@ -122,9 +130,12 @@ void db_set_thread_settings(struct db *db, const char *secret, const char *delim
 /* Stores a message delivered to one recipient alias of a team in one
  * transaction: the raw bytes (once per tenant and hash), the contact, the
  * ticket it belongs to (see lib/thread/thread.h: a verified token or one of
- * our Message-IDs, In-Reply-To/References, a subject tag from a
- * participant; else a new ticket with the subject as title), the message
- * with how it was matched, the participants, and its attachments (content
+ * our Message-IDs, In-Reply-To/References or a subject tag from the
+ * requester, a participant or an authenticated agent; else a new ticket
+ * with the subject as title, linked to the ticket a stranger's References
+ * named), the message with how it was matched, the participants (only when
+ * thread_decide() allows it; each one added is a participant.added event),
+ * and its attachments (content
  * once per hash). A follow-up reopens a closed, solved, pending or snoozed
  * ticket (recorded as an event), unless it was closed longer ago than the
  * team's reopen_days: then a new ticket linked to it. When the same raw
@@ -157,6 +168,17 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 int db_begin(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
 void db_rollback(struct db *db);
+/* Savepoints inside the open transaction (also inside db_deliver's, in
+ * the after-store hook): a step that may fail on its own is run between
+ * db_savepoint() and db_release(); on failure db_rollback_to() undoes just
+ * that step and leaves the transaction usable (also after an SQL error
+ * aborted it). name: 1-32 of [a-z0-9_], starting with a letter (it is an
+ * SQL identifier, so it cannot be a parameter); anything else is refused.
+ * Each returns 0, or -1 with *error_r (no transaction, a bad name, the
+ * connection lost). db_rollback_to() keeps the savepoint (release it). */
+int db_savepoint(struct db *db, const char *name, char **error_r);
+int db_release(struct db *db, const char *name, char **error_r);
+int db_rollback_to(struct db *db, const char *name, char **error_r);
 const char *db_table_get(const struct db_table *t, size_t row, size_t col);
 void db_table_free(struct db_table **t);
 /* True when the last failed call was a unique-constraint violation. */

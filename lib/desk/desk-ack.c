@@ -114,6 +114,46 @@ static int ack_send(struct db *db, const struct desk_settings *s, int64_t tenant
 	return ret;
 }
 
+/* Whether the tenant acknowledges senders nobody authenticated: 1 yes,
+ * 0 no, -1 error. */
+static int ack_unauthenticated_ok(struct db *db, int64_t tenant_id, char **error_r)
+{
+	char tn[24];
+	const char *params[1] = { tn };
+	struct db_table *res = NULL;
+	int ok;
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	if (db_exec(db, "SELECT autoack_unauthenticated FROM tenants WHERE id = $1", 1, params, &res, error_r) < 0)
+		return -1;
+	ok = res->n_rows > 0 && strcmp(db_table_get(res, 0, 0), "t") == 0;
+	db_table_free(&res);
+	return ok;
+}
+
+/* An acknowledgement goes where From points, signed with the brand's key:
+ * only to a sender our own mail server authenticated (DMARC, DKIM or SPF
+ * pass for exactly the From domain), unless the tenant opted out. Returns
+ * 1 send, 0 hold back (*why_r static), -1 error. */
+static int ack_sender_ok(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			 const struct db_message_in *m, const char **why_r, char **error_r)
+{
+	struct agent_auth_verdict v;
+	int ok;
+
+	desk_sender_auth(s, m, &v);
+	if (v.dmarc_pass || v.dkim_pass || v.spf_pass)
+		return 1;
+	if ((ok = ack_unauthenticated_ok(db, tenant_id, error_r)) != 0)
+		return ok;
+	*why_r = s->authserv_id == NULL || s->authserv_id[0] == '\0'
+			 ? "the sender is not authenticated (no authserv_id configured, so no Authentication-Results"
+			   " are read; see tenant set --autoack-unauthenticated)"
+			 : "the sender is not authenticated (no DMARC, DKIM or SPF pass for the From domain from our"
+			   " mail server)";
+	return 0;
+}
+
 /* Expands the template for the ticket and sends it, unless the requester
  * was acknowledged recently. A template that cannot be used is recorded
  * on the ticket: the customer's mail is never refused because of it. */
@@ -160,11 +200,16 @@ int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, in
 
 	if ((ret = ack_template_name(db, tenant_id, team_id, &name, error_r)) <= 0)
 		return ret;
-	if (!desk_may_autoreply(m, &why)) {
+	/* 1 send, 0 hold back (why says why), -1 error. */
+	if (desk_may_autoreply(m, &why))
+		ret = ack_sender_ok(db, s, tenant_id, m, &why, error_r);
+	else
+		ret = 0;
+	if (ret == 0) {
 		detail = xasprintf("not acknowledged: %s", why);
 		ret = desk_event(db, tenant_id, r->ticket_id, "ack.suppressed", "mail", detail, error_r);
 		free(detail);
-	} else if ((ret = desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r)) == 0) {
+	} else if (ret > 0 && (ret = desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r)) == 0) {
 		ret = ack_ticket(db, s, tenant_id, &t, m, name, error_r);
 		desk_ticket_free(&t);
 	}

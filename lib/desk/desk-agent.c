@@ -112,6 +112,17 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 				*refused_r = xasprintf("line %u: #assign: there is no agent %s", cmd->line, cmd->arg);
 				return 0;
 			}
+		} else if (cmd->type == AGENT_CMD_CC_ADD) {
+			/* Agents get notifications, never customers' copies. */
+			struct agent_cmd as_assign = { .type = AGENT_CMD_ASSIGN, .arg = cmd->arg };
+			int64_t id = assign_target(db, tenant_id, a, &as_assign, error_r);
+			if (id < 0)
+				return -1;
+			if (id > 0) {
+				*refused_r = xasprintf("line %u: #cc add: %s is an agent, not a customer", cmd->line,
+						       cmd->arg);
+				return 0;
+			}
 		}
 	}
 	return 0;
@@ -218,6 +229,12 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 				   "UPDATE tickets SET assignee_id = $3::bigint, updated_at = now()"
 				   " WHERE tenant_id = $1 AND id = $2",
 				   num, "assigned", error_r);
+	}
+	case AGENT_CMD_CC_ADD:
+	case AGENT_CMD_CC_REMOVE: {
+		bool changed;
+		return desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
+				      &changed, refused_r, error_r);
 	}
 	case AGENT_CMD_TEMPLATE:
 	case AGENT_CMD_NOTE:

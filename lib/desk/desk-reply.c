@@ -196,19 +196,25 @@ struct recipients {
 	size_t n_rcpts;
 };
 
-/* Fills r; free r->cc and r->rcpts. */
+/* Fills r; free r->cc and r->rcpts. A participant the outbound queue
+ * would refuse stays off the Cc line; it stays among the envelope
+ * recipients, where desk_queue() drops it with an event on the ticket. */
 static void recipients_make(const struct desk_ticket *t, const struct db_table *parts, struct recipients *r)
 {
 	r->to = (struct mime_compose_addr){ t->requester_name, t->requester_email };
 	r->cc = xcalloc(parts->n_rows + 1, sizeof(*r->cc));
 	r->rcpts = xcalloc(parts->n_rows + 1, sizeof(*r->rcpts));
-	r->n_cc = parts->n_rows;
+	r->n_cc = 0;
 	r->n_rcpts = 0;
 	r->rcpts[r->n_rcpts++] = t->requester_email;
 	for (size_t i = 0; i < parts->n_rows; i++) {
-		r->cc[i].addr = db_table_get(parts, i, 0);
-		r->cc[i].name = db_table_get(parts, i, 1);
-		r->rcpts[r->n_rcpts++] = r->cc[i].addr;
+		const char *addr = db_table_get(parts, i, 0);
+
+		r->rcpts[r->n_rcpts++] = addr;
+		if (!db_outbound_address_valid(addr, false))
+			continue;
+		r->cc[r->n_cc].addr = addr;
+		r->cc[r->n_cc++].name = db_table_get(parts, i, 1);
 	}
 }
 

@@ -5,9 +5,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "agent/agent.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 #include "mime/mime-compose.h"
 
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
@@ -43,29 +47,36 @@ static int desk_auto_capped(struct db *db, const struct desk_settings *s, int64_
 			    enum db_outbound_kind kind, const char *const *rcpts, size_t n_rcpts, char *detail,
 			    size_t detail_size, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[3] = { tn, tk, rcpts[0] };
+	char tn[24], tk[24], ack[2];
+	const char *params[4] = { tn, tk, rcpts[0], ack };
 	struct db_table *res = NULL;
-	long per_ticket, per_address;
+	long per_ticket, per_address, per_team;
 
 	if (kind != DB_OUTBOUND_NOTIFICATION && kind != DB_OUTBOUND_ACK && kind != DB_OUTBOUND_EXPLANATION)
 		return 0;
 	(void)n_rcpts; /* automatic mail always has one recipient */
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
 	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
+	snprintf(ack, sizeof(ack), "%s", kind == DB_OUTBOUND_ACK ? "t" : "f");
 	/* Per ticket: everything automatic about it. Per address: only
 	 * addresses outside the team (an agent is mailed about every ticket,
-	 * and that is no loop); both read through partial indexes. */
+	 * and that is no loop); both read through partial indexes. Per team:
+	 * automatic mail to customers (kind ack) of the ticket's team. */
 	if (db_exec(db,
 		    "SELECT (SELECT count(*) FROM outbound WHERE tenant_id = $1 AND ticket_id = $2"
 		    " AND kind IN ('notification', 'ack', 'explanation') AND created_at > now() - interval '1 hour'),"
 		    " CASE WHEN EXISTS (SELECT 1 FROM agents WHERE tenant_id = $1 AND email = lower($3)) THEN 0"
 		    " ELSE (SELECT count(*) FROM outbound WHERE rcpts @> ARRAY[lower($3)] AND tenant_id = $1"
-		    " AND kind IN ('notification', 'ack', 'explanation') AND created_at > now() - interval '1 hour') END",
-		    3, params, &res, error_r) < 0)
+		    " AND kind IN ('notification', 'ack', 'explanation') AND created_at > now() - interval '1 hour') END,"
+		    " CASE WHEN NOT $4::boolean THEN 0 ELSE (SELECT count(*) FROM outbound o JOIN tickets t"
+		    " ON t.tenant_id = o.tenant_id AND t.id = o.ticket_id WHERE o.tenant_id = $1 AND o.kind = 'ack'"
+		    " AND t.team_id = (SELECT team_id FROM tickets WHERE tenant_id = $1 AND id = $2)"
+		    " AND o.created_at > now() - interval '1 hour') END",
+		    4, params, &res, error_r) < 0)
 		return -1;
 	per_ticket = strtol(db_table_get(res, 0, 0), NULL, 10);
 	per_address = strtol(db_table_get(res, 0, 1), NULL, 10);
+	per_team = strtol(db_table_get(res, 0, 2), NULL, 10);
 	db_table_free(&res);
 	if (s->auto_per_ticket_hour != 0 && per_ticket >= (long)s->auto_per_ticket_hour) {
 		snprintf(detail, detail_size, "%s to %s not sent: %ld automatic mails for this ticket in the last hour",
@@ -77,26 +88,75 @@ static int desk_auto_capped(struct db *db, const struct desk_settings *s, int64_
 			 db_outbound_kind_name(kind), rcpts[0], per_address);
 		return 1;
 	}
+	if (s->auto_per_team_hour != 0 && per_team >= (long)s->auto_per_team_hour) {
+		snprintf(detail, detail_size,
+			 "%s to %s not sent: %ld automatic mails to customers from this team in the last hour"
+			 " (auto_mail_per_team_hour)",
+			 db_outbound_kind_name(kind), rcpts[0], per_team);
+		return 1;
+	}
 	return 0;
+}
+
+/* The recipients the outbound queue takes (db_outbound_address_valid:
+ * not too long, no blanks or control characters); each one refused is
+ * dropped from this mail with a mail.rcpt_dropped event, so one hostile
+ * address on a ticket never blocks the mail to the others. *kept_r
+ * (free() it) holds pointers into rcpts. Returns how many are kept, or -1. */
+static ssize_t rcpts_usable(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_outbound_kind kind,
+			    const char *const *rcpts, size_t n_rcpts, const char ***kept_r, char **error_r)
+{
+	const char **kept = xcalloc(n_rcpts + 1, sizeof(*kept));
+	size_t n = 0;
+	char q[400], detail[500];
+
+	for (size_t i = 0; i < n_rcpts; i++) {
+		if (rcpts[i] != NULL && db_outbound_address_valid(rcpts[i], false)) {
+			kept[n++] = rcpts[i];
+			continue;
+		}
+		log_quote(q, sizeof(q), rcpts[i] != NULL ? rcpts[i] : "", rcpts[i] != NULL ? strlen(rcpts[i]) : 0, 320);
+		snprintf(detail, sizeof(detail), "%s: recipient %s dropped: not a valid address",
+			 db_outbound_kind_name(kind), q);
+		log_warn("event=mail.rcpt_dropped tenant=%" PRId64 " ticket_id=%" PRId64 " kind=%s rcpt=%s", tenant_id,
+			 ticket_id, db_outbound_kind_name(kind), q);
+		if (desk_event(db, tenant_id, ticket_id, "mail.rcpt_dropped", "mail", detail, error_r) < 0) {
+			free(kept);
+			return -1;
+		}
+	}
+	*kept_r = kept;
+	return (ssize_t)n;
 }
 
 int desk_queue(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 	       enum db_outbound_kind kind, const char *envelope_from, const char *const *rcpts, size_t n_rcpts, const char *data, size_t len,
 	       const char *message_id, char **error_r)
 {
+	const char **kept = NULL;
+	ssize_t n_kept = rcpts_usable(db, tenant_id, ticket_id, kind, rcpts, n_rcpts, &kept, error_r);
 	struct db_outbound_in o = {
 		.tenant_id = tenant_id, .ticket_id = ticket_id, .kind = kind, .envelope_from = envelope_from,
-		.rcpts = rcpts, .n_rcpts = n_rcpts, .data = data, .len = len, .message_id = message_id,
+		.rcpts = kept, .n_rcpts = n_kept > 0 ? (size_t)n_kept : 0, .data = data, .len = len,
+		.message_id = message_id,
 	};
 	char detail[300];
-	int capped;
+	int capped, ret;
 
-	if ((capped = desk_auto_capped(db, s, tenant_id, ticket_id, kind, rcpts, n_rcpts, detail, sizeof(detail),
+	if (n_kept <= 0) {
+		free(kept);
+		return n_kept < 0 ? -1 : desk_event(db, tenant_id, ticket_id, "mail.not_sent", "mail",
+						    "no valid recipient left", error_r);
+	}
+	if ((capped = desk_auto_capped(db, s, tenant_id, ticket_id, kind, kept, o.n_rcpts, detail, sizeof(detail),
 				       error_r)) != 0)
-		return capped < 0 ? -1 : desk_event(db, tenant_id, ticket_id, "mail.capped", "mail", detail, error_r);
-	/* The outbound row is the record of the mail (kind, recipients,
-	 * state): no event besides it, one statement less per mail. */
-	return db_outbound_enqueue(db, &o, NULL, error_r);
+		ret = capped < 0 ? -1 : desk_event(db, tenant_id, ticket_id, "mail.capped", "mail", detail, error_r);
+	else
+		/* The outbound row is the record of the mail (kind, recipients,
+		 * state): no event besides it, one statement less per mail. */
+		ret = db_outbound_enqueue(db, &o, NULL, error_r);
+	free(kept);
+	return ret;
 }
 
 int desk_team_notice(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_notice *n,

@@ -3,10 +3,12 @@
 #include "config.h"
 #include "desk/desk-private.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 
 char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r)
@@ -70,6 +72,67 @@ void desk_sender_auth(const struct desk_settings *s, const struct db_message_in 
 	free(copy);
 }
 
+/* Contract in desk.h. */
+void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m)
+{
+	struct agent_auth_verdict v;
+
+	desk_sender_auth(s, m, &v);
+	m->sender_authenticated = agent_auth_verdict_author(&v);
+	m->agents_need_auth = s->require_dkim;
+}
+
+/* One automatic step after a customer's message is stored. */
+enum desk_step { DESK_STEP_RULES, DESK_STEP_NOTIFY, DESK_STEP_ACK };
+
+static int desk_step_run(enum desk_step step, struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			 int64_t team_id, const struct db_message_in *m, const struct db_delivery_result *r,
+			 char **error_r)
+{
+	switch (step) {
+	case DESK_STEP_RULES:
+		return desk_rules_inbound(db, s, tenant_id, r, error_r);
+	case DESK_STEP_NOTIFY:
+		return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
+	case DESK_STEP_ACK:
+		return r->new_ticket ? desk_ack(db, s, tenant_id, team_id, m, r, error_r) : 0;
+	}
+	return 0;
+}
+
+/* Runs a step inside a savepoint: when it fails, what it wrote is undone,
+ * the failure is logged and recorded on the ticket (automation.failed),
+ * and the delivery goes on, so the message is stored and answered 250
+ * rather than deferred again and again for something no retry can fix.
+ * Returns -1 only when the transaction itself is lost. */
+static int desk_step_guarded(enum desk_step step, struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			     int64_t team_id, const struct db_message_in *m, const struct db_delivery_result *r,
+			     char **error_r)
+{
+	static const char *const names[] = { "rules", "notifications", "acknowledgement" };
+	char *why = NULL, q[300], *detail;
+	int ret;
+
+	if (db_savepoint(db, "desk_step", error_r) < 0)
+		return -1;
+	if (desk_step_run(step, db, s, tenant_id, team_id, m, r, &why) == 0) {
+		free(why);
+		return db_release(db, "desk_step", error_r);
+	}
+	if (db_rollback_to(db, "desk_step", error_r) < 0 || db_release(db, "desk_step", error_r) < 0) {
+		free(why);
+		return -1;
+	}
+	log_quote(q, sizeof(q), why != NULL ? why : "", why != NULL ? strlen(why) : 0, 250);
+	log_warn("event=automation.failed tenant=%" PRId64 " ticket_id=%" PRId64 " step=%s error=%s", tenant_id,
+		 r->ticket_id, names[step], q);
+	detail = xasprintf("%s failed, the message is stored: %s", names[step], q);
+	ret = desk_event(db, tenant_id, r->ticket_id, "automation.failed", "mail", detail, error_r);
+	free(detail);
+	free(why);
+	return ret;
+}
+
 int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
 {
@@ -81,9 +144,10 @@ int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
 	/* Rules first (automatic mail too: routing is no answer; their mail
 	 * actions check RFC 3834 themselves), so the notification goes to
-	 * the team and assignee they chose. */
-	if (desk_rules_inbound(db, s, tenant_id, r, error_r) < 0 ||
-	    desk_notify_agents(db, s, tenant_id, m, r, 0, error_r) < 0)
+	 * the team and assignee they chose. Each step in a savepoint of its
+	 * own: a failure there never costs the message. */
+	if (desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
+	    desk_step_guarded(DESK_STEP_NOTIFY, db, s, tenant_id, team_id, m, r, error_r) < 0)
 		return -1;
-	return r->new_ticket ? desk_ack(db, s, tenant_id, team_id, m, r, error_r) : 0;
+	return desk_step_guarded(DESK_STEP_ACK, db, s, tenant_id, team_id, m, r, error_r);
 }

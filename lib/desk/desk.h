@@ -34,6 +34,10 @@ struct desk_settings {
 	 * Past them the mail is not queued and the ticket says so. 0 = no cap. */
 	unsigned auto_per_ticket_hour;
 	unsigned auto_per_address_hour;
+	/* And per team, automatic mail to customers (acknowledgements, the
+	 * rules' automatic mail; kind ack): what a flood of forged senders
+	 * could otherwise turn into mail to anyone. 0 = no cap. */
+	unsigned auto_per_team_hour;
 	/* An agent's mailed answer counts only with DKIM or DMARC pass for
 	 * the agent's domain in an Authentication-Results field of our own
 	 * mail server (authserv_id), above its Received line. */
@@ -54,6 +58,13 @@ struct desk_settings {
 	/* PCRE2 match limit of the rule engine (0: lib/rules' default). */
 	unsigned rule_match_limit;
 };
+
+/* Before db_deliver(): records in m what our own mail server's
+ * Authentication-Results say of its sender (sender_authenticated: DMARC
+ * pass or DKIM pass for exactly the From domain) and whether agents need
+ * that pass (agent_reply_require_dkim), so threading can decide who may
+ * add participants. */
+void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m);
 
 /* The hook; ctx is a struct desk_settings that outlives the connection. */
 int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
@@ -163,6 +174,16 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
  * or -1. */
 int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
 			 const char *why, char **error_r);
+
+/* ---- Participants an agent names (desk-cc.c) ----
+ * "#cc add ADDR" / "#cc remove ADDR" by mail and "maildeskctl ticket cc":
+ * adds address (lower case) as a participant of the ticket, or removes
+ * it, recorded as a participant.added / participant.removed event with
+ * actor. Call inside a transaction. Returns 0 with *changed_r (false: it
+ * already was so, or it is the requester, who is on To anyway) and
+ * *refused_r (malloc'd, NULL when fine: an agent cannot be added), or -1. */
+int desk_ticket_cc(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address, bool remove,
+		   const char *actor, bool *changed_r, char **refused_r, char **error_r);
 
 /* ---- Agent status by mail (desk-control.c) ----
  * A team's control address is its alias with the extension "control"

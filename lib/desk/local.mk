@@ -15,7 +15,8 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-template-use.c \
 	lib/desk/desk-ack.c \
 	lib/desk/desk-cli.c \
-	lib/desk/desk-cli-new.c
+	lib/desk/desk-cli-new.c \
+	lib/desk/desk-cc.c
 ## The rule engine's glue (desk-rules.h): facts, decisions, assignment, SLA,
 ## timers, agent status; and DKIM signing of outbound mail (desk-dkim.c).
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \

@@ -38,43 +38,74 @@ static void thread_detail_set(struct thread_decision *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The winning piece of evidence: which candidate, and the words for it. */
+/* The winning piece of evidence: which candidate, and the words for it.
+ * linked: a References match that was refused (the sender is a stranger
+ * to that ticket), to link a new ticket to. */
 struct thread_evidence {
 	const struct thread_candidate *c; /* NULL: none applies */
+	const struct thread_candidate *linked;
 	enum thread_reason reason;
-	char text[120];
+	char text[200];
 };
 
-/* Walks the evidence in the documented order. A subject tag from someone
- * who is not on the ticket is not evidence (anyone can type "[#12]"), but
- * it is named in the text so the new ticket explains itself. */
+/* A sender who may continue a conversation found by References or a
+ * subject tag: its requester, a participant, or an authenticated agent. */
+static bool thread_member(const struct thread_facts *f, const struct thread_candidate *c)
+{
+	return c->sender_is_participant || f->sender_is_agent;
+}
+
+/* Walks the evidence in the documented order. References or a subject
+ * tag from someone who is not on the ticket are not evidence (Message-IDs
+ * and ticket numbers are easy to learn), but they are named in the text so
+ * the new ticket explains itself. */
 static void thread_evidence_pick(const struct thread_facts *f, struct thread_evidence *ev)
 {
+	size_t n = 0;
+
 	ev->c = NULL;
+	ev->linked = NULL;
 	ev->reason = THREAD_REASON_NEW;
+	ev->text[0] = '\0';
 	if (f->token.ticket_id != 0) {
 		ev->c = &f->token;
 		ev->reason = THREAD_REASON_TOKEN;
 		snprintf(ev->text, sizeof(ev->text),
 			 "verified signed token (reply address or Message-ID) for ticket %" PRId64,
 			 f->token.ticket_id);
-	} else if (f->references.ticket_id != 0) {
+		return;
+	}
+	if (f->references.ticket_id != 0 && thread_member(f, &f->references)) {
 		ev->c = &f->references;
 		ev->reason = THREAD_REASON_REFERENCES;
 		snprintf(ev->text, sizeof(ev->text), "In-Reply-To/References match a message of ticket %" PRId64,
 			 f->references.ticket_id);
-	} else if (f->subject_tag.ticket_id != 0 && f->subject_tag.sender_is_participant) {
+		return;
+	}
+	if (f->references.ticket_id != 0) {
+		ev->linked = &f->references;
+		n = (size_t)snprintf(ev->text, sizeof(ev->text),
+				     "In-Reply-To/References match a message of ticket %" PRId64
+				     " but the sender is not on it; ",
+				     f->references.ticket_id);
+		if (n >= sizeof(ev->text))
+			n = sizeof(ev->text) - 1;
+	}
+	if (f->subject_tag.ticket_id != 0 && thread_member(f, &f->subject_tag)) {
 		ev->c = &f->subject_tag;
+		ev->linked = NULL;
 		ev->reason = THREAD_REASON_SUBJECT_TAG;
-		snprintf(ev->text, sizeof(ev->text),
+		snprintf(ev->text + n, sizeof(ev->text) - n,
 			 "subject tag matches ticket %" PRId64 " and the sender is a participant",
 			 f->subject_tag.ticket_id);
 	} else if (f->subject_tag.ticket_id != 0) {
-		snprintf(ev->text, sizeof(ev->text),
+		snprintf(ev->text + n, sizeof(ev->text) - n,
 			 "subject tag of ticket %" PRId64 " ignored: sender is not a participant of ticket %" PRId64,
 			 f->subject_tag.ticket_id, f->subject_tag.ticket_id);
-	} else {
+	} else if (n == 0) {
 		snprintf(ev->text, sizeof(ev->text), "no token, no known Message-ID, no usable subject tag");
+	} else if (n >= 2) {
+		ev->text[n - 2] = '\0'; /* drop the "; " */
 	}
 }
 
@@ -121,14 +152,54 @@ static void thread_decide_closed(const struct thread_facts *f, const struct thre
 		 c->status);
 }
 
+/* Whether a message that joins ticket c may add its To/Cc there, and if
+ * not, why (static text). */
+static bool thread_may_add(const struct thread_facts *f, const struct thread_evidence *ev, const char **why_r)
+{
+	*why_r = NULL;
+	if (ev->reason == THREAD_REASON_TOKEN) {
+		if (!f->token_names_agent || f->sender_is_agent)
+			return true;
+		*why_r = "an agent's reply address used by someone who is not an authenticated agent";
+		return false;
+	}
+	if (f->sender_is_agent || f->sender_authenticated || !f->require_authenticated_requester)
+		return true;
+	*why_r = "the sender is not authenticated and the tenant requires it";
+	return false;
+}
+
+/* Appends to the detail why nobody was added, when that is so. */
+static void thread_detail_participants(struct thread_decision *d, const char *why)
+{
+	size_t n = strlen(d->detail);
+
+	if (why != NULL && n < sizeof(d->detail))
+		snprintf(d->detail + n, sizeof(d->detail) - n, "; adds no participants: %s", why);
+}
+
+/* A new ticket: plain, or linked to the ticket that References named
+ * when its sender was a stranger there. */
+static void thread_decide_new(const struct thread_evidence *ev, struct thread_decision *d)
+{
+	d->add_participants = true; /* the sender's own conversation */
+	if (ev->linked == NULL) {
+		thread_detail_set(d, "%s; new ticket", ev->text);
+		return;
+	}
+	d->linked_ticket_id = ev->linked->ticket_id;
+	thread_detail_set(d, "%s; new ticket linked to ticket %" PRId64, ev->text, ev->linked->ticket_id);
+}
+
 void thread_decide(const struct thread_facts *f, struct thread_decision *d)
 {
 	struct thread_evidence ev;
+	const char *why;
 
 	memset(d, 0, sizeof(*d));
 	thread_evidence_pick(f, &ev);
 	if (ev.c == NULL) {
-		thread_detail_set(d, "%s; new ticket", ev.text);
+		thread_decide_new(&ev, d);
 		return;
 	}
 	d->reason = ev.reason;
@@ -149,4 +220,10 @@ void thread_decide(const struct thread_facts *f, struct thread_decision *d)
 		/* "open", or a status this module does not know: just append. */
 		thread_detail_set(d, "%s", ev.text);
 	}
+	if (d->ticket_id == 0) {
+		d->add_participants = true; /* a new linked ticket of its own */
+		return;
+	}
+	d->add_participants = thread_may_add(f, &ev, &why);
+	thread_detail_participants(d, why);
 }

@@ -9,10 +9,22 @@
  *   1. a reply-address token or one of our own signed Message-IDs that
  *      verifies (HMAC keyed by the secret) and names a ticket of the tenant;
  *   2. In-Reply-To / References matching a stored message of the tenant
- *      (In-Reply-To first, then References newest first);
- *   3. a subject tag ("[#1234]", format per tenant), only when the sender is
- *      the ticket's requester or already a participant;
+ *      (In-Reply-To first, then References newest first), only when the
+ *      sender is the ticket's requester, a participant or an authenticated
+ *      agent: anyone else who quotes a Message-ID (they are easy to learn)
+ *      gets a new ticket linked to the quoted one, never a seat in it;
+ *   3. a subject tag ("[#1234]", format per tenant), under the same
+ *      condition (a stranger's tag gives a new ticket, not linked);
  *   4. otherwise a new ticket.
+ * Who becomes a participant (decision.add_participants): the To/Cc of a
+ * message that carries our signed token (a token that names an agent:
+ * only when the sender is an authenticated agent), of an authenticated
+ * agent's mail, and of a message that opens a new ticket (the sender's own
+ * conversation). A follow-up matched by References or the subject tag
+ * from the requester or a participant adds its To/Cc only when the sender
+ * is authenticated (DMARC, or DKIM for exactly the From domain, by our own
+ * mail server), or when the tenant does not ask for that
+ * (require_authenticated_requester, default off).
  * A match to a ticket that was closed/solved longer ago than the team's
  * reopen window gives a new ticket linked to the old one. A matched ticket
  * that was merged is followed to the ticket it was merged into (by the
@@ -46,6 +58,16 @@ struct thread_facts {
 	struct thread_candidate token;     /* from a verified token/Message-ID */
 	struct thread_candidate references;/* from In-Reply-To/References */
 	struct thread_candidate subject_tag; /* from the subject tag */
+	/* Who sent it (added last, so older positional initialisers stay
+	 * valid): the From domain passed DMARC or DKIM for exactly that
+	 * domain at our own mail server; From is an agent of the tenant,
+	 * authenticated as for answers; the verified token names an agent
+	 * (an agent's reply address); the tenant wants requesters and
+	 * participants authenticated before their mail adds anyone. */
+	bool sender_authenticated;
+	bool sender_is_agent;
+	bool token_names_agent;
+	bool require_authenticated_requester;
 };
 
 struct thread_decision {
@@ -54,12 +76,16 @@ struct thread_decision {
 	int64_t linked_ticket_id; /* new ticket after a too-old closed one, else 0 */
 	bool reopen;              /* append and set the ticket back to open */
 	bool woke;                /* it was snoozed (the wake is recorded) */
-	char detail[200];         /* one human line: why */
+	bool add_participants;    /* To/Cc (and the sender) join the ticket */
+	char detail[300];         /* one human line: why */
 };
 
 /* Applies the rules above. Never fails; sets every field of *d.
- * A candidate counts when its ticket_id != 0; sender_is_participant is
- * only consulted for the subject tag. By the winning candidate's status:
+ * A candidate counts when its ticket_id != 0; sender_is_participant (or
+ * sender_is_agent) is consulted for References and the subject tag, never
+ * for a token. References from anyone else: reason NEW, ticket_id 0,
+ * linked_ticket_id = that ticket, unless a later piece of evidence (a
+ * participant's subject tag) wins. By the winning candidate's status:
  *   "open" (or any unknown status): append;
  *   "pending": append, reopen (the customer answered);
  *   "snoozed": append, reopen, woke;
@@ -71,7 +97,9 @@ struct thread_decision {
  *   "In-Reply-To/References match a message of ticket 7; ticket 7 closed
  *    45 days ago (reopen window 30 days): new linked ticket",
  *   "subject tag of ticket 12 ignored: sender is not a participant of
- *    ticket 12; new ticket". Ticket ids in the text are ticket_id values. */
+ *    ticket 12; new ticket". Ticket ids in the text are ticket_id values.
+ *   When the message joins a ticket but adds nobody, the detail ends with
+ *   "; adds no participants: ..." and the reason. */
 void thread_decide(const struct thread_facts *f, struct thread_decision *d);
 
 /* ---- Signed tokens ----
