@@ -102,7 +102,8 @@ assert_no_match "the agent's answer goes to neither" 'mallory|spy2' "$(answer "$
 
 # --- point 2: agents add and remove people explicitly, each change an event
 addr=$(md_ctl ticket address "$T" --agent ana@demo.example)
-send "$addr" ana@demo.example "From: Ana <ana@demo.example>
+send "$addr" ana@demo.example "$(AR_DMARC demo.example)
+From: Ana <ana@demo.example>
 To: $addr
 Subject: Re: [#$T] Lamp broken
 Message-Id: <cc1@demo.example>" "#cc add Zoe@Customer.example"
