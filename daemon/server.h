@@ -23,6 +23,7 @@ struct listener {
 	enum smtp_protocol protocol;
 	bool is_unix;
 	char *name; /* as configured, for logs */
+	unsigned n_conns; /* sessions accepted on it and not yet freed */
 	struct listener *next;
 };
 

@@ -29,8 +29,11 @@ struct md_config {
 	uint64_t message_size_limit;
 	unsigned max_recipients;
 	unsigned max_bad_commands;
+	unsigned max_junk_commands;  /* NOOP/RSET/HELP/VRFY between messages */
 	unsigned pipeline_depth;
 	unsigned max_connections;
+	unsigned smtp_max_sessions;        /* per smtp_listen listener */
+	unsigned smtp_max_sessions_per_ip; /* on smtp_listen, per client address */
 	unsigned idle_timeout; /* seconds */
 	unsigned data_timeout; /* seconds */
 	unsigned db_timeout; /* seconds */
