@@ -469,9 +469,17 @@ int config_read_secret(const char *path, char **secret_r, char **error_r)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	struct stat st;
 
 	if (f == NULL) {
 		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Whoever reads the secret can forge reply tokens and control mail. */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+		fclose(f);
+		*error_r = xasprintf("%s: readable by group or others (mode %03o); run chmod 600 %s", path,
+				     (unsigned)(st.st_mode & 0777), path);
 		return -1;
 	}
 	n = getline(&line, &cap, f);
@@ -482,9 +490,10 @@ int config_read_secret(const char *path, char **secret_r, char **error_r)
 		return -1;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	if (strlen(line) < 16) {
+	if (strlen(line) < 32) {
 		free(line);
-		*error_r = xasprintf("%s: secret is shorter than 16 characters", path);
+		*error_r = xasprintf("%s: secret is shorter than 32 characters; write a new one with "
+				     "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > %s", path, path);
 		return -1;
 	}
 	*secret_r = line;

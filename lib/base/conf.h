@@ -92,7 +92,9 @@ int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const cha
 int config_duration_parse(const char *s, unsigned *seconds_r);
 
 /* Reads the first line of a file into a malloc'd string (used for
- * secret_file). Returns 0, or -1 with *error_r malloc'd. */
+ * secret_file). Refuses a file readable by group or others and a secret
+ * shorter than 32 characters. Returns 0, or -1 with *error_r malloc'd
+ * naming the file and the fix. */
 int config_read_secret(const char *path, char **secret_r, char **error_r);
 
 #endif
