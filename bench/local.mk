@@ -4,3 +4,4 @@ EXTRA_DIST += bench/ingest bench/README.md
 include $(srcdir)/bench/dkim.mk
 include $(srcdir)/bench/rules.mk
 include $(srcdir)/bench/snooze.mk
+include $(srcdir)/bench/mime.mk

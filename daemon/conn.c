@@ -14,6 +14,7 @@
 
 struct write_req {
 	uv_write_t req;
+	struct conn *conn;
 	char *data;
 };
 
@@ -79,10 +80,37 @@ static const struct smtp_server_callbacks session_callbacks = {
 	.trace = on_session_trace,
 };
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+
+/* Reading follows the output queue: a client that sends commands but never
+ * reads the replies would otherwise make us buffer replies without end. */
+static void conn_read_update(struct conn *c)
+{
+	size_t queued = uv_stream_get_write_queue_size(&c->h.stream);
+
+	if (c->closing)
+		return;
+	if (!c->output_full && queued > CONN_OUTPUT_MAX) {
+		c->output_full = true;
+		log_info("event=read.paused session=%s queued=%zu", c->id, queued);
+	} else if (c->output_full && queued <= CONN_OUTPUT_MAX / 2) {
+		c->output_full = false;
+		log_info("event=read.resumed session=%s queued=%zu", c->id, queued);
+	}
+	if (c->output_full && c->reading)
+		uv_read_stop(&c->h.stream);
+	else if (!c->output_full && !c->reading)
+		uv_read_start(&c->h.stream, on_alloc, on_read);
+	c->reading = !c->output_full;
+}
+
 static void on_write_done(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
 	(void)status; /* a failed write shows up as a read error or EOF */
+	if (status == 0)
+		conn_read_update(w->conn);
 	free(w->data);
 	free(w);
 }
@@ -97,12 +125,15 @@ static void conn_write_raw(struct conn *c, struct buf *b)
 	if (b->len == 0 || c->closing)
 		return;
 	w = xmalloc(sizeof(*w));
+	w->conn = c;
 	w->data = buf_steal(b, &len);
 	ub = uv_buf_init(w->data, (unsigned)len);
 	if (uv_write(&w->req, &c->h.stream, &ub, 1, on_write_done) != 0) {
 		free(w->data);
 		free(w);
+		return;
 	}
+	conn_read_update(c);
 }
 
 static void conn_flush_plain(struct conn *c) { conn_write_raw(c, &c->out); }
@@ -134,6 +165,10 @@ static void conn_close(struct conn *c)
 	uv_read_stop(&c->h.stream);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_close_handle);
+	if (c->output_full) { /* it does not read: a shutdown would wait forever */
+		uv_close(&c->h.handle, on_close_handle);
+		return;
+	}
 	req = xmalloc(sizeof(*req));
 	req->data = c;
 	if (uv_shutdown(req, &c->h.stream, on_shutdown_done) != 0) {
@@ -267,6 +302,8 @@ static struct conn *conn_new(struct listener *l)
 	struct conn *c = xcalloc(1, sizeof(*c));
 
 	c->srv = srv;
+	c->listener = l;
+	l->n_conns++;
 	c->protocol = l->protocol;
 	c->is_unix = l->is_unix;
 	c->trusted = l->trusted;
@@ -290,12 +327,51 @@ static struct conn *conn_new(struct listener *l)
 	return c;
 }
 
+/* Sessions from the same client address on SMTP listeners. */
+static unsigned conn_count_peer(const struct conn *c)
+{
+	unsigned n = 0;
+
+	for (const struct conn *o = c->srv->conns; o != NULL; o = o->next)
+		if (o != c && !o->closing && o->listener->protocol == SMTP_PROTOCOL_SMTP && strcmp(o->peer, c->peer) == 0)
+			n++;
+	return n;
+}
+
+/* Why a new session must be refused, or NULL. SMTP listeners face strangers:
+ * their own caps keep them from using up the sessions Postfix's LMTP needs. */
+static const char *conn_refusal(const struct conn *c, const char **reply_r)
+{
+	const struct server *srv = c->srv;
+	const struct md_config *cfg = &srv->cfg;
+
+	*reply_r = "421 4.7.0 Too many connections, try again later\r\n";
+	if (srv->shutting_down) {
+		*reply_r = "421 4.3.2 Service shutting down\r\n";
+		return "shutting down";
+	}
+	if (srv->n_conns > cfg->max_connections)
+		return "too many connections";
+	if (c->listener->protocol != SMTP_PROTOCOL_SMTP)
+		return NULL;
+	if (c->listener->n_conns > cfg->smtp_max_sessions) {
+		*reply_r = "421 4.7.0 Too many sessions on this listener, try again later\r\n";
+		return "too many sessions on the listener";
+	}
+	if (conn_count_peer(c) >= cfg->smtp_max_sessions_per_ip) {
+		*reply_r = "421 4.7.0 Too many sessions from your address, try again later\r\n";
+		return "too many sessions from the address";
+	}
+	return NULL;
+}
+
 void conn_accept(struct listener *l)
 {
 	struct server *srv = l->server;
 	const struct md_config *cfg = &srv->cfg;
 	struct smtp_server_settings set;
 	struct conn *c = conn_new(l);
+	const char *refusal;
 
 	if (uv_accept(&l->h.stream, &c->h.stream) != 0) {
 		c->close_reason = "accept failed";
@@ -311,20 +387,20 @@ void conn_accept(struct listener *l)
 	set.max_message_size = cfg->message_size_limit;
 	set.max_recipients = cfg->max_recipients;
 	set.max_bad_commands = cfg->max_bad_commands;
+	set.max_junk_commands = cfg->max_junk_commands;
 	set.pipeline_depth = cfg->pipeline_depth;
 	set.starttls = srv->tls != NULL && l->protocol == SMTP_PROTOCOL_SMTP;
 	log_info("event=session.start session=%s listener=%s proto=%s peer=%s trusted=%s", c->id, l->name,
 		 l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", c->peer, l->trusted ? "yes" : "no");
-	if (srv->n_conns > cfg->max_connections || srv->shutting_down) {
-		const char *msg = srv->shutting_down ? "421 4.3.2 Service shutting down\r\n"
-						     : "421 4.7.0 Too many connections, try again later\r\n";
-		buf_append_str(&c->out, msg);
+	if ((c->close_reason = conn_refusal(c, &refusal)) != NULL) {
+		buf_append_str(&c->out, refusal);
 		c->close_requested = true;
-		c->close_reason = srv->shutting_down ? "shutting down" : "too many connections";
 		conn_flush(c);
 		return;
 	}
+	c->close_reason = NULL;
 	c->session = smtp_session_new(&set, &session_callbacks, c);
+	c->reading = true;
 	uv_read_start(&c->h.stream, on_alloc, on_read);
 	conn_arm_timer(c);
 	conn_flush(c);
@@ -343,6 +419,7 @@ void conn_unref(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->n_conns--;
+	c->listener->n_conns--;
 	smtp_session_free(&c->session);
 	tls_conn_free(&c->tls);
 	buf_free(&c->out);

@@ -19,8 +19,13 @@ struct rcpt_route {
 	int64_t tenant_id, team_id;
 };
 
+/* Replies queued in libuv past which the conn stops reading from a client
+ * that does not read its replies; it reads again once half has drained. */
+#define CONN_OUTPUT_MAX (256 * 1024)
+
 struct conn {
 	struct server *srv;
+	struct listener *listener;
 	union {
 		uv_tcp_t tcp;
 		uv_pipe_t pipe;
@@ -47,6 +52,8 @@ struct conn {
 	bool close_requested;  /* the core is done: flush, then close */
 	bool closing;          /* handles are being closed */
 	bool data_timer_armed;
+	bool reading;          /* uv_read_start is in effect */
+	bool output_full;      /* reading paused: too many replies unread */
 	const char *close_reason;
 	struct conn *next, *prev;
 };

@@ -427,11 +427,11 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
 	j->trusted = c->trusted;
 	for (size_t i = 0; i < n_rcpts; i++) {
 		const struct rcpt_route *r = conn_route_find(c, rcpts[i]);
-		j->routes[i].address = xstrdup(rcpts[i]);
-		j->routes[i].extension = r->extension != NULL ? xstrdup(r->extension) : NULL;
 		/* Every accepted recipient was routed by its RCPT lookup. */
 		if (r == NULL)
 			abort();
+		j->routes[i].address = xstrdup(rcpts[i]);
+		j->routes[i].extension = r->extension != NULL ? xstrdup(r->extension) : NULL;
 		j->routes[i].tenant_id = r->tenant_id;
 		j->routes[i].team_id = r->team_id;
 		j->received[i] = conn_received(c, rcpts[i]);

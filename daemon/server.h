@@ -24,6 +24,7 @@ struct listener {
 	bool is_unix;
 	bool trusted; /* in trusted_listeners: its peers' Authentication-Results count */
 	char *name; /* as configured, for logs */
+	unsigned n_conns; /* sessions accepted on it and not yet freed */
 	struct listener *next;
 };
 

@@ -394,7 +394,8 @@ assert_eq "team set of an unknown team exits 1" 1 "$rc"
 assert_eq "unknown team in team set" 'maildeskctl: team "nosuch" not found in tenant "demo"' "$err"
 
 ## Signed reply addresses: the team's first alias with a token.
-printf 'e2e-ctl-secret-0123456789\n' > "$tmp/secret"
+printf 'e2e-ctl-secret-0123456789abcdefghijkl\n' > "$tmp/secret"
+chmod 600 "$tmp/secret"
 printf 'database = %s\nsecret_file = %s\n' "$MD_DATABASE" "$tmp/secret" > "$tmp/token.conf"
 tenant_id=$(sql "select id from tenants where name = 'demo'")
 alice_id=$(sql "select id from agents where email = 'alice@demo.example'")
@@ -402,7 +403,7 @@ alice_id=$(sql "select id from agents where email = 'alice@demo.example'")
 token_expected() {
 	"$PY" -c "import hmac, hashlib, base64, sys
 msg = 'maildesk-thread-v1\nreply\n%s\n%s\n%s\n' % (sys.argv[1], sys.argv[2], sys.argv[3])
-mac = hmac.new(b'e2e-ctl-secret-0123456789', msg.encode(), hashlib.sha256).digest()[:10]
+mac = hmac.new(b'e2e-ctl-secret-0123456789abcdefghijkl', msg.encode(), hashlib.sha256).digest()[:10]
 print(base64.b32encode(mac).decode().lower())" "$tenant_id" "$1" "$2"
 }
 run -c "$tmp/token.conf" ticket address "$a"

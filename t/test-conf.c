@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "base/conf.h"
 #include "base/mimetypes.h"
@@ -275,13 +276,25 @@ START_TEST(secret_file_must_be_long_enough)
 	char *secret = NULL, *err = NULL;
 	const char *p = write_conf("short\n");
 	ck_assert_int_eq(config_read_secret(p, &secret, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "shorter than 16"));
+	ck_assert_ptr_nonnull(strstr(err, "shorter than 32"));
 	free(err);
 	unlink(p);
-	p = write_conf("0123456789abcdef0123\n");
+	p = write_conf("0123456789abcdef0123456789abcde\n"); /* 31 */
+	ck_assert_int_eq(config_read_secret(p, &secret, &err), -1);
+	free(err);
+	unlink(p);
+	p = write_conf("0123456789abcdef0123456789abcdef\n");
 	ck_assert_int_eq(config_read_secret(p, &secret, &err), 0);
-	ck_assert_str_eq(secret, "0123456789abcdef0123");
+	ck_assert_str_eq(secret, "0123456789abcdef0123456789abcdef");
 	free(secret);
+	ck_assert_int_eq(chmod(p, 0640), 0);
+	ck_assert_int_eq(config_read_secret(p, &secret, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+	ck_assert_ptr_nonnull(strstr(err, p));
+	free(err);
+	ck_assert_int_eq(chmod(p, 0604), 0);
+	ck_assert_int_eq(config_read_secret(p, &secret, &err), -1);
+	free(err);
 	unlink(p);
 }
 END_TEST

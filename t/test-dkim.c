@@ -269,8 +269,8 @@ START_TEST(test_dkim_sign_layout)
 	expect = malloc(512);
 	snprintf(expect, 512,
 		 "DKIM-Signature:v=1;a=%s;c=relaxed/relaxed;d=football.example.com;s=brisbane;t=1528637909;"
-		 "h=from:from:to:cc:subject:date:message-id:reply-to:in-reply-to:references:content-type:"
-		 "mime-version;bh=" RFC_BH ";b=",
+		 "h=from:from:to:to:cc:cc:subject:subject:date:message-id:reply-to:reply-to:in-reply-to:"
+		 "references:content-type:content-type:content-transfer-encoding:mime-version;bh=" RFC_BH ";b=",
 		 dkim_alg_name(dkim_key_alg(key)));
 	ck_assert_msg(strncmp(flat, expect, strlen(expect)) == 0, "%s", flat);
 	/* b= covers exactly the field as written, folding included */

@@ -421,6 +421,105 @@ START_TEST(header_section_past_1mib_flags_header_too_long)
 }
 END_TEST
 
+/* A message whose header name carries unit repeated n times, then tail. */
+static struct mime_message *hostile_header_parse(const char *name, const char *unit, size_t n, const char *tail,
+						 struct buf *value)
+{
+	struct buf b;
+	struct mime_message *m;
+
+	buf_init(value, 0);
+	for (size_t i = 0; i < n; i++)
+		buf_append_str(value, unit);
+	buf_append_str(value, tail);
+	buf_init(&b, 0);
+	if (strcmp(name, "From") != 0)
+		buf_append_str(&b, "From: a@example.com\n");
+	buf_append_str(&b, name);
+	buf_append_str(&b, ": ");
+	buf_append(&b, value->data, value->len);
+	buf_append_str(&b, "\n\nbody\n");
+	m = mime_parse(b.data, b.len);
+	assert_sane(m);
+	buf_free(&b);
+	return m;
+}
+
+/* 300 KB of encoded-word starts that never end: the text stays as it was
+ * (this input cost seconds when every "=?" rescanned to the end). */
+START_TEST(unterminated_encoded_words_stay_verbatim)
+{
+	static const char *const units[] = { "=?a?q?a", "=?", "=?utf-8?b?QUJD", "=?x?", "a=?b?Q?x" };
+	struct buf v;
+
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		struct mime_message *m = hostile_header_parse("Subject", units[i], 300 * 1024 / strlen(units[i]), "", &v);
+		ck_assert_msg(strcmp(m->subject, v.data) == 0, "%s: subject of %zu bytes, %.40s", units[i],
+			      strlen(m->subject), m->subject);
+		ck_assert_str_eq(m->text_body, "body\n");
+		mime_message_free(&m);
+		buf_free(&v);
+	}
+}
+END_TEST
+
+/* Tens of thousands of encoded-words in one run decode to one string. */
+START_TEST(many_encoded_words_decode_to_their_text)
+{
+	struct buf v, want;
+	struct mime_message *m = hostile_header_parse("Subject", "=?utf-8?q?a=C3=A9?= ", 45000, "end", &v);
+
+	buf_init(&want, 0);
+	for (int i = 0; i < 45000; i++)
+		buf_append_str(&want, "a\xc3\xa9");
+	buf_append_str(&want, " end");
+	ck_assert_msg(strcmp(m->subject, want.data) == 0, "subject of %zu bytes", strlen(m->subject));
+	mime_message_free(&m);
+	buf_free(&v);
+	m = hostile_header_parse("Subject", "=?utf-8?b?w6k=?==?iso-8859-1?q?=E9?=", 20000, "", &v);
+	ck_assert_uint_eq(strlen(m->subject), 20000 * 4);
+	ck_assert(memcmp(m->subject, "\xc3\xa9\xc3\xa9", 4) == 0);
+	mime_message_free(&m);
+	buf_free(&v);
+	buf_free(&want);
+}
+END_TEST
+
+/* Encoded-word starts nested inside one word that ends only at the very end:
+ * one word whose text is everything between its "?Q?" and the final "?=". */
+START_TEST(nested_encoded_word_starts_decode_as_one_word)
+{
+	struct buf v;
+	struct mime_message *m = hostile_header_parse("Subject", "=?utf-8?q?a", 30000, "?=", &v);
+	const char *unit = "=?utf-8?q?a";
+
+	ck_assert_uint_eq(strlen(m->subject), v.len - strlen("=?utf-8?q?") - 2);
+	ck_assert(m->defects & MIME_DEFECT_BAD_ENCODING); /* "=?u" is no Q escape */
+	ck_assert(m->subject[0] == 'a' && strncmp(m->subject + 1, unit, strlen(unit)) == 0);
+	mime_message_free(&m);
+	buf_free(&v);
+}
+END_TEST
+
+/* Address headers full of unterminated words still give the address (GMime
+ * itself rescanned such a header from every "=?" in its loose mode). */
+START_TEST(address_headers_with_unterminated_words_keep_the_address)
+{
+	static const char *const names[] = { "From", "Reply-To", "To", "Cc" };
+	struct buf v;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct mime_message *m =
+			hostile_header_parse(names[i], "=?a?q?a", 300 * 1024 / 7, " <x@example.org>", &v);
+		if (i == 0)
+			ck_assert_str_eq(m->from.addr, "x@example.org");
+		ck_assert_str_eq(m->text_body, "body\n");
+		mime_message_free(&m);
+		buf_free(&v);
+	}
+}
+END_TEST
+
 START_TEST(empty_and_binary_inputs_yield_flagged_empty_message)
 {
 	unsigned want = MIME_DEFECT_UNPARSEABLE | MIME_DEFECT_NO_HEADERS;
@@ -913,6 +1012,10 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, forward_chain_1000_deep_is_one_attachment);
 	tcase_add_test(tc, more_than_1000_parts_flags_too_many_parts);
 	tcase_add_test(tc, header_section_past_1mib_flags_header_too_long);
+	tcase_add_test(tc, unterminated_encoded_words_stay_verbatim);
+	tcase_add_test(tc, many_encoded_words_decode_to_their_text);
+	tcase_add_test(tc, nested_encoded_word_starts_decode_as_one_word);
+	tcase_add_test(tc, address_headers_with_unterminated_words_keep_the_address);
 	tcase_add_test(tc, empty_and_binary_inputs_yield_flagged_empty_message);
 	tcase_add_loop_test(tc, crlf_and_lf_inputs_give_the_same_text, 0, N_CORPUS);
 	tcase_add_test(tc, every_truncation_of_a_message_parses_sanely);

@@ -821,6 +821,91 @@ START_TEST(test_too_many_bad_commands_get_421)
 }
 END_TEST
 
+/* Plays in with max_junk_commands = 3, whole and one byte at a time, sync
+ * and async, and compares the replies and the close reason. */
+static void junk_play(const char *in, const char *want, const char *events)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+
+	set.max_junk_commands = 3;
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		for (int async = 0; async < 2; async++) {
+			struct app a;
+
+			app_start(&a, &set);
+			a.async = async;
+			if (bytewise) {
+				for (size_t i = 0; in[i] != '\0'; i++) {
+					smtp_session_feed(a.s, in + i, 1);
+					app_answer_all(&a);
+				}
+			} else {
+				app_feed_str(&a, in);
+			}
+			app_answer_all(&a);
+			ck_assert_msg(strcmp(app_out(&a), want) == 0, "bytewise=%d async=%d got:\n%s", bytewise, async,
+				      app_out(&a));
+			ck_assert_str_eq(a.events.data ? a.events.data : "", events);
+			app_finish(&a);
+		}
+	}
+}
+
+START_TEST(test_junk_commands_past_the_budget_get_421)
+{
+	junk_play("LHLO c\r\nNOOP\r\nRSET\r\nHELP\r\nNOOP\r\nNOOP\r\n",
+		  GREET_L CAPS OK OK "214 2.0.0 Commands: LHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS\r\n"
+				     "421 4.7.0 " HOST " Too many commands without mail, closing connection\r\n",
+		  "CLOSE too many junk commands\n");
+	/* VRFY and a repeated greeting count too; the first greeting does not. */
+	junk_play("LHLO c\r\nVRFY x\r\nLHLO c\r\nLHLO c\r\nVRFY x\r\n",
+		  GREET_L CAPS "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery\r\n" CAPS
+			  CAPS "421 4.7.0 " HOST " Too many commands without mail, closing connection\r\n",
+		  "CLOSE too many junk commands\n");
+}
+END_TEST
+
+START_TEST(test_a_message_renews_the_junk_budget)
+{
+	junk_play("LHLO c\r\nNOOP\r\nNOOP\r\nRSET\r\nMAIL FROM:<>\r\nRCPT TO:<a@b.example>\r\nDATA\r\nx\r\n.\r\n"
+		  "RSET\r\nNOOP\r\nNOOP\r\nQUIT\r\n",
+		  GREET_L CAPS OK OK OK OK_MAIL OK_RCPT GO QUEUED OK OK OK BYE,
+		  "RCPT a@b.example\nDATA from=<> n=1 size=3\nCLOSE quit\n");
+	/* A transaction without a message renews nothing. */
+	junk_play("LHLO c\r\nMAIL FROM:<>\r\nRSET\r\nMAIL FROM:<>\r\nRSET\r\nMAIL FROM:<>\r\nRSET\r\n"
+		  "MAIL FROM:<>\r\nRSET\r\n",
+		  GREET_L CAPS OK_MAIL OK OK_MAIL OK OK_MAIL OK OK_MAIL
+			  "421 4.7.0 " HOST " Too many commands without mail, closing connection\r\n",
+		  "CLOSE too many junk commands\n");
+}
+END_TEST
+
+/* Lines queued while the app works are counted as they arrive and uncounted
+ * as they run: after a waiting RCPT has consumed part of the queue, exactly
+ * pipeline_depth lines fit again, one byte at a time. */
+START_TEST(test_queued_line_count_follows_what_ran)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+	struct app a;
+	const char *noop = "NOOP\r\n";
+
+	set.pipeline_depth = 4;
+	app_start(&a, &set);
+	a.async = true;
+	app_feed_str(&a, "LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@b.example>\r\nRCPT TO:<b@b.example>\r\nNOOP\r\n");
+	app_answer_all(&a); /* both RCPTs and the NOOP ran: the queue is empty */
+	app_feed_str(&a, "RCPT TO:<c@b.example>\r\n");
+	app_out_reset(&a);
+	for (int i = 0; i < 4; i++)
+		for (size_t k = 0; noop[k] != '\0'; k++)
+			smtp_session_feed(a.s, noop + k, 1);
+	ck_assert_uint_eq(a.n_close, 0);
+	app_feed_str(&a, noop);
+	ck_assert_str_eq(app_out(&a), "421 4.7.0 " HOST " Too many pipelined commands\r\n");
+	app_finish(&a);
+}
+END_TEST
+
 START_TEST(test_timeout_writes_421_4_4_2_and_closes)
 {
 	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
@@ -969,6 +1054,9 @@ static Suite *smtp_suite(void)
 	tcase_add_test(tc, test_pipeline_deeper_than_limit_gets_421);
 	tcase_add_test(tc, test_pipelined_bytes_past_limit_get_421);
 	tcase_add_test(tc, test_too_many_bad_commands_get_421);
+	tcase_add_test(tc, test_junk_commands_past_the_budget_get_421);
+	tcase_add_test(tc, test_a_message_renews_the_junk_budget);
+	tcase_add_test(tc, test_queued_line_count_follows_what_ran);
 	tcase_add_test(tc, test_timeout_writes_421_4_4_2_and_closes);
 	tcase_add_test(tc, test_timeout_while_app_works_ignores_its_late_answer);
 	tcase_add_test(tc, test_shutdown_when_idle_closes_at_once);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "base/xalloc.h"
 #include "dns/dns.h"
 
@@ -173,6 +174,26 @@ static enum verdict mx_check(const char *server, const struct domain_rec *r, con
 	return v;
 }
 
+
+/* s with control characters, DEL, bytes past ASCII and backslashes written
+ * as \xHH (\\ for a backslash): a hostile TXT record cannot move the
+ * cursor, change colours or set the terminal title of whoever runs the check. */
+static char *text_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\\')
+			buf_append_str(&b, "\\\\");
+		else if (*p < 0x20 || *p >= 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else
+			buf_append(&b, (const char *)p, 1);
+	}
+	return buf_steal(&b, NULL);
+}
+
 /* Checks one record; fills f with the verdict and the report line. */
 static void record_check(const struct md_config *c, const struct domain_rec *r, struct finding *f)
 {
@@ -184,6 +205,11 @@ static void record_check(const struct md_config *c, const struct domain_rec *r, 
 		f->v = mx_check(c->dns_resolver, r, c->hostname, &text);
 	else
 		f->v = policy_check(c->dns_resolver, r, c->hostname, &text);
+	if (text != NULL) { /* DNS text is a stranger's: never raw to the terminal */
+		char *esc = text_escape(text);
+		free(text);
+		text = esc;
+	}
 	f->line = xasprintf("%s: %s", r->label, text != NULL ? text : f->v == V_OK ? "ok" : "missing");
 	free(text);
 }

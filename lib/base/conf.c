@@ -37,8 +37,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "message_size_limit", CFG_SIZE, OFF(message_size_limit), "25M", 1024, UINT64_C(1) << 32 },
 	{ "max_recipients", CFG_UINT, OFF(max_recipients), "100", 1, 100000 },
 	{ "max_bad_commands", CFG_UINT, OFF(max_bad_commands), "20", 1, 1000 },
+	{ "max_junk_commands", CFG_UINT, OFF(max_junk_commands), "100", 1, 1000000 },
 	{ "pipeline_depth", CFG_UINT, OFF(pipeline_depth), "500", 1, 100000 },
 	{ "max_connections", CFG_UINT, OFF(max_connections), "1000", 1, 1000000 },
+	{ "smtp_max_sessions", CFG_UINT, OFF(smtp_max_sessions), "100", 1, 1000000 },
+	{ "smtp_max_sessions_per_ip", CFG_UINT, OFF(smtp_max_sessions_per_ip), "10", 1, 1000000 },
 	{ "idle_timeout", CFG_DURATION, OFF(idle_timeout), "5m", 1, 86400 },
 	{ "data_timeout", CFG_DURATION, OFF(data_timeout), "10m", 1, 86400 },
 	{ "db_timeout", CFG_DURATION, OFF(db_timeout), "30s", 1, 3600 },
@@ -519,9 +522,17 @@ int config_read_secret(const char *path, char **secret_r, char **error_r)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	struct stat st;
 
 	if (f == NULL) {
 		*error_r = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Whoever reads the secret can forge reply tokens and control mail. */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+		fclose(f);
+		*error_r = xasprintf("%s: readable by group or others (mode %03o); run chmod 600 %s", path,
+				     (unsigned)(st.st_mode & 0777), path);
 		return -1;
 	}
 	n = getline(&line, &cap, f);
@@ -532,9 +543,10 @@ int config_read_secret(const char *path, char **secret_r, char **error_r)
 		return -1;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	if (strlen(line) < 16) {
+	if (strlen(line) < 32) {
 		free(line);
-		*error_r = xasprintf("%s: secret is shorter than 16 characters", path);
+		*error_r = xasprintf("%s: secret is shorter than 32 characters; write a new one with "
+				     "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > %s", path, path);
 		return -1;
 	}
 	*secret_r = line;

@@ -36,8 +36,11 @@ struct md_config {
 	uint64_t message_size_limit;
 	unsigned max_recipients;
 	unsigned max_bad_commands;
+	unsigned max_junk_commands;  /* NOOP/RSET/HELP/VRFY between messages */
 	unsigned pipeline_depth;
 	unsigned max_connections;
+	unsigned smtp_max_sessions;        /* per smtp_listen listener */
+	unsigned smtp_max_sessions_per_ip; /* on smtp_listen, per client address */
 	unsigned idle_timeout; /* seconds */
 	unsigned data_timeout; /* seconds */
 	unsigned db_timeout; /* seconds */
@@ -110,7 +113,9 @@ int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const cha
 int config_duration_parse(const char *s, unsigned *seconds_r);
 
 /* Reads the first line of a file into a malloc'd string (used for
- * secret_file). Returns 0, or -1 with *error_r malloc'd. */
+ * secret_file). Refuses a file readable by group or others and a secret
+ * shorter than 32 characters. Returns 0, or -1 with *error_r malloc'd
+ * naming the file and the fix. */
 int config_read_secret(const char *path, char **secret_r, char **error_r);
 
 #endif

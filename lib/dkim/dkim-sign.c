@@ -9,9 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
+/* A name listed once more than a message has instances of it signs their
+ * absence too (oversigning, RFC 6376 8.15): nobody can add a second From,
+ * Subject, Reply-To, To, Cc or Content-Type that a reader would show. */
 const char *const dkim_signed_headers[] = {
-	"from", "from", "to", "cc", "subject", "date", "message-id", "reply-to",
-	"in-reply-to", "references", "content-type", "mime-version", NULL,
+	"from", "from", "to", "to", "cc", "cc", "subject", "subject", "date", "message-id",
+	"reply-to", "reply-to", "in-reply-to", "references", "content-type", "content-type",
+	"content-transfer-encoding", "mime-version", NULL,
 };
 
 /* SHA-256 through EVP: bh= and the Ed25519 pre-hash (RFC 8463 3). */

@@ -34,8 +34,12 @@ static bool is_lwsp(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Recognises an encoded-word at p (which starts with "=?"). */
-static bool ew_parse(const char *p, struct ew *ew)
+/* Recognises an encoded-word at p (which starts with "=?"). *no_end is the
+ * first blank or NUL reached by an earlier failed text scan; no "?=" starts
+ * between that scan's text and it, so a later word whose text starts before
+ * *no_end fails without scanning again. That keeps a run of "=?a?q?a" with
+ * no end linear instead of rescanning to its end from every "=?". */
+static bool ew_parse(const char *p, struct ew *ew, const char **no_end)
 {
 	const char *cs = p + 2, *q = cs, *star;
 	size_t cs_len;
@@ -55,9 +59,13 @@ static bool ew_parse(const char *p, struct ew *ew)
 		return false;
 	ew->encoding = g_ascii_toupper(*q);
 	ew->text = q + 2;
+	if (ew->text < *no_end)
+		return false;
 	for (q = ew->text; !(q[0] == '?' && q[1] == '='); q++)
-		if (*q == '\0' || is_lwsp(*q))
+		if (*q == '\0' || is_lwsp(*q)) {
+			*no_end = q;
 			return false;
+		}
 	ew->text_len = (size_t)(q - ew->text);
 	ew->end = q + 2;
 	return true;
@@ -144,7 +152,7 @@ static void run_add(struct ew_run *run, const struct ew *ew, struct buf *out, un
 char *mime_rfc2047_decode(const char *value, unsigned *defects)
 {
 	struct ew_run run = { .active = false };
-	const char *p = value, *ws = NULL;
+	const char *p = value, *ws = NULL, *no_end = value;
 	bool last_was_ew = false;
 	struct buf out;
 	struct ew ew;
@@ -158,7 +166,7 @@ char *mime_rfc2047_decode(const char *value, unsigned *defects)
 				p++;
 			continue;
 		}
-		if (p[0] == '=' && p[1] == '?' && ew_parse(p, &ew)) {
+		if (p[0] == '=' && p[1] == '?' && ew_parse(p, &ew, &no_end)) {
 			if (!last_was_ew) /* space between two encoded-words is dropped */
 				run_flush(&run, &out, defects);
 			if (ws != NULL && !last_was_ew)

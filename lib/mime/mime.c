@@ -96,7 +96,7 @@ static GMimeParserOptions *parser_options_new(struct mime_ctx *ctx)
 	GMimeParserOptions *o = g_mime_parser_options_new();
 
 	g_mime_parser_options_set_fallback_charsets(o, fallback);
-	g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_STRICT);
 	g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_warning_callback(o, parser_warning, ctx);

@@ -27,6 +27,15 @@ void smtp_cmd_count_error(struct smtp_session *s)
 				       "too many errors");
 }
 
+bool smtp_cmd_count_junk(struct smtp_session *s)
+{
+	if (++s->junk_commands <= s->set.max_junk_commands)
+		return true;
+	smtp_session_close_421(s, s->cmd_name, 421, "4.7.0", "Too many commands without mail, closing connection",
+			       "too many junk commands");
+	return false;
+}
+
 void smtp_cmd_error(struct smtp_session *s, unsigned code, const char *enh, const char *text)
 {
 	smtp_reply(s, code, enh, text);
@@ -45,6 +54,8 @@ bool smtp_cmd_no_args(struct smtp_session *s, struct strv args, const char *synt
  * 4.1.4: like RSET). The client's name is only required to be there. */
 static bool smtp_cmd_greeting_check(struct smtp_session *s, struct strv args, const char *syntax)
 {
+	if (s->greeted && !smtp_cmd_count_junk(s))
+		return false;
 	if (strv_trim(args).len == 0) {
 		smtp_cmd_error(s, 501, "5.5.4", syntax);
 		return false;
@@ -103,14 +114,18 @@ static void smtp_cmd_helo(struct smtp_session *s, struct strv args)
 /* Aborts the transaction; the greeting stays valid. */
 static void smtp_cmd_rset(struct smtp_session *s, struct strv args)
 {
-	if (!smtp_cmd_no_args(s, args, "Syntax: RSET"))
+	if (!smtp_cmd_count_junk(s) || !smtp_cmd_no_args(s, args, "Syntax: RSET"))
 		return;
 	smtp_trans_reset(s);
 	smtp_reply(s, 250, "2.0.0", "Ok");
 }
 
 /* NOOP may carry a string, which is ignored (RFC 5321 4.1.1.9). */
-static void smtp_cmd_noop(struct smtp_session *s, struct strv args) { smtp_reply(s, 250, "2.0.0", "Ok"); }
+static void smtp_cmd_noop(struct smtp_session *s, struct strv args)
+{
+	if (smtp_cmd_count_junk(s))
+		smtp_reply(s, 250, "2.0.0", "Ok");
+}
 
 /* Says goodbye; what the client pipelined after QUIT is never read. */
 static void smtp_cmd_quit(struct smtp_session *s, struct strv args)
@@ -122,6 +137,8 @@ static void smtp_cmd_quit(struct smtp_session *s, struct strv args)
 /* VRFY is not answered truthfully: it would let anyone harvest addresses. */
 static void smtp_cmd_vrfy(struct smtp_session *s, struct strv args)
 {
+	if (!smtp_cmd_count_junk(s))
+		return;
 	if (strv_trim(args).len == 0) {
 		smtp_cmd_error(s, 501, "5.5.4", "Syntax: VRFY address");
 		return;
@@ -132,6 +149,8 @@ static void smtp_cmd_vrfy(struct smtp_session *s, struct strv args)
 /* A one-line list is all a human poking with telnet needs. */
 static void smtp_cmd_help(struct smtp_session *s, struct strv args)
 {
+	if (!smtp_cmd_count_junk(s))
+		return;
 	smtp_reply(s, 214, "2.0.0",
 		   s->set.protocol == SMTP_PROTOCOL_LMTP
 			   ? "Commands: LHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS"

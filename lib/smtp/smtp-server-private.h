@@ -16,6 +16,7 @@
 #define SMTP_DEFAULT_MAX_RECIPIENTS 1000
 #define SMTP_DEFAULT_MAX_BAD_COMMANDS 10
 #define SMTP_DEFAULT_PIPELINE_DEPTH 100
+#define SMTP_DEFAULT_MAX_JUNK_COMMANDS 100
 
 enum smtp_phase {
 	SMTP_PHASE_COMMAND,    /* reading command lines */
@@ -66,10 +67,13 @@ struct smtp_session {
 	bool line_too_long;    /* discarding the rest of an overlong line */
 	bool shutdown_requested;
 	unsigned bad_commands;
+	unsigned junk_commands; /* since the session began or the last message */
 	const char *cmd_name;  /* the command being answered, for trace() */
 
 	struct buf line;       /* the command line being assembled, <= 512 */
 	struct buf pending;    /* input that arrived while waiting */
+	size_t pending_lines;  /* LFs in pending, kept up to date so that
+				* input in small pieces is never rescanned */
 	struct buf out;        /* reply formatting scratch */
 	struct buf msg;        /* the message during DATA, capped */
 	struct smtp_data data;
@@ -96,6 +100,9 @@ void smtp_cmd_dispatch(struct smtp_session *s, struct strv line);
 void smtp_cmd_count_error(struct smtp_session *s);
 /* Replies with a protocol error and counts it. */
 void smtp_cmd_error(struct smtp_session *s, unsigned code, const char *enh, const char *text);
+/* Counts a command that moves no mail forward; past the budget it answers
+ * 421 and closes. Returns false when the session was closed. */
+bool smtp_cmd_count_junk(struct smtp_session *s);
 /* A command with arguments where none are allowed gets this. */
 bool smtp_cmd_no_args(struct smtp_session *s, struct strv args, const char *syntax);
 

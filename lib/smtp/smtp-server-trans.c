@@ -347,6 +347,7 @@ void smtp_trans_data_end(struct smtp_session *s)
 	struct smtp_transaction t;
 
 	s->cmd_name = "EOM";
+	s->junk_commands = 0; /* a message moved: the client is doing real work */
 	if (s->data.too_big) {
 		smtp_trans_refuse_too_big(s);
 		return;

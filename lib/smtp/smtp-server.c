@@ -14,6 +14,8 @@ static void smtp_settings_apply_defaults(struct smtp_server_settings *set)
 		set->max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS;
 	if (set->max_bad_commands == 0)
 		set->max_bad_commands = SMTP_DEFAULT_MAX_BAD_COMMANDS;
+	if (set->max_junk_commands == 0)
+		set->max_junk_commands = SMTP_DEFAULT_MAX_JUNK_COMMANDS;
 	if (set->pipeline_depth == 0)
 		set->pipeline_depth = SMTP_DEFAULT_PIPELINE_DEPTH;
 	if (set->hostname == NULL)
@@ -64,6 +66,7 @@ void smtp_session_close(struct smtp_session *s, const char *reason)
 	s->phase = SMTP_PHASE_CLOSED;
 	/* Reset, not freed: the input loop may still hold a pointer into it. */
 	buf_reset(&s->pending);
+	s->pending_lines = 0;
 	s->cb.close(s->ctx, reason);
 }
 
@@ -144,19 +147,34 @@ static size_t smtp_session_input(struct smtp_session *s, const char *p, size_t n
 static void smtp_session_begin_tls(struct smtp_session *s)
 {
 	buf_free(&s->pending);
+	s->pending_lines = 0;
 	buf_reset(&s->line);
 	s->line_too_long = false;
 	if (s->cb.starttls != NULL)
 		s->cb.starttls(s->ctx);
 }
 
+/* Line ends in n bytes. */
+static size_t count_lf(const char *p, size_t n)
+{
+	size_t lines = 0;
+	const char *lf;
+
+	while (n > 0 && (lf = memchr(p, '\n', n)) != NULL) {
+		lines++;
+		n -= (size_t)(lf - p) + 1;
+		p = lf + 1;
+	}
+	return lines;
+}
+
 /* Keeps input that arrived while the application works. Too much of it is
  * a client that does not wait for replies at all: it is cut off rather than
- * buffered without end. */
+ * buffered without end. Only the new bytes are counted, so a client that
+ * trickles input in one-byte packets costs O(n), not O(n^2). */
 static void smtp_session_queue(struct smtp_session *s, const char *p, size_t n)
 {
 	size_t max_bytes = (size_t)s->set.pipeline_depth * SMTP_COMMAND_LINE_MAX;
-	size_t lines = 0, i;
 
 	if (n > max_bytes || s->pending.len > max_bytes - n) {
 		smtp_session_close_421(s, "PIPELINE", 421, "4.7.0", "Too much pipelined input",
@@ -164,9 +182,8 @@ static void smtp_session_queue(struct smtp_session *s, const char *p, size_t n)
 		return;
 	}
 	buf_append(&s->pending, p, n);
-	for (i = 0; i < s->pending.len; i++)
-		lines += s->pending.data[i] == '\n';
-	if (lines > s->set.pipeline_depth)
+	s->pending_lines += count_lf(p, n);
+	if (s->pending_lines > s->set.pipeline_depth)
 		smtp_session_close_421(s, "PIPELINE", 421, "4.7.0", "Too many pipelined commands",
 				       "pipeline overflow");
 }
@@ -184,6 +201,7 @@ static void smtp_session_drain(struct smtp_session *s)
 		used = smtp_session_input(s, s->pending.data, s->pending.len);
 		if (s->phase == SMTP_PHASE_CLOSED || s->phase == SMTP_PHASE_TLS)
 			break;
+		s->pending_lines -= count_lf(s->pending.data, used);
 		buf_consume(&s->pending, used);
 	}
 	s->running = false;

@@ -40,6 +40,12 @@ struct smtp_server_settings {
 	unsigned max_bad_commands;     /* after this many protocol errors
 					* (unknown command, syntax, sequence):
 					* 421 4.7.0 and close; 0 = 10 */
+	unsigned max_junk_commands;    /* NOOP, RSET, HELP, VRFY and repeated
+					* greetings allowed between two
+					* messages (like Postfix's
+					* smtpd_junk_command_limit); the next
+					* gets 421 4.7.0 and the session
+					* closes; 0 = 100 */
 	unsigned pipeline_depth;       /* max complete command lines (and
 					* pipeline_depth * 512 octets) kept
 					* while the application works; past
