@@ -53,10 +53,14 @@ md_instance_init() {
 
 # Starts the daemon and waits until it accepts LMTP connections.
 md_daemon_start() {
+	# The log is appended to across restarts: wait for a ready line of
+	# this start, not one left by the previous.
+	_ready=$(grep -c 'event=ready' "$MD_DIR/maildeskd.log" 2>/dev/null)
 	"$top_builddir/daemon/maildeskd" -c "$MD_CONF" "$@" 2>>"$MD_DIR/maildeskd.log" &
 	MD_DAEMON_PID=$!
 	for _i in $(seq 1 100); do
-		if grep -q 'event=ready' "$MD_DIR/maildeskd.log" 2>/dev/null; then
+		_now=$(grep -c 'event=ready' "$MD_DIR/maildeskd.log" 2>/dev/null)
+		if [ "${_now:-0}" -gt "${_ready:-0}" ]; then
 			return 0
 		fi
 		kill -0 "$MD_DAEMON_PID" 2>/dev/null || break
