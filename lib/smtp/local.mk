@@ -8,3 +8,7 @@ lib_smtp_libmdsmtp_a_SOURCES = \
 	lib/smtp/smtp-data.c lib/smtp/smtp-data.h \
 	lib/smtp/smtp-reply.c \
 	lib/smtp/smtp-status.c lib/smtp/smtp-status.h
+## The client side's reading of a relay's replies (daemon/relay.c) and of
+## delivery reports (lib/desk): text from strangers, parsed without I/O.
+lib_smtp_libmdsmtp_a_SOURCES += lib/smtp/smtp-client.c lib/smtp/smtp-client.h \
+	lib/smtp/smtp-dsn.c lib/smtp/smtp-dsn.h
