@@ -118,13 +118,15 @@ EXTRA_DIST += fuzz/corpus/mime/01-alternative fuzz/corpus/mime/02-attachment-bas
 	fuzz/corpus/mime/13-utf8-broken fuzz/corpus/mime/14-8bit-filename fuzz/corpus/mime/15-html-only \
 	fuzz/corpus/mime/16-qp-soft-breaks fuzz/corpus/mime/17-deep-nesting \
 	fuzz/corpus/mime/18-nested-rfc822 fuzz/corpus/mime/19-nul-bytes-crlf \
-	fuzz/corpus/mime/20-winmail-by-name fuzz/corpus/mime/21-mbox-from-line
+	fuzz/corpus/mime/20-winmail-by-name fuzz/corpus/mime/21-mbox-from-line \
+	fuzz/corpus/mime/22-crash-cr-cr-lf-nul
 EXTRA_DIST += fuzz/corpus/mime-header/01-plain fuzz/corpus/mime-header/02-rfc2047-words \
 	fuzz/corpus/mime-header/03-rfc2047-split-char fuzz/corpus/mime-header/04-rfc2047-edge \
 	fuzz/corpus/mime-header/05-8bit-latin1 fuzz/corpus/mime-header/06-mbox-line \
 	fuzz/corpus/mime-header/07-no-header-start fuzz/corpus/mime-header/08-crlf-folded \
 	fuzz/corpus/mime-header/09-bad-addresses fuzz/corpus/mime-header/10-bad-date-ids \
-	fuzz/corpus/mime-header/11-cjk-words fuzz/corpus/mime-header/12-empty-and-duplicates
+	fuzz/corpus/mime-header/11-cjk-words fuzz/corpus/mime-header/12-empty-and-duplicates \
+	fuzz/corpus/mime-header/13-crash-cr-runs-before-lf fuzz/corpus/mime-header/14-crash-cr-cr-lf-body
 EXTRA_DIST += fuzz/corpus/mime-parts/01-charset-none-ascii fuzz/corpus/mime-parts/02-charset-latin1 \
 	fuzz/corpus/mime-parts/03-charset-lying-utf8 fuzz/corpus/mime-parts/04-charset-gb2312 \
 	fuzz/corpus/mime-parts/05-charset-iso2022jp fuzz/corpus/mime-parts/06-charset-unknown \
@@ -133,7 +135,8 @@ EXTRA_DIST += fuzz/corpus/mime-parts/01-charset-none-ascii fuzz/corpus/mime-part
 	fuzz/corpus/mime-parts/11-html-empty fuzz/corpus/mime-parts/12-tnef-two-files \
 	fuzz/corpus/mime-parts/13-tnef-truncated fuzz/corpus/mime-parts/14-tnef-bad-checksum \
 	fuzz/corpus/mime-parts/15-tnef-repeated-attr fuzz/corpus/mime-parts/16-tnef-huge-length \
-	fuzz/corpus/mime-parts/17-tnef-signature-only
+	fuzz/corpus/mime-parts/17-tnef-signature-only \
+	fuzz/corpus/mime-parts/18-crash-tnef-empty-entry-counted
 EXTRA_DIST += fuzz/corpus/quote/01-attribution-en fuzz/corpus/quote/02-attribution-de \
 	fuzz/corpus/quote/03-outlook-original-crlf fuzz/corpus/quote/04-outlook-header-block \
 	fuzz/corpus/quote/05-underscores fuzz/corpus/quote/06-quoted-marker \
