@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "smtp/smtp-client.h"
 
 #define REPLY_MAX 1000
 
@@ -26,19 +27,11 @@ struct attempt {
 	char hello_text[REPLY_MAX]; /* our own EHLO's reply text */
 };
 
-/* The last reply as "CODE text" on one line (multi-line replies joined). */
+/* The last reply as "CODE text" on one line (multi-line replies joined),
+ * cleaned by lib/smtp: the relay's words go into logs and a text column. */
 static void reply_text(const mailsmtp *smtp, char *out, size_t size)
 {
-	size_t n = (size_t)snprintf(out, size, "%d ", smtp->response_code);
-
-	if (smtp->response != NULL && n < size)
-		snprintf(out + n, size - n, "%s", smtp->response);
-	for (char *p = out; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	}
-	for (size_t len = strlen(out); len > 0 && out[len - 1] == ' '; len--)
-		out[len - 1] = '\0';
+	smtp_client_reply_summary(smtp->response_code, smtp->response, out, size);
 }
 
 /* The code a failed step reports. Only the end of data may count as 2xx
@@ -68,31 +61,28 @@ static void helo_name(const char *name, char *out, size_t size)
 
 /* Sends "VERB name" and reads the (multi-line) reply, noting STARTTLS in
  * smtp->esmtp the way libetpan's own EHLO does. Returns the code, or 0
- * when the connection was lost. */
+ * when the connection was lost or the relay's line was no reply. */
 static int hello_cmd(struct attempt *a, const char *verb, const char *name)
 {
 	char cmd[300], *line;
 	int code = 0, esmtp = 0;
 	bool more = true;
-	size_t n = 0;
 
 	snprintf(cmd, sizeof(cmd), "%s %s\r\n", verb, name);
 	if (mailstream_write(a->smtp->stream, cmd, strlen(cmd)) < 0 || mailstream_flush(a->smtp->stream) < 0)
 		return 0;
 	a->hello_text[0] = '\0';
 	while (more) {
-		char *rest;
+		struct smtp_client_line l;
 
 		if ((line = mailstream_read_line_remove_eol(a->smtp->stream, a->smtp->line_buffer)) == NULL)
 			return 0;
-		code = (int)strtol(line, &rest, 10);
-		more = *rest == '-';
-		rest += *rest != '\0';
-		if (strncasecmp(rest, "STARTTLS", 8) == 0 && (rest[8] == '\0' || isspace((unsigned char)rest[8])))
+		smtp_client_line_parse(line, &l);
+		code = l.code;
+		more = l.more;
+		if (l.starttls)
 			esmtp |= MAILSMTP_ESMTP_STARTTLS;
-		if (n < sizeof(a->hello_text))
-			n += (size_t)snprintf(a->hello_text + n, sizeof(a->hello_text) - n, "%s%s", n > 0 ? " " : "",
-					      rest);
+		smtp_client_text_append(a->hello_text, sizeof(a->hello_text), l.text);
 	}
 	a->smtp->esmtp = code == 250 && verb[0] == 'E' ? MAILSMTP_ESMTP | esmtp : 0;
 	a->smtp->response_code = code;

@@ -280,6 +280,19 @@ START_TEST(html_only_text_drops_script_style_and_head)
 }
 END_TEST
 
+/* Found by fuzz-mime: a CR run before an LF ("\r\r\n") left a CR LF
+ * pair in text_body, which mime.h promises has LF line ends only. */
+START_TEST(cr_runs_before_lf_leave_no_crlf)
+{
+	static const char raw[] = "From: a@b.example\r\nSubject: s\r\n\r\none\r\r\ntwo\r\r\r\nthree\rfour\r\n";
+	struct mime_message *m = mime_parse(raw, sizeof(raw) - 1);
+
+	ck_assert_ptr_null(strstr(m->text_body, "\r\n"));
+	ck_assert_str_eq(m->text_body, "one\ntwo\nthree\rfour\n");
+	mime_message_free(&m);
+}
+END_TEST
+
 START_TEST(alternative_prefers_text_plain_listed_after_html)
 {
 	struct mime_message *m = corpus_parse("alternative.eml");
@@ -1002,6 +1015,7 @@ static Suite *mime_suite(void)
 	tcase_add_loop_test(tc, corpus_message_decodes_to_expected_values, 0, N_CORPUS);
 	tcase_add_test(tc, headers_give_addresses_date_ids_and_raw_block);
 	tcase_add_test(tc, from_count_counts_every_from_mailbox);
+	tcase_add_test(tc, cr_runs_before_lf_leave_no_crlf);
 	tcase_add_test(tc, base64_attachment_decoded_with_sha256_of_sha256sum);
 	tcase_add_test(tc, rfc2231_filenames_decoded_and_sanitised);
 	tcase_add_test(tc, html_only_text_drops_script_style_and_head);

@@ -22,7 +22,8 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c daemon/ctl/ctl-queue-admin.
 ## "ticket reply/note/new", "template ...": lib/desk writes, lib/mime composes.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
-	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) $(OPENSSL_LIBS)
+	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) \
+	$(OPENSSL_LIBS)
 ## "domain ...": sending domains and DKIM keys; "rule ...": the rule engine;
 ## agent status, folders and assignment.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-domain.c daemon/ctl/ctl-rule.c daemon/ctl/ctl-work.c

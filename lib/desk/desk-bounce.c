@@ -13,33 +13,12 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
+#include "smtp/smtp-dsn.h"
 
-/* The value of the first "Name:" field in a delivery-status block (a
- * malloc'd copy, trimmed), or NULL. */
-static char *dsn_field(const char *text, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i + n < len; i++) {
-		if ((i == 0 || text[i - 1] == '\n') && strncasecmp(text + i, name, n) == 0 && text[i + n] == ':') {
-			const char *v = text + i + n + 1, *e = v;
-			while (e < text + len && *e != '\r' && *e != '\n')
-				e++;
-			while (v < e && (*v == ' ' || *v == '\t'))
-				v++;
-			return xstrndup(v, (size_t)(e - v));
-		}
-	}
-	return NULL;
-}
-
-/* What the report says: action, status and diagnostic of the first
- * recipient block (all malloc'd, "" when missing). */
-struct dsn {
-	char *action, *status, *diagnostic, *recipient;
-};
-
-static void dsn_read(const struct db_message_in *m, struct dsn *d)
+/* What the report says of its first recipient (lib/smtp reads the
+ * stranger's text); the defaults for a report without a delivery-status
+ * part are ours. */
+static void dsn_read(const struct db_message_in *m, struct smtp_dsn *d)
 {
 	const char *text = "";
 	size_t len = 0;
@@ -53,26 +32,13 @@ static void dsn_read(const struct db_message_in *m, struct dsn *d)
 			break;
 		}
 	}
-	d->action = dsn_field(text, len, "Action");
-	d->status = dsn_field(text, len, "Status");
-	d->diagnostic = dsn_field(text, len, "Diagnostic-Code");
-	d->recipient = dsn_field(text, len, "Final-Recipient");
-	if (d->action == NULL)
-		d->action = xstrdup(len == 0 ? "failed" : "");
-	if (d->status == NULL)
-		d->status = xstrdup("");
-	if (d->diagnostic == NULL)
-		d->diagnostic = xstrdup(len == 0 ? "a delivery report without a delivery-status part" : "");
-	if (d->recipient == NULL)
-		d->recipient = xstrdup("");
-}
-
-static void dsn_free(struct dsn *d)
-{
-	free(d->action);
-	free(d->status);
-	free(d->diagnostic);
-	free(d->recipient);
+	smtp_dsn_parse(text, len, d);
+	if (len == 0) {
+		free(d->action);
+		d->action = xstrdup("failed");
+		free(d->diagnostic);
+		d->diagnostic = xstrdup("a delivery report without a delivery-status part");
+	}
 }
 
 /* Marks the outbound row failed with the report's words. */
@@ -164,14 +130,14 @@ int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t t
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		const struct db_delivery_result *r, char **error_r)
 {
-	struct dsn d;
+	struct smtp_dsn d;
 	char *why;
 	int64_t agent;
 	int ret;
 
 	dsn_read(m, &d);
 	if (desk_message_mark(db, tenant_id, r->message_id, "bounce", 0, error_r) < 0) {
-		dsn_free(&d);
+		smtp_dsn_free(&d);
 		return -1;
 	}
 	if (strcasecmp(d.action, "failed") != 0) {
@@ -187,6 +153,6 @@ int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 			ret = agent < 0 ? -1 : bounce_notice(db, s, tenant_id, r->ticket_id, agent, why, error_r);
 	}
 	free(why);
-	dsn_free(&d);
+	smtp_dsn_free(&d);
 	return ret;
 }

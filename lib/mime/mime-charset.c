@@ -415,14 +415,16 @@ void mime_charset_guess(const char *data, size_t len, const char *hint, char out
 	buf_free(&tmp);
 }
 
-/* CRLF and LF inputs must give the same text. */
+/* CRLF and LF inputs must give the same text. Every CR right before an
+ * LF goes, not only one: "\r\r\n" must not leave a CRLF behind. */
 size_t mime_crlf_to_lf(char *s, size_t len)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
-			continue;
+		if (s[i] == '\n')
+			while (o > 0 && s[o - 1] == '\r')
+				o--;
 		s[o++] = s[i];
 	}
 	if (o < len)

@@ -56,7 +56,8 @@ bool mime_utf8_valid(const char *data, size_t len);
 bool mime_needs_charset(const char *data, size_t len);
 /* True when any byte has the high bit set. */
 bool mime_has_8bit(const char *data, size_t len);
-/* Rewrites CRLF as LF in place; returns the new length. */
+/* Rewrites CRLF (and any run of CRs before an LF) as LF in place; returns
+ * the new length. The result holds no CR LF pair. */
 size_t mime_crlf_to_lf(char *s, size_t len);
 
 /* mime-rfc2047.c */

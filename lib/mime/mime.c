@@ -167,7 +167,9 @@ static void bodies_finish(struct mime_ctx *ctx)
 		msg->text_body = mime_html_to_text(msg->html_body, strlen(msg->html_body));
 	} else if (ctx->prologue != NULL && (msg->defects & MIME_DEFECT_MISSING_BOUNDARY)) {
 		free(msg->text_body);
-		msg->text_body = mime_text_to_utf8(ctx->prologue, strlen(ctx->prologue), NULL, &msg->defects, NULL);
+		size_t tlen;
+		msg->text_body = mime_text_to_utf8(ctx->prologue, strlen(ctx->prologue), NULL, &msg->defects, &tlen);
+		mime_crlf_to_lf(msg->text_body, tlen);
 	}
 }
 
