@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "delivery.h"
 #include "desk/desk-dkim.h"
+#include "metrics-http.h"
 #include "mime/mime.h"
 #include "outbound.h"
 #include "sdnotify.h"
@@ -39,6 +40,7 @@ static struct retired_config *retired_configs;
 static struct outbound *outbound;
 /* Snooze wake-ups and SLA breaches; NULL once stopped. */
 static struct timers *timers;
+static struct metrics_http *metrics;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
 static void kick_outbound(void *arg)
@@ -228,6 +230,8 @@ static int server_run(struct server *srv)
 		return start_refused("database.error", error);
 	if (dkim_check(&srv->cfg, &error) < 0)
 		return start_refused("dkim.error", error);
+	if (metrics_http_start(srv->cfg.metrics_listen, srv->cfg.database, srv->cfg.db_timeout, &metrics, &error) < 0)
+		return start_refused("metrics.error", error);
 	srv->loop = uv_default_loop();
 	setup_signals(srv);
 	if (server_listen(srv) < 0) {
@@ -243,6 +247,7 @@ static int server_run(struct server *srv)
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);
+	metrics_http_stop(&metrics);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

@@ -43,3 +43,4 @@ TESTS += t/e2e-queue.sh
 ## Bash completion for maildeskctl.
 EXTRA_DIST += t/test-completion.sh contrib/maildeskctl.bash
 TESTS += t/test-completion.sh
+include $(srcdir)/t/metrics.mk
