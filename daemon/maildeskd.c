@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "delivery.h"
 #include "desk/desk-dkim.h"
+#include "heartbeat.h"
 #include "metrics-http.h"
 #include "mime/mime.h"
 #include "outbound.h"
@@ -41,6 +42,7 @@ static struct outbound *outbound;
 /* Snooze wake-ups and SLA breaches; NULL once stopped. */
 static struct timers *timers;
 static struct metrics_http *metrics;
+static struct heartbeat *heartbeat;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
 static void kick_outbound(void *arg)
@@ -241,6 +243,7 @@ static int server_run(struct server *srv)
 	outbound = outbound_start(srv->loop, &srv->cfg);
 	delivery_set_stored_hook(kick_outbound, NULL);
 	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
+	heartbeat = heartbeat_start(srv->cfg.database, srv->cfg.db_timeout, 10);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
 	sdnotify_start(srv->loop, &srv->n_conns);
@@ -248,6 +251,7 @@ static int server_run(struct server *srv)
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);
 	metrics_http_stop(&metrics);
+	heartbeat_stop(&heartbeat);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

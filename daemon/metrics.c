@@ -215,6 +215,12 @@ static void render_db(struct buf *out, const struct metrics_db_gauges *g)
 
 void metrics_render(struct buf *out, const struct metrics_db_gauges *g)
 {
+	metrics_render_counters(out);
+	render_db(out, g);
+}
+
+void metrics_render_counters(struct buf *out)
+{
 	pthread_mutex_lock(&lock);
 	family(out, "messages_total", "counter", "Recipients of inbound mail by result and reason.");
 	for (unsigned i = 0; i < n_messages; i++)
@@ -229,5 +235,4 @@ void metrics_render(struct buf *out, const struct metrics_db_gauges *g)
 	for (unsigned i = 0; i < n_sessions; i++)
 		sample(out, "sessions_open", "listener", sessions[i].a, NULL, NULL, (double)(int64_t)sessions[i].n);
 	pthread_mutex_unlock(&lock);
-	render_db(out, g);
 }

@@ -42,6 +42,9 @@ extern const char *const metrics_queue_states[5];
 /* Appends the whole exposition to out; g may be NULL (database unreachable:
  * the gauges are left out and maildesk_database_up is 0). */
 void metrics_render(struct buf *out, const struct metrics_db_gauges *g);
+/* Appends only this daemon's counters (no database gauges): what the
+ * heartbeat stores for "maildeskctl status". */
+void metrics_render_counters(struct buf *out);
 /* Appends v with \\, \" and \n escaped, as a label value needs. */
 void metrics_escape_label(struct buf *out, const char *v);
 /* Forgets every counter (for the unit test). */

@@ -11,7 +11,8 @@ sql_migrations = \
 	sql/007_domains.sql \
 	sql/008_rules.sql \
 	sql/009_outbound_retention.sql \
-	sql/014_queue_hold.sql
+	sql/014_queue_hold.sql \
+	sql/015_daemons.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

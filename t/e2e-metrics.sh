@@ -141,6 +141,30 @@ assert_eq "oldest deferred age is 0 with nothing deferred" 0.0 "$(metric 'mailde
 assert_eq "snoozed tickets (from PostgreSQL)" 1.0 "$(metric 'maildesk_tickets_snoozed{}')"
 assert_eq "timers fired counts the wake-up" 1.0 "$(metric 'maildesk_timers_fired_total{}')"
 
+# --- maildeskctl status: the daemon (from its heartbeat, every 10 s) and the same numbers
+version=$("$top_builddir/daemon/maildeskd" -V | awk '{ print $2 }')
+for _i in $(seq 1 150); do
+	out=$(md_ctl status)
+	printf '%s\n' "$out" | grep -q '^  maildesk_timers_fired_total 1$' && break
+	sleep 0.1
+done
+assert_match "status lists the daemon with its pid and version" "^1 daemon alive" "$out"
+assert_match "status names the daemon's pid and version" "pid $MD_DAEMON_PID maildeskd $version " "$out"
+assert_match "status has the stored count of /metrics" '^  maildesk_messages_total\{result="accepted",reason="stored"\} 4$' "$out"
+assert_match "status has the refused count" '^  maildesk_messages_total\{result="refused",reason="no_such_user"\} 2$' "$out"
+assert_match "status has the outbound sent count" "^  maildesk_outbound_total\\{result=\"sent\"\\} $n_sent\$" "$out"
+assert_match "status has the queue by state" "^outbound queue: queued=0 sending=0 sent=$n_sent deferred=0 failed=$n_failed\$" "$out"
+assert_match "status has the snoozed tickets" '^snoozed tickets: 1$' "$out"
+assert_match "status has the timers fired" '^  maildesk_timers_fired_total 1$' "$out"
+assert_match "status: no session open" '^  maildesk_sessions_open\{listener="lmtp"\} 0$' "$out"
+json=$(md_ctl status --json)
+assert_eq "status --json: the daemon's version" "$version" \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["daemons"][0]["version"])')"
+assert_eq "status --json: summed counters" 4.0 \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["maildesk_messages_total{result=\"accepted\",reason=\"stored\"}"])')"
+sql "update daemons set heartbeat_at = now() - interval '1 minute'" >/dev/null
+assert_match "a daemon silent for 30 s is not listed" '^0 daemons alive' "$(md_ctl status)"
+
 # --- a deferred row's age
 sql "update outbound set state = 'deferred', next_attempt_at = now() + interval '1 hour', created_at = now() - interval '100 seconds' where id = (select max(id) from outbound where state = 'failed')" >/dev/null
 SCRAPE=$(scrape)
@@ -153,6 +177,14 @@ SCRAPE=$(scrape)
 assert_eq "with PostgreSQL down the scrape still parses, database_up 0" 0.0 "$(metric 'maildesk_database_up{}')"
 assert_eq "and the in-memory counters are still there" 4.0 "$(metric 'maildesk_messages_total{reason=stored,result=accepted}')"
 
+eval "$(PG_FSYNC=off sh "$top_srcdir/t/pg-cluster.sh" start "$MD_TEST_TMP/pg")"
+SCRAPE=$(scrape)
+assert_eq "PostgreSQL back: the metrics connection is made again" 1.0 "$(metric 'maildesk_database_up{}')"
+wait_sql "select count(*) from daemons where pid = $MD_DAEMON_PID and heartbeat_at > now() - interval '30 seconds'" 1 ||
+	e2e_fail "the heartbeat resumes after PostgreSQL is back"
+pid=$MD_DAEMON_PID
 md_daemon_stop
+assert_eq "after SIGTERM the daemon's row is gone" 0 "$(sql "select count(*) from daemons where pid = $pid")"
+assert_match "and status lists no daemon" '^0 daemons alive' "$(md_ctl status)"
 assert_eq "after SIGTERM the endpoint is closed" refused "$(http_code "$URL" GET)"
 e2e_done

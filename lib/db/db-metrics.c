@@ -1,6 +1,7 @@
 #include "config.h"
 #include "db-metrics.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,4 +37,31 @@ int db_metrics_gauges(struct db *db, int64_t queue_r[5], double *oldest_deferred
 	}
 	db_table_free(&t);
 	return 0;
+}
+
+/* Contract in db-metrics.h. */
+int db_heartbeat(struct db *db, const char *host, long pid, const char *version, int64_t started_at,
+		 const char *metrics, char **error_r)
+{
+	char spid[24], sstart[24];
+	const char *params[5] = { host, spid, version, sstart, metrics };
+
+	snprintf(spid, sizeof(spid), "%ld", pid);
+	snprintf(sstart, sizeof(sstart), "%lld", (long long)started_at);
+	return db_exec(db,
+		       "INSERT INTO daemons (host, pid, version, started_at, heartbeat_at, metrics)"
+		       " VALUES ($1, $2::integer, $3, to_timestamp($4::bigint), now(), $5)"
+		       " ON CONFLICT (host, pid) DO UPDATE SET version = EXCLUDED.version,"
+		       " started_at = EXCLUDED.started_at, heartbeat_at = now(), metrics = EXCLUDED.metrics",
+		       5, params, NULL, error_r);
+}
+
+/* Contract in db-metrics.h. */
+int db_heartbeat_delete(struct db *db, const char *host, long pid, char **error_r)
+{
+	char spid[24];
+	const char *params[2] = { host, spid };
+
+	snprintf(spid, sizeof(spid), "%ld", pid);
+	return db_exec(db, "DELETE FROM daemons WHERE host = $1 AND pid = $2::integer", 2, params, NULL, error_r);
 }
