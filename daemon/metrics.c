@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/db-stats.h"
+#include "rules/rules-stats.h"
+
 /* One mutex guards everything: updates are a few per message, far from
  * contention, and a scrape sees a consistent snapshot. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -231,6 +234,10 @@ void metrics_render_counters(struct buf *out)
 		sample(out, "outbound_total", "result", outbound[i].a, NULL, NULL, (double)outbound[i].n);
 	family(out, "timers_fired_total", "counter", "Timer passes that woke tickets or marked SLA breaches.");
 	sample(out, "timers_fired_total", NULL, NULL, NULL, NULL, (double)timers_fired);
+	family(out, "rule_evaluations_total", "counter", "Rule programs evaluated against a ticket.");
+	sample(out, "rule_evaluations_total", NULL, NULL, NULL, NULL, (double)rules_stats_evals());
+	family(out, "database_errors_total", "counter", "Failed database statements and connections.");
+	sample(out, "database_errors_total", NULL, NULL, NULL, NULL, (double)db_stats_errors());
 	family(out, "sessions_open", "gauge", "SMTP/LMTP sessions open now, per listener kind.");
 	for (unsigned i = 0; i < n_sessions; i++)
 		sample(out, "sessions_open", "listener", sessions[i].a, NULL, NULL, (double)(int64_t)sessions[i].n);

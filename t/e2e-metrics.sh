@@ -56,9 +56,15 @@ SCRAPE=$(scrape) || { e2e_fail "the first scrape parses"; e2e_done; }
 e2e_ok "the first scrape parses with prometheus_client"
 assert_eq "nothing counted before any mail" "" "$(metric 'maildesk_messages_total{reason=stored,result=accepted}')"
 assert_eq "the database gauges are read" 1.0 "$(metric 'maildesk_database_up{}')"
+assert_eq "no database error yet" 0.0 "$(metric 'maildesk_database_errors_total{}')"
+assert_eq "no rule evaluated yet" 0.0 "$(metric 'maildesk_rule_evaluations_total{}')"
 assert_eq "GET / is 404" 404 "$(http_code "http://127.0.0.1:$M_PORT/" GET)"
 assert_eq "POST /metrics is 405" 405 "$(http_code "$URL" POST)"
 assert_eq "the listener is bound to 127.0.0.1 only" refused "$(http_code "http://[::1]:$M_PORT/metrics" GET)"
+
+printf 'rule "Seen" on ticket.created\n  if subject contains "m"\n  then\n    tag "seen"\nend\n' > "$MD_TEST_TMP/rules.txt"
+md_ctl rule load "$MD_TEST_TMP/rules.txt" --team support >/dev/null || e2e_fail "a rule is loaded"
+sleep 1
 
 # --- inbound: 3 stored, 1 duplicate, 2 unknown recipients, 1 deferred
 for i in 1 2 3; do
@@ -86,6 +92,9 @@ assert_eq "accepted/stored counts the stored messages" 4.0 "$stored"
 assert_eq "accepted/duplicate counts the redelivery of the same bytes" 1.0 "$dup"
 assert_eq "refused/no_such_user counts the unknown recipients" 2.0 "$(metric 'maildesk_messages_total{reason=no_such_user,result=refused}')"
 assert_eq "deferred/tempfail counts the store past db_timeout" 1.0 "$(metric 'maildesk_messages_total{reason=tempfail,result=deferred}')"
+assert_match "rule evaluations are counted (new tickets ran the rule)" '^[1-9][0-9]*\.0$' "$(metric 'maildesk_rule_evaluations_total{}')"
+assert_eq "the rule did run on those tickets" t "$(sql "select count(*) >= 3 from ticket_tags where tag = 'seen'")"
+assert_match "the statement past db_timeout is a database error" '^[1-9][0-9]*\.0$' "$(metric 'maildesk_database_errors_total{}')"
 accepted=$(awk "BEGIN { print $stored + ${dup:-0} }")
 assert_eq "the latency histogram has one observation per accepted recipient" "$accepted" \
 	"$(metric 'maildesk_delivery_duration_seconds_count{}' | awk '{ print $1 + 0 }')"

@@ -89,6 +89,8 @@ START_TEST(test_counters_and_labels)
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_sessions_open{listener=\"lmtp\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_timers_fired_total 3\n"));
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_database_up 0\n"));
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_rule_evaluations_total counter\nmaildesk_rule_evaluations_total "));
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_database_errors_total counter\nmaildesk_database_errors_total "));
 	ck_assert_ptr_null(strstr(s, "maildesk_outbound_queue"));
 	free(s);
 }
