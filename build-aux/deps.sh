@@ -14,7 +14,7 @@
 BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
  libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev
- libpcre2-dev libpsl-dev libidn2-dev"
+ libpcre2-dev libpsl-dev libidn2-dev libmicrohttpd-dev"
 # `make run`: a private PostgreSQL cluster, the Public Suffix List libpsl
 # reads at run time, and swaks to send the demo's sample mail.
 RUN_PKGS="postgresql-15 postgresql-client-15 publicsuffix media-types swaks openssl util-linux procps"
@@ -40,6 +40,7 @@ t/e2e-authres.sh: postfix opendkim swaks openssl python3 python3-dkim
 t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix
 t/e2e-systemd.sh: systemd make python3
 t/test-completion.sh: bash
+t/e2e-metrics.sh t/metrics-scrape.py: python3-prometheus-client swaks postfix python3
 t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
 t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix
 t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "delivery.h"
+#include "metrics.h"
 #include "smtp/smtp-server.h"
 #include "tls.h"
 
@@ -162,6 +163,8 @@ static void conn_close(struct conn *c)
 	log_info("event=session.end session=%s reason=\"%s\" messages=%u duration_ms=%llu", c->id,
 		 c->close_reason ? c->close_reason : "closed", c->n_messages,
 		 (unsigned long long)(now_ms(c) - c->started_ms));
+	if (c->metrics_kind != NULL)
+		metrics_session(c->metrics_kind, -1);
 	uv_read_stop(&c->h.stream);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_close_handle);
@@ -392,6 +395,7 @@ void conn_accept(struct listener *l)
 	set.starttls = srv->tls != NULL && l->protocol == SMTP_PROTOCOL_SMTP;
 	log_info("event=session.start session=%s listener=%s proto=%s peer=%s trusted=%s", c->id, l->name,
 		 l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", c->peer, l->trusted ? "yes" : "no");
+	metrics_session(c->metrics_kind = l->protocol == SMTP_PROTOCOL_LMTP ? "lmtp" : "smtp", +1);
 	if ((c->close_reason = conn_refusal(c, &refusal)) != NULL) {
 		buf_append_str(&c->out, refusal);
 		c->close_requested = true;

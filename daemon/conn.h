@@ -49,6 +49,7 @@ struct conn {
 	unsigned refs;         /* open handles + jobs in flight */
 	unsigned n_messages;
 	uint64_t started_ms;
+	const char *metrics_kind; /* "lmtp"/"smtp" once counted as open */
 	bool close_requested;  /* the core is done: flush, then close */
 	bool closing;          /* handles are being closed */
 	bool data_timer_armed;

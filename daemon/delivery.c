@@ -1,5 +1,6 @@
 #include "config.h"
 #include "delivery.h"
+#include "metrics.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -194,6 +195,7 @@ static void rcpt_job_done(uv_work_t *req, int status)
 	else
 		st = j->found ? SMTP_STATUS_OK : SMTP_STATUS_NO_SUCH_USER;
 	r = smtp_status_reply(st);
+	metrics_rcpt_result(st);
 	log_quote(q, sizeof(q), j->address, strlen(j->address), 200);
 	if (j->found < 0) {
 		const char *e = j->error ? j->error : "cancelled";
@@ -264,6 +266,7 @@ struct data_job {
 	char *message_id;
 	unsigned defects;
 	char raw_sha256[65]; /* logged for mail to the control address */
+	double started; /* metrics_now() at the end of DATA */
 };
 
 /* Parses once, then stores the message for each recipient in its own
@@ -362,6 +365,7 @@ static void data_job_done(uv_work_t *req, int status)
 		if (status != 0)
 			j->results[i].status = SMTP_STATUS_TEMPFAIL;
 		data_result_log(j, i);
+		metrics_delivery_result(j->results[i].status, j->results[i].r.duplicate, metrics_now() - j->started);
 		r = smtp_status_reply(j->results[i].status);
 		if (j->results[i].status == SMTP_STATUS_TEMPFAIL || j->results[i].control != NULL)
 			snprintf(text, sizeof(text), "%s", r->text);
@@ -416,6 +420,7 @@ void delivery_data_start(struct conn *c, const char *mail_from, const char *cons
 	struct data_job *j = xcalloc(1, sizeof(*j));
 
 	j->req.data = j;
+	j->started = metrics_now();
 	j->conn = c;
 	j->msg = msg;
 	j->len = len;

@@ -1,2 +1,3 @@
 include $(srcdir)/daemon/maildeskd.mk
+include $(srcdir)/daemon/metrics.mk
 include $(srcdir)/daemon/ctl/ctl.mk

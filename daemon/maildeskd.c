@@ -18,6 +18,8 @@
 #include "db/db.h"
 #include "delivery.h"
 #include "desk/desk-dkim.h"
+#include "heartbeat.h"
+#include "metrics-http.h"
 #include "mime/mime.h"
 #include "outbound.h"
 #include "sdnotify.h"
@@ -39,6 +41,8 @@ static struct retired_config *retired_configs;
 static struct outbound *outbound;
 /* Snooze wake-ups and SLA breaches; NULL once stopped. */
 static struct timers *timers;
+static struct metrics_http *metrics;
+static struct heartbeat *heartbeat;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
 static void kick_outbound(void *arg)
@@ -231,6 +235,8 @@ static int server_run(struct server *srv)
 		return start_refused("database.error", error);
 	if (dkim_check(&srv->cfg, &error) < 0)
 		return start_refused("dkim.error", error);
+	if (metrics_http_start(srv->cfg.metrics_listen, srv->cfg.database, srv->cfg.db_timeout, &metrics, &error) < 0)
+		return start_refused("metrics.error", error);
 	srv->loop = uv_default_loop();
 	setup_signals(srv);
 	if (server_listen(srv) < 0) {
@@ -240,12 +246,15 @@ static int server_run(struct server *srv)
 	outbound = outbound_start(srv->loop, &srv->cfg);
 	delivery_set_stored_hook(kick_outbound, NULL);
 	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
+	heartbeat = heartbeat_start(srv->cfg.database, srv->cfg.db_timeout, 10);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
 	sdnotify_start(srv->loop, &srv->n_conns);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);
+	metrics_http_stop(&metrics);
+	heartbeat_stop(&heartbeat);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
 #include "listen.h"
+#include "metrics.h"
 #include "outbound-purge.h"
 #include "relay.h"
 
@@ -336,6 +337,7 @@ static void send_done(uv_work_t *req, int status)
 		j->error = xstrdup("job cancelled");
 	}
 	send_log(j);
+	metrics_count_outbound(j->recorded && j->state != DB_OUTBOUND_STATE_NONE ? db_outbound_state_name(j->state) : NULL);
 	db_outbound_claimed_free(&j->row, 1);
 	settings_unref(&j->set);
 	free(j->reply);

@@ -16,6 +16,7 @@
 #include "delivery.h"
 #include "desk/desk-rules.h"
 #include "listen.h"
+#include "metrics.h"
 
 #define BATCH 50              /* tickets per transaction */
 #define ROUNDS_MAX 20         /* transactions per job; then a new job */
@@ -170,6 +171,7 @@ static void batch_done(uv_work_t *req, int status)
 	}
 	if (j->woke > 0 || j->breached > 0) {
 		log_info("event=timers.fired woke=%u breached=%u", j->woke, j->breached);
+		metrics_count_timers_fired(j->woke + j->breached);
 		if (t->after_fn != NULL)
 			t->after_fn(t->after_arg);
 	}

@@ -45,3 +45,4 @@ EXTRA_DIST += t/test-completion.sh contrib/maildeskctl.bash
 TESTS += t/test-completion.sh
 include $(srcdir)/t/trust.mk
 include $(srcdir)/t/trust-participants.mk
+include $(srcdir)/t/metrics.mk

@@ -13,6 +13,8 @@
 /* Every command: the first words that match select the entry (longest
  * wins), so "team alias add" and "team add" can live side by side. */
 static const struct ctl_command commands[] = {
+	{ "status", "[--json]", "list the live daemons with their versions, the queue and the counters", 0, 0,
+	  "json", ctl_status },
 	{ "db migrate", "", "apply the schema migrations this build knows", 0, 0, "", ctl_db_migrate },
 	{ "db status", "[--json]", "show the schema version; exit 1 when a migration is due", 0, 0,
 	  "json", ctl_db_status },

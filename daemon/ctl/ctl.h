@@ -162,6 +162,8 @@ int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_flush(struct ctl *ctl, const struct ctl_args *a);
+/* "status" (ctl-status.c): live daemons, cluster gauges, summed counters. */
+int ctl_status(struct ctl *ctl, const struct ctl_args *a);
 /* ctl-queue-admin.c: hold, release and delete, as postsuper does. */
 int ctl_queue_hold(struct ctl *ctl, const struct ctl_args *a);
 int ctl_queue_release(struct ctl *ctl, const struct ctl_args *a);

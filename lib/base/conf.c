@@ -66,6 +66,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "shared_domain", CFG_DOMAIN, OFF(shared_domain), "", 0, 0 },
 	{ "dns_resolver", CFG_STRING, OFF(dns_resolver), "", 0, 0 },
 	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
+	{ "metrics_listen", CFG_STRING, OFF(metrics_listen), "", 0, 0 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -76,6 +76,8 @@ struct md_config {
 	/* The rule engine: PCRE2 match limit for one regular expression
 	 * against one value (a match that hits it counts as no match). */
 	unsigned rule_match_limit;
+	/* Prometheus endpoint (issue 16): "IP:PORT", "" = off. */
+	char *metrics_listen;
 };
 
 /* Fills c with every default (strings are allocated; free with config_free). */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "db/db-private.h"
+#include "db/db-stats.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,6 +157,7 @@ int db_result_check(struct db *db, PGresult *res, ExecStatusType want, const cha
 		db->sqlstate[0] = '\0';
 		return 0;
 	}
+	db_stats_count_error();
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state != NULL ? state : "");
 	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;

@@ -15,3 +15,5 @@ lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
 ## Queue control by the administrator (hold, release, delete).
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c
+## The metrics endpoint's cluster-wide gauges (issue 16).
+lib_db_libmddb_a_SOURCES += lib/db/db-metrics.h lib/db/db-metrics.c lib/db/db-stats.h lib/db/db-stats.c

@@ -3,6 +3,7 @@
  * team, assignee). The program is only read, so threads may share it. */
 #include "config.h"
 #include "rules-private.h"
+#include "rules-stats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,7 @@ int rules_eval(const struct rules_program *p, const struct rules_facts *f, struc
 	};
 	bool stopped = false;
 
+	rules_stats_count_eval();
 	if (st.priority < 0 || st.priority > 3)
 		st.priority = st.priority < 0 ? 0 : 3;
 	memset(st.lens, 0xff, sizeof(st.lens));
