@@ -421,7 +421,7 @@ t, ag, st, nonce = sys.argv[2].split('@')[0].split('+')[1].split('-')[:4]
 issued = 0
 for ch in st: issued = issued * 32 + 'abcdefghijklmnopqrstuvwxyz234567'.index(ch)
 msg = 'maildesk-thread-v1\nagent-reply\n%s\n%s\n%s\n%d.%s' % (sys.argv[1], t, ag, issued, nonce)
-mac = hmac.new(b'e2e-ctl-secret-0123456789', msg.encode(), hashlib.sha256).digest()[:10]
+mac = hmac.new(b'e2e-ctl-secret-0123456789abcdefghijkl', msg.encode(), hashlib.sha256).digest()[:10]
 print('support+%s-%s-%s-%s-%s@demo.example' % (t, ag, st, nonce, base64.b32encode(mac).decode().lower()))" "$tenant_id" "$1"
 }
 assert_eq "the agent token is signed too" "$(agent_token_expected "$out")" "$out"
