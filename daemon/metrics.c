@@ -200,6 +200,26 @@ static void render_histogram(struct buf *out)
 	sample(out, "delivery_duration_seconds_count", NULL, NULL, NULL, NULL, (double)delivery_count);
 }
 
+/* PostgreSQL round trips of this daemon (lib/db's histogram). */
+static void render_db_round_trips(struct buf *out)
+{
+	struct db_stats_round_trips rt;
+	uint64_t cum = 0;
+	char le[32];
+
+	db_stats_round_trips(&rt);
+	family(out, "database_round_trip_seconds", "histogram",
+	       "Time from sending a statement to PostgreSQL to reading its result.");
+	for (unsigned i = 0; i < DB_STATS_N_BUCKETS; i++) {
+		cum += rt.bucket[i];
+		snprintf(le, sizeof(le), "%g", db_stats_round_trip_buckets[i]);
+		sample(out, "database_round_trip_seconds_bucket", "le", le, NULL, NULL, (double)cum);
+	}
+	sample(out, "database_round_trip_seconds_bucket", "le", "+Inf", NULL, NULL, (double)rt.count);
+	sample(out, "database_round_trip_seconds_sum", NULL, NULL, NULL, NULL, rt.sum_s);
+	sample(out, "database_round_trip_seconds_count", NULL, NULL, NULL, NULL, (double)rt.count);
+}
+
 /* The gauges read from the database (cluster-wide, not this daemon's). */
 static void render_db(struct buf *out, const struct metrics_db_gauges *g)
 {
@@ -238,6 +258,7 @@ void metrics_render_counters(struct buf *out)
 	sample(out, "rule_evaluations_total", NULL, NULL, NULL, NULL, (double)rules_stats_evals());
 	family(out, "database_errors_total", "counter", "Failed database statements and connections.");
 	sample(out, "database_errors_total", NULL, NULL, NULL, NULL, (double)db_stats_errors());
+	render_db_round_trips(out);
 	family(out, "sessions_open", "gauge", "SMTP/LMTP sessions open now, per listener kind.");
 	for (unsigned i = 0; i < n_sessions; i++)
 		sample(out, "sessions_open", "listener", sessions[i].a, NULL, NULL, (double)(int64_t)sessions[i].n);

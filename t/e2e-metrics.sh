@@ -95,6 +95,11 @@ assert_eq "deferred/tempfail counts the store past db_timeout" 1.0 "$(metric 'ma
 assert_match "rule evaluations are counted (new tickets ran the rule)" '^[1-9][0-9]*\.0$' "$(metric 'maildesk_rule_evaluations_total{}')"
 assert_eq "the rule did run on those tickets" t "$(sql "select count(*) >= 3 from ticket_tags where tag = 'seen'")"
 assert_match "the statement past db_timeout is a database error" '^[1-9][0-9]*\.0$' "$(metric 'maildesk_database_errors_total{}')"
+rt_count=$(metric 'maildesk_database_round_trip_seconds_count{}' | awk '{ print $1 + 0 }')
+rt_fast=$(metric 'maildesk_database_round_trip_seconds_bucket{le=1}' | awk '{ print $1 + 0 }')
+assert_match "database round trips are counted" '^[1-9][0-9]+$' "$rt_count"
+assert_eq "the statement that waited out db_timeout (2s) is in no bucket up to 1s" 1 \
+	"$(awk "BEGIN { print ($rt_count - $rt_fast >= 1) }")"
 accepted=$(awk "BEGIN { print $stored + ${dup:-0} }")
 assert_eq "the latency histogram has one observation per accepted recipient" "$accepted" \
 	"$(metric 'maildesk_delivery_duration_seconds_count{}' | awk '{ print $1 + 0 }')"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "db/db-stats.h"
 
 /* Renders into a NUL-terminated string the caller frees. */
 static char *render(const struct metrics_db_gauges *g)
@@ -91,8 +92,34 @@ START_TEST(test_counters_and_labels)
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_database_up 0\n"));
 	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_rule_evaluations_total counter\nmaildesk_rule_evaluations_total "));
 	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_database_errors_total counter\nmaildesk_database_errors_total "));
+	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_database_round_trip_seconds histogram\n"));
+	ck_assert_ptr_nonnull(strstr(s, "maildesk_database_round_trip_seconds_bucket{le=\"+Inf\"} "));
 	ck_assert_ptr_null(strstr(s, "maildesk_outbound_queue"));
 	free(s);
+}
+END_TEST
+
+/* lib/db's round trips land in the first bucket whose bound they do not
+ * exceed; past the last bound only in the count (+Inf). */
+START_TEST(test_db_round_trips)
+{
+	struct db_stats_round_trips a, b;
+
+	db_stats_round_trips(&a);
+	db_stats_observe_round_trip(0.00005);
+	db_stats_observe_round_trip(0.001);
+	db_stats_observe_round_trip(0.003);
+	db_stats_observe_round_trip(3.0);
+	db_stats_observe_round_trip(-1);
+	db_stats_round_trips(&b);
+	ck_assert_uint_eq(b.count - a.count, 5);
+	ck_assert_uint_eq(b.bucket[0] - a.bucket[0], 2); /* 0.00005 and the negative one */
+	ck_assert_uint_eq(b.bucket[3] - a.bucket[3], 1); /* 0.001 <= 0.001 */
+	ck_assert_uint_eq(b.bucket[5] - a.bucket[5], 1); /* 0.003 <= 0.005 */
+	for (unsigned i = 0; i < DB_STATS_N_BUCKETS; i++)
+		if (i != 0 && i != 3 && i != 5)
+			ck_assert_uint_eq(b.bucket[i] - a.bucket[i], 0);
+	ck_assert(b.sum_s - a.sum_s > 3.004 && b.sum_s - a.sum_s < 3.0042);
 }
 END_TEST
 
@@ -126,6 +153,7 @@ int main(void)
 	tcase_add_test(tc, test_histogram_cumulative);
 	tcase_add_test(tc, test_counters_and_labels);
 	tcase_add_test(tc, test_db_gauges);
+	tcase_add_test(tc, test_db_round_trips);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

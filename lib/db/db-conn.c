@@ -53,7 +53,7 @@ static int session_setup(struct db *db, char **error_r)
 	if (db->timeout_s == 0)
 		return 0;
 	snprintf(value, sizeof(value), "%us", db->timeout_s);
-	res = PQexecParams(db->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+	res = db_pq_exec_params(db->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
 			   params, NULL, NULL, 0);
 	ret = db_result_check(db, res, PGRES_TUPLES_OK, "setting statement_timeout", error_r);
 	PQclear(res);
@@ -177,7 +177,7 @@ int db_result_check(struct db *db, PGresult *res, ExecStatusType want, const cha
 /* For BEGIN/COMMIT and other statements without parameters or rows. */
 int db_simple(struct db *db, const char *sql, char **error_r)
 {
-	PGresult *res = PQexec(db->conn, sql);
+	PGresult *res = db_pq_exec(db->conn, sql);
 	int ret = db_result_check(db, res, PGRES_COMMAND_OK, NULL, error_r);
 
 	PQclear(res);
@@ -193,7 +193,7 @@ PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values,
 
 	snprintf(name, sizeof(name), "md_%d", (int)s);
 	if (!db->prepared[s]) {
-		PGresult *res = PQprepare(db->conn, name, sql, n_params, NULL);
+		PGresult *res = db_pq_prepare(db->conn, name, sql, n_params, NULL);
 		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
 
 		PQclear(res);
@@ -201,7 +201,7 @@ PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values,
 			return NULL;
 		db->prepared[s] = true;
 	}
-	return PQexecPrepared(db->conn, name, n_params, values, lengths, formats, 0);
+	return db_pq_exec_prepared(db->conn, name, n_params, values, lengths, formats, 0);
 }
 
 /* Copies a result into the caller-owned, libpq-free table type. */
@@ -259,12 +259,12 @@ static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, 
 		PGresult *res;
 
 		if (i == sizeof(db->exec_cache) / sizeof(db->exec_cache[0]))
-			return PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+			return db_pq_exec_params(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
 		snprintf(name, sizeof(name), "x_%zu", i);
-		res = PQprepare(db->conn, name, sql, (int)n_params, NULL);
+		res = db_pq_prepare(db->conn, name, sql, (int)n_params, NULL);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			PQclear(res);
-			return PQexecParams(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+			return db_pq_exec_params(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
 		}
 		PQclear(res);
 		db->exec_cache[i].sql = xstrdup(sql);
@@ -272,7 +272,7 @@ static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, 
 		db->n_exec_cache++;
 	}
 	snprintf(name, sizeof(name), "x_%zu", i);
-	return PQexecPrepared(db->conn, name, (int)n_params, params, NULL, NULL, 0);
+	return db_pq_exec_prepared(db->conn, name, (int)n_params, params, NULL, NULL, 0);
 }
 
 int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
@@ -321,7 +321,7 @@ int db_commit(struct db *db, char **error_r)
 		return -1;
 	}
 	db->in_tx = false;
-	res = PQexec(db->conn, "COMMIT");
+	res = db_pq_exec(db->conn, "COMMIT");
 	ret = db_result_check(db, res, PGRES_COMMAND_OK, "commit", error_r);
 	/* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
 	if (ret == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
@@ -337,7 +337,7 @@ void db_rollback(struct db *db)
 {
 	db->in_tx = false;
 	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		PQclear(db_pq_exec(db->conn, "ROLLBACK"));
 }
 
 /* A savepoint name is an SQL identifier we write ourselves: letters,

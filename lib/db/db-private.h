@@ -19,6 +19,7 @@ extern const size_t db_n_migrations;
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "db-stats.h"
 
 /* Statements prepared once per connection (again after a reconnect). */
 enum db_stmt {
@@ -115,5 +116,46 @@ PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values,
 		       const int *formats, char **error_r);
 /* The SQL text and parameter count of a prepared statement (db-deliver.c). */
 const char *db_stmt_sql(enum db_stmt s, int *n_params_r);
+
+/* libpq's synchronous calls, each timed into the round-trip histogram of
+ * db-stats.h: every statement lib/db sends goes through one of these. */
+static inline PGresult *db_pq_exec(PGconn *conn, const char *sql)
+{
+	double t0 = db_stats_now();
+	PGresult *res = PQexec(conn, sql);
+
+	db_stats_observe_round_trip(db_stats_now() - t0);
+	return res;
+}
+
+static inline PGresult *db_pq_exec_params(PGconn *conn, const char *sql, int n, const Oid *types,
+					  const char *const *values, const int *lengths, const int *formats,
+					  int result_format)
+{
+	double t0 = db_stats_now();
+	PGresult *res = PQexecParams(conn, sql, n, types, values, lengths, formats, result_format);
+
+	db_stats_observe_round_trip(db_stats_now() - t0);
+	return res;
+}
+
+static inline PGresult *db_pq_exec_prepared(PGconn *conn, const char *name, int n, const char *const *values,
+					    const int *lengths, const int *formats, int result_format)
+{
+	double t0 = db_stats_now();
+	PGresult *res = PQexecPrepared(conn, name, n, values, lengths, formats, result_format);
+
+	db_stats_observe_round_trip(db_stats_now() - t0);
+	return res;
+}
+
+static inline PGresult *db_pq_prepare(PGconn *conn, const char *name, const char *sql, int n, const Oid *types)
+{
+	double t0 = db_stats_now();
+	PGresult *res = PQprepare(conn, name, sql, n, types);
+
+	db_stats_observe_round_trip(db_stats_now() - t0);
+	return res;
+}
 
 #endif

@@ -3,10 +3,34 @@
 
 #include <stdint.h>
 
-/* Process-wide count of failed database statements and connections (every
- * failure lib/db reports goes through db_result_check), for the metrics
- * endpoint, read at scrape time: lib/db never calls up into the daemon. */
+/* Process-wide statistics of lib/db for the metrics endpoint, read at
+ * scrape time (lib/db never calls up into the daemon). Every function is
+ * thread-safe (relaxed atomics) and never blocks. */
+
+/* Count of failed database statements and connections (every failure
+ * lib/db reports goes through db_result_check). */
 void db_stats_count_error(void);
 uint64_t db_stats_errors(void);
+
+/* Round trips to PostgreSQL (each statement, prepare, BEGIN/COMMIT sent
+ * and its result read), by duration: a histogram with fixed upper bounds
+ * db_stats_round_trip_buckets[] (seconds, ascending; +Inf implied). */
+#define DB_STATS_N_BUCKETS 12
+extern const double db_stats_round_trip_buckets[DB_STATS_N_BUCKETS];
+
+/* Records one round trip that took seconds (negative counts as 0). */
+void db_stats_observe_round_trip(double seconds);
+
+/* A copy of the histogram: per-bucket counts (not cumulative), the number
+ * of round trips and their summed duration in seconds. */
+struct db_stats_round_trips {
+	uint64_t bucket[DB_STATS_N_BUCKETS];
+	uint64_t count;
+	double sum_s;
+};
+void db_stats_round_trips(struct db_stats_round_trips *out);
+
+/* Monotonic seconds (CLOCK_MONOTONIC), to time a round trip. */
+double db_stats_now(void);
 
 #endif
