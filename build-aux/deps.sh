@@ -39,6 +39,7 @@ t/e2e-trust.sh: swaks postfix
 t/e2e-authres.sh: postfix opendkim swaks openssl python3 python3-dkim
 t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix
 t/e2e-systemd.sh: systemd make python3
+t/e2e-socket-activation.sh: systemd swaks python3
 t/test-completion.sh: bash
 t/e2e-metrics.sh t/metrics-scrape.py: python3-prometheus-client swaks postfix python3
 t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython

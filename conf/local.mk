@@ -2,8 +2,8 @@
 ## file); the systemd unit gets the configured paths substituted.
 maildeskconfdir = $(sysconfdir)/maildesk
 systemdunitdir = $(prefix)/lib/systemd/system
-systemdunit_DATA = systemd/maildeskd.service
-EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service.in systemd/maildesk.sysusers systemd/maildesk.tmpfiles
+systemdunit_DATA = systemd/maildeskd.service systemd/maildeskd.socket
+EXTRA_DIST += conf/maildesk.conf systemd/maildeskd.service.in systemd/maildeskd.socket systemd/maildesk.sysusers systemd/maildesk.tmpfiles
 ## The maildesk user and its folders on a fresh system (systemd-sysusers and
 ## systemd-tmpfiles read these at boot and when a package is installed).
 sysusersdir = $(prefix)/lib/sysusers.d

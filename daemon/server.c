@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "activation.h"
 #include "base/xalloc.h"
 #include "conn.h"
 
@@ -23,12 +24,46 @@ static void on_connection(uv_stream_t *s, int status)
 	conn_accept(l);
 }
 
+/* Listens on a socket the service manager passed for la's address, if
+ * any: 1 when it did, 0 when there is none, -1 after logging an error. */
+static int listener_open_passed(struct server *srv, struct listener *l, const struct md_listen *la)
+{
+	int fd = activation_take(la), r;
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	l->activated = true;
+	if (la->is_unix) {
+		uv_pipe_init(srv->loop, &l->h.pipe, 0);
+		r = uv_pipe_open(&l->h.pipe, fd);
+		/* Its mode is the socket unit's (SocketMode=); say when it lets
+		 * every local user write mail in our name. */
+		if (r == 0 && stat(la->path, &st) == 0 && (st.st_mode & 0006) != 0)
+			log_warn("event=listen.warning listener=%s detail=\"the passed socket is mode %03o: every local "
+				 "user can connect; set SocketMode=0660 and SocketGroup=postfix\"",
+				 l->name, (unsigned)(st.st_mode & 0777));
+	} else {
+		uv_tcp_init(srv->loop, &l->h.tcp);
+		r = uv_tcp_open(&l->h.tcp, fd);
+	}
+	if (r == 0)
+		r = uv_listen(&l->h.stream, 511, on_connection);
+	if (r != 0) {
+		log_error("event=listen.error listener=%s error=\"passed socket: %s\"", l->name, uv_strerror(r));
+		return -1;
+	}
+	return 1;
+}
+
 /* Binds one TCP address; host names are not resolved, only literals. */
 static int listener_bind_tcp(struct server *srv, struct listener *l, const struct md_listen *la)
 {
 	struct sockaddr_storage ss;
 	int r;
 
+	if ((r = listener_open_passed(srv, l, la)) != 0)
+		return r < 0 ? -1 : 0;
 	if (uv_ip4_addr(la->host, (int)la->port, (struct sockaddr_in *)&ss) != 0 &&
 	    uv_ip6_addr(la->host, (int)la->port, (struct sockaddr_in6 *)&ss) != 0) {
 		log_error("event=listen.error listener=%s error=\"not an IP address\"", l->name);
@@ -76,6 +111,8 @@ static int listener_bind_unix(struct server *srv, struct listener *l, const stru
 	gid_t gid;
 	int r;
 
+	if ((r = listener_open_passed(srv, l, la)) != 0)
+		return r < 0 ? -1 : 0;
 	uv_pipe_init(srv->loop, &l->h.pipe, 0); /* first: the handle is closed even on error */
 	if (socket_group(srv, l, &gid) < 0)
 		return -1;
@@ -122,14 +159,17 @@ static int server_add_listener(struct server *srv, const char *spec, enum smtp_p
 	l->next = srv->listeners;
 	srv->listeners = l; /* kept even on error, so it gets closed */
 	if (r == 0)
-		log_info("event=listen listener=%s trusted=%s", l->name, l->trusted ? "yes" : "no");
+		log_info("event=listen listener=%s trusted=%s%s", l->name, l->trusted ? "yes" : "no",
+			 l->activated ? " activated=yes" : "");
 	return r;
 }
 
 int server_listen(struct server *srv)
 {
 	const struct md_config *cfg = &srv->cfg;
+	int stray;
 
+	activation_collect();
 	for (size_t i = 0; i < cfg->lmtp_listen.n; i++)
 		if (server_add_listener(srv, cfg->lmtp_listen.items[i], SMTP_PROTOCOL_LMTP) < 0)
 			return -1;
@@ -138,6 +178,12 @@ int server_listen(struct server *srv)
 			return -1;
 	if (srv->listeners == NULL) {
 		log_error("event=listen.error error=\"neither lmtp_listen nor smtp_listen is set\"");
+		return -1;
+	}
+	if ((stray = activation_unclaimed()) >= 0) {
+		log_error("event=listen.error error=\"a socket passed by the service manager (fd %d) has an address "
+			  "that no lmtp_listen or smtp_listen names\"",
+			  stray);
 		return -1;
 	}
 	return 0;

@@ -23,6 +23,7 @@ struct listener {
 	enum smtp_protocol protocol;
 	bool is_unix;
 	bool trusted; /* in trusted_listeners: its peers' Authentication-Results count */
+	bool activated; /* its socket was passed by the service manager (sd_listen_fds) */
 	char *name; /* as configured, for logs */
 	unsigned n_conns; /* sessions accepted on it and not yet freed */
 	struct listener *next;

@@ -20,6 +20,9 @@ unit=$(find "$root" -name maildeskd.service -path '*systemd/system*' | head -n 1
 sysusers=$(find "$root" -path '*sysusers.d/maildesk.conf' | head -n 1)
 tmpfiles=$(find "$root" -path '*tmpfiles.d/maildesk.conf' | head -n 1)
 assert_match "the unit is installed" 'maildeskd\.service$' "$unit"
+socket_unit=$(find "$root" -name maildeskd.socket -path '*systemd/system*' | head -n 1)
+assert_match "the optional LMTP socket unit is installed beside it" 'maildeskd\.socket$' "$socket_unit"
+assert_match "it hands its socket only to the owner and Postfix's group" 'SocketMode=0660' "$(cat "$socket_unit" 2>/dev/null)"
 assert_match "a sysusers.d entry is installed" 'sysusers\.d/maildesk\.conf$' "$sysusers"
 assert_match "a tmpfiles.d entry is installed" 'tmpfiles\.d/maildesk\.conf$' "$tmpfiles"
 assert_match "maildeskctl's bash completion is installed" 'share/bash-completion/completions/maildeskctl$' \

@@ -33,8 +33,8 @@ TESTS += t/test-deps.py
 
 ## The service under systemd: install into a fresh root, sysusers/tmpfiles,
 ## the unit's hardening, sd_notify (watchdog, status) and journal log lines.
-EXTRA_DIST += t/e2e-systemd.sh
-TESTS += t/e2e-systemd.sh
+EXTRA_DIST += t/e2e-systemd.sh t/e2e-socket-activation.sh
+TESTS += t/e2e-systemd.sh t/e2e-socket-activation.sh
 
 ## Queue control: hold, release, delete (maildeskctl queue, as postsuper).
 EXTRA_DIST += t/e2e-queue.sh
