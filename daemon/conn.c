@@ -423,7 +423,7 @@ void conn_unref(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->n_conns--;
-	c->listener->n_conns--;
+	server_listener_release(c->listener);
 	smtp_session_free(&c->session);
 	tls_conn_free(&c->tls);
 	buf_free(&c->out);

@@ -189,11 +189,28 @@ int server_listen(struct server *srv)
 	return 0;
 }
 
+/* The listener's memory, once nothing refers to it. */
+static void listener_free(struct listener *l)
+{
+	free(l->name);
+	free(l);
+}
+
+/* The handle is closed; sessions accepted on it may still be running. */
 static void on_listener_closed(uv_handle_t *h)
 {
 	struct listener *l = h->data;
-	free(l->name);
-	free(l);
+
+	l->closed = true;
+	if (l->n_conns == 0)
+		listener_free(l);
+}
+
+/* Contract in server.h. */
+void server_listener_release(struct listener *l)
+{
+	if (--l->n_conns == 0 && l->closed)
+		listener_free(l);
 }
 
 void server_close_listeners(struct server *srv)

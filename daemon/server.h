@@ -26,6 +26,7 @@ struct listener {
 	bool activated; /* its socket was passed by the service manager (sd_listen_fds) */
 	char *name; /* as configured, for logs */
 	unsigned n_conns; /* sessions accepted on it and not yet freed */
+	bool closed;      /* its handle is closed: freed when n_conns reaches 0 */
 	struct listener *next;
 };
 
@@ -51,5 +52,10 @@ void server_close_listeners(struct server *srv);
 /* Starts a graceful stop: no new connections, sessions end after their
  * current command. */
 void server_shutdown(struct server *srv);
+
+/* A session accepted on l has ended: frees l once its handle is closed and
+ * no session refers to it any more (sessions outlive the listeners closed at
+ * shutdown, as libuv handles outlive their close call). */
+void server_listener_release(struct listener *l);
 
 #endif

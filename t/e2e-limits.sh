@@ -80,7 +80,12 @@ out=$(swaks --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" --timeout 
 	--from c@customer.example --to support@demo.example --header "Subject: beside a slow reader" 2>&1)
 assert_match "another client is served while one never reads" '^<[-~] +250 2\.0\.0 ' "$out"
 grow=$((rss_during - rss_before))
-[ "$grow" -lt 8000 ] && ok=yes || ok="no: grew by ${grow} kB"
+# Uncapped, the replies alone would take 60 MB. Under AddressSanitizer every
+# freed block waits in its quarantine and has shadow memory: a wider bound,
+# still far below what the uncapped queue would take.
+limit=8000
+ldd "$top_builddir/daemon/maildeskd" | grep -q libasan && limit=30000
+[ "$grow" -lt "$limit" ] && ok=yes || ok="no: grew by ${grow} kB"
 assert_eq "the daemon's memory stays bounded beside a client that never reads (grew ${grow} kB)" yes "$ok"
 assert_match "the daemon logged that it paused reading" 'event=read\.paused' "$(cat "$MD_DIR/maildeskd.log")"
 wait "$SLOW"
