@@ -29,9 +29,11 @@ KEYDIR="$MD_TEST_TMP/dkim-keys"
 mkdir -m 700 "$KEYDIR"
 DNS_STUB_PORT=$(md_free_port)
 sink_start
+# The stub is unsigned: no DNSSEC validation here (e2e-domain tests it).
 MD_EXTRA_CONF="dkim_key_dir = $KEYDIR
 shared_domain = $SHARED
 dns_resolver = 127.0.0.1:$DNS_STUB_PORT
+dns_trust_anchor =
 log_level = debug"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 trap 'md_daemon_stop; dns_stub_stop; kill $SINK_PID 2>/dev/null' EXIT

@@ -2,8 +2,11 @@
 # End to end for sending domains: "maildeskctl domain add/show/list/rotate/
 # retire-selector/check" against a real PostgreSQL and a DNS server we did
 # not write (dnsmasq on 127.0.0.1, restarted with the records each step
-# publishes). The public keys are compared with what openssl derives from
-# the key files, not with anything our code computes.
+# publishes; maildeskctl's libunbound forwards to it). The public keys are
+# compared with what openssl derives from the key files, not with anything
+# our code computes. The stub's zone is not signed: with a trust anchor for
+# another zone its answers are "insecure"; with one for "example." that
+# nothing matches they are "bogus", and a bogus key is never taken as ours.
 set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
@@ -14,8 +17,14 @@ DNSMASQ=/usr/sbin/dnsmasq
 KEYS="$MD_TEST_TMP/keys"
 DNS_PORT=$(md_free_port)
 DNS_PID=
+# A DS for a zone the stub does not serve: validation is on, but no answer
+# about *.example can be proved, so they are insecure (not secure, not bogus).
+ANCHOR="$MD_TEST_TMP/anchor.key"
+mkdir -p "$MD_TEST_TMP"
+echo "test. 3600 IN DS 12345 8 2 $(printf 'x' | sha256sum | cut -c1-64)" >"$ANCHOR"
 MD_EXTRA_CONF="dkim_key_dir = $KEYS
-dns_resolver = 127.0.0.1:$DNS_PORT"
+dns_resolver = 127.0.0.1:$DNS_PORT
+dns_trust_anchor = $ANCHOR"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 
 dns_stop() {
@@ -124,11 +133,11 @@ assert_eq "no row for it" 0 "$(sql "SELECT count(*) FROM sending_domains WHERE d
 dns_serve || exit 99
 out=$(md_ctl domain check $D 2>&1)
 assert_eq "check before publishing exits 1" 1 $?
-assert_match "dkim rsa missing" "^dkim $GEN-rsa: missing$" "$out"
-assert_match "dkim ed25519 missing" "^dkim $GEN-ed25519: missing$" "$out"
-assert_match "spf missing" "^spf: missing$" "$out"
-assert_match "dmarc missing" "^dmarc: missing$" "$out"
-assert_match "mx missing" "^mx: missing$" "$out"
+assert_match "dkim rsa missing" "^dkim $GEN-rsa: missing \(dnssec insecure\)$" "$out"
+assert_match "dkim ed25519 missing" "^dkim $GEN-ed25519: missing \(dnssec insecure\)$" "$out"
+assert_match "spf missing" "^spf: missing \(dnssec insecure\)$" "$out"
+assert_match "dmarc missing" "^dmarc: missing \(dnssec insecure\)$" "$out"
+assert_match "mx missing" "^mx: missing \(dnssec insecure\)$" "$out"
 assert_match "pending" "$D: pending" "$out"
 assert_eq "stored" "pending|t" "$(sql "SELECT status, check_report LIKE '%dkim $GEN-rsa: missing%' AND checked_at IS NOT NULL FROM sending_domains WHERE domain = '$D'")"
 
@@ -136,8 +145,8 @@ RSA_REC="v=DKIM1; k=rsa; p=$RSA_P"
 dns_serve "$(txt "$GEN-rsa._domainkey.$D" "$RSA_REC")" || exit 99
 out=$(md_ctl domain check $D 2>&1)
 assert_eq "only RSA published: exit 1" 1 $?
-assert_match "rsa ok" "^dkim $GEN-rsa: ok$" "$out"
-assert_match "ed25519 still missing" "^dkim $GEN-ed25519: missing$" "$out"
+assert_match "rsa ok" "^dkim $GEN-rsa: ok \(dnssec insecure\)$" "$out"
+assert_match "ed25519 still missing" "^dkim $GEN-ed25519: missing \(dnssec insecure\)$" "$out"
 assert_eq "still pending, rsa published" "pending|t|f" "$(sql "SELECT d.status,
 	(SELECT published FROM dkim_selectors WHERE selector = '$GEN-rsa'),
 	(SELECT published FROM dkim_selectors WHERE selector = '$GEN-ed25519') FROM sending_domains d WHERE domain = '$D'")"
@@ -159,10 +168,10 @@ publish_gen1 $ADVICE || exit 99
 unset IFS
 out=$(md_ctl domain check $D 2>&1)
 assert_eq "both published: exit 0" 0 $?
-assert_match "ed25519 ok despite blanks" "^dkim $GEN-ed25519: ok$" "$out"
-assert_match "spf ok" "^spf: ok$" "$out"
-assert_match "dmarc ok" "^dmarc: ok$" "$out"
-assert_match "mx ok" "^mx: ok$" "$out"
+assert_match "ed25519 ok despite blanks" "^dkim $GEN-ed25519: ok \(dnssec insecure\)$" "$out"
+assert_match "spf ok" "^spf: ok \(dnssec insecure\)$" "$out"
+assert_match "dmarc ok" "^dmarc: ok \(dnssec insecure\)$" "$out"
+assert_match "mx ok" "^mx: ok \(dnssec insecure\)$" "$out"
 assert_match "verified" "^$D: verified" "$out"
 assert_eq "verified in the database" "verified|t" "$(sql "SELECT status, verified_at IS NOT NULL FROM sending_domains WHERE domain = '$D'")"
 
@@ -173,7 +182,7 @@ dns_serve "$(txt "$GEN-rsa._domainkey.$D" "v=DKIM1; k=rsa; p=$OTHER_P")" \
 	"$(txt "$GEN-ed25519._domainkey.$D" "v=DKIM1; k=ed25519; p=$ED_P")" "$(txt $D "v=spf1 mx -all")" || exit 99
 out=$(md_ctl domain check $D 2>&1)
 assert_eq "wrong key: exit 1" 1 $?
-assert_eq "wrong p=" "dkim $GEN-rsa: wrong: found \"v=DKIM1; k=rsa; p=$OTHER_P\" expected \"$RSA_REC\"" \
+assert_eq "wrong p=" "dkim $GEN-rsa: wrong: found \"v=DKIM1; k=rsa; p=$OTHER_P\" expected \"$RSA_REC\" (dnssec insecure)" \
 	"$(printf '%s\n' "$out" | grep "^dkim $GEN-rsa: ")"
 assert_match "wrong spf" "^spf: wrong: found \"v=spf1 mx -all\" expected" "$out"
 assert_match "back to pending, said" "$D: back to pending" "$out"
@@ -212,7 +221,7 @@ publish_both() {
 publish_both || exit 99
 out=$(md_ctl domain check $D 2>&1)
 assert_eq "both generations published: verified" 0 $?
-assert_match "new rsa ok" "^dkim $GEN2-rsa: ok$" "$out"
+assert_match "new rsa ok" "^dkim $GEN2-rsa: ok \(dnssec insecure\)$" "$out"
 out=$(md_ctl domain retire-selector $D "$GEN" 2>&1)
 assert_eq "now retiring works" 0 $?
 assert_match "says who signs now" "$GEN2 signs now" "$out"
@@ -256,6 +265,64 @@ assert_eq "show --json parses" "acme.example verified 5 True" "$(printf '%s' "$j
 import json, sys
 d = json.load(sys.stdin)
 print(d["domain"], d["status"], len(d["records"]), d["records"][0]["signing"])')"
+
+# ---- check --json, and DNSSEC ----
+publish_both || exit 99
+json=$(md_ctl domain check $D --json)
+assert_eq "check --json: exit 0" 0 $?
+assert_eq "check --json: the domain, status, validation on, 5 records" "acme.example verified verified True 5" \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["domain"], d["previous_status"], d["status"], d["dnssec_validation"], len(d["records"]))')"
+assert_eq "check --json: DKIM ok, SPF/DMARC/MX missing, all insecure (the stub is unsigned)" \
+	"dkim ok insecure|dkim ok insecure|dmarc missing insecure|mx missing insecure|spf missing insecure" \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("|".join(sorted(r["kind"] + " " + r["result"] + " " + r["dnssec"] for r in d["records"])))')"
+assert_eq "check --json: the signing RSA record" "TXT $GEN2-rsa._domainkey.$D True None" \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["records"] if r.get("selector") == sys.argv[1]][0]
+print(r["type"], r["name"], r["signing"], r["detail"])' "$GEN2-rsa")"
+assert_no_match "check --json prints only the document" "verified: the DKIM" "$json"
+
+# The wrong key through --json: the detail is the escaped text.
+dns_serve "$(txt "$GEN2-rsa._domainkey.$D" "v=DKIM1; k=rsa; p=$OTHER_P")" \
+	"$(txt "$GEN2-ed25519._domainkey.$D" "v=DKIM1; k=ed25519; p=$ED2_P")" || exit 99
+json=$(md_ctl domain check $D --json 2>"$MD_TEST_TMP/json.err")
+assert_eq "check --json, wrong key: exit 1" 1 $?
+assert_eq "check --json, wrong key: result and status" "wrong insecure pending True" \
+	"$(printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = [r for r in d["records"] if r.get("selector") == sys.argv[1]][0]
+print(r["result"], r["dnssec"], d["status"], sys.argv[2] in r["detail"])' "$GEN2-rsa" "$OTHER_P")"
+assert_match "the outcome still on stderr" "back to pending" "$(cat "$MD_TEST_TMP/json.err")"
+
+# A trust anchor for example. that the (unsigned) stub cannot match: every
+# answer is bogus, and the right keys are not taken as published.
+publish_both || exit 99
+md_ctl domain check $D >/dev/null 2>&1
+assert_eq "verified again before the bogus anchor" 0 $?
+BOGUS_ANCHOR="$MD_TEST_TMP/bogus.key"
+echo "example. 3600 IN DS 4242 13 2 $(printf 'y' | sha256sum | cut -c1-64)" >"$BOGUS_ANCHOR"
+sed "s|^dns_trust_anchor = .*|dns_trust_anchor = $BOGUS_ANCHOR|" "$MD_CONF" >"$MD_DIR/bogus.conf"
+out=$("$top_builddir/daemon/maildeskctl" -c "$MD_DIR/bogus.conf" domain check $D 2>&1)
+assert_eq "bogus answers: exit 1" 1 $?
+assert_match "the RSA key is bogus, with why" "^dkim $GEN2-rsa: bogus: .*DNSSEC validation failed \(bogus\): ." "$out"
+assert_no_match "no record is ok" ": ok " "$out"
+assert_match "back to pending" "$D: back to pending" "$out"
+assert_eq "not verified, not published" "pending|f" "$(sql "SELECT d.status,
+	(SELECT published FROM dkim_selectors WHERE selector = '$GEN2-rsa') FROM sending_domains d WHERE domain = '$D'")"
+json=$("$top_builddir/daemon/maildeskctl" -c "$MD_DIR/bogus.conf" domain check $D --json 2>/dev/null)
+assert_eq "--json: every record bogus" "bogus bogus" "$(printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(*sorted({r["result"] for r in d["records"]}), *sorted({r["dnssec"] for r in d["records"]}))')"
+md_ctl domain check $D >/dev/null 2>&1
+assert_eq "the unrelated anchor again: verified" 0 $?
 
 # Internationalised names (last: it adds a domain the counts above do not expect).
 out=$(md_ctl domain add "B$(printf '\303\234')cher.example" --tenant demo 2>&1)

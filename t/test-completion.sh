@@ -16,4 +16,5 @@ assert_eq "a group offers its commands" "delete flush hold inject list purge rel
 assert_eq "a command offers its options" "--all-deferred" "$(comp maildeskctl queue hold --)"
 assert_eq "-c FILE is skipped" "release retry" "$(comp maildeskctl -c /etc/maildesk/maildesk.conf queue re)"
 assert_match "options of a longer command" '--tenant' "$(comp maildeskctl team add support --)"
+assert_eq "domain check offers --json" "--json" "$(comp maildeskctl domain check acme.example --)"
 e2e_done

@@ -1,4 +1,5 @@
-/* lib/dns without a network: the server address parser, and the answer
+/* lib/dns without a network: the server address parser, the forwarder
+ * and trust-anchor settings of the libunbound resolver, and the answer
  * parser fed hand-made DNS messages (RFC 1035 4.1) with every response
  * code and malformation "domain check" must tell apart. */
 #include "config.h"
@@ -207,15 +208,84 @@ START_TEST(mx_compressed)
 }
 END_TEST
 
-/* A look-up that cannot start: the server setting is checked first. */
-START_TEST(lookup_bad_server)
+/* A resolver that cannot start: the server setting is checked first, and
+ * a trust anchor file that exists must load. */
+START_TEST(resolver_bad_settings)
 {
-	char **v, *error = NULL;
+	struct dns_resolver *r = (struct dns_resolver *)1;
+	char *error = NULL, **v;
+	enum dns_sec sec;
 	size_t n;
 
-	ck_assert_int_eq(dns_txt_lookup("localhost:53", "a.example", &v, &n, &error), -1);
+	ck_assert_int_eq(dns_resolver_new("localhost:53", "", &r, &error), -1);
+	ck_assert_ptr_null(r);
 	ck_assert_ptr_nonnull(strstr(error, "not an IP address"));
 	free(error);
+	error = NULL;
+	/* libunbound reads the anchor at the first look-up, before any query */
+	ck_assert_int_eq(dns_resolver_new("127.0.0.1:9", "/etc/passwd", &r, &error), 0);
+	ck_assert(dns_resolver_validates(r));
+	ck_assert_int_eq(dns_txt_lookup(r, "a.example", &v, &n, &sec, &error), -1);
+	ck_assert_ptr_null(v);
+	ck_assert_ptr_nonnull(strstr(error, "DNSSEC trust anchor /etc/passwd valid?"));
+	ck_assert_ptr_nonnull(strstr(error, "a.example TXT: "));
+	free(error);
+	dns_resolver_free(&r);
+}
+END_TEST
+
+/* No trust anchor (none set, or the file absent): nothing validates. */
+START_TEST(resolver_no_anchor)
+{
+	struct dns_resolver *r = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(dns_resolver_new("127.0.0.1:53", "/nonexistent/root.key", &r, &error), 0);
+	ck_assert(!dns_resolver_validates(r));
+	dns_resolver_free(&r);
+	ck_assert_ptr_null(r);
+	dns_resolver_free(&r);
+	ck_assert_int_eq(dns_resolver_new("[::1]:5353", "", &r, &error), 0);
+	ck_assert(!dns_resolver_validates(r));
+	dns_resolver_free(&r);
+}
+END_TEST
+
+/* The forwarder as libunbound wants it: ADDR@PORT, IPv6 without brackets. */
+static const struct {
+	const char *in, *out; /* out NULL: must fail */
+} forwarders[] = {
+	{ "127.0.0.1:53", "127.0.0.1@53" },
+	{ "[::1]:5353", "::1@5353" },
+	{ "[2001:DB8::0:1]:53", "2001:db8::1@53" },
+	{ "[192.0.2.1]:1", "192.0.2.1@1" },
+	{ "192.0.2.1", NULL },
+	{ "dns.example:53", NULL },
+	{ "192.0.2.1@53", NULL },
+};
+
+START_TEST(forwarder_spec)
+{
+	char *fwd = NULL, *error = NULL;
+	int ret = dns_server_forwarder(forwarders[_i].in, &fwd, &error);
+
+	if (forwarders[_i].out == NULL) {
+		ck_assert_msg(ret == -1, "%s accepted", forwarders[_i].in);
+		ck_assert_ptr_nonnull(error);
+		free(error);
+		return;
+	}
+	ck_assert_msg(ret == 0, "%s: %s", forwarders[_i].in, error);
+	ck_assert_str_eq(fwd, forwarders[_i].out);
+	free(fwd);
+}
+END_TEST
+
+START_TEST(sec_names)
+{
+	ck_assert_str_eq(dns_sec_name(DNS_SEC_SECURE), "secure");
+	ck_assert_str_eq(dns_sec_name(DNS_SEC_INSECURE), "insecure");
+	ck_assert_str_eq(dns_sec_name(DNS_SEC_BOGUS), "bogus");
 }
 END_TEST
 
@@ -257,7 +327,10 @@ int main(void)
 	tcase_add_loop_test(tc, rcode_errors, 0, sizeof(rcodes) / sizeof(rcodes[0]));
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, mx_compressed);
-	tcase_add_test(tc, lookup_bad_server);
+	tcase_add_test(tc, resolver_bad_settings);
+	tcase_add_test(tc, resolver_no_anchor);
+	tcase_add_loop_test(tc, forwarder_spec, 0, sizeof(forwarders) / sizeof(forwarders[0]));
+	tcase_add_test(tc, sec_names);
 	tcase_add_test(tc, idn_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,11 +1,14 @@
 /* maildeskctl "domain check": looks each record of a domain up in DNS
- * (lib/dns), says record by record what is right, and marks the domain
- * verified when both DKIM records of the generation that signs match.
- * SPF, DMARC and MX are reported but never block. */
+ * (lib/dns, libunbound), says record by record what is right and what
+ * DNSSEC said of the answer, and marks the domain verified when both DKIM
+ * records of the generation that signs match. SPF, DMARC and MX are
+ * reported but never block. A bogus answer (failed DNSSEC validation) is
+ * never taken as a match. */
 #include "config.h"
 #include "ctl-domain.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,16 @@
 #include "base/xalloc.h"
 #include "dns/dns.h"
 
-enum verdict { V_OK, V_MISSING, V_WRONG, V_ERROR };
+enum verdict { V_OK, V_MISSING, V_WRONG, V_ERROR, V_BOGUS };
+static const char *const verdict_names[] = { "ok", "missing", "wrong", "error", "bogus" };
 
-/* What the check of one record found: the verdict and its report line. */
+/* What the check of one record found: the verdict, what DNSSEC said, the
+ * detail (escaped, NULL for ok / missing) and its report line. */
 struct finding {
 	enum verdict v;
-	char *line; /* "dkim md202611-rsa: ok" */
+	enum dns_sec sec;
+	char *detail;
+	char *line; /* "dkim md202611-rsa: ok (dnssec insecure)" */
 };
 
 /* A tag's value in a tag=value; list (RFC 6376 3.2), with whitespace and
@@ -78,18 +85,32 @@ static char *wrong_text(char **found, size_t n, const char *expected)
 	return xasprintf("wrong: found \"%s\"%s expected \"%s\"", found[0], more, expected);
 }
 
-static enum verdict dkim_check(const char *server, const struct domain_rec *r, char **text_r)
+/* The verdict of a look-up that did not find records to compare. */
+static enum verdict lookup_verdict(int found, enum dns_sec sec)
+{
+	return found < 0 ? (sec == DNS_SEC_BOGUS ? V_BOGUS : V_ERROR) : found == 0 ? V_MISSING : V_WRONG;
+}
+
+/* "error: ..." or "bogus: ..." for a failed look-up. */
+static char *lookup_error_text(enum verdict v, const char *error)
+{
+	return xasprintf("%s: %s", verdict_names[v], error);
+}
+
+/* DKIM: one of the TXT records at the selector's name must be our key. */
+static enum verdict dkim_check(struct dns_resolver *dns, const struct domain_rec *r, enum dns_sec *sec_r,
+			       char **text_r)
 {
 	char **vals, *error = NULL;
 	size_t n;
-	int found = dns_txt_lookup(server, r->name, &vals, &n, &error);
-	enum verdict v = found < 0 ? V_ERROR : found == 0 ? V_MISSING : V_WRONG;
+	int found = dns_txt_lookup(dns, r->name, &vals, &n, sec_r, &error);
+	enum verdict v = lookup_verdict(found, *sec_r);
 
 	for (size_t i = 0; found > 0 && i < n; i++) {
 		if (dkim_matches(vals[i], r))
 			v = V_OK;
 	}
-	*text_r = v == V_ERROR ? xasprintf("error: %s", error) : v == V_WRONG ? wrong_text(vals, n, r->value) : NULL;
+	*text_r = found < 0 ? lookup_error_text(v, error) : v == V_WRONG ? wrong_text(vals, n, r->value) : NULL;
 	dns_strings_free(vals, n);
 	free(error);
 	return v;
@@ -121,12 +142,13 @@ static bool spf_has_host(const char *val, const char *host)
 
 /* SPF and DMARC: exactly one record with the version tag at the name; for
  * SPF it must let our host send. */
-static enum verdict policy_check(const char *server, const struct domain_rec *r, const char *host, char **text_r)
+static enum verdict policy_check(struct dns_resolver *dns, const struct domain_rec *r, const char *host,
+				 enum dns_sec *sec_r, char **text_r)
 {
 	const char *version = r->kind == DOMAIN_REC_SPF ? "v=spf1" : "v=DMARC1";
 	char **vals, **mine, *error = NULL;
 	size_t n, k = 0;
-	int found = dns_txt_lookup(server, r->name, &vals, &n, &error);
+	int found = dns_txt_lookup(dns, r->name, &vals, &n, sec_r, &error);
 	enum verdict v;
 
 	mine = xcalloc(n + 1, sizeof(*mine));
@@ -134,11 +156,11 @@ static enum verdict policy_check(const char *server, const struct domain_rec *r,
 		if (policy_is(vals[i], version))
 			mine[k++] = vals[i];
 	}
-	v = found < 0 ? V_ERROR : k == 0 ? V_MISSING : k > 1 ? V_WRONG : V_OK;
+	v = found < 0 ? lookup_verdict(found, *sec_r) : k == 0 ? V_MISSING : k > 1 ? V_WRONG : V_OK;
 	if (v == V_OK && r->kind == DOMAIN_REC_SPF && !spf_has_host(mine[0], host))
 		v = V_WRONG;
-	if (v == V_ERROR)
-		*text_r = xasprintf("error: %s", error);
+	if (found < 0)
+		*text_r = lookup_error_text(v, error);
 	else if (v == V_WRONG && k > 1)
 		*text_r = xasprintf("wrong: found %zu records starting with %s (there must be one) expected \"%s\"", k,
 				    version, r->value);
@@ -152,20 +174,21 @@ static enum verdict policy_check(const char *server, const struct domain_rec *r,
 }
 
 /* The MX: one of the exchanges must be our host. */
-static enum verdict mx_check(const char *server, const struct domain_rec *r, const char *host, char **text_r)
+static enum verdict mx_check(struct dns_resolver *dns, const struct domain_rec *r, const char *host,
+			     enum dns_sec *sec_r, char **text_r)
 {
 	struct dns_mx *mx;
 	char *error = NULL;
 	size_t n;
-	int found = dns_mx_lookup(server, r->name, &mx, &n, &error);
-	enum verdict v = found < 0 ? V_ERROR : found == 0 ? V_MISSING : V_WRONG;
+	int found = dns_mx_lookup(dns, r->name, &mx, &n, sec_r, &error);
+	enum verdict v = lookup_verdict(found, *sec_r);
 
 	for (size_t i = 0; found > 0 && i < n; i++) {
 		if (strcasecmp(mx[i].exchange, host) == 0)
 			v = V_OK;
 	}
-	if (v == V_ERROR)
-		*text_r = xasprintf("error: %s", error);
+	if (found < 0)
+		*text_r = lookup_error_text(v, error);
 	else if (v == V_WRONG)
 		*text_r = xasprintf("wrong: found \"%u %s.\"%s expected \"%s.\"", mx[0].preference, mx[0].exchange,
 				    n > 1 ? " (and more)" : "", r->value);
@@ -194,24 +217,29 @@ static char *text_escape(const char *s)
 	return buf_steal(&b, NULL);
 }
 
-/* Checks one record; fills f with the verdict and the report line. */
-static void record_check(const struct md_config *c, const struct domain_rec *r, struct finding *f)
+/* Checks one record; fills f with the verdict, the DNSSEC status, the
+ * detail and the report line. The DNSSEC status is said only of answers
+ * that came (a failed look-up has none; a bogus one says so itself). */
+static void record_check(const struct md_config *c, struct dns_resolver *dns, const struct domain_rec *r,
+			 struct finding *f)
 {
 	char *text = NULL;
 
 	if (r->kind == DOMAIN_REC_DKIM)
-		f->v = dkim_check(c->dns_resolver, r, &text);
+		f->v = dkim_check(dns, r, &f->sec, &text);
 	else if (r->kind == DOMAIN_REC_MX)
-		f->v = mx_check(c->dns_resolver, r, c->hostname, &text);
+		f->v = mx_check(dns, r, c->hostname, &f->sec, &text);
 	else
-		f->v = policy_check(c->dns_resolver, r, c->hostname, &text);
+		f->v = policy_check(dns, r, c->hostname, &f->sec, &text);
 	if (text != NULL) { /* DNS text is a stranger's: never raw to the terminal */
-		char *esc = text_escape(text);
+		f->detail = text_escape(text);
 		free(text);
-		text = esc;
 	}
-	f->line = xasprintf("%s: %s", r->label, text != NULL ? text : f->v == V_OK ? "ok" : "missing");
-	free(text);
+	if (f->v == V_ERROR || f->v == V_BOGUS)
+		f->line = xasprintf("%s: %s", r->label, f->detail);
+	else
+		f->line = xasprintf("%s: %s (dnssec %s)", r->label, f->detail != NULL ? f->detail : verdict_names[f->v],
+				    dns_sec_name(f->sec));
 }
 
 /* How the DKIM records of the signing generation fared: all matched, or
@@ -281,13 +309,15 @@ static int status_get(struct ctl *ctl, const char *domain, char **status_r)
 	return ret;
 }
 
-/* The last line: the outcome, and the exit status. */
-static int outcome_print(const char *domain, const char *old, enum outcome o, const char *gen)
+/* The last line: the outcome, and the exit status. With --json the
+ * document on stdout says it, so a verified domain prints nothing more. */
+static int outcome_print(const struct ctl *ctl, const char *domain, const char *old, enum outcome o, const char *gen)
 {
 	gen = gen != NULL ? gen : "(none)";
 	fflush(stdout); /* the report lines come first */
 	if (o == OUT_VERIFIED) {
-		printf("%s: verified: the DKIM records of generation %s, which signs, match\n", domain, gen);
+		if (!ctl->json)
+			printf("%s: verified: the DKIM records of generation %s, which signs, match\n", domain, gen);
 		return 0;
 	}
 	if (o == OUT_UNKNOWN)
@@ -302,15 +332,97 @@ static int outcome_print(const char *domain, const char *old, enum outcome o, co
 			domain, gen, domain);
 }
 
-/* "domain check DOMAIN". */
+static const char *const kind_names[] = { "dkim", "spf", "dmarc", "mx" };
+
+/* One record of the --json document. The detail is the escaped text (a
+ * stranger's bytes need not be UTF-8, which JSON strings must be). */
+static json_t *finding_json(const struct domain_rec *r, const struct finding *f)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", kind_names[r->kind], "label", r->label,
+			      "name", r->name, "type", r->kind == DOMAIN_REC_MX ? "MX" : "TXT", "expected", r->value,
+			      "result", verdict_names[f->v]);
+
+	json_object_set_new(o, "dnssec",
+			    f->v == V_ERROR ? json_null() : json_string(dns_sec_name(f->sec)));
+	json_object_set_new(o, "detail", f->detail != NULL ? json_string(f->detail) : json_null());
+	if (r->kind == DOMAIN_REC_DKIM) {
+		json_object_set_new(o, "selector", json_string(r->selector));
+		json_object_set_new(o, "generation", json_string(r->generation));
+		json_object_set_new(o, "signing", json_boolean(r->signing));
+	}
+	return o;
+}
+
+/* "domain check --json": the domain, its status before and after, whether
+ * answers were DNSSEC-validated at all, and each record. */
+static void check_json_print(const char *domain, const char *old, const char *status, bool validates,
+			     const struct domain_rec *recs, const struct finding *f, size_t n)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "domain", domain, "previous_status", old, "status", status,
+			      "dnssec_validation", validates),
+	       *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, finding_json(&recs[i], &f[i]));
+	json_object_set_new(o, "records", arr);
+	ctl_output_json_print(o);
+}
+
+/* Looks every record up; the report (lines joined) in *report_r. Prints
+ * each line unless --json. */
+static void records_check(const struct ctl *ctl, const struct md_config *c, struct dns_resolver *dns,
+			  const struct domain_rec *recs, struct finding *f, size_t n, char **report_r)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++) {
+		record_check(c, dns, &recs[i], &f[i]);
+		if (!ctl->json)
+			puts(f[i].line);
+		buf_printf(&b, "%s%s", i > 0 ? "\n" : "", f[i].line);
+	}
+	*report_r = buf_steal(&b, NULL);
+}
+
+/* Checks, stores and reports; recs are the domain's records. */
+static int check_run(struct ctl *ctl, const struct md_config *c, struct dns_resolver *dns, const char *domain,
+		     const char *old, const struct domain_rec *recs, size_t n)
+{
+	struct finding *f = xcalloc(n, sizeof(*f));
+	const char *gen = NULL, *status;
+	char *report = NULL;
+	enum outcome o;
+	int ret;
+
+	records_check(ctl, c, dns, recs, f, n, &report);
+	for (size_t i = 0; i < n && gen == NULL; i++) {
+		if (recs[i].signing)
+			gen = recs[i].generation;
+	}
+	o = outcome_decide(recs, f, n);
+	status = o == OUT_VERIFIED ? "verified" : o == OUT_PENDING ? "pending" : old;
+	ret = check_store(ctl, domain, recs, f, n, report, status);
+	if (ret == 0 && ctl->json)
+		check_json_print(domain, old, status, dns_resolver_validates(dns), recs, f, n);
+	if (ret == 0)
+		ret = outcome_print(ctl, domain, old, o, gen);
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].detail);
+		free(f[i].line);
+	}
+	free(f);
+	free(report);
+	return ret;
+}
+
+/* "domain check DOMAIN [--json]". */
 int ctl_domain_check(struct ctl *ctl, const struct ctl_args *a)
 {
 	struct md_config c = { 0 };
+	struct dns_resolver *dns = NULL;
 	struct domain_rec *recs = NULL;
-	struct finding *f = NULL;
-	char *domain, *old = NULL, *report = NULL;
-	const char *gen = NULL;
-	enum outcome o;
+	char *domain, *old = NULL, *error = NULL;
 	size_t n = 0;
 	int ret = 0;
 
@@ -319,33 +431,16 @@ int ctl_domain_check(struct ctl *ctl, const struct ctl_args *a)
 	ret = status_get(ctl, domain, &old);
 	if (ret == 0)
 		ret = domain_conf_load(ctl, &c);
+	if (ret == 0 && dns_resolver_new(c.dns_resolver, c.dns_trust_anchor, &dns, &error) < 0) {
+		ret = ctl_fail("%s", error);
+		free(error);
+	}
 	if (ret == 0)
 		ret = domain_records_get(ctl, &c, domain, &recs, &n);
-	if (ret == 0) {
-		f = xcalloc(n, sizeof(*f));
-		report = xstrdup("");
-		for (size_t i = 0; i < n; i++) {
-			char *r;
-
-			record_check(&c, &recs[i], &f[i]);
-			puts(f[i].line);
-			r = xasprintf("%s%s%s", report, i > 0 ? "\n" : "", f[i].line);
-			free(report);
-			report = r;
-			if (recs[i].signing && gen == NULL)
-				gen = recs[i].generation;
-		}
-		o = outcome_decide(recs, f, n);
-		ret = check_store(ctl, domain, recs, f, n, report,
-				  o == OUT_VERIFIED ? "verified" : o == OUT_PENDING ? "pending" : old);
-		if (ret == 0)
-			ret = outcome_print(domain, old, o, gen);
-	}
-	for (size_t i = 0; f != NULL && i < n; i++)
-		free(f[i].line);
-	free(f);
-	free(report);
+	if (ret == 0)
+		ret = check_run(ctl, &c, dns, domain, old, recs, n);
 	domain_records_free(recs, n);
+	dns_resolver_free(&dns);
 	config_free(&c);
 	free(old);
 	free(domain);

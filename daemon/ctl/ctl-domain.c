@@ -32,10 +32,11 @@ const struct ctl_command ctl_domain_commands[] = {
 	{ "domain retire-selector", "DOMAIN GENERATION [--force]",
 	  "stop signing with a generation of keys (once a newer one is seen published)", 2, 2, "force",
 	  ctl_domain_retire },
-	{ "domain check", "DOMAIN",
-	  "look the records up in DNS, say which are right, and mark the domain verified when DKIM matches"
-	  " (exit 1 when not verified)",
-	  1, 1, "", ctl_domain_check },
+	{ "domain check", "DOMAIN [--json]",
+	  "look the records up in DNS (libunbound, DNSSEC-validated when a trust anchor is there), say which are"
+	  " right and whether each answer was secure, insecure or bogus, and mark the domain verified when DKIM"
+	  " matches (exit 1 when not verified)",
+	  1, 1, "json", ctl_domain_check },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 

@@ -14,7 +14,7 @@
 #include "ctl.h"
 
 /* Loads the configuration file (-c, else the default) for dkim_key_dir,
- * dns_resolver, hostname and recipient_delimiter. Returns 0 (free c with
+ * dns_resolver, dns_trust_anchor, hostname and recipient_delimiter. Returns 0 (free c with
  * config_free() either way), or prints why and fails. */
 int domain_conf_load(const struct ctl *ctl, struct md_config *c);
 

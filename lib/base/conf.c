@@ -65,6 +65,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "dkim_key_dir", CFG_STRING, OFF(dkim_key_dir), "/var/lib/maildesk/dkim", 0, 0 },
 	{ "shared_domain", CFG_DOMAIN, OFF(shared_domain), "", 0, 0 },
 	{ "dns_resolver", CFG_STRING, OFF(dns_resolver), "", 0, 0 },
+	{ "dns_trust_anchor", CFG_STRING, OFF(dns_trust_anchor), "/usr/share/dns/root.key", 0, 0 },
 	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
 	{ "metrics_listen", CFG_STRING, OFF(metrics_listen), "", 0, 0 },
 };

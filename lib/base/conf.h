@@ -73,6 +73,9 @@ struct md_config {
 	char *dkim_key_dir;
 	char *shared_domain;
 	char *dns_resolver;
+	/* DNSSEC trust anchor file for "domain check" ("" or absent: no
+	 * validation). */
+	char *dns_trust_anchor;
 	/* The rule engine: PCRE2 match limit for one regular expression
 	 * against one value (a match that hits it counts as no match). */
 	unsigned rule_match_limit;

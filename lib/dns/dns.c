@@ -1,8 +1,8 @@
-/* TXT and MX look-ups for "maildeskctl domain check". Each call owns its
- * glibc resolver state (res_ninit ... res_nclose), so nothing global
- * changes; a configured server replaces the system's list in that state
- * only. The UDP exchange is ours (see udp_ask); glibc builds the query,
- * parses the answer (dns-answer.c) and does TCP. */
+/* TXT and MX look-ups for "maildeskctl domain check" through libunbound:
+ * one context per check (ub_ctx), forwarding to the configured server or
+ * to the system's (resolv.conf), validating with the trust anchor file when
+ * there is one. libunbound hands back the whole answer packet, which
+ * dns-answer.c parses, and the DNSSEC verdict, which we pass on. */
 #include "config.h"
 #include "dns/dns.h"
 
@@ -10,20 +10,27 @@
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <resolv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unbound.h>
 #include <unistd.h>
 
 #include "base/xalloc.h"
 
-/* Short, so a check against a dead server ends in seconds: 2 s, 2 tries. */
-#define DNS_RETRANS_S 2
-#define DNS_RETRY 2
+/* The longest libunbound waits for one server's answer before it tries
+ * again or gives up (its default is 2 minutes): a check against a dead
+ * server should end in seconds. */
+#define DNS_MAX_RTT_MS "2000"
+
+struct dns_resolver {
+	struct ub_ctx *ctx;
+	char *from;   /* "127.0.0.1:53" or "the system's DNS resolver", for errors */
+	char *anchor; /* the trust anchor file, NULL for none */
+	bool validates;
+};
 
 /* "HOST:PORT" or "[HOST]:PORT" into host and the port text. */
 static int hostport_split(const char *s, char *host, size_t size, const char **port_r)
@@ -90,211 +97,194 @@ int dns_server_parse(const char *s, struct sockaddr_storage *ss, char **error_r)
 	return 0;
 }
 
-/* Replaces the server list of st (and only st) by one address. glibc keeps
- * IPv6 servers in malloc'd _u._ext.nsaddrs slots (freed by res_nclose) and
- * IPv4 ones in nsaddr_list. */
-static void resolver_use_server(res_state st, const struct sockaddr_storage *ss)
+/* The address and port of a checked server, as "ADDR@PORT". */
+int dns_server_forwarder(const char *s, char **fwd_r, char **error_r)
 {
-	for (int i = 0; i < st->nscount && i < MAXNS; i++) {
-		free(st->_u._ext.nsaddrs[i]);
-		st->_u._ext.nsaddrs[i] = NULL;
-	}
-	st->nscount = 1;
-	if (ss->ss_family == AF_INET) {
-		memcpy(&st->nsaddr_list[0], ss, sizeof(struct sockaddr_in));
+	struct sockaddr_storage ss;
+	char addr[INET6_ADDRSTRLEN];
+	const void *a;
+	unsigned port;
+
+	if (dns_server_parse(s, &ss, error_r) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	} else {
-		struct sockaddr_in6 *copy = xmalloc(sizeof(*copy));
-
-		memcpy(copy, ss, sizeof(*copy));
-		memset(&st->nsaddr_list[0], 0, sizeof(st->nsaddr_list[0])); /* sin_family 0: see nsaddrs */
-		st->_u._ext.nsaddrs[0] = copy;
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
-}
-
-/* Our own resolver state: the system's settings (resolv.conf), and the
- * configured server instead of resolv.conf's when one is given. */
-static int resolver_open(res_state st, const char *server, char **error_r)
-{
-	struct sockaddr_storage ss;
-	bool own = server != NULL && server[0] != '\0';
-
-	if (own && dns_server_parse(server, &ss, error_r) < 0)
-		return -1;
-	memset(st, 0, sizeof(*st));
-	if (res_ninit(st) < 0) {
-		*error_r = xstrdup("cannot set up the DNS resolver (res_ninit failed)");
-		return -1;
-	}
-	st->retrans = DNS_RETRANS_S;
-	st->retry = DNS_RETRY;
-	if (own)
-		resolver_use_server(st, &ss);
+	inet_ntop(ss.ss_family, a, addr, sizeof(addr));
+	*fwd_r = xasprintf("%s@%u", addr, port);
 	return 0;
 }
 
-/* Server i of st, as glibc stores it (IPv6 ones in _u._ext.nsaddrs). */
-static void resolver_server(const struct __res_state *st, int i, struct sockaddr_storage *ss)
+const char *dns_sec_name(enum dns_sec sec)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (st->nsaddr_list[i].sin_family == AF_INET)
-		memcpy(ss, &st->nsaddr_list[i], sizeof(struct sockaddr_in));
-	else if (st->_u._ext.nsaddrs[i] != NULL)
-		memcpy(ss, st->_u._ext.nsaddrs[i], sizeof(struct sockaddr_in6));
+	return sec == DNS_SEC_SECURE ? "secure" : sec == DNS_SEC_BOGUS ? "bogus" : "insecure";
 }
 
-/* Waits for the answer to q on fd: its length, 0 on timeout, -1 when the
- * server refused (ICMP port unreachable). Answers to other ids are skipped. */
-static int udp_wait(int fd, const unsigned char *q, unsigned char *ans)
+/* Where the questions go: the forwarder, or resolv.conf's servers. A
+ * forwarder or system resolver on localhost is normal (dnsmasq,
+ * systemd-resolved), so libunbound's default refusal of 127.0.0.1 is off. */
+static int resolver_servers(struct dns_resolver *r, const char *server, char **error_r)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n;
+	char *fwd = NULL;
+	int err;
 
-	while (poll(&p, 1, DNS_RETRANS_S * 1000) > 0) {
-		n = recv(fd, ans, DNS_ANSWER_MAX, 0);
-		if (n < 0 && errno == ECONNREFUSED)
-			return -1; /* errno tells udp_ask */
-		if (n >= NS_HFIXEDSZ && ans[0] == q[0] && ans[1] == q[1])
-			return (int)n;
+	if (ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no") != 0 ||
+	    ub_ctx_set_option(r->ctx, "infra-cache-max-rtt:", DNS_MAX_RTT_MS) != 0) {
+		*error_r = xstrdup("libunbound refused an option (do-not-query-localhost, infra-cache-max-rtt)");
+		return -1;
+	}
+	if (server == NULL || server[0] == '\0') {
+		if ((err = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+			*error_r = xasprintf("cannot use /etc/resolv.conf: %s", ub_strerror(err));
+			return -1;
+		}
+		return 0;
+	}
+	if (dns_server_forwarder(server, &fwd, error_r) < 0)
+		return -1;
+	err = ub_ctx_set_fwd(r->ctx, fwd);
+	free(fwd);
+	if (err != 0) {
+		*error_r = xasprintf("DNS server \"%s\": %s", server, ub_strerror(err));
+		return -1;
 	}
 	return 0;
 }
 
-/* One server over UDP: the query sent DNS_RETRY times, DNS_RETRANS_S
- * seconds apart. We do this ourselves rather than with res_nsend, which
- * turns SERVFAIL and REFUSED into silence, so the error says which. */
-static int udp_ask(const struct sockaddr_storage *ss, const unsigned char *q, int qlen, unsigned char *ans,
-		   char **why_r)
+/* The trust anchor: none when not configured or the file is absent (no
+ * dns-root-data), else it must be readable. libunbound reads it only at
+ * the first look-up, so a malformed one is reported there (lookup_raw). */
+static int resolver_anchor(struct dns_resolver *r, const char *file, char **error_r)
 {
-	socklen_t salen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), n = 0;
+	int err;
 
-	if (fd < 0 || connect(fd, (const struct sockaddr *)ss, salen) < 0) {
-		*why_r = xasprintf("cannot reach the server: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (file == NULL || file[0] == '\0' || (access(file, F_OK) < 0 && errno == ENOENT))
+		return 0;
+	if (access(file, R_OK) < 0) {
+		*error_r = xasprintf("DNSSEC trust anchor %s: %s", file, strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < DNS_RETRY && n == 0; i++) {
-		if (send(fd, q, (size_t)qlen, 0) != qlen)
-			n = -1;
-		else
-			n = udp_wait(fd, q, ans);
-	}
-	if (n == 0)
-		*why_r = xstrdup("no answer in time");
-	else if (n < 0 && errno == ECONNREFUSED)
-		*why_r = xstrdup("connection refused (no DNS server on that port)");
-	else if (n < 0)
-		*why_r = xasprintf("cannot send the query: %s", strerror(errno));
-	close(fd);
-	return n > 0 ? n : -1;
-}
-
-/* A truncated UDP answer: ask the same server again over TCP (glibc's
- * res_nsend with RES_USEVC, which hands back every response code). */
-static int tcp_ask(res_state st, const struct sockaddr_storage *ss, const unsigned char *q, int qlen,
-		   unsigned char *ans, char **why_r)
-{
-	int n;
-
-	resolver_use_server(st, ss);
-	st->options |= RES_USEVC;
-	n = res_nsend(st, q, qlen, ans, DNS_ANSWER_MAX);
-	if (n < 0)
-		*why_r = xstrdup("the answer was too long for UDP and TCP failed");
-	return n;
-}
-
-/* Sends the query to each server in turn until one answers other than
- * SERVFAIL or REFUSED; the answer length, or -1 with *why_r. */
-static int query_send(res_state st, const char *name, int type, unsigned char *ans, char **why_r)
-{
-	unsigned char q[NS_PACKETSZ];
-	struct sockaddr_storage ss;
-	int qlen, n = -1, rcode;
-
-	qlen = res_nmkquery(st, ns_o_query, name, ns_c_in, type, NULL, 0, NULL, q, sizeof(q));
-	if (qlen < 0) {
-		*why_r = xstrdup("not a valid DNS name");
+	r->anchor = xstrdup(file);
+	if ((err = ub_ctx_add_ta_file(r->ctx, file)) != 0) {
+		*error_r = xasprintf("DNSSEC trust anchor %s: %s", file, ub_strerror(err));
 		return -1;
 	}
-	for (int i = 0; i < st->nscount && i < MAXNS; i++) {
-		free(*why_r);
-		*why_r = NULL;
-		resolver_server(st, i, &ss);
-		n = udp_ask(&ss, q, qlen, ans, why_r);
-		if (n > 0 && (ans[2] & 0x02) != 0) /* TC */
-			return tcp_ask(st, &ss, q, qlen, ans, why_r);
-		rcode = n > 0 ? (ans[3] & 0x0f) : -1;
-		if (n > 0 && rcode != ns_r_servfail && rcode != ns_r_refused)
-			break;
-	}
-	if (n < 0 && *why_r == NULL)
-		*why_r = xstrdup("no DNS server configured");
-	return n;
-}
-
-/* One query of type at name; the raw answer in *ans_r (malloc'd). Errors
- * name the record, the server and what went wrong. */
-static int lookup_raw(const char *server, const char *name, int type, unsigned char **ans_r, size_t *len_r,
-		      char **error_r)
-{
-	struct __res_state st;
-	char *why = NULL;
-	int n;
-
-	*ans_r = NULL;
-	if (resolver_open(&st, server, error_r) < 0)
-		return -1;
-	*ans_r = xmalloc(DNS_ANSWER_MAX);
-	n = query_send(&st, name, type, *ans_r, &why);
-	res_nclose(&st);
-	if (n < 0) {
-		*error_r = xasprintf("%s %s: %s from %s", name, type == ns_t_mx ? "MX" : "TXT", why,
-				     server != NULL && server[0] != '\0' ? server : "the system's DNS resolver");
-		free(why);
-		free(*ans_r);
-		*ans_r = NULL;
-		return -1;
-	}
-	*len_r = (size_t)n;
+	r->validates = true;
 	return 0;
 }
 
-/* Finishes a look-up: the answer freed, a parse error prefixed with what
- * was looked up. Returns ret. */
-static int lookup_done(const char *name, const char *type, int ret, unsigned char *ans, char **error_r)
+int dns_resolver_new(const char *server, const char *trust_anchor, struct dns_resolver **r_r, char **error_r)
+{
+	struct dns_resolver *r = xcalloc(1, sizeof(*r));
+
+	*r_r = NULL;
+	r->ctx = ub_ctx_create();
+	if (r->ctx == NULL) {
+		*error_r = xstrdup("cannot create a libunbound context");
+		free(r);
+		return -1;
+	}
+	r->from = server != NULL && server[0] != '\0' ? xstrdup(server) : xstrdup("the system's DNS resolver");
+	if (resolver_servers(r, server, error_r) < 0 || resolver_anchor(r, trust_anchor, error_r) < 0) {
+		dns_resolver_free(&r);
+		return -1;
+	}
+	*r_r = r;
+	return 0;
+}
+
+bool dns_resolver_validates(const struct dns_resolver *r)
+{
+	return r->validates;
+}
+
+void dns_resolver_free(struct dns_resolver **r)
+{
+	if (*r == NULL)
+		return;
+	ub_ctx_delete((*r)->ctx);
+	free((*r)->from);
+	free((*r)->anchor);
+	free(*r);
+	*r = NULL;
+}
+
+/* One query of type at name; the result in *res_r (ub_resolve_free) with
+ * an answer packet, or -1 with *why_r (bogus, no answer ...). */
+static int lookup_raw(struct dns_resolver *r, const char *name, int type, struct ub_result **res_r,
+		      enum dns_sec *sec_r, char **why_r)
+{
+	struct ub_result *res = NULL;
+	int err = ub_resolve(r->ctx, name, type, ns_c_in, &res);
+
+	*sec_r = DNS_SEC_INSECURE;
+	*res_r = res;
+	if (err == UB_INITFAIL && r->anchor != NULL) {
+		*why_r = xasprintf("%s (is the DNSSEC trust anchor %s valid?)", ub_strerror(err), r->anchor);
+		return -1;
+	}
+	if (err != 0) {
+		*why_r = xstrdup(ub_strerror(err));
+		return -1;
+	}
+	*sec_r = res->bogus ? DNS_SEC_BOGUS : res->secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
+	if (res->bogus) {
+		*why_r = xasprintf("DNSSEC validation failed (bogus): %s",
+				   res->why_bogus != NULL ? res->why_bogus : "no reason given");
+		return -1;
+	}
+	if (res->answer_packet == NULL || res->answer_len <= 0) {
+		*why_r = res->rcode == ns_r_servfail ? xstrdup("no answer (SERVFAIL)")
+						     : xasprintf("no answer (response code %d)", res->rcode);
+		return -1;
+	}
+	return 0;
+}
+
+/* Finishes a look-up: the result freed, an error prefixed with what was
+ * looked up and followed by where. Returns ret. */
+static int lookup_done(const struct dns_resolver *r, const char *name, const char *type, int ret,
+		       struct ub_result *res, char **error_r)
 {
 	if (ret < 0) {
 		char *e = *error_r;
 
-		*error_r = xasprintf("%s %s: %s", name, type, e);
+		*error_r = xasprintf("%s %s: %s from %s", name, type, e, r->from);
 		free(e);
 	}
-	free(ans);
+	if (res != NULL)
+		ub_resolve_free(res);
 	return ret;
 }
 
-int dns_txt_lookup(const char *server, const char *name, char ***values_r, size_t *n_r, char **error_r)
+int dns_txt_lookup(struct dns_resolver *r, const char *name, char ***values_r, size_t *n_r, enum dns_sec *sec_r,
+		   char **error_r)
 {
-	unsigned char *ans;
-	size_t len;
+	struct ub_result *res;
+	int ret;
 
 	*values_r = NULL;
 	*n_r = 0;
-	if (lookup_raw(server, name, ns_t_txt, &ans, &len, error_r) < 0)
-		return -1;
-	return lookup_done(name, "TXT", dns_answer_txt(ans, len, values_r, n_r, error_r), ans, error_r);
+	ret = lookup_raw(r, name, ns_t_txt, &res, sec_r, error_r);
+	if (ret == 0)
+		ret = dns_answer_txt(res->answer_packet, (size_t)res->answer_len, values_r, n_r, error_r);
+	return lookup_done(r, name, "TXT", ret, res, error_r);
 }
 
-int dns_mx_lookup(const char *server, const char *name, struct dns_mx **mx_r, size_t *n_r, char **error_r)
+int dns_mx_lookup(struct dns_resolver *r, const char *name, struct dns_mx **mx_r, size_t *n_r, enum dns_sec *sec_r,
+		  char **error_r)
 {
-	unsigned char *ans;
-	size_t len;
+	struct ub_result *res;
+	int ret;
 
 	*mx_r = NULL;
 	*n_r = 0;
-	if (lookup_raw(server, name, ns_t_mx, &ans, &len, error_r) < 0)
-		return -1;
-	return lookup_done(name, "MX", dns_answer_mx(ans, len, mx_r, n_r, error_r), ans, error_r);
+	ret = lookup_raw(r, name, ns_t_mx, &res, sec_r, error_r);
+	if (ret == 0)
+		ret = dns_answer_mx(res->answer_packet, (size_t)res->answer_len, mx_r, n_r, error_r);
+	return lookup_done(r, name, "MX", ret, res, error_r);
 }
