@@ -119,7 +119,8 @@ EXTRA_DIST += fuzz/corpus/mime/01-alternative fuzz/corpus/mime/02-attachment-bas
 	fuzz/corpus/mime/16-qp-soft-breaks fuzz/corpus/mime/17-deep-nesting \
 	fuzz/corpus/mime/18-nested-rfc822 fuzz/corpus/mime/19-nul-bytes-crlf \
 	fuzz/corpus/mime/20-winmail-by-name fuzz/corpus/mime/21-mbox-from-line \
-	fuzz/corpus/mime/22-crash-cr-cr-lf-nul
+	fuzz/corpus/mime/22-crash-cr-cr-lf-nul \
+	fuzz/corpus/mime/23-crash-long-filename-cut-before-spaces
 EXTRA_DIST += fuzz/corpus/mime-header/01-plain fuzz/corpus/mime-header/02-rfc2047-words \
 	fuzz/corpus/mime-header/03-rfc2047-split-char fuzz/corpus/mime-header/04-rfc2047-edge \
 	fuzz/corpus/mime-header/05-8bit-latin1 fuzz/corpus/mime-header/06-mbox-line \

@@ -264,6 +264,24 @@ START_TEST(rfc2231_filenames_decoded_and_sanitised)
 }
 END_TEST
 
+/* Found by fuzz-mime: a long name cut at 255 bytes just before spaces
+ * kept them at its end, so sanitising the name again changed it. */
+START_TEST(filename_cut_before_spaces_is_a_fixed_point)
+{
+	char name[400], *once, *twice;
+
+	memset(name, 'a', 250);
+	memcpy(name + 250, "-b1           tail", sizeof("-b1           tail"));
+	once = mime_filename_sanitise(name);
+	ck_assert_uint_eq(strlen(once), 253);
+	ck_assert_int_ne(once[strlen(once) - 1], ' ');
+	twice = mime_filename_sanitise(once);
+	ck_assert_str_eq(twice, once);
+	free(twice);
+	free(once);
+}
+END_TEST
+
 START_TEST(html_only_text_drops_script_style_and_head)
 {
 	struct mime_message *m = corpus_parse("html-only.eml");
@@ -1018,6 +1036,7 @@ static Suite *mime_suite(void)
 	tcase_add_test(tc, cr_runs_before_lf_leave_no_crlf);
 	tcase_add_test(tc, base64_attachment_decoded_with_sha256_of_sha256sum);
 	tcase_add_test(tc, rfc2231_filenames_decoded_and_sanitised);
+	tcase_add_test(tc, filename_cut_before_spaces_is_a_fixed_point);
 	tcase_add_test(tc, html_only_text_drops_script_style_and_head);
 	tcase_add_test(tc, alternative_prefers_text_plain_listed_after_html);
 	tcase_add_test(tc, forwarded_message_kept_whole_as_rfc822_attachment);

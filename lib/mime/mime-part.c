@@ -365,5 +365,6 @@ char *mime_filename_sanitise(const char *name)
 	memmove(s, start, strlen(start) + 1);
 	g_strchomp(s);
 	filename_truncate(s);
+	g_strchomp(s); /* the cut may end in spaces: sanitising again must change nothing */
 	return s;
 }
