@@ -5,6 +5,10 @@
 #include "relay.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <libetpan/libetpan.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,14 +22,97 @@
 
 #define REPLY_MAX 1000
 
+/* The session's deadline: a thread that shuts the socket down when the
+ * whole session (not one wait) took too long. The fd is set once
+ * connected and cleared (under the lock) before the socket is closed. */
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int fd;          /* -1: not connected (yet, or any more) */
+	bool done;       /* the session is over: stop waiting */
+	bool fired;      /* the deadline passed and the socket was shut down */
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+};
+
 /* One attempt in progress: the session and what has been learnt. */
 struct attempt {
+	struct watchdog dog;
+	bool dog_on;        /* its thread runs */
 	mailsmtp *smtp;
 	struct buf reply;   /* the line for last_error */
 	struct buf refused; /* "a@b: 550 ...; c@d: 450 ..." */
 	unsigned first_4xx, first_5xx;
 	char hello_text[REPLY_MAX]; /* our own EHLO's reply text */
 };
+
+/* The deadline thread: waits until the session is done or the deadline
+ * passes, then shuts the socket down so every blocked read or write of
+ * the session returns at once. */
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	int r = 0;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline);
+	if (!w->done && w->fd >= 0) {
+		shutdown(w->fd, SHUT_RDWR);
+		w->fired = true;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts the deadline seconds from now. Returns 0, or -1 when no thread
+ * could be started (the session then runs with its per-wait timeouts). */
+static int watchdog_start(struct watchdog *w, uint64_t seconds)
+{
+	pthread_condattr_t ca;
+
+	w->fd = -1;
+	w->done = w->fired = false;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+	w->deadline.tv_sec += (time_t)seconds;
+	if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket to shut down at the deadline (once connected). */
+static void watchdog_arm_fd(struct watchdog *w, int fd)
+{
+	pthread_mutex_lock(&w->lock);
+	w->fd = fd;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Ends the thread before the socket is closed (so it never shuts down
+ * an fd number that was reused). Returns whether the deadline fired. */
+static bool watchdog_stop(struct watchdog *w)
+{
+	bool fired;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	w->fd = -1;
+	fired = w->fired;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	return fired;
+}
 
 /* The last reply as "CODE text" on one line (multi-line replies joined),
  * cleaned by lib/smtp: the relay's words go into logs and a text column. */
@@ -107,6 +194,8 @@ static int session_open(struct attempt *a, const struct relay_target *t)
 	char helo[256], text[REPLY_MAX];
 	int r = mailsmtp_socket_connect(a->smtp, t->host, (uint16_t)t->port);
 
+	if (a->dog_on && a->smtp->stream != NULL)
+		watchdog_arm_fd(&a->dog, mailstream_low_get_fd(mailstream_get_low(a->smtp->stream)));
 	if (r != MAILSMTP_NO_ERROR) {
 		if (a->smtp->response_code != 0)
 			reply_text(a->smtp, text, sizeof(text));
@@ -235,10 +324,19 @@ unsigned relay_send(const struct relay_target *t, const struct relay_mail *m, ch
 	if ((a.smtp = mailsmtp_new(0, NULL)) == NULL)
 		abort();
 	mailsmtp_set_timeout(a.smtp, (time_t)t->timeout_s);
+	a.dog_on = watchdog_start(&a.dog, (uint64_t)t->timeout_s * (RELAY_SESSION_WAITS + m->n_rcpts)) == 0;
 	if (session_open(&a, t) == 0) {
 		code = transaction(&a, m);
 		if (code != 0)
 			mailsmtp_quit(a.smtp);
+	}
+	/* A 2xx stands: the deadline can only have cut the QUIT after it. */
+	if (a.dog_on && watchdog_stop(&a.dog) && code / 100 != 2) {
+		buf_free(&a.reply);
+		buf_init(&a.reply, 0);
+		buf_printf(&a.reply, "the relay session took longer than %u s (relay_timeout %u s per wait), cut off",
+			   (unsigned)(t->timeout_s * (RELAY_SESSION_WAITS + m->n_rcpts)), t->timeout_s);
+		code = 0;
 	}
 	/* Closes the stream; on one still open (a lost transaction) it writes
 	 * a QUIT first without waiting for the answer. */

@@ -10,7 +10,7 @@ struct relay_target {
 	const char *host; /* a name or an address (IPv6 without brackets) */
 	unsigned port;
 	const char *helo; /* our name in EHLO/HELO */
-	unsigned timeout_s; /* connecting, and each wait for a reply */
+	unsigned timeout_s; /* connecting, and each wait for a reply (relay_timeout) */
 };
 
 /* What to send. The strings are borrowed for the call. */
@@ -22,9 +22,12 @@ struct relay_mail {
 	size_t len;
 };
 
-/* Longest wait for any one reply (RFC 5321 4.5.3.2 suggests 5 minutes, 10
- * for the end of data); also bounds connecting. */
-#define RELAY_TIMEOUT_S 300
+/* The waits of one session besides one RCPT per recipient (see
+ * OUTBOUND_SESSION_WAITS in db/db-outbound.h, which this must not exceed):
+ * the whole session of relay_send() ends, its socket shut down, after
+ * timeout_s * (RELAY_SESSION_WAITS + n_rcpts) seconds at the latest, so a
+ * relay that reads the data a byte at a time cannot outlast a claim. */
+#define RELAY_SESSION_WAITS 12
 
 /* Sets libetpan's process-wide read timeout (mailstream_network_delay) to
  * timeout_s. Call once before the first relay_send(), on one thread. */

@@ -52,6 +52,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
 	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },
 	{ "relay_host", CFG_RELAY, OFF(relay_host), "127.0.0.1:25", 0, 0 },
+	{ "relay_timeout", CFG_DURATION, OFF(relay_timeout), "5m", 1, 3600 },
 	{ "agent_reply_require_dkim", CFG_BOOL, OFF(agent_reply_require_dkim), "no", 0, 0 },
 	{ "authserv_id", CFG_STRING, OFF(authserv_id), "", 0, 0 },
 	{ "agent_token_lifetime", CFG_DURATION, OFF(agent_token_lifetime), "30d", 1, 3650 * 86400 },

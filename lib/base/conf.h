@@ -52,6 +52,9 @@ struct md_config {
 	enum log_level log_level;
 	/* The outbound queue's sender (daemon/outbound.c). */
 	char *relay_host;               /* HOST:PORT; "" = sending off */
+	unsigned relay_timeout;         /* seconds: connecting and each wait for a
+					 * reply of the relay; also sizes each
+					 * claim's stale window (db-outbound.h) */
 	/* see lib/desk/desk.h; when the file does not set it, yes exactly when
 	 * authserv_id is set (config_load decides after reading the file) */
 	bool agent_reply_require_dkim;
