@@ -37,6 +37,7 @@ t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: 
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-limits.sh: swaks postfix libc-bin
 t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15
+t/e2e-relay-tls.sh t/relay-tls-sink.py: python3 openssl postgresql-client-15
 t/e2e-trust.sh: swaks postfix
 t/e2e-authres.sh: postfix opendkim swaks openssl python3 python3-dkim
 t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix

@@ -46,6 +46,8 @@ struct settings {
 	char *key_dir;       /* dkim_key_dir */
 	char *shared_domain; /* "" when none */
 	const char *claimer; /* the sender's, fixed for its life */
+	enum md_relay_tls tls; /* relay_tls */
+	char *ca_file;         /* relay_tls_ca_file */
 	unsigned relay_timeout; /* relay_timeout at start (a restart changes it) */
 };
 
@@ -79,6 +81,8 @@ static struct settings *settings_new(const struct md_config *cfg, const struct o
 
 	s->refs = 1;
 	s->claimer = o->claimer;
+	s->tls = cfg->relay_tls;
+	s->ca_file = xstrdup(cfg->relay_tls_ca_file);
 	s->relay_timeout = o->relay_timeout;
 	s->conninfo = xstrdup(cfg->database);
 	s->db_timeout = cfg->db_timeout;
@@ -116,6 +120,7 @@ static void settings_unref(struct settings **s)
 		free((*s)->secret);
 		free((*s)->key_dir);
 		free((*s)->shared_domain);
+		free((*s)->ca_file);
 		free(*s);
 	}
 	*s = NULL;
@@ -283,7 +288,7 @@ static void send_work(uv_work_t *req)
 	struct send_job *j = req->data;
 	const struct db_outbound_claimed *r = j->row;
 	const struct settings *s = j->set;
-	struct relay_target t = { s->host, s->port, s->helo, s->relay_timeout };
+	struct relay_target t = { s->host, s->port, s->helo, s->relay_timeout, s->tls, s->ca_file };
 	char *sender = verp_sender(s, r);
 	struct desk_dkim_signed sig = { 0 };
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
