@@ -36,10 +36,12 @@ t/e2e-lib.sh: postgresql-client-15 python3 openssl postfix
 t/e2e-make-run.sh: make
 t/e2e-lmtp.sh: swaks postfix
 t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
-t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
+t/e2e-thread.sh t/e2e-agent.sh t/e2e-verp.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
 t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: swaks postfix
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-limits.sh: swaks postfix libc-bin
+t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15
+t/e2e-relay-tls.sh t/relay-tls-sink.py: python3 openssl postgresql-client-15
 t/e2e-trust.sh: swaks postfix
 t/e2e-authres.sh: postfix opendkim swaks openssl python3 python3-dkim
 t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix

@@ -36,6 +36,16 @@ static void on_session_rcpt(void *ctx, const char *address)
 	delivery_rcpt_start(c, address);
 }
 
+/* A new transaction: the routes of the last one are not needed, so the
+ * cache never holds more than one transaction's recipients. */
+static void on_session_mail(void *ctx, const char *mail_from)
+{
+	struct conn *c = ctx;
+
+	(void)mail_from;
+	route_cache_clear(&c->routes);
+}
+
 static void on_session_data(void *ctx, const struct smtp_transaction *t, const char *msg, size_t len)
 {
 	struct conn *c = ctx;
@@ -75,6 +85,7 @@ static void on_session_trace(void *ctx, const char *command, unsigned reply_code
 static const struct smtp_server_callbacks session_callbacks = {
 	.write = on_session_write,
 	.rcpt = on_session_rcpt,
+	.mail = on_session_mail,
 	.data = on_session_data,
 	.starttls = on_session_starttls,
 	.close = on_session_close,
@@ -312,6 +323,7 @@ static struct conn *conn_new(struct listener *l)
 	c->trusted = l->trusted;
 	buf_init(&c->out, 0);
 	buf_init(&c->plain_in, 0);
+	route_cache_init(&c->routes, srv->cfg.max_recipients);
 	snprintf(c->id, sizeof(c->id), "%016llx", (unsigned long long)srv->next_session_id++);
 	if (l->is_unix)
 		uv_pipe_init(srv->loop, &c->h.pipe, 0);
@@ -428,18 +440,11 @@ void conn_unref(struct conn *c)
 	tls_conn_free(&c->tls);
 	buf_free(&c->out);
 	buf_free(&c->plain_in);
-	for (size_t i = 0; i < c->n_routes; i++) {
-		free(c->routes[i].address);
-		free(c->routes[i].extension);
-	}
-	free(c->routes);
+	route_cache_free(&c->routes);
 	free(c);
 }
 
 const struct rcpt_route *conn_route_find(const struct conn *c, const char *address)
 {
-	for (size_t i = 0; i < c->n_routes; i++)
-		if (strcmp(c->routes[i].address, address) == 0)
-			return &c->routes[i];
-	return NULL;
+	return route_cache_find(&c->routes, address);
 }

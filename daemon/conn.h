@@ -11,13 +11,8 @@
 #include <uv.h>
 
 #include "base/buf.h"
+#include "route-cache.h"
 #include "server.h"
-
-struct rcpt_route {
-	char *address;   /* as given in RCPT TO */
-	char *extension; /* the part after the recipient delimiter, or NULL */
-	int64_t tenant_id, team_id;
-};
 
 /* Replies queued in libuv past which the conn stops reading from a client
  * that does not read its replies; it reads again once half has drained. */
@@ -44,8 +39,7 @@ struct conn {
 	char rbuf[65536];
 	char id[17];           /* session id for the logs */
 	char peer[64];
-	struct rcpt_route *routes; /* accepted recipients seen in this session */
-	size_t n_routes;
+	struct route_cache routes; /* accepted recipients of the current transaction */
 	unsigned refs;         /* open handles + jobs in flight */
 	unsigned n_messages;
 	uint64_t started_ms;
@@ -68,7 +62,8 @@ void conn_flush(struct conn *c);
 void conn_arm_timer(struct conn *c);
 /* Drops one reference; frees the conn when none is left. */
 void conn_unref(struct conn *c);
-/* Finds the route remembered for an accepted recipient, or NULL. */
+/* Finds the route remembered for an accepted recipient of the current
+ * transaction, or NULL. */
 const struct rcpt_route *conn_route_find(const struct conn *c, const char *address);
 
 #endif

@@ -169,17 +169,12 @@ static void rcpt_job_work(uv_work_t *req)
 						&j->error);
 }
 
-/* Remembers where an accepted recipient goes, for the DATA that follows. */
-static void conn_route_add(struct conn *c, const struct rcpt_job *j)
+/* Remembers where an accepted recipient goes, for the DATA that follows.
+ * Returns -1 when the transaction's table is full (cannot happen while it
+ * is sized by max_recipients; then the RCPT is refused for now). */
+static int conn_route_add(struct conn *c, const struct rcpt_job *j)
 {
-	if (conn_route_find(c, j->address) != NULL)
-		return;
-	c->routes = xrealloc(c->routes, (c->n_routes + 1) * sizeof(*c->routes));
-	c->routes[c->n_routes].address = xstrdup(j->address);
-	c->routes[c->n_routes].extension = j->extension != NULL ? xstrdup(j->extension) : NULL;
-	c->routes[c->n_routes].tenant_id = j->tenant_id;
-	c->routes[c->n_routes].team_id = j->team_id;
-	c->n_routes++;
+	return route_cache_put(&c->routes, j->address, j->extension, j->tenant_id, j->team_id);
 }
 
 static void rcpt_job_done(uv_work_t *req, int status)
@@ -205,8 +200,10 @@ static void rcpt_job_done(uv_work_t *req, int status)
 	} else
 		log_info("event=rcpt session=%s rcpt=%s reply=%u", c->id, q, r->code);
 	if (!c->closing) {
-		if (j->found > 0) {
-			conn_route_add(c, j);
+		if (j->found > 0 && conn_route_add(c, j) < 0) {
+			r = smtp_status_reply(SMTP_STATUS_TOO_MANY_RCPTS);
+			smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
+		} else if (j->found > 0) {
 			smtp_session_rcpt_reply(c->session, 250, "2.1.5", "Ok");
 		} else {
 			smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);

@@ -3,6 +3,7 @@ daemon_maildeskd_SOURCES = \
 	daemon/maildeskd.c \
 	daemon/server.c daemon/server.h \
 	daemon/conn.c daemon/conn.h \
+	daemon/route-cache.c daemon/route-cache.h \
 	daemon/delivery.c daemon/delivery.h \
 	daemon/message-map.c daemon/message-map.h \
 	daemon/tls.c daemon/tls.h \

@@ -76,6 +76,7 @@ void message_map_init(struct message_map *map, const struct mime_message *m, con
 		.html_body = m->html_body,
 		.attachments = map->attachments,
 		.n_attachments = m->n_attachments,
+		.content_type = m->content_type,
 		.defects = m->defects,
 		.defects_str = map->defects,
 	};

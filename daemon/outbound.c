@@ -7,6 +7,7 @@
 #include "thread/thread.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@
 #define BUSY_MS 1000            /* due rows, all locked by another sender */
 #define RECORD_TRIES 3
 
+/* A claim must outlast the longest session relay.c lets run. */
+_Static_assert(RELAY_SESSION_WAITS <= OUTBOUND_SESSION_WAITS, "relay sessions would outlast their claims");
+
 /* The settings a job works with: immutable once made, shared by reference
  * (counted on the loop thread only), so threads never read struct outbound. */
 struct settings {
@@ -41,6 +45,10 @@ struct settings {
 	unsigned auto_per_ticket_hour, auto_per_address_hour, auto_per_team_hour; /* for notices */
 	char *key_dir;       /* dkim_key_dir */
 	char *shared_domain; /* "" when none */
+	const char *claimer; /* the sender's, fixed for its life */
+	enum md_relay_tls tls; /* relay_tls */
+	char *ca_file;         /* relay_tls_ca_file */
+	unsigned relay_timeout; /* relay_timeout at start (a restart changes it) */
 };
 
 struct outbound {
@@ -54,6 +62,8 @@ struct outbound {
 	unsigned jobs;      /* work requests not done yet, of any kind */
 	unsigned handles;   /* handles not closed yet */
 	bool claiming, wake_pending, stopping;
+	char claimer[300];  /* "host/pid/random": who our claims name (db-outbound.h) */
+	unsigned relay_timeout;
 };
 
 /* Each worker thread's own connection, and what it was made with. */
@@ -63,13 +73,17 @@ static __thread unsigned thread_db_timeout;
 
 static void outbound_wake(struct outbound *o);
 
-/* A settings object from a configuration. */
-static struct settings *settings_new(const struct md_config *cfg)
+/* A settings object from a configuration, for the sender o. */
+static struct settings *settings_new(const struct md_config *cfg, const struct outbound *o)
 {
 	struct settings *s = xcalloc(1, sizeof(*s));
 	const char *err;
 
 	s->refs = 1;
+	s->claimer = o->claimer;
+	s->tls = cfg->relay_tls;
+	s->ca_file = xstrdup(cfg->relay_tls_ca_file);
+	s->relay_timeout = o->relay_timeout;
 	s->conninfo = xstrdup(cfg->database);
 	s->db_timeout = cfg->db_timeout;
 	s->helo = xstrdup(cfg->hostname);
@@ -106,6 +120,7 @@ static void settings_unref(struct settings **s)
 		free((*s)->secret);
 		free((*s)->key_dir);
 		free((*s)->shared_domain);
+		free((*s)->ca_file);
 		free(*s);
 	}
 	*s = NULL;
@@ -128,6 +143,7 @@ static struct db *worker_db(const struct settings *s, char **error_r)
 		free(thread_conninfo);
 		thread_conninfo = xstrdup(s->conninfo);
 		thread_db_timeout = s->db_timeout;
+		db_outbound_claimer_set(thread_db, s->claimer, s->relay_timeout);
 	}
 	return thread_db;
 }
@@ -272,7 +288,7 @@ static void send_work(uv_work_t *req)
 	struct send_job *j = req->data;
 	const struct db_outbound_claimed *r = j->row;
 	const struct settings *s = j->set;
-	struct relay_target t = { s->host, s->port, s->helo, RELAY_TIMEOUT_S };
+	struct relay_target t = { s->host, s->port, s->helo, s->relay_timeout, s->tls, s->ca_file };
 	char *sender = verp_sender(s, r);
 	struct desk_dkim_signed sig = { 0 };
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
@@ -499,6 +515,28 @@ static void outbound_listen(struct outbound *o)
 	o->listen = listen_start(o->loop, o->set->conninfo, o->set->db_timeout, &listen_ops, o);
 }
 
+/* This start's claimer identity: host and pid say where it runs (as the
+ * daemons table does), the random part tells a restart from its
+ * predecessor even when the pid is the same (pid 1 in a container). */
+static void claimer_make(char *out, size_t size)
+{
+	char host[256] = "localhost";
+	unsigned char r[6] = { 0 };
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (f == NULL || fread(r, 1, sizeof(r), f) != sizeof(r)) {
+		uint64_t t = uv_hrtime();
+		memcpy(r, &t, sizeof(r));
+	}
+	if (f != NULL)
+		fclose(f);
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, size, "%.200s/%ld/%02x%02x%02x%02x%02x%02x", host, (long)getpid(), r[0], r[1], r[2], r[3], r[4],
+		 r[5]);
+}
+
 /* ---- the public side ---- */
 
 /* Contract in outbound.h. */
@@ -515,15 +553,18 @@ struct outbound *outbound_start(uv_loop_t *loop, const struct md_config *cfg)
 	struct outbound *o = xcalloc(1, sizeof(*o));
 
 	o->loop = loop;
-	o->set = settings_new(cfg);
+	o->relay_timeout = cfg->relay_timeout;
+	claimer_make(o->claimer, sizeof(o->claimer));
+	o->set = settings_new(cfg, o);
 	o->concurrency = cfg->outbound_concurrency;
-	relay_init(RELAY_TIMEOUT_S);
+	relay_init(o->relay_timeout);
 	uv_timer_init(loop, &o->timer);
 	o->timer.data = o;
 	uv_unref((uv_handle_t *)&o->timer);
 	o->handles = 1;
-	log_info("event=outbound.start relay=%s concurrency=%u lifetime=%u", o->set->host != NULL ? cfg->relay_host : "-",
-		 o->concurrency, o->set->lifetime_s);
+	log_info("event=outbound.start relay=%s concurrency=%u lifetime=%u relay_timeout=%u claimer=%s",
+		 o->set->host != NULL ? cfg->relay_host : "-", o->concurrency, o->set->lifetime_s, o->relay_timeout,
+		 o->claimer);
 	outbound_listen(o);
 	outbound_wake(o);
 	o->purge = outbound_purge_start(loop, cfg);
@@ -538,10 +579,12 @@ void outbound_configure(struct outbound *o, const struct md_config *cfg)
 
 	if (o == NULL)
 		return;
-	s = settings_new(cfg);
+	s = settings_new(cfg, o);
 	db_changed = strcmp(s->conninfo, o->set->conninfo) != 0 || s->db_timeout != o->set->db_timeout;
 	if (cfg->outbound_concurrency != o->concurrency)
 		log_warn("event=reload detail=\"outbound_concurrency changes take effect after a restart\"");
+	if (cfg->relay_timeout != o->relay_timeout)
+		log_warn("event=reload detail=\"relay_timeout changes take effect after a restart\"");
 	settings_unref(&o->set);
 	o->set = s;
 	outbound_purge_configure(o->purge, cfg);

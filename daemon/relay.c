@@ -4,8 +4,16 @@
 #include "config.h"
 #include "relay.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <libetpan/libetpan.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +26,97 @@
 
 #define REPLY_MAX 1000
 
+/* The session's deadline: a thread that shuts the socket down when the
+ * whole session (not one wait) took too long. The fd is set once
+ * connected and cleared (under the lock) before the socket is closed. */
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int fd;          /* -1: not connected (yet, or any more) */
+	bool done;       /* the session is over: stop waiting */
+	bool fired;      /* the deadline passed and the socket was shut down */
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+};
+
 /* One attempt in progress: the session and what has been learnt. */
 struct attempt {
+	struct watchdog dog;
+	bool dog_on;        /* its thread runs */
 	mailsmtp *smtp;
 	struct buf reply;   /* the line for last_error */
 	struct buf refused; /* "a@b: 550 ...; c@d: 450 ..." */
 	unsigned first_4xx, first_5xx;
 	char hello_text[REPLY_MAX]; /* our own EHLO's reply text */
 };
+
+/* The deadline thread: waits until the session is done or the deadline
+ * passes, then shuts the socket down so every blocked read or write of
+ * the session returns at once. */
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	int r = 0;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline);
+	if (!w->done && w->fd >= 0) {
+		shutdown(w->fd, SHUT_RDWR);
+		w->fired = true;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts the deadline seconds from now. Returns 0, or -1 when no thread
+ * could be started (the session then runs with its per-wait timeouts). */
+static int watchdog_start(struct watchdog *w, uint64_t seconds)
+{
+	pthread_condattr_t ca;
+
+	w->fd = -1;
+	w->done = w->fired = false;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+	w->deadline.tv_sec += (time_t)seconds;
+	if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket to shut down at the deadline (once connected). */
+static void watchdog_arm_fd(struct watchdog *w, int fd)
+{
+	pthread_mutex_lock(&w->lock);
+	w->fd = fd;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Ends the thread before the socket is closed (so it never shuts down
+ * an fd number that was reused). Returns whether the deadline fired. */
+static bool watchdog_stop(struct watchdog *w)
+{
+	bool fired;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	w->fd = -1;
+	fired = w->fired;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	return fired;
+}
 
 /* The last reply as "CODE text" on one line (multi-line replies joined),
  * cleaned by lib/smtp: the relay's words go into logs and a text column. */
@@ -100,6 +191,76 @@ static int hello(struct attempt *a, const char *name)
 	return code;
 }
 
+/* The relay_tls value, for last_error. */
+static const char *tls_name(enum md_relay_tls m)
+{
+	return m == MD_RELAY_TLS_VERIFY ? "verify" : m == MD_RELAY_TLS_REQUIRE ? "require" : "may";
+}
+
+/* The certificates the relay sent, leaf first, as OpenSSL objects; NULL
+ * leaf when there were none or the first does not parse. */
+static X509 *chain_read(mailstream *stream, STACK_OF(X509) *rest)
+{
+	carray *chain = mailstream_get_certificate_chain(stream);
+	X509 *leaf = NULL;
+
+	for (unsigned i = 0; chain != NULL && i < carray_count(chain); i++) {
+		MMAPString *der = carray_get(chain, i);
+		const unsigned char *p = (const unsigned char *)der->str;
+		X509 *x = d2i_X509(NULL, &p, (long)der->len);
+
+		if (x == NULL)
+			continue;
+		if (i == 0)
+			leaf = x;
+		else if (leaf != NULL)
+			sk_X509_push(rest, x);
+		else
+			X509_free(x);
+	}
+	if (chain != NULL)
+		mailstream_certificate_chain_free(chain);
+	return leaf;
+}
+
+/* relay_tls = verify: the chain must lead to a trusted CA (ca_file, or
+ * the system's store) and name t->host, checked by OpenSSL after the
+ * handshake and before any mail moves (libetpan's TLS, GnuTLS in Debian,
+ * checks nothing itself). Returns 0, or -1 with the reason in a->reply. */
+static int cert_verify(struct attempt *a, const struct relay_target *t)
+{
+	STACK_OF(X509) *rest = sk_X509_new_null();
+	X509 *leaf = chain_read(a->smtp->stream, rest);
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	struct in6_addr ip;
+	int ok = 0, err = X509_V_ERR_UNSPECIFIED;
+
+	if (store == NULL || ctx == NULL || rest == NULL)
+		abort();
+	if (leaf != NULL &&
+	    (t->ca_file[0] != '\0' ? X509_STORE_load_file(store, t->ca_file) : X509_STORE_set_default_paths(store)) == 1 &&
+	    X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
+		X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+
+		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+		if (inet_pton(AF_INET, t->host, &ip) == 1 || inet_pton(AF_INET6, t->host, &ip) == 1)
+			X509_VERIFY_PARAM_set1_ip_asc(param, t->host);
+		else
+			X509_VERIFY_PARAM_set1_host(param, t->host, 0);
+		ok = X509_verify_cert(ctx) == 1;
+		err = X509_STORE_CTX_get_error(ctx);
+	}
+	if (!ok)
+		buf_printf(&a->reply, "relay_tls = verify: the certificate of %s:%u does not verify: %s", t->host, t->port,
+			   leaf == NULL ? "no certificate" : X509_verify_cert_error_string(err));
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	X509_free(leaf);
+	sk_X509_pop_free(rest, X509_free);
+	return ok ? 0 : -1;
+}
+
 /* Connects and greets, with TLS when offered. Returns 0 when the session
  * can carry mail, else -1 with the reason in a->reply. */
 static int session_open(struct attempt *a, const struct relay_target *t)
@@ -107,6 +268,8 @@ static int session_open(struct attempt *a, const struct relay_target *t)
 	char helo[256], text[REPLY_MAX];
 	int r = mailsmtp_socket_connect(a->smtp, t->host, (uint16_t)t->port);
 
+	if (a->dog_on && a->smtp->stream != NULL)
+		watchdog_arm_fd(&a->dog, mailstream_low_get_fd(mailstream_get_low(a->smtp->stream)));
 	if (r != MAILSMTP_NO_ERROR) {
 		if (a->smtp->response_code != 0)
 			reply_text(a->smtp, text, sizeof(text));
@@ -118,16 +281,31 @@ static int session_open(struct attempt *a, const struct relay_target *t)
 	helo_name(t->helo, helo, sizeof(helo));
 	if ((r = hello(a, helo)) != 250)
 		goto refused;
-	if ((a->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) != 0) {
-		r = mailsmtp_socket_starttls(a->smtp);
-		if (r == MAILSMTP_ERROR_SSL || r == MAILSMTP_ERROR_STREAM) {
-			buf_printf(&a->reply, "STARTTLS with %s:%u failed: %s", t->host, t->port, mailsmtp_strerror(r));
-			return -1;
-		}
-		/* Refused (454 ...): carry on in plain text. */
-		if (r == MAILSMTP_NO_ERROR && (r = hello(a, helo)) != 250)
-			goto refused;
+	if ((a->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) == 0) {
+		if (t->tls == MD_RELAY_TLS_MAY)
+			return 0;
+		buf_printf(&a->reply, "relay_tls = %s: %s:%u offers no STARTTLS, nothing sent in plain text",
+			   tls_name(t->tls), t->host, t->port);
+		return -1;
 	}
+	r = mailsmtp_socket_starttls(a->smtp);
+	if (r == MAILSMTP_ERROR_SSL || r == MAILSMTP_ERROR_STREAM) {
+		buf_printf(&a->reply, "STARTTLS with %s:%u failed: %s", t->host, t->port, mailsmtp_strerror(r));
+		return -1;
+	}
+	if (r != MAILSMTP_NO_ERROR) {
+		/* Refused (454 ...): plain text only where TLS is optional. */
+		if (t->tls == MD_RELAY_TLS_MAY)
+			return 0;
+		reply_text(a->smtp, text, sizeof(text));
+		buf_printf(&a->reply, "relay_tls = %s: %s:%u refused STARTTLS: %s", tls_name(t->tls), t->host, t->port,
+			   text);
+		return -1;
+	}
+	if (t->tls == MD_RELAY_TLS_VERIFY && cert_verify(a, t) < 0)
+		return -1;
+	if ((r = hello(a, helo)) != 250)
+		goto refused;
 	return 0;
 refused:
 	buf_printf(&a->reply, "EHLO: %s", r == 0 ? "connection lost" : "");
@@ -235,10 +413,19 @@ unsigned relay_send(const struct relay_target *t, const struct relay_mail *m, ch
 	if ((a.smtp = mailsmtp_new(0, NULL)) == NULL)
 		abort();
 	mailsmtp_set_timeout(a.smtp, (time_t)t->timeout_s);
+	a.dog_on = watchdog_start(&a.dog, (uint64_t)t->timeout_s * (RELAY_SESSION_WAITS + m->n_rcpts)) == 0;
 	if (session_open(&a, t) == 0) {
 		code = transaction(&a, m);
 		if (code != 0)
 			mailsmtp_quit(a.smtp);
+	}
+	/* A 2xx stands: the deadline can only have cut the QUIT after it. */
+	if (a.dog_on && watchdog_stop(&a.dog) && code / 100 != 2) {
+		buf_free(&a.reply);
+		buf_init(&a.reply, 0);
+		buf_printf(&a.reply, "the relay session took longer than %u s (relay_timeout %u s per wait), cut off",
+			   (unsigned)(t->timeout_s * (RELAY_SESSION_WAITS + m->n_rcpts)), t->timeout_s);
+		code = 0;
 	}
 	/* Closes the stream; on one still open (a lost transaction) it writes
 	 * a QUIT first without waiting for the answer. */

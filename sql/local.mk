@@ -13,7 +13,8 @@ sql_migrations = \
 	sql/009_outbound_retention.sql \
 	sql/010_queue_hold.sql \
 	sql/011_trust_participants.sql \
-	sql/012_daemons.sql
+	sql/012_daemons.sql \
+	sql/013_outbound_claimer.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

@@ -93,7 +93,7 @@ Status: 5.1.1
 Diagnostic-Code: smtp; 550 5.1.1 <carla@customer.example>: mailbox unavailable
 --B--
 MSG
-lmtp --from "" --to "$verp" --data @"$MD_TEST_TMP/dsn.eml"
+lmtp --from '<>' --to "$verp" --data @"$MD_TEST_TMP/dsn.eml"
 assert_match "the report marks that exact mail failed, with the diagnostic" '^failed\|bounced: .*5\.1\.1.*mailbox unavailable' \
 	"$(sql "select state || '|' || last_error from outbound where kind = 'reply'")"
 assert_eq "the report is kept on the ticket as a bounce" "$T bounce" \
@@ -101,7 +101,7 @@ assert_eq "the report is kept on the ticket as a bounce" "$T bounce" \
 wait_count ana@demo.example $((before_ana + 1))
 assert_match "the agent who wrote it is told" 'could not be delivered' "$(cat "$(latest_for ana@demo.example)")"
 bad_verp=$(printf '%s' "$verp" | sed 's/-[a-z2-7]\{4\}/-aaaa/')
-lmtp --from "" --to "$bad_verp" --data @"$MD_TEST_TMP/dsn.eml" --header "Message-Id: <dsn2@mx.customer.example>"
+lmtp --from '<>' --to "$bad_verp" --data @"$MD_TEST_TMP/dsn.eml" --header "Message-Id: <dsn2@mx.customer.example>"
 assert_eq "a report to a forged return path is stored and not acted on" "customer" \
 	"$(sql "select kind from messages where message_id = 'dsn2@mx.customer.example'")"
 

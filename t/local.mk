@@ -6,8 +6,8 @@ t_test_conf_SOURCES = t/test-conf.c
 t_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_test_conf_LDADD = lib/base/libmdbase.a $(CHECK_LIBS)
 
-EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh
-TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh
+EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh
+TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh
 include $(srcdir)/t/db.mk
 include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk
@@ -46,3 +46,4 @@ TESTS += t/test-completion.sh
 include $(srcdir)/t/trust.mk
 include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
+include $(srcdir)/t/route.mk

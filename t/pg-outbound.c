@@ -426,36 +426,98 @@ START_TEST(test_past_lifetime_a_deferral_fails)
 }
 END_TEST
 
+/* A second sender on its own connection, named claimer, with relay_timeout t. */
+static struct db *other_sender(const char *claimer, unsigned t)
+{
+	struct db *d = NULL;
+	char *error = NULL;
+
+	ck_assert_msg(db_connect(conninfo, TIMEOUT_S, &d, &error) == 0, "%s", error);
+	db_outbound_claimer_set(d, claimer, t);
+	return d;
+}
+
+/* How many rows sender d claims right now; their ids into ids (>= 10). */
+static int claim_on(struct db *d, int64_t *ids)
+{
+	struct db_outbound_claimed *rows = NULL;
+	char *error = NULL;
+	int n = db_outbound_claim(d, 10, &rows, &error);
+
+	ck_assert_msg(n >= 0, "claim: %s", error);
+	for (int i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	db_outbound_claimed_free(&rows, (size_t)n);
+	return n;
+}
+
 START_TEST(test_stale_sending_claim_is_reclaimed)
 {
-	int64_t id = enqueue(0);
-	struct db_outbound_claimed *rows = claim_one(id);
+	int64_t id = enqueue(0), ids[10];
+	struct db_outbound_claimed *rows;
+	struct db *b = other_sender("host-b/2/bbbb", 30);
+	int w = OUTBOUND_CLAIM_WINDOW_S(OUTBOUND_RELAY_TIMEOUT_DEFAULT, 2);
+	char sql[200];
 
-	db_outbound_claimed_free(&rows, 1);
-	/* A fresh claim belongs to its sender. */
-	ck_assert_int_eq(claim_count(), 0);
-	/* The sender died: OUTBOUND_STALE_CLAIM_S later the row is due. */
-	row_update("UPDATE outbound SET claimed_at = claimed_at - interval '601 seconds',"
-		   " next_attempt_at = next_attempt_at - interval '601 seconds' WHERE id = $1",
-		   id);
+	db_outbound_claimer_set(db, "host-a/1/aaaa", 0);
 	rows = claim_one(id);
-	ck_assert_uint_eq(rows[0].attempts, 2);
 	db_outbound_claimed_free(&rows, 1);
+	assert_row(id, "claimed_by", "host-a/1/aaaa");
+	/* A fresh claim belongs to its sender: nobody takes it. */
+	ck_assert_int_eq(claim_count(), 0);
+	ck_assert_int_eq(claim_on(b, ids), 0);
+	/* Just short of the window: still nobody's but A's. */
+	snprintf(sql, sizeof(sql), "UPDATE outbound SET claimed_at = claimed_at - interval '%d seconds',"
+		 " next_attempt_at = next_attempt_at - interval '%d seconds' WHERE id = $1", w - 30, w - 30);
+	row_update(sql, id);
+	ck_assert_int_eq(claim_on(b, ids), 0);
+	/* Past it: A still never takes back its own in-flight row ... */
+	row_update("UPDATE outbound SET claimed_at = claimed_at - interval '31 seconds',"
+		   " next_attempt_at = next_attempt_at - interval '31 seconds' WHERE id = $1", id);
+	ck_assert_int_eq(claim_count(), 0);
+	/* ... but another sender takes over the stale claim. */
+	ck_assert_int_eq(claim_on(b, ids), 1);
+	ck_assert_int_eq(ids[0], id);
 	assert_row(id, "state", "sending");
+	assert_row(id, "attempts", "2");
+	assert_row(id, "claimed_by", "host-b/2/bbbb");
 	assert_row(id, "claimed_at > now() - interval '1 minute'", "t");
+	/* A's late result no longer counts; B's does. */
+	ck_assert_int_eq(record(id, 250, "250 late A", LIFETIME_5D), DB_OUTBOUND_STATE_NONE);
+	assert_row(id, "state", "sending");
+	enum db_outbound_state st;
+	char *error = NULL;
+	ck_assert_msg(db_outbound_record(b, id, 250, "250 B", LIFETIME_5D, &st, &error) == 0, "%s", error);
+	ck_assert_int_eq(st, DB_OUTBOUND_STATE_SENT);
+	db_close(&b);
+	db_outbound_claimer_set(db, NULL, 0);
 }
 END_TEST
 
-START_TEST(test_claim_stale_window_is_the_contract_constant)
+START_TEST(test_claim_stale_window_outlasts_the_relay_session)
 {
-	int64_t id = enqueue(0);
+	int64_t id = enqueue(0), id3, ids[10];
+	static const char *const three[] = { "a@customer.example", "b@customer.example", "c@customer.example" };
 	struct db_outbound_claimed *rows = claim_one(id);
+	struct db *b = other_sender("host-b/2/bbbb", 7);
 	char *v;
 
 	db_outbound_claimed_free(&rows, 1);
+	/* The default relay_timeout, two recipients. */
 	v = row_value("round(extract(epoch FROM next_attempt_at - claimed_at))", id);
-	ck_assert_int_eq(strtol(v, NULL, 10), OUTBOUND_STALE_CLAIM_S);
+	ck_assert_int_eq(strtol(v, NULL, 10), OUTBOUND_CLAIM_WINDOW_S(OUTBOUND_RELAY_TIMEOUT_DEFAULT, 2));
+	ck_assert_int_eq(strtol(v, NULL, 10), 300 * (12 + 2) + 60);
 	free(v);
+	/* The claimer's relay_timeout and the row's recipients size it. */
+	id3 = enqueue_on(db, 0, three, 3);
+	ck_assert_int_eq(claim_on(b, ids), 1);
+	ck_assert_int_eq(ids[0], id3);
+	v = row_value("round(extract(epoch FROM next_attempt_at - claimed_at))", id3);
+	ck_assert_int_eq(strtol(v, NULL, 10), 7 * (12 + 3) + 60);
+	free(v);
+	/* Longer than the longest session relay.c lets run (outbound.c checks RELAY_SESSION_WAITS <= OUTBOUND_SESSION_WAITS). */
+	ck_assert_int_gt(OUTBOUND_CLAIM_WINDOW_S(7, 3), 7 * (OUTBOUND_SESSION_WAITS + 3));
+	db_close(&b);
 }
 END_TEST
 
@@ -474,8 +536,8 @@ START_TEST(test_next_due_none_now_and_later)
 	db_outbound_claimed_free(&rows, 1);
 	/* Sending: due again only when the claim would be stale. */
 	ck_assert_int_eq(db_outbound_next_due(db, &s, &error), 0);
-	ck_assert_int_ge(s, OUTBOUND_STALE_CLAIM_S - 5);
-	ck_assert_int_le(s, OUTBOUND_STALE_CLAIM_S);
+	ck_assert_int_ge(s, OUTBOUND_CLAIM_WINDOW_S(OUTBOUND_RELAY_TIMEOUT_DEFAULT, 2) - 5);
+	ck_assert_int_le(s, OUTBOUND_CLAIM_WINDOW_S(OUTBOUND_RELAY_TIMEOUT_DEFAULT, 2));
 	record(id, 421, "421 busy", LIFETIME_5D);
 	ck_assert_int_eq(db_outbound_next_due(db, &s, &error), 0);
 	ck_assert_int_ge(s, 55);
@@ -591,7 +653,7 @@ static Suite *outbound_suite(void)
 	tcase_add_test(tc, test_permanent_5xx_fails_and_notes_the_ticket);
 	tcase_add_test(tc, test_past_lifetime_a_deferral_fails);
 	tcase_add_test(tc, test_stale_sending_claim_is_reclaimed);
-	tcase_add_test(tc, test_claim_stale_window_is_the_contract_constant);
+	tcase_add_test(tc, test_claim_stale_window_outlasts_the_relay_session);
 	tcase_add_test(tc, test_next_due_none_now_and_later);
 	tcase_add_test(tc, test_retry_and_flush_make_rows_due_now);
 	tcase_add_test(tc, test_wake_retry_flush_notify_listeners_but_enqueue_does_not);

@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 
 enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_DURATION, CFG_LISTEN_LIST, CFG_LOG_LEVEL, CFG_RELAY, CFG_BOOL,
-	       CFG_DOMAIN, CFG_TRUST_LIST };
+	       CFG_DOMAIN, CFG_TRUST_LIST, CFG_RELAY_TLS };
 
 struct cfg_key {
 	const char *name;
@@ -52,6 +52,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "tls_key_file", CFG_STRING, OFF(tls_key_file), "", 0, 0 },
 	{ "log_level", CFG_LOG_LEVEL, OFF(log_level), "info", 0, 0 },
 	{ "relay_host", CFG_RELAY, OFF(relay_host), "127.0.0.1:25", 0, 0 },
+	{ "relay_tls", CFG_RELAY_TLS, OFF(relay_tls), "may", 0, 0 },
+	{ "relay_tls_ca_file", CFG_STRING, OFF(relay_tls_ca_file), "", 0, 0 },
+	{ "relay_timeout", CFG_DURATION, OFF(relay_timeout), "5m", 1, 3600 },
 	{ "agent_reply_require_dkim", CFG_BOOL, OFF(agent_reply_require_dkim), "no", 0, 0 },
 	{ "authserv_id", CFG_STRING, OFF(authserv_id), "", 0, 0 },
 	{ "agent_token_lifetime", CFG_DURATION, OFF(agent_token_lifetime), "30d", 1, 3650 * 86400 },
@@ -310,6 +313,16 @@ static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const c
 		return NULL;
 	case CFG_LOG_LEVEL:
 		return log_level_parse(v, field) < 0 ? "must be one of debug, info, warn, error" : NULL;
+	case CFG_RELAY_TLS:
+		if (strcmp(v, "may") == 0)
+			*(enum md_relay_tls *)field = MD_RELAY_TLS_MAY;
+		else if (strcmp(v, "require") == 0)
+			*(enum md_relay_tls *)field = MD_RELAY_TLS_REQUIRE;
+		else if (strcmp(v, "verify") == 0)
+			*(enum md_relay_tls *)field = MD_RELAY_TLS_VERIFY;
+		else
+			return "must be one of may, require, verify";
+		return NULL;
 	case CFG_LISTEN_LIST:
 	case CFG_TRUST_LIST: {
 		struct md_strlist l = { NULL, 0 };
@@ -496,6 +509,11 @@ int config_load(const char *path, struct md_config *c, char **error_r)
 		ret = config_check_trust(c, path, seen[cfg_find("trusted_listeners") - cfg_keys], error_r);
 	if (ret == 0)
 		config_default_require_dkim(c, seen[cfg_find("agent_reply_require_dkim") - cfg_keys] != 0);
+	if (ret == 0 && c->relay_tls_ca_file[0] != '\0' && access(c->relay_tls_ca_file, R_OK) != 0) {
+		*error_r = xasprintf("%s:%u: relay_tls_ca_file: cannot read %s: %s", path,
+				     seen[cfg_find("relay_tls_ca_file") - cfg_keys], c->relay_tls_ca_file, strerror(errno));
+		ret = -1;
+	}
 	if (ret == 0 && ferror(f)) {
 		*error_r = xasprintf("%s: read error: %s", path, strerror(errno));
 		ret = -1;

@@ -52,6 +52,15 @@ struct md_config {
 	enum log_level log_level;
 	/* The outbound queue's sender (daemon/outbound.c). */
 	char *relay_host;               /* HOST:PORT; "" = sending off */
+	/* relay_tls: may (STARTTLS when offered, no certificate check),
+	 * require (STARTTLS must succeed), verify (and the certificate must
+	 * verify for the relay's host name against relay_tls_ca_file, or the
+	 * system's CA store when that is ""). */
+	enum md_relay_tls { MD_RELAY_TLS_MAY, MD_RELAY_TLS_REQUIRE, MD_RELAY_TLS_VERIFY } relay_tls;
+	char *relay_tls_ca_file;
+	unsigned relay_timeout;         /* seconds: connecting and each wait for a
+					 * reply of the relay; also sizes each
+					 * claim's stale window (db-outbound.h) */
 	/* see lib/desk/desk.h; when the file does not set it, yes exactly when
 	 * authserv_id is set (config_load decides after reading the file) */
 	bool agent_reply_require_dkim;

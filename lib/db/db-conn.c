@@ -117,6 +117,7 @@ void db_close(struct db **db)
 	db_exec_cache_clear(*db);
 	free((*db)->secret);
 	free((*db)->delimiters);
+	free((*db)->claimer);
 	free(*db);
 	*db = NULL;
 }

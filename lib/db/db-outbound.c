@@ -34,14 +34,16 @@ static const struct {
 	[DB_STMT_OUTBOUND_CLAIM - STMT_FIRST] = {
 		"WITH c AS (SELECT tenant_id, id FROM outbound"
 		" WHERE state IN ('queued', 'deferred', 'sending') AND next_attempt_at <= now()"
+		" AND (state <> 'sending' OR claimed_by IS DISTINCT FROM $3)"
 		" ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 		" UPDATE outbound o SET state = 'sending', attempts = o.attempts + 1, claimed_at = now(),"
-		" next_attempt_at = now() + make_interval(secs => $2::int)"
+		" claimed_by = $3, next_attempt_at = now() + make_interval(secs =>"
+		" $2::int * ($4::int + cardinality(o.rcpts)) + $5::int)"
 		" FROM c WHERE o.tenant_id = c.tenant_id AND o.id = c.id"
 		" RETURNING o.id, o.tenant_id, coalesce(o.ticket_id, 0), o.kind, o.envelope_from,"
 		" array_to_json(o.rcpts)::text, o.data, o.attempts::bigint,"
 		" extract(epoch FROM o.created_at)::bigint",
-		2 },
+		5 },
 	/* Backoff after attempt n: 2^(n-1) minutes, at most 60. */
 	[DB_STMT_OUTBOUND_RESULT - STMT_FIRST] = {
 		"UPDATE outbound SET state = CASE WHEN $2::int BETWEEN 200 AND 299 THEN 'sent'"
@@ -52,10 +54,10 @@ static const struct {
 		" last_code = nullif($2::int, 0), last_error = $3,"
 		" next_attempt_at = now() + make_interval(mins => least(60,"
 		" 1 << least(greatest(attempts - 1, 0), 6)))"
-		" WHERE id = $1 AND state = 'sending'"
+		" WHERE id = $1 AND state = 'sending' AND claimed_by IS NOT DISTINCT FROM $5"
 		" RETURNING state, tenant_id, coalesce(ticket_id, 0), kind,"
 		" array_to_string(rcpts, ', '), attempts",
-		4 },
+		5 },
 	[DB_STMT_OUTBOUND_NEXT_DUE - STMT_FIRST] = {
 		"SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))::bigint"
 		" FROM outbound WHERE state IN ('queued', 'deferred', 'sending')",
@@ -272,11 +274,21 @@ static void claimed_fill(struct db_outbound_claimed *c, const PGresult *res, int
 	c->created_at = bin_int64(res, row, 8);
 }
 
+/* Contract in db-outbound.h. */
+void db_outbound_claimer_set(struct db *db, const char *claimer, unsigned relay_timeout_s)
+{
+	free(db->claimer);
+	db->claimer = claimer != NULL ? xstrdup(claimer) : NULL;
+	db->relay_timeout_s = relay_timeout_s;
+}
+
 /* Contract in db-outbound.h: one statement, so the claim is atomic. */
 int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r)
 {
-	struct db_num m, stale;
-	const char *values[2] = { db_num(&m, (int64_t)max), db_num(&stale, OUTBOUND_STALE_CLAIM_S) };
+	struct db_num m, t, w, g;
+	unsigned timeout = db->relay_timeout_s != 0 ? db->relay_timeout_s : OUTBOUND_RELAY_TIMEOUT_DEFAULT;
+	const char *values[5] = { db_num(&m, (int64_t)max), db_num(&t, timeout), db->claimer != NULL ? db->claimer : "",
+				  db_num(&w, OUTBOUND_SESSION_WAITS), db_num(&g, OUTBOUND_CLAIM_MARGIN_S) };
 	PGresult *res;
 	int n;
 
@@ -399,7 +411,8 @@ int db_outbound_record(struct db *db, int64_t id, unsigned code, const char *rep
 {
 	struct db_num i, c, l;
 	char *clean = reply_clean(reply);
-	const char *values[4] = { db_num(&i, id), db_num(&c, code), clean, db_num(&l, lifetime_s) };
+	const char *values[5] = { db_num(&i, id), db_num(&c, code), clean, db_num(&l, lifetime_s),
+				  db->claimer != NULL ? db->claimer : "" };
 	enum db_outbound_state st = DB_OUTBOUND_STATE_NONE;
 	int ret = db_conn_ensure(db, error_r);
 

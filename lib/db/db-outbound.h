@@ -8,17 +8,38 @@
  *                     -> failed   (permanent 5xx, or past the lifetime)
  * A row is marked sent only after the relay answered 2xx to the DATA.
  * Several daemons may run against one database: claims use
- * FOR UPDATE SKIP LOCKED, so no row is sent twice concurrently. A row left
- * in "sending" by a crashed daemon goes back to deferred after
- * OUTBOUND_STALE_CLAIM_S seconds (so a crash between the relay's 2xx and
- * the update may send it twice, never lose it). */
+ * FOR UPDATE SKIP LOCKED, so no row is sent twice concurrently. Each claim
+ * names its daemon (db_outbound_claimer_set). A row left in "sending" by
+ * a crashed daemon is due again once its claim is stale, and the stale
+ * window of a row outlasts the worst relay session its claimer can have:
+ * OUTBOUND_CLAIM_WINDOW_S(relay_timeout, recipients), every wait of that
+ * session at relay_timeout (so a crash between the relay's 2xx and the
+ * update may send it twice, never lose it, and a slow but live session is
+ * never sent a second time beside itself). A daemon never re-claims a row
+ * it claimed itself: only another daemon takes over a stale claim. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
 
-#define OUTBOUND_STALE_CLAIM_S 600
+/* The waits of one relay session besides one RCPT per recipient, each at
+ * most relay_timeout (daemon/relay.c): connect, greeting, EHLO, HELO after
+ * a refused EHLO, STARTTLS, the TLS handshake, EHLO and HELO again, MAIL,
+ * DATA, sending the data, the end of data; daemon/relay.c ends any session
+ * after that many waits (RELAY_SESSION_WAITS) whatever happens. */
+#define OUTBOUND_SESSION_WAITS 12
+#define OUTBOUND_CLAIM_MARGIN_S 60
+#define OUTBOUND_RELAY_TIMEOUT_DEFAULT 300
+/* The stale-claim window of a row with n_rcpts recipients, in seconds. */
+#define OUTBOUND_CLAIM_WINDOW_S(relay_timeout, n_rcpts) \
+	((relay_timeout) * (OUTBOUND_SESSION_WAITS + (n_rcpts)) + OUTBOUND_CLAIM_MARGIN_S)
+
+/* Names the daemon that claims and records on this connection (copied;
+ * "host/pid/random", new at each start) and its relay_timeout (0: the
+ * default), from which each claim's stale window is derived. Without it a
+ * connection claims as "" with the default timeout (tests, tools). */
+void db_outbound_claimer_set(struct db *db, const char *claimer, unsigned relay_timeout_s);
 
 /* What kind of mail a row is (stored as text). */
 enum db_outbound_kind {
@@ -65,7 +86,9 @@ struct db_outbound_claimed {
 };
 
 /* Claims up to max due rows (queued, or deferred whose time has come, or
- * stale "sending" claims) and marks them sending. Returns the number
+ * stale "sending" claims of another claimer) and marks them sending, with
+ * this connection's claimer and a stale window of
+ * OUTBOUND_CLAIM_WINDOW_S(relay_timeout, the row's recipients). Returns the number
  * claimed (rows in *rows_r, free with db_outbound_claimed_free) or -1. */
 int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r);
 void db_outbound_claimed_free(struct db_outbound_claimed **rows, size_t n);
@@ -96,7 +119,8 @@ enum db_outbound_state {
 const char *db_outbound_state_name(enum db_outbound_state s);
 
 /* db_outbound_result(), also telling the caller what the row became
- * (state_r may be NULL). Only a row still in "sending" is changed: when its
+ * (state_r may be NULL). Only a row still in "sending" under this
+ * connection's claimer is changed: when its
  * claim went stale and another sender took it over, or "maildeskctl queue
  * retry" reset it meanwhile, *state_r is NONE and 0 is returned. The failure
  * note is a ticket_events row of kind "undeliverable" (actor "maildeskd").

@@ -61,6 +61,8 @@ struct db {
 	char sqlstate[6]; /* of the last failed statement, "" if none */
 	char *secret;     /* signs reply tokens and Message-IDs; NULL: none */
 	char *delimiters; /* recipient delimiter characters */
+	char *claimer;    /* who claims outbound rows (db_outbound_claimer_set); NULL: "" */
+	unsigned relay_timeout_s; /* the claimer's relay_timeout; 0: OUTBOUND_RELAY_TIMEOUT_DEFAULT */
 	db_after_store_fn after_store;
 	void *after_store_ctx;
 	/* db_exec() prepares each distinct SQL text once per connection

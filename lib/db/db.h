@@ -79,6 +79,7 @@ struct db_message_in {
 	const char *header_block, *text_body, *html_body; /* html may be NULL */
 	const struct db_attachment_in *attachments;
 	size_t n_attachments;
+	const char *content_type; /* top-level "type/subtype", lowercase; may be NULL */
 	unsigned defects;
 	const char *defects_str; /* "" when none */
 	/* Per recipient: the extension of the recipient address

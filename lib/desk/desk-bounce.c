@@ -5,6 +5,7 @@
 #include "desk/desk-private.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "agent/agent.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 #include "smtp/smtp-dsn.h"
 
@@ -125,6 +127,42 @@ int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t t
 	if ((agent = outbound_agent(db, tenant_id, outbound_id, error_r)) <= 0)
 		return (int)agent;
 	return bounce_notice(db, s, tenant_id, ticket, agent, why, error_r);
+}
+
+/* A part of the report kinds RFC 3464 and RFC 6533 define. */
+static bool is_status_part(const char *ct)
+{
+	return ct != NULL && (strcasecmp(ct, "message/delivery-status") == 0 ||
+			      strcasecmp(ct, "message/global-delivery-status") == 0);
+}
+
+bool desk_is_delivery_report(const struct db_message_in *m)
+{
+	if (m->envelope_from == NULL || m->envelope_from[0] != '\0' || m->content_type == NULL ||
+	    strcasecmp(m->content_type, "multipart/report") != 0)
+		return false;
+	for (size_t i = 0; i < m->n_attachments; i++)
+		if (is_status_part(m->attachments[i].content_type))
+			return true;
+	return false;
+}
+
+int desk_verp_not_report(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+			 const struct db_delivery_result *r, char **error_r)
+{
+	char from[200];
+	const char *env = m->envelope_from != NULL ? m->envelope_from : "";
+	int ret;
+
+	log_quote(from, sizeof(from), env, strlen(env), 150);
+	char *why = xasprintf("mail to the return path of outbound mail %" PRId64 " is no delivery report"
+			      " (envelope sender <%s>, %s): stored as a message, delivery state unchanged",
+			      r->bounce_outbound_id, from, m->content_type != NULL ? m->content_type : "?");
+	log_info("event=mail.verp-not-report tenant=%" PRId64 " ticket_id=%" PRId64 " outbound_id=%" PRId64
+		 " envelope_from=%s", tenant_id, r->ticket_id, r->bounce_outbound_id, from);
+	ret = desk_event(db, tenant_id, r->ticket_id, "mail.verp-not-report", "mail", why, error_r);
+	free(why);
+	return ret;
 }
 
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,

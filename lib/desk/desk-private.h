@@ -146,7 +146,21 @@ int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t te
 int desk_note_notify(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 		     const struct desk_agent *author, const char *text, size_t len, char **error_r);
 
-/* A delivery report to the signed return path of one of our mails. */
+/* True only for what a mail server sends as a delivery report: the null
+ * envelope sender (MAIL FROM:<>) and a multipart/report with a
+ * message/delivery-status (or global-delivery-status) part. Only such mail
+ * to a VERP return path may change delivery state. */
+bool desk_is_delivery_report(const struct db_message_in *m);
+
+/* Mail to the signed return path of one of our mails that is no delivery
+ * report (a human reply, an auto-reply, a forged report): records the
+ * event mail.verp-not-report on the ticket it was stored on and changes no
+ * delivery state; the caller then handles it as any other mail. */
+int desk_verp_not_report(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+			 const struct db_delivery_result *r, char **error_r);
+
+/* A delivery report (desk_is_delivery_report) to the signed return path
+ * of one of our mails: marks that outbound row failed when it says so. */
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		const struct db_delivery_result *r, char **error_r);
 

@@ -138,8 +138,12 @@ int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team
 {
 	const struct desk_settings *s = ctx;
 
-	if (r->bounce_outbound_id != 0)
+	if (r->bounce_outbound_id != 0 && desk_is_delivery_report(m))
 		return desk_bounce(db, s, tenant_id, m, r, error_r);
+	/* Anything else to a return path is mail like any other, on the
+	 * ticket it threaded to; only the event says where it came in. */
+	if (r->bounce_outbound_id != 0 && desk_verp_not_report(db, tenant_id, m, r, error_r) < 0)
+		return -1;
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
 	/* Rules first (automatic mail too: routing is no answer; their mail

@@ -6,6 +6,7 @@
 #include "mime/mime.h"
 #include "mime/mime-private.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -113,6 +114,7 @@ static struct mime_message *message_new(void)
 	msg->subject = xstrdup("");
 	msg->header_block = xstrdup("");
 	msg->text_body = xstrdup("");
+	msg->content_type = xstrdup("text/plain");
 	return msg;
 }
 
@@ -173,6 +175,23 @@ static void bodies_finish(struct mime_ctx *ctx)
 	}
 }
 
+/* The top-level type, so a caller can tell a delivery report
+ * (multipart/report) from mail that only carries its parts. */
+static void top_type(struct mime_message *msg, GMimeMessage *gm)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(gm);
+	GMimeContentType *ct = top != NULL ? g_mime_object_get_content_type(top) : NULL;
+	char *t = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
+
+	if (t == NULL)
+		return;
+	free(msg->content_type);
+	msg->content_type = xstrdup(t);
+	for (char *p = msg->content_type; *p != '\0'; p++)
+		*p = *p > 0x20 && *p < 0x7f ? (char)tolower((unsigned char)*p) : '?';
+	g_free(t);
+}
+
 /* Order matters: the walk finds the body charset, which the header decoding
  * uses as its hint for raw 8-bit headers. */
 struct mime_message *mime_parse(const char *raw, size_t len)
@@ -194,6 +213,7 @@ struct mime_message *mime_parse(const char *raw, size_t len)
 	if (gm == NULL) {
 		message_unparseable(ctx.msg, raw, len);
 	} else {
+		top_type(ctx.msg, gm);
 		mime_parts_walk(&ctx, g_mime_message_get_mime_part(gm));
 		bodies_finish(&ctx);
 		mime_headers_extract(&ctx, gm, raw, has_headers ? header_len : 0);
@@ -236,6 +256,7 @@ void mime_message_free(struct mime_message **msgp)
 	free(msg->header_block);
 	free(msg->text_body);
 	free(msg->html_body);
+	free(msg->content_type);
 	for (size_t i = 0; i < msg->n_attachments; i++) {
 		free(msg->attachments[i].filename);
 		free(msg->attachments[i].content_type);

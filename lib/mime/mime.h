@@ -75,6 +75,8 @@ struct mime_message {
 	char *html_body;              /* the text/html part as UTF-8 (LF line ends), NULL when none */
 	struct mime_attachment *attachments;
 	size_t n_attachments;
+	char *content_type;           /* the top-level part's "type/subtype", lowercase
+				       * ("text/plain" when none or unparseable) */
 	unsigned defects;             /* mask of enum mime_defect */
 };
 

@@ -196,6 +196,8 @@ void smtp_cmd_mail(struct smtp_session *s, struct strv args)
 	s->t.declared_size = p.size;
 	s->t.body_8bitmime = p.body_8bitmime;
 	s->t.smtputf8 = p.smtputf8;
+	if (s->cb.mail != NULL)
+		s->cb.mail(s->ctx, s->t.mail_from);
 	smtp_reply(s, 250, "2.1.0", "Ok");
 }
 

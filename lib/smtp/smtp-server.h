@@ -76,6 +76,11 @@ struct smtp_server_callbacks {
 	 * app answers with smtp_session_rcpt_reply(), now or later. address is
 	 * valid until that answer. */
 	void (*rcpt)(void *ctx, const char *address);
+	/* Optional: MAIL FROM was accepted, a new transaction starts, so
+	 * whatever the app remembered of an earlier (finished or abandoned)
+	 * transaction's recipients is no longer needed. Called before the
+	 * 250; no RCPT or DATA of this session is pending then. */
+	void (*mail)(void *ctx, const char *mail_from);
 	/* The complete message after "CRLF.CRLF": dot-unstuffed, with CRLF line
 	 * ends as received. msg is valid during the callback only; take a copy
 	 * or steal it with smtp_session_take_message(). The app answers
