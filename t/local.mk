@@ -46,3 +46,4 @@ TESTS += t/test-completion.sh
 include $(srcdir)/t/trust.mk
 include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
+include $(srcdir)/t/scaleout.mk

@@ -273,10 +273,11 @@ static void claimed_fill(struct db_outbound_claimed *c, const PGresult *res, int
 }
 
 /* Contract in db-outbound.h: one statement, so the claim is atomic. */
-int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r)
+int db_outbound_claim(struct db *db, size_t max, unsigned stale_s, struct db_outbound_claimed **rows_r,
+		      char **error_r)
 {
 	struct db_num m, stale;
-	const char *values[2] = { db_num(&m, (int64_t)max), db_num(&stale, OUTBOUND_STALE_CLAIM_S) };
+	const char *values[2] = { db_num(&m, (int64_t)max), db_num(&stale, stale_s) };
 	PGresult *res;
 	int n;
 

@@ -9,9 +9,10 @@
  * A row is marked sent only after the relay answered 2xx to the DATA.
  * Several daemons may run against one database: claims use
  * FOR UPDATE SKIP LOCKED, so no row is sent twice concurrently. A row left
- * in "sending" by a crashed daemon goes back to deferred after
- * OUTBOUND_STALE_CLAIM_S seconds (so a crash between the relay's 2xx and
- * the update may send it twice, never lose it). */
+ * in "sending" by a crashed daemon is due again once its claim is stale
+ * (outbound_claim_timeout, by default OUTBOUND_STALE_CLAIM_S seconds; so a
+ * crash between the relay's 2xx and the update may send it twice, never
+ * lose it). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,9 +66,12 @@ struct db_outbound_claimed {
 };
 
 /* Claims up to max due rows (queued, or deferred whose time has come, or
- * stale "sending" claims) and marks them sending. Returns the number
- * claimed (rows in *rows_r, free with db_outbound_claimed_free) or -1. */
-int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r);
+ * stale "sending" claims) and marks them sending; each claim goes stale
+ * stale_s seconds from now (longer than a send can take). Returns the
+ * number claimed (rows in *rows_r, free with db_outbound_claimed_free) or
+ * -1. */
+int db_outbound_claim(struct db *db, size_t max, unsigned stale_s, struct db_outbound_claimed **rows_r,
+		      char **error_r);
 void db_outbound_claimed_free(struct db_outbound_claimed **rows, size_t n);
 
 /* Records the outcome of one delivery attempt of a claimed row:
