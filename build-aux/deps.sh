@@ -39,6 +39,8 @@ t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
 t/e2e-thread.sh t/e2e-agent.sh t/e2e-verp.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
 t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: swaks postfix
 t/e2e-postfix.sh: postfix postfix-pcre swaks
+t/e2e-scaleout.sh t/scaleout-client.py: swaks postfix python3
+t/e2e-schema-keys.sh: postgresql-client-15
 t/e2e-limits.sh: swaks postfix libc-bin
 t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15
 t/e2e-relay-tls.sh t/relay-tls-sink.py: python3 openssl postgresql-client-15

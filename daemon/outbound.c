@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -25,7 +26,7 @@
 #define POLL_FALLBACK_MS 2000   /* while the LISTEN connection is down */
 #define RETRY_DB_MS 5000        /* after a claim that failed */
 #define BUSY_MS 1000            /* due rows, all locked by another sender */
-#define RECORD_TRIES 3
+#define RECORD_MAX_S 60         /* keep trying to record a send's outcome */
 
 /* A claim must outlast the longest session relay.c lets run. */
 _Static_assert(RELAY_SESSION_WAITS <= OUTBOUND_SESSION_WAITS, "relay sessions would outlast their claims");
@@ -40,6 +41,7 @@ struct settings {
 	unsigned port;
 	char *helo;
 	unsigned lifetime_s;
+	unsigned claim_timeout_s; /* outbound_claim_timeout */
 	char *secret;   /* signs the VERP return path; NULL: plain sender */
 	char delimiter; /* recipient delimiter of the return path */
 	unsigned auto_per_ticket_hour, auto_per_address_hour, auto_per_team_hour; /* for notices */
@@ -88,6 +90,7 @@ static struct settings *settings_new(const struct md_config *cfg, const struct o
 	s->db_timeout = cfg->db_timeout;
 	s->helo = xstrdup(cfg->hostname);
 	s->lifetime_s = cfg->outbound_max_lifetime;
+	s->claim_timeout_s = cfg->outbound_claim_timeout;
 	/* conf.c checked the syntax; "" leaves host NULL. */
 	if (cfg->relay_host[0] != '\0' && config_relay_parse(cfg->relay_host, &s->host, &s->port, &err) < 0)
 		s->host = NULL;
@@ -281,8 +284,30 @@ static int send_sign(struct send_job *j, struct desk_dkim_signed *sig)
 	return ret < 0 ? -1 : 0;
 }
 
-/* Sends the row, then records the outcome (a few tries: until it is
- * recorded, the row stays "sending" and would be sent again once stale). */
+/* Records a send's outcome, once a second while PostgreSQL is away (a
+ * restart, a failover), for half the claim's lifetime and at most
+ * RECORD_MAX_S: until it is recorded the row stays "sending", and another
+ * daemon sends it again once the claim is stale. Returns the connection. */
+static struct db *send_record(struct send_job *j)
+{
+	const struct settings *s = j->set;
+	unsigned window = s->claim_timeout_s / 2 < RECORD_MAX_S ? s->claim_timeout_s / 2 : RECORD_MAX_S;
+	time_t until = time(NULL) + (time_t)window;
+	struct db *db = NULL;
+
+	for (int i = 0; !j->recorded && (i == 0 || time(NULL) < until); i++) {
+		if (i > 0)
+			sleep(1);
+		free(j->error);
+		j->error = NULL;
+		j->recorded = (db = worker_db(s, &j->error)) != NULL &&
+			      db_outbound_record(db, j->row->id, j->code, j->reply, s->lifetime_s, &j->state,
+						 &j->error) == 0;
+	}
+	return db;
+}
+
+/* Sends the row, then records the outcome (send_record). */
 static void send_work(uv_work_t *req)
 {
 	struct send_job *j = req->data;
@@ -292,7 +317,7 @@ static void send_work(uv_work_t *req)
 	char *sender = verp_sender(s, r);
 	struct desk_dkim_signed sig = { 0 };
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
-	struct db *db = NULL;
+	struct db *db;
 
 	if (!envelope_valid(r)) {
 		j->code = 554;
@@ -306,14 +331,7 @@ static void send_work(uv_work_t *req)
 	}
 	desk_dkim_signed_free(&sig);
 	free(sender);
-	for (int i = 0; i < RECORD_TRIES && !j->recorded; i++) {
-		if (i > 0)
-			sleep(1);
-		free(j->error);
-		j->error = NULL;
-		j->recorded = (db = worker_db(s, &j->error)) != NULL &&
-			      db_outbound_record(db, r->id, j->code, j->reply, s->lifetime_s, &j->state, &j->error) == 0;
-	}
+	db = send_record(j);
 	if (j->recorded && j->state == DB_OUTBOUND_STATE_FAILED)
 		tell_writer(db, s, r, j->reply);
 }
@@ -401,7 +419,7 @@ static void claim_work(uv_work_t *req)
 	struct db *db = worker_db(j->set, &j->error);
 
 	j->n = -1;
-	if (db != NULL && (j->n = db_outbound_claim(db, j->max, &j->rows, &j->error)) >= 0 &&
+	if (db != NULL && (j->n = db_outbound_claim(db, j->max, j->set->claim_timeout_s, &j->rows, &j->error)) >= 0 &&
 	    db_outbound_next_due(db, &j->next_due, &j->error) < 0)
 		j->next_due = 0; /* look again soon */
 }

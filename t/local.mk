@@ -47,3 +47,4 @@ include $(srcdir)/t/trust.mk
 include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
+include $(srcdir)/t/scaleout.mk

@@ -158,7 +158,7 @@ static struct db_outbound_claimed *claim_one(int64_t id)
 {
 	struct db_outbound_claimed *rows = NULL;
 	char *error = NULL;
-	int n = db_outbound_claim(db, 10, &rows, &error);
+	int n = db_outbound_claim(db, 10, OUTBOUND_STALE_CLAIM_S, &rows, &error);
 
 	ck_assert_msg(n == 1, "claim: expected 1 row, got %d (%s)", n, error != NULL ? error : "");
 	ck_assert_int_eq(rows[0].id, id);
@@ -170,7 +170,7 @@ static int claim_count(void)
 {
 	struct db_outbound_claimed *rows = NULL;
 	char *error = NULL;
-	int n = db_outbound_claim(db, 10, &rows, &error);
+	int n = db_outbound_claim(db, 10, OUTBOUND_STALE_CLAIM_S, &rows, &error);
 
 	ck_assert_msg(n >= 0, "claim: %s", error);
 	db_outbound_claimed_free(&rows, (size_t)n);
@@ -278,7 +278,7 @@ static void *claimer_run(void *arg)
 	do {
 		struct db_outbound_claimed *rows = NULL;
 
-		n = db_outbound_claim(d, 3, &rows, &c->error);
+		n = db_outbound_claim(d, 3, OUTBOUND_STALE_CLAIM_S, &rows, &c->error);
 		for (int i = 0; i < n && c->n < 200; i++)
 			c->ids[c->n++] = rows[i].id;
 		db_outbound_claimed_free(&rows, n > 0 ? (size_t)n : 0);
@@ -554,7 +554,7 @@ START_TEST(test_retry_and_flush_make_rows_due_now)
 	char *error = NULL;
 	size_t n = 99;
 
-	ck_assert_int_eq(db_outbound_claim(db, 10, &rows, &error), 3);
+	ck_assert_int_eq(db_outbound_claim(db, 10, OUTBOUND_STALE_CLAIM_S, &rows, &error), 3);
 	db_outbound_claimed_free(&rows, 3);
 	record(failed, 554, "554 no", LIFETIME_5D);
 	record(deferred, 450, "450 later", LIFETIME_5D);

@@ -64,6 +64,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "autoack_window", CFG_DURATION, OFF(autoack_window), "1h", 60, 30 * 86400 },
 	{ "outbound_max_lifetime", CFG_DURATION, OFF(outbound_max_lifetime), "5d", 60, 365 * 86400 },
 	{ "outbound_concurrency", CFG_UINT, OFF(outbound_concurrency), "4", 1, 64 },
+	{ "outbound_claim_timeout", CFG_DURATION, OFF(outbound_claim_timeout), "1m", 10, 86400 },
 	{ "outbound_retention", CFG_DURATION, OFF(outbound_retention), "30d", 3600, 3650 * 86400 },
 	{ "dkim_key_dir", CFG_STRING, OFF(dkim_key_dir), "/var/lib/maildesk/dkim", 0, 0 },
 	{ "shared_domain", CFG_DOMAIN, OFF(shared_domain), "", 0, 0 },

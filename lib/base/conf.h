@@ -72,6 +72,7 @@ struct md_config {
 	unsigned autoack_window;        /* seconds: one acknowledgement per sender and team */
 	unsigned outbound_max_lifetime; /* seconds */
 	unsigned outbound_concurrency;
+	unsigned outbound_claim_timeout; /* seconds until a "sending" claim is stale */
 	/* Seconds a sent or failed row keeps its message bytes (then
 	 * db_outbound_purge empties them; the row stays). */
 	unsigned outbound_retention;

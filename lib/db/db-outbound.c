@@ -283,12 +283,14 @@ void db_outbound_claimer_set(struct db *db, const char *claimer, unsigned relay_
 }
 
 /* Contract in db-outbound.h: one statement, so the claim is atomic. */
-int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r)
+int db_outbound_claim(struct db *db, size_t max, unsigned stale_s, struct db_outbound_claimed **rows_r,
+		      char **error_r)
 {
 	struct db_num m, t, w, g;
 	unsigned timeout = db->relay_timeout_s != 0 ? db->relay_timeout_s : OUTBOUND_RELAY_TIMEOUT_DEFAULT;
 	const char *values[5] = { db_num(&m, (int64_t)max), db_num(&t, timeout), db->claimer != NULL ? db->claimer : "",
-				  db_num(&w, OUTBOUND_SESSION_WAITS), db_num(&g, OUTBOUND_CLAIM_MARGIN_S) };
+				  db_num(&w, OUTBOUND_SESSION_WAITS),
+				  db_num(&g, stale_s != 0 ? stale_s : OUTBOUND_CLAIM_MARGIN_S) };
 	PGresult *res;
 	int n;
 

@@ -12,8 +12,8 @@
  * names its daemon (db_outbound_claimer_set). A row left in "sending" by
  * a crashed daemon is due again once its claim is stale, and the stale
  * window of a row outlasts the worst relay session its claimer can have:
- * OUTBOUND_CLAIM_WINDOW_S(relay_timeout, recipients), every wait of that
- * session at relay_timeout (so a crash between the relay's 2xx and the
+ * OUTBOUND_CLAIM_WINDOW_S(relay_timeout, recipients) plus the margin
+ * outbound_claim_timeout, every wait of that session at relay_timeout (so a crash between the relay's 2xx and the
  * update may send it twice, never lose it, and a slow but live session is
  * never sent a second time beside itself). A daemon never re-claims a row
  * it claimed itself: only another daemon takes over a stale claim. */
@@ -30,6 +30,8 @@
  * after that many waits (RELAY_SESSION_WAITS) whatever happens. */
 #define OUTBOUND_SESSION_WAITS 12
 #define OUTBOUND_CLAIM_MARGIN_S 60
+/* The default margin (outbound_claim_timeout), for tools and tests. */
+#define OUTBOUND_STALE_CLAIM_S OUTBOUND_CLAIM_MARGIN_S
 #define OUTBOUND_RELAY_TIMEOUT_DEFAULT 300
 /* The stale-claim window of a row with n_rcpts recipients, in seconds. */
 #define OUTBOUND_CLAIM_WINDOW_S(relay_timeout, n_rcpts) \
@@ -86,11 +88,14 @@ struct db_outbound_claimed {
 };
 
 /* Claims up to max due rows (queued, or deferred whose time has come, or
+/* Claims up to max due rows (queued, or deferred whose time has come, or
  * stale "sending" claims of another claimer) and marks them sending, with
- * this connection's claimer and a stale window of
- * OUTBOUND_CLAIM_WINDOW_S(relay_timeout, the row's recipients). Returns the number
+ * this connection's claimer and a stale window of relay_timeout x
+ * (OUTBOUND_SESSION_WAITS + the row's recipients) + margin_s seconds
+ * (outbound_claim_timeout; 0 = OUTBOUND_CLAIM_MARGIN_S). Returns the number
  * claimed (rows in *rows_r, free with db_outbound_claimed_free) or -1. */
-int db_outbound_claim(struct db *db, size_t max, struct db_outbound_claimed **rows_r, char **error_r);
+int db_outbound_claim(struct db *db, size_t max, unsigned margin_s, struct db_outbound_claimed **rows_r,
+		      char **error_r);
 void db_outbound_claimed_free(struct db_outbound_claimed **rows, size_t n);
 
 /* Records the outcome of one delivery attempt of a claimed row:

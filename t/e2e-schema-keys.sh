@@ -1,0 +1,65 @@
+#!/bin/sh
+# Sharding by tenant (for example with Citus, distributing on tenant_id):
+# every table's primary key, every foreign key and every other unique index
+# start with tenant_id, so a tenant's rows and the joins between them stay
+# on one shard (Citus needs the distribution column in every unique index).
+# The keys that cannot are listed here with the reason; a new table or index
+# that breaks the rule without being listed fails this test, and so does a
+# listed exception that no longer exists.
+set -u
+. "$top_srcdir/t/e2e-lib.sh"
+. "$top_srcdir/t/md-instance.sh"
+md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
+
+# table|key kind|columns : why it is not keyed by tenant.
+EXCEPTIONS='
+tenants|p|id : the tenants themselves (a reference table in Citus terms)
+schema_migrations|p|version : the schema version, one row per migration
+team_aliases|p|address : an address routes to exactly one team across all tenants (LMTP RCPT looks it up before the tenant is known)
+sending_domains|p|domain : a domain signs for one tenant only, and the shared domain belongs to the provider, no tenant
+dkim_selectors|p|domain,selector : keys belong to a sending domain (see sending_domains)
+dkim_selectors|f|domain : keys belong to a sending domain (see sending_domains)
+daemons|p|host,pid : one row per running maildeskd (sql/012), not tenant data: a local or reference table
+rule_sets|nopk : its key is the unique index rule_sets_scope on (tenant_id, coalesce(team_id, 0)) (team_id NULL: the tenant-wide rules), led by tenant_id; an expression cannot be a primary key
+tenants|u|name : tenant names are unique across the provider (maildeskctl names tenants by name)
+tickets|u|number : ticket numbers come from one sequence for all tenants; distributed, this index must become (tenant_id, number)
+'
+
+keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||
+	(select string_agg(a.attname, ',' order by k.ord) from unnest(con.conkey) with ordinality k(attnum, ord)
+	 join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum)
+	from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+	where n.nspname = 'public' and con.contype in ('p', 'f') order by 1")
+# Unique indexes other than primary keys, by their first column (an
+# expression counts as one, written as PostgreSQL prints it).
+uniques=$(sql "select c.relname || '|u|' || pg_get_indexdef(i.indexrelid, 1, true)
+	from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+	where n.nspname = 'public' and i.indisunique and not i.indisprimary order by 1")
+nopk=$(sql "select t.tablename || '|nopk' from pg_tables t where t.schemaname = 'public' and not exists
+	(select 1 from pg_constraint con where con.conrelid = (quote_ident(t.tablename))::regclass and con.contype = 'p')
+	order by 1")
+keys=$(printf '%s\n%s\n%s\n' "$keys" "$uniques" "$nopk" | grep -v '^$')
+tables=$(sql "select count(*) from pg_tables where schemaname = 'public'")
+assert_eq "the schema has its tables" t "$([ "$tables" -gt 20 ] && echo t || echo f)"
+assert_eq "every table has a primary key or is listed" "$tables" "$(echo "$keys" | grep -c '|p|\||nopk$')"
+bad=""
+nl='
+'
+IFS=$nl # an expression in an index may hold blanks
+for k in $keys; do
+	case $k in
+	*"|tenant_id" | *"|tenant_id,"*) continue ;;
+	esac
+	if ! echo "$EXCEPTIONS" | grep -q "^$k : "; then
+		bad="$bad $k"
+	fi
+done
+assert_eq "every key not led by tenant_id is a listed exception" "" "$bad"
+stale=""
+for e in $(echo "$EXCEPTIONS" | sed -n 's/ : .*//p'); do
+	echo "$keys" | grep -qx "$e" || stale="$stale $e"
+done
+unset IFS
+assert_eq "every listed exception still exists" "" "$stale"
+md_instance_stop
+e2e_done
