@@ -88,7 +88,6 @@ struct db_outbound_claimed {
 };
 
 /* Claims up to max due rows (queued, or deferred whose time has come, or
-/* Claims up to max due rows (queued, or deferred whose time has come, or
  * stale "sending" claims of another claimer) and marks them sending, with
  * this connection's claimer and a stale window of relay_timeout x
  * (OUTBOUND_SESSION_WAITS + the row's recipients) + margin_s seconds
