@@ -442,7 +442,7 @@ static int claim_on(struct db *d, int64_t *ids)
 {
 	struct db_outbound_claimed *rows = NULL;
 	char *error = NULL;
-	int n = db_outbound_claim(d, 10, &rows, &error);
+	int n = db_outbound_claim(d, 10, OUTBOUND_STALE_CLAIM_S, &rows, &error);
 
 	ck_assert_msg(n >= 0, "claim: %s", error);
 	for (int i = 0; i < n; i++)
