@@ -248,11 +248,12 @@ assert_eq "and is stored exactly once, one ticket per conversation" "$((CONV2 * 
 # deferred for a minute; flush it, as an administrator would. A sender
 # thread's first statement on its dead connection fails too (one more
 # deferral each, see the report), so flush until nothing is left.
-for _f in 1 2 3 4 5 6; do
+for _f in $(seq 1 15); do   # up to one deferral per sender thread of each daemon
 	wait_sql "select count(*) from outbound where state in ('queued', 'sending')" 0
 	[ "$(sql "$left")" = 0 ] && break
 	md_ctl queue flush >/dev/null
 done
+sql "select id, state, attempts, claimed_by, last_error from outbound where state in ('queued', 'sending', 'deferred')" | sed "s/^/# left: /"
 assert_eq "the daemons reconnected and sent everything queued" 0 "$(sql "$left")"
 for f in "$SINK_DIR"/*; do msgid "$f"; done | sort > "$MD_TEST_TMP/sink-ids"
 sql "select message_id from outbound" | sort > "$MD_TEST_TMP/queued-ids"
