@@ -182,42 +182,34 @@ static void sample(struct buf *out, const char *name, const char *ka, const char
 	buf_printf(out, " %.17g\n", v);
 }
 
-/* The delivery latency histogram: cumulative buckets, +Inf, sum, count. */
-static void render_histogram(struct buf *out)
+/* One histogram family: name's cumulative buckets (counts per bucket in
+ * counts[], bounds[] ascending), +Inf, sum and count. */
+static void render_histogram(struct buf *out, const char *name, const char *help, const double *bounds,
+			     const uint64_t *counts, unsigned n, uint64_t count, double sum)
 {
+	char bucket[96], le[32];
 	uint64_t cum = 0;
-	char le[32];
 
-	family(out, "delivery_duration_seconds", "histogram",
-	       "Time from the end of DATA to the reply, per recipient.");
-	for (unsigned i = 0; i < metrics_n_delivery_buckets; i++) {
-		cum += delivery_bucket[i];
-		snprintf(le, sizeof(le), "%g", metrics_delivery_buckets[i]);
-		sample(out, "delivery_duration_seconds_bucket", "le", le, NULL, NULL, (double)cum);
+	family(out, name, "histogram", help);
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	for (unsigned i = 0; i < n; i++) {
+		cum += counts[i];
+		snprintf(le, sizeof(le), "%g", bounds[i]);
+		sample(out, bucket, "le", le, NULL, NULL, (double)cum);
 	}
-	sample(out, "delivery_duration_seconds_bucket", "le", "+Inf", NULL, NULL, (double)delivery_count);
-	sample(out, "delivery_duration_seconds_sum", NULL, NULL, NULL, NULL, delivery_sum);
-	sample(out, "delivery_duration_seconds_count", NULL, NULL, NULL, NULL, (double)delivery_count);
+	sample(out, bucket, "le", "+Inf", NULL, NULL, (double)count);
+	buf_printf(out, "maildesk_%s_sum %.17g\nmaildesk_%s_count %.17g\n", name, sum, name, (double)count);
 }
 
 /* PostgreSQL round trips of this daemon (lib/db's histogram). */
 static void render_db_round_trips(struct buf *out)
 {
 	struct db_stats_round_trips rt;
-	uint64_t cum = 0;
-	char le[32];
 
 	db_stats_round_trips(&rt);
-	family(out, "database_round_trip_seconds", "histogram",
-	       "Time from sending a statement to PostgreSQL to reading its result.");
-	for (unsigned i = 0; i < DB_STATS_N_BUCKETS; i++) {
-		cum += rt.bucket[i];
-		snprintf(le, sizeof(le), "%g", db_stats_round_trip_buckets[i]);
-		sample(out, "database_round_trip_seconds_bucket", "le", le, NULL, NULL, (double)cum);
-	}
-	sample(out, "database_round_trip_seconds_bucket", "le", "+Inf", NULL, NULL, (double)rt.count);
-	sample(out, "database_round_trip_seconds_sum", NULL, NULL, NULL, NULL, rt.sum_s);
-	sample(out, "database_round_trip_seconds_count", NULL, NULL, NULL, NULL, (double)rt.count);
+	render_histogram(out, "database_round_trip_seconds",
+			 "Time from sending a statement to PostgreSQL to reading its result.",
+			 db_stats_round_trip_buckets, rt.bucket, DB_STATS_N_BUCKETS, rt.count, rt.sum_s);
 }
 
 /* The gauges read from the database (cluster-wide, not this daemon's). */
@@ -248,7 +240,9 @@ void metrics_render_counters(struct buf *out)
 	family(out, "messages_total", "counter", "Recipients of inbound mail by result and reason.");
 	for (unsigned i = 0; i < n_messages; i++)
 		sample(out, "messages_total", "result", messages[i].a, "reason", messages[i].b, (double)messages[i].n);
-	render_histogram(out);
+	render_histogram(out, "delivery_duration_seconds", "Time from the end of DATA to the reply, per recipient.",
+			 metrics_delivery_buckets, delivery_bucket, metrics_n_delivery_buckets, delivery_count,
+			 delivery_sum);
 	family(out, "outbound_total", "counter", "Outbound delivery attempts by result.");
 	for (unsigned i = 0; i < n_outbound; i++)
 		sample(out, "outbound_total", "result", outbound[i].a, NULL, NULL, (double)outbound[i].n);
