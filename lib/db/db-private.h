@@ -70,7 +70,7 @@ struct db {
 	struct db_exec_stmt {
 		char *sql;
 		unsigned long hash;
-	} exec_cache[64];
+	} exec_cache[256];
 	size_t n_exec_cache;
 };
 
