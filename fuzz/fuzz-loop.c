@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.headers = m.fields;
 	f.headers_count = m.n;
 	checked_answer(&f);
-	m.fields[m.n] = (struct agent_header){ AGENT_LOOP_HEADER, " support@example.org" };
+	m.fields[m.n] = (struct mime_field){ AGENT_LOOP_HEADER, " support@example.org" };
 	f.headers_count = m.n + 1;
 	if (checked_answer(&f))
 		abort();

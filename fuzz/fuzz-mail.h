@@ -14,7 +14,7 @@
 struct fuzz_mail {
 	char *copy;  /* the input, NUL-terminated, cut into strings in place */
 	char *rest;  /* where the next line starts (NULL at the end) */
-	struct agent_header fields[FUZZ_MAIL_FIELDS + 1]; /* one spare slot */
+	struct mime_field fields[FUZZ_MAIL_FIELDS + 1]; /* one spare slot */
 	size_t n;
 };
 

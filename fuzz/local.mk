@@ -36,7 +36,7 @@ fuzz_fuzz_thread_token_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_thread_token_LDADD = $(FUZZ_DRIVER) lib/thread/libmdthread.a lib/base/libmdbase.a $(OPENSSL_LIBS)
 fuzz_fuzz_agent_reply_SOURCES = fuzz/fuzz-agent-reply.c fuzz/fuzz.h
 fuzz_fuzz_agent_reply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_agent_reply_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/base/libmdbase.a
+fuzz_fuzz_agent_reply_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/mime/libmdmime.a lib/base/libmdbase.a
 
 ## lib/mime: the targets may use mime-private.h (they link the library).
 fuzz_fuzz_mime_SOURCES = fuzz/fuzz-mime.c fuzz/fuzz.h fuzz/fuzz-check.h fuzz/fuzz-mime-check.h
@@ -56,10 +56,10 @@ fuzz_fuzz_quote_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_quote_LDADD = $(FUZZ_DRIVER) lib/text/libmdtext.a lib/base/libmdbase.a
 fuzz_fuzz_authres_SOURCES = fuzz/fuzz-authres.c fuzz/fuzz.h fuzz/fuzz-mail.h
 fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_authres_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/base/libmdbase.a
+fuzz_fuzz_authres_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/mime/libmdmime.a lib/base/libmdbase.a
 fuzz_fuzz_loop_SOURCES = fuzz/fuzz-loop.c fuzz/fuzz.h fuzz/fuzz-mail.h
 fuzz_fuzz_loop_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_loop_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/base/libmdbase.a
+fuzz_fuzz_loop_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/mime/libmdmime.a lib/base/libmdbase.a
 fuzz_fuzz_dsn_SOURCES = fuzz/fuzz-dsn.c fuzz/fuzz.h fuzz/fuzz-check.h
 fuzz_fuzz_dsn_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_dsn_LDADD = $(FUZZ_DRIVER) lib/smtp/libmdsmtp.a lib/base/libmdbase.a

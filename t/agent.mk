@@ -4,4 +4,4 @@ check_PROGRAMS += t/test-agent
 TESTS += t/test-agent
 t_test_agent_SOURCES = t/test-agent.c
 t_test_agent_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-t_test_agent_LDADD = lib/agent/libmdagent.a lib/base/libmdbase.a $(CHECK_LIBS)
+t_test_agent_LDADD = lib/agent/libmdagent.a lib/mime/libmdmime.a lib/base/libmdbase.a $(CHECK_LIBS)

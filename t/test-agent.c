@@ -384,7 +384,7 @@ struct loop_case {
 	const char *what;
 	const char *sender;
 	const char *from;
-	struct agent_header headers[5];
+	struct mime_field headers[5];
 	const char *why; /* NULL: an automatic answer is allowed */
 };
 
@@ -483,7 +483,7 @@ END_TEST
 START_TEST(test_autoheaders_are_exact_and_refused_when_they_come_back)
 {
 	struct buf b;
-	struct agent_header h[] = { H("Auto-Submitted", "auto-replied"), H(AGENT_LOOP_HEADER, "x") };
+	struct mime_field h[] = { H("Auto-Submitted", "auto-replied"), H(AGENT_LOOP_HEADER, "x") };
 	struct agent_mail_facts f = { "support@acme.example", h, 2, "support@acme.example" };
 	const char *why;
 
@@ -536,7 +536,7 @@ END_TEST
 #define FROM { "From", " Ana <ana@acme.example>" }
 static const struct {
 	const char *what;
-	struct agent_header h[6];
+	struct mime_field h[6];
 	size_t n;
 	const char *domain;
 	bool pass;
@@ -622,9 +622,9 @@ END_TEST
 /* The reasons say which rule refused. */
 START_TEST(test_auth_results_why)
 {
-	struct agent_header two_from[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM, FROM };
-	struct agent_header below[] = { OURS, PEER, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
-	struct agent_header parent[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
+	struct mime_field two_from[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM, FROM };
+	struct mime_field below[] = { OURS, PEER, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
+	struct mime_field parent[] = { OURS, AR("mx.acme.example; dkim=pass header.d=acme.example"), FROM };
 	const char *why;
 
 	ck_assert(!agent_auth_results_pass(two_from, 4, "mx.acme.example", "acme.example", &why));
@@ -678,7 +678,7 @@ END_TEST
 /* The verdict asks for the exact From domain, per method. */
 START_TEST(test_auth_verdict_exact_domain_per_method)
 {
-	struct agent_header h[] = {
+	struct mime_field h[] = {
 		OURS,
 		AR(" mx.acme.example; dkim=pass header.d=acme.example;"
 		   " spf=pass smtp.mailfrom=bounce@acme.example; dmarc=fail header.from=acme.example"),
@@ -719,7 +719,7 @@ START_TEST(test_auth_results_every_prefix)
 
 	for (size_t n = 0; n <= strlen(full); n++) {
 		char *cut = strndup(full, n);
-		struct agent_header h[] = { OURS, AR(cut), FROM };
+		struct mime_field h[] = { OURS, AR(cut), FROM };
 		agent_auth_results_read(h, 3, "mx.acme.example", "acme.example", &v);
 		ck_assert(!v.dkim_pass || n >= strlen(" (c) \"mx.acme.example\" 1; dkim/1 = pass (k; u) reason=\"a\\\"b\" header.d=acme.example"));
 		free(cut);

@@ -209,7 +209,7 @@ static bool name_is(const char *name, const char *want)
 
 /* The end of the trust zone: headers[0] is our own Received, the zone runs
  * to the next Received. Returns false when headers[0] is no Received. */
-static bool zone_end(const struct agent_header *headers, size_t count, size_t *end_r)
+static bool zone_end(const struct mime_field *headers, size_t count, size_t *end_r)
 {
 	size_t i;
 
@@ -222,7 +222,7 @@ static bool zone_end(const struct agent_header *headers, size_t count, size_t *e
 }
 
 /* How many From fields the header section has. */
-static size_t from_fields(const struct agent_header *headers, size_t count)
+static size_t from_fields(const struct mime_field *headers, size_t count)
 {
 	size_t n = 0;
 
@@ -231,7 +231,7 @@ static size_t from_fields(const struct agent_header *headers, size_t count)
 	return n;
 }
 
-void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
+void agent_auth_results_read(const struct mime_field *headers, size_t count, const char *trusted_id,
 			     const char *from_domain, struct agent_auth_verdict *v_r)
 {
 	struct ar_result res[AR_MAX_RESULTS];
@@ -251,7 +251,7 @@ void agent_auth_results_read(const struct agent_header *headers, size_t count, c
 	}
 }
 
-bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
+bool agent_auth_results_pass(const struct mime_field *headers, size_t count, const char *trusted_id,
 			     const char *domain, const char **why_r)
 {
 	struct agent_auth_verdict v;
@@ -299,32 +299,34 @@ static bool ar_field_claims(const char *field, size_t len, const char *trusted_i
 	return claims;
 }
 
-char *agent_auth_results_strip(const char *block, const char *trusted_id, bool trusted)
+/* Contract in agent.h. */
+char *agent_auth_results_strip_fields(const char *block, const struct mime_field *fields,
+				      const struct mime_field_span *spans, size_t n, const char *trusted_id, bool trusted,
+				      unsigned char *drop_r)
 {
-	size_t len = strlen(block), o = 0;
-	char *out = xmalloc(len + 1);
 	bool below_received = !trusted;
 
-	for (size_t i = 0; i < len;) {
-		/* One field: up to a line end not followed by folding white space. */
-		size_t end = i;
-		while (end < len && !(block[end] == '\n' && (end + 1 >= len || (block[end + 1] != ' ' && block[end + 1] != '\t'))))
-			end++;
-		if (end < len)
-			end++;
-		bool drop = below_received && trusted_id[0] != '\0' && ar_field_claims(block + i, end - i, trusted_id);
-		const char *colon = memchr(block + i, ':', end - i);
-		if (colon != NULL) {
-			char *name = xstrndup(block + i, (size_t)(colon - block - i));
-			below_received |= name_is(name, "Received");
-			free(name);
-		}
-		if (!drop) {
-			memcpy(out + o, block + i, end - i);
-			o += end - i;
-		}
-		i = end;
+	for (size_t i = 0; i < n; i++) {
+		drop_r[i] = below_received && trusted_id[0] != '\0' &&
+			    ar_field_claims(block + spans[i].off, spans[i].len, trusted_id);
+		below_received |= name_is(fields[i].name, "Received");
 	}
-	out[o] = '\0';
+	return mime_fields_drop(block, spans, drop_r, n);
+}
+
+/* Contract in agent.h: for a header section not parsed yet. */
+char *agent_auth_results_strip(const char *block, const char *trusted_id, bool trusted)
+{
+	struct mime_field *fields;
+	struct mime_field_span *spans;
+	size_t n;
+	char *buf = mime_fields_split_spans(block, &fields, &spans, &n);
+	unsigned char *drop = xcalloc(n ? n : 1, 1);
+	char *out = agent_auth_results_strip_fields(block, fields, spans, n, trusted_id, trusted, drop);
+
+	free(drop);
+	free(spans);
+	free(fields);
+	free(buf);
 	return out;
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mime/mime-fields.h"
+
 struct buf;
 
 /* ---- (1) commands ---- */
@@ -152,18 +154,15 @@ void agent_reply_free(struct agent_reply **reply);
  * incoming mail that has it is never answered automatically. */
 #define AGENT_LOOP_HEADER "X-Maildesk-Loop"
 
-/* One header field of the incoming mail: name without the colon, value
- * as in the message (folding and surrounding whitespace are tolerated). */
-struct agent_header {
-	const char *name;
-	const char *value;
-};
+/* Header fields are lib/mime's (mime-fields.h): parsed once per message,
+ * name without the colon, value unfolded (folding and surrounding
+ * whitespace are tolerated here too). */
 
 struct agent_mail_facts {
 	/* The SMTP envelope sender (MAIL FROM), with or without <>; NULL, ""
 	 * and "<>" are the null sender (a bounce). */
 	const char *envelope_sender;
-	const struct agent_header *headers; /* every header field, any order */
+	const struct mime_field *headers; /* every header field, any order */
 	size_t headers_count;
 	const char *from_address; /* addr-spec of From:, NULL when none */
 };
@@ -223,7 +222,7 @@ int agent_autoheaders_write(struct buf *b, enum agent_auto_kind kind, const char
  * or dmarc=pass with header.from, exactly equal to domain (ignoring case;
  * never a parent or child domain). On false, *why_r (when not NULL) is a
  * short static reason; on true it is NULL. */
-bool agent_auth_results_pass(const struct agent_header *headers, size_t count, const char *trusted_id,
+bool agent_auth_results_pass(const struct mime_field *headers, size_t count, const char *trusted_id,
 			     const char *domain, const char **why_r);
 
 /* What our own mail server's Authentication-Results say of a message's
@@ -240,7 +239,7 @@ struct agent_auth_verdict {
 
 /* Fills *v_r (all false first) from headers (message order). from_domain
  * NULL or "", trusted_id NULL or "" give all false. Never allocates. */
-void agent_auth_results_read(const struct agent_header *headers, size_t count, const char *trusted_id,
+void agent_auth_results_read(const struct mime_field *headers, size_t count, const char *trusted_id,
 			     const char *from_domain, struct agent_auth_verdict *v_r);
 
 /* The author is vouched for: DMARC pass, or DKIM pass for exactly the
@@ -255,5 +254,11 @@ bool agent_auth_verdict_author(const struct agent_auth_verdict *v);
  * below its first Received field. Every other field is kept byte for
  * byte. trusted_id "" strips nothing. */
 char *agent_auth_results_strip(const char *block, const char *trusted_id, bool trusted);
+/* The same on fields already split from block (mime_fields_split_spans, or
+ * a parsed message's): drop_r (n entries, caller's) says which fields were
+ * dropped, so the caller can keep reading the fields without them. */
+char *agent_auth_results_strip_fields(const char *block, const struct mime_field *fields,
+				      const struct mime_field_span *spans, size_t n, const char *trusted_id, bool trusted,
+				      unsigned char *drop_r);
 
 #endif

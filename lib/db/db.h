@@ -46,6 +46,8 @@ int db_schema_version(struct db *db, unsigned *version_r, char **error_r);
 int db_alias_lookup(struct db *db, const char *address, const char *shared_domain, int64_t *tenant_id_r,
 		    int64_t *team_id_r, char **error_r);
 
+struct mime_field;
+
 struct db_address {
 	const char *name;
 	const char *addr;
@@ -93,6 +95,11 @@ struct db_message_in {
 	 * when unknown: threading then trusts nobody's authentication. */
 	bool sender_authenticated;
 	bool agents_need_auth;
+	/* The header fields as lib/mime parsed them once (our Received on top,
+	 * untrusted Authentication-Results already dropped), for lib/desk and
+	 * lib/agent; lib/db never reads them. */
+	const struct mime_field *fields;
+	size_t n_fields;
 };
 
 struct db_delivery_result {

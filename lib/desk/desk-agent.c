@@ -250,10 +250,7 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 static char *sender_not_agent(const struct desk_settings *s, const struct db_message_in *m,
 			      const struct desk_agent *a)
 {
-	struct agent_header *fields;
 	const char *why, *domain = strrchr(a->email, '@');
-	size_t n;
-	char *copy;
 	bool pass;
 
 	if (m->from_count > 1)
@@ -265,10 +262,8 @@ static char *sender_not_agent(const struct desk_settings *s, const struct db_mes
 				 m->from_addr != NULL && m->from_addr[0] ? m->from_addr : "an unknown sender", a->email);
 	if (!s->require_dkim)
 		return NULL;
-	copy = desk_headers_split(m->header_block, &fields, &n);
-	pass = agent_auth_results_pass(fields, n, s->authserv_id, domain != NULL ? domain + 1 : "", &why);
-	free(fields);
-	free(copy);
+	pass = agent_auth_results_pass(m->fields, m->n_fields, s->authserv_id, domain != NULL ? domain + 1 : "",
+				       &why);
 	return pass ? NULL
 		    : xasprintf("Our mail server could not confirm it came from you (%s), so it was stored on the "
 				"ticket as untrusted.",

@@ -116,11 +116,11 @@ static char *from_address(const char *msg, size_t len, char **local_r)
 {
 	const char *at = NULL, *dend, *lstart;
 	char *block = xstrndup(msg, header_len(msg, len)), *copy, *dom = NULL;
-	struct agent_header *fields;
+	struct mime_field *fields;
 	size_t n;
 
 	*local_r = NULL;
-	copy = desk_headers_split(block, &fields, &n);
+	copy = mime_fields_split(block, &fields, &n);
 	for (size_t i = 0; i < n && at == NULL; i++) {
 		struct strv name = strv_trim(strv_from(fields[i].name));
 		const char *v = fields[i].value, *lt = strrchr(v, '<');

@@ -118,10 +118,6 @@ int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *
 int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, const char *kind, int64_t agent_id,
 		      char **error_r);
 
-struct agent_header;
-/* Splits a raw header section into fields (unfolded, in message order) in
- * a copy; returns the copy the fields point into. free() both. */
-char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r);
 
 struct agent_auth_verdict;
 /* What our own mail server's Authentication-Results (authserv_id) say of

@@ -17,7 +17,7 @@
 struct facts_priv {
 	struct db_table *ticket, *msg;
 	char *header_copy;
-	struct agent_header *fields;
+	struct mime_field *fields;
 	struct rules_header *headers;
 	struct rules_attachment *attachments;
 	char *tags_copy;
@@ -80,54 +80,18 @@ static int message_query(struct db *db, const char *tn, const char *ms, struct d
 	return 0;
 }
 
-/* Trims blanks at both ends in place. */
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
-}
-
-/* A header section with every line break that folds (one followed by a
- * blank) removed, as RFC 5322 unfolds (malloc'd). */
-static char *unfold(const char *block)
-{
-	char *out = xmalloc(strlen(block) + 1), *o = out;
-
-	for (const char *p = block; *p; p++) {
-		size_t brk = p[0] == '\r' && p[1] == '\n' ? 2 : p[0] == '\n' ? 1 : 0;
-		if (brk > 0 && (p[brk] == ' ' || p[brk] == '\t')) {
-			p += brk - 1;
-			continue;
-		}
-		*o++ = *p;
-	}
-	*o = '\0';
-	return out;
-}
-
-/* The header fields (unfolded, trimmed; not RFC 2047-decoded: only
- * lib/mime could) and whether an automatic answer is allowed. */
+/* The header fields (lib/mime's split: unfolded, trimmed; not
+ * RFC 2047-decoded) and whether an automatic answer is allowed. */
 static void message_headers(struct facts_priv *p, struct rules_facts *f)
 {
 	const struct db_table *res = p->msg;
 	const char *why = NULL;
-	char *unfolded = unfold(db_table_get(res, 0, MS_HEADERS));
 	size_t n;
 
-	p->header_copy = desk_headers_split(unfolded, &p->fields, &n);
-	free(unfolded);
+	p->header_copy = mime_fields_split(db_table_get(res, 0, MS_HEADERS), &p->fields, &n);
 	p->headers = xcalloc(n + 1, sizeof(*p->headers));
-	for (size_t i = 0; i < n; i++) {
-		p->fields[i].name = trim((char *)p->fields[i].name);
-		p->fields[i].value = trim((char *)p->fields[i].value);
+	for (size_t i = 0; i < n; i++)
 		p->headers[i] = (struct rules_header){ p->fields[i].name, p->fields[i].value };
-	}
 	f->headers = p->headers;
 	f->n_headers = n;
 	struct agent_mail_facts mf = {

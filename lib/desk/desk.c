@@ -11,65 +11,24 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
-char *desk_headers_split(const char *block, struct agent_header **fields_r, size_t *n_r)
-{
-	char *copy = xstrdup(block != NULL ? block : "");
-	struct agent_header *f = NULL;
-	size_t n = 0;
-	char *line = copy;
-
-	while (*line != '\0') {
-		char *end = line, *colon;
-		/* A field runs until a line end not followed by blank (folding). */
-		while (*end != '\0' && !(*end == '\n' && end[1] != ' ' && end[1] != '\t'))
-			end++;
-		char *next = *end ? end + 1 : end;
-		*end = '\0';
-		for (char *p = line; *p; p++)
-			if (*p == '\r' || *p == '\n')
-				*p = ' ';
-		if ((colon = strchr(line, ':')) != NULL) {
-			*colon = '\0';
-			f = xrealloc(f, (n + 1) * sizeof(*f));
-			f[n].name = line;
-			f[n].value = colon + 1;
-			n++;
-		}
-		line = next;
-	}
-	*fields_r = f;
-	*n_r = n;
-	return copy;
-}
-
 bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
 {
-	struct agent_header *fields;
-	size_t n;
-	char *copy = desk_headers_split(m->header_block, &fields, &n);
 	struct agent_mail_facts f = {
-		.envelope_sender = m->envelope_from, .headers = fields, .headers_count = n,
+		.envelope_sender = m->envelope_from, .headers = m->fields, .headers_count = m->n_fields,
 		.from_address = m->from_addr,
 	};
-	bool ok = agent_may_autoreply(&f, why_r);
 
-	free(fields);
-	free(copy);
-	return ok;
+	return agent_may_autoreply(&f, why_r);
 }
 
 /* Contract in desk-private.h. */
 void desk_sender_auth(const struct desk_settings *s, const struct db_message_in *m, struct agent_auth_verdict *v_r)
 {
-	struct agent_header *fields;
-	size_t n;
 	const char *at = m->from_addr != NULL ? strrchr(m->from_addr, '@') : NULL;
-	char *copy = desk_headers_split(m->header_block, &fields, &n);
 
 	/* An author who is not exactly one mailbox is vouched for by nobody. */
-	agent_auth_results_read(fields, n, s->authserv_id, at != NULL && m->from_count <= 1 ? at + 1 : NULL, v_r);
-	free(fields);
-	free(copy);
+	agent_auth_results_read(m->fields, m->n_fields, s->authserv_id,
+				at != NULL && m->from_count <= 1 ? at + 1 : NULL, v_r);
 }
 
 /* Contract in desk.h. */

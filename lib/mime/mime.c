@@ -220,6 +220,8 @@ struct mime_message *mime_parse(const char *raw, size_t len)
 		g_object_unref(gm);
 	}
 	g_mime_parser_options_free(ctx.options);
+	ctx.msg->fields_buf = mime_fields_split_spans(ctx.msg->header_block, &ctx.msg->fields, &ctx.msg->field_spans,
+						       &ctx.msg->n_fields);
 	free(ctx.body_charset);
 	free(ctx.prologue);
 	return ctx.msg;
@@ -254,6 +256,9 @@ void mime_message_free(struct mime_message **msgp)
 		free(msg->references[i]);
 	free(msg->references);
 	free(msg->header_block);
+	free(msg->fields);
+	free(msg->field_spans);
+	free(msg->fields_buf);
 	free(msg->text_body);
 	free(msg->html_body);
 	free(msg->content_type);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mime/mime-fields.h"
+
 /* Defects found while parsing; stored with the message. */
 enum mime_defect {
 	MIME_DEFECT_UNPARSEABLE = 1u << 0,   /* GMime produced no message at all */
@@ -78,6 +80,12 @@ struct mime_message {
 	char *content_type;           /* the top-level part's "type/subtype", lowercase
 				       * ("text/plain" when none or unparseable) */
 	unsigned defects;             /* mask of enum mime_defect */
+	/* header_block split into fields once (mime-fields.h); the strings
+	 * live in fields_buf. */
+	struct mime_field *fields;
+	struct mime_field_span *field_spans; /* each field's bytes in header_block */
+	size_t n_fields;
+	char *fields_buf;
 };
 
 /* Must be called before any other mime_ function, from the main thread

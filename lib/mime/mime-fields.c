@@ -1,0 +1,112 @@
+/* The one header field splitter: everyone else reads its result. */
+#include "config.h"
+#include "mime/mime-fields.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* Where the field starting at i ends: after a line end not followed by a
+ * blank (a folded line continues the field), or at the end of the block. */
+static size_t field_end(const char *block, size_t len, size_t i)
+{
+	while (i < len) {
+		if (block[i] == '\n' && (i + 1 >= len || (block[i + 1] != ' ' && block[i + 1] != '\t')))
+			return i + 1;
+		i++;
+	}
+	return len;
+}
+
+/* Copies src[0..len) into out unfolded: a CRLF or LF before a blank goes,
+ * any other CR or LF becomes a blank. Returns the bytes written. */
+static size_t unfold_into(char *out, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t brk = src[i] == '\r' && i + 1 < len && src[i + 1] == '\n' ? 2 : src[i] == '\n' ? 1 : 0;
+		if (brk > 0 && i + brk < len && (src[i + brk] == ' ' || src[i + brk] == '\t')) {
+			i += brk - 1;
+			continue;
+		}
+		out[o++] = src[i] == '\r' || src[i] == '\n' ? ' ' : src[i];
+	}
+	return o;
+}
+
+/* Trims blanks at both ends of the NUL-terminated s, in place. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Contract in mime-fields.h. */
+char *mime_fields_split_spans(const char *block, struct mime_field **fields_r, struct mime_field_span **spans_r,
+			      size_t *n_r)
+{
+	size_t len = block != NULL ? strlen(block) : 0, n = 0, cap = 0, o = 0;
+	/* each field's text plus its NUL: at most two bytes per input byte */
+	char *buf = xmalloc(2 * len + 1);
+	struct mime_field *f = NULL;
+	struct mime_field_span *sp = NULL;
+
+	for (size_t i = 0; i < len;) {
+		size_t end = field_end(block, len, i);
+		size_t w = unfold_into(buf + o, block + i, end - i);
+		char *line = buf + o, *colon;
+
+		buf[o + w] = '\0';
+		if ((colon = memchr(line, ':', w)) != NULL) {
+			*colon = '\0';
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				f = xrealloc(f, cap * sizeof(*f));
+				sp = xrealloc(sp, cap * sizeof(*sp));
+			}
+			sp[n] = (struct mime_field_span){ i, end - i };
+			f[n++] = (struct mime_field){ trim(line), trim(colon + 1) };
+		}
+		o += w + 1;
+		i = end;
+	}
+	*fields_r = f;
+	*n_r = n;
+	if (spans_r != NULL)
+		*spans_r = sp;
+	else
+		free(sp);
+	return buf;
+}
+
+/* Contract in mime-fields.h. */
+char *mime_fields_split(const char *block, struct mime_field **fields_r, size_t *n_r)
+{
+	return mime_fields_split_spans(block, fields_r, NULL, n_r);
+}
+
+/* Contract in mime-fields.h. */
+char *mime_fields_drop(const char *block, const struct mime_field_span *spans, const unsigned char *drop, size_t n)
+{
+	size_t len = block != NULL ? strlen(block) : 0, from = 0, o = 0;
+	char *out = xmalloc(len + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!drop[i])
+			continue;
+		memcpy(out + o, block + from, spans[i].off - from);
+		o += spans[i].off - from;
+		from = spans[i].off + spans[i].len;
+	}
+	memcpy(out + o, block + from, len - from);
+	out[o + len - from] = '\0';
+	return out;
+}
