@@ -80,7 +80,7 @@ void delivery_configure(const struct md_config *cfg, const char *secret)
 		.require_dkim = cfg->agent_reply_require_dkim, .authserv_id = sn->authserv_id,
 		.agent_token_lifetime_s = cfg->agent_token_lifetime,
 		.autoack_window_s = cfg->autoack_window, .shared_domain = sn->shared_domain,
-		.rule_match_limit = cfg->rule_match_limit,
+		.rule_match_limit = cfg->rule_match_limit, .delimiters = sn->delimiters,
 	};
 	pthread_mutex_lock(&snapshot_lock);
 	old = current;
@@ -120,10 +120,8 @@ static struct db *worker_db(char **error_r)
 		pthread_mutex_unlock(&snapshot_lock);
 		thread_snapshot = sn;
 	}
-	if (thread_db == NULL && db_connect(sn->conninfo, sn->timeout_s, &thread_db, error_r) == 0) {
-		db_set_thread_settings(thread_db, sn->secret, sn->delimiters);
-		db_set_after_store(thread_db, desk_after_inbound, &sn->desk);
-	}
+	if (thread_db == NULL)
+		(void)db_connect(sn->conninfo, sn->timeout_s, &thread_db, error_r);
 	return thread_db;
 }
 
@@ -308,8 +306,8 @@ static void data_job_work(uv_work_t *req)
 							&res->error) < 0
 					      ? SMTP_STATUS_TEMPFAIL
 					      : SMTP_STATUS_OK;
-		} else if (db_deliver(db, j->routes[i].tenant_id, j->routes[i].team_id, j->routes[i].address,
-			       &map.in, &res->r, &res->error) < 0)
+		} else if (desk_deliver(db, &thread_snapshot->desk, j->routes[i].tenant_id, j->routes[i].team_id,
+					j->routes[i].address, &map.in, &res->r, &res->error) < 0)
 			res->status = SMTP_STATUS_TEMPFAIL;
 		else
 			res->status = res->r.duplicate ? SMTP_STATUS_DUPLICATE : SMTP_STATUS_OK;

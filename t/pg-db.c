@@ -13,6 +13,11 @@
 #include <unistd.h>
 
 #include "base/xalloc.h"
+#include "desk/desk.h"
+
+/* The delivery pipeline without a secret: threading by References and
+ * subject tags only, as these tests expect. */
+static const struct desk_settings desk_test = { .hostname = "pg-db.test" };
 
 #define TIMEOUT_S 30
 
@@ -159,14 +164,14 @@ static void test_msg_init(struct test_msg *m, const char *from)
 	};
 }
 
-/* db_deliver that must succeed. */
+/* desk_deliver that must succeed. */
 static struct db_delivery_result deliver_ok(struct db *d, int64_t tenant, int64_t team, const char *rcpt,
 					    const struct db_message_in *in)
 {
 	struct db_delivery_result r;
 	char *error = NULL;
 
-	ck_assert_msg(db_deliver(d, tenant, team, rcpt, in, &r, &error) == 0, "deliver: %s", error);
+	ck_assert_msg(desk_deliver(d, &desk_test, tenant, team, rcpt, in, &r, &error) == 0, "deliver: %s", error);
 	return r;
 }
 
@@ -391,7 +396,7 @@ static void *deliver_thread(void *arg)
 		x->ret = -2;
 		return NULL;
 	}
-	x->ret = db_deliver(d, x->tenant, x->team, x->rcpt, x->in, &x->r, &x->error);
+	x->ret = desk_deliver(d, &desk_test, x->tenant, x->team, x->rcpt, x->in, &x->r, &x->error);
 	db_close(&d);
 	return NULL;
 }
@@ -515,7 +520,7 @@ START_TEST(test_failed_delivery_leaves_no_rows)
 	/* Fails at the message row, after raw, contact and ticket. */
 	test_msg_init(&m, "frank@example.com");
 	m.in.text_body = "caf\xe9 latin-1";
-	ck_assert_int_eq(db_deliver(db, tenant, team, alias, &m.in, &r, &error), -1);
+	ck_assert_int_eq(desk_deliver(db, &desk_test, tenant, team, alias, &m.in, &r, &error), -1);
 	ck_assert_ptr_nonnull(error);
 	free(error);
 	error = NULL;
@@ -523,7 +528,7 @@ START_TEST(test_failed_delivery_leaves_no_rows)
 	/* Fails at the second attachment, after the message row. */
 	test_msg_init(&m, "frank@example.com");
 	m.att[1].filename = "bad\xff.pdf";
-	ck_assert_int_eq(db_deliver(db, tenant, team, alias, &m.in, &r, &error), -1);
+	ck_assert_int_eq(desk_deliver(db, &desk_test, tenant, team, alias, &m.in, &r, &error), -1);
 	ck_assert_ptr_nonnull(error);
 	free(error);
 	assert_tenant_empty(tenant);

@@ -200,9 +200,7 @@ static struct db_delivery_result deliver_from(const char *from, const char *rcpt
 		.subject = subject, .header_block = headers, .text_body = body, .defects_str = "",
 		.rcpt_extension = extension,
 	};
-	db_set_after_store(db, desk_after_inbound, (void *)&settings);
-	db_set_thread_settings(db, settings.secret, "+");
-	ck_assert_msg(db_deliver(db, tenant, support, rcpt, &m, &r, &error) == 0, "deliver: %s", error);
+	ck_assert_msg(desk_deliver(db, &settings, tenant, support, rcpt, &m, &r, &error) == 0, "deliver: %s", error);
 	return r;
 }
 

@@ -93,20 +93,6 @@ int db_connect(const char *conninfo, unsigned timeout_s, struct db **db_r, char 
 	return 0;
 }
 
-void db_set_thread_settings(struct db *db, const char *secret, const char *delimiters)
-{
-	free(db->secret);
-	free(db->delimiters);
-	db->secret = secret != NULL ? xstrdup(secret) : NULL;
-	db->delimiters = xstrdup(delimiters != NULL ? delimiters : "+");
-}
-
-void db_set_after_store(struct db *db, db_after_store_fn fn, void *ctx)
-{
-	db->after_store = fn;
-	db->after_store_ctx = ctx;
-}
-
 /* Frees a connection and NULLs the caller's pointer. */
 void db_close(struct db **db)
 {
@@ -115,8 +101,6 @@ void db_close(struct db **db)
 	if ((*db)->conn != NULL)
 		PQfinish((*db)->conn);
 	db_exec_cache_clear(*db);
-	free((*db)->secret);
-	free((*db)->delimiters);
 	free((*db)->claimer);
 	free(*db);
 	*db = NULL;

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "db/db-private.h"
+#include "db/db-deliver.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -120,6 +121,7 @@ static const struct {
 		" SELECT $1, $2, 'participant.added', 'mail', ids.email FROM added"
 		" JOIN ids ON ids.id = added.contact_id",
 		3 },
+	[DB_STMT_OUTBOUND_TICKET] = { "SELECT coalesce(ticket_id, 0) FROM outbound WHERE tenant_id = $1 AND id = $2", 2 },
 };
 
 /* Lets db-conn.c prepare statements it does not know the text of. */
@@ -275,30 +277,30 @@ static char *strings_json(const char *const *v, size_t n, char **error_r)
 	return s;
 }
 
-/* Stores the raw bytes once per tenant and hash. */
-static int raw_store(struct db *db, int64_t tenant_id, const struct db_message_in *m, char **error_r)
+/* Contract in db-deliver.h. */
+int db_raw_store(struct db *db, int64_t tenant_id, const char *raw, size_t len, const char *sha256_hex,
+		 char **error_r)
 {
 	struct db_num t, size;
-	const char *values[4] = { db_num(&t, tenant_id), m->raw_sha256_hex, db_num(&size, (int64_t)m->raw_len),
-				  m->raw != NULL ? m->raw : "" };
-	int lengths[4] = { 0, 0, 0, (int)m->raw_len };
+	const char *values[4] = { db_num(&t, tenant_id), sha256_hex, db_num(&size, (int64_t)len),
+				  raw != NULL ? raw : "" };
+	int lengths[4] = { 0, 0, 0, (int)len };
 	int formats[4] = { 0, 0, 0, 1 };
 
-	if (m->raw_len > INT32_MAX) {
-		*error_r = xasprintf("message of %zu bytes is too large to store", m->raw_len);
+	if (len > INT32_MAX) {
+		*error_r = xasprintf("message of %zu bytes is too large to store", len);
 		return -1;
 	}
 	return db_stmt_run(db, DB_STMT_RAW_INSERT, values, lengths, formats, PGRES_COMMAND_OK, NULL,
 			error_r);
 }
 
-/* Finds an earlier delivery of the same raw message to this team.
- * Returns 1 (r filled in), 0 or -1. */
-static int duplicate_find(struct db *db, int64_t tenant_id, int64_t team_id,
-			  const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+/* Contract in db-deliver.h. */
+int db_delivery_duplicate(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex,
+			  int64_t *message_id_r, int64_t *ticket_number_r, char **error_r)
 {
 	struct db_num t, tm;
-	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), m->raw_sha256_hex };
+	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), sha256_hex };
 	PGresult *res;
 	int found;
 
@@ -306,33 +308,19 @@ static int duplicate_find(struct db *db, int64_t tenant_id, int64_t team_id,
 		return -1;
 	found = PQntuples(res) > 0;
 	if (found) {
-		r->message_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		r->ticket_number = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		r->duplicate = true;
+		*message_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*ticket_number_r = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	}
 	PQclear(res);
 	return found;
 }
 
-/* The contact's address: From, else the envelope sender, else "unknown"
- * (a contact's email is never empty). */
-static const char *contact_email(const struct db_message_in *m)
-{
-	if (m->from_addr != NULL && m->from_addr[0] != '\0')
-		return m->from_addr;
-	if (m->envelope_from != NULL && m->envelope_from[0] != '\0')
-		return m->envelope_from;
-	return "unknown";
-}
-
-/* Finds or creates the sender's contact without locking an existing row,
- * so deliveries from one sender don't serialise on it. */
-static int contact_upsert(struct db *db, int64_t tenant_id, const struct db_message_in *m,
-			  int64_t *contact_id_r, char **error_r)
+/* Contract in db-deliver.h. */
+int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
+		      char **error_r)
 {
 	struct db_num t;
-	const char *values[3] = { db_num(&t, tenant_id), contact_email(m),
-				  m->from_name != NULL ? m->from_name : "" };
+	const char *values[3] = { db_num(&t, tenant_id), email, name != NULL ? name : "" };
 	PGresult *res;
 
 	if (db_stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
@@ -383,10 +371,10 @@ static int json_cols_make(const struct db_message_in *m, struct json_cols *j, ch
 	return 0;
 }
 
-/* Inserts the message row itself. */
-static int message_insert(struct db *db, int64_t tenant_id, int64_t team_id, int64_t ticket_id,
-			  const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
-			  char **error_r)
+/* Contract in db-deliver.h. */
+int db_message_store(struct db *db, int64_t tenant_id, int64_t team_id, int64_t ticket_id, const char *rcpt,
+		     const struct db_message_in *m, const char *match_reason, const char *match_detail,
+		     int64_t *message_id_r, char **error_r)
 {
 	struct db_num t, tm, tk, date, defects;
 	struct json_cols j;
@@ -403,20 +391,20 @@ static int message_insert(struct db *db, int64_t tenant_id, int64_t team_id, int
 		m->message_id, m->in_reply_to, j.refs, m->header_block != NULL ? m->header_block : "",
 		m->text_body != NULL ? m->text_body : "", m->html_body,
 		m->defects_str != NULL ? m->defects_str : "", db_num(&defects, (int64_t)m->defects),
-		r->match_reason, r->match_detail,
+		match_reason, match_detail,
 	};
 	ret = db_stmt_run(db, DB_STMT_MESSAGE_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r);
 	json_cols_free(&j);
 	if (ret < 0)
 		return -1;
-	r->message_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*message_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return 0;
 }
 
-/* Stores one attachment: content once per hash, then the row. */
-static int attachment_insert(struct db *db, int64_t tenant_id, int64_t message_id,
-			     const struct db_attachment_in *a, char **error_r)
+/* Contract in db-deliver.h. */
+int db_attachment_store(struct db *db, int64_t tenant_id, int64_t message_id, const struct db_attachment_in *a,
+			char **error_r)
 {
 	struct db_num t, msg, size;
 	const char *blob[4] = { db_num(&t, tenant_id), a->sha256_hex, db_num(&size, (int64_t)a->size),
@@ -437,81 +425,14 @@ static int attachment_insert(struct db *db, int64_t tenant_id, int64_t message_i
 	return db_stmt_run(db, DB_STMT_ATTACHMENT_INSERT, row, NULL, NULL, PGRES_COMMAND_OK, NULL, error_r);
 }
 
-/* One attempt at the whole delivery inside BEGIN .. COMMIT. */
-static int deliver_once(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
-			const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+/* Contract in db-deliver.h: a lost race, a deadlock, or a connection that
+ * died while idle (server restart). Even if the loss hit the COMMIT and it
+ * went through, the next attempt finds the stored message and reports a
+ * duplicate, never a second copy. */
+bool db_delivery_retryable(struct db *db)
 {
-	int64_t contact_id, ticket_id;
-	bool add_participants = false;
-	int dup;
-
-	memset(r, 0, sizeof(*r));
-	if (db_simple(db, "BEGIN", error_r) < 0)
-		return -1;
-	if (raw_store(db, tenant_id, m, error_r) < 0 ||
-	    (dup = duplicate_find(db, tenant_id, team_id, m, r, error_r)) < 0)
-		goto fail;
-	if (dup == 0) {
-		if (contact_upsert(db, tenant_id, m, &contact_id, error_r) < 0 ||
-		    db_thread_place(db, tenant_id, team_id, m, contact_id, &ticket_id, r, &add_participants,
-				    error_r) < 0 ||
-		    message_insert(db, tenant_id, team_id, ticket_id, rcpt, m, r, error_r) < 0 ||
-		    (add_participants && db_thread_participants_add(db, tenant_id, ticket_id, m, error_r) < 0))
-			goto fail;
-		for (size_t i = 0; i < m->n_attachments; i++) {
-			if (attachment_insert(db, tenant_id, r->message_id, &m->attachments[i],
-					      error_r) < 0)
-				goto fail;
-		}
-		r->ticket_id = ticket_id;
-		r->sender_contact_id = contact_id;
-		if (db->after_store != NULL &&
-		    db->after_store(db->after_store_ctx, db, tenant_id, team_id, m, r, error_r) < 0)
-			goto fail;
-	}
-	/* A duplicate wrote nothing (the raw row already existed), so
-	 * committing is the same as rolling back. */
-	if (db_simple(db, "COMMIT", error_r) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return -1;
-}
-
-/* Contract in db.h: one attempt, and one retry when a racing twin won. */
-int db_deliver(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
-	       const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
-{
-	char *first_error = NULL;
-
-	if (db_conn_ensure(db, error_r) < 0)
-		return -1;
-	if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
-		return 0;
-	/* A concurrent identical delivery won the unique index (or we lost
-	 * a deadlock): once more, which finds it as a duplicate. Likewise
-	 * after a connection that died while idle (server restart): even if
-	 * the loss hit the COMMIT and it went through, the retry finds the
-	 * stored message and reports a duplicate, never a second copy. */
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		if (db_conn_ensure(db, NULL) == 0) {
-			free(first_error);
-			first_error = NULL;
-			if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
-				return 0;
-		}
-	} else if (strcmp(db->sqlstate, "23505") == 0 || strcmp(db->sqlstate, "40P01") == 0 ||
-		   strcmp(db->sqlstate, "40001") == 0) {
-		free(first_error);
-		first_error = NULL;
-		if (deliver_once(db, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
-			return 0;
-	}
-	memset(r, 0, sizeof(*r));
-	if (error_r != NULL)
-		*error_r = first_error;
-	else
-		free(first_error);
-	return -1;
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return db_conn_ensure(db, NULL) == 0;
+	return strcmp(db->sqlstate, "23505") == 0 || strcmp(db->sqlstate, "40P01") == 0 ||
+	       strcmp(db->sqlstate, "40001") == 0;
 }

@@ -66,7 +66,7 @@ struct db_outbound_in {
 };
 
 /* Inserts a queued row. Must be called inside a transaction the caller
- * commits (db_begin/db_commit, or inside db_deliver's). It sends no NOTIFY:
+ * commits (db_begin/db_commit, or inside desk_deliver's). It sends no NOTIFY:
  * PostgreSQL serialises the commits of notifying transactions (a global
  * lock held through the commit's flush), which would make every delivery
  * wait for every other. The daemon that queued a row wakes its own sender;

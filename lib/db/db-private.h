@@ -41,6 +41,7 @@ enum db_stmt {
 	DB_STMT_TICKET_LINK,
 	DB_STMT_EVENT_INSERT,
 	DB_STMT_PARTICIPANTS_ADD,
+	DB_STMT_OUTBOUND_TICKET,
 	/* lib/db/db-outbound.c: prepared from that file's own table (never
 	 * through db_stmt_exec/db_stmt_sql); the enum gives them their names
 	 * and their db->prepared flags. */
@@ -59,12 +60,8 @@ struct db {
 	bool prepared[DB_STMT_COUNT];
 	bool in_tx; /* between db_begin() and db_commit()/db_rollback() */
 	char sqlstate[6]; /* of the last failed statement, "" if none */
-	char *secret;     /* signs reply tokens and Message-IDs; NULL: none */
-	char *delimiters; /* recipient delimiter characters */
 	char *claimer;    /* who claims outbound rows (db_outbound_claimer_set); NULL: "" */
 	unsigned relay_timeout_s; /* the claimer's relay_timeout; 0: OUTBOUND_RELAY_TIMEOUT_DEFAULT */
-	db_after_store_fn after_store;
-	void *after_store_ctx;
 	/* db_exec() prepares each distinct SQL text once per connection
 	 * (most callers run the same few statements for every message). */
 	struct db_exec_stmt {
@@ -87,19 +84,6 @@ struct db_num {
 	char s[24];
 };
 const char *db_num(struct db_num *n, int64_t v);
-
-/* Where a delivered message goes, decided inside the delivery transaction
- * (db-thread.c): fills ticket id/number, reason and detail in r, creating or
- * reopening the ticket as decided. */
-int db_thread_place(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
-		    int64_t sender_contact_id, int64_t *ticket_id_r, struct db_delivery_result *r,
-		    bool *add_participants_r, char **error_r);
-/* Adds the sender and the To/Cc addresses that are neither our aliases nor
- * agents as participants of the ticket (call it only when the threading
- * decision allows it), each one added recorded as a participant.added
- * event. */
-int db_thread_participants_add(struct db *db, int64_t tenant_id, int64_t ticket_id,
-			       const struct db_message_in *m, char **error_r);
 
 /* Makes sure the connection is usable, reconnecting (PQreset) when it was
  * lost. Fails inside an explicit transaction, which a reconnect would lose. */

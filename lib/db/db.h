@@ -112,49 +112,6 @@ struct db_delivery_result {
 				       * return path of this outbound row, else 0 */
 };
 
-/* A hook run inside the delivery transaction, after a (non-duplicate)
- * message is stored and before COMMIT: whatever it writes through db
- * commits or rolls back together with the message. Returns 0, or -1 with
- * *error_r set, which rolls the delivery back (and the MTA retries). */
-typedef int (*db_after_store_fn)(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
-				 const struct db_message_in *m, const struct db_delivery_result *r,
-				 char **error_r);
-/* Sets (or with NULL removes) the hook for this connection. */
-void db_set_after_store(struct db *db, db_after_store_fn fn, void *ctx);
-
-/* Threading needs the secret that signs reply tokens and our Message-IDs,
- * and the recipient delimiter characters (as Postfix's
- * recipient_delimiter). Copies both. Without a secret, tokens are never
- * trusted (threading falls back to References and subject tags). */
-void db_set_thread_settings(struct db *db, const char *secret, const char *delimiters);
-
-/* Stores a message delivered to one recipient alias of a team in one
- * transaction: the raw bytes (once per tenant and hash), the contact, the
- * ticket it belongs to (see lib/thread/thread.h: a verified token or one of
- * our Message-IDs, In-Reply-To/References or a subject tag from the
- * requester, a participant or an authenticated agent; else a new ticket
- * with the subject as title, linked to the ticket a stranger's References
- * named), the message with how it was matched, the participants (only when
- * thread_decide() allows it; each one added is a participant.added event),
- * and its attachments (content
- * once per hash). A follow-up reopens a closed, solved, pending or snoozed
- * ticket (recorded as an event), unless it was closed longer ago than the
- * team's reopen_days: then a new ticket linked to it. When the same raw
- * message was already delivered to this team it changes nothing and reports
- * duplicate with the earlier ticket. Returns 0 only after COMMIT succeeded.
- *
- * Details: hashes are hex (stored lower-case). Every string must be valid
- * UTF-8 without NULs (PostgreSQL rejects anything else and the delivery
- * fails with -1). The contact is keyed by from_addr in lower case; when it
- * is empty the envelope sender is used, and when that is empty too ("<>")
- * the literal "unknown", so a contact never has an empty address. An empty
- * subject gives the ticket the title "(no subject)"; the message keeps "".
- * Two identical deliveries racing each other: the loser hits the unique
- * index, is retried once and then reports duplicate. rcpt is stored in
- * lower case. Must not be called between db_begin() and db_commit(). */
-int db_deliver(struct db *db, int64_t tenant_id, int64_t team_id, const char *rcpt,
-	       const struct db_message_in *m, struct db_delivery_result *r, char **error_r);
-
 /* A generic result for the command line: all values as text. */
 struct db_table {
 	size_t n_rows, n_cols;
@@ -169,8 +126,8 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 int db_begin(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
 void db_rollback(struct db *db);
-/* Savepoints inside the open transaction (also inside db_deliver's, in
- * the after-store hook): a step that may fail on its own is run between
+/* Savepoints inside the open transaction (also inside a delivery's, in
+ * lib/desk's steps after the message is stored): a step that may fail on its own is run between
  * db_savepoint() and db_release(); on failure db_rollback_to() undoes just
  * that step and leaves the transaction usable (also after an SQL error
  * aborted it). name: 1-32 of [a-z0-9_], starting with a letter (it is an

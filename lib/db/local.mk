@@ -1,5 +1,5 @@
-## lib/db: the only module that includes libpq. Programs that link
-## libmddb.a also need lib/thread/libmdthread.a after it, and
+## lib/db: the only module that includes libpq (and no other lib/ module
+## but lib/base). Programs that link libmddb.a also need
 ## $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS). The migrations are
 ## compiled in from sql/*.sql (generated lib/db/db-sql.c, see sql/local.mk).
 noinst_LIBRARIES += lib/db/libmddb.a
@@ -8,7 +8,7 @@ lib_db_libmddb_a_SOURCES = \
 	lib/db/db-conn.c \
 	lib/db/db-migrate.c \
 	lib/db/db-deliver.c \
-	lib/db/db-thread.c
+	lib/db/db-candidates.c lib/db/db-deliver.h
 nodist_lib_db_libmddb_a_SOURCES = lib/db/db-sql.c
 lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
 ## The outbound queue (sql/003_outbound.sql).

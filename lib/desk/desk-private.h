@@ -9,6 +9,25 @@
 #include "db/db.h"
 #include "desk/desk.h"
 
+/* Where a message being delivered goes (desk-thread.c): gathers the
+ * evidence through lib/db, decides with lib/thread and applies it (a new,
+ * maybe linked ticket, or an append that may reopen), filling ticket id and
+ * number, reason, detail, token agent and bounce row in r. Returns 0 or -1. */
+int desk_thread_place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		      const struct db_message_in *m, int64_t sender_contact_id, struct db_delivery_result *r,
+		      bool *add_participants_r, char **error_r);
+/* The sender and the To/Cc addresses that are neither our aliases nor
+ * agents join the ticket (call only when the decision allows it). */
+int desk_participants_add(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			  const struct db_message_in *m, char **error_r);
+/* What the helpdesk does once a (non-duplicate) message is stored, inside
+ * the delivery's transaction (desk.c): a delivery report, an agent's
+ * answer, or rules, notifications and acknowledgement. Returns 0, or -1
+ * when the transaction is lost (a step's own failure is recorded and
+ * skipped). */
+int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+	       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
+
 /* Everything a notification or a reply shows about a ticket; strings owned. */
 struct desk_ticket {
 	int64_t id, number, team_id, assignee_id;

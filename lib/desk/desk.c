@@ -133,11 +133,10 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 	return ret;
 }
 
-int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
-		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
+/* Contract in desk-private.h. */
+int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+	       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
 {
-	const struct desk_settings *s = ctx;
-
 	if (r->bounce_outbound_id != 0 && desk_is_delivery_report(m))
 		return desk_bounce(db, s, tenant_id, m, r, error_r);
 	/* Anything else to a return path is mail like any other, on the

@@ -1,7 +1,7 @@
 #ifndef MD_DESK_H
 #define MD_DESK_H
 /* The helpdesk's reactions to mail, run inside the delivery transaction
- * (the db_after_store_fn hook), so every mail it queues commits together
+ * (desk_deliver opens and commits it), so every mail it queues commits together
  * with the message that caused it:
  *   - a customer's message: agents are notified (the assignee, else the
  *     team's agents who are online or asked to be mailed while offline),
@@ -58,18 +58,49 @@ struct desk_settings {
 	const char *shared_domain;
 	/* PCRE2 match limit of the rule engine (0: lib/rules' default). */
 	unsigned rule_match_limit;
+	/* Every recipient delimiter character (as Postfix's
+	 * recipient_delimiter; delimiter above is the one we write). NULL: "+". */
+	const char *delimiters;
 };
 
-/* Before db_deliver(): records in m what our own mail server's
+/* Before desk_deliver(): records in m what our own mail server's
  * Authentication-Results say of its sender (sender_authenticated: DMARC
  * pass or DKIM pass for exactly the From domain) and whether agents need
  * that pass (agent_reply_require_dkim), so threading can decide who may
  * add participants. */
 void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m);
 
-/* The hook; ctx is a struct desk_settings that outlives the connection. */
-int desk_after_inbound(void *ctx, struct db *db, int64_t tenant_id, int64_t team_id,
-		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
+/* ---- One delivery (desk-deliver.c): the pipeline of every received mail ----
+ * Stores a message delivered to one recipient alias of a team in ONE
+ * transaction, which this function opens and commits:
+ *   1. the raw bytes (once per tenant and hash); the same raw message
+ *      already delivered to this team changes nothing and reports duplicate
+ *      with the earlier ticket;
+ *   2. the contact (keyed by From in lower case, else the envelope sender,
+ *      else the literal "unknown");
+ *   3. the ticket (desk_thread_place: a verified token or one of our
+ *      Message-IDs, In-Reply-To/References or a subject tag from the
+ *      requester, a participant or an authenticated agent; else a new
+ *      ticket, titled by the subject or "(no subject)", linked to the one a
+ *      stranger's References named). A follow-up reopens a closed, solved,
+ *      pending or snoozed ticket (an event), unless it was closed longer ago
+ *      than the team's reopen_days: then a new ticket linked to it;
+ *   4. the message with how it was matched, the participants when the
+ *      decision allows it (each a participant.added event), attachments;
+ *   5. what the helpdesk does about it: a delivery report to one of our
+ *      return paths, an agent's answer through a verified reply address, or
+ *      else the rules, the agents' notifications and the acknowledgement,
+ *      each in a savepoint of its own (a failure is recorded on the ticket
+ *      as automation.failed and costs neither the message nor the others).
+ * Returns 0 only after COMMIT succeeded, r filled. Two identical
+ * deliveries racing each other: the loser hits the unique index, is
+ * retried once and then reports duplicate; a lost connection is
+ * re-established and the delivery tried once more (which finds a stored
+ * twin if the COMMIT had gone through). Every string in m must be valid
+ * UTF-8 without NULs; rcpt is stored in lower case. Must not be called
+ * inside db_begin() ... db_commit(). -1 with *error_r: nothing was stored. */
+int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id, const char *rcpt,
+		 const struct db_message_in *m, struct db_delivery_result *r, char **error_r);
 
 /* ---- Templates (desk-template.c): pure, no database ----
  * A template is UTF-8 text with variables, replaced by their values:

@@ -5,6 +5,8 @@ noinst_LIBRARIES += lib/desk/libmddesk.a
 lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk.h lib/desk/desk-private.h \
 	lib/desk/desk.c \
+	lib/desk/desk-deliver.c \
+	lib/desk/desk-thread.c \
 	lib/desk/desk-facts.c \
 	lib/desk/desk-notify.c \
 	lib/desk/desk-agent.c \

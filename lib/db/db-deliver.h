@@ -1,0 +1,111 @@
+#ifndef MD_DB_DELIVER_H
+#define MD_DB_DELIVER_H
+/* The typed storage steps of one delivery. lib/desk (desk_deliver) opens
+ * the transaction with db_begin(), calls these in order and commits; lib/db
+ * decides nothing here (threading is lib/thread's, called by lib/desk).
+ * Every statement is prepared once per connection.
+ *
+ * Errors as in db.h: 0 (or 1 found / 0 not found) and -1 with *error_r a
+ * malloc'd line. All take the tenant first: nothing crosses tenants. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+/* Stores the raw bytes once per tenant and SHA-256 (hex). A repeated
+ * store of the same hash writes nothing. Messages over 2 GiB are refused. */
+int db_raw_store(struct db *db, int64_t tenant_id, const char *raw, size_t len, const char *sha256_hex,
+		 char **error_r);
+
+/* An earlier delivery of the same raw message to this team: 1 with the
+ * stored message's id and its ticket's number, 0 none, -1 error. */
+int db_delivery_duplicate(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex,
+			  int64_t *message_id_r, int64_t *ticket_number_r, char **error_r);
+
+/* The contact for email (lower-cased; must not be empty), created with
+ * name (NULL or "" = none) when new, without locking an existing row.
+ * Returns 0 with *contact_id_r, or -1. */
+int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
+		      char **error_r);
+
+/* What threading needs from the tenant and team. */
+struct db_thread_settings {
+	char subject_tag_format[80];
+	unsigned reopen_days;
+	bool require_authenticated_requester;
+	bool sender_is_agent; /* from_addr is an agent of the tenant (address only) */
+};
+/* Loads them; from_addr may be NULL. Returns 0, or -1 (also for an
+ * unknown tenant or team). */
+int db_thread_settings_get(struct db *db, int64_t tenant_id, int64_t team_id, const char *from_addr,
+			   struct db_thread_settings *s_r, char **error_r);
+
+/* A ticket a message might belong to, after following merges. */
+struct db_ticket_candidate {
+	int64_t id, number;
+	char status[16];
+	int64_t closed_at; /* Unix time, 0 when open */
+	bool sender_is_participant; /* the sender contact is requester or participant */
+};
+/* Loads a ticket by row id or by number and locks it (FOR NO KEY UPDATE,
+ * so the status read is the committed one), following merged_into up to
+ * 16 hops. Returns 1 found, 0 not in this tenant (or a merge cycle), -1. */
+int db_ticket_candidate(struct db *db, int64_t tenant_id, bool by_number, int64_t key, int64_t sender_contact_id,
+			struct db_ticket_candidate *c_r, char **error_r);
+
+/* The ticket of one of our outbound mails (a delivery report came back
+ * to its signed return path): 1 with *ticket_id_r (0 when the mail had no
+ * ticket), 0 no such outbound row, -1 error. */
+int db_outbound_ticket(struct db *db, int64_t tenant_id, int64_t outbound_id, int64_t *ticket_id_r,
+		       char **error_r);
+
+/* The ticket of the first of msgids (in the caller's order of preference)
+ * that names a stored message of the tenant; where several messages carry
+ * one Message-ID, our own outgoing one wins, then one on a ticket the
+ * sender contact is on, then the oldest. Returns 0 with *ticket_id_r (0 when
+ * none), or -1. */
+int db_references_ticket(struct db *db, int64_t tenant_id, const char *const *msgids, size_t n,
+			 int64_t sender_contact_id, int64_t *ticket_id_r, char **error_r);
+
+/* A new ticket for a message: subject (not empty) as its title, contact
+ * as requester. Returns 0 with its row id and number, or -1. */
+int db_ticket_open_new(struct db *db, int64_t tenant_id, int64_t team_id, const char *subject,
+		       int64_t requester_id, int64_t *ticket_id_r, int64_t *number_r, char **error_r);
+/* A message joined the ticket: activity now, and with reopen status open
+ * (closed_at and snooze_until cleared). Returns 0 with its number, or -1. */
+int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, bool reopen, int64_t *number_r,
+		    char **error_r);
+/* Links a new ticket to the older one it continues. */
+int db_ticket_link(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t linked_ticket_id, char **error_r);
+/* Records one event on a ticket (actor e.g. "mail", detail may be NULL). */
+int db_ticket_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
+		    const char *detail, char **error_r);
+
+/* One address that may join a ticket: as written (lower-cased when
+ * stored) and without its recipient extension (compared to our aliases). */
+struct db_participant_in {
+	const char *email, *base;
+};
+/* Adds those of addrs that are none of our aliases, not on the provider's
+ * shared sending domain, no agent of the tenant and not the requester as
+ * participants; each one added is a participant.added event by "mail". */
+int db_participants_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct db_participant_in *addrs,
+			size_t n, char **error_r);
+
+/* Inserts the received message (direction in) on its ticket, with how it
+ * was matched. rcpt is stored lower-cased. Returns 0 with its row id. */
+int db_message_store(struct db *db, int64_t tenant_id, int64_t team_id, int64_t ticket_id, const char *rcpt,
+		     const struct db_message_in *m, const char *match_reason, const char *match_detail,
+		     int64_t *message_id_r, char **error_r);
+/* Stores one attachment of a stored message: content once per hash. */
+int db_attachment_store(struct db *db, int64_t tenant_id, int64_t message_id, const struct db_attachment_in *a,
+			char **error_r);
+
+/* After a failed delivery: whether one more attempt can succeed where this
+ * one failed: a unique-key race lost to a concurrent twin, a deadlock or a
+ * serialisation failure, or a connection that died and was re-established
+ * just now (reconnecting is part of the check). */
+bool db_delivery_retryable(struct db *db);
+
+#endif

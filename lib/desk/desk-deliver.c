@@ -1,0 +1,87 @@
+/* The delivery pipeline: one received message for one team, from the first
+ * statement to COMMIT, in the order desk.h lists. lib/db only stores;
+ * lib/thread decides; this file is the only one that runs the sequence. */
+#include "config.h"
+#include "desk/desk-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-deliver.h"
+
+/* The contact's address: From, else the envelope sender, else "unknown"
+ * (a contact's email is never empty). */
+static const char *contact_email(const struct db_message_in *m)
+{
+	if (m->from_addr != NULL && m->from_addr[0] != '\0')
+		return m->from_addr;
+	if (m->envelope_from != NULL && m->envelope_from[0] != '\0')
+		return m->envelope_from;
+	return "unknown";
+}
+
+/* Steps 2-5 for a message not stored before for this team. */
+static int store_new(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		     const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	bool add_participants = false;
+
+	if (db_contact_upsert(db, tenant_id, contact_email(m), m->from_name, &r->sender_contact_id, error_r) < 0 ||
+	    desk_thread_place(db, s, tenant_id, team_id, m, r->sender_contact_id, r, &add_participants, error_r) < 0 ||
+	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,
+			     &r->message_id, error_r) < 0 ||
+	    (add_participants && desk_participants_add(db, s, tenant_id, r->ticket_id, m, error_r) < 0))
+		return -1;
+	for (size_t i = 0; i < m->n_attachments; i++)
+		if (db_attachment_store(db, tenant_id, r->message_id, &m->attachments[i], error_r) < 0)
+			return -1;
+	return desk_react(db, s, tenant_id, team_id, m, r, error_r);
+}
+
+/* One attempt at the whole delivery inside BEGIN .. COMMIT. */
+static int deliver_once(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+			const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
+			char **error_r)
+{
+	int dup;
+
+	memset(r, 0, sizeof(*r));
+	if (db_begin(db, error_r) < 0)
+		return -1;
+	if (db_raw_store(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, error_r) < 0 ||
+	    (dup = db_delivery_duplicate(db, tenant_id, team_id, m->raw_sha256_hex, &r->message_id,
+					 &r->ticket_number, error_r)) < 0)
+		goto fail;
+	r->duplicate = dup == 1;
+	/* A duplicate wrote nothing (the raw row already existed), so
+	 * committing is the same as rolling back. */
+	if ((!r->duplicate && store_new(db, s, tenant_id, team_id, rcpt, m, r, error_r) < 0) ||
+	    db_commit(db, error_r) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* Contract in desk.h: one attempt, and one more when it may succeed. */
+int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id, const char *rcpt,
+		 const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	char *first_error = NULL;
+
+	if (deliver_once(db, s, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+		return 0;
+	if (db_delivery_retryable(db)) {
+		free(first_error);
+		first_error = NULL;
+		if (deliver_once(db, s, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+			return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	if (error_r != NULL)
+		*error_r = first_error;
+	else
+		free(first_error);
+	return -1;
+}
