@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-deliver.h"
 #include "db/db-ticket.h"
 #include "desk/desk.h"
 
@@ -51,7 +52,7 @@ static int split_apply(struct ctl *ctl, const struct ctl_ticket *t, const struct
 	char *error = NULL;
 
 	if (m->from_addr[0] != '\0' &&
-	    db_contact_ensure(ctl->db, n.tenant_id, m->from_addr, m->from_name, &n.requester_id, &error) < 0)
+	    db_contact_upsert(ctl->db, n.tenant_id, m->from_addr, m->from_name, &n.requester_id, &error) < 0)
 		return ctl_db_fail(error);
 	if (desk_ticket_split(ctl->db, &n, id_of(t->number), m->id, actor, number_r, &error) < 0)
 		return ctl_db_fail(error);

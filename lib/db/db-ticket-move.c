@@ -157,24 +157,6 @@ void db_split_message_free(struct db_split_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int db_contact_ensure(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
-		      char **error_r)
-{
-	struct db_num tn;
-	const char *params[3] = { db_num(&tn, tenant_id), email, name != NULL ? name : "" };
-	char *id = NULL;
-	/* DO UPDATE (a no-op) rather than DO NOTHING, so RETURNING always has the row. */
-	int rows = db_ticket_run(db,
-				 "INSERT INTO contacts (tenant_id, email, name) VALUES ($1, lower($2), nullif($3, ''))"
-				 " ON CONFLICT (tenant_id, email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
-				 3, params, &id, error_r);
-
-	if (rows > 0)
-		*contact_id_r = strtoll(id, NULL, 10);
-	free(id);
-	return rows < 0 ? -1 : 0;
-}
-
 int db_ticket_create(struct db *db, const struct db_ticket_new *n, int64_t *id_r, int64_t *number_r,
 		     char **error_r)
 {

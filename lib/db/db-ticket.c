@@ -2,6 +2,7 @@
  * lookups they need (contracts in db-ticket.h). */
 #include "config.h"
 #include "db/db-ticket.h"
+#include "db/db-deliver.h"
 #include "db-private.h"
 #include "db-ticket-private.h"
 
@@ -42,17 +43,13 @@ static int ticket_stmt(struct db *db, const char *sql, int64_t tenant_id, int64_
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* The delivery's own event insert (db_ticket_event, a named statement)
+ * with the defaults every other caller wants. */
 int db_event_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 		 const char *detail, char **error_r)
 {
-	struct db_num tn, tk;
-	const char *params[5] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id), kind, actor != NULL ? actor : "mail",
-				  detail != NULL ? detail : "" };
-
-	return db_exec(db,
-		       "INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
-		       " VALUES ($1, $2, $3, $4, $5)",
-		       5, params, NULL, error_r);
+	return db_ticket_event(db, tenant_id, ticket_id, kind, actor != NULL ? actor : "mail",
+			       detail != NULL ? detail : "", error_r);
 }
 
 const char *db_ticket_status_name(enum db_ticket_status st)
@@ -191,14 +188,6 @@ int db_ticket_field_set(struct db *db, int64_t tenant_id, int64_t ticket_id, con
 			   "UPDATE tickets SET fields = fields || jsonb_build_object($3::text, $4::text),"
 			   " updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING id",
 			   tenant_id, ticket_id, 2, name, value, error_r);
-}
-
-int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
-{
-	return ticket_stmt(db, "UPDATE tickets SET updated_at = now() WHERE tenant_id = $1 AND id = $2", tenant_id,
-			   ticket_id, 0, NULL, NULL, error_r) < 0
-		       ? -1
-		       : 0;
 }
 
 int db_ticket_agent_id(struct db *db, int64_t tenant_id, const char *email, int64_t *agent_id_r, char **error_r)

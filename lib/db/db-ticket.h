@@ -96,8 +96,6 @@ int db_ticket_tag_remove(struct db *db, int64_t tenant_id, int64_t ticket_id, co
 int db_ticket_field_set(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *name, const char *value,
 			char **error_r);
 
-/* Marks the ticket as just worked on (updated_at). */
-int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
 
 /* ---- Lookups (db-ticket.c) ---- */
 
@@ -215,10 +213,6 @@ struct db_split_message {
 int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, struct db_split_message *m,
 			  char **error_r);
 void db_split_message_free(struct db_split_message *m);
-/* The contact with address email (lower case), made with name (NULL or ""
- * none) when new. Returns 0 with *contact_id_r, or -1. */
-int db_contact_ensure(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
-		      char **error_r);
 /* What a split-off ticket starts as. */
 struct db_ticket_new {
 	int64_t tenant_id, team_id, requester_id, linked_ticket_id;
