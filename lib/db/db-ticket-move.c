@@ -12,6 +12,7 @@
 
 #include "base/xalloc.h"
 
+/* Contract in db-ticket.h. */
 int db_ticket_cc_check(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address,
 		       bool *is_requester_r, bool *is_agent_r, char **error_r)
 {
@@ -31,6 +32,7 @@ int db_ticket_cc_check(struct db *db, int64_t tenant_id, int64_t ticket_id, cons
 	return 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_participant_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address,
 			      char **error_r)
 {
@@ -46,6 +48,7 @@ int db_ticket_participant_add(struct db *db, int64_t tenant_id, int64_t ticket_i
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_participant_remove(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address,
 				 char **error_r)
 {
@@ -60,6 +63,7 @@ int db_ticket_participant_remove(struct db *db, int64_t tenant_id, int64_t ticke
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_lock_number(struct db *db, int64_t number, struct db_ticket_row *t, char **error_r)
 {
 	struct db_num n;
@@ -90,6 +94,7 @@ int db_ticket_lock_number(struct db *db, int64_t number, struct db_ticket_row *t
 	return found;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_actor(struct db *db, int64_t tenant_id, const char *email, char **tenant_name_r,
 		    char **agent_email_r, char **error_r)
 {
@@ -119,6 +124,7 @@ static char *cell_or_empty(const struct db_table *r, size_t c)
 	return xstrdup(db_table_get(r, 0, c) != NULL ? db_table_get(r, 0, c) : "");
 }
 
+/* Contract in db-ticket.h. */
 int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, struct db_split_message *m,
 			  char **error_r)
 {
@@ -149,6 +155,7 @@ int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, 
 	return found;
 }
 
+/* Contract in db-ticket.h. */
 void db_split_message_free(struct db_split_message *m)
 {
 	free(m->from_addr);
@@ -157,6 +164,7 @@ void db_split_message_free(struct db_split_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_create(struct db *db, const struct db_ticket_new *n, int64_t *id_r, int64_t *number_r,
 		     char **error_r)
 {
@@ -177,6 +185,7 @@ int db_ticket_create(struct db *db, const struct db_ticket_new *n, int64_t *id_r
 	return 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_message_move(struct db *db, int64_t tenant_id, int64_t message_id, int64_t from_ticket_id,
 			   int64_t ticket_id, const char *reason, const char *detail, char **error_r)
 {
@@ -194,6 +203,7 @@ int db_ticket_message_move(struct db *db, int64_t tenant_id, int64_t message_id,
 		       error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_merge(struct db *db, int64_t tenant_id, int64_t into_id, int64_t from_id, int64_t *moved_r,
 		    char **error_r)
 {

@@ -21,6 +21,7 @@ static int ticket_exec(struct db *db, const char *sql, int64_t tenant_id, int64_
 	return db_exec(db, sql, 2, params, NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	/* No policy row, or a NULL target: no due time. */
@@ -41,6 +42,7 @@ int db_ticket_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, ch
 			   tenant_id, ticket_id, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	return ticket_exec(db,
@@ -95,6 +97,7 @@ static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticke
 	return 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_wake_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
 			 char **error_r)
 {
@@ -106,6 +109,7 @@ const char *db_sla_target_name(enum db_sla_target t)
 	return t == DB_SLA_FIRST_RESPONSE ? "first_response" : "resolution";
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_sla_claim(struct db *db, enum db_sla_target target, unsigned limit, struct db_ticket_ref **refs_r,
 			size_t *n_r, char **error_r)
 {
@@ -113,6 +117,7 @@ int db_ticket_sla_claim(struct db *db, enum db_sla_target target, unsigned limit
 		     n_r, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_sla_breach_mark(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_sla_target target,
 			      char **error_r)
 {
@@ -123,6 +128,7 @@ int db_ticket_sla_breach_mark(struct db *db, int64_t tenant_id, int64_t ticket_i
 			   tenant_id, ticket_id, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_timers_next(struct db *db, int64_t *at_r, char **error_r)
 {
 	char *v = NULL;
@@ -153,6 +159,7 @@ static int team_lock(struct db *db, const char *tn, const char *tm, int64_t *rr_
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_assign_pick(struct db *db, int64_t tenant_id, int64_t team_id, bool least_open, unsigned max_open,
 		   int64_t exclude_agent_id, int64_t *agent_id_r, char **error_r)
 {
@@ -189,6 +196,7 @@ int db_assign_pick(struct db *db, int64_t tenant_id, int64_t team_id, bool least
 	return found < 0 ? -1 : found > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_agent_status_set(struct db *db, int64_t tenant_id, int64_t agent_id, const char *status, char **error_r)
 {
 	struct db_num tn, ag;
@@ -197,6 +205,7 @@ int db_agent_status_set(struct db *db, int64_t tenant_id, int64_t agent_id, cons
 	return db_exec(db, "UPDATE agents SET status = $3 WHERE tenant_id = $1 AND id = $2", 3, params, NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_handover_list(struct db *db, int64_t tenant_id, int64_t agent_id, struct db_ticket_handover **rows_r,
 			    size_t *n_r, char **error_r)
 {

@@ -101,6 +101,7 @@ static int snooze_past(struct db *db, const char *const *params, bool *past_r, c
 	return rows < 0 ? -1 : 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_snooze(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct db_snooze *w,
 		     struct db_snoozed *out, char **error_r)
 {
@@ -126,6 +127,7 @@ int db_ticket_snooze(struct db *db, int64_t tenant_id, int64_t ticket_id, const 
 	return rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_set_priority(struct db *db, int64_t tenant_id, int64_t ticket_id, int priority, char **error_r)
 {
 	struct db_num p;
@@ -136,6 +138,7 @@ int db_ticket_set_priority(struct db *db, int64_t tenant_id, int64_t ticket_id, 
 			   tenant_id, ticket_id, 1, db_num(&p, priority), NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_set_assignee(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t agent_id,
 			   char **error_r)
 {
@@ -147,6 +150,7 @@ int db_ticket_set_assignee(struct db *db, int64_t tenant_id, int64_t ticket_id, 
 			   tenant_id, ticket_id, 1, agent_id != 0 ? db_num(&ag, agent_id) : NULL, NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_move_team(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *team_name,
 			int64_t *team_id_r, char **error_r)
 {
@@ -165,6 +169,7 @@ int db_ticket_move_team(struct db *db, int64_t tenant_id, int64_t ticket_id, con
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_tag_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *tag, char **error_r)
 {
 	return ticket_stmt(db,
@@ -173,6 +178,7 @@ int db_ticket_tag_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const
 			   tenant_id, ticket_id, 1, tag, NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_tag_remove(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *tag, char **error_r)
 {
 	return ticket_stmt(db,
@@ -181,6 +187,7 @@ int db_ticket_tag_remove(struct db *db, int64_t tenant_id, int64_t ticket_id, co
 			   tenant_id, ticket_id, 1, tag, NULL, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_field_set(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *name, const char *value,
 			char **error_r)
 {
@@ -190,6 +197,7 @@ int db_ticket_field_set(struct db *db, int64_t tenant_id, int64_t ticket_id, con
 			   tenant_id, ticket_id, 2, name, value, error_r);
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_agent_id(struct db *db, int64_t tenant_id, const char *email, int64_t *agent_id_r, char **error_r)
 {
 	struct db_num tn;
@@ -204,6 +212,7 @@ int db_ticket_agent_id(struct db *db, int64_t tenant_id, const char *email, int6
 	return rows < 0 ? -1 : rows > 0;
 }
 
+/* Contract in db-ticket.h. */
 int db_ticket_team_max_open(struct db *db, int64_t tenant_id, int64_t team_id, unsigned *max_r, char **error_r)
 {
 	struct db_num tn, tm;

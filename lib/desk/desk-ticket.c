@@ -34,6 +34,7 @@ static int with_event(struct db *db, int changed, int64_t tenant_id, int64_t tic
 	return desk_event(db, tenant_id, ticket_id, kind, actor, detail, error_r) < 0 ? -1 : 1;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
 		      char **error_r)
 {
@@ -41,6 +42,7 @@ int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const
 			  ticket_id, "closed", actor, detail, error_r);
 }
 
+/* Contract in desk.h. */
 int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
 		       char **error_r)
 {
@@ -48,12 +50,14 @@ int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, cons
 			  ticket_id, "reopened", actor, detail, error_r);
 }
 
+/* Contract in desk.h. */
 int desk_ticket_wake(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	return with_event(db, db_ticket_set_status(db, tenant_id, ticket_id, DB_TICKET_OPEN, error_r), tenant_id,
 			  ticket_id, "woke", "timer", "snooze ended", error_r);
 }
 
+/* Contract in desk.h. */
 int desk_ticket_snooze(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct db_snooze *w,
 		       const char *actor, struct db_snoozed *out, char **error_r)
 {
@@ -68,6 +72,7 @@ int desk_ticket_snooze(struct db *db, int64_t tenant_id, int64_t ticket_id, cons
 	return ret;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_set_priority(struct db *db, int64_t tenant_id, int64_t ticket_id, int priority, const char *actor,
 			     char **error_r)
 {
@@ -90,6 +95,7 @@ static char *tag_lower(const char *tag)
 	return t;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_tag(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *tag, bool remove,
 		    const char *actor, char **error_r)
 {
@@ -116,6 +122,7 @@ static int utf8_prefix_len(const char *v, size_t max)
 	return (int)n;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_set_field(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *name, const char *value,
 			  const char *actor, char **error_r)
 {
@@ -127,6 +134,7 @@ int desk_ticket_set_field(struct db *db, int64_t tenant_id, int64_t ticket_id, c
 	return ret;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_move(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *team_name, const char *actor,
 		     int64_t *team_id_r, char **error_r)
 {
@@ -141,16 +149,19 @@ int desk_ticket_move(struct db *db, int64_t tenant_id, int64_t ticket_id, const 
 	return ret;
 }
 
+/* Contract in desk-rules.h. */
 int desk_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	return db_ticket_sla_update(db, tenant_id, ticket_id, error_r);
 }
 
+/* Contract in desk-rules.h. */
 int desk_sla_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	return db_ticket_first_response(db, tenant_id, ticket_id, error_r);
 }
 
+/* Contract in desk.h. */
 int desk_ticket_sla_breach(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_sla_target target,
 			   char **error_r)
 {
@@ -182,6 +193,7 @@ static int assign_notice(struct db *db, const struct desk_settings *s, int64_t t
 	return ret;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_assign_how(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			   int64_t agent_id, const char *actor, const char *how, char **error_r)
 {
@@ -209,12 +221,14 @@ int desk_ticket_assign_how(struct db *db, const struct desk_settings *s, int64_t
 	return ret;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_assign(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		       int64_t agent_id, const char *actor, char **error_r)
 {
 	return desk_ticket_assign_how(db, s, tenant_id, ticket_id, agent_id, actor, NULL, error_r) < 0 ? -1 : 0;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_cc(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address, bool remove,
 		   const char *actor, bool *changed_r, char **refused_r, char **error_r)
 {
@@ -241,6 +255,7 @@ int desk_ticket_cc(struct db *db, int64_t tenant_id, int64_t ticket_id, const ch
 	return ret < 0 ? -1 : 0;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_merge(struct db *db, const struct desk_ticket_pair *p, const char *actor, int64_t *moved_r,
 		      char **error_r)
 {
@@ -260,6 +275,7 @@ int desk_ticket_merge(struct db *db, const struct desk_ticket_pair *p, const cha
 	return ret;
 }
 
+/* Contract in desk.h. */
 int desk_ticket_split(struct db *db, const struct db_ticket_new *n, int64_t from_number, int64_t message_id,
 		      const char *actor, int64_t *number_r, char **error_r)
 {
