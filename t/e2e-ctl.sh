@@ -236,6 +236,26 @@ assert_eq "ticket show --json has the events" "['closed', 'reopened']" "$(json_e
 assert_eq "ticket show --json events carry actor and detail" "alice@demo.example status was closed" \
 	"$(json_eval 'j["events"][1]["actor"] + " " + j["events"][1]["detail"]')"
 
+## Closing a snoozed ticket ends its snooze (as #close by mail and a rule's
+## close do): no wake time is left on a closed ticket for a timer or a
+## reopen to stumble over.
+z=$(ticket_new 'Snoozed, then closed' carol@example.com)
+run ticket snooze "$z" 1h
+assert_eq "ticket snooze exits 0" 0 "$rc"
+assert_eq "the snoozed ticket has a wake time" "snoozed|t" \
+	"$(sql "select status, snooze_until is not null from tickets where number = $z")"
+run ticket close "$z"
+assert_eq "closing the snoozed ticket exits 0" 0 "$rc"
+assert_eq "the closed ticket has no wake time left" "closed|t|t" \
+	"$(sql "select status, snooze_until is null, closed_at is not null from tickets where number = $z")"
+run ticket reopen "$z"
+assert_eq "reopened, it is open, neither closed nor snoozed" "open|t|t" \
+	"$(sql "select status, snooze_until is null, closed_at is null from tickets where number = $z")"
+assert_eq "snooze, close and reopen are one event each" \
+	"snoozed/maildeskctl | closed/maildeskctl/status was snoozed | reopened/maildeskctl/status was closed" \
+	"$(sql "select string_agg(e.kind || '/' || e.actor || case when e.kind = 'snoozed' then '' else '/' || e.detail end, ' | ' order by e.id)
+	  from ticket_events e join tickets t on t.tenant_id = e.tenant_id and t.id = e.ticket_id where t.number = $z")"
+
 ## Split: one message to a new ticket, linked to the old one.
 s=$(ticket_new 'Two questions' carol@example.com)
 m1=$(message_add "$s" carol@example.com 'Two questions')

@@ -48,3 +48,11 @@ include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
 include $(srcdir)/t/scaleout.mk
+
+## The desk_ticket_* layer (one way a ticket changes) against a private
+## PostgreSQL, on the fixtures of pg-rules (t/rules-pg.mk).
+check_PROGRAMS += t/pg-ticket
+TESTS += t/pg-ticket
+t_pg_ticket_SOURCES = t/pg-ticket.c t/pg-rules-lib.c t/pg-rules-lib.h
+t_pg_ticket_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_ticket_LDADD = $(t_pg_rules_LDADD)

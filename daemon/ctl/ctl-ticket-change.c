@@ -1,11 +1,14 @@
 #include "config.h"
 #include "ctl.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-ticket.h"
+#include "desk/desk.h"
 
 /* Every change goes through here, so a failure anywhere leaves nothing
  * half-done and nothing is printed before the commit. */
@@ -33,43 +36,27 @@ int ctl_change_run(struct ctl *ctl, const struct ctl_args *a,
 	return CTL_EXIT_OK;
 }
 
-/* Copies column c of row 0, keeping SQL NULL as NULL. */
-static char *cell_dup(const struct db_table *t, size_t c)
-{
-	const char *v = db_table_get(t, 0, c);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
 /* Locking the row first makes concurrent changes of one ticket queue up
  * instead of overwriting each other. */
 int ctl_ticket_lock(struct ctl *ctl, const char *number, struct ctl_ticket *t)
 {
-	const char *params[1] = { number };
-	struct db_table *r;
+	struct db_ticket_row r;
 	char *error = NULL;
+	int found = db_ticket_lock_number(ctl->db, strtoll(number, NULL, 10), &r, &error);
 
 	memset(t, 0, sizeof(*t));
-	if (db_exec(ctl->db,
-		    "SELECT t.number, t.id, t.tenant_id, t.team_id, t.status, t.requester_id, t.priority,"
-		    " mt.number FROM tickets t"
-		    " LEFT JOIN tickets mt ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id"
-		    " WHERE t.number = $1 FOR UPDATE OF t",
-		    1, params, &r, &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	if (r->n_rows == 0) {
-		db_table_free(&r);
+	if (found == 0)
 		return ctl_fail("ticket %s not found", number);
-	}
-	t->number = cell_dup(r, 0);
-	t->id = cell_dup(r, 1);
-	t->tenant_id = cell_dup(r, 2);
-	t->team_id = cell_dup(r, 3);
-	t->status = cell_dup(r, 4);
-	t->requester_id = cell_dup(r, 5);
-	t->priority = cell_dup(r, 6);
-	t->merged_into = cell_dup(r, 7);
-	db_table_free(&r);
+	t->number = xasprintf("%" PRId64, r.number);
+	t->id = xasprintf("%" PRId64, r.id);
+	t->tenant_id = xasprintf("%" PRId64, r.tenant_id);
+	t->team_id = xasprintf("%" PRId64, r.team_id);
+	t->status = xstrdup(r.status);
+	t->requester_id = xasprintf("%" PRId64, r.requester_id);
+	t->priority = xasprintf("%d", r.priority);
+	t->merged_into = r.merged_into_number != 0 ? xasprintf("%" PRId64, r.merged_into_number) : NULL;
 	return 0;
 }
 
@@ -91,13 +78,10 @@ void ctl_ticket_free(struct ctl_ticket *t)
 int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char *kind,
 			 const char *actor, const char *detail)
 {
-	const char *params[5] = { t->tenant_id, t->id, kind, actor, detail };
 	char *error = NULL;
 
-	if (db_exec(ctl->db,
-		    "INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
-		    " VALUES ($1, $2, $3, $4, $5)",
-		    5, params, NULL, &error) < 0)
+	if (db_event_add(ctl->db, strtoll(t->tenant_id, NULL, 10), strtoll(t->id, NULL, 10), kind, actor, detail,
+			 &error) < 0)
 		return ctl_db_fail(error);
 	return 0;
 }
@@ -109,26 +93,21 @@ int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *ten
 {
 	/* "ticket cc" also takes --from, as the brief of an agent's mail. */
 	const char *by = ctl_opt_get(a, "by") != NULL ? ctl_opt_get(a, "by") : ctl_opt_get(a, "from");
-	const char *params[2] = { tenant_id, by };
-	struct db_table *t;
-	char *error = NULL;
-	int ret = 0;
+	char *tenant = NULL, *email = NULL, *error = NULL;
+	int found, ret = 0;
 
 	if (by == NULL) {
 		*actor_r = xstrdup(CTL_ACTOR);
 		return 0;
 	}
-	if (db_exec(ctl->db,
-		    "SELECT n.name, g.email FROM tenants n"
-		    " LEFT JOIN agents g ON g.tenant_id = n.id AND g.email = lower($2) WHERE n.id = $1",
-		    2, params, &t, &error) < 0)
+	found = db_ticket_actor(ctl->db, strtoll(tenant_id, NULL, 10), by, &tenant, &email, &error);
+	if (found < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0 || db_table_get(t, 0, 1) == NULL)
-		ret = ctl_fail("agent \"%s\" not found in tenant \"%s\"", by,
-			       t->n_rows > 0 ? db_table_get(t, 0, 0) : tenant_id);
+	if (email == NULL)
+		ret = ctl_fail("agent \"%s\" not found in tenant \"%s\"", by, tenant != NULL ? tenant : tenant_id);
 	else
-		*actor_r = xstrdup(db_table_get(t, 0, 1));
-	db_table_free(&t);
+		*actor_r = email;
+	free(tenant);
 	return ret;
 }
 
@@ -136,19 +115,12 @@ int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *ten
 struct status_change {
 	const char *status; /* the new status */
 	const char *event; /* ticket_events.kind, also the verb printed */
-	const char *sql; /* $1 tenant, $2 ticket id */
+	int (*apply)(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
+		     char **error_r); /* the desk_ticket_* that does it */
 };
 
-static const struct status_change change_close = {
-	"closed", "closed",
-	"UPDATE tickets SET status = 'closed', closed_at = now(), updated_at = now()"
-	" WHERE tenant_id = $1 AND id = $2",
-};
-static const struct status_change change_reopen = {
-	"open", "reopened",
-	"UPDATE tickets SET status = 'open', closed_at = NULL, updated_at = now()"
-	" WHERE tenant_id = $1 AND id = $2",
-};
+static const struct status_change change_close = { "closed", "closed", desk_ticket_close };
+static const struct status_change change_reopen = { "open", "reopened", desk_ticket_reopen };
 
 /* A merged ticket is only a pointer to another one; it has no state of
  * its own to change. */
@@ -174,12 +146,10 @@ static int status_change_apply(struct ctl *ctl, const struct ctl_args *a, const 
 		ret = ctl_actor_resolve(ctl, a, t.tenant_id, &actor);
 	if (ret == 0)
 		ret = status_change_check(&t, c);
-	const char *params[2] = { t.tenant_id, t.id };
-	if (ret == 0 && db_exec(ctl->db, c->sql, 2, params, NULL, &error) < 0)
-		ret = ctl_db_fail(error);
 	if (ret == 0) {
 		detail = xasprintf("status was %s", t.status);
-		ret = ctl_ticket_event_add(ctl, &t, c->event, actor, detail);
+		if (c->apply(ctl->db, strtoll(t.tenant_id, NULL, 10), strtoll(t.id, NULL, 10), actor, detail, &error) < 0)
+			ret = ctl_db_fail(error);
 	}
 	if (ret == 0)
 		*done_r = xasprintf("ticket %s %s", t.number, c->event);

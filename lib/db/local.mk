@@ -17,3 +17,7 @@ lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c
 ## The metrics endpoint's cluster-wide gauges (issue 16).
 lib_db_libmddb_a_SOURCES += lib/db/db-metrics.h lib/db/db-metrics.c lib/db/db-stats.h lib/db/db-stats.c
+## Typed ticket operations (issue 11): status, snooze, assignee, tags,
+## events, timers, assignment, split and merge.
+lib_db_libmddb_a_SOURCES += lib/db/db-ticket.h lib/db/db-ticket-private.h lib/db/db-ticket.c \
+	lib/db/db-ticket-timers.c lib/db/db-ticket-move.c

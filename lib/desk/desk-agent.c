@@ -83,20 +83,13 @@ static char *token_expired(const struct desk_settings *s, const struct db_delive
 static int64_t assign_target(struct db *db, int64_t tenant_id, const struct desk_agent *me,
 			     const struct agent_cmd *cmd, char **error_r)
 {
-	char tn[24];
-	const char *params[2] = { tn, cmd->arg };
-	struct db_table *res = NULL;
-	int64_t id;
+	int64_t id = 0;
+	int found;
 
 	if (cmd->assign_me)
 		return me->id;
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db, "SELECT id FROM agents WHERE tenant_id = $1 AND email = lower($2)", 2, params, &res,
-		    error_r) < 0)
-		return -1;
-	id = res->n_rows > 0 ? strtoll(db_table_get(res, 0, 0), NULL, 10) : 0;
-	db_table_free(&res);
-	return id;
+	found = db_ticket_agent_id(db, tenant_id, cmd->arg, &id, error_r);
+	return found < 0 ? -1 : found > 0 ? id : 0;
 }
 
 int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agent *a,
@@ -128,119 +121,63 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 	return 0;
 }
 
-/* Runs one ticket update for a command and records it. */
-static int command_sql(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		       const char *sql, const char *arg, const char *event, char **error_r)
+/* #snooze: an absolute time is a wall-clock time in the team's zone. */
+static int command_snooze(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
+			  const struct agent_cmd *cmd, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[3] = { tn, tk, arg };
+	const struct agent_wall_clock *wc = &cmd->snooze.local;
+	char local[32];
+	struct db_snooze w = { .kind = DB_SNOOZE_AT, .value = cmd->snooze.until };
+	struct db_snoozed out;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, t->id);
-	if (db_exec(db, sql, arg != NULL ? 3 : 2, params, NULL, error_r) < 0)
-		return -1;
-	return desk_event(db, tenant_id, t->id, event, a->email, arg != NULL ? arg : "", error_r);
+	if (cmd->snooze.absolute) {
+		snprintf(local, sizeof(local), "%04d-%02d-%02d %02d:%02d", wc->year, wc->month, wc->day, wc->hour,
+			 wc->minute);
+		w = (struct db_snooze){ .kind = DB_SNOOZE_LOCAL, .local = local };
+	}
+	return desk_ticket_snooze(db, tenant_id, t->id, &w, a->email, &out, error_r) < 0 ? -1 : 0;
 }
 
-/* #tag: a tag the ticket already has changes nothing and records
- * nothing, so tag.added rules run only for tags really added (they look
- * for this transaction's "tagged" event, see desk_rules_tags_added). */
-static int tag_add(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		   const char *tag, char **error_r)
-{
-	char tn[24], tk[24];
-	const char *params[3] = { tn, tk, tag };
-	struct db_table *res = NULL;
-	bool added;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, t->id);
-	if (db_exec(db,
-		    "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, $3)"
-		    " ON CONFLICT DO NOTHING RETURNING tag",
-		    3, params, &res, error_r) < 0)
-		return -1;
-	added = res->n_rows > 0;
-	db_table_free(&res);
-	return added ? desk_event(db, tenant_id, t->id, "tagged", a->email, tag, error_r) : 0;
-}
-
-/* Applies one parsed command that desk_commands_check() accepted. */
+/* Applies one parsed command that desk_commands_check() accepted, through
+ * the one desk_ticket_* operation each (a command that changes nothing
+ * records nothing). */
 static int command_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 			 const struct agent_cmd *cmd, char **refused_r, char **error_r)
 {
-	char num[32];
+	int64_t id;
+	bool changed;
+	int ret = 0;
 
 	switch (cmd->type) {
-	case AGENT_CMD_CLOSE:
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET status = 'closed', closed_at = now(), snooze_until = NULL,"
-				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
-				   NULL, "closed", error_r);
-	case AGENT_CMD_REOPEN:
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET status = 'open', closed_at = NULL, snooze_until = NULL,"
-				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
-				   NULL, "reopened", error_r);
-	case AGENT_CMD_SNOOZE:
-		if (cmd->snooze.absolute) {
-			/* A wall-clock time is read in the team's time zone. */
-			const struct agent_wall_clock *w = &cmd->snooze.local;
-			snprintf(num, sizeof(num), "%04d-%02d-%02d %02d:%02d", w->year, w->month, w->day, w->hour,
-				 w->minute);
-			return command_sql(db, tenant_id, t, a,
-					   "UPDATE tickets t SET status = 'snoozed',"
-					   " snooze_until = $3::timestamp AT TIME ZONE tm.time_zone, updated_at = now()"
-					   " FROM teams tm WHERE t.tenant_id = $1 AND t.id = $2"
-					   " AND tm.tenant_id = t.tenant_id AND tm.id = t.team_id",
-					   num, "snoozed", error_r);
-		}
-		snprintf(num, sizeof(num), "%" PRId64, cmd->snooze.until);
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET status = 'snoozed', snooze_until = to_timestamp($3::bigint),"
-				   " updated_at = now() WHERE tenant_id = $1 AND id = $2",
-				   num, "snoozed", error_r);
+	case AGENT_CMD_CLOSE: ret = desk_ticket_close(db, tenant_id, t->id, a->email, NULL, error_r); break;
+	case AGENT_CMD_REOPEN: ret = desk_ticket_reopen(db, tenant_id, t->id, a->email, NULL, error_r); break;
+	case AGENT_CMD_SNOOZE: ret = command_snooze(db, tenant_id, t, a, cmd, error_r); break;
 	case AGENT_CMD_PRIORITY:
-		snprintf(num, sizeof(num), "%d", cmd->priority);
-		/* New priority, new SLA targets. */
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET priority = $3::smallint, updated_at = now()"
-				   " WHERE tenant_id = $1 AND id = $2",
-				   num, "priority", error_r) < 0
-			       ? -1
-			       : desk_sla_update(db, tenant_id, t->id, error_r);
+		ret = desk_ticket_set_priority(db, tenant_id, t->id, cmd->priority, a->email, error_r);
+		break;
 	case AGENT_CMD_TAG:
-		return tag_add(db, tenant_id, t, a, cmd->arg, error_r);
 	case AGENT_CMD_UNTAG:
-		return command_sql(db, tenant_id, t, a,
-				   "DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND tag = $3",
-				   cmd->arg, "untagged", error_r);
+		ret = desk_ticket_tag(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_UNTAG, a->email, error_r);
+		break;
 	case AGENT_CMD_UNASSIGN:
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET assignee_id = NULL, updated_at = now()"
-				   " WHERE tenant_id = $1 AND id = $2",
-				   NULL, "unassigned", error_r);
-	case AGENT_CMD_ASSIGN: {
-		int64_t id = assign_target(db, tenant_id, a, cmd, error_r);
-		if (id <= 0)
+		ret = desk_ticket_assign_how(db, NULL, tenant_id, t->id, 0, a->email, NULL, error_r);
+		break;
+	case AGENT_CMD_ASSIGN:
+		if ((id = assign_target(db, tenant_id, a, cmd, error_r)) <= 0)
 			return -1; /* desk_commands_check() made sure it exists */
-		snprintf(num, sizeof(num), "%" PRId64, id);
-		return command_sql(db, tenant_id, t, a,
-				   "UPDATE tickets SET assignee_id = $3::bigint, updated_at = now()"
-				   " WHERE tenant_id = $1 AND id = $2",
-				   num, "assigned", error_r);
-	}
+		/* No mail: as always for #assign, the agent who wrote it is
+		 * the one telling. */
+		ret = desk_ticket_assign_how(db, NULL, tenant_id, t->id, id, a->email, NULL, error_r);
+		break;
 	case AGENT_CMD_CC_ADD:
-	case AGENT_CMD_CC_REMOVE: {
-		bool changed;
-		return desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
-				      &changed, refused_r, error_r);
-	}
+	case AGENT_CMD_CC_REMOVE:
+		ret = desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
+				     &changed, refused_r, error_r);
+		break;
 	case AGENT_CMD_TEMPLATE:
-	case AGENT_CMD_NOTE:
-		return 0;
+	case AGENT_CMD_NOTE: break;
 	}
-	return 0;
+	return ret < 0 ? -1 : 0;
 }
 
 /* Trusted only when From is one mailbox, the agent's own address (the token already

@@ -51,9 +51,4 @@ int desk_rules_act_note(struct desk_rules_apply *ap, const struct rules_action *
 int desk_rules_act_notify(struct desk_rules_apply *ap, const struct rules_action *act, const char *actor,
 			  char **error_r);
 
-/* Assigns and records "assigned"/"unassigned" with detail how appended
- * ("ana@x by round-robin"); see desk_ticket_assign. */
-int desk_ticket_assign_how(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-			   int64_t agent_id, const char *actor, const char *how, char **error_r);
-
 #endif

@@ -92,14 +92,9 @@ void desk_rules_facts_free(struct desk_rules_facts_store *store);
  * Returns 1 (*agent_id_r set), 0 nobody eligible, -1 error. */
 int desk_assign_pick(struct db *db, int64_t tenant_id, int64_t team_id, enum rules_strategy strategy,
 		     unsigned max_open, int64_t exclude_agent_id, int64_t *agent_id_r, char **error_r);
-/* Sets (agent_id 0: clears) a ticket's assignee, records an "assigned" or
- * "unassigned" event with actor, and mails the new assignee (when online
- * or notify_offline) that the ticket is now theirs. Nothing happens when
- * the assignee does not change; an agent_id not of the tenant is -1. */
-int desk_ticket_assign(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-		       int64_t agent_id, const char *actor, char **error_r);
+/* Assigning itself is desk_ticket_assign() (desk.h). */
 
-/* ---- SLA (desk-sla.c) ----
+/* ---- SLA (desk-ticket.c) ----
  * Sets the ticket's first_response_due and resolution_due from its team's
  * policy for its priority (business hours when the team has a calendar),
  * counted from the ticket's creation; clears them when there is no policy.

@@ -14,19 +14,7 @@
 #include "base/xalloc.h"
 #include "mime/mime-compose.h"
 
-int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
-	       const char *detail, char **error_r)
-{
-	char tn[24], tk[24];
-	const char *params[5] = { tn, tk, kind, actor != NULL ? actor : "mail", detail != NULL ? detail : "" };
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	return db_exec(db,
-		       "INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"
-		       " VALUES ($1, $2, $3, $4, $5)",
-		       5, params, NULL, error_r);
-}
+/* desk_event() is desk-ticket.c's, on db_event_add(). */
 
 int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, const char *kind, int64_t agent_id,
 		      char **error_r)

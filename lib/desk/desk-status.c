@@ -45,31 +45,27 @@ static char *agent_email(struct db *db, int64_t tenant_id, int64_t agent_id, cha
 
 /* Hands one ticket to a teammate by its team's strategy (round-robin when
  * it is 'manual'), or leaves it unassigned; says which in *summary. */
-static int reassign_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_table *res,
-			size_t row, int64_t from_agent_id, const char *actor, struct buf *summary, char **error_r)
+static int reassign_one(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			const struct db_ticket_handover *h, size_t row, int64_t from_agent_id, const char *actor,
+			struct buf *summary, char **error_r)
 {
-	int64_t ticket_id = strtoll(db_table_get(res, row, 0), NULL, 10), to = 0;
-	const char *number = db_table_get(res, row, 1);
-	int64_t team_id = strtoll(db_table_get(res, row, 2), NULL, 10);
-	enum rules_strategy st = strcmp(db_table_get(res, row, 3), "least-open") == 0 ? RULES_LEAST_OPEN
-										     : RULES_ROUND_ROBIN;
-	unsigned max_open = (unsigned)strtoul(db_table_get(res, row, 4), NULL, 10);
-	int found = desk_assign_pick(db, tenant_id, team_id, st, max_open, from_agent_id, &to, error_r);
+	int64_t to = 0;
+	int found = db_assign_pick(db, tenant_id, h->team_id, h->least_open, h->max_open, from_agent_id, &to, error_r);
 	char *email;
 
-	if (found < 0 || desk_ticket_assign(db, s, tenant_id, ticket_id, found > 0 ? to : 0, actor, error_r) < 0)
+	if (found < 0 || desk_ticket_assign(db, s, tenant_id, h->ticket_id, found > 0 ? to : 0, actor, error_r) < 0)
 		return -1;
 	if (found == 0) {
 		if (row < LISTED_MAX)
-			buf_printf(summary, "%s%s unassigned", row > 0 ? ", " : "", number);
-		return desk_event(db, tenant_id, ticket_id, "reassign.none", actor,
+			buf_printf(summary, "%s%" PRId64 " unassigned", row > 0 ? ", " : "", h->number);
+		return desk_event(db, tenant_id, h->ticket_id, "reassign.none", actor,
 				  "the assignee went offline and no online teammate could take it", error_r);
 	}
 	if (row >= LISTED_MAX)
 		return 0;
 	if ((email = agent_email(db, tenant_id, to, error_r)) == NULL)
 		return -1;
-	buf_printf(summary, "%s%s to %s", row > 0 ? ", " : "", number, email);
+	buf_printf(summary, "%s%" PRId64 " to %s", row > 0 ? ", " : "", h->number, email);
 	free(email);
 	return 0;
 }
@@ -78,28 +74,20 @@ static int reassign_one(struct db *db, const struct desk_settings *s, int64_t te
 static int reassign_all(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
 			const char *actor, struct buf *summary, char **error_r)
 {
-	char tn[24], ag[24];
-	const char *params[2] = { tn, ag };
-	struct db_table *res = NULL;
+	struct db_ticket_handover *rows = NULL;
+	size_t n = 0;
 	int ret = 0;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
-	if (db_exec(db,
-		    "SELECT t.id, t.number, t.team_id, tm.assign_strategy, tm.assign_max_open FROM tickets t"
-		    " JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"
-		    " WHERE t.tenant_id = $1 AND t.assignee_id = $2 AND t.status IN ('open', 'pending', 'snoozed')"
-		    " ORDER BY t.priority DESC, t.created_at, t.id FOR UPDATE OF t",
-		    2, params, &res, error_r) < 0)
+	if (db_ticket_handover_list(db, tenant_id, agent_id, &rows, &n, error_r) < 0)
 		return -1;
-	buf_printf(summary, "; %zu ticket%s handed over", res->n_rows, res->n_rows == 1 ? "" : "s");
-	if (res->n_rows > 0)
+	buf_printf(summary, "; %zu ticket%s handed over", n, n == 1 ? "" : "s");
+	if (n > 0)
 		buf_append_str(summary, ": ");
-	for (size_t i = 0; i < res->n_rows && ret == 0; i++)
-		ret = reassign_one(db, s, tenant_id, res, i, agent_id, actor, summary, error_r);
-	if (res->n_rows > LISTED_MAX)
-		buf_printf(summary, " and %zu more", res->n_rows - LISTED_MAX);
-	db_table_free(&res);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = reassign_one(db, s, tenant_id, &rows[i], i, agent_id, actor, summary, error_r);
+	if (n > LISTED_MAX)
+		buf_printf(summary, " and %zu more", n - LISTED_MAX);
+	free(rows);
 	return ret;
 }
 
@@ -109,8 +97,6 @@ int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t 
 {
 	bool reassign = state != NULL && strcmp(state, REASSIGN) == 0;
 	const char *stored = reassign ? "offline" : state;
-	char tn[24], ag[24];
-	const char *params[3] = { tn, ag, stored };
 	struct buf summary;
 	char *email;
 
@@ -121,13 +107,10 @@ int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t 
 	}
 	if ((email = agent_email(db, tenant_id, agent_id, error_r)) == NULL)
 		return -1;
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
 	buf_init(&summary, 0);
 	buf_printf(&summary, "%s is now %s", email, stored);
 	free(email);
-	if (db_exec(db, "UPDATE agents SET status = $3 WHERE tenant_id = $1 AND id = $2", 3, params, NULL,
-		    error_r) < 0 ||
+	if (db_agent_status_set(db, tenant_id, agent_id, stored, error_r) < 0 ||
 	    (reassign && reassign_all(db, s, tenant_id, agent_id, actor, &summary, error_r) < 0)) {
 		buf_free(&summary);
 		return -1;

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/db-ticket.h"
 #include "db/db.h"
 
 /* agent_token_lifetime's default: 30 days. */
@@ -206,15 +207,86 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
 			 const char *why, char **error_r);
 
-/* ---- Participants an agent names (desk-cc.c) ----
- * "#cc add ADDR" / "#cc remove ADDR" by mail and "maildeskctl ticket cc":
+/* ---- One way a ticket changes (desk-ticket.c) ----
+ * Mail commands, rules, timers, agent status and maildeskctl change a
+ * ticket only through these: each is one typed operation of lib/db
+ * (db-ticket.h) and, when it changed something, exactly one event
+ * (ticket_events) with actor: "mail" when NULL, an agent's address for
+ * commands and maildeskctl --by, "maildeskctl", "rule:NAME", "timer".
+ * Each runs inside the caller's transaction and returns 1 changed, 0
+ * nothing to change (nothing is recorded), or -1 with *error_r. */
+
+/* Status closed: closed_at now, snooze_until cleared; event "closed" with
+ * detail (NULL: ""). 0 when it was closed already (or merged). */
+int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
+		      char **error_r);
+/* Status open: closed_at and snooze_until cleared; event "reopened". 0
+ * when it was open already (or merged). */
+int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
+		       char **error_r);
+/* A snooze ended (the timer claimed the ticket): open as desk_ticket_reopen,
+ * event "woke" by "timer", "snooze ended". */
+int desk_ticket_wake(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
+/* Status snoozed until w (db_ticket_snooze(); *out filled); event
+ * "snoozed" "until YYYY-MM-DD HH:MM Zone" (the team's zone). 0 when
+ * w->refuse_past and the time has passed (out->past) or no ticket. */
+int desk_ticket_snooze(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct db_snooze *w,
+		       const char *actor, struct db_snoozed *out, char **error_r);
+/* Priority 0-3 when it differs; event "priority" "low|medium|high|urgent";
+ * the SLA due times follow (desk_sla_update). */
+int desk_ticket_set_priority(struct db *db, int64_t tenant_id, int64_t ticket_id, int priority, const char *actor,
+			     char **error_r);
+/* Adds (remove: removes) a tag, stored in lower case; it must be valid
+ * ([a-z0-9][a-z0-9_.-]{0,63} once lower-cased). Event "tagged" /
+ * "untagged" with the tag, only when it changed. */
+int desk_ticket_tag(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *tag, bool remove,
+		    const char *actor, char **error_r);
+/* fields[name] = value (valid UTF-8); event "field" "name = value" (the
+ * value cut at 200 bytes). */
+int desk_ticket_set_field(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *name, const char *value,
+			  const char *actor, char **error_r);
+/* To the tenant's team named team_name (exact case first, else any
+ * case); event "moved" "to team NAME"; the new team's SLA due times.
+ * Returns 1 (*team_id_r), 0 no such team (nothing recorded), -1. */
+int desk_ticket_move(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *team_name, const char *actor,
+		     int64_t *team_id_r, char **error_r);
+/* Sets (agent_id 0: clears) the assignee when it changes; event
+ * "assigned" "EMAIL[ how]" or "unassigned" "[how]"; the new assignee is
+ * mailed that the ticket is theirs (when online or notify_offline; s
+ * NULL: nobody is mailed, as for an agent's own #assign). An agent_id
+ * not of the tenant is -1. */
+int desk_ticket_assign_how(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+			   int64_t agent_id, const char *actor, const char *how, char **error_r);
+/* desk_ticket_assign_how() without how; returns 0 (also when unchanged) or -1. */
+int desk_ticket_assign(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		       int64_t agent_id, const char *actor, char **error_r);
+/* A breach of an SLA target: its *_breached_at, event "sla.breached" by
+ * "timer" with the target's name. Returns 0 or -1. */
+int desk_ticket_sla_breach(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_sla_target target,
+			   char **error_r);
+/* "#cc add ADDR" / "#cc remove ADDR" by mail and "maildeskctl ticket cc":
  * adds address (lower case) as a participant of the ticket, or removes
  * it, recorded as a participant.added / participant.removed event with
- * actor. Call inside a transaction. Returns 0 with *changed_r (false: it
- * already was so, or it is the requester, who is on To anyway) and
- * *refused_r (malloc'd, NULL when fine: an agent cannot be added), or -1. */
+ * actor. Returns 0 with *changed_r (false: it already was so, or it is
+ * the requester, who is on To anyway) and *refused_r (malloc'd, NULL when
+ * fine: an agent cannot be added), or -1. */
 int desk_ticket_cc(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *address, bool remove,
 		   const char *actor, bool *changed_r, char **refused_r, char **error_r);
+/* Two tickets of one tenant, both locked by the caller. */
+struct desk_ticket_pair {
+	int64_t tenant_id;
+	int64_t into_id, into_number, from_id, from_number;
+};
+/* Merges from into into (db_ticket_merge(); *moved_r messages moved);
+ * event "merged" on both: "ticket F merged into this one (N messages)" and
+ * "merged into ticket I". Returns 0 or -1. */
+int desk_ticket_merge(struct db *db, const struct desk_ticket_pair *p, const char *actor, int64_t *moved_r,
+		      char **error_r);
+/* Splits message_id off ticket n->linked_ticket_id (numbered from_number)
+ * into a new ticket n (*number_r): the message says "split from ticket F
+ * by ACTOR", the old ticket is touched, event "split" on both. 0 or -1. */
+int desk_ticket_split(struct db *db, const struct db_ticket_new *n, int64_t from_number, int64_t message_id,
+		      const char *actor, int64_t *number_r, char **error_r);
 
 /* ---- Agent status by mail (desk-control.c) ----
  * A team's control address is its alias with the extension "control"

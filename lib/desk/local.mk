@@ -18,13 +18,13 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-ack.c \
 	lib/desk/desk-cli.c \
 	lib/desk/desk-cli-new.c \
-	lib/desk/desk-cc.c
+	lib/desk/desk-ticket.c
 ## The rule engine's glue (desk-rules.h): facts, decisions, assignment, SLA,
 ## timers, agent status; and DKIM signing of outbound mail (desk-dkim.c).
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \
 	lib/desk/desk-rules.c lib/desk/desk-rules-cache.c lib/desk/desk-rules-facts.c \
 	lib/desk/desk-rules-private.h lib/desk/desk-rules-act.c lib/desk/desk-rules-mail.c \
-	lib/desk/desk-assign.c lib/desk/desk-sla.c lib/desk/desk-timers.c lib/desk/desk-status.c \
+	lib/desk/desk-assign.c lib/desk/desk-timers.c lib/desk/desk-status.c \
 	lib/desk/desk-dkim.c lib/desk/desk-dkim.h
 ## Agent status by mail: the team's control address.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-control.c
