@@ -6,3 +6,10 @@ t_pg_db_SOURCES = t/pg-db.c
 t_pg_db_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_db_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += t/e2e-ctl.sh
+## lib/desk's automatic-mail counts (lib/db/db-desk-caps.c): the hourly
+## caps and the acknowledgement window.
+check_PROGRAMS += t/pg-desk-caps
+TESTS += t/pg-desk-caps
+t_pg_desk_caps_SOURCES = t/pg-desk-caps.c
+t_pg_desk_caps_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_desk_caps_LDADD = $(t_pg_db_LDADD)
