@@ -9,3 +9,10 @@ t_pg_db_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a l
 	lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(CHECK_LIBS) $(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) \
 	$(MIME_LIBS) $(OPENSSL_LIBS) $(LIBS)
 EXTRA_DIST += t/e2e-ctl.sh
+## lib/desk's automatic-mail counts (lib/db/db-desk-caps.c): the hourly
+## caps and the acknowledgement window.
+check_PROGRAMS += t/pg-desk-caps
+TESTS += t/pg-desk-caps
+t_pg_desk_caps_SOURCES = t/pg-desk-caps.c
+t_pg_desk_caps_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_desk_caps_LDADD = $(t_pg_db_LDADD)

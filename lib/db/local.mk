@@ -21,3 +21,11 @@ lib_db_libmddb_a_SOURCES += lib/db/db-metrics.h lib/db/db-metrics.c lib/db/db-st
 ## events, timers, assignment, split and merge.
 lib_db_libmddb_a_SOURCES += lib/db/db-ticket.h lib/db/db-ticket-private.h lib/db/db-ticket.c \
 	lib/db/db-ticket-timers.c lib/db/db-ticket-move.c
+## Typed operations of lib/desk's mail paths (issue 11): tickets, agents and
+## teams as mail shows them, stored mail and notes, automatic-mail counts,
+## bounces, the shell commands, DKIM selectors, rule sets.
+lib_db_libmddb_a_SOURCES += lib/db/db-desk-private.h \
+	lib/db/db-desk-facts.h lib/db/db-desk-facts.c lib/db/db-desk-team.h lib/db/db-desk-team.c \
+	lib/db/db-desk-mail.h lib/db/db-desk-mail.c lib/db/db-desk-caps.h lib/db/db-desk-caps.c \
+	lib/db/db-desk-bounce.h lib/db/db-desk-bounce.c lib/db/db-desk-cli.h lib/db/db-desk-cli.c \
+	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c

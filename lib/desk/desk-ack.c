@@ -16,56 +16,9 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
+#include "db/db-desk-caps.h"
+#include "db/db-desk-team.h"
 #include "mime/mime-compose.h"
-
-/* The team's acknowledgement template: 1 set (*name_r malloc'd), 0 none,
- * -1 error. */
-static int ack_template_name(struct db *db, int64_t tenant_id, int64_t team_id, char **name_r, char **error_r)
-{
-	char tn[24], tm[24];
-	const char *params[2] = { tn, tm };
-	struct db_table *res = NULL;
-	int found;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db, "SELECT autoack_template FROM teams WHERE tenant_id = $1 AND id = $2", 2, params, &res,
-		    error_r) < 0)
-		return -1;
-	found = res->n_rows > 0 && db_table_get(res, 0, 0) != NULL;
-	if (found)
-		*name_r = xstrdup(db_table_get(res, 0, 0));
-	db_table_free(&res);
-	return found;
-}
-
-/* Whether the team acknowledged rcpt within the window: 1 yes, 0 no, -1
- * error. Two deliveries from one sender at once queue up on a transaction
- * lock first, so the second sees the first one's row. */
-static int ack_recent(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		      const char *rcpt, char **error_r)
-{
-	char tn[24], tm[24], win[24];
-	const char *params[4] = { tn, tm, rcpt, win };
-	struct db_table *res = NULL;
-	int recent;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	snprintf(win, sizeof(win), "%u", s->autoack_window_s);
-	if (db_exec(db, "SELECT pg_advisory_xact_lock(hashtextextended('maildesk.ack/' || $1 || '/' || $2 || '/' || $3, 0))",
-		    3, params, NULL, error_r) < 0)
-		return -1;
-	if (db_exec(db,
-		    "SELECT EXISTS (SELECT 1 FROM outbound o JOIN tickets t ON t.tenant_id = o.tenant_id"
-		    " AND t.id = o.ticket_id WHERE o.tenant_id = $1 AND t.team_id = $2 AND o.kind = 'ack'"
-		    " AND $3 = ANY (o.rcpts) AND o.created_at > now() - make_interval(secs => $4::int))",
-		    4, params, &res, error_r) < 0)
-		return -1;
-	recent = strcmp(db_table_get(res, 0, 0), "t") == 0;
-	db_table_free(&res);
-	return recent;
-}
 
 /* The References of the acknowledgement: the customer's, then theirs. */
 static const char **ack_references(const struct db_message_in *m, size_t *n_r)
@@ -114,44 +67,24 @@ static int ack_send(struct db *db, const struct desk_settings *s, int64_t tenant
 	return ret;
 }
 
-/* Whether the tenant acknowledges senders nobody authenticated: 1 yes,
- * 0 no, -1 error. */
-static int ack_unauthenticated_ok(struct db *db, int64_t tenant_id, char **error_r)
-{
-	char tn[24];
-	const char *params[1] = { tn };
-	struct db_table *res = NULL;
-	int ok;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db, "SELECT autoack_unauthenticated FROM tenants WHERE id = $1", 1, params, &res, error_r) < 0)
-		return -1;
-	ok = res->n_rows > 0 && strcmp(db_table_get(res, 0, 0), "t") == 0;
-	db_table_free(&res);
-	return ok;
-}
-
 /* An acknowledgement goes where From points, signed with the brand's key:
  * only to a sender our own mail server authenticated (DMARC, DKIM or SPF
- * pass for exactly the From domain), unless the tenant opted out. Returns
- * 1 send, 0 hold back (*why_r static), -1 error. */
-static int ack_sender_ok(struct db *db, const struct desk_settings *s, int64_t tenant_id,
-			 const struct db_message_in *m, const char **why_r, char **error_r)
+ * pass for exactly the From domain), unless the tenant opted out
+ * (unauthenticated_ok). false: hold back (*why_r static). */
+static bool ack_sender_ok(const struct desk_settings *s, bool unauthenticated_ok, const struct db_message_in *m,
+			  const char **why_r)
 {
 	struct agent_auth_verdict v;
-	int ok;
 
 	desk_sender_auth(s, m, &v);
-	if (v.dmarc_pass || v.dkim_pass || v.spf_pass)
-		return 1;
-	if ((ok = ack_unauthenticated_ok(db, tenant_id, error_r)) != 0)
-		return ok;
+	if (v.dmarc_pass || v.dkim_pass || v.spf_pass || unauthenticated_ok)
+		return true;
 	*why_r = s->authserv_id == NULL || s->authserv_id[0] == '\0'
 			 ? "the sender is not authenticated (no authserv_id configured, so no Authentication-Results"
 			   " are read; see tenant set --autoack-unauthenticated)"
 			 : "the sender is not authenticated (no DMARC, DKIM or SPF pass for the From domain from our"
 			   " mail server)";
-	return 0;
+	return false;
 }
 
 /* Expands the template for the ticket and sends it, unless the requester
@@ -165,7 +98,8 @@ static int ack_ticket(struct db *db, const struct desk_settings *s, int64_t tena
 	char number[24], *body = NULL, *text, *detail;
 	int ret;
 
-	if ((ret = ack_recent(db, s, tenant_id, t->team_id, t->requester_email, error_r)) != 0) {
+	if ((ret = db_desk_ack_recent(db, tenant_id, t->team_id, t->requester_email, s->autoack_window_s, error_r)) !=
+	    0) {
 		if (ret < 0)
 			return -1;
 		detail = xasprintf("%s was acknowledged by team %s within the last %u seconds (autoack_window)",
@@ -196,15 +130,13 @@ int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, in
 	struct desk_ticket t;
 	const char *why;
 	char *name = NULL, *detail;
+	bool unauthenticated_ok = false;
 	int ret;
 
-	if ((ret = ack_template_name(db, tenant_id, team_id, &name, error_r)) <= 0)
+	if ((ret = db_desk_autoack(db, tenant_id, team_id, &name, &unauthenticated_ok, error_r)) <= 0)
 		return ret;
-	/* 1 send, 0 hold back (why says why), -1 error. */
-	if (desk_may_autoreply(m, &why))
-		ret = ack_sender_ok(db, s, tenant_id, m, &why, error_r);
-	else
-		ret = 0;
+	/* 1 send, 0 hold back (why says why). */
+	ret = desk_may_autoreply(m, &why) && ack_sender_ok(s, unauthenticated_ok, m, &why) ? 1 : 0;
 	if (ret == 0) {
 		detail = xasprintf("not acknowledged: %s", why);
 		ret = desk_event(db, tenant_id, r->ticket_id, "ack.suppressed", "mail", detail, error_r);

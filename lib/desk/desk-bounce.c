@@ -15,6 +15,7 @@
 #include "agent/agent.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-desk-bounce.h"
 #include "smtp/smtp-dsn.h"
 
 /* What the report says of its first recipient (lib/smtp reads the
@@ -43,40 +44,15 @@ static void dsn_read(const struct db_message_in *m, struct smtp_dsn *d)
 	}
 }
 
-/* Marks the outbound row failed with the report's words. */
-static int outbound_fail(struct db *db, int64_t tenant_id, int64_t id, const char *why, char **error_r)
+/* The agent whose answer this outbound row carried: 1 (*agent_id_r set,
+ * 0 for none), 0 no such row, -1 error. */
+static int outbound_agent(struct db *db, int64_t tenant_id, int64_t id, int64_t *agent_id_r, char **error_r)
 {
-	char tn[24], ob[24];
-	const char *params[3] = { tn, ob, why };
+	struct db_desk_outbound_origin o;
+	int found = db_desk_outbound_origin(db, tenant_id, id, &o, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ob, sizeof(ob), "%" PRId64, id);
-	return db_exec(db,
-		       "UPDATE outbound SET state = 'failed', sent_at = NULL, last_error = $3,"
-		       " next_attempt_at = now() WHERE tenant_id = $1 AND id = $2",
-		       3, params, NULL, error_r);
-}
-
-/* The agent whose answer this outbound row carried, or 0. */
-static int64_t outbound_agent(struct db *db, int64_t tenant_id, int64_t id, char **error_r)
-{
-	char tn[24], ob[24];
-	const char *params[2] = { tn, ob };
-	struct db_table *res = NULL;
-	int64_t agent = 0;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ob, sizeof(ob), "%" PRId64, id);
-	if (db_exec(db,
-		    "SELECT coalesce(m.agent_id, 0) FROM outbound o JOIN messages m ON m.tenant_id = o.tenant_id"
-		    " AND m.message_id = o.message_id AND m.direction = 'out' WHERE o.tenant_id = $1 AND o.id = $2"
-		    " LIMIT 1",
-		    2, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows > 0)
-		agent = strtoll(db_table_get(res, 0, 0), NULL, 10);
-	db_table_free(&res);
-	return agent;
+	*agent_id_r = found > 0 ? o.agent_id : 0;
+	return found;
 }
 
 /* Tells the agent their mail did not arrive. */
@@ -107,26 +83,14 @@ static int bounce_notice(struct db *db, const struct desk_settings *s, int64_t t
 int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t outbound_id,
 			 const char *why, char **error_r)
 {
-	char tn[24], ob[24];
-	const char *params[2] = { tn, ob };
-	struct db_table *res = NULL;
-	int64_t ticket = 0, agent;
+	struct db_desk_outbound_origin o;
+	int found = db_desk_outbound_origin(db, tenant_id, outbound_id, &o, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ob, sizeof(ob), "%" PRId64, outbound_id);
-	if (db_exec(db,
-		    "SELECT coalesce(ticket_id, 0) FROM outbound WHERE tenant_id = $1 AND id = $2"
-		    " AND kind IN ('reply', 'new')",
-		    2, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows > 0)
-		ticket = strtoll(db_table_get(res, 0, 0), NULL, 10);
-	db_table_free(&res);
-	if (ticket == 0)
-		return 0; /* automatic mail, or no ticket: nobody to tell */
-	if ((agent = outbound_agent(db, tenant_id, outbound_id, error_r)) <= 0)
-		return (int)agent;
-	return bounce_notice(db, s, tenant_id, ticket, agent, why, error_r);
+	if (found <= 0)
+		return found;
+	if (!o.agent_mail || o.ticket_id == 0 || o.agent_id == 0)
+		return 0; /* automatic mail, no ticket or no author: nobody to tell */
+	return bounce_notice(db, s, tenant_id, o.ticket_id, o.agent_id, why, error_r);
 }
 
 /* A part of the report kinds RFC 3464 and RFC 6533 define. */
@@ -184,11 +148,11 @@ int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		ret = desk_event(db, tenant_id, r->ticket_id, "mail.report", "mail", why, error_r);
 	} else {
 		why = xasprintf("bounced: %s%s%s %s", d.recipient, d.recipient[0] ? ": " : "", d.status, d.diagnostic);
-		ret = outbound_fail(db, tenant_id, r->bounce_outbound_id, why, error_r);
+		ret = db_desk_outbound_fail(db, tenant_id, r->bounce_outbound_id, why, error_r);
 		if (ret == 0)
 			ret = desk_event(db, tenant_id, r->ticket_id, "mail.bounced", "mail", why, error_r);
-		if (ret == 0 && (agent = outbound_agent(db, tenant_id, r->bounce_outbound_id, error_r)) != 0)
-			ret = agent < 0 ? -1 : bounce_notice(db, s, tenant_id, r->ticket_id, agent, why, error_r);
+		if (ret == 0 && (ret = outbound_agent(db, tenant_id, r->bounce_outbound_id, &agent, error_r)) >= 0)
+			ret = agent == 0 ? 0 : bounce_notice(db, s, tenant_id, r->ticket_id, agent, why, error_r);
 	}
 	free(why);
 	smtp_dsn_free(&d);

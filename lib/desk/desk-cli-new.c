@@ -13,67 +13,34 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
+#include "db/db-desk-cli.h"
+#include "db/db-desk-team.h"
 
 /* Mail to one of our own aliases would come straight back as a ticket. */
 static int to_check(struct db *db, const char *to, char **error_r)
 {
-	const char *params[1] = { to };
-	struct db_table *res = NULL;
-	int ret = 0;
+	char *team = NULL;
+	int found = db_desk_team_by_alias(db, to, &team, error_r);
 
-	if (db_exec(db,
-		    "SELECT m.name FROM team_aliases a JOIN teams m ON m.tenant_id = a.tenant_id AND m.id = a.team_id"
-		    " WHERE a.address = lower($1)",
-		    1, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows > 0) {
+	if (found > 0)
 		*error_r = xasprintf("%s is the address of team \"%s\": a ticket cannot be sent to maildesk itself", to,
-				     db_table_get(res, 0, 0));
-		ret = -1;
-	}
-	db_table_free(&res);
-	return ret;
+				     team);
+	free(team);
+	return found != 0 ? -1 : 0;
 }
 
-/* The customer as a contact (the same row as when they write in). */
-static int requester_upsert(struct db *db, int64_t tenant_id, const char *to, char id_r[24], char **error_r)
-{
-	char tn[24];
-	const char *params[2] = { tn, to };
-	struct db_table *res = NULL;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db,
-		    "INSERT INTO contacts (tenant_id, email) VALUES ($1, lower($2)) ON CONFLICT (tenant_id, email)"
-		    " DO UPDATE SET email = excluded.email RETURNING id",
-		    2, params, &res, error_r) < 0)
-		return -1;
-	snprintf(id_r, 24, "%s", db_table_get(res, 0, 0));
-	db_table_free(&res);
-	return 0;
-}
-
-/* Inserts the ticket, assigned to the agent; *ticket_id_r gets its row. */
+/* Inserts the ticket with the customer (as a contact: the same row as
+ * when they write in) as requester, assigned to the agent; *ticket_id_r
+ * gets its row. */
 static int ticket_insert(struct db *db, const struct desk_cli_ticket *n, const struct desk_agent *a,
 			 int64_t *ticket_id_r, char **error_r)
 {
-	char tn[24], tm[24], ag[24], rq[24];
-	const char *params[5] = { tn, tm, n->subject, rq, ag };
-	struct db_table *res = NULL;
+	int64_t requester;
 
-	if (requester_upsert(db, n->tenant_id, n->to, rq, error_r) < 0)
+	if (db_desk_contact_upsert(db, n->tenant_id, n->to, &requester, error_r) < 0)
 		return -1;
-	snprintf(tn, sizeof(tn), "%" PRId64, n->tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, n->team_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, a->id);
-	if (db_exec(db,
-		    "INSERT INTO tickets (tenant_id, team_id, subject, requester_id, assignee_id)"
-		    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		    5, params, &res, error_r) < 0)
-		return -1;
-	*ticket_id_r = strtoll(db_table_get(res, 0, 0), NULL, 10);
-	db_table_free(&res);
-	return 0;
+	return db_desk_ticket_create(db, n->tenant_id, n->team_id, n->subject, requester, a->id, ticket_id_r,
+				     error_r);
 }
 
 /* Commands, then the first mail; the ticket t exists already. */

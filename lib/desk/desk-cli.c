@@ -14,30 +14,27 @@
 #include "agent/agent.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-desk-cli.h"
+#include "db/db-desk-facts.h"
+#include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
 #include "text/text.h"
 
 int desk_cli_agent(struct db *db, int64_t tenant_id, const char *email, struct desk_agent *a, char **error_r)
 {
-	char tn[24];
-	const char *params[2] = { tn, email };
-	struct db_table *res = NULL;
+	char *tenant = NULL;
 	int64_t id = 0;
+	int found = db_desk_agent_find(db, tenant_id, email, &id, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db,
-		    "SELECT n.name, g.id FROM tenants n LEFT JOIN agents g ON g.tenant_id = n.id"
-		    " AND g.email = lower($2) WHERE n.id = $1",
-		    2, params, &res, error_r) < 0)
+	if (found < 0)
 		return -1;
-	if (res->n_rows > 0 && db_table_get(res, 0, 1) != NULL)
-		id = strtoll(db_table_get(res, 0, 1), NULL, 10);
-	else
-		*error_r = xasprintf("\"%s\" is not an agent of tenant \"%s\"", email,
-				     res->n_rows > 0 ? db_table_get(res, 0, 0) : "?");
-	db_table_free(&res);
-	if (id == 0)
+	if (found == 0) {
+		if ((found = db_desk_tenant_name(db, tenant_id, &tenant, error_r)) < 0)
+			return -1;
+		*error_r = xasprintf("\"%s\" is not an agent of tenant \"%s\"", email, found > 0 ? tenant : "?");
+		free(tenant);
 		return -1;
+	}
 	switch (desk_agent_load(db, tenant_id, id, a, error_r)) {
 	case 1:
 		return 0;
@@ -51,43 +48,33 @@ int desk_cli_agent(struct db *db, int64_t tenant_id, const char *email, struct d
 
 int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	return db_exec(db, "UPDATE tickets SET last_activity_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2",
-		       2, params, NULL, error_r);
+	return db_desk_ticket_touch(db, tenant_id, ticket_id, error_r);
 }
 
 /* Locks the ticket a command names and finds its tenant. A merged ticket
  * is only a pointer to another one: the user is sent there. */
 static int cli_ticket_lock(struct db *db, int64_t number, int64_t *tenant_id_r, int64_t *id_r, char **error_r)
 {
-	char num[24];
-	const char *params[1] = { num };
-	struct db_table *res = NULL;
-	int ret = 0;
+	struct db_desk_ticket_ref r;
+	int found = db_desk_ticket_lock(db, number, &r, error_r);
 
-	snprintf(num, sizeof(num), "%" PRId64, number);
-	if (db_exec(db,
-		    "SELECT t.tenant_id, t.id, t.status, mt.number FROM tickets t LEFT JOIN tickets mt"
-		    " ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id WHERE t.number = $1 FOR UPDATE OF t",
-		    1, params, &res, error_r) < 0)
+	if (found < 0)
 		return -1;
-	if (res->n_rows == 0) {
-		*error_r = xasprintf("ticket %s not found", num);
-		ret = -1;
-	} else if (strcmp(db_table_get(res, 0, 2), "merged") == 0) {
-		*error_r = xasprintf("ticket %s is merged into ticket %s: write there", num,
-				     db_table_get(res, 0, 3) != NULL ? db_table_get(res, 0, 3) : "?");
-		ret = -1;
-	} else {
-		*tenant_id_r = strtoll(db_table_get(res, 0, 0), NULL, 10);
-		*id_r = strtoll(db_table_get(res, 0, 1), NULL, 10);
+	if (found == 0) {
+		*error_r = xasprintf("ticket %" PRId64 " not found", number);
+		return -1;
 	}
-	db_table_free(&res);
-	return ret;
+	if (r.merged) {
+		if (r.merged_into_number != 0)
+			*error_r = xasprintf("ticket %" PRId64 " is merged into ticket %" PRId64 ": write there", number,
+					     r.merged_into_number);
+		else
+			*error_r = xasprintf("ticket %" PRId64 " is merged into ticket ?: write there", number);
+		return -1;
+	}
+	*tenant_id_r = r.tenant_id;
+	*id_r = r.id;
+	return 0;
 }
 
 /* What a shell command works on: the ticket and the agent who writes. */
@@ -130,23 +117,18 @@ static void cli_work_free(struct cli_work *w)
  * it is never sent), without raw bytes since nothing was received. */
 static int note_store(struct db *db, const struct cli_work *w, const char *text, size_t len, char **error_r)
 {
-	char tn[24], tk[24], tm[24], ag[24];
+	struct db_desk_note n = {
+		.tenant_id = w->tenant_id, .ticket_id = w->t.id, .team_id = w->t.team_id, .agent_id = w->a.id,
+		.from_name = w->a.name, .from_addr = w->a.email, .reason = "agent",
+		.detail = "note written with maildeskctl",
+	};
 	char *body;
-	const char *params[7] = { tn, tk, tm, w->a.name, w->a.email, NULL, ag };
 	int ret;
 
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
 		len--;
-	params[5] = body = xstrndup(text, len);
-	snprintf(tn, sizeof(tn), "%" PRId64, w->tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, w->t.id);
-	snprintf(tm, sizeof(tm), "%" PRId64, w->t.team_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, w->a.id);
-	ret = db_exec(db,
-		      "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, from_addr,"
-		      " text_body, match_reason, match_detail, kind, agent_id)"
-		      " VALUES ($1, $2, $3, 'in', $4, $5, $6, 'agent', 'note written with maildeskctl', 'note', $7)",
-		      7, params, NULL, error_r);
+	n.text = body = xstrndup(text, len);
+	ret = db_desk_note_add(db, &n, error_r);
 	free(body);
 	return ret;
 }

@@ -17,6 +17,9 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
+#include "db/db-desk-facts.h"
+#include "db/db-desk-mail.h"
+#include "db/db-desk-team.h"
 #include "thread/thread.h"
 
 #define CONTROL_EXTENSION "control"
@@ -71,48 +74,17 @@ static char *status_command(const char *text)
  * redelivery: the MTA did not see our 250), -1 on error. */
 static int keep_raw(struct db *db, int64_t tenant_id, const struct db_message_in *m, char **error_r)
 {
-	static const char hexd[] = "0123456789abcdef";
-	char tn[24], size[24];
-	char *hex = xmalloc(m->raw_len * 2 + 1);
-	const char *params[4] = { tn, m->raw_sha256_hex, size, hex };
-	struct db_table *res = NULL;
-	int ret;
-
-	for (size_t i = 0; i < m->raw_len; i++) {
-		hex[2 * i] = hexd[(unsigned char)m->raw[i] >> 4];
-		hex[2 * i + 1] = hexd[(unsigned char)m->raw[i] & 15];
-	}
-	hex[m->raw_len * 2] = '\0';
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(size, sizeof(size), "%zu", m->raw_len);
-	ret = db_exec(db,
-		      "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
-		      " VALUES ($1, lower($2), $3, decode($4, 'hex')) ON CONFLICT DO NOTHING RETURNING 1",
-		      4, params, &res, error_r);
-	free(hex);
-	if (ret < 0)
-		return -1;
-	ret = res->n_rows > 0 ? 1 : 0;
-	db_table_free(&res);
-	return ret;
+	return db_desk_raw_keep(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, NULL, error_r);
 }
 
 /* The agent whose address the mail is From: 1 found, 0 none, -1 error. */
 static int sender_agent(struct db *db, int64_t tenant_id, const struct db_message_in *m, struct desk_agent *a,
 			char **error_r)
 {
-	char tn[24];
-	const char *params[2] = { tn, m->from_addr != NULL ? m->from_addr : "" };
-	struct db_table *res = NULL;
-	int64_t id;
+	int64_t id = 0;
+	int found = db_desk_agent_find(db, tenant_id, m->from_addr, &id, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db, "SELECT id FROM agents WHERE tenant_id = $1 AND email = lower($2)", 2, params, &res,
-		    error_r) < 0)
-		return -1;
-	id = res->n_rows > 0 ? strtoll(db_table_get(res, 0, 0), NULL, 10) : 0;
-	db_table_free(&res);
-	return id == 0 ? 0 : desk_agent_load(db, tenant_id, id, a, error_r);
+	return found <= 0 ? found : desk_agent_load(db, tenant_id, id, a, error_r);
 }
 
 /* Does our mail server vouch for the author: a DMARC pass, or a DKIM
@@ -137,30 +109,26 @@ static int answer(struct db *db, const struct desk_settings *s, int64_t tenant_i
 		  const struct desk_agent *a, const struct db_message_in *m, bool ok, const char *outcome,
 		  char **error_r)
 {
-	char tn[24], tm[24], *body, *from = NULL;
-	const char *params[2] = { tn, tm };
-	struct db_table *res = NULL;
+	char *body, *from = NULL, *team = NULL;
 	int ret;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db, "SELECT name FROM teams WHERE tenant_id = $1 AND id = $2", 2, params, &res, error_r) < 0)
+	if (db_desk_team_name(db, tenant_id, team_id, &team, error_r) < 0)
 		return -1;
 	if (desk_team_address(db, s, tenant_id, team_id, &from, error_r) < 0) {
-		db_table_free(&res);
+		free(team);
 		return -1;
 	}
 	char *own = desk_control_address_make(s, tenant_id, from, a->id);
 	body = xasprintf("%s%s\n\n" USAGE "\nto your own control address%s%s.\n", ok ? "Done: " : "Nothing was changed: ",
 			 outcome, own != NULL ? ": " : "", own != NULL ? own : "");
 	free(own);
-	struct desk_notice n = { .team_name = db_table_get(res, 0, 0), .team_alias = from,
+	struct desk_notice n = { .team_name = team, .team_alias = from,
 				 .subject = ok ? "Your status" : "Your status was not changed", .body = body,
 				 .in_reply_to = m->message_id };
 	ret = desk_team_notice(db, s, tenant_id, &n, a, error_r);
 	free(body);
 	free(from);
-	db_table_free(&res);
+	free(team);
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-desk-dkim.h"
 #include "desk/desk-private.h"
 #include "dkim/dkim.h"
 
@@ -186,67 +187,38 @@ static void unsigned_log(const char *domain, const char *why)
  * from_dom must be shared_domain itself (not a name under it) and local
  * ALIASLOCAL.TENANT for the outbound row's own tenant (its name, lower
  * case, after the last dot; no other tenant named so but for case), the
- * address SENDING_ADDRESS_SQL gives it. 1 yes, 0 no (*why_r static),
+ * address db_desk_team_address() gives it. 1 yes, 0 no (*why_r static),
  * -1 error. */
 static int shared_sender_ok(struct db *db, const char *local, const char *from_dom, const char *shared_domain,
 			    int64_t tenant_id, const char **why_r, char **error_r)
 {
 	const char *dot = strrchr(local, '.');
-	char tn[24];
-	const char *params[2] = { tn, dot != NULL ? dot + 1 : "" };
-	struct db_table *res = NULL;
 	int ok;
 
 	*why_r = "the shared domain signs only its own address ALIASLOCAL.TENANT@shared_domain";
 	if (strcmp(from_dom, shared_domain) != 0 || dot == NULL || dot == local || dot[1] == '\0')
 		return 0;
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	if (db_exec(db,
-		    "SELECT 1 FROM tenants te WHERE te.id = $1 AND lower(te.name) = $2"
-		    " AND NOT EXISTS (SELECT 1 FROM tenants o WHERE lower(o.name) = $2 AND o.id <> te.id)",
-		    2, params, &res, error_r) < 0)
+	if ((ok = db_desk_tenant_name_is(db, tenant_id, dot + 1, error_r)) < 0)
 		return -1;
-	ok = res->n_rows > 0;
-	db_table_free(&res);
 	*why_r = "its TENANT part is not the name of the tenant whose mail this is";
 	return ok;
 }
 
-/* The active selectors of the oldest generation of every sending domain
- * that may sign for from_domain, most specific domain first, rsa first. */
-static int selectors_query(struct db *db, const char *from_dom, const char *shared_domain, int64_t tenant_id,
-			   struct db_table **res_r, char **error_r)
-{
-	char tn[24];
-	const char *params[3] = { from_dom, tn, shared_domain != NULL ? shared_domain : "" };
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	return db_exec(db,
-		       "SELECT s.domain, s.selector, s.algorithm, s.key_file"
-		       " FROM sending_domains d JOIN dkim_selectors s ON s.domain = d.domain AND s.state = 'active'"
-		       " WHERE ($1 = d.domain OR right($1, length(d.domain) + 1) = '.' || d.domain)"
-		       " AND ((d.tenant_id = $2 AND d.status = 'verified') OR (d.tenant_id IS NULL AND d.domain = $3))"
-		       " AND s.generation = (SELECT g.generation FROM dkim_selectors g"
-		       "  WHERE g.domain = d.domain AND g.state = 'active' ORDER BY g.created_at, g.generation LIMIT 1)"
-		       " ORDER BY length(d.domain) DESC, d.domain, s.algorithm DESC, s.selector",
-		       3, params, res_r, error_r);
-}
-
 /* The rows of the most specific aligned domain into rows[] (pointing into
- * res); returns how many (0: none may sign). */
-static size_t selectors_pick(const struct db_table *res, const char *from_dom, struct selector_row *rows)
+ * sel); returns how many (0: none may sign). */
+static size_t selectors_pick(const struct db_desk_dkim_selector *sel, size_t n_sel, const char *from_dom,
+			     struct selector_row *rows)
 {
 	const char *chosen = NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; i < res->n_rows && n < SELECTORS_MAX; i++) {
-		const char *d = db_table_get(res, i, 0);
+	for (size_t i = 0; i < n_sel && n < SELECTORS_MAX; i++) {
+		const char *d = sel[i].domain;
 
 		if (chosen == NULL && dkim_aligned(from_dom, d))
 			chosen = d;
 		if (chosen != NULL && strcmp(chosen, d) == 0)
-			rows[n++] = (struct selector_row){ d, db_table_get(res, i, 1), db_table_get(res, i, 2),
-							   db_table_get(res, i, 3) };
+			rows[n++] = (struct selector_row){ d, sel[i].selector, sel[i].algorithm, sel[i].key_file };
 	}
 	return n;
 }
@@ -334,9 +306,9 @@ int desk_dkim_sign(struct db *db, const char *key_dir, const char *shared_domain
 		   size_t len, struct desk_dkim_signed *out, char **error_r)
 {
 	struct selector_row rows[SELECTORS_MAX];
-	struct db_table *res = NULL;
+	struct db_desk_dkim_selector *sel = NULL;
 	char *local, *dom = from_address(msg, len, &local);
-	size_t n;
+	size_t n, n_sel = 0;
 	int ret;
 
 	*out = (struct desk_dkim_signed){ .domain = xstrdup(""), .selectors = xstrdup(""),
@@ -352,13 +324,13 @@ int desk_dkim_sign(struct db *db, const char *key_dir, const char *shared_domain
 	free(local);
 	if (ret <= 0)
 		return ret;
-	if (selectors_query(db, out->from_domain, shared_domain, tenant_id, &res, error_r) < 0)
+	if (db_desk_dkim_selectors(db, tenant_id, out->from_domain, shared_domain, &sel, &n_sel, error_r) < 0)
 		return -1;
-	n = selectors_pick(res, out->from_domain, rows);
+	n = selectors_pick(sel, n_sel, out->from_domain, rows);
 	if (n == 0)
 		unsigned_log(out->from_domain, "no verified sending domain with active DKIM selectors is aligned with it");
 	ret = n == 0 ? 0 : sign_all(key_dir, rows, n, msg, len, out, error_r) < 0 ? -1 : 1;
-	db_table_free(&res);
+	db_desk_dkim_selectors_free(&sel, n_sel);
 	return ret;
 }
 
@@ -373,13 +345,10 @@ void desk_dkim_signed_free(struct desk_dkim_signed *s)
 
 int desk_dkim_startup_check(struct db *db, const char *key_dir, char **error_r)
 {
-	struct db_table *res = NULL;
 	bool any;
 
-	if (db_exec(db, "SELECT EXISTS (SELECT 1 FROM sending_domains)", 0, NULL, &res, error_r) < 0)
+	if (db_desk_sending_domains_any(db, &any, error_r) < 0)
 		return -1;
-	any = strcmp(db_table_get(res, 0, 0), "t") == 0;
-	db_table_free(&res);
 	if (!any)
 		return 0;
 	return dkim_key_dir_check(key_dir, error_r);

@@ -10,101 +10,36 @@
 #include <time.h>
 
 #include "base/xalloc.h"
+#include "db/db-desk-facts.h"
+#include "db/db-desk-team.h"
 #include "thread/thread.h"
-
-/* A cell as an owned string ("" for NULL). */
-static char *cell(const struct db_table *t, size_t row, size_t col)
-{
-	const char *v = db_table_get(t, row, col);
-	return xstrdup(v != NULL ? v : "");
-}
-
-static int64_t cell_int(const struct db_table *t, size_t row, size_t col)
-{
-	const char *v = db_table_get(t, row, col);
-	return v != NULL ? strtoll(v, NULL, 10) : 0;
-}
-
-/* The address a team sends from (see desk.h, shared_domain), computed from
- * the team's oldest alias x (tenant_id, team_id, address, loc, dom) and
- * tenant te; $3 is the shared domain ("" none), $4 the recipient delimiter,
- * which must not occur in a shared address. A tenant name that is no
- * dot-less atom, or that another tenant shares but for case, would make the
- * address ambiguous; so would another team of the tenant whose oldest alias
- * has the same local part (db_alias_lookup() refuses such an address). */
-#define SENDING_ADDRESS_SQL \
-	"CASE WHEN EXISTS (SELECT 1 FROM sending_domains d WHERE d.tenant_id = x.tenant_id" \
-	" AND d.status = 'verified' AND (d.domain = x.dom OR right(x.dom, length(d.domain) + 1) = '.' || d.domain))" \
-	" THEN x.address" \
-	" WHEN $3 <> '' AND EXISTS (SELECT 1 FROM sending_domains d WHERE d.domain = lower($3) AND d.tenant_id IS NULL)" \
-	" AND x.loc ~ '^[a-z0-9!#$%&''*/=?^_`{|}~-]+(\\.[a-z0-9!#$%&''*/=?^_`{|}~-]+)*$'" \
-	" AND lower(te.name) ~ '^[a-z0-9!#$%&''*/=?^_`{|}~-]+$'" \
-	" AND ($4 = '' OR strpos(x.loc || lower(te.name), $4) = 0)" \
-	" AND NOT EXISTS (SELECT 1 FROM tenants o WHERE lower(o.name) = lower(te.name) AND o.id <> te.id)" \
-	" AND NOT EXISTS (SELECT 1 FROM team_aliases ot WHERE ot.tenant_id = x.tenant_id AND ot.team_id <> x.team_id" \
-	" AND left(ot.address, length(x.loc) + 1) = x.loc || '@' AND NOT EXISTS (SELECT 1 FROM team_aliases p" \
-	" WHERE p.tenant_id = ot.tenant_id AND p.team_id = ot.team_id" \
-	" AND (p.created_at, p.address) < (ot.created_at, ot.address)))" \
-	" THEN x.loc || '.' || lower(te.name) || '@' || lower($3) ELSE x.address END"
 
 int desk_team_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 		      char **address_r, char **error_r)
 {
-	char tn[24], tm[24], delim[2] = { s != NULL ? s->delimiter : '\0', '\0' };
-	const char *shared = s != NULL && s->shared_domain != NULL ? s->shared_domain : "";
-	const char *params[4] = { tn, tm, shared, delim };
-	struct db_table *res = NULL;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db,
-		    "SELECT " SENDING_ADDRESS_SQL " FROM (SELECT al.tenant_id, al.team_id, al.address,"
-		    " substring(al.address from '^(.*)@') AS loc, substring(al.address from '@([^@]*)$') AS dom"
-		    " FROM team_aliases al WHERE al.tenant_id = $1 AND al.team_id = $2"
-		    " ORDER BY al.created_at, al.address LIMIT 1) x JOIN tenants te ON te.id = x.tenant_id",
-		    4, params, &res, error_r) < 0)
-		return -1;
-	*address_r = res->n_rows > 0 ? cell(res, 0, 0) : xstrdup("");
-	db_table_free(&res);
-	return 0;
+	return db_desk_team_address(db, tenant_id, team_id, s != NULL ? s->shared_domain : NULL,
+				    s != NULL ? s->delimiter : '\0', address_r, error_r);
 }
 
 int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		     struct desk_ticket *t, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
-	struct db_table *res = NULL;
+	struct db_desk_ticket r;
+	int found = db_desk_ticket_get(db, tenant_id, ticket_id, &r, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	if (db_exec(db,
-		    "SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"
-		    " tm.name, tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"
-		    " coalesce(c.name, ''), coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag)"
-		    " FROM ticket_tags g WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"
-		    " te.subject_tag_format"
-		    " FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"
-		    " JOIN tenants te ON te.id = t.tenant_id"
-		    " JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"
-		    " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"
-		    " WHERE t.tenant_id = $1 AND t.id = $2",
-		    2, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows == 0) {
-		db_table_free(&res);
-		*error_r = xasprintf("ticket %" PRId64 " not found", ticket_id);
+	if (found <= 0) {
+		if (found == 0)
+			*error_r = xasprintf("ticket %" PRId64 " not found", ticket_id);
 		return -1;
 	}
+	/* The strings move over: r is not freed. */
 	*t = (struct desk_ticket){
-		.id = cell_int(res, 0, 0), .number = cell_int(res, 0, 1), .team_id = cell_int(res, 0, 2),
-		.assignee_id = cell_int(res, 0, 3), .priority = (int)cell_int(res, 0, 4),
-		.subject = cell(res, 0, 5), .status = cell(res, 0, 6), .team_name = cell(res, 0, 7),
-		.sender_name_format = cell(res, 0, 8), .assignee_email = cell(res, 0, 9),
-		.assignee_name = cell(res, 0, 10), .requester_email = cell(res, 0, 11),
-		.requester_name = cell(res, 0, 12), .tags = cell(res, 0, 13), .subject_tag_format = cell(res, 0, 14),
+		.id = r.id, .number = r.number, .team_id = r.team_id, .assignee_id = r.assignee_id,
+		.priority = r.priority, .subject = r.subject, .status = r.status, .team_name = r.team_name,
+		.sender_name_format = r.sender_name_format, .assignee_email = r.assignee_email,
+		.assignee_name = r.assignee_name, .requester_email = r.requester_email,
+		.requester_name = r.requester_name, .tags = r.tags, .subject_tag_format = r.subject_tag_format,
 	};
-	db_table_free(&res);
 	if (desk_team_address(db, s, tenant_id, t->team_id, &t->team_alias, error_r) < 0) {
 		desk_ticket_free(t);
 		return -1;
@@ -128,56 +63,37 @@ void desk_ticket_free(struct desk_ticket *t)
 	memset(t, 0, sizeof(*t));
 }
 
-#define AGENT_COLS "SELECT a.id, a.email, a.name, a.status, a.signature, a.notify_offline FROM agents a"
-
-/* Fills one agent from a row of AGENT_COLS. */
-static void agent_from_row(const struct db_table *res, size_t row, struct desk_agent *a)
+/* lib/db's agent as lib/desk's (the strings move over). */
+static void agent_take(struct db_desk_agent *from, struct desk_agent *a)
 {
-	a->id = cell_int(res, row, 0);
-	a->email = cell(res, row, 1);
-	a->name = cell(res, row, 2);
-	a->status = cell(res, row, 3);
-	a->signature = cell(res, row, 4);
-	a->notify_offline = strcmp(db_table_get(res, row, 5), "t") == 0;
+	*a = (struct desk_agent){ .id = from->id, .email = from->email, .name = from->name, .status = from->status,
+				  .signature = from->signature, .notify_offline = from->notify_offline };
+	memset(from, 0, sizeof(*from));
 }
 
 int desk_agent_load(struct db *db, int64_t tenant_id, int64_t agent_id, struct desk_agent *a, char **error_r)
 {
-	char tn[24], ag[24];
-	const char *params[2] = { tn, ag };
-	struct db_table *res = NULL;
-	int found;
+	struct db_desk_agent r;
+	int found = db_desk_agent_get(db, tenant_id, agent_id, &r, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
-	if (db_exec(db, AGENT_COLS " WHERE a.tenant_id = $1 AND a.id = $2", 2, params, &res, error_r) < 0)
-		return -1;
-	found = res->n_rows > 0;
-	if (found)
-		agent_from_row(res, 0, a);
-	db_table_free(&res);
+	if (found > 0)
+		agent_take(&r, a);
 	return found;
 }
 
 int desk_team_agents(struct db *db, int64_t tenant_id, int64_t team_id, struct desk_agent **agents_r, size_t *n_r,
 		     char **error_r)
 {
-	char tn[24], tm[24];
-	const char *params[2] = { tn, tm };
-	struct db_table *res = NULL;
+	struct db_desk_agent *rows = NULL;
+	size_t n = 0;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db,
-		    AGENT_COLS " JOIN team_agents ta ON ta.tenant_id = a.tenant_id AND ta.agent_id = a.id"
-			       " WHERE ta.tenant_id = $1 AND ta.team_id = $2 ORDER BY a.email",
-		    2, params, &res, error_r) < 0)
+	if (db_desk_team_agents(db, tenant_id, team_id, &rows, &n, error_r) < 0)
 		return -1;
-	*n_r = res->n_rows;
-	*agents_r = xcalloc(res->n_rows ? res->n_rows : 1, sizeof(**agents_r));
-	for (size_t i = 0; i < res->n_rows; i++)
-		agent_from_row(res, i, &(*agents_r)[i]);
-	db_table_free(&res);
+	*n_r = n;
+	*agents_r = xcalloc(n ? n : 1, sizeof(**agents_r));
+	for (size_t i = 0; i < n; i++)
+		agent_take(&rows[i], &(*agents_r)[i]);
+	db_desk_agents_free(&rows, n);
 	return 0;
 }
 

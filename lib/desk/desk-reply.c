@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
 
 /* "Ana from Support" from the team's format ({agent}, {team}). */
@@ -53,103 +54,45 @@ static char *reply_body(const char *text, size_t len, const struct desk_agent *a
 	return buf_steal(&b, NULL);
 }
 
-/* The customer's latest message: its Message-ID and References, to thread
- * the answer on (NULLs when there is none). */
+/* The customer's latest message: its Message-ID, to thread the answer
+ * on, and the References to send (theirs, then that Message-ID); NULL and
+ * none when there is none. refs point into ref. */
 struct thread_ref {
-	char *message_id;
-	char **refs;
+	struct db_desk_thread_ref ref;
+	const char **refs;
 	size_t n_refs;
-	char *refs_text;
+	const char *message_id;
 };
 
 static int latest_customer_message(struct db *db, int64_t tenant_id, int64_t ticket_id, struct thread_ref *tr,
 				   char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
-	struct db_table *res = NULL;
+	int found = db_desk_latest_customer_message(db, tenant_id, ticket_id, &tr->ref, error_r);
 
-	memset(tr, 0, sizeof(*tr));
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	if (db_exec(db,
-		    "SELECT message_id, array_to_string(refs, ' ') FROM messages WHERE tenant_id = $1"
-		    " AND ticket_id = $2 AND direction = 'in' AND kind = 'customer' AND message_id IS NOT NULL"
-		    " ORDER BY received_at DESC, id DESC LIMIT 1",
-		    2, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows > 0) {
-		tr->message_id = xstrdup(db_table_get(res, 0, 0));
-		tr->refs_text = xstrdup(db_table_get(res, 0, 1) ? db_table_get(res, 0, 1) : "");
-		for (char *save = NULL, *tok = strtok_r(tr->refs_text, " ", &save); tok != NULL;
-		     tok = strtok_r(NULL, " ", &save)) {
-			tr->refs = xrealloc(tr->refs, (tr->n_refs + 2) * sizeof(*tr->refs));
-			tr->refs[tr->n_refs++] = tok;
-		}
-		tr->refs = xrealloc(tr->refs, (tr->n_refs + 1) * sizeof(*tr->refs));
-		tr->refs[tr->n_refs++] = tr->message_id;
-	}
-	db_table_free(&res);
+	tr->refs = NULL;
+	tr->n_refs = 0;
+	tr->message_id = NULL;
+	if (found <= 0)
+		return found;
+	tr->message_id = tr->ref.message_id;
+	tr->refs = xcalloc(tr->ref.n_refs + 1, sizeof(*tr->refs));
+	for (size_t i = 0; i < tr->ref.n_refs; i++)
+		tr->refs[tr->n_refs++] = tr->ref.refs[i];
+	tr->refs[tr->n_refs++] = tr->message_id;
 	return 0;
 }
 
 static void thread_ref_free(struct thread_ref *tr)
 {
-	free(tr->message_id);
 	free(tr->refs);
-	free(tr->refs_text);
-}
-
-/* The participants' addresses (never the requester). */
-static int participants_load(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_table **res_r,
-			     char **error_r)
-{
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	return db_exec(db,
-		       "SELECT c.email, coalesce(c.name, '') FROM ticket_participants p JOIN contacts c"
-		       " ON c.tenant_id = p.tenant_id AND c.id = p.contact_id WHERE p.tenant_id = $1"
-		       " AND p.ticket_id = $2 ORDER BY c.email",
-		       2, params, res_r, error_r);
+	db_desk_thread_ref_free(&tr->ref);
 }
 
 /* What one outgoing mail is made of, for storing it. */
 struct reply_mail {
 	const char *from_name, *subject, *msgid, *in_reply_to, *body, *data;
+	size_t len;
 };
-
-/* Keeps an attachment of a sent mail like a received one: the content
- * once per hash in blobs, a row per message in attachments. */
-static int attachment_store(struct db *db, const char *tn, const char *msg_row,
-			    const struct mime_compose_attachment *att, char **error_r)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *h = xmalloc(att->size * 2 + 1);
-	const char *blob_params[2] = { tn, h };
-	const char *params[5] = { tn, msg_row, att->filename, att->content_type, h };
-	int ret;
-
-	for (size_t i = 0; i < att->size; i++) {
-		h[2 * i] = hex[att->data[i] >> 4];
-		h[2 * i + 1] = hex[att->data[i] & 15];
-	}
-	h[att->size * 2] = '\0';
-	ret = db_exec(db,
-		      "INSERT INTO blobs (tenant_id, sha256, size, data) SELECT $1, encode(sha256(d), 'hex'),"
-		      " length(d), d FROM (SELECT decode($2, 'hex') AS d) x ON CONFLICT DO NOTHING",
-		      2, blob_params, NULL, error_r);
-	if (ret == 0)
-		ret = db_exec(db,
-			      "INSERT INTO attachments (tenant_id, message_id, filename, content_type, size, sha256)"
-			      " SELECT $1, $2, $3, $4, length(d), encode(sha256(d), 'hex')"
-			      " FROM (SELECT decode($5, 'hex') AS d) x",
-			      5, params, NULL, error_r);
-	free(h);
-	return ret;
-}
 
 /* Keeps the sent mail as an outgoing message of the ticket (raw bytes and
  * attachments included), so the customer's next reply threads on its
@@ -157,33 +100,20 @@ static int attachment_store(struct db *db, const char *tn, const char *msg_row,
 static int reply_store(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 		       const struct reply_mail *rm, const struct desk_outgoing *o, char **error_r)
 {
-	char tn[24], tk[24], tm[24], ag[24];
-	const char *raw_params[2] = { tn, rm->data };
-	const char *params[12] = { tn,		tk,	      tm,	    rm->data, t->team_alias, rm->from_name,
-				   rm->subject, rm->msgid, rm->in_reply_to, rm->body, ag,	     o->detail };
-	struct db_table *res = NULL;
-	int ret = 0;
+	struct db_desk_attachment *atts = xcalloc(o->n_attachments + 1, sizeof(*atts));
+	struct db_desk_outgoing out = {
+		.tenant_id = tenant_id, .ticket_id = t->id, .team_id = t->team_id, .agent_id = a->id,
+		.data = rm->data, .len = rm->len, .from_addr = t->team_alias, .from_name = rm->from_name,
+		.subject = rm->subject, .message_id = rm->msgid, .in_reply_to = rm->in_reply_to,
+		.text_body = rm->body, .detail = o->detail, .attachments = atts, .n_attachments = o->n_attachments,
+	};
+	int ret;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, t->id);
-	snprintf(tm, sizeof(tm), "%" PRId64, t->team_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, a->id);
-	if (db_exec(db,
-		    "INSERT INTO raw_messages (tenant_id, sha256, size, data) SELECT $1, encode(sha256(d), 'hex'),"
-		    " length(d), d FROM (SELECT convert_to($2, 'UTF8') AS d) x ON CONFLICT DO NOTHING",
-		    2, raw_params, NULL, error_r) < 0)
-		return -1;
-	if (db_exec(db,
-		    "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, raw_sha256, envelope_from,"
-		    " from_name, from_addr, subject, sent_at, message_id, in_reply_to, text_body, match_reason,"
-		    " match_detail, kind, agent_id) VALUES ($1, $2, $3, 'out',"
-		    " encode(sha256(convert_to($4, 'UTF8')), 'hex'), $5, $6, $5, $7, now(), $8, $9, $10,"
-		    " 'agent', $12, 'reply', $11) RETURNING id",
-		    12, params, &res, error_r) < 0)
-		return -1;
-	for (size_t i = 0; i < o->n_attachments && ret == 0; i++)
-		ret = attachment_store(db, tn, db_table_get(res, 0, 0), &o->attachments[i], error_r);
-	db_table_free(&res);
+	for (size_t i = 0; i < o->n_attachments; i++)
+		atts[i] = (struct db_desk_attachment){ o->attachments[i].filename, o->attachments[i].content_type,
+						       o->attachments[i].data, o->attachments[i].size };
+	ret = db_desk_outgoing_store(db, &out, NULL, error_r);
+	free(atts);
 	return ret;
 }
 
@@ -199,22 +129,23 @@ struct recipients {
 /* Fills r; free r->cc and r->rcpts. A participant the outbound queue
  * would refuse stays off the Cc line; it stays among the envelope
  * recipients, where desk_queue() drops it with an event on the ticket. */
-static void recipients_make(const struct desk_ticket *t, const struct db_table *parts, struct recipients *r)
+static void recipients_make(const struct desk_ticket *t, const struct db_desk_contact *parts, size_t n_parts,
+			    struct recipients *r)
 {
 	r->to = (struct mime_compose_addr){ t->requester_name, t->requester_email };
-	r->cc = xcalloc(parts->n_rows + 1, sizeof(*r->cc));
-	r->rcpts = xcalloc(parts->n_rows + 1, sizeof(*r->rcpts));
+	r->cc = xcalloc(n_parts + 1, sizeof(*r->cc));
+	r->rcpts = xcalloc(n_parts + 1, sizeof(*r->rcpts));
 	r->n_cc = 0;
 	r->n_rcpts = 0;
 	r->rcpts[r->n_rcpts++] = t->requester_email;
-	for (size_t i = 0; i < parts->n_rows; i++) {
-		const char *addr = db_table_get(parts, i, 0);
+	for (size_t i = 0; i < n_parts; i++) {
+		const char *addr = parts[i].email;
 
 		r->rcpts[r->n_rcpts++] = addr;
 		if (!db_outbound_address_valid(addr, false))
 			continue;
 		r->cc[r->n_cc].addr = addr;
-		r->cc[r->n_cc++].name = db_table_get(parts, i, 1);
+		r->cc[r->n_cc++].name = parts[i].name;
 	}
 }
 
@@ -232,12 +163,12 @@ static int customer_send(struct db *db, const struct desk_settings *s, int64_t t
 	struct mime_compose c = {
 		.from = { from_name, t->team_alias }, .reply_to = &reply_to, .to = &r->to, .n_to = 1, .cc = r->cc,
 		.n_cc = r->n_cc, .subject = subject, .date = (int64_t)time(NULL), .message_id = msgid,
-		.in_reply_to = tr->message_id, .references = (const char *const *)tr->refs, .n_references = tr->n_refs,
+		.in_reply_to = tr->message_id, .references = tr->refs, .n_references = tr->n_refs,
 		.text = body, .attachments = o->attachments, .n_attachments = o->n_attachments,
 	};
 	size_t dlen;
 	char *data = mime_compose(&c, &dlen);
-	struct reply_mail rm = { from_name, subject, msgid, tr->message_id, body, data };
+	struct reply_mail rm = { from_name, subject, msgid, tr->message_id, body, data, dlen };
 	int ret = reply_store(db, tenant_id, t, a, &rm, o, error_r);
 
 	if (ret == 0)
@@ -256,24 +187,25 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
 		       char **error_r)
 {
 	struct thread_ref tr;
-	struct db_table *parts = NULL;
+	struct db_desk_contact *parts = NULL;
+	size_t n_parts = 0;
 	struct recipients r;
 	char *body;
 	int ret;
 
 	if (latest_customer_message(db, tenant_id, t->id, &tr, error_r) < 0)
 		return -1;
-	if (participants_load(db, tenant_id, t->id, &parts, error_r) < 0) {
+	if (db_desk_participants(db, tenant_id, t->id, &parts, &n_parts, error_r) < 0) {
 		thread_ref_free(&tr);
 		return -1;
 	}
-	recipients_make(t, parts, &r);
+	recipients_make(t, parts, n_parts, &r);
 	body = reply_body(text, len, a);
 	ret = customer_send(db, s, tenant_id, t, a, body, &tr, &r, o, error_r);
 	free(body);
 	free(r.rcpts);
 	free(r.cc);
-	db_table_free(&parts);
+	db_desk_contacts_free(&parts, n_parts);
 	thread_ref_free(&tr);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-desk-rules.h"
 
 struct cache_entry {
 	int64_t tenant_id, scope; /* scope: team id, 0 for the tenant-wide set */
@@ -123,28 +124,23 @@ static void entry_compile(const struct desk_rules_cache *c, struct cache_entry *
 /* Re-reads e's row: the source only when the row is not the one e holds. */
 static int entry_check(struct db *db, const struct desk_rules_cache *c, struct cache_entry *e, char **error_r)
 {
-	char tn[24], sc[24];
-	const char *params[3] = { tn, sc, e->stamp };
-	struct db_table *res = NULL;
+	char *stamp = NULL, *source = NULL;
+	int found = db_desk_rule_set_read(db, e->tenant_id, e->scope, e->stamp, &stamp, &source, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, e->tenant_id);
-	snprintf(sc, sizeof(sc), "%" PRId64, e->scope);
-	if (db_exec(db,
-		    "SELECT s.stamp, CASE WHEN s.stamp IS DISTINCT FROM $3 THEN r.source END"
-		    " FROM rule_sets r, LATERAL (SELECT r.version || '/' || r.loaded_at::text AS stamp) s"
-		    " WHERE r.tenant_id = $1 AND coalesce(r.team_id, 0) = $2::bigint",
-		    3, params, &res, error_r) < 0)
+	if (found < 0)
 		return -1;
-	if (res->n_rows == 0) {
+	if (found == 0) {
 		free(e->stamp);
 		e->stamp = NULL;
 		rules_program_free(&e->prog);
-	} else if (db_table_get(res, 0, 1) != NULL) {
+	} else if (source != NULL) {
 		free(e->stamp);
-		e->stamp = xstrdup(db_table_get(res, 0, 0));
-		entry_compile(c, e, db_table_get(res, 0, 1));
+		e->stamp = stamp;
+		stamp = NULL;
+		entry_compile(c, e, source);
 	}
-	db_table_free(&res);
+	free(stamp);
+	free(source);
 	return 0;
 }
 
@@ -152,16 +148,12 @@ static int entry_check(struct db *db, const struct desk_rules_cache *c, struct c
  * stamp "any" when it has). */
 static int entry_check_any(struct db *db, struct cache_entry *e, char **error_r)
 {
-	char tn[24];
-	const char *params[1] = { tn };
-	struct db_table *res = NULL;
+	bool any;
 
-	snprintf(tn, sizeof(tn), "%" PRId64, e->tenant_id);
-	if (db_exec(db, "SELECT EXISTS (SELECT 1 FROM rule_sets WHERE tenant_id = $1)", 1, params, &res, error_r) < 0)
+	if (db_desk_rule_sets_any(db, e->tenant_id, &any, error_r) < 0)
 		return -1;
 	free(e->stamp);
-	e->stamp = strcmp(db_table_get(res, 0, 0), "t") == 0 ? xstrdup("any") : NULL;
-	db_table_free(&res);
+	e->stamp = any ? xstrdup("any") : NULL;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "agent/agent.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
 
 /* The mail the rule would send answers automatic mail: record that
@@ -36,19 +37,14 @@ static int rfc3834_suppressed(struct desk_rules_apply *ap, const char *what, con
 /* The Message-ID of the customer's latest message (malloc'd; NULL: none). */
 static int latest_customer_msgid(struct desk_rules_apply *ap, char **msgid_r, char **error_r)
 {
-	char tn[24], tk[24];
-	const char *params[2] = { tn, tk };
-	struct db_table *res = NULL;
+	struct db_desk_thread_ref r;
+	int found = db_desk_latest_customer_message(ap->db, ap->tenant_id, ap->ticket_id, &r, error_r);
 
-	snprintf(tn, sizeof(tn), "%" PRId64, ap->tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ap->ticket_id);
-	if (db_exec(ap->db,
-		    "SELECT message_id FROM messages WHERE tenant_id = $1 AND ticket_id = $2 AND direction = 'in'"
-		    " AND kind = 'customer' AND message_id IS NOT NULL ORDER BY received_at DESC, id DESC LIMIT 1",
-		    2, params, &res, error_r) < 0)
+	if (found < 0)
 		return -1;
-	*msgid_r = res->n_rows > 0 ? xstrdup(db_table_get(res, 0, 0)) : NULL;
-	db_table_free(&res);
+	*msgid_r = r.message_id; /* NULL when none */
+	r.message_id = NULL;
+	db_desk_thread_ref_free(&r);
 	return 0;
 }
 
@@ -143,21 +139,21 @@ int desk_rules_act_reply(struct desk_rules_apply *ap, const struct rules_action 
 int desk_rules_act_note(struct desk_rules_apply *ap, const struct rules_action *act, const char *actor,
 			char **error_r)
 {
-	char tn[24], tk[24], tm[24];
 	const char *text = act->text != NULL ? act->text : "";
-	const char *params[5] = { tn, tk, tm, actor, text };
+	char *detail;
+	int ret;
 
 	if (!desk_text_valid(text, strlen(text)))
 		return desk_event(ap->db, ap->tenant_id, ap->ticket_id, "rule.failed", actor, "note: not valid text",
 				  error_r);
-	snprintf(tn, sizeof(tn), "%" PRId64, ap->tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ap->ticket_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, ap->team_id);
-	if (db_exec(ap->db,
-		    "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, text_body,"
-		    " match_reason, match_detail, kind) VALUES ($1, $2, $3, 'in', $4, $5, 'rule',"
-		    " 'note written by ' || $4, 'note')",
-		    5, params, NULL, error_r) < 0)
+	detail = xasprintf("note written by %s", actor);
+	ret = db_desk_note_add(ap->db,
+			       &(struct db_desk_note){ .tenant_id = ap->tenant_id, .ticket_id = ap->ticket_id,
+						       .team_id = ap->team_id, .from_name = actor, .text = text,
+						       .reason = "rule", .detail = detail },
+			       error_r);
+	free(detail);
+	if (ret < 0)
 		return -1;
 	ap->changed = true;
 	return desk_event(ap->db, ap->tenant_id, ap->ticket_id, "note", actor, "internal note", error_r);

@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-desk-rules.h"
 
 /* Evaluates one program and carries out its decisions. *stopped_r: a rule
  * said stop. */
@@ -147,30 +148,18 @@ int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int6
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			  int64_t message_id, const struct agent_reply *reply, char **error_r)
 {
-	char tn[24], tk[24];
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
 	for (size_t i = 0; i < reply->cmds_count; i++) {
 		struct desk_rules_event e = {
 			.event = RULES_EV_TAG_ADDED, .tenant_id = tenant_id, .ticket_id = ticket_id,
 			.message_id = message_id, .added_tag = reply->cmds[i].arg,
 		};
-		const char *params[3] = { tn, tk, reply->cmds[i].arg };
-		struct db_table *res = NULL;
-		bool added;
+		int added;
 
 		if (reply->cmds[i].type != AGENT_CMD_TAG)
 			continue;
-		/* Only a tag this transaction added (its "tagged" event is
-		 * stamped with the transaction's now()). */
-		if (db_exec(db,
-			    "SELECT 1 FROM ticket_events WHERE tenant_id = $1 AND ticket_id = $2 AND kind = 'tagged'"
-			    " AND detail = $3 AND at = now() LIMIT 1",
-			    3, params, &res, error_r) < 0)
+		/* Only a tag this transaction added. */
+		if ((added = db_desk_tag_added_now(db, tenant_id, ticket_id, reply->cmds[i].arg, error_r)) < 0)
 			return -1;
-		added = res->n_rows > 0;
-		db_table_free(&res);
 		if (added && desk_rules_run(db, s, NULL, &e, NULL, error_r) < 0)
 			return -1;
 	}

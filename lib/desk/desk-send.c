@@ -12,6 +12,8 @@
 #include "agent/agent.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-desk-caps.h"
+#include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
 
 /* desk_event() is desk-ticket.c's, on db_event_add(). */
@@ -19,14 +21,7 @@
 int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, const char *kind, int64_t agent_id,
 		      char **error_r)
 {
-	char tn[24], id[24], ag[24];
-	const char *params[4] = { tn, id, kind, agent_id != 0 ? ag : NULL };
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(id, sizeof(id), "%" PRId64, message_id);
-	snprintf(ag, sizeof(ag), "%" PRId64, agent_id);
-	return db_exec(db, "UPDATE messages SET kind = $3, agent_id = $4 WHERE tenant_id = $1 AND id = $2", 4, params,
-		       NULL, error_r);
+	return db_desk_message_mark(db, tenant_id, message_id, kind, agent_id, error_r);
 }
 
 /* Automatic mail past its hourly cap? 1 capped (detail says why), 0 fine,
@@ -35,37 +30,18 @@ static int desk_auto_capped(struct db *db, const struct desk_settings *s, int64_
 			    enum db_outbound_kind kind, const char *const *rcpts, size_t n_rcpts, char *detail,
 			    size_t detail_size, char **error_r)
 {
-	char tn[24], tk[24], ack[2];
-	const char *params[4] = { tn, tk, rcpts[0], ack };
-	struct db_table *res = NULL;
+	struct db_desk_auto_counts c;
 	long per_ticket, per_address, per_team;
 
 	if (kind != DB_OUTBOUND_NOTIFICATION && kind != DB_OUTBOUND_ACK && kind != DB_OUTBOUND_EXPLANATION)
 		return 0;
 	(void)n_rcpts; /* automatic mail always has one recipient */
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tk, sizeof(tk), "%" PRId64, ticket_id);
-	snprintf(ack, sizeof(ack), "%s", kind == DB_OUTBOUND_ACK ? "t" : "f");
-	/* Per ticket: everything automatic about it. Per address: only
-	 * addresses outside the team (an agent is mailed about every ticket,
-	 * and that is no loop); both read through partial indexes. Per team:
-	 * automatic mail to customers (kind ack) of the ticket's team. */
-	if (db_exec(db,
-		    "SELECT (SELECT count(*) FROM outbound WHERE tenant_id = $1 AND ticket_id = $2"
-		    " AND kind IN ('notification', 'ack', 'explanation') AND created_at > now() - interval '1 hour'),"
-		    " CASE WHEN EXISTS (SELECT 1 FROM agents WHERE tenant_id = $1 AND email = lower($3)) THEN 0"
-		    " ELSE (SELECT count(*) FROM outbound WHERE rcpts @> ARRAY[lower($3)] AND tenant_id = $1"
-		    " AND kind IN ('notification', 'ack', 'explanation') AND created_at > now() - interval '1 hour') END,"
-		    " CASE WHEN NOT $4::boolean THEN 0 ELSE (SELECT count(*) FROM outbound o JOIN tickets t"
-		    " ON t.tenant_id = o.tenant_id AND t.id = o.ticket_id WHERE o.tenant_id = $1 AND o.kind = 'ack'"
-		    " AND t.team_id = (SELECT team_id FROM tickets WHERE tenant_id = $1 AND id = $2)"
-		    " AND o.created_at > now() - interval '1 hour') END",
-		    4, params, &res, error_r) < 0)
+	/* Acknowledgements also count against their team's cap. */
+	if (db_desk_auto_counts(db, tenant_id, ticket_id, rcpts[0], kind == DB_OUTBOUND_ACK, &c, error_r) < 0)
 		return -1;
-	per_ticket = strtol(db_table_get(res, 0, 0), NULL, 10);
-	per_address = strtol(db_table_get(res, 0, 1), NULL, 10);
-	per_team = strtol(db_table_get(res, 0, 2), NULL, 10);
-	db_table_free(&res);
+	per_ticket = (long)c.per_ticket;
+	per_address = (long)c.per_address;
+	per_team = (long)c.per_team;
 	if (s->auto_per_ticket_hour != 0 && per_ticket >= (long)s->auto_per_ticket_hour) {
 		snprintf(detail, detail_size, "%s to %s not sent: %ld automatic mails for this ticket in the last hour",
 			 db_outbound_kind_name(kind), rcpts[0], per_ticket);

@@ -12,25 +12,12 @@
 #include "agent/agent.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-desk-team.h"
 
 int desk_template_load(struct db *db, int64_t tenant_id, int64_t team_id, const char *name, char **body_r,
 		       char **error_r)
 {
-	char tn[24], tm[24];
-	const char *params[3] = { tn, tm, name };
-	struct db_table *res = NULL;
-	int found;
-
-	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	snprintf(tm, sizeof(tm), "%" PRId64, team_id);
-	if (db_exec(db, "SELECT body FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3", 3, params,
-		    &res, error_r) < 0)
-		return -1;
-	found = res->n_rows > 0;
-	if (found)
-		*body_r = xstrdup(db_table_get(res, 0, 0));
-	db_table_free(&res);
-	return found;
+	return db_desk_template_body(db, tenant_id, team_id, name, body_r, error_r);
 }
 
 void desk_template_vars_fill(const struct desk_ticket *t, const struct desk_agent *a, char number[24],

@@ -1,0 +1,167 @@
+/* Reading tickets, agents and tenants for lib/desk (contract in
+ * db-desk-facts.h). */
+#include "config.h"
+#include "db/db-desk-facts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "db/db-desk-private.h"
+#include "db/db-private.h"
+
+/* One query for everything a mail about the ticket shows. */
+#define TICKET_SQL                                                                                           \
+	"SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"      \
+	" tm.name, tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"             \
+	" coalesce(c.name, ''), coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag)"                      \
+	" FROM ticket_tags g WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"                  \
+	" te.subject_tag_format"                                                                             \
+	" FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"                  \
+	" JOIN tenants te ON te.id = t.tenant_id"                                                            \
+	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"                            \
+	" LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"                          \
+	" WHERE t.tenant_id = $1 AND t.id = $2"
+
+int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_desk_ticket *t,
+		       char **error_r)
+{
+	struct db_num tn, tk;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id) };
+	struct db_table *res = NULL;
+
+	if (db_exec(db, TICKET_SQL, 2, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows == 0) {
+		db_table_free(&res);
+		return 0;
+	}
+	*t = (struct db_desk_ticket){
+		.id = db_desk_cell_int(res, 0, 0), .number = db_desk_cell_int(res, 0, 1),
+		.team_id = db_desk_cell_int(res, 0, 2), .assignee_id = db_desk_cell_int(res, 0, 3),
+		.priority = (int)db_desk_cell_int(res, 0, 4), .subject = db_desk_cell_str(res, 0, 5),
+		.status = db_desk_cell_str(res, 0, 6), .team_name = db_desk_cell_str(res, 0, 7),
+		.sender_name_format = db_desk_cell_str(res, 0, 8), .assignee_email = db_desk_cell_str(res, 0, 9),
+		.assignee_name = db_desk_cell_str(res, 0, 10), .requester_email = db_desk_cell_str(res, 0, 11),
+		.requester_name = db_desk_cell_str(res, 0, 12), .tags = db_desk_cell_str(res, 0, 13),
+		.subject_tag_format = db_desk_cell_str(res, 0, 14),
+	};
+	db_table_free(&res);
+	return 1;
+}
+
+void db_desk_ticket_free(struct db_desk_ticket *t)
+{
+	free(t->subject);
+	free(t->status);
+	free(t->team_name);
+	free(t->sender_name_format);
+	free(t->subject_tag_format);
+	free(t->assignee_email);
+	free(t->assignee_name);
+	free(t->requester_email);
+	free(t->requester_name);
+	free(t->tags);
+	memset(t, 0, sizeof(*t));
+}
+
+#define AGENT_COLS "SELECT a.id, a.email, a.name, a.status, a.signature, a.notify_offline FROM agents a"
+
+/* Fills one agent from a row of AGENT_COLS. */
+static void agent_from_row(const struct db_table *res, size_t row, struct db_desk_agent *a)
+{
+	a->id = db_desk_cell_int(res, row, 0);
+	a->email = db_desk_cell_str(res, row, 1);
+	a->name = db_desk_cell_str(res, row, 2);
+	a->status = db_desk_cell_str(res, row, 3);
+	a->signature = db_desk_cell_str(res, row, 4);
+	a->notify_offline = db_desk_cell_bool(res, row, 5);
+}
+
+int db_desk_agent_get(struct db *db, int64_t tenant_id, int64_t agent_id, struct db_desk_agent *a, char **error_r)
+{
+	struct db_num tn, ag;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&ag, agent_id) };
+	struct db_table *res = NULL;
+	int found;
+
+	if (db_exec(db, AGENT_COLS " WHERE a.tenant_id = $1 AND a.id = $2", 2, params, &res, error_r) < 0)
+		return -1;
+	found = res->n_rows > 0;
+	if (found)
+		agent_from_row(res, 0, a);
+	db_table_free(&res);
+	return found;
+}
+
+int db_desk_agent_find(struct db *db, int64_t tenant_id, const char *email, int64_t *agent_id_r, char **error_r)
+{
+	struct db_num tn;
+	const char *params[2] = { db_num(&tn, tenant_id), email != NULL ? email : "" };
+	struct db_table *res = NULL;
+	int found;
+
+	if (db_exec(db, "SELECT id FROM agents WHERE tenant_id = $1 AND email = lower($2)", 2, params, &res,
+		    error_r) < 0)
+		return -1;
+	found = res->n_rows > 0;
+	if (found)
+		*agent_id_r = db_desk_cell_int(res, 0, 0);
+	db_table_free(&res);
+	return found;
+}
+
+int db_desk_team_agents(struct db *db, int64_t tenant_id, int64_t team_id, struct db_desk_agent **agents_r,
+			size_t *n_r, char **error_r)
+{
+	struct db_num tn, tm;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&tm, team_id) };
+	struct db_table *res = NULL;
+
+	if (db_exec(db,
+		    AGENT_COLS " JOIN team_agents ta ON ta.tenant_id = a.tenant_id AND ta.agent_id = a.id"
+			       " WHERE ta.tenant_id = $1 AND ta.team_id = $2 ORDER BY a.email",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	*n_r = res->n_rows;
+	*agents_r = xcalloc(res->n_rows ? res->n_rows : 1, sizeof(**agents_r));
+	for (size_t i = 0; i < res->n_rows; i++)
+		agent_from_row(res, i, &(*agents_r)[i]);
+	db_table_free(&res);
+	return 0;
+}
+
+void db_desk_agent_free(struct db_desk_agent *a)
+{
+	free(a->email);
+	free(a->name);
+	free(a->status);
+	free(a->signature);
+	memset(a, 0, sizeof(*a));
+}
+
+void db_desk_agents_free(struct db_desk_agent **agents, size_t n)
+{
+	if (*agents == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		db_desk_agent_free(&(*agents)[i]);
+	free(*agents);
+	*agents = NULL;
+}
+
+int db_desk_tenant_name(struct db *db, int64_t tenant_id, char **name_r, char **error_r)
+{
+	struct db_num tn;
+	const char *params[1] = { db_num(&tn, tenant_id) };
+	struct db_table *res = NULL;
+	int found;
+
+	if (db_exec(db, "SELECT name FROM tenants WHERE id = $1", 1, params, &res, error_r) < 0)
+		return -1;
+	found = res->n_rows > 0;
+	if (found)
+		*name_r = db_desk_cell_str(res, 0, 0);
+	db_table_free(&res);
+	return found;
+}
