@@ -73,6 +73,9 @@ bool ctl_name_valid(const char *s);
 /* Checks an e-mail address closely enough for an alias or agent login:
  * one "@" with text on both sides, no blanks or control characters. */
 bool ctl_address_valid(const char *s);
+/* An id as lib/db takes it, from the decimal text maildeskctl keeps
+ * (NULL: 0, which lib/db reads as "none"). */
+int64_t ctl_id(const char *s);
 /* Checks a ticket or message number: 1 to 18 decimal digits. */
 bool ctl_number_valid(const char *s);
 

@@ -17,3 +17,7 @@ lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c
 ## The metrics endpoint's cluster-wide gauges (issue 16).
 lib_db_libmddb_a_SOURCES += lib/db/db-metrics.h lib/db/db-metrics.c lib/db/db-stats.h lib/db/db-stats.c
+## maildeskctl's administration writes and reports (issue 11: no SQL
+## outside lib/db).
+lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h lib/db/db-admin-tenant.c \
+	lib/db/db-admin-agent.h lib/db/db-admin-agent.c lib/db/db-report-admin.h lib/db/db-report-admin.c
