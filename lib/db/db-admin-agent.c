@@ -60,6 +60,32 @@ int db_admin_agent_find(struct db *db, int64_t tenant_id, const char *email, int
 				 id_r, error_r);
 }
 
+/* Contract in db-admin-agent.h. */
+int db_admin_agent_status(struct db *db, int64_t tenant_id, const char *email, int64_t *id_r, char **status_r,
+			  char **tenant_name_r, char **error_r)
+{
+	struct db_num n;
+	const char *params[2] = { db_num(&n, tenant_id), email };
+	struct db_table *t;
+	int found;
+
+	if (db_exec(db,
+		    "SELECT a.id, a.status, n.name FROM tenants n"
+		    " LEFT JOIN agents a ON a.tenant_id = n.id AND a.email = lower($2) WHERE n.id = $1",
+		    2, params, &t, error_r) < 0)
+		return -1;
+	found = t->n_rows > 0 && db_table_get(t, 0, 0) != NULL;
+	if (found) {
+		*id_r = strtoll(db_table_get(t, 0, 0), NULL, 10);
+		if (status_r != NULL)
+			*status_r = xstrdup(db_table_get(t, 0, 1));
+	} else {
+		*tenant_name_r = t->n_rows > 0 ? xstrdup(db_table_get(t, 0, 2)) : NULL;
+	}
+	db_table_free(&t);
+	return found;
+}
+
 /* One template statement: $1 tenant, $2 team, $3 name, $4 extra. */
 static int template_exec(struct db *db, const char *sql, int64_t tenant_id, int64_t team_id, const char *name,
 			 const char *extra, struct db_table **t_r, char **error_r)

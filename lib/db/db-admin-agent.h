@@ -27,6 +27,11 @@ int db_admin_agent_set(struct db *db, int64_t tenant_id, const char *email, cons
 		       char **error_r);
 /* Returns 1 with *id_r (may be NULL) when tenant_id has agent email, else 0. */
 int db_admin_agent_find(struct db *db, int64_t tenant_id, const char *email, int64_t *id_r, char **error_r);
+/* Like db_admin_agent_find(), with the agent's status (*status_r,
+ * malloc'd, may be NULL). When it returns 0, *tenant_name_r is the
+ * tenant's name (malloc'd), or NULL when tenant_id has none. */
+int db_admin_agent_status(struct db *db, int64_t tenant_id, const char *email, int64_t *id_r, char **status_r,
+			  char **tenant_name_r, char **error_r);
 
 /* Inserts or replaces a team's template. Returns 0 with *added_r true
  * when it is new. */

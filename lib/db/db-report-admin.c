@@ -106,3 +106,41 @@ int db_report_templates(struct db *db, int64_t tenant_id, const char *team, stru
 		       " ORDER BY n.name, m.name, p.name",
 		       2, params, t_r, error_r);
 }
+
+/* Contract in db-report-admin.h. */
+int db_report_team_routing(struct db *db, int64_t tenant_id, int64_t team_id, struct db_table **t_r,
+			   struct db_table **hours_r, char **error_r)
+{
+	struct db_num n, m;
+	const char *params[2] = { db_num(&n, tenant_id), db_num(&m, team_id) };
+
+	if (db_exec(db,
+		    "SELECT m.name AS team, m.assign_strategy AS strategy, m.assign_max_open AS max_open,"
+		    " m.time_zone, NULL AS hours FROM teams m WHERE m.tenant_id = $1 AND m.id = $2",
+		    2, params, t_r, error_r) < 0)
+		return -1;
+	if (db_exec(db,
+		    "SELECT dow, to_char(opens, 'HH24:MI') || '-' || CASE WHEN closes = '24:00'"
+		    " THEN '24:00' ELSE to_char(closes, 'HH24:MI') END FROM team_hours"
+		    " WHERE tenant_id = $1 AND team_id = $2 ORDER BY dow, opens",
+		    2, params, hours_r, error_r) < 0) {
+		db_table_free(t_r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Contract in db-report-admin.h. */
+int db_report_slas(struct db *db, int64_t tenant_id, const char *team, struct db_table **t_r, char **error_r)
+{
+	struct db_num n;
+	const char *params[2] = { db_num(&n, tenant_id), team };
+
+	return db_exec(db,
+		       "SELECT m.name AS team, (ARRAY['low','medium','high','urgent'])[s.priority + 1] AS priority,"
+		       " s.first_response_minutes, s.resolution_minutes FROM sla_policies s"
+		       " JOIN teams m ON m.tenant_id = s.tenant_id AND m.id = s.team_id"
+		       " WHERE s.tenant_id = $1 AND ($2::text IS NULL OR m.name = $2)"
+		       " ORDER BY m.name, s.priority DESC",
+		       2, params, t_r, error_r);
+}

@@ -24,5 +24,13 @@ int db_report_agent(struct db *db, int64_t tenant_id, const char *email, struct 
 /* tenant, team, name, autoack, bytes, updated; team (a name) may be NULL. */
 int db_report_templates(struct db *db, int64_t tenant_id, const char *team, struct db_table **t_r,
 			char **error_r);
+/* One team's routing: team, strategy, max_open, time_zone, hours (NULL,
+ * a place for the caller's text) in *t_r, and its calendar: dow, span
+ * ("HH:MM-HH:MM") by day and time in *hours_r. Returns 0 with both. */
+int db_report_team_routing(struct db *db, int64_t tenant_id, int64_t team_id, struct db_table **t_r,
+			   struct db_table **hours_r, char **error_r);
+/* SLA policies of tenant_id (of team only, a name, when not NULL): team,
+ * priority (name), first_response_minutes, resolution_minutes. */
+int db_report_slas(struct db *db, int64_t tenant_id, const char *team, struct db_table **t_r, char **error_r);
 
 #endif

@@ -118,3 +118,15 @@ int db_report_ticket_find(struct db *db, int64_t tenant_id, int64_t number, int6
 	return db_admin_id_query(db, "SELECT id FROM tickets WHERE tenant_id = $1 AND number = $2", 2, params, id_r,
 				 error_r);
 }
+
+/* Contract in db-report-ticket.h. */
+int db_report_ticket_assignee(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t *agent_id_r,
+			      char **error_r)
+{
+	struct db_num n, m;
+	const char *params[2] = { db_num(&n, tenant_id), db_num(&m, ticket_id) };
+
+	return db_admin_id_query(db,
+				 "SELECT assignee_id FROM tickets WHERE tenant_id = $1 AND id = $2 AND assignee_id IS NOT NULL",
+				 2, params, agent_id_r, error_r);
+}

@@ -41,5 +41,9 @@ void db_ticket_report_free(struct db_ticket_report *r);
 
 /* Returns 1 with *id_r when tenant_id has ticket number, else 0. */
 int db_report_ticket_find(struct db *db, int64_t tenant_id, int64_t number, int64_t *id_r, char **error_r);
+/* Who ticket_id of tenant_id is assigned to: 1 with *agent_id_r, 0 when
+ * nobody (or no such ticket). */
+int db_report_ticket_assignee(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t *agent_id_r,
+			      char **error_r);
 
 #endif
