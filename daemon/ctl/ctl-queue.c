@@ -1,5 +1,5 @@
 /* "maildeskctl queue ...": the outbound queue (sql/003_outbound.sql). Reads
- * go through db_exec; every change goes through lib/db/db-outbound.h, which
+ * go through lib/db/db-report-queue.h; every change goes through lib/db/db-outbound.h, which
  * also wakes the senders (NOTIFY maildesk_outbound). */
 #include "config.h"
 #include "ctl.h"

@@ -135,8 +135,6 @@ json_t *ctl_output_row_json(const struct db_table *t, size_t row, const char *ki
 /* Prints a JSON value indented on stdout and releases it. */
 void ctl_output_json_print(json_t *json);
 
-/* Timestamp column in ISO 8601 UTC, for the 't' kind. */
-#define CTL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Command handlers, one file per noun. */
 int ctl_db_migrate(struct ctl *ctl, const struct ctl_args *a);

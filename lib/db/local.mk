@@ -23,4 +23,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h l
 	lib/db/db-admin-agent.h lib/db/db-admin-agent.c lib/db/db-report-admin.h lib/db/db-report-admin.c \
 	lib/db/db-report-queue.h lib/db/db-report-queue.c lib/db/db-report-ticket.h lib/db/db-report-ticket.c \
 	lib/db/db-admin-team.h lib/db/db-admin-team.c lib/db/db-admin-domain.h lib/db/db-admin-domain.c \
-	lib/db/db-report-domain.h lib/db/db-report-domain.c lib/db/db-admin-rule.h lib/db/db-admin-rule.c
+	lib/db/db-report-domain.h lib/db/db-report-domain.c lib/db/db-admin-rule.h lib/db/db-admin-rule.c \
+	lib/db/db-report-status.h lib/db/db-report-status.c
