@@ -6,3 +6,9 @@ t_pg_db_SOURCES = t/pg-db.c
 t_pg_db_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_db_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += t/e2e-ctl.sh
+## lib/db's administration operations with logic of their own (issue 11).
+check_PROGRAMS += t/pg-admin
+TESTS += t/pg-admin
+t_pg_admin_SOURCES = t/pg-admin.c
+t_pg_admin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_admin_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)

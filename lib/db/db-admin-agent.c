@@ -117,17 +117,11 @@ int db_admin_template_save(struct db *db, int64_t tenant_id, int64_t team_id, co
 int db_admin_template_get(struct db *db, int64_t tenant_id, int64_t team_id, const char *name, char **body_r,
 			  char **error_r)
 {
-	struct db_table *t;
-	int found;
+	struct db_num n, m;
+	const char *params[3] = { db_num(&n, tenant_id), db_num(&m, team_id), name };
 
-	if (template_exec(db, "SELECT body FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3",
-			  tenant_id, team_id, name, NULL, &t, error_r) < 0)
-		return -1;
-	found = t->n_rows > 0;
-	if (found && body_r != NULL)
-		*body_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return found;
+	return db_admin_text_query(db, "SELECT body FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3",
+				   3, params, body_r, error_r);
 }
 
 /* Contract in db-admin-agent.h. */

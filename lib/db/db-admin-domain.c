@@ -4,31 +4,15 @@
 #include "db/db-admin-domain.h"
 #include "db/db-admin-private.h"
 
-#include <stdlib.h>
-
-#include "base/xalloc.h"
-
-/* A statement with text parameters only, for its rows' existence: 1, 0. */
-static int exists(struct db *db, const char *sql, size_t n, const char *const *params, char **error_r)
-{
-	struct db_table *t;
-	int found;
-
-	if (db_exec(db, sql, n, params, &t, error_r) < 0)
-		return -1;
-	found = t->n_rows > 0;
-	db_table_free(&t);
-	return found;
-}
 
 /* Contract in db-admin-domain.h. */
 int db_admin_domain_exists(struct db *db, const char *domain, bool lock, char **error_r)
 {
 	const char *params[1] = { domain };
 
-	return exists(db, lock ? "SELECT 1 FROM sending_domains WHERE domain = $1 FOR UPDATE"
-			       : "SELECT 1 FROM sending_domains WHERE domain = $1",
-		      1, params, error_r);
+	return db_admin_id_query(db, lock ? "SELECT 1 FROM sending_domains WHERE domain = $1 FOR UPDATE"
+					  : "SELECT 1 FROM sending_domains WHERE domain = $1",
+				 1, params, NULL, error_r);
 }
 
 /* Contract in db-admin-domain.h. */
@@ -36,7 +20,8 @@ int db_admin_domain_generation_exists(struct db *db, const char *domain, const c
 {
 	const char *params[2] = { domain, gen };
 
-	return exists(db, "SELECT 1 FROM dkim_selectors WHERE domain = $1 AND generation = $2", 2, params, error_r);
+	return db_admin_id_query(db, "SELECT 1 FROM dkim_selectors WHERE domain = $1 AND generation = $2", 2, params,
+				 NULL, error_r);
 }
 
 /* Contract in db-admin-domain.h. */
@@ -87,16 +72,9 @@ int db_admin_domain_checked(struct db *db, const char *domain, const char *repor
 int db_admin_domain_status(struct db *db, const char *domain, char **status_r, char **error_r)
 {
 	const char *params[1] = { domain };
-	struct db_table *t;
-	int found;
 
-	if (db_exec(db, "SELECT status FROM sending_domains WHERE domain = $1", 1, params, &t, error_r) < 0)
-		return -1;
-	found = t->n_rows > 0;
-	if (found)
-		*status_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return found;
+	return db_admin_text_query(db, "SELECT status FROM sending_domains WHERE domain = $1", 1, params, status_r,
+				   error_r);
 }
 
 /* Contract in db-admin-domain.h. */

@@ -8,17 +8,12 @@ int db_report_domain(struct db *db, const char *domain, struct db_table **t_r, c
 {
 	const char *params[1] = { domain };
 
-	if (db_exec(db,
-		    "SELECT d.domain, n.name AS tenant, d.tenant_id IS NULL AS shared, d.status, " DB_TS("d.verified_at")
-		    " AS verified_at, " DB_TS("d.checked_at") " AS checked_at, " DB_TS("d.created_at")
-		    " AS created_at, d.check_report FROM sending_domains d LEFT JOIN tenants n ON n.id = d.tenant_id"
-		    " WHERE d.domain = $1",
-		    1, params, t_r, error_r) < 0)
-		return -1;
-	if ((*t_r)->n_rows > 0)
-		return 1;
-	db_table_free(t_r);
-	return 0;
+	return db_admin_one_row(db,
+				"SELECT d.domain, n.name AS tenant, d.tenant_id IS NULL AS shared, d.status,"
+				" " DB_TS("d.verified_at") " AS verified_at, " DB_TS("d.checked_at") " AS checked_at,"
+				" " DB_TS("d.created_at") " AS created_at, d.check_report"
+				" FROM sending_domains d LEFT JOIN tenants n ON n.id = d.tenant_id WHERE d.domain = $1",
+				1, params, t_r, error_r);
 }
 
 /* Contract in db-report-domain.h. */

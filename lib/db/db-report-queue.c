@@ -27,18 +27,13 @@ int db_report_queue_list(struct db *db, const char *state, struct db_table **t_r
 		       1, params, t_r, error_r);
 }
 
-/* A one-row query: 1 with *t_r, 0 (freed) when no row, -1. */
+/* A one-row query by id. */
 static int one_row(struct db *db, const char *sql, int64_t id, struct db_table **t_r, char **error_r)
 {
 	struct db_num n;
 	const char *params[1] = { db_num(&n, id) };
 
-	if (db_exec(db, sql, 1, params, t_r, error_r) < 0)
-		return -1;
-	if ((*t_r)->n_rows > 0)
-		return 1;
-	db_table_free(t_r);
-	return 0;
+	return db_admin_one_row(db, sql, 1, params, t_r, error_r);
 }
 
 /* Contract in db-report-queue.h. */
@@ -48,7 +43,7 @@ int db_report_queue_show(struct db *db, int64_t id, struct db_table **t_r, char 
 		       "SELECT o.id, n.name AS tenant, t.number AS ticket, o.kind, o.state, o.attempts,"
 		       " o.envelope_from, o.message_id, array_to_json(o.rcpts)::text AS rcpts, "
 		       DB_TS("o.created_at") " AS created, " NEXT_ATTEMPT " AS next_attempt, "
-		       DB_TS("o.claimed_at") " AS claimed, " DB_TS("o.sent_at") " AS sent,"
+		       DB_TS("o.claimed_at") " AS claimed, o.claimed_by, " DB_TS("o.sent_at") " AS sent,"
 		       " o.last_code, o.last_error, octet_length(o.data) AS size, " DB_TS("o.purged_at") " AS purged,"
 		       /* the first 64 KiB hold the headers */
 		       " encode(substring(o.data FROM 1 FOR 65536), 'hex') AS head" QUEUE_FROM
