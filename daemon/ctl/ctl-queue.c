@@ -107,17 +107,17 @@ static void show_field(const char *label, const char *value, char kind)
 	free(s);
 }
 
-#define SHOW_KINDS "isississjttttisits"
+#define SHOW_KINDS "isississjtttstisits"
 /* Column numbers of the show query. */
 enum { SH_ID, SH_TENANT, SH_TICKET, SH_KIND, SH_STATE, SH_ATTEMPTS, SH_FROM, SH_MSGID, SH_RCPTS,
-       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_PURGED, SH_HEAD };
+       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_CLAIMED_BY, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_PURGED, SH_HEAD };
 
 /* Text output of "queue show". */
 static void show_print_text(const struct db_table *t)
 {
 	static const char *const labels[] = { "id", "tenant", "ticket", "kind", "state", "attempts",
 					      "from", "message_id", "to", "created", "next_attempt",
-					      "claimed", "sent", "last_code", "last_error", "size" };
+					      "claimed", "claimed_by", "sent", "last_code", "last_error", "size" };
 	char *rcpts = rcpts_text(db_table_get(t, 0, SH_RCPTS)), *head = headers_text(db_table_get(t, 0, SH_HEAD));
 	char *from = xasprintf("<%s>", db_table_get(t, 0, SH_FROM) != NULL ? db_table_get(t, 0, SH_FROM) : "");
 

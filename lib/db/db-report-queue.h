@@ -14,8 +14,10 @@
  * last_error. Returns 0 with *t_r. */
 int db_report_queue_list(struct db *db, const char *state, struct db_table **t_r, char **error_r);
 /* One row: the list's columns up to attempts, then envelope_from,
- * message_id, rcpts, created, next_attempt, claimed, sent, last_code,
- * last_error, size, purged, head (hex of the message's first 64 KiB).
+ * message_id, rcpts, created, next_attempt, claimed, claimed_by (the
+ * daemon that claimed it last, "host/pid/random"; NULL when none), sent,
+ * last_code, last_error, size, purged, head (hex of the message's first
+ * 64 KiB).
  * Returns 1 with *t_r (one row), or 0 (no table) when no row has id. */
 int db_report_queue_show(struct db *db, int64_t id, struct db_table **t_r, char **error_r);
 /* A row's state and, when its message was purged, when (else NULL); both
