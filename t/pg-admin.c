@@ -86,7 +86,7 @@ static int64_t tenant_with_team(const char *team, int64_t *team_id_r)
 /* "agent set" changes only what is given; an unknown agent is 0. */
 START_TEST(test_agent_set_changes_only_given_fields)
 {
-	struct db_agent_settings name_only = { "Ana B", NULL, -1 }, offline_only = { NULL, NULL, 0 };
+	struct db_agent_settings name_only = { "Ana B", NULL, -1 }, offline_only = { NULL, NULL, 1 };
 	int64_t team, tenant = tenant_with_team("support", &team), agent;
 	char *error = NULL;
 
@@ -95,10 +95,10 @@ START_TEST(test_agent_set_changes_only_given_fields)
 	ck_assert_int_eq(db_admin_agent_find(db, tenant, "ana@demo.example", NULL, &error), 1);
 	ck_assert_int_eq(db_admin_agent_set(db, tenant, "ANA@demo.example", &name_only, &error), 1);
 	ck_cell("SELECT name || '|' || signature || '|' || notify_offline FROM agents WHERE id = $1", agent,
-		"Ana B|-- Ana|true");
+		"Ana B|-- Ana|false");
 	ck_assert_int_eq(db_admin_agent_set(db, tenant, "ana@demo.example", &offline_only, &error), 1);
 	ck_cell("SELECT name || '|' || signature || '|' || notify_offline FROM agents WHERE id = $1", agent,
-		"Ana B|-- Ana|false");
+		"Ana B|-- Ana|true");
 	ck_assert_int_eq(db_admin_agent_set(db, tenant, "nobody@demo.example", &name_only, &error), 0);
 	ck_assert_int_eq(db_admin_agent_set(db, tenant + 1000000, "ana@demo.example", &name_only, &error), 0);
 }
