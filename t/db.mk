@@ -16,3 +16,9 @@ TESTS += t/pg-desk-caps
 t_pg_desk_caps_SOURCES = t/pg-desk-caps.c
 t_pg_desk_caps_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_desk_caps_LDADD = $(t_pg_db_LDADD)
+## lib/db's administration operations with logic of their own (issue 11).
+check_PROGRAMS += t/pg-admin
+TESTS += t/pg-admin
+t_pg_admin_SOURCES = t/pg-admin.c
+t_pg_admin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_admin_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -173,6 +173,11 @@ assert_match "the ticket records the failure" 'undeliverable.*500 5\.3\.0' \
 out=$(md_ctl queue show "$id")
 assert_match "queue show has the state and the last error" '^last_error +.*500 5\.3\.0' "$out"
 assert_match "queue show has the headers of the stored message" '^Subject: refused$' "$out"
+claimer=$(sql "select host || '/' || pid from daemons order by heartbeat_at desc limit 1")
+assert_match "queue show names the daemon that claimed the mail (host/pid/random)" \
+	"^claimed_by +$claimer/[^ ]+\$" "$out"
+assert_match "queue show --json has claimed_by too" "\"claimed_by\": \"$claimer/[^\"]+\"" \
+	"$(md_ctl queue show "$id" --json)"
 out=$(md_ctl queue list --state failed --json)
 assert_match "queue list --json lists the failed mail" "\"id\": $id," "$out"
 out=$(md_ctl queue retry "$id" 2>&1)

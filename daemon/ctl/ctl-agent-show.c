@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-report-admin.h"
 
 #define AGENT_KINDS "isssssb"
 #define TEAM_KINDS "is"
@@ -17,27 +18,13 @@
 static int agent_rows(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *email,
 		      struct db_table **agent_r, struct db_table **teams_r)
 {
-	const char *params[2] = { tenant_id, email };
 	char *error = NULL;
+	int found = db_report_agent(ctl->db, ctl_id(tenant_id), email, agent_r, teams_r, &error);
 
-	if (db_exec(ctl->db,
-		    "SELECT a.id, n.name AS tenant, a.email, a.name, a.status, " CTL_TS("a.created_at") " AS created,"
-		    " a.notify_offline FROM agents a JOIN tenants n ON n.id = a.tenant_id"
-		    " WHERE a.tenant_id = $1 AND a.email = lower($2)",
-		    2, params, agent_r, &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	if ((*agent_r)->n_rows == 0) {
-		db_table_free(agent_r);
+	if (found == 0)
 		return ctl_fail("agent \"%s\" not found in tenant \"%s\"", email, tenant_name);
-	}
-	const char *p2[2] = { tenant_id, db_table_get(*agent_r, 0, 0) };
-	if (db_exec(ctl->db,
-		    "SELECT m.id, m.name FROM team_agents ta JOIN teams m ON m.tenant_id = ta.tenant_id"
-		    " AND m.id = ta.team_id WHERE ta.tenant_id = $1 AND ta.agent_id = $2 ORDER BY m.name",
-		    2, p2, teams_r, &error) < 0) {
-		db_table_free(agent_r);
-		return ctl_db_fail(error);
-	}
 	return 0;
 }
 

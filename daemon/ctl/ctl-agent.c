@@ -2,12 +2,15 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-admin-agent.h"
+#include "db/db-report-admin.h"
 
 /* Signatures are short; anything bigger is a mistake (a wrong file). */
 #define SIGNATURE_MAX (64 * 1024)
@@ -42,7 +45,7 @@ static int signature_read(const char *path, char **sig_r)
 
 /* Puts the new agent in every --team, inside the caller's transaction. */
 static int agent_teams_add(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
-			   const char *tenant_name, const char *agent_id)
+			   const char *tenant_name, int64_t agent_id)
 {
 	for (size_t i = 0; i < a->n_opts; i++) {
 		char *team_id = NULL, *error = NULL;
@@ -52,11 +55,7 @@ static int agent_teams_add(struct ctl *ctl, const struct ctl_args *a, const char
 			continue;
 		if ((ret = ctl_team_find(ctl, tenant_id, tenant_name, a->opts[i].value, &team_id)) != 0)
 			return ret;
-		const char *params[3] = { tenant_id, team_id, agent_id };
-		ret = db_exec(ctl->db,
-			      "INSERT INTO team_agents (tenant_id, team_id, agent_id) VALUES ($1, $2, $3)"
-			      " ON CONFLICT DO NOTHING",
-			      3, params, NULL, &error);
+		ret = db_admin_agent_team_join(ctl->db, ctl_id(tenant_id), ctl_id(team_id), agent_id, &error);
 		free(team_id);
 		if (ret < 0)
 			return ctl_db_fail(error);
@@ -69,32 +68,27 @@ static int agent_create(struct ctl *ctl, const struct ctl_args *a, const char *t
 			const char *tenant_name, const char *signature)
 {
 	const char *name = ctl_opt_get(a, "name");
-	const char *params[4] = { tenant_id, a->pos[0], name != NULL ? name : "", signature };
-	struct db_table *t = NULL;
 	char *error = NULL;
+	int64_t id;
 	int ret;
 
 	if (db_begin(ctl->db, &error) < 0)
 		return ctl_db_fail(error);
-	if (db_exec(ctl->db,
-		    "INSERT INTO agents (tenant_id, email, name, signature)"
-		    " VALUES ($1, lower($2), $3, $4) RETURNING id",
-		    4, params, &t, &error) < 0) {
+	if (db_admin_agent_add(ctl->db, ctl_id(tenant_id), a->pos[0], name != NULL ? name : "", signature, &id,
+			       &error) < 0) {
 		db_rollback(ctl->db);
 		if (!db_last_error_was_duplicate(ctl->db))
 			return ctl_db_fail(error);
 		free(error);
 		return ctl_fail("agent \"%s\" already exists in tenant \"%s\"", a->pos[0], tenant_name);
 	}
-	ret = agent_teams_add(ctl, a, tenant_id, tenant_name, db_table_get(t, 0, 0));
+	ret = agent_teams_add(ctl, a, tenant_id, tenant_name, id);
 	if (ret == 0 && db_commit(ctl->db, &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret != 0)
 		db_rollback(ctl->db);
 	else
-		printf("agent \"%s\" added to tenant \"%s\" (id %s)\n", a->pos[0], tenant_name,
-		       db_table_get(t, 0, 0));
-	db_table_free(&t);
+		printf("agent \"%s\" added to tenant \"%s\" (id %" PRId64 ")\n", a->pos[0], tenant_name, id);
 	return ret;
 }
 
@@ -133,19 +127,7 @@ int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
-	const char *params[2] = { tenant_id, team_id };
-	if (ret == 0 && db_exec(ctl->db,
-				"SELECT n.name AS tenant, a.email, a.name, a.status,"
-				" (SELECT coalesce(json_agg(m.name ORDER BY m.name), '[]')"
-				"   FROM team_agents ta JOIN teams m"
-				"   ON m.tenant_id = ta.tenant_id AND m.id = ta.team_id"
-				"   WHERE ta.tenant_id = a.tenant_id AND ta.agent_id = a.id) AS teams"
-				" FROM agents a JOIN tenants n ON n.id = a.tenant_id"
-				" WHERE ($1::bigint IS NULL OR a.tenant_id = $1)"
-				" AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM team_agents"
-				"   WHERE tenant_id = a.tenant_id AND agent_id = a.id AND team_id = $2))"
-				" ORDER BY n.name, a.email",
-				2, params, &t, &error) < 0)
+	if (ret == 0 && db_report_agents(ctl->db, ctl_id(tenant_id), ctl_id(team_id), &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
 		ctl_output_rows(ctl, t, "ssssj");
@@ -157,29 +139,13 @@ int ctl_agent_list(struct ctl *ctl, const struct ctl_args *a)
 	return ret;
 }
 
-/* One setting of an agent (column and value are from fixed lists). */
-static int agent_update(struct ctl *ctl, const char *tenant_id, const char *email, const char *sql,
-			const char *value, bool *found_r)
-{
-	const char *params[3] = { tenant_id, email, value };
-	struct db_table *t = NULL;
-	char *error = NULL;
-
-	if (db_exec(ctl->db, sql, 3, params, &t, &error) < 0)
-		return ctl_db_fail(error);
-	*found_r = t->n_rows > 0;
-	db_table_free(&t);
-	return 0;
-}
-
 /* "agent set EMAIL [--tenant T] [--name N] [--signature-file F] [--notify-offline yes|no]". */
 int ctl_agent_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *name = ctl_opt_get(a, "name"), *sig_path = ctl_opt_get(a, "signature-file");
 	const char *offline = ctl_opt_get(a, "notify-offline");
-	char *tenant_id = NULL, *tenant_name = NULL, *signature = NULL;
-	bool found = true;
-	int ret;
+	char *tenant_id = NULL, *tenant_name = NULL, *signature = NULL, *error = NULL;
+	int ret, found = 1;
 
 	if (name == NULL && sig_path == NULL && offline == NULL)
 		return ctl_usage_error(a, "nothing to set: give --name, --signature-file or --notify-offline");
@@ -190,20 +156,12 @@ int ctl_agent_set(struct ctl *ctl, const struct ctl_args *a)
 	if (sig_path != NULL && (ret = signature_read(sig_path, &signature)) != 0)
 		return ret;
 	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
-	if (ret == 0 && name != NULL)
-		ret = agent_update(ctl, tenant_id, a->pos[0],
-				   "UPDATE agents SET name = $3 WHERE tenant_id = $1 AND email = lower($2) RETURNING id",
-				   name, &found);
-	if (ret == 0 && found && signature != NULL)
-		ret = agent_update(ctl, tenant_id, a->pos[0],
-				   "UPDATE agents SET signature = $3 WHERE tenant_id = $1 AND email = lower($2)"
-				   " RETURNING id",
-				   signature, &found);
-	if (ret == 0 && found && offline != NULL)
-		ret = agent_update(ctl, tenant_id, a->pos[0],
-				   "UPDATE agents SET notify_offline = ($3 = 'yes') WHERE tenant_id = $1"
-				   " AND email = lower($2) RETURNING id",
-				   offline, &found);
+	if (ret == 0) {
+		struct db_agent_settings s = { name, signature, offline == NULL ? -1 : strcmp(offline, "yes") == 0 };
+
+		if ((found = db_admin_agent_set(ctl->db, ctl_id(tenant_id), a->pos[0], &s, &error)) < 0)
+			ret = ctl_db_fail(error);
+	}
 	if (ret == 0 && !found)
 		ret = ctl_fail("agent \"%s\" not found in tenant \"%s\"", a->pos[0], tenant_name);
 	else if (ret == 0)

@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-admin-domain.h"
 #include "dns/dns.h"
 
 enum verdict { V_OK, V_MISSING, V_WRONG, V_ERROR, V_BOGUS };
@@ -265,23 +266,15 @@ static enum outcome outcome_decide(const struct domain_rec *recs, const struct f
 static int check_store(struct ctl *ctl, const char *domain, const struct domain_rec *recs, const struct finding *f,
 		       size_t n, const char *report, const char *status)
 {
-	const char *params[3] = { domain, report, status };
 	char *error = NULL;
 	int ret = db_begin(ctl->db, &error);
 
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		const char *p[3] = { domain, recs[i].selector, f[i].v == V_OK ? "t" : "f" };
-
 		if (recs[i].kind == DOMAIN_REC_DKIM && f[i].v != V_ERROR)
-			ret = db_exec(ctl->db, "UPDATE dkim_selectors SET published = $3 WHERE domain = $1 AND selector = $2",
-				      3, p, NULL, &error);
+			ret = db_admin_dkim_published_set(ctl->db, domain, recs[i].selector, f[i].v == V_OK, &error);
 	}
 	if (ret == 0)
-		ret = db_exec(ctl->db,
-			      "UPDATE sending_domains SET checked_at = now(), check_report = $2, status = $3,"
-			      " verified_at = CASE WHEN $3 <> 'verified' THEN NULL"
-			      "  WHEN status = 'verified' THEN verified_at ELSE now() END WHERE domain = $1",
-			      3, params, NULL, &error);
+		ret = db_admin_domain_checked(ctl->db, domain, report, status, &error);
 	if (ret == 0)
 		ret = db_commit(ctl->db, &error);
 	if (ret < 0) {
@@ -294,19 +287,14 @@ static int check_store(struct ctl *ctl, const char *domain, const struct domain_
 /* The domain's status before the check; 0, or prints and fails. */
 static int status_get(struct ctl *ctl, const char *domain, char **status_r)
 {
-	const char *params[1] = { domain };
-	struct db_table *t;
 	char *error = NULL;
-	int ret = 0;
+	int found = db_admin_domain_status(ctl->db, domain, status_r, &error);
 
-	if (db_exec(ctl->db, "SELECT status FROM sending_domains WHERE domain = $1", 1, params, &t, &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
-		ret = ctl_fail("domain %s not found: add it with \"maildeskctl domain add\"", domain);
-	else
-		*status_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return ret;
+	if (found == 0)
+		return ctl_fail("domain %s not found: add it with \"maildeskctl domain add\"", domain);
+	return 0;
 }
 
 /* The last line: the outcome, and the exit status. With --json the

@@ -11,28 +11,24 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-domain.h"
 
 /* The active generations of a domain, oldest (the signing one) first:
  * generation, whether all its selectors are published. The domain row is
  * locked, so a concurrent check or retire waits. */
 static int generations_get(struct ctl *ctl, const char *domain, struct db_table **t_r)
 {
-	const char *params[1] = { domain };
 	char *error = NULL;
-	int ret = 0;
+	int found = db_admin_domain_exists(ctl->db, domain, true, &error);
 
-	if (db_exec(ctl->db, "SELECT 1 FROM sending_domains WHERE domain = $1 FOR UPDATE", 1, params, t_r, &error) < 0)
+	*t_r = NULL;
+	if (found < 0)
 		return ctl_db_fail(error);
-	if ((*t_r)->n_rows == 0)
-		ret = ctl_fail("domain %s not found", domain);
-	db_table_free(t_r);
-	if (ret == 0 && db_exec(ctl->db,
-				"SELECT generation, bool_and(published) FROM dkim_selectors"
-				" WHERE domain = $1 AND state = 'active'"
-				" GROUP BY generation ORDER BY min(created_at), generation",
-				1, params, t_r, &error) < 0)
-		ret = ctl_db_fail(error);
-	return ret;
+	if (found == 0)
+		return ctl_fail("domain %s not found", domain);
+	if (db_admin_domain_generations(ctl->db, domain, t_r, &error) < 0)
+		return ctl_db_fail(error);
+	return 0;
 }
 
 /* Says why gen may not be retired; 0 when it may. */
@@ -69,20 +65,16 @@ static int retire_change(struct ctl *ctl, const struct ctl_args *a, char **done_
 
 	if ((domain = domain_name_arg(a, a->pos[0], &ret)) == NULL)
 		return ret;
-	const char *params[2] = { domain, a->pos[1] };
 	ret = generations_get(ctl, domain, &t);
 	if (ret == 0)
 		ret = retire_allowed(a, domain, a->pos[1], t);
 	if (ret == 0 &&
-	    db_exec(ctl->db, "UPDATE dkim_selectors SET state = 'retired', retired_at = now()"
-			     " WHERE domain = $1 AND generation = $2 AND state = 'active'",
-		    2, params, NULL, &error) < 0)
+	    db_admin_dkim_generation_retire(ctl->db, domain, a->pos[1], &error) < 0)
 		ret = ctl_db_fail(error);
 	bool signer = ret == 0 && strcmp(db_table_get(t, 0, 0), a->pos[1]) == 0;
 	bool unpublished = signer && strcmp(db_table_get(t, 1, 1), "t") != 0;
 	if (unpublished &&
-	    db_exec(ctl->db, "UPDATE sending_domains SET status = 'pending', verified_at = NULL WHERE domain = $1", 1,
-		    params, NULL, &error) < 0)
+	    db_admin_domain_pending(ctl->db, domain, &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0)
 		*done_r = xasprintf("%s: generation %s retired (selectors %s-rsa, %s-ed25519); %s signs now%s. The key "

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-report-domain.h"
 
 /* Zone files cap one character-string at 255 bytes; longer TXT values are
  * several strings that resolvers join again. */
@@ -68,16 +69,11 @@ static void recs_advice(struct domain_rec *r, const char *domain, const struct m
 int domain_records_get(struct ctl *ctl, const struct md_config *c, const char *domain, struct domain_rec **recs_r,
 		       size_t *n_r)
 {
-	const char *params[1] = { domain };
 	struct domain_rec *r;
 	struct db_table *t;
 	char *error = NULL;
 
-	/* rsa-sha256 sorts after ed25519-sha256: DESC puts RSA first. */
-	if (db_exec(ctl->db,
-		    "SELECT selector, generation, algorithm, public_key, published FROM dkim_selectors"
-		    " WHERE domain = $1 AND state = 'active' ORDER BY created_at, generation, algorithm DESC",
-		    1, params, &t, &error) < 0)
+	if (db_report_domain_selectors(ctl->db, domain, &t, &error) < 0)
 		return ctl_db_fail(error);
 	r = xcalloc(t->n_rows + 3, sizeof(*r));
 	for (size_t i = 0; i < t->n_rows; i++)
@@ -168,21 +164,15 @@ static void header_print(const struct db_table *t)
 
 int domain_show_print(struct ctl *ctl, const struct md_config *c, const char *domain, const char *generation)
 {
-	const char *params[1] = { domain };
 	struct domain_rec *recs = NULL;
-	struct db_table *t;
+	struct db_table *t = NULL;
 	char *error = NULL;
 	size_t n = 0;
-	int ret = 0;
+	int ret = 0, found = db_report_domain(ctl->db, domain, &t, &error);
 
-	if (db_exec(ctl->db,
-		    "SELECT d.domain, n.name AS tenant, d.tenant_id IS NULL AS shared, d.status, " CTL_TS("d.verified_at")
-		    " AS verified_at, " CTL_TS("d.checked_at") " AS checked_at, " CTL_TS("d.created_at")
-		    " AS created_at, d.check_report FROM sending_domains d LEFT JOIN tenants n ON n.id = d.tenant_id"
-		    " WHERE d.domain = $1",
-		    1, params, &t, &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
+	if (found == 0)
 		ret = ctl_fail("domain %s not found: add it with \"maildeskctl domain add\"", domain);
 	else
 		ret = domain_records_get(ctl, c, domain, &recs, &n);
@@ -233,15 +223,7 @@ int ctl_domain_list(struct ctl *ctl, const struct ctl_args *a)
 
 	if (ctl_opt_get(a, "tenant") != NULL && (ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) != 0)
 		return ret;
-	const char *params[1] = { tenant_id };
-	if (db_exec(ctl->db,
-		    "SELECT d.domain, coalesce(n.name, '(shared)') AS tenant, d.status,"
-		    " coalesce((SELECT json_agg(s.selector ORDER BY s.created_at, s.generation, s.algorithm DESC)"
-		    "   FROM dkim_selectors s WHERE s.domain = d.domain AND s.state = 'active'), '[]') AS selectors, "
-		    CTL_TS("d.checked_at") " AS last_check"
-		    " FROM sending_domains d LEFT JOIN tenants n ON n.id = d.tenant_id"
-		    " WHERE $1::bigint IS NULL OR d.tenant_id = $1 ORDER BY d.domain",
-		    1, params, &t, &error) < 0) {
+	if (db_report_domains(ctl->db, ctl_id(tenant_id), &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {
 		ctl_output_rows(ctl, t, "sssjt");

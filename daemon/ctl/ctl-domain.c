@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-domain.h"
 #include "dns/dns.h"
 #include "dkim/dkim.h"
 
@@ -138,18 +139,11 @@ char *domain_name_arg(const struct ctl_args *a, const char *name, int *ret_r)
 /* Whether a generation of domain exists already: 1, 0, or -1 (printed). */
 static int generation_exists(struct ctl *ctl, const char *domain, const char *gen)
 {
-	const char *params[2] = { domain, gen };
-	struct db_table *t;
 	char *error = NULL;
-	int ret;
+	int ret = db_admin_domain_generation_exists(ctl->db, domain, gen, &error);
 
-	if (db_exec(ctl->db, "SELECT 1 FROM dkim_selectors WHERE domain = $1 AND generation = $2", 2, params, &t,
-		    &error) < 0) {
+	if (ret < 0)
 		ctl_db_fail(error);
-		return -1;
-	}
-	ret = t->n_rows > 0 ? 1 : 0;
-	db_table_free(&t);
 	return ret;
 }
 
@@ -289,11 +283,8 @@ static int selectors_insert(struct ctl *ctl, const char *domain, const char *gen
 {
 	for (size_t i = 0; i < 2; i++) {
 		char *selector = xasprintf("%s-%s", gen, dkim_key_type_name(gen_algs[i]));
-		const char *params[6] = { domain, selector, gen, dkim_alg_name(gen_algs[i]), k->pub[i], k->rel[i] };
-		int ret = db_exec(ctl->db,
-				  "INSERT INTO dkim_selectors (domain, selector, generation, algorithm, public_key, key_file)"
-				  " VALUES ($1, $2, $3, $4, $5, $6)",
-				  6, params, NULL, error_r);
+		struct db_dkim_selector_in s = { domain, selector, gen, dkim_alg_name(gen_algs[i]), k->pub[i], k->rel[i] };
+		int ret = db_admin_dkim_selector_add(ctl->db, &s, error_r);
 
 		free(selector);
 		if (ret < 0)
@@ -308,7 +299,6 @@ static int selectors_insert(struct ctl *ctl, const char *domain, const char *gen
 static int generation_create(struct ctl *ctl, const struct md_config *c, const char *domain, const char *gen,
 			     bool add, const char *tenant_id)
 {
-	const char *params[2] = { domain, tenant_id };
 	struct gen_keys k = { 0 };
 	char *error = NULL;
 	int ret = key_dirs_ready(c->dkim_key_dir, domain, &k);
@@ -317,8 +307,7 @@ static int generation_create(struct ctl *ctl, const struct md_config *c, const c
 		ret = keys_write(c->dkim_key_dir, domain, gen, &k);
 	if (ret == 0 &&
 	    (db_begin(ctl->db, &error) < 0 ||
-	     (add && db_exec(ctl->db, "INSERT INTO sending_domains (domain, tenant_id) VALUES ($1, $2)", 2, params,
-			     NULL, &error) < 0) ||
+	     (add && db_admin_domain_add(ctl->db, domain, ctl_id(tenant_id), &error) < 0) ||
 	     selectors_insert(ctl, domain, gen, &k, &error) < 0 || db_commit(ctl->db, &error) < 0)) {
 		bool dup = db_last_error_was_duplicate(ctl->db);
 
@@ -356,17 +345,11 @@ static int add_owner(struct ctl *ctl, const struct ctl_args *a, char **tenant_id
 /* 1 when domain is a sending domain, 0 not, -1 (printed) error. */
 static int domain_exists(struct ctl *ctl, const char *domain)
 {
-	const char *params[1] = { domain };
-	struct db_table *t;
 	char *error = NULL;
-	int ret;
+	int ret = db_admin_domain_exists(ctl->db, domain, false, &error);
 
-	if (db_exec(ctl->db, "SELECT 1 FROM sending_domains WHERE domain = $1", 1, params, &t, &error) < 0) {
+	if (ret < 0)
 		ctl_db_fail(error);
-		return -1;
-	}
-	ret = t->n_rows > 0;
-	db_table_free(&t);
 	return ret;
 }
 

@@ -193,6 +193,12 @@ bool ctl_address_valid(const char *s)
 	return true;
 }
 
+/* maildeskctl keeps ids as the text it read; lib/db takes int64_t. */
+int64_t ctl_id(const char *s)
+{
+	return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
 /* Ticket and message numbers are bigint; 18 digits always fit. */
 bool ctl_number_valid(const char *s)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/db-outbound.h"
+#include "db/db-report-queue.h"
 
 struct admin_verb {
 	enum db_outbound_admin op;
@@ -26,19 +27,16 @@ static const struct admin_verb verbs[] = {
 /* Why one row was not changed: missing, or in another state. */
 static int explain_unchanged(struct ctl *ctl, const struct admin_verb *v, const char *id)
 {
-	const char *params[1] = { id };
-	struct db_table *t;
-	char *error = NULL;
+	char *error = NULL, *state = NULL;
 	int r;
 
-	if (db_exec(ctl->db, "SELECT state FROM outbound WHERE id = $1", 1, params, &t, &error) < 0)
+	if ((r = db_report_queue_state(ctl->db, ctl_id(id), &state, NULL, &error)) < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
+	if (r == 0)
 		r = ctl_fail("no outbound mail %s", id);
 	else
-		r = ctl_fail("outbound mail %s is %s; only %s mail can be %s", id, db_table_get(t, 0, 0), v->takes,
-			     v->done);
-	db_table_free(&t);
+		r = ctl_fail("outbound mail %s is %s; only %s mail can be %s", id, state, v->takes, v->done);
+	free(state);
 	return r;
 }
 

@@ -1,5 +1,5 @@
 /* "maildeskctl queue ...": the outbound queue (sql/003_outbound.sql). Reads
- * go through db_exec; every change goes through lib/db/db-outbound.h, which
+ * go through lib/db/db-report-queue.h; every change goes through lib/db/db-outbound.h, which
  * also wakes the senders (NOTIFY maildesk_outbound). */
 #include "config.h"
 #include "ctl.h"
@@ -14,6 +14,8 @@
 #include "base/conf.h"
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
+#include "db/db-report-queue.h"
+#include "db/db-report-ticket.h"
 
 #define INJECT_MAX (64u << 20)
 
@@ -30,30 +32,18 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-#define QUEUE_FROM                                                                         \
-	" FROM outbound o JOIN tenants n ON n.id = o.tenant_id"                           \
-	" LEFT JOIN tickets t ON t.tenant_id = o.tenant_id AND t.id = o.ticket_id"
-/* When the next attempt is, for the rows that have one. */
-#define NEXT_ATTEMPT                                                                       \
-	"CASE WHEN o.state IN ('queued', 'deferred', 'sending') THEN " CTL_TS("o.next_attempt_at") " END"
 #define LIST_KINDS "isissijttis"
 
 /* "queue list [--state S]": everything not sent yet, or one state. */
 int ctl_queue_list(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *state = ctl_opt_get(a, "state");
-	const char *params[1] = { state };
 	struct db_table *t;
 	char *error = NULL;
 
 	if (state != NULL && name_index(states, sizeof(states) / sizeof(states[0]), state) < 0)
 		return ctl_usage_error(a, "unknown state \"%s\" (queued, sending, sent, deferred, failed, held)", state);
-	if (db_exec(ctl->db,
-		    "SELECT o.id, n.name AS tenant, t.number AS ticket, o.kind, o.state, o.attempts,"
-		    " array_to_json(o.rcpts)::text AS rcpts, " CTL_TS("o.created_at") " AS created, "
-		    NEXT_ATTEMPT " AS next_attempt, o.last_code, o.last_error" QUEUE_FROM
-		    " WHERE ($1::text IS NULL AND o.state <> 'sent' OR o.state = $1) ORDER BY o.id",
-		    1, params, &t, &error) < 0)
+	if (db_report_queue_list(ctl->db, state, &t, &error) < 0)
 		return ctl_db_fail(error);
 	ctl_output_rows(ctl, t, LIST_KINDS);
 	db_table_free(&t);
@@ -117,17 +107,17 @@ static void show_field(const char *label, const char *value, char kind)
 	free(s);
 }
 
-#define SHOW_KINDS "isississjttttisits"
+#define SHOW_KINDS "isississjtttstisits"
 /* Column numbers of the show query. */
 enum { SH_ID, SH_TENANT, SH_TICKET, SH_KIND, SH_STATE, SH_ATTEMPTS, SH_FROM, SH_MSGID, SH_RCPTS,
-       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_PURGED, SH_HEAD };
+       SH_CREATED, SH_NEXT, SH_CLAIMED, SH_CLAIMED_BY, SH_SENT, SH_CODE, SH_ERROR, SH_SIZE, SH_PURGED, SH_HEAD };
 
 /* Text output of "queue show". */
 static void show_print_text(const struct db_table *t)
 {
 	static const char *const labels[] = { "id", "tenant", "ticket", "kind", "state", "attempts",
 					      "from", "message_id", "to", "created", "next_attempt",
-					      "claimed", "sent", "last_code", "last_error", "size" };
+					      "claimed", "claimed_by", "sent", "last_code", "last_error", "size" };
 	char *rcpts = rcpts_text(db_table_get(t, 0, SH_RCPTS)), *head = headers_text(db_table_get(t, 0, SH_HEAD));
 	char *from = xasprintf("<%s>", db_table_get(t, 0, SH_FROM) != NULL ? db_table_get(t, 0, SH_FROM) : "");
 
@@ -154,27 +144,16 @@ static void show_print_text(const struct db_table *t)
 /* "queue show ID": envelope, attempts, the last error and the headers. */
 int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a)
 {
-	const char *params[1] = { a->pos[0] };
 	struct db_table *t;
 	char *error = NULL;
+	int found;
 
 	if (!ctl_number_valid(a->pos[0]))
 		return ctl_usage_error(a, "ID must be a number");
-	if (db_exec(ctl->db,
-		    "SELECT o.id, n.name AS tenant, t.number AS ticket, o.kind, o.state, o.attempts,"
-		    " o.envelope_from, o.message_id, array_to_json(o.rcpts)::text AS rcpts, "
-		    CTL_TS("o.created_at") " AS created, " NEXT_ATTEMPT " AS next_attempt, "
-		    CTL_TS("o.claimed_at") " AS claimed, " CTL_TS("o.sent_at") " AS sent,"
-		    " o.last_code, o.last_error, octet_length(o.data) AS size, " CTL_TS("o.purged_at") " AS purged,"
-		    /* the first 64 KiB hold the headers */
-		    " encode(substring(o.data FROM 1 FOR 65536), 'hex') AS head" QUEUE_FROM
-		    " WHERE o.id = $1",
-		    1, params, &t, &error) < 0)
+	if ((found = db_report_queue_show(ctl->db, ctl_id(a->pos[0]), &t, &error)) < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0) {
-		db_table_free(&t);
+	if (found == 0)
 		return ctl_fail("no outbound mail %s", a->pos[0]);
-	}
 	if (ctl->json) {
 		json_t *o = ctl_output_row_json(t, 0, SHOW_KINDS);
 		char *head = headers_text(db_table_get(t, 0, SH_HEAD));
@@ -194,9 +173,7 @@ int ctl_queue_show(struct ctl *ctl, const struct ctl_args *a)
 /* "queue retry ID": a failed or deferred mail is due again now. */
 int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a)
 {
-	const char *params[1] = { a->pos[0] };
-	struct db_table *t;
-	char *error = NULL, tbuf[32];
+	char *error = NULL, *state = NULL, *purged = NULL, tbuf[32];
 	int r;
 
 	if (!ctl_number_valid(a->pos[0]))
@@ -207,18 +184,17 @@ int ctl_queue_retry(struct ctl *ctl, const struct ctl_args *a)
 		printf("outbound mail %s queued again\n", a->pos[0]);
 		return 0;
 	}
-	if (db_exec(ctl->db, "SELECT state, " CTL_TS("purged_at") " FROM outbound WHERE id = $1", 1, params, &t,
-		    &error) < 0)
+	if ((r = db_report_queue_state(ctl->db, ctl_id(a->pos[0]), &state, &purged, &error)) < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
+	if (r == 0)
 		r = ctl_fail("no outbound mail %s", a->pos[0]);
-	else if (db_table_get(t, 0, 1) != NULL)
+	else if (purged != NULL)
 		r = ctl_fail("outbound mail %s cannot be retried: its message was purged on %s (outbound_retention)",
-			     a->pos[0], ctl_output_time(db_table_get(t, 0, 1), tbuf, sizeof(tbuf)));
+			     a->pos[0], ctl_output_time(purged, tbuf, sizeof(tbuf)));
 	else
-		r = ctl_fail("outbound mail %s is %s; only failed or deferred mail can be retried", a->pos[0],
-			     db_table_get(t, 0, 0));
-	db_table_free(&t);
+		r = ctl_fail("outbound mail %s is %s; only failed or deferred mail can be retried", a->pos[0], state);
+	free(state);
+	free(purged);
 	return r;
 }
 
@@ -305,22 +281,14 @@ static int message_read(const char *path, struct buf *b)
 /* The id of ticket NUMBER of a tenant, for --ticket. Returns 0 or fails. */
 static int inject_ticket(struct ctl *ctl, const char *tenant_id, const char *number, int64_t *id_r)
 {
-	const char *params[2] = { tenant_id, number };
-	struct db_table *t;
 	char *error = NULL;
-	int ret = 0;
+	int found;
 
 	if (!ctl_number_valid(number))
 		return ctl_fail("--ticket must be a ticket number");
-	if (db_exec(ctl->db, "SELECT id FROM tickets WHERE tenant_id = $1 AND number = $2", 2, params, &t,
-		    &error) < 0)
+	if ((found = db_report_ticket_find(ctl->db, ctl_id(tenant_id), ctl_id(number), id_r, &error)) < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
-		ret = ctl_fail("ticket %s not found", number);
-	else
-		*id_r = strtoll(db_table_get(t, 0, 0), NULL, 10);
-	db_table_free(&t);
-	return ret;
+	return found ? 0 : ctl_fail("ticket %s not found", number);
 }
 
 /* The --to values, checked. Returns 0, or prints the problem. */

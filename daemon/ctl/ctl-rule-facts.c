@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-admin-rule.h"
 #include "mime/mime.h"
 
 /* The largest message file "rule test" reads. */
@@ -97,17 +98,10 @@ static bool addressed_to(const struct mime_message *m, const char *addr)
  * whether it is business hours now; the sender's open tickets. */
 static int team_facts(struct ctl *ctl, const struct ctl_rule_scope *sc, struct eml_priv *p, struct rules_facts *f)
 {
-	const char *params[3] = { sc->tenant_id, sc->team_id, p->from };
 	struct db_table *t;
 	char *error = NULL;
 
-	if (db_exec(ctl->db,
-		    "SELECT a.address, md_in_business_hours($1, $2, now()),"
-		    " (SELECT count(*) FROM tickets k JOIN contacts c ON c.tenant_id = k.tenant_id AND c.id = k.requester_id"
-		    "  WHERE k.tenant_id = $1 AND c.email = $3 AND k.status IN ('open', 'pending', 'snoozed'))"
-		    " FROM (SELECT 1) one LEFT JOIN team_aliases a ON a.tenant_id = $1 AND a.team_id = $2"
-		    " ORDER BY a.created_at, a.address",
-		    3, params, &t, &error) < 0)
+	if (db_report_rule_team_facts(ctl->db, ctl_id(sc->tenant_id), ctl_id(sc->team_id), p->from, &t, &error) < 0)
 		return ctl_db_fail(error);
 	for (size_t r = 0; r < t->n_rows && p->to == NULL; r++) {
 		const char *addr = db_table_get(t, r, 0);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-rule.h"
 #include "desk/desk-rules.h"
 
 /* The actions of one rule, indented under it (text) or as a JSON list. */
@@ -146,15 +147,11 @@ struct replay {
 static int replay_programs(struct ctl *ctl, const struct ctl_rule_scope *sc, struct replay *rp)
 {
 	struct rules_limits limits = { .match_limit = ctl_rule_match_limit(ctl) };
-	const char *params[2] = { sc->tenant_id, sc->team_id };
 	struct db_table *t;
 	char *error = NULL;
 	int ret = 0;
 
-	if (db_exec(ctl->db,
-		    "SELECT source, filename, team_id IS NULL FROM rule_sets WHERE tenant_id = $1 AND (team_id IS NULL OR team_id = $2)"
-		    " ORDER BY team_id NULLS FIRST",
-		    2, params, &t, &error) < 0)
+	if (db_report_rule_programs(ctl->db, ctl_id(sc->tenant_id), ctl_id(sc->team_id), &t, &error) < 0)
 		return ctl_db_fail(error);
 	for (size_t r = 0; r < t->n_rows && ret == 0; r++) {
 		const char *src = db_table_get(t, r, 0);
@@ -170,20 +167,6 @@ static int replay_programs(struct ctl *ctl, const struct ctl_rule_scope *sc, str
 	db_table_free(&t);
 	return ret;
 }
-
-/* The team's customer messages in the range; a ticket's first one is
- * its ticket.created, the others message.received. */
-#define REPLAY_SQL                                                                                       \
-	"SELECT m.id, m.ticket_id, k.number,"                                                               \
-	" NOT EXISTS (SELECT 1 FROM messages p WHERE p.tenant_id = m.tenant_id AND p.ticket_id = m.ticket_id" \
-	"  AND p.direction = 'in' AND (p.received_at, p.id) < (m.received_at, m.id)),"                   \
-	" " CTL_TS("m.received_at") ", coalesce(m.from_addr, ''), m.subject"                                \
-	" FROM messages m JOIN tickets k ON k.tenant_id = m.tenant_id AND k.id = m.ticket_id"              \
-	" JOIN teams tm ON tm.tenant_id = m.tenant_id AND tm.id = m.team_id"                              \
-	" WHERE m.tenant_id = $1 AND m.team_id = $2 AND m.direction = 'in' AND m.kind = 'customer'"        \
-	" AND m.received_at >= ($3::timestamp AT TIME ZONE tm.time_zone)"                                 \
-	" AND ($4::timestamp IS NULL OR m.received_at < ($4::timestamp AT TIME ZONE tm.time_zone))"        \
-	" ORDER BY m.received_at, m.id"
 
 /* One message: its facts, every program, what matched. */
 static int replay_message(struct ctl *ctl, struct replay *rp, const struct db_table *msgs, size_t row)
@@ -251,14 +234,14 @@ static int replay_message(struct ctl *ctl, struct replay *rp, const struct db_ta
 /* Messages, then each one, inside the read-only transaction. */
 static int replay_run(struct ctl *ctl, const struct ctl_args *a, const struct ctl_rule_scope *sc, struct replay *rp)
 {
-	const char *params[4] = { sc->tenant_id, sc->team_id, ctl_opt_get(a, "since"), ctl_opt_get(a, "until") };
 	struct db_table *msgs = NULL;
 	char *error = NULL;
 	int ret = replay_programs(ctl, sc, rp);
 
 	if (ret == 0 && rp->n_progs == 0)
 		ret = ctl_fail("no rules loaded for team \"%s\" or its tenant", sc->team);
-	if (ret == 0 && db_exec(ctl->db, REPLAY_SQL, 4, params, &msgs, &error) < 0)
+	if (ret == 0 && db_report_rule_replay_messages(ctl->db, ctl_id(sc->tenant_id), ctl_id(sc->team_id),
+						       ctl_opt_get(a, "since"), ctl_opt_get(a, "until"), &msgs, &error) < 0)
 		ret = ctl_db_fail(error);
 	for (size_t r = 0; ret == 0 && r < msgs->n_rows; r++)
 		ret = replay_message(ctl, rp, msgs, r);
@@ -284,8 +267,7 @@ int ctl_rule_replay(struct ctl *ctl, const struct ctl_args *a)
 		return ctl_usage_error(a, "invalid date \"%s\": YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" (the team's time zone)",
 				       !ctl_date_valid(since) ? since : until);
 	ret = ctl_rule_scope_resolve(ctl, a, true, &sc, NULL);
-	if (ret == 0 && (db_begin(ctl->db, &error) < 0 ||
-			 db_exec(ctl->db, "SET TRANSACTION READ ONLY", 0, NULL, NULL, &error) < 0))
+	if (ret == 0 && db_report_begin_read_only(ctl->db, &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0) {
 		rp.tenant_id = strtoll(sc.tenant_id, NULL, 10);

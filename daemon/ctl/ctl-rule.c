@@ -6,6 +6,7 @@
 #include "config.h"
 #include "ctl-rule.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 #include "base/conf.h"
 #include "base/xalloc.h"
+#include "db/db-admin-agent.h"
+#include "db/db-admin-rule.h"
+#include "db/db-admin-tenant.h"
 
 int ctl_rule_scope_resolve(struct ctl *ctl, const struct ctl_args *a, bool need_one, struct ctl_rule_scope *sc,
 			   bool *all_r)
@@ -89,45 +93,38 @@ int ctl_rule_compile_file(const struct ctl *ctl, const char *path, struct rules_
 	return ret;
 }
 
-/* The team names the program moves tickets to, as a JSON array: a team's
- * rules may reply with a template of a team they moved the ticket to. */
-static char *move_targets_json(const struct rules_ref *refs, size_t n)
+/* The team names the program moves tickets to (borrowed from refs): a
+ * team's rules may reply with a template of a team they moved the ticket
+ * to. Free the array only. */
+static const char **move_targets(const struct rules_ref *refs, size_t n, size_t *n_r)
 {
-	json_t *arr = json_array();
-	char *s;
+	const char **names = xcalloc(n + 1, sizeof(*names));
 
+	*n_r = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (refs[i].kind == RULES_REF_TEAM)
-			json_array_append_new(arr, json_string(refs[i].name));
+			names[(*n_r)++] = refs[i].name;
 	}
-	s = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	return s;
+	return names;
 }
 
 /* Does the name exist? 1 yes, 0 no, -1 printed a database error. */
 static int ref_exists(struct ctl *ctl, const struct ctl_rule_scope *sc, const struct rules_ref *r,
-		      const char *targets)
+		      const char *const *targets, size_t n_targets)
 {
-	static const char *const sql[] = {
-		[RULES_REF_TEAM] = "SELECT 1 FROM teams WHERE tenant_id = $1 AND name = $2",
-		[RULES_REF_AGENT] = "SELECT 1 FROM agents WHERE tenant_id = $1 AND email = lower($2)",
-		[RULES_REF_TEMPLATE] = "SELECT 1 FROM templates p JOIN teams m ON m.tenant_id = p.tenant_id"
-				       " AND m.id = p.team_id WHERE p.tenant_id = $1 AND p.name = $2"
-				       " AND ($3::bigint IS NULL OR p.team_id = $3"
-				       "  OR m.name IN (SELECT json_array_elements_text($4::json)))",
-	};
-	const char *params[4] = { sc->tenant_id, r->name, sc->team_id, targets };
-	struct db_table *t;
 	char *error = NULL;
+	int64_t tenant_id = ctl_id(sc->tenant_id);
 	int found;
 
-	if (db_exec(ctl->db, sql[r->kind], r->kind == RULES_REF_TEMPLATE ? 4 : 2, params, &t, &error) < 0) {
+	if (r->kind == RULES_REF_TEAM)
+		found = db_admin_team_find(ctl->db, tenant_id, r->name, NULL, &error);
+	else if (r->kind == RULES_REF_AGENT)
+		found = db_admin_agent_find(ctl->db, tenant_id, r->name, NULL, &error);
+	else
+		found = db_admin_rule_template_exists(ctl->db, tenant_id, ctl_id(sc->team_id), r->name, targets,
+						      n_targets, &error);
+	if (found < 0)
 		ctl_db_fail(error);
-		return -1;
-	}
-	found = t->n_rows > 0;
-	db_table_free(&t);
 	return found;
 }
 
@@ -138,12 +135,13 @@ static int refs_check(struct ctl *ctl, const struct ctl_rule_scope *sc, const ch
 {
 	size_t n = 0;
 	const struct rules_ref *refs = rules_refs(p, &n);
-	char *targets = move_targets_json(refs, n);
+	size_t n_targets;
+	const char **targets = move_targets(refs, n, &n_targets);
 	int ret = 0;
 
 	for (size_t i = 0; i < n && ret >= 0; i++) {
 		const struct rules_ref *r = &refs[i];
-		int found = ref_exists(ctl, sc, r, targets);
+		int found = ref_exists(ctl, sc, r, targets, n_targets);
 
 		if (found < 0)
 			ret = -1;
@@ -165,19 +163,13 @@ static int refs_check(struct ctl *ctl, const struct ctl_rule_scope *sc, const ch
 static int rule_set_store(struct ctl *ctl, const struct ctl_rule_scope *sc, const char *file, const char *source,
 			  char **version_r)
 {
-	const char *params[4] = { sc->tenant_id, sc->team_id, source, file };
-	struct db_table *t;
 	char *error = NULL;
+	int64_t version;
 
-	if (db_exec(ctl->db,
-		    "INSERT INTO rule_sets (tenant_id, team_id, source, filename) VALUES ($1, $2, $3, $4)"
-		    " ON CONFLICT (tenant_id, coalesce(team_id, 0)) DO UPDATE SET source = excluded.source,"
-		    " filename = excluded.filename, version = rule_sets.version + 1, loaded_at = now()"
-		    " RETURNING version",
-		    4, params, &t, &error) < 0)
+	if (db_admin_rule_set_store(ctl->db, ctl_id(sc->tenant_id), ctl_id(sc->team_id), source, file, &version,
+				    &error) < 0)
 		return ctl_db_fail(error);
-	*version_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
+	*version_r = xasprintf("%" PRId64, version);
 	return 0;
 }
 
@@ -230,16 +222,9 @@ static int rule_load(struct ctl *ctl, const struct ctl_args *a)
 /* The stored rule sets of a scope (all of the tenant's when all). */
 static int rule_sets_query(struct ctl *ctl, const struct ctl_rule_scope *sc, bool all, struct db_table **t_r)
 {
-	const char *params[3] = { sc->tenant_id, sc->team_id, all ? "t" : "f" };
 	char *error = NULL;
 
-	if (db_exec(ctl->db,
-		    "SELECT coalesce(m.name, '*') AS team, r.version, " CTL_TS("r.loaded_at") " AS loaded,"
-		    " r.filename, r.source FROM rule_sets r"
-		    " LEFT JOIN teams m ON m.tenant_id = r.tenant_id AND m.id = r.team_id"
-		    " WHERE r.tenant_id = $1 AND ($3::boolean OR r.team_id IS NOT DISTINCT FROM $2::bigint)"
-		    " ORDER BY r.team_id NULLS FIRST",
-		    3, params, t_r, &error) < 0)
+	if (db_report_rule_sets(ctl->db, ctl_id(sc->tenant_id), ctl_id(sc->team_id), all, t_r, &error) < 0)
 		return ctl_db_fail(error);
 	return 0;
 }

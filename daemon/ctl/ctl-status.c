@@ -11,6 +11,7 @@
 
 #include "base/xalloc.h"
 #include "db/db-metrics.h"
+#include "db/db-report-status.h"
 #include "db/db.h"
 
 struct sum {
@@ -91,11 +92,6 @@ static void print_text(const struct db_table *t, const int64_t q[5], double olde
 
 int ctl_status(struct ctl *ctl, const struct ctl_args *a)
 {
-	static const char sql[] =
-		"SELECT host, pid, version, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-		" metrics, to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS heartbeat_at"
-		" FROM daemons WHERE heartbeat_at > now() - make_interval(secs => $1::integer) ORDER BY host, pid";
-	const char *params[1] = { "30" };
 	struct db_table *t = NULL;
 	struct sums ss = { NULL, 0 };
 	int64_t q[5], snoozed;
@@ -103,7 +99,7 @@ int ctl_status(struct ctl *ctl, const struct ctl_args *a)
 	char *error = NULL;
 
 	(void)a;
-	if (db_exec(ctl->db, sql, 1, params, &t, &error) < 0 ||
+	if (db_report_daemons_live(ctl->db, 30, &t, &error) < 0 ||
 	    db_metrics_gauges(ctl->db, q, &oldest, &snoozed, &error) < 0) {
 		db_table_free(&t);
 		return ctl_db_fail(error);

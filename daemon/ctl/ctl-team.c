@@ -2,52 +2,45 @@
 #include "ctl.h"
 #include "ctl-domain.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-tenant.h"
+#include "db/db-report-admin.h"
 
 /* Team names are only unique within a tenant. */
 int ctl_team_find(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team,
 		  char **team_id_r)
 {
-	const char *params[2] = { tenant_id, team };
-	struct db_table *t;
 	char *error = NULL;
-	int ret = 0;
+	int64_t id;
+	int found = db_admin_team_find(ctl->db, ctl_id(tenant_id), team, &id, &error);
 
-	if (db_exec(ctl->db, "SELECT id FROM teams WHERE tenant_id = $1 AND name = $2", 2, params, &t,
-		    &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows == 0)
-		ret = ctl_fail("team \"%s\" not found in tenant \"%s\"", team, tenant_name);
-	else
-		*team_id_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return ret;
+	if (found == 0)
+		return ctl_fail("team \"%s\" not found in tenant \"%s\"", team, tenant_name);
+	*team_id_r = xasprintf("%" PRId64, id);
+	return 0;
 }
 
 /* Says who already owns an address (after a unique violation). */
 static int alias_taken(struct ctl *ctl, const char *address)
 {
-	const char *params[1] = { address };
-	struct db_table *t;
-	char *error = NULL;
-	int ret;
+	char *error = NULL, *team = NULL, *tenant = NULL;
+	int ret = db_admin_alias_owner(ctl->db, address, &team, &tenant, &error);
 
-	if (db_exec(ctl->db,
-		    "SELECT m.name, n.name FROM team_aliases a"
-		    " JOIN teams m ON m.tenant_id = a.tenant_id AND m.id = a.team_id"
-		    " JOIN tenants n ON n.id = a.tenant_id WHERE a.address = lower($1)",
-		    1, params, &t, &error) < 0)
+	if (ret < 0)
 		return ctl_db_fail(error);
-	if (t->n_rows > 0)
-		ret = ctl_fail("alias \"%s\" already exists (team \"%s\" in tenant \"%s\")", address,
-			       db_table_get(t, 0, 0), db_table_get(t, 0, 1));
+	if (ret > 0)
+		ret = ctl_fail("alias \"%s\" already exists (team \"%s\" in tenant \"%s\")", address, team, tenant);
 	else
 		ret = ctl_fail("alias \"%s\" already exists", address);
-	db_table_free(&t);
+	free(team);
+	free(tenant);
 	return ret;
 }
 
@@ -56,11 +49,9 @@ static int alias_taken(struct ctl *ctl, const char *address)
 static int alias_insert(struct ctl *ctl, const char *tenant_id, const char *team_id,
 			const char *address)
 {
-	const char *params[3] = { tenant_id, team_id, address };
 	char *error = NULL;
 
-	if (db_exec(ctl->db, "INSERT INTO team_aliases (tenant_id, team_id, address) VALUES ($1, $2, lower($3))",
-		    3, params, NULL, &error) == 0)
+	if (db_admin_alias_add(ctl->db, ctl_id(tenant_id), ctl_id(team_id), address, &error) == 0)
 		return 0;
 	db_rollback(ctl->db);
 	if (db_last_error_was_duplicate(ctl->db)) {
@@ -108,31 +99,29 @@ static int aliases_check(const struct ctl *ctl, const struct ctl_args *a)
 static int team_create(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
 		       const char *tenant_name)
 {
-	const char *params[2] = { tenant_id, a->pos[0] };
-	struct db_table *t;
-	char *error = NULL;
+	char *error = NULL, *team_id;
+	int64_t id;
 	int ret = 0;
 
 	if (db_begin(ctl->db, &error) < 0)
 		return ctl_db_fail(error);
-	if (db_exec(ctl->db, "INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2, params,
-		    &t, &error) < 0) {
+	if (db_admin_team_add(ctl->db, ctl_id(tenant_id), a->pos[0], &id, &error) < 0) {
 		db_rollback(ctl->db);
 		if (!db_last_error_was_duplicate(ctl->db))
 			return ctl_db_fail(error);
 		free(error);
 		return ctl_fail("team \"%s\" already exists in tenant \"%s\"", a->pos[0], tenant_name);
 	}
+	team_id = xasprintf("%" PRId64, id);
 	for (size_t i = 0; ret == 0 && i < a->n_opts; i++) {
 		if (strcmp(a->opts[i].name, "alias") == 0)
-			ret = alias_insert(ctl, tenant_id, db_table_get(t, 0, 0), a->opts[i].value);
+			ret = alias_insert(ctl, tenant_id, team_id, a->opts[i].value);
 	}
 	if (ret == 0 && db_commit(ctl->db, &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0)
-		printf("team \"%s\" added to tenant \"%s\" (id %s)\n", a->pos[0], tenant_name,
-		       db_table_get(t, 0, 0));
-	db_table_free(&t);
+		printf("team \"%s\" added to tenant \"%s\" (id %s)\n", a->pos[0], tenant_name, team_id);
+	free(team_id);
 	return ret;
 }
 
@@ -190,20 +179,7 @@ int ctl_team_list(struct ctl *ctl, const struct ctl_args *a)
 	if (ctl_opt_get(a, "tenant") != NULL &&
 	    (ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) != 0)
 		return ret;
-	const char *params[1] = { tenant_id };
-	if (db_exec(ctl->db,
-		    "SELECT n.name AS tenant, m.name AS team, m.id,"
-		    " (SELECT coalesce(json_agg(address ORDER BY address), '[]') FROM team_aliases"
-		    "   WHERE tenant_id = m.tenant_id AND team_id = m.id) AS aliases,"
-		    " (SELECT count(*) FROM team_agents WHERE tenant_id = m.tenant_id AND team_id = m.id)"
-		    "   AS agents,"
-		    " (SELECT count(*) FROM tickets WHERE tenant_id = m.tenant_id AND team_id = m.id"
-		    "   AND status NOT IN ('solved', 'closed', 'merged')) AS open_tickets,"
-		    " m.reopen_days"
-		    " FROM teams m JOIN tenants n ON n.id = m.tenant_id"
-		    " WHERE $1::bigint IS NULL OR m.tenant_id = $1"
-		    " ORDER BY n.name, m.name",
-		    1, params, &t, &error) < 0) {
+	if (db_report_teams(ctl->db, ctl_id(tenant_id), &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {
 		ctl_output_rows(ctl, t, "ssijiii");
@@ -245,10 +221,9 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	ret = ctl_tenant_resolve(ctl, a, a->pos[0], &tenant_id, &tenant_name);
 	if (ret == 0)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
-	const char *params[3] = { tenant_id, team_id, days };
 	if (ret == 0 && days != NULL &&
-	    db_exec(ctl->db, "UPDATE teams SET reopen_days = $3 WHERE tenant_id = $1 AND id = $2", 3, params, NULL,
-		    &error) < 0)
+	    db_admin_team_reopen_days_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id),
+					  (unsigned)strtoul(days, NULL, 10), &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0 && days != NULL) {
 		long n = strtol(days, NULL, 10);
@@ -259,9 +234,7 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	if (ret == 0 && (autoack != NULL || no_autoack))
 		ret = ctl_team_autoack_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], autoack);
 	if (ret == 0 && sender != NULL) {
-		const char *sp[3] = { tenant_id, team_id, sender };
-		if (db_exec(ctl->db, "UPDATE teams SET sender_name_format = $3 WHERE tenant_id = $1 AND id = $2", 3, sp,
-			    NULL, &error) < 0)
+		if (db_admin_team_sender_name_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), sender, &error) < 0)
 			ret = ctl_db_fail(error);
 		else
 			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-agent.h"
+#include "db/db-admin-tenant.h"
+#include "db/db-report-admin.h"
 #include "desk/desk.h"
 
 /* The names "#template NAME" can reach: agent commands lower-case them. */
@@ -60,20 +63,14 @@ static int name_team_check(const struct ctl_args *a)
 /* Inserts or replaces; says which. */
 static int template_save(struct ctl *ctl, const struct ctl_args *a, const struct team_ref *r, const char *body)
 {
-	const char *params[4] = { r->tenant_id, r->team_id, a->pos[0], body };
-	struct db_table *t;
 	char *error = NULL;
+	bool added;
 
-	if (db_exec(ctl->db,
-		    "INSERT INTO templates (tenant_id, team_id, name, body) VALUES ($1, $2, $3, $4)"
-		    " ON CONFLICT (tenant_id, team_id, name) DO UPDATE SET body = excluded.body, updated_at = now()"
-		    " RETURNING xmax = 0",
-		    4, params, &t, &error) < 0)
+	if (db_admin_template_save(ctl->db, ctl_id(r->tenant_id), ctl_id(r->team_id), a->pos[0], body, &added,
+				   &error) < 0)
 		return ctl_db_fail(error);
-	printf("template \"%s\" %s for team \"%s\" in tenant \"%s\"\n", a->pos[0],
-	       strcmp(db_table_get(t, 0, 0), "t") == 0 ? "added" : "replaced", ctl_opt_get(a, "team"),
-	       r->tenant_name);
-	db_table_free(&t);
+	printf("template \"%s\" %s for team \"%s\" in tenant \"%s\"\n", a->pos[0], added ? "added" : "replaced",
+	       ctl_opt_get(a, "team"), r->tenant_name);
 	return 0;
 }
 
@@ -114,16 +111,7 @@ int ctl_template_list(struct ctl *ctl, const struct ctl_args *a)
 	if ((ctl_opt_get(a, "tenant") != NULL || team != NULL) &&
 	    (ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name)) != 0)
 		return ret;
-	const char *params[2] = { tenant_id, team };
-	if (db_exec(ctl->db,
-		    "SELECT n.name AS tenant, m.name AS team, p.name,"
-		    " coalesce(m.autoack_template = p.name, false) AS autoack,"
-		    " octet_length(p.body) AS bytes, " CTL_TS("p.updated_at") " AS updated"
-		    " FROM templates p JOIN teams m ON m.tenant_id = p.tenant_id AND m.id = p.team_id"
-		    " JOIN tenants n ON n.id = p.tenant_id"
-		    " WHERE ($1::bigint IS NULL OR p.tenant_id = $1) AND ($2::text IS NULL OR m.name = $2)"
-		    " ORDER BY n.name, m.name, p.name",
-		    2, params, &t, &error) < 0) {
+	if (db_report_templates(ctl->db, ctl_id(tenant_id), team, &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {
 		ctl_output_rows(ctl, t, "sssbit");
@@ -138,27 +126,25 @@ int ctl_template_list(struct ctl *ctl, const struct ctl_args *a)
 int ctl_template_show(struct ctl *ctl, const struct ctl_args *a)
 {
 	struct team_ref r;
-	struct db_table *t = NULL;
-	char *error = NULL, *body;
-	int ret = name_team_check(a);
+	char *error = NULL, *stored = NULL, *body;
+	int ret = name_team_check(a), found = 0;
 
 	if (ret != 0)
 		return ret;
 	ret = team_ref_resolve(ctl, a, &r);
-	const char *params[3] = { r.tenant_id, r.team_id, a->pos[0] };
-	if (ret == 0 && db_exec(ctl->db, "SELECT body FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3",
-				3, params, &t, &error) < 0)
+	if (ret == 0 && (found = db_admin_template_get(ctl->db, ctl_id(r.tenant_id), ctl_id(r.team_id), a->pos[0],
+						       &stored, &error)) < 0)
 		ret = ctl_db_fail(error);
-	else if (ret == 0 && t->n_rows == 0)
+	else if (ret == 0 && found == 0)
 		ret = ctl_fail("team \"%s\" has no template \"%s\"", ctl_opt_get(a, "team"), a->pos[0]);
 	else if (ret == 0) {
-		body = ctl_output_sanitize(db_table_get(t, 0, 0), true);
+		body = ctl_output_sanitize(stored, true);
 		fputs(body, stdout);
 		if (body[0] != '\0' && body[strlen(body) - 1] != '\n')
 			putchar('\n');
 		free(body);
 	}
-	db_table_free(&t);
+	free(stored);
 	team_ref_free(&r);
 	return ret;
 }
@@ -169,31 +155,27 @@ int ctl_template_remove(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *team = ctl_opt_get(a, "team");
 	struct team_ref r;
-	struct db_table *t = NULL;
 	char *error = NULL;
-	int ret = name_team_check(a);
+	bool autoack = false;
+	int ret = name_team_check(a), found = 0;
 
 	if (ret != 0)
 		return ret;
 	ret = team_ref_resolve(ctl, a, &r);
-	const char *params[3] = { r.tenant_id, r.team_id, a->pos[0] };
-	if (ret == 0 && db_exec(ctl->db,
-				"SELECT (SELECT autoack_template FROM teams WHERE tenant_id = $1 AND id = $2) = $3,"
-				" (SELECT count(*) FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3)",
-				3, params, &t, &error) < 0)
+	if (ret == 0 && (found = db_admin_template_usage(ctl->db, ctl_id(r.tenant_id), ctl_id(r.team_id), a->pos[0],
+							 &autoack, &error)) < 0)
 		ret = ctl_db_fail(error);
-	else if (ret == 0 && strcmp(db_table_get(t, 0, 1), "0") == 0)
+	else if (ret == 0 && found == 0)
 		ret = ctl_fail("team \"%s\" has no template \"%s\"", team, a->pos[0]);
-	else if (ret == 0 && db_table_get(t, 0, 0) != NULL && strcmp(db_table_get(t, 0, 0), "t") == 0)
+	else if (ret == 0 && autoack)
 		ret = ctl_fail("template \"%s\" acknowledges new tickets of team \"%s\": turn that off first with "
 			       "\"maildeskctl team set %s --no-autoack\"",
 			       a->pos[0], team, team);
-	else if (ret == 0 && db_exec(ctl->db, "DELETE FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3",
-				     3, params, NULL, &error) < 0)
+	else if (ret == 0 && db_admin_template_remove(ctl->db, ctl_id(r.tenant_id), ctl_id(r.team_id), a->pos[0],
+						      &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0)
 		printf("template \"%s\" removed from team \"%s\" in tenant \"%s\"\n", a->pos[0], team, r.tenant_name);
-	db_table_free(&t);
 	team_ref_free(&r);
 	return ret;
 }
@@ -201,26 +183,21 @@ int ctl_template_remove(struct ctl *ctl, const struct ctl_args *a)
 int ctl_team_autoack_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
 			 const char *team, const char *name)
 {
-	const char *params[3] = { tenant_id, team_id, name };
-	struct db_table *t = NULL;
 	char *error = NULL;
-	int ret = 0;
+	int ret = 0, found = 1;
 
 	if (name != NULL &&
-	    db_exec(ctl->db, "SELECT 1 FROM templates WHERE tenant_id = $1 AND team_id = $2 AND name = $3", 3, params,
-		    &t, &error) < 0)
+	    (found = db_admin_template_get(ctl->db, ctl_id(tenant_id), ctl_id(team_id), name, NULL, &error)) < 0)
 		return ctl_db_fail(error);
-	if (t != NULL && t->n_rows == 0)
+	if (found == 0)
 		ret = ctl_fail("team \"%s\" has no template \"%s\": add it with \"maildeskctl template add\"", team,
 			       name);
-	else if (db_exec(ctl->db, "UPDATE teams SET autoack_template = $3 WHERE tenant_id = $1 AND id = $2", 3, params,
-			 NULL, &error) < 0)
+	else if (db_admin_team_autoack_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), name, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (name != NULL)
 		printf("team \"%s\" in tenant \"%s\": new tickets from customers are acknowledged with template \"%s\"\n",
 		       team, tenant_name, name);
 	else
 		printf("team \"%s\" in tenant \"%s\": new tickets are not acknowledged\n", team, tenant_name);
-	db_table_free(&t);
 	return ret;
 }

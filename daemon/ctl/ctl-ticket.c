@@ -8,54 +8,17 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-report-ticket.h"
 
 static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged" };
 
-/* The columns of each query, and their kinds for ctl_output. */
-#define TICKET_COLS                                                                        \
-	"t.number, n.name AS tenant, m.name AS team, t.status, t.priority,"                \
-	" c.email AS requester, c.name AS requester_name, ag.email AS assignee,"           \
-	" (SELECT count(*) FROM messages WHERE tenant_id = t.tenant_id AND ticket_id = t.id)" \
-	" AS messages, " CTL_TS("t.created_at") " AS created, " CTL_TS("t.last_activity_at") \
-	" AS last_activity, t.subject"
+/* The kinds of each report's columns for ctl_output (lib/db/db-report-ticket.h). */
 #define TICKET_KINDS "isssisssitts"
-#define TICKET_FROM                                                                        \
-	" FROM tickets t JOIN tenants n ON n.id = t.tenant_id"                             \
-	" JOIN teams m ON m.tenant_id = t.tenant_id AND m.id = t.team_id"                  \
-	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"          \
-	" LEFT JOIN agents ag ON ag.tenant_id = t.tenant_id AND ag.id = t.assignee_id"
-/* "ticket list" adds, for open and pending tickets, whose turn it is
- * ("customer": our side wrote last; "us": the customer did; notes and
- * bounces do not count), and a snoozed ticket's wake time. */
-#define LIST_COLS                                                                          \
-	TICKET_COLS ", CASE WHEN t.status IN ('open', 'pending') THEN CASE WHEN lm.direction = 'out'" \
-		    " OR lm.kind IN ('agent', 'reply') THEN 'customer' ELSE 'us' END END AS awaiting," \
-		    " CASE WHEN t.status = 'snoozed' THEN " CTL_TS("t.snooze_until") " END AS wakes"
 #define LIST_KINDS TICKET_KINDS "st"
-#define LIST_FROM                                                                          \
-	TICKET_FROM                                                                        \
-	" LEFT JOIN LATERAL (SELECT direction, kind FROM messages WHERE tenant_id = t.tenant_id" \
-	" AND ticket_id = t.id AND kind NOT IN ('note', 'untrusted', 'rejected', 'bounce')" \
-	" ORDER BY received_at DESC, id DESC LIMIT 1) lm ON true"
-/* The statuses of each --folder ("mine" also needs --agent). */
-#define FOLDER_WHERE                                                                       \
-	" AND ($4::text IS NULL OR $4 = 'open' AND t.status IN ('open', 'pending')"        \
-	" OR $4 = 'snoozed' AND t.status = 'snoozed' OR $4 = 'closed' AND t.status IN ('solved', 'closed')" \
-	" OR $4 = 'unassigned' AND t.status IN ('open', 'pending') AND t.assignee_id IS NULL" \
-	" OR $4 = 'mine' AND t.status IN ('open', 'pending', 'snoozed'))"                 \
-	" AND ($5::text IS NULL OR ag.email = lower($5))"
 static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
 
-/* "ticket show" adds when it was closed and the tickets it points at. */
-#define SHOW_COLS                                                                          \
-	TICKET_COLS ", " CTL_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"   \
-		    " mt.number AS merged_into"
 #define SHOW_KINDS TICKET_KINDS "tii"
-#define SHOW_FROM                                                                          \
-	TICKET_FROM                                                                        \
-	" LEFT JOIN tickets lt ON lt.tenant_id = t.tenant_id AND lt.id = t.linked_ticket_id" \
-	" LEFT JOIN tickets mt ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id"
-/* Column numbers of the show query past TICKET_COLS. */
+/* Column numbers of the show report past the list's first 12. */
 enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO };
 #define MESSAGE_KINDS "isssssjjjttsssssss"
 /* Column numbers of the message query that the text output uses. */
@@ -110,14 +73,8 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
 	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
 		ret = CTL_EXIT_FAIL;
-	const char *params[5] = { tenant_id, team_id, status, ctl_opt_get(a, "folder"), agent };
-	if (ret == 0 && db_exec(ctl->db,
-				"SELECT " LIST_COLS LIST_FROM
-				" WHERE ($1::bigint IS NULL OR t.tenant_id = $1)"
-				" AND ($2::bigint IS NULL OR t.team_id = $2)"
-				" AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)" FOLDER_WHERE
-				" ORDER BY t.priority DESC, t.created_at, t.number",
-				5, params, &t, &error) < 0)
+	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent };
+	if (ret == 0 && db_report_tickets(ctl->db, &f, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
 		ctl_output_rows(ctl, t, LIST_KINDS);
@@ -180,9 +137,6 @@ static void person_print(const char *label, const char *name, const char *addr)
 
 /* What "ticket show" reads: the ticket, its messages, their attachments,
  * the participants and the events. */
-struct show {
-	struct db_table *t, *msg, *att, *part, *ev;
-};
 
 /* Closed / linked / merged lines appear only when they say something. */
 static void ticket_links_print(const struct db_table *t)
@@ -211,9 +165,9 @@ static void participants_print(const struct db_table *part)
 }
 
 /* The ticket header block of "ticket show". */
-static void ticket_print(const struct show *s)
+static void ticket_print(const struct db_ticket_report *s)
 {
-	const struct db_table *t = s->t;
+	const struct db_table *t = s->ticket;
 	char tb[32], *subject = ctl_output_sanitize(db_table_get(t, 0, 11), false);
 
 	printf("Ticket %s: %s\n", db_table_get(t, 0, 0), subject);
@@ -223,7 +177,7 @@ static void ticket_print(const struct show *s)
 	field_print("Status:", db_table_get(t, 0, 3), "-");
 	field_print("Priority:", db_table_get(t, 0, 4), "-");
 	person_print("Requester:", db_table_get(t, 0, 6), db_table_get(t, 0, 5));
-	participants_print(s->part);
+	participants_print(s->participants);
 	field_print("Assignee:", db_table_get(t, 0, 7), "-");
 	field_print("Messages:", db_table_get(t, 0, 8), "0");
 	field_print("Created:", ctl_output_time(db_table_get(t, 0, 9), tb, sizeof(tb)), "-");
@@ -333,80 +287,43 @@ static json_t *messages_json(const struct db_table *msg, const struct db_table *
 /* "ticket show N --json": the ticket object with its participants (a list
  * of addresses), events and messages; the list replaces the "messages"
  * count of ticket list. */
-static void show_json(const struct show *s)
+static void show_json(const struct db_ticket_report *s)
 {
-	json_t *ticket = ctl_output_row_json(s->t, 0, SHOW_KINDS), *part = json_array();
+	json_t *ticket = ctl_output_row_json(s->ticket, 0, SHOW_KINDS), *part = json_array();
 	json_t *events = json_array();
 
-	for (size_t r = 0; r < s->part->n_rows; r++)
-		json_array_append_new(part, json_string(db_table_get(s->part, r, 0)));
-	for (size_t r = 0; r < s->ev->n_rows; r++)
-		json_array_append_new(events, ctl_output_row_json(s->ev, r, EVENT_KINDS));
+	for (size_t r = 0; r < s->participants->n_rows; r++)
+		json_array_append_new(part, json_string(db_table_get(s->participants, r, 0)));
+	for (size_t r = 0; r < s->events->n_rows; r++)
+		json_array_append_new(events, ctl_output_row_json(s->events, r, EVENT_KINDS));
 	json_object_set_new(ticket, "participants", part);
 	json_object_set_new(ticket, "events", events);
-	json_object_set_new(ticket, "messages", messages_json(s->msg, s->att));
+	json_object_set_new(ticket, "messages", messages_json(s->messages, s->attachments));
 	ctl_output_json_print(ticket);
-}
-
-/* The queries of "ticket show", all by ticket number ($1). */
-#define BY_NUMBER(alias) " JOIN tickets t ON t.tenant_id = " alias ".tenant_id AND t.id = " alias ".ticket_id"
-static const char *const show_sql[] = {
-	"SELECT " SHOW_COLS SHOW_FROM " WHERE t.number = $1",
-	"SELECT m.id, m.direction, m.from_name, m.from_addr, m.envelope_from, m.rcpt,"
-	" m.to_json AS to, m.cc_json AS cc, m.reply_to_json AS reply_to,"
-	" " CTL_TS("m.sent_at") " AS date, " CTL_TS("m.received_at") " AS received,"
-	" m.subject, m.message_id, m.in_reply_to, m.match_reason, m.match_detail, m.defects,"
-	" m.text_body FROM messages m" BY_NUMBER("m") " WHERE t.number = $1"
-	" ORDER BY m.received_at, m.id",
-	"SELECT a.message_id, a.filename, a.content_type, a.content_id, a.is_inline,"
-	" a.size, a.sha256 FROM attachments a"
-	" JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id" BY_NUMBER("m")
-	" WHERE t.number = $1 ORDER BY a.message_id, a.id",
-	"SELECT c.email FROM ticket_participants p" BY_NUMBER("p")
-	" JOIN contacts c ON c.tenant_id = p.tenant_id AND c.id = p.contact_id"
-	" WHERE t.number = $1 ORDER BY p.added_at, c.email",
-	"SELECT " CTL_TS("e.at") " AS at, e.kind, e.actor, e.detail FROM ticket_events e" BY_NUMBER("e")
-	" WHERE t.number = $1 ORDER BY e.at, e.id",
-};
-
-/* Runs the queries of "ticket show"; the caller frees s either way. */
-static int show_query(struct ctl *ctl, const char *number, struct show *s)
-{
-	struct db_table **tables[] = { &s->t, &s->msg, &s->att, &s->part, &s->ev };
-	const char *params[1] = { number };
-	char *error = NULL;
-
-	for (size_t i = 0; i < sizeof(show_sql) / sizeof(show_sql[0]); i++) {
-		if (db_exec(ctl->db, show_sql[i], 1, params, tables[i], &error) < 0)
-			return ctl_db_fail(error);
-	}
-	return 0;
 }
 
 /* "ticket show NUMBER". */
 int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *number = a->pos[0];
-	struct show s = { 0 };
-	int ret;
+	struct db_ticket_report s = { 0 };
+	char *error = NULL;
+	int ret = 0, found;
 
 	if (!ctl_number_valid(number))
 		return ctl_usage_error(a, "ticket number \"%s\" is not a number", number);
-	ret = show_query(ctl, number, &s);
-	if (ret == 0 && s.t->n_rows == 0)
+	if ((found = db_report_ticket(ctl->db, ctl_id(number), &s, &error)) < 0)
+		ret = ctl_db_fail(error);
+	else if (found == 0)
 		ret = ctl_fail("ticket %s not found", number);
 	if (ret == 0 && ctl->json) {
 		show_json(&s);
 	} else if (ret == 0) {
 		ticket_print(&s);
-		events_print(s.ev);
-		for (size_t r = 0; r < s.msg->n_rows; r++)
-			message_print(s.msg, r, s.att);
+		events_print(s.events);
+		for (size_t r = 0; r < s.messages->n_rows; r++)
+			message_print(s.messages, r, s.attachments);
 	}
-	db_table_free(&s.t);
-	db_table_free(&s.msg);
-	db_table_free(&s.att);
-	db_table_free(&s.part);
-	db_table_free(&s.ev);
+	db_ticket_report_free(&s);
 	return ret;
 }

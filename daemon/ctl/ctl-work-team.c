@@ -12,6 +12,8 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-admin-team.h"
+#include "db/db-report-admin.h"
 #include "rules/rules.h"
 
 /* One opening of a weekly calendar. */
@@ -134,52 +136,34 @@ static const char *hours_parse(const char *spec, struct hours *h)
 /* Replaces the team's calendar. */
 static int hours_store(struct ctl *ctl, const char *tenant_id, const char *team_id, const struct hours *h)
 {
-	const char *params[2] = { tenant_id, team_id };
+	struct db_team_hours_row rows[sizeof(h->rows) / sizeof(h->rows[0])];
 	char *error = NULL;
 
-	if (db_exec(ctl->db, "DELETE FROM team_hours WHERE tenant_id = $1 AND team_id = $2", 2, params, NULL, &error) < 0)
+	for (size_t i = 0; i < h->n; i++)
+		rows[i] = (struct db_team_hours_row){ h->rows[i].dow, h->rows[i].opens, h->rows[i].closes };
+	if (db_admin_team_hours_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), rows, h->n, &error) < 0)
 		return ctl_db_fail(error);
-	for (size_t i = 0; i < h->n; i++) {
-		char dow[4];
-		const char *row[5] = { tenant_id, team_id, dow, h->rows[i].opens, h->rows[i].closes };
-
-		snprintf(dow, sizeof(dow), "%d", h->rows[i].dow);
-		if (db_exec(ctl->db,
-			    "INSERT INTO team_hours (tenant_id, team_id, dow, opens, closes)"
-			    " VALUES ($1, $2, $3::smallint, $4::time, $5::time)",
-			    5, row, NULL, &error) < 0)
-			return ctl_db_fail(error);
-	}
 	return 0;
 }
 
 /* A zone PostgreSQL knows (its tz database decides, as it does later). */
 static int zone_check(struct ctl *ctl, const char *zone)
 {
-	const char *params[2] = { zone };
-	char *error = NULL;
-
-	if (db_exec(ctl->db, "SELECT now() AT TIME ZONE $1", 1, params, NULL, &error) < 0) {
-		free(error);
+	if (!db_admin_time_zone_valid(ctl->db, zone))
 		return ctl_fail("unknown time zone \"%s\" (a name such as Europe/Berlin or UTC)", zone);
-	}
 	return 0;
 }
 
 /* The settings of "team routing" other than the calendar. */
 static int routing_update(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, const char *team_id)
 {
-	const char *zone = ctl_opt_get(a, "time-zone");
-	const char *params[5] = { tenant_id, team_id, ctl_opt_get(a, "strategy"), ctl_opt_get(a, "max-open"), zone };
+	const char *zone = ctl_opt_get(a, "time-zone"), *max = ctl_opt_get(a, "max-open");
+	struct db_team_routing r = { ctl_opt_get(a, "strategy"), max != NULL ? strtoll(max, NULL, 10) : -1, zone };
 	char *error = NULL;
 
 	if (zone != NULL && zone_check(ctl, zone) != 0)
 		return CTL_EXIT_FAIL;
-	if (db_exec(ctl->db,
-		    "UPDATE teams SET assign_strategy = coalesce($3, assign_strategy),"
-		    " assign_max_open = coalesce($4::integer, assign_max_open), time_zone = coalesce($5, time_zone)"
-		    " WHERE tenant_id = $1 AND id = $2",
-		    5, params, NULL, &error) < 0)
+	if (db_admin_team_routing_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), &r, &error) < 0)
 		return ctl_db_fail(error);
 	return 0;
 }
@@ -253,16 +237,7 @@ static int routing_show(struct ctl *ctl, const struct ctl_args *a)
 
 	if (ret == 0)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, a->pos[0], &team_id);
-	const char *params[2] = { tenant_id, team_id };
-	if (ret == 0 && (db_exec(ctl->db,
-				 "SELECT m.name AS team, m.assign_strategy AS strategy, m.assign_max_open AS max_open,"
-				 " m.time_zone, NULL AS hours FROM teams m WHERE m.tenant_id = $1 AND m.id = $2",
-				 2, params, &t, &error) < 0 ||
-			 db_exec(ctl->db,
-				 "SELECT dow, to_char(opens, 'HH24:MI') || '-' || CASE WHEN closes = '24:00'"
-				 " THEN '24:00' ELSE to_char(closes, 'HH24:MI') END FROM team_hours"
-				 " WHERE tenant_id = $1 AND team_id = $2 ORDER BY dow, opens",
-				 2, params, &h, &error) < 0))
+	if (ret == 0 && db_report_team_routing(ctl->db, ctl_id(tenant_id), ctl_id(team_id), &t, &h, &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0) {
 		t->cells[4] = hours_text(h); /* the NULL placeholder */
@@ -327,21 +302,19 @@ static bool target_parse(const char *s, char out[24])
 	return true;
 }
 
-/* The policy row, inserted or with the given targets replaced. */
-#define SLA_UPSERT_SQL                                                                                        \
-	"INSERT INTO sla_policies (tenant_id, team_id, priority, first_response_minutes, resolution_minutes)"      \
-	" VALUES ($1, $2, $3::smallint, nullif($4, '')::integer, nullif($5, '')::integer)"                          \
-	" ON CONFLICT (tenant_id, team_id, priority) DO UPDATE SET"                                                 \
-	" first_response_minutes = CASE WHEN $4 IS NULL THEN sla_policies.first_response_minutes"               \
-	"  ELSE excluded.first_response_minutes END,"                                                              \
-	" resolution_minutes = CASE WHEN $5 IS NULL THEN sla_policies.resolution_minutes"                          \
-	"  ELSE excluded.resolution_minutes END"
+/* A parsed target as lib/db takes it (not given: keep it). */
+static int64_t target_minutes(const char *given, const char *parsed)
+{
+	if (given == NULL)
+		return DB_SLA_KEEP;
+	return parsed[0] == '\0' ? DB_SLA_NONE : strtoll(parsed, NULL, 10);
+}
 
 int ctl_sla_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *team = ctl_opt_get(a, "team"), *fr = ctl_opt_get(a, "first-response");
 	const char *res = ctl_opt_get(a, "resolution"), *prio = ctl_opt_get(a, "priority");
-	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL, frm[24], resm[24], pn[16];
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL, frm[24], resm[24];
 	int p = prio != NULL ? rules_priority_parse(prio) : -1, ret;
 
 	if (team == NULL || prio == NULL)
@@ -353,12 +326,11 @@ int ctl_sla_set(struct ctl *ctl, const struct ctl_args *a)
 	if ((fr != NULL && !target_parse(fr, frm)) || (res != NULL && !target_parse(res, resm)))
 		return ctl_usage_error(a, "invalid target \"%s\": whole minutes as 30m, 4h, 2d, 1w, or none",
 				       fr != NULL && !target_parse(fr, frm) ? fr : res);
-	snprintf(pn, sizeof(pn), "%d", p);
 	ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
-	const char *params[5] = { tenant_id, team_id, pn, fr != NULL ? frm : NULL, res != NULL ? resm : NULL };
-	if (ret == 0 && db_exec(ctl->db, SLA_UPSERT_SQL, 5, params, NULL, &error) < 0)
+	if (ret == 0 && db_admin_sla_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), p, target_minutes(fr, frm),
+					 target_minutes(res, resm), &error) < 0)
 		ret = ctl_db_fail(error);
 	if (ret == 0)
 		printf("team \"%s\" in tenant \"%s\": SLA for priority %s set (new tickets and priority changes use it)\n",
@@ -376,14 +348,7 @@ int ctl_sla_list(struct ctl *ctl, const struct ctl_args *a)
 	struct db_table *t;
 	int ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 
-	const char *params[2] = { tenant_id, team };
-	if (ret == 0 && db_exec(ctl->db,
-				"SELECT m.name AS team, (ARRAY['low','medium','high','urgent'])[s.priority + 1] AS priority,"
-				" s.first_response_minutes, s.resolution_minutes FROM sla_policies s"
-				" JOIN teams m ON m.tenant_id = s.tenant_id AND m.id = s.team_id"
-				" WHERE s.tenant_id = $1 AND ($2::text IS NULL OR m.name = $2)"
-				" ORDER BY m.name, s.priority DESC",
-				2, params, &t, &error) < 0)
+	if (ret == 0 && db_report_slas(ctl->db, ctl_id(tenant_id), team, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
 		ctl_output_rows(ctl, t, "ssii");

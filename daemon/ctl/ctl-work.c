@@ -6,11 +6,14 @@
 #include "config.h"
 #include "ctl-work.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-admin-agent.h"
+#include "db/db-report-ticket.h"
 #include "rules/rules.h"
 #include "desk/desk-rules.h"
 
@@ -25,26 +28,19 @@ int ctl_work_desk_load(const struct ctl *ctl, struct ctl_desk *d)
 
 int ctl_work_agent_find(struct ctl *ctl, const char *tenant_id, const char *email, char **id_r, char **status_r)
 {
-	const char *params[2] = { tenant_id, email };
-	struct db_table *t;
-	char *error = NULL;
-	int found;
+	char *error = NULL, *tenant = NULL;
+	int64_t id;
+	int found = db_admin_agent_status(ctl->db, ctl_id(tenant_id), email, &id, status_r, &tenant, &error);
 
-	if (db_exec(ctl->db, "SELECT a.id, a.status, n.name FROM tenants n"
-			     " LEFT JOIN agents a ON a.tenant_id = n.id AND a.email = lower($2) WHERE n.id = $1",
-		    2, params, &t, &error) < 0) {
+	if (found < 0) {
 		ctl_db_fail(error);
 		return -1;
 	}
-	found = t->n_rows > 0 && db_table_get(t, 0, 0) != NULL;
 	if (!found)
-		ctl_fail("agent \"%s\" not found in tenant \"%s\"", email, t->n_rows > 0 ? db_table_get(t, 0, 2) : "?");
-	else {
-		*id_r = xstrdup(db_table_get(t, 0, 0));
-		if (status_r != NULL)
-			*status_r = xstrdup(db_table_get(t, 0, 1));
-	}
-	db_table_free(&t);
+		ctl_fail("agent \"%s\" not found in tenant \"%s\"", email, tenant != NULL ? tenant : "?");
+	else
+		*id_r = xasprintf("%" PRId64, id);
+	free(tenant);
 	return found;
 }
 
@@ -130,15 +126,13 @@ void ctl_work_end(struct ctl_work *w)
 /* The assignee now (NULL: nobody), to refuse a change that is none. */
 static int assignee_get(struct ctl *ctl, const struct ctl_work *w, char **agent_id_r)
 {
-	const char *params[2] = { w->t.tenant_id, w->t.id };
-	struct db_table *t;
 	char *error = NULL;
+	int64_t id;
+	int found = db_report_ticket_assignee(ctl->db, ctl_id(w->t.tenant_id), ctl_id(w->t.id), &id, &error);
 
-	if (db_exec(ctl->db, "SELECT assignee_id FROM tickets WHERE tenant_id = $1 AND id = $2", 2, params, &t,
-		    &error) < 0)
+	if (found < 0)
 		return ctl_db_fail(error);
-	*agent_id_r = db_table_get(t, 0, 0) != NULL ? xstrdup(db_table_get(t, 0, 0)) : NULL;
-	db_table_free(&t);
+	*agent_id_r = found ? xasprintf("%" PRId64, id) : NULL;
 	return 0;
 }
 

@@ -73,6 +73,9 @@ bool ctl_name_valid(const char *s);
 /* Checks an e-mail address closely enough for an alias or agent login:
  * one "@" with text on both sides, no blanks or control characters. */
 bool ctl_address_valid(const char *s);
+/* An id as lib/db takes it, from the decimal text maildeskctl keeps
+ * (NULL: 0, which lib/db reads as "none"). */
+int64_t ctl_id(const char *s);
 /* Checks a ticket or message number: 1 to 18 decimal digits. */
 bool ctl_number_valid(const char *s);
 
@@ -132,8 +135,6 @@ json_t *ctl_output_row_json(const struct db_table *t, size_t row, const char *ki
 /* Prints a JSON value indented on stdout and releases it. */
 void ctl_output_json_print(json_t *json);
 
-/* Timestamp column in ISO 8601 UTC, for the 't' kind. */
-#define CTL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Command handlers, one file per noun. */
 int ctl_db_migrate(struct ctl *ctl, const struct ctl_args *a);

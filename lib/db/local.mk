@@ -29,3 +29,11 @@ lib_db_libmddb_a_SOURCES += lib/db/db-desk-private.h \
 	lib/db/db-desk-mail.h lib/db/db-desk-mail.c lib/db/db-desk-caps.h lib/db/db-desk-caps.c \
 	lib/db/db-desk-bounce.h lib/db/db-desk-bounce.c lib/db/db-desk-cli.h lib/db/db-desk-cli.c \
 	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c
+## maildeskctl's administration writes and reports (issue 11: no SQL
+## outside lib/db).
+lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h lib/db/db-admin-tenant.c \
+	lib/db/db-admin-agent.h lib/db/db-admin-agent.c lib/db/db-report-admin.h lib/db/db-report-admin.c \
+	lib/db/db-report-queue.h lib/db/db-report-queue.c lib/db/db-report-ticket.h lib/db/db-report-ticket.c \
+	lib/db/db-admin-team.h lib/db/db-admin-team.c lib/db/db-admin-domain.h lib/db/db-admin-domain.c \
+	lib/db/db-report-domain.h lib/db/db-report-domain.c lib/db/db-admin-rule.h lib/db/db-admin-rule.c \
+	lib/db/db-report-status.h lib/db/db-report-status.c
