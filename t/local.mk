@@ -47,4 +47,5 @@ include $(srcdir)/t/trust.mk
 include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
+include $(srcdir)/t/workers.mk
 include $(srcdir)/t/scaleout.mk
