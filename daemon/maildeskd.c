@@ -113,6 +113,7 @@ static void server_reload(struct server *srv)
 	struct tls_server *tls = NULL;
 	struct retired_config *old;
 	char *secret = NULL;
+	unsigned closed;
 
 	sd_notify(0, "RELOADING=1");
 	if (load_config(srv->config_path, &cfg, &tls, &secret) < 0) {
@@ -139,7 +140,8 @@ static void server_reload(struct server *srv)
 	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
 	runtime_publish(runtime_new(&cfg, secret));
-	log_info("event=workers.reload closed=%u open=%u", workers_reload(), workers_connections());
+	closed = workers_reload(); /* before counting what is left open */
+	log_info("event=workers.reload closed=%u open=%u", closed, workers_connections());
 	outbound_configure(outbound, &srv->cfg);
 	timers_configure(timers, &srv->cfg);
 	free(srv->secret);

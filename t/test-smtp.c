@@ -572,6 +572,7 @@ START_TEST(test_rcpt_contexts_come_back_with_the_transaction_and_are_freed)
 	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
 	struct ctx_app a = { 0 };
 
+	set.max_recipients = 8;
 	a.s = smtp_session_new(&set, &ctx_cbs, &a);
 	ctx_feed(&a, "LHLO c\r\nMAIL FROM:<s@x.example>\r\nRCPT TO:<a@b.example>\r\nRCPT TO:<b@b.example>\r\n"
 		     "RCPT TO:<a@b.example>\r\n");
