@@ -72,7 +72,11 @@ static void on_rcpt_looked_up(void *ctx, struct delivery_rcpt_result *res)
 			code = smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
 		}
 	}
-	metrics_rcpt_result(code == 250 || code == r->code ? st : SMTP_STATUS_TOO_MANY_RCPTS);
+	if (code == 0) /* the session closed meanwhile: nothing was sent */
+		code = r->code;
+	else if (code != r->code && code / 100 != 2)
+		st = SMTP_STATUS_TOO_MANY_RCPTS; /* the core refused to keep it */
+	metrics_rcpt_result(st);
 	conn_rcpt_log(c, res, code);
 	if (!c->closing) {
 		conn_arm_timer(c);
