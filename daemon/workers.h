@@ -32,8 +32,10 @@ struct db;
 
 /* In a job of the pool: the calling thread's connection, (re)made and
  * bound to rt, which the job holds for its duration. NULL with *error_r
- * malloc'd when PostgreSQL can't be reached. Call workers_release() when
- * done with it (also after NULL: harmless). */
+ * malloc'd when PostgreSQL can't be reached. A job may call it again
+ * before its release (to retry after a failed connect, as the sender does
+ * while recording a send's outcome). Call workers_release() once when
+ * done (also after NULL). */
 struct db *workers_acquire(struct runtime *rt, char **error_r);
 /* The job is done with its connection; it goes back to the module (closed
  * at once when a reload moved to other connection settings meanwhile).
