@@ -10,7 +10,10 @@
 #include "base/xalloc.h"
 #include "delivery.h"
 #include "metrics.h"
+#include "rcpt-route.h"
+#include "smtp/smtp-received.h"
 #include "smtp/smtp-server.h"
+#include "smtp/smtp-status.h"
 #include "tls.h"
 
 struct write_req {
@@ -29,32 +32,120 @@ static void on_session_write(void *ctx, const char *data, size_t len)
 	buf_append(&c->out, data, len);
 }
 
+/* The core drops a recipient's route (the transaction is over). */
+static void on_rcpt_context_free(void *ctx, void *rcpt_ctx)
+{
+	struct rcpt_route *r = rcpt_ctx;
+
+	(void)ctx;
+	rcpt_route_free(&r);
+}
+
+/* One log line per RCPT lookup, with the reply the client really got. */
+static void conn_rcpt_log(const struct conn *c, const struct delivery_rcpt_result *res, unsigned code)
+{
+	char q[300], eq[600];
+
+	log_quote(q, sizeof(q), res->address, strlen(res->address), 200);
+	if (res->found < 0)
+		log_warn("event=rcpt session=%s rcpt=%s reply=%u error=%s", c->id, q, code,
+			 log_quote(eq, sizeof(eq), res->error, strlen(res->error), 400));
+	else
+		log_info("event=rcpt session=%s rcpt=%s reply=%u", c->id, q, code);
+}
+
+/* The lookup's answer: accepted recipients keep their route in the core's
+ * transaction (the context DATA reads); the reply is what the core sent. */
+static void on_rcpt_looked_up(void *ctx, struct delivery_rcpt_result *res)
+{
+	struct conn *c = ctx;
+	enum smtp_status st = res->found < 0 ? SMTP_STATUS_TEMPFAIL
+			      : res->found ? SMTP_STATUS_OK : SMTP_STATUS_NO_SUCH_USER;
+	const struct smtp_status_reply *r = smtp_status_reply(st);
+	unsigned code = r->code;
+
+	if (!c->closing) {
+		if (res->found > 0) {
+			code = smtp_session_rcpt_accept(c->session, res->route, "2.1.5", "Ok");
+			res->route = NULL; /* the core's now */
+		} else {
+			code = smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
+		}
+	}
+	if (code == 0) /* the session closed meanwhile: nothing was sent */
+		code = r->code;
+	else if (code != r->code && code / 100 != 2)
+		st = SMTP_STATUS_TOO_MANY_RCPTS; /* the core refused to keep it */
+	metrics_rcpt_result(st);
+	conn_rcpt_log(c, res, code);
+	if (!c->closing) {
+		conn_arm_timer(c);
+		conn_flush(c);
+	}
+	conn_unref(c);
+}
+
 static void on_session_rcpt(void *ctx, const char *address)
 {
 	struct conn *c = ctx;
+	const struct smtp_status_reply *r = smtp_status_reply(SMTP_STATUS_TEMPFAIL);
+
 	uv_timer_stop(&c->timer);
-	delivery_rcpt_start(c, address);
+	c->refs++;
+	if (delivery_rcpt_start(c->srv->loop, address, on_rcpt_looked_up, c) == 0)
+		return;
+	c->refs--;
+	log_warn("event=rcpt session=%s reply=%u error=\"cannot queue the lookup\"", c->id, r->code);
+	smtp_session_rcpt_reply(c->session, r->code, r->enh, r->text);
 }
 
-/* A new transaction: the routes of the last one are not needed, so the
- * cache never holds more than one transaction's recipients. */
-static void on_session_mail(void *ctx, const char *mail_from)
+/* Each recipient's answer to the message, as delivery reports it. */
+static void on_delivery_reply(void *ctx, size_t index, unsigned code, const char *enh, const char *text)
 {
 	struct conn *c = ctx;
 
-	(void)mail_from;
-	route_cache_clear(&c->routes);
+	if (!c->closing)
+		smtp_session_data_reply(c->session, index, code, enh, text);
 }
+
+/* The delivery job is over: its reference to the conn goes. */
+static void on_delivery_done(void *ctx)
+{
+	struct conn *c = ctx;
+
+	if (!c->closing) {
+		conn_arm_timer(c);
+		conn_flush(c);
+	}
+	conn_unref(c);
+}
+
+static const struct delivery_data_cbs delivery_cbs = { .reply = on_delivery_reply, .done = on_delivery_done };
 
 static void on_session_data(void *ctx, const struct smtp_transaction *t, const char *msg, size_t len)
 {
 	struct conn *c = ctx;
-	char *owned = smtp_session_take_message(c->session);
+	const struct smtp_status_reply *r = smtp_status_reply(SMTP_STATUS_TEMPFAIL);
+	struct smtp_received rcv = {
+		.helo = smtp_session_helo(c->session), .peer = c->peer, .is_unix = c->is_unix,
+		.hostname = c->srv->cfg.hostname, .lmtp = c->protocol == SMTP_PROTOCOL_LMTP, .tls = c->tls_up,
+		.session_id = c->id,
+	};
+	struct delivery_data d = {
+		.session_id = c->id, .mail_from = t->mail_from, .n_rcpts = t->n_rcpts, .received = &rcv,
+		.routes = (const struct rcpt_route *const *)t->rcpt_contexts, .trusted = c->trusted,
+		.msg = smtp_session_take_message(c->session), .len = len,
+	};
 
 	(void)msg;
 	uv_timer_stop(&c->timer);
 	c->n_messages++;
-	delivery_data_start(c, t->mail_from, t->rcpts, t->n_rcpts, owned, len);
+	c->refs++;
+	if (delivery_data_start(c->srv->loop, &d, &delivery_cbs, c) == 0)
+		return;
+	c->refs--;
+	for (size_t i = 0; i < t->n_rcpts; i++)
+		smtp_session_data_reply(c->session, i, r->code, r->enh, r->text);
 }
 
 static void conn_flush_plain(struct conn *c);
@@ -85,7 +176,7 @@ static void on_session_trace(void *ctx, const char *command, unsigned reply_code
 static const struct smtp_server_callbacks session_callbacks = {
 	.write = on_session_write,
 	.rcpt = on_session_rcpt,
-	.mail = on_session_mail,
+	.rcpt_context_free = on_rcpt_context_free,
 	.data = on_session_data,
 	.starttls = on_session_starttls,
 	.close = on_session_close,
@@ -323,7 +414,6 @@ static struct conn *conn_new(struct listener *l)
 	c->trusted = l->trusted;
 	buf_init(&c->out, 0);
 	buf_init(&c->plain_in, 0);
-	route_cache_init(&c->routes, srv->cfg.max_recipients);
 	snprintf(c->id, sizeof(c->id), "%016llx", (unsigned long long)srv->next_session_id++);
 	if (l->is_unix)
 		uv_pipe_init(srv->loop, &c->h.pipe, 0);
@@ -440,11 +530,5 @@ void conn_unref(struct conn *c)
 	tls_conn_free(&c->tls);
 	buf_free(&c->out);
 	buf_free(&c->plain_in);
-	route_cache_free(&c->routes);
 	free(c);
-}
-
-const struct rcpt_route *conn_route_find(const struct conn *c, const char *address)
-{
-	return route_cache_find(&c->routes, address);
 }

@@ -11,7 +11,6 @@
 #include <uv.h>
 
 #include "base/buf.h"
-#include "route-cache.h"
 #include "server.h"
 
 /* Replies queued in libuv past which the conn stops reading from a client
@@ -39,7 +38,6 @@ struct conn {
 	char rbuf[65536];
 	char id[17];           /* session id for the logs */
 	char peer[64];
-	struct route_cache routes; /* accepted recipients of the current transaction */
 	unsigned refs;         /* open handles + jobs in flight */
 	unsigned n_messages;
 	uint64_t started_ms;
@@ -62,8 +60,5 @@ void conn_flush(struct conn *c);
 void conn_arm_timer(struct conn *c);
 /* Drops one reference; frees the conn when none is left. */
 void conn_unref(struct conn *c);
-/* Finds the route remembered for an accepted recipient of the current
- * transaction, or NULL. */
-const struct rcpt_route *conn_route_find(const struct conn *c, const char *address);
 
 #endif

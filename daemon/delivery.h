@@ -2,37 +2,63 @@
 #define MD_DAEMON_DELIVERY_H
 /* Work that must not run on the event loop: recipient lookups and storing
  * delivered messages (MIME parsing + one PostgreSQL transaction per
- * recipient). Each job runs in libuv's thread pool, on that thread's own
- * database connection, and reports back on the loop thread. */
+ * recipient). Each job runs in libuv's thread pool on the connection the
+ * workers module lends its thread (workers.h), under the runtime snapshot
+ * (runtime.h) current when the job was queued, and reports back on the
+ * loop thread through the callback it was given. delivery knows nothing
+ * of sessions: conn.c, the session glue, calls it and answers the client.
+ *
+ * Callbacks (libuv style): a *_start() that returns 0 calls its callback
+ * exactly once, later, on the loop thread; one that returns -1 calls
+ * none. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
-#include "base/conf.h"
+#include "rcpt-route.h"
+#include "smtp/smtp-received.h"
 
-struct conn;
-struct server;
+/* The answer to one RCPT lookup, valid during the callback. found: 1 the
+ * address is a team's (route set: the callback takes it, free with
+ * rcpt_route_free()), 0 unknown, -1 the lookup failed (error says why). */
+struct delivery_rcpt_result {
+	const char *address;
+	int found;
+	struct rcpt_route *route;
+	const char *error;
+};
+typedef void delivery_rcpt_cb(void *ctx, struct delivery_rcpt_result *res);
 
-/* Publishes the settings the worker threads use (database, secret that
- * signs reply tokens, recipient delimiters, host name of our Message-IDs,
- * the caps and trust rules of lib/desk); threads move to them, reconnecting,
- * at their next job. Loop thread only; called at start and on reload. */
-void delivery_configure(const struct md_config *cfg, const char *secret);
-/* For other jobs of the pool (the timers): the calling worker thread's
- * connection and the desk settings of the snapshot it was made with (both
- * valid until the thread's next call). NULL with *error_r malloc'd when
- * PostgreSQL can't be reached. */
-struct db;
-struct desk_settings;
-struct db *delivery_thread_db(const struct desk_settings **settings_r, char **error_r);
-/* Closes the calling thread's database connection (for clean exits). */
-void delivery_thread_cleanup(void);
+/* Starts the lookup of a RCPT address (copied). 0, or -1 when it could not
+ * be queued. */
+int delivery_rcpt_start(uv_loop_t *loop, const char *address, delivery_rcpt_cb *cb, void *ctx);
 
-/* Starts the lookup of a RCPT address; answers the session when done. */
-void delivery_rcpt_start(struct conn *c, const char *address);
-/* Starts storing msg (ownership taken, free()able) for the recipients of the
- * current transaction; answers each recipient when done. */
-void delivery_data_start(struct conn *c, const char *mail_from, const char *const *rcpts,
-			 size_t n_rcpts, char *msg, size_t len);
+/* One message of a session, for its accepted recipients. */
+struct delivery_data {
+	const char *session_id;  /* for the log; copied */
+	const char *mail_from;   /* copied */
+	const struct rcpt_route *const *routes; /* one per recipient, RCPT order; copied */
+	size_t n_rcpts;
+	const struct smtp_received *received;   /* our Received field's facts (the
+						 * recipient is filled in); read
+						 * during the call only */
+	bool trusted;            /* the peer's Authentication-Results may count */
+	char *msg;               /* ownership taken (free()able) */
+	size_t len;
+};
+/* One recipient's answer (index in RCPT order), on the loop thread, once
+ * per recipient; then done() once, after which no callback follows. */
+struct delivery_data_cbs {
+	void (*reply)(void *ctx, size_t index, unsigned code, const char *enh, const char *text);
+	void (*done)(void *ctx);
+};
+
+/* Starts storing d's message (see struct delivery_data for what is taken);
+ * cbs must outlive the job. 0, or -1 when it could not be queued (msg is
+ * freed then too). */
+int delivery_data_start(uv_loop_t *loop, const struct delivery_data *d, const struct delivery_data_cbs *cbs,
+			void *ctx);
 
 /* Checks at start that the database is reachable and its schema current.
  * Returns 0, or -1 with *error_r malloc'd. Runs synchronously. */

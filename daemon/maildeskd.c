@@ -22,10 +22,12 @@
 #include "metrics-http.h"
 #include "mime/mime.h"
 #include "outbound.h"
+#include "runtime.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "timers.h"
 #include "tls.h"
+#include "workers.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/maildesk/maildesk.conf"
 #define SHUTDOWN_GRACE_MS 30000
@@ -111,6 +113,7 @@ static void server_reload(struct server *srv)
 	struct tls_server *tls = NULL;
 	struct retired_config *old;
 	char *secret = NULL;
+	unsigned closed;
 
 	sd_notify(0, "RELOADING=1");
 	if (load_config(srv->config_path, &cfg, &tls, &secret) < 0) {
@@ -136,7 +139,9 @@ static void server_reload(struct server *srv)
 	tls_server_free(&srv->tls);
 	srv->tls = tls;
 	log_init("maildeskd", cfg.log_level);
-	delivery_configure(&cfg, secret);
+	runtime_publish(runtime_new(&cfg, secret));
+	closed = workers_reload(); /* before counting what is left open */
+	log_info("event=workers.reload closed=%u open=%u", closed, workers_connections());
 	outbound_configure(outbound, &srv->cfg);
 	timers_configure(timers, &srv->cfg);
 	free(srv->secret);
@@ -230,7 +235,7 @@ static int server_run(struct server *srv)
 
 	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg) + timers_threads());
 	setenv("UV_THREADPOOL_SIZE", env, 1);
-	delivery_configure(&srv->cfg, srv->secret);
+	runtime_publish(runtime_new(&srv->cfg, srv->secret));
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0)
 		return start_refused("database.error", error);
 	if (dkim_check(&srv->cfg, &error) < 0)
@@ -258,6 +263,7 @@ static int server_run(struct server *srv)
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
+	log_info("event=workers.closed connections=%u", workers_connections());
 	/* Closing the signal handles restored the default action: a second
 	 * SIGTERM while the process winds down (an init system or a script
 	 * repeating itself; the leak check under ASan takes a while) must not
@@ -325,6 +331,9 @@ int main(int argc, char **argv)
 		srv.next_session_id = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	mime_init();
 	ret = server_run(&srv);
+	/* No job runs any more: the pool's connections and the snapshot go. */
+	workers_shutdown();
+	runtime_shutdown();
 	config_free(&srv.cfg);
 	tls_server_free(&srv.tls);
 	while (retired_configs != NULL) {

@@ -3,8 +3,10 @@ daemon_maildeskd_SOURCES = \
 	daemon/maildeskd.c \
 	daemon/server.c daemon/server.h \
 	daemon/conn.c daemon/conn.h \
-	daemon/route-cache.c daemon/route-cache.h \
+	daemon/rcpt-route.c daemon/rcpt-route.h \
 	daemon/delivery.c daemon/delivery.h \
+	daemon/runtime.c daemon/runtime.h \
+	daemon/workers.c daemon/workers.h \
 	daemon/message-map.c daemon/message-map.h \
 	daemon/tls.c daemon/tls.h \
 	daemon/sdnotify.c daemon/sdnotify.h \

@@ -10,7 +10,8 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
-#include "delivery.h"
+#include "runtime.h"
+#include "workers.h"
 
 #define PURGE_EVERY_MS (3600 * 1000) /* at most once an hour */
 #define RETRY_MS (5 * 60 * 1000)     /* after a purge that failed */
@@ -26,6 +27,7 @@ struct outbound_purge {
 struct purge_job {
 	uv_work_t req;
 	struct outbound_purge *p;
+	struct runtime *rt;   /* held for the job's duration */
 	unsigned retention_s; /* copied: the job never reads p */
 	unsigned rows;
 	bool more;
@@ -56,15 +58,15 @@ static void on_timer(uv_timer_t *h)
 	purge_run(h->data);
 }
 
-/* In the pool, on this worker thread's delivery connection. */
+/* In the pool, on the connection the workers lend this thread. */
 static void purge_work(uv_work_t *req)
 {
 	struct purge_job *j = req->data;
-	const struct desk_settings *s = NULL;
-	struct db *db = delivery_thread_db(&s, &j->error);
+	struct db *db = workers_acquire(j->rt, &j->error);
 
 	if (db != NULL)
 		db_outbound_purge_batches(db, j->retention_s, BATCHES_MAX, &j->rows, &j->more, &j->error);
+	workers_release(&db);
 }
 
 /* Back on the loop: log and arm the timer for the next purge. */
@@ -84,6 +86,7 @@ static void purge_done(uv_work_t *req, int status)
 	p->running = false;
 	if (!p->stopping)
 		uv_timer_start(&p->timer, on_timer, j->error != NULL ? RETRY_MS : j->more ? 0 : PURGE_EVERY_MS, 0);
+	runtime_unref(&j->rt);
 	free(j->error);
 	free(j);
 	purge_maybe_free(p);
@@ -100,6 +103,7 @@ static void purge_run(struct outbound_purge *p)
 	j = xcalloc(1, sizeof(*j));
 	j->req.data = j;
 	j->p = p;
+	j->rt = runtime_get();
 	j->retention_s = p->retention_s;
 	p->running = true;
 	if (uv_queue_work(p->loop, &j->req, purge_work, purge_done) != 0)

@@ -3,8 +3,8 @@
 /* Outbound retention: sent and failed outbound rows older than
  * outbound_retention lose their message bytes (db_outbound_purge; the rows
  * stay). A purge runs at start and then at most once an hour, as a job in
- * libuv's thread pool on the delivery workers' connections
- * (delivery_thread_db), in batches of DB_OUTBOUND_PURGE_BATCH rows each
+ * libuv's thread pool on a connection of the workers (workers.h), in
+ * batches of DB_OUTBOUND_PURGE_BATCH rows each
  * committed on its own; a job stops after a bounded number of batches and
  * the next one follows at once, so a stop waits for one job at most.
  * Several daemons may purge at once: each batch skips the rows another one

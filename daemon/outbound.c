@@ -21,6 +21,8 @@
 #include "metrics.h"
 #include "outbound-purge.h"
 #include "relay.h"
+#include "runtime.h"
+#include "workers.h"
 
 #define POLL_LISTENING_MS 60000 /* a safety net even while LISTEN works */
 #define POLL_FALLBACK_MS 2000   /* while the LISTEN connection is down */
@@ -35,18 +37,13 @@ _Static_assert(RELAY_SESSION_WAITS <= OUTBOUND_SESSION_WAITS, "relay sessions wo
  * (counted on the loop thread only), so threads never read struct outbound. */
 struct settings {
 	unsigned refs;
-	char *conninfo;
-	unsigned db_timeout;
+	struct runtime *rt; /* database, secret, delimiter, hostname (our
+			     * EHLO), DKIM key folder, the desk settings of
+			     * the notices: the snapshot current when made */
 	char *host; /* NULL: relay_host is empty, sending is off */
 	unsigned port;
-	char *helo;
 	unsigned lifetime_s;
 	unsigned claim_timeout_s; /* outbound_claim_timeout */
-	char *secret;   /* signs the VERP return path; NULL: plain sender */
-	char delimiter; /* recipient delimiter of the return path */
-	unsigned auto_per_ticket_hour, auto_per_address_hour, auto_per_team_hour; /* for notices */
-	char *key_dir;       /* dkim_key_dir */
-	char *shared_domain; /* "" when none */
 	const char *claimer; /* the sender's, fixed for its life */
 	enum md_relay_tls tls; /* relay_tls */
 	char *ca_file;         /* relay_tls_ca_file */
@@ -68,11 +65,6 @@ struct outbound {
 	unsigned relay_timeout;
 };
 
-/* Each worker thread's own connection, and what it was made with. */
-static __thread struct db *thread_db;
-static __thread char *thread_conninfo;
-static __thread unsigned thread_db_timeout;
-
 static void outbound_wake(struct outbound *o);
 
 /* A settings object from a configuration, for the sender o. */
@@ -86,28 +78,12 @@ static struct settings *settings_new(const struct md_config *cfg, const struct o
 	s->tls = cfg->relay_tls;
 	s->ca_file = xstrdup(cfg->relay_tls_ca_file);
 	s->relay_timeout = o->relay_timeout;
-	s->conninfo = xstrdup(cfg->database);
-	s->db_timeout = cfg->db_timeout;
-	s->helo = xstrdup(cfg->hostname);
+	s->rt = runtime_get();
 	s->lifetime_s = cfg->outbound_max_lifetime;
 	s->claim_timeout_s = cfg->outbound_claim_timeout;
 	/* conf.c checked the syntax; "" leaves host NULL. */
 	if (cfg->relay_host[0] != '\0' && config_relay_parse(cfg->relay_host, &s->host, &s->port, &err) < 0)
 		s->host = NULL;
-	s->delimiter = cfg->recipient_delimiter[0];
-	s->auto_per_ticket_hour = cfg->auto_mail_per_ticket_hour;
-	s->auto_per_address_hour = cfg->auto_mail_per_address_hour;
-	s->auto_per_team_hour = cfg->auto_mail_per_team_hour;
-	s->key_dir = xstrdup(cfg->dkim_key_dir);
-	s->shared_domain = xstrdup(cfg->shared_domain);
-	{
-		/* maildeskd checked it at start; unreadable now: plain senders. */
-		char *error = NULL;
-		if (config_read_secret(cfg->secret_file, &s->secret, &error) < 0) {
-			s->secret = NULL;
-			free(error);
-		}
-	}
 	return s;
 }
 
@@ -117,12 +93,8 @@ static void settings_unref(struct settings **s)
 	if (*s == NULL)
 		return;
 	if (--(*s)->refs == 0) {
-		free((*s)->conninfo);
+		runtime_unref(&(*s)->rt);
 		free((*s)->host);
-		free((*s)->helo);
-		free((*s)->secret);
-		free((*s)->key_dir);
-		free((*s)->shared_domain);
 		free((*s)->ca_file);
 		free(*s);
 	}
@@ -136,19 +108,16 @@ static struct settings *settings_ref(struct settings *s)
 	return s;
 }
 
-/* The calling worker thread's connection, made anew when the settings
- * changed. NULL with *error_r when PostgreSQL can't be reached. */
+/* The connection the workers lend this thread (workers.h), naming our
+ * claims. NULL with *error_r when PostgreSQL can't be reached. The job
+ * calls workers_release() once, at its end. */
 static struct db *worker_db(const struct settings *s, char **error_r)
 {
-	if (thread_db != NULL && (strcmp(thread_conninfo, s->conninfo) != 0 || thread_db_timeout != s->db_timeout))
-		db_close(&thread_db);
-	if (thread_db == NULL && db_connect(s->conninfo, s->db_timeout, &thread_db, error_r) == 0) {
-		free(thread_conninfo);
-		thread_conninfo = xstrdup(s->conninfo);
-		thread_db_timeout = s->db_timeout;
-		db_outbound_claimer_set(thread_db, s->claimer, s->relay_timeout);
-	}
-	return thread_db;
+	struct db *db = workers_acquire(s->rt, error_r);
+
+	if (db != NULL)
+		db_outbound_claimer_set(db, s->claimer, s->relay_timeout);
+	return db;
 }
 
 /* Frees the sender once it is stopped and nothing refers to it. */
@@ -224,12 +193,13 @@ static char *verp_sender(const struct settings *s, const struct db_outbound_clai
 	const char *at = strrchr(r->envelope_from, '@');
 	char token[64];
 
-	if (at == NULL || s->secret == NULL || s->delimiter == '\0')
+	if (at == NULL || s->rt->secret == NULL || s->rt->desk.delimiter == '\0')
 		return xstrdup(r->envelope_from);
-	thread_bounce_token_make(s->secret, r->tenant_id, r->id, token, sizeof(token));
+	thread_bounce_token_make(s->rt->secret, r->tenant_id, r->id, token, sizeof(token));
 	if (token[0] == '\0')
 		return xstrdup(r->envelope_from);
-	return xasprintf("%.*s%c%s%s", (int)(at - r->envelope_from), r->envelope_from, s->delimiter, token, at);
+	return xasprintf("%.*s%c%s%s", (int)(at - r->envelope_from), r->envelope_from, s->rt->desk.delimiter, token,
+			 at);
 }
 
 /* A reply that failed for good: its agent gets a notice (best effort; the
@@ -237,15 +207,10 @@ static char *verp_sender(const struct settings *s, const struct db_outbound_clai
 static void tell_writer(struct db *db, const struct settings *s, const struct db_outbound_claimed *r,
 			const char *reply)
 {
-	struct desk_settings ds = { .secret = s->secret, .hostname = s->helo, .delimiter = s->delimiter,
-				    .auto_per_ticket_hour = s->auto_per_ticket_hour,
-				    .auto_per_address_hour = s->auto_per_address_hour,
-				    .auto_per_team_hour = s->auto_per_team_hour,
-				    .shared_domain = s->shared_domain };
 	char *why = xasprintf("The mail server at %s refused it: %s", s->host != NULL ? s->host : "the relay", reply);
 	char *error = NULL;
 
-	if (db_begin(db, &error) < 0 || desk_outbound_failed(db, &ds, r->tenant_id, r->id, why, &error) < 0 ||
+	if (db_begin(db, &error) < 0 || desk_outbound_failed(db, &s->rt->desk, r->tenant_id, r->id, why, &error) < 0 ||
 	    db_commit(db, &error) < 0) {
 		db_rollback(db);
 		log_warn("event=outbound.notice_failed id=%" PRId64 " error=\"%s\"", r->id, error != NULL ? error : "");
@@ -264,7 +229,7 @@ static int send_sign(struct send_job *j, struct desk_dkim_signed *sig)
 	char *error = NULL, q[600];
 	struct db *db = worker_db(s, &error);
 	int ret = db == NULL ? -1
-			     : desk_dkim_sign(db, s->key_dir, s->shared_domain, r->tenant_id, r->data, r->len, sig, &error);
+			     : desk_dkim_sign(db, s->rt->key_dir, s->rt->shared_domain, r->tenant_id, r->data, r->len, sig, &error);
 
 	if (ret < 0) {
 		log_quote(q, sizeof(q), error, strlen(error), 400);
@@ -313,7 +278,7 @@ static void send_work(uv_work_t *req)
 	struct send_job *j = req->data;
 	const struct db_outbound_claimed *r = j->row;
 	const struct settings *s = j->set;
-	struct relay_target t = { s->host, s->port, s->helo, s->relay_timeout, s->tls, s->ca_file };
+	struct relay_target t = { s->host, s->port, s->rt->hostname, s->relay_timeout, s->tls, s->ca_file };
 	char *sender = verp_sender(s, r);
 	struct desk_dkim_signed sig = { 0 };
 	struct relay_mail m = { sender, (const char *const *)r->rcpts, r->n_rcpts, r->data, r->len };
@@ -334,6 +299,7 @@ static void send_work(uv_work_t *req)
 	db = send_record(j);
 	if (j->recorded && j->state == DB_OUTBOUND_STATE_FAILED)
 		tell_writer(db, s, r, j->reply);
+	workers_release(&db);
 }
 
 /* One line per attempt: what the relay said and what the row became. */
@@ -422,6 +388,7 @@ static void claim_work(uv_work_t *req)
 	if (db != NULL && (j->n = db_outbound_claim(db, j->max, j->set->claim_timeout_s, &j->rows, &j->error)) >= 0 &&
 	    db_outbound_next_due(db, &j->next_due, &j->error) < 0)
 		j->next_due = 0; /* look again soon */
+	workers_release(&db);
 }
 
 /* When to look at the queue next, after a claim. */
@@ -530,7 +497,7 @@ static const struct listen_ops listen_ops = {
 /* Starts listening with the current database settings. */
 static void outbound_listen(struct outbound *o)
 {
-	o->listen = listen_start(o->loop, o->set->conninfo, o->set->db_timeout, &listen_ops, o);
+	o->listen = listen_start(o->loop, o->set->rt->conninfo, o->set->rt->db_timeout, &listen_ops, o);
 }
 
 /* This start's claimer identity: host and pid say where it runs (as the
@@ -598,7 +565,7 @@ void outbound_configure(struct outbound *o, const struct md_config *cfg)
 	if (o == NULL)
 		return;
 	s = settings_new(cfg, o);
-	db_changed = strcmp(s->conninfo, o->set->conninfo) != 0 || s->db_timeout != o->set->db_timeout;
+	db_changed = strcmp(s->rt->conninfo, o->set->rt->conninfo) != 0 || s->rt->db_timeout != o->set->rt->db_timeout;
 	if (cfg->outbound_concurrency != o->concurrency)
 		log_warn("event=reload detail=\"outbound_concurrency changes take effect after a restart\"");
 	if (cfg->relay_timeout != o->relay_timeout)

@@ -2,8 +2,9 @@
 #define MD_DAEMON_OUTBOUND_H
 /* The sender of the outbound queue (lib/db/db-outbound.h): claims due rows
  * and delivers them to relay_host, up to outbound_concurrency at a time,
- * each claim and send in libuv's thread pool on that thread's own database
- * connection. It wakes
+ * each claim and send in libuv's thread pool on the connection the workers
+ * lend that thread (workers.h), under the runtime snapshot (runtime.h)
+ * current when its settings were made. It wakes
  *   - at once when a row is queued, retried or flushed: a connection of its
  *     own LISTENs on maildesk_outbound, watched on the loop (while that
  *     connection is down, the queue is polled every 2 seconds instead);
@@ -22,8 +23,8 @@ struct outbound;
  * UV_THREADPOOL_SIZE so that sends never hold up deliveries. */
 unsigned outbound_threads(const struct md_config *cfg);
 
-/* Starts the sender on loop with cfg's relay_host, outbound_*, hostname
- * (for EHLO), database and db_timeout (all copied). Never fails: a database
+/* Starts the sender on loop with cfg's relay_host and outbound_* (copied)
+ * and the current runtime snapshot (hostname for EHLO, database, secret). Never fails: a database
  * that cannot be reached is logged and tried again. Its handles are unref'd:
  * they do not keep the loop alive, the jobs in flight do. */
 struct outbound *outbound_start(uv_loop_t *loop, const struct md_config *cfg);

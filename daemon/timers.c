@@ -13,10 +13,11 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "db/db.h"
-#include "delivery.h"
 #include "desk/desk-rules.h"
 #include "listen.h"
 #include "metrics.h"
+#include "runtime.h"
+#include "workers.h"
 
 #define BATCH 50              /* tickets per transaction */
 #define ROUNDS_MAX 20         /* transactions per job; then a new job */
@@ -89,6 +90,7 @@ typedef int (*claim_fn)(struct db *db, const struct desk_settings *s, struct des
 struct batch_job {
 	uv_work_t req;
 	struct timers *t;
+	struct runtime *rt; /* held for the job's duration */
 	unsigned woke, breached;
 	bool more;      /* stopped after ROUNDS_MAX full batches */
 	int next_found; /* desk_timers_next: 1, 0 none, -1 error */
@@ -116,17 +118,12 @@ static int claim_rounds(struct db *db, const struct desk_settings *s, claim_fn f
 	return 0;
 }
 
-/* In the pool, on this worker thread's delivery connection. The next due
- * time is read first, so a look when nothing is due (the safety net, a
- * snooze set for later) costs that one read. */
-static void batch_work(uv_work_t *req)
+/* The claims and the next due time, on db. */
+static void batch_run(struct batch_job *j, struct db *db)
 {
-	struct batch_job *j = req->data;
-	const struct desk_settings *s = NULL;
-	struct db *db = delivery_thread_db(&s, &j->error);
+	const struct desk_settings *s = &j->rt->desk;
 
-	j->next_found = -1;
-	if (db == NULL || (j->next_found = desk_timers_next(db, &j->next_at, &j->error)) <= 0 ||
+	if ((j->next_found = desk_timers_next(db, &j->next_at, &j->error)) <= 0 ||
 	    j->next_at * 1000 > wall_ms() + 1000)
 		return;
 	if (claim_rounds(db, s, desk_wake_due, &j->woke, &j->more, &j->error) < 0 ||
@@ -135,6 +132,20 @@ static void batch_work(uv_work_t *req)
 		return;
 	}
 	j->next_found = desk_timers_next(db, &j->next_at, &j->error);
+}
+
+/* In the pool, on the connection the workers lend this thread (workers.h).
+ * The next due time is read first, so a look when nothing is due (the
+ * safety net, a snooze set for later) costs that one read. */
+static void batch_work(uv_work_t *req)
+{
+	struct batch_job *j = req->data;
+	struct db *db = workers_acquire(j->rt, &j->error);
+
+	j->next_found = -1;
+	if (db != NULL)
+		batch_run(j, db);
+	workers_release(&db);
 }
 
 /* How long until the next look, after a job. */
@@ -179,6 +190,7 @@ static void batch_done(uv_work_t *req, int status)
 	t->jobs--;
 	timer_arm(t, next_ms(t, j));
 	t->again = false;
+	runtime_unref(&j->rt);
 	free(j->error);
 	free(j);
 	timers_maybe_free(t);
@@ -207,6 +219,7 @@ static void timers_run(struct timers *t)
 	j = xcalloc(1, sizeof(*j));
 	j->req.data = j;
 	j->t = t;
+	j->rt = runtime_get();
 	t->running = true;
 	t->jobs++;
 	if (uv_queue_work(t->loop, &j->req, batch_work, batch_done) != 0)

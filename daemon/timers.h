@@ -3,8 +3,8 @@
 /* Snooze wake-ups and SLA breaches (lib/desk desk_wake_due,
  * desk_sla_breach_due) without polling the tickets table: one uv timer set
  * to the earliest due time (desk_timers_next, read through partial
- * indexes). The claims run in libuv's thread pool on the delivery workers'
- * connections (one job at a time), in batches, until fewer than a batch
+ * indexes). The claims run in libuv's thread pool on the connections of
+ * the workers (workers.h; one job at a time), in batches, until fewer than a batch
  * was due; then the timer is re-armed. It looks again
  *   - at once on NOTIFY maildesk_timers (a snooze was set; a connection of
  *     its own LISTENs, see listen.h), and when that connection comes up;
@@ -26,8 +26,9 @@ struct timers;
  * UV_THREADPOOL_SIZE): a claim and both LISTEN connects. */
 unsigned timers_threads(void);
 
-/* Starts on loop with cfg's database and db_timeout (copied); the desk
- * settings come from the delivery snapshot (delivery_thread_db). after_fn
+/* Starts on loop with cfg's database and db_timeout (copied, for the
+ * LISTEN connections); the claims use the runtime snapshot current when
+ * each is queued (runtime.h). after_fn
  * (may be NULL) is called on the loop after a batch that may have queued
  * mail (maildeskd kicks its sender). Never fails; handles are unref'd. */
 struct timers *timers_start(uv_loop_t *loop, const struct md_config *cfg, void (*after_fn)(void *arg), void *arg);

@@ -506,6 +506,115 @@ START_TEST(test_lmtp_data_replies_follow_rcpt_order_when_app_answers_out_of_orde
 }
 END_TEST
 
+/* A per-recipient context application: accepts each RCPT with a context
+ * (an int naming the RCPT), records what the data callback sees, counts
+ * the contexts the core frees. */
+struct ctx_app {
+	struct smtp_session *s;
+	int next;              /* context value of the next RCPT */
+	int seen[8];           /* what the data callback got, -1 for NULL */
+	size_t n_seen;
+	unsigned freed;
+	unsigned last_code;    /* smtp_session_rcpt_*() returned */
+	bool plain;            /* answer the next RCPT without a context */
+};
+
+static void ctx_write(void *ctx, const char *data, size_t len) { (void)ctx; (void)data; (void)len; }
+static void ctx_close(void *ctx, const char *reason) { (void)ctx; (void)reason; }
+
+static void ctx_rcpt(void *ctx, const char *address)
+{
+	struct ctx_app *a = ctx;
+	int *v = xmalloc(sizeof(*v));
+
+	(void)address;
+	*v = a->next++;
+	if (a->plain) {
+		free(v);
+		a->last_code = smtp_session_rcpt_reply(a->s, 250, "2.1.5", "Ok");
+	} else {
+		a->last_code = smtp_session_rcpt_accept(a->s, v, "2.1.5", "Ok");
+	}
+}
+
+static void ctx_data(void *ctx, const struct smtp_transaction *t, const char *msg, size_t len)
+{
+	struct ctx_app *a = ctx;
+
+	(void)msg;
+	(void)len;
+	for (size_t i = 0; i < t->n_rcpts && a->n_seen < 8; i++)
+		a->seen[a->n_seen++] = t->rcpt_contexts[i] != NULL ? *(int *)t->rcpt_contexts[i] : -1;
+	for (size_t i = 0; i < t->n_rcpts; i++)
+		smtp_session_data_reply(a->s, i, 250, "2.0.0", "Ok");
+}
+
+static void ctx_free(void *ctx, void *rcpt_ctx)
+{
+	struct ctx_app *a = ctx;
+
+	a->freed++;
+	free(rcpt_ctx);
+}
+
+static const struct smtp_server_callbacks ctx_cbs = {
+	.write = ctx_write, .rcpt = ctx_rcpt, .data = ctx_data, .close = ctx_close,
+	.rcpt_context_free = ctx_free,
+};
+
+static void ctx_feed(struct ctx_app *a, const char *s)
+{
+	smtp_session_feed(a->s, s, strlen(s));
+}
+
+START_TEST(test_rcpt_contexts_come_back_with_the_transaction_and_are_freed)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+	struct ctx_app a = { 0 };
+
+	set.max_recipients = 8;
+	a.s = smtp_session_new(&set, &ctx_cbs, &a);
+	ctx_feed(&a, "LHLO c\r\nMAIL FROM:<s@x.example>\r\nRCPT TO:<a@b.example>\r\nRCPT TO:<b@b.example>\r\n"
+		     "RCPT TO:<a@b.example>\r\n");
+	ck_assert_uint_eq(a.last_code, 250);
+	a.plain = true;
+	ctx_feed(&a, "RCPT TO:<c@b.example>\r\nDATA\r\nbody\r\n.\r\n");
+	/* In RCPT order, the duplicate with its own, a plain answer NULL. */
+	ck_assert_uint_eq(a.n_seen, 4);
+	ck_assert_int_eq(a.seen[0], 0);
+	ck_assert_int_eq(a.seen[1], 1);
+	ck_assert_int_eq(a.seen[2], 2);
+	ck_assert_int_eq(a.seen[3], -1);
+	ck_assert_uint_eq(a.freed, 3); /* the transaction ended with the replies */
+	a.plain = false;
+	ctx_feed(&a, "MAIL FROM:<s@x.example>\r\nRCPT TO:<a@b.example>\r\nRSET\r\n");
+	ck_assert_uint_eq(a.freed, 4); /* RSET */
+	ctx_feed(&a, "MAIL FROM:<s@x.example>\r\nRCPT TO:<a@b.example>\r\n");
+	smtp_session_free(&a.s);
+	ck_assert_uint_eq(a.freed, 5); /* the session's end */
+}
+END_TEST
+
+START_TEST(test_rcpt_reply_returns_the_code_sent)
+{
+	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
+	struct app a;
+	int *v = xmalloc(sizeof(*v));
+
+	app_start(&a, &set);
+	a.async = true;
+	app_feed_str(&a, "LHLO c\r\nMAIL FROM:<s@x.example>\r\nRCPT TO:<a@b.example>\r\n");
+	/* Out of range: the client gets 451, and the log must say so. */
+	ck_assert_uint_eq(smtp_session_rcpt_reply(a.s, 700, NULL, "bogus"), 451);
+	/* Nothing pending: nothing sent, and a context given is not kept
+	 * (no rcpt_context_free set here: the caller's to free). */
+	ck_assert_uint_eq(smtp_session_rcpt_reply(a.s, 250, "2.1.5", "Ok"), 0);
+	ck_assert_uint_eq(smtp_session_rcpt_accept(a.s, v, "2.1.5", "Ok"), 0);
+	free(v);
+	app_finish(&a);
+}
+END_TEST
+
 START_TEST(test_pipelined_rcpts_wait_for_each_async_rcpt_reply)
 {
 	struct smtp_server_settings set = settings_for(SMTP_PROTOCOL_LMTP);
@@ -1040,6 +1149,8 @@ static Suite *smtp_suite(void)
 	tc = tcase_create("application");
 	tcase_add_test(tc, test_lmtp_data_replies_follow_rcpt_order_when_app_answers_out_of_order);
 	tcase_add_test(tc, test_pipelined_rcpts_wait_for_each_async_rcpt_reply);
+	tcase_add_test(tc, test_rcpt_contexts_come_back_with_the_transaction_and_are_freed);
+	tcase_add_test(tc, test_rcpt_reply_returns_the_code_sent);
 	tcase_add_test(tc, test_transaction_fields_and_taken_message_reach_the_app);
 	tcase_add_test(tc, test_reply_text_from_app_stays_on_one_line);
 	tcase_add_test(tc, test_trace_names_each_command_and_reply_code);

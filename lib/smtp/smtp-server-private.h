@@ -46,6 +46,7 @@ struct smtp_trans {
 	uint64_t declared_size;
 	bool body_8bitmime, smtputf8;
 	char **rcpts;          /* accepted, in order, duplicates included */
+	void **contexts;       /* the application's, one per rcpt (or NULL) */
 	size_t n_rcpts, cap_rcpts;
 	struct smtp_data_reply *replies;  /* n_rcpts, during SMTP_WAIT_DATA */
 	size_t n_replied;      /* answers received */

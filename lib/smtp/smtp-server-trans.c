@@ -263,24 +263,65 @@ static void smtp_trans_sane_reply(unsigned *code, const char **enh, const char *
 	*text = r->text;
 }
 
-void smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text)
+/* Drops a recipient context the core will not keep. */
+static void smtp_trans_context_free(struct smtp_session *s, void *rcpt_ctx)
 {
-	if (s->wait != SMTP_WAIT_RCPT)
-		return;
-	s->wait = SMTP_WAIT_NONE;
-	if (s->phase == SMTP_PHASE_CLOSED)
-		return;
-	smtp_trans_sane_reply(&code, &enh, &text);
-	if (code / 100 == 2) {
-		if (s->t.n_rcpts == s->t.cap_rcpts) {
-			s->t.cap_rcpts = s->t.cap_rcpts ? s->t.cap_rcpts * 2 : 8;
-			s->t.rcpts = xrealloc(s->t.rcpts, s->t.cap_rcpts * sizeof(*s->t.rcpts));
-		}
-		s->t.rcpts[s->t.n_rcpts++] = xstrdup(s->rcpt_address);
+	if (rcpt_ctx != NULL && s->cb.rcpt_context_free != NULL)
+		s->cb.rcpt_context_free(s->ctx, rcpt_ctx);
+}
+
+/* The pending RCPT's address joins the transaction with its context. */
+static void smtp_trans_rcpt_add(struct smtp_session *s, void *rcpt_ctx)
+{
+	struct smtp_trans *t = &s->t;
+
+	if (t->n_rcpts == t->cap_rcpts) {
+		t->cap_rcpts = t->cap_rcpts ? t->cap_rcpts * 2 : 8;
+		t->rcpts = xrealloc(t->rcpts, t->cap_rcpts * sizeof(*t->rcpts));
+		t->contexts = xrealloc(t->contexts, t->cap_rcpts * sizeof(*t->contexts));
 	}
+	t->contexts[t->n_rcpts] = rcpt_ctx;
+	t->rcpts[t->n_rcpts++] = xstrdup(s->rcpt_address);
+}
+
+/* Both answers to a pending RCPT: the one reply, and the context kept
+ * with an accepted recipient or freed. */
+static unsigned smtp_trans_rcpt_answer(struct smtp_session *s, unsigned code, const char *enh, const char *text,
+				       void *rcpt_ctx)
+{
+	const struct smtp_status_reply *full = smtp_status_reply(SMTP_STATUS_TOO_MANY_RCPTS);
+
+	if (s->wait != SMTP_WAIT_RCPT || s->phase == SMTP_PHASE_CLOSED) {
+		if (s->wait == SMTP_WAIT_RCPT)
+			s->wait = SMTP_WAIT_NONE;
+		smtp_trans_context_free(s, rcpt_ctx);
+		return 0;
+	}
+	s->wait = SMTP_WAIT_NONE;
+	smtp_trans_sane_reply(&code, &enh, &text);
+	if (code / 100 == 2 && s->t.n_rcpts >= s->set.max_recipients) {
+		code = full->code;
+		enh = full->enh;
+		text = full->text;
+	}
+	if (code / 100 == 2)
+		smtp_trans_rcpt_add(s, rcpt_ctx);
+	else
+		smtp_trans_context_free(s, rcpt_ctx);
 	s->cmd_name = "RCPT";
 	smtp_reply(s, code, enh, text != NULL ? text : "");
 	smtp_session_resume(s);
+	return code;
+}
+
+unsigned smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text)
+{
+	return smtp_trans_rcpt_answer(s, code, enh, text, NULL);
+}
+
+unsigned smtp_session_rcpt_accept(struct smtp_session *s, void *rcpt_ctx, const char *enh, const char *text)
+{
+	return smtp_trans_rcpt_answer(s, 250, enh, text, rcpt_ctx);
 }
 
 void smtp_cmd_data(struct smtp_session *s, struct strv args)
@@ -361,6 +402,7 @@ void smtp_trans_data_end(struct smtp_session *s)
 				       .body_8bitmime = s->t.body_8bitmime,
 				       .smtputf8 = s->t.smtputf8,
 				       .rcpts = (const char *const *)s->t.rcpts,
+				       .rcpt_contexts = (void *const *)s->t.contexts,
 				       .n_rcpts = s->t.n_rcpts };
 	s->in_data_cb = true;
 	s->cb.data(s->ctx, &t, s->msg.data != NULL ? s->msg.data : "", s->msg.len);
@@ -415,10 +457,12 @@ void smtp_trans_reset(struct smtp_session *s)
 
 	for (i = 0; i < t->n_rcpts; i++) {
 		free(t->rcpts[i]);
+		smtp_trans_context_free(s, t->contexts[i]);
 		if (t->replies != NULL)
 			free(t->replies[i].line);
 	}
 	free(t->rcpts);
+	free(t->contexts);
 	free(t->replies);
 	free(t->mail_from);
 	memset(t, 0, sizeof(*t));

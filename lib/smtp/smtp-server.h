@@ -7,11 +7,12 @@
  * storing of a message) further pipelined input is kept and processed once
  * the application replies.
  *
- * Lifetime: a callback is never called after smtp_session_free(). The core
- * may call callbacks from inside smtp_session_new() (the greeting),
- * smtp_session_feed(), the *_reply() functions, smtp_session_tls_started(),
- * smtp_session_timeout() and smtp_session_shutdown(), never at any other
- * time. The application must not call smtp_session_free() or
+ * Lifetime: a callback is never called after smtp_session_free() (which
+ * itself calls rcpt_context_free() for the contexts it still holds). The
+ * core may call callbacks from inside smtp_session_new() (the greeting),
+ * smtp_session_feed(), the *_reply() and *_accept() functions,
+ * smtp_session_tls_started(), smtp_session_timeout() and
+ * smtp_session_shutdown(), never at any other time. The application must not call smtp_session_free() or
  * smtp_session_feed() from inside a callback; the *_reply() functions,
  * smtp_session_tls_started(), _timeout() and _shutdown() may be called from
  * inside one. close() only asks the application to close (after flushing
@@ -64,6 +65,10 @@ struct smtp_transaction {
 	bool smtputf8;                 /* SMTPUTF8 */
 	const char *const *rcpts;      /* accepted recipients, in RCPT order,
 					* duplicates included */
+	void *const *rcpt_contexts;    /* what the application gave with each
+					* one's 2xx (smtp_session_rcpt_accept),
+					* same order; NULL entries for plain
+					* smtp_session_rcpt_reply() */
 	size_t n_rcpts;
 };
 
@@ -104,6 +109,12 @@ struct smtp_server_callbacks {
 	 * (greeting), EOM (reply to the message), UNKNOWN, LINE (line too
 	 * long), PIPELINE, TIMEOUT, SHUTDOWN. */
 	void (*trace)(void *ctx, const char *command, unsigned reply_code);
+	/* Optional: frees a recipient context (smtp_session_rcpt_accept) when
+	 * the core drops it: the transaction ended (data replies all given,
+	 * RSET, a new greeting, TLS) or the session is freed, or the context
+	 * came with an answer the core did not accept. NULL: contexts are not
+	 * freed by the core. */
+	void (*rcpt_context_free)(void *ctx, void *rcpt_ctx);
 };
 
 struct smtp_session;
@@ -122,8 +133,19 @@ void smtp_session_feed(struct smtp_session *s, const char *data, size_t len);
  * transaction), 4xx/5xx refuse. enh is the enhanced status code ("2.1.5",
  * may be NULL), text a single line without CRLF (control characters in it
  * become spaces). A code outside 200-599 is sent as 451 4.3.0. Ignored
- * when no RCPT is pending. */
-void smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text);
+ * when no RCPT is pending. Returns the code written to the client (what
+ * the application logs), 0 when nothing was written (no RCPT pending, or
+ * the session is closed). */
+unsigned smtp_session_rcpt_reply(struct smtp_session *s, unsigned code, const char *enh, const char *text);
+/* The same, for a 2xx that carries the recipient's context (the result of
+ * the application's lookup: where the mail goes): the core keeps it with
+ * the accepted recipient and hands it back in the data callback's
+ * transaction (rcpt_contexts), so the application never searches for it.
+ * Ownership of rcpt_ctx passes to the core in every case; it is given to
+ * rcpt_context_free() when dropped. A transaction that already holds
+ * max_recipients recipients refuses with 452 4.5.3 instead. Returns the
+ * code written, as smtp_session_rcpt_reply(). */
+unsigned smtp_session_rcpt_accept(struct smtp_session *s, void *rcpt_ctx, const char *enh, const char *text);
 /* Answers one recipient of the pending DATA (see the data callback).
  * Ignored for an index out of range or already answered. */
 void smtp_session_data_reply(struct smtp_session *s, size_t rcpt_index, unsigned code, const char *enh,
