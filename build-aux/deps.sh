@@ -56,14 +56,16 @@ t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
 t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix
 t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython
 t/dkim-pyverify.sh t/dkimverify-stub.py: python3-dkim python3-nacl python3-dnspython openssl
-bench/ingest: dovecot-core dovecot-lmtpd swaks postfix
+bench/ingest: dovecot-core dovecot-lmtpd python3 postgresql-client-15
+bench/bench-lib.sh bench/mail-client.py: python3 coreutils
+bench/outbound: postfix opendkim dnsmasq-base python3-dkim python3-nacl python3-dnspython openssl python3 postgresql-client-15 coreutils
 bench/dkim: python3-dkim python3-nacl openssl
 bench/rules: postfix-pcre
 bench/snooze: postgresql-15
 '
 # The scripts `make bench` runs and those `make run` runs (the others are
 # `make check`'s).
-BENCH_SCRIPTS="bench/ingest bench/dkim bench/rules bench/snooze"
+BENCH_SCRIPTS="bench/ingest bench/outbound bench/bench-lib.sh bench/mail-client.py bench/dkim bench/rules bench/snooze"
 RUN_SCRIPTS="t/md-instance.sh t/demo-run.sh"
 
 # The packages of the table lines that name any of the given files.
