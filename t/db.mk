@@ -22,3 +22,10 @@ TESTS += t/pg-admin
 t_pg_admin_SOURCES = t/pg-admin.c
 t_pg_admin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_admin_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+## Pipelined transactions (lib/db/db-pipe.c): queued statements, their
+## failures, savepoints, prepares and a connection killed mid-pipeline.
+check_PROGRAMS += t/pg-pipe
+TESTS += t/pg-pipe
+t_pg_pipe_SOURCES = t/pg-pipe.c
+t_pg_pipe_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_pipe_LDADD = $(t_pg_admin_LDADD)

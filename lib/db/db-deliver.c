@@ -140,10 +140,15 @@ const char *db_num(struct db_num *n, int64_t v)
 int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		    const int *formats, ExecStatusType want, PGresult **res_r, char **error_r)
 {
-	PGresult *res = db_stmt_exec(db, s, values, lengths, formats, error_r);
+	PGresult *res;
 
 	if (res_r != NULL)
 		*res_r = NULL;
+	/* Nobody reads the rows: in a pipelined transaction it only travels
+	 * with the next statement that waits (db-pipe.c). */
+	if (res_r == NULL && db->piped)
+		return db_stmt_queue(db, s, values, lengths, formats, error_r);
+	res = db_stmt_exec(db, s, values, lengths, formats, error_r);
 	if (res == NULL)
 		return -1;
 	if (db_result_check(db, res, want, NULL, error_r) < 0) {

@@ -123,8 +123,7 @@ static PGresult *out_exec(struct db *db, enum db_stmt s, const char *const *valu
 
 	snprintf(name, sizeof(name), "md_%d", (int)s);
 	if (!db->prepared[s]) {
-		res = db_pq_prepare(db->conn, name, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params,
-				NULL);
+		res = db_pq_prepare(db, name, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params);
 		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
 
 		PQclear(res);
@@ -132,7 +131,7 @@ static PGresult *out_exec(struct db *db, enum db_stmt s, const char *const *valu
 			return NULL;
 		db->prepared[s] = true;
 	}
-	res = db_pq_exec_prepared(db->conn, name, out_stmts[s - STMT_FIRST].n_params, values, lengths, formats,
+	res = db_pq_exec_prepared(db, name, out_stmts[s - STMT_FIRST].n_params, values, lengths, formats,
 			     result_format);
 	if (db_result_check(db, res, want, NULL, error_r) < 0) {
 		PQclear(res);
