@@ -106,19 +106,11 @@ int db_references_ticket(struct db *db, int64_t tenant_id, const char *const *ms
 	return 0;
 }
 
-/* Contract in db-deliver.h. */
-int db_thread_settings_get(struct db *db, int64_t tenant_id, int64_t team_id, const char *from_addr,
-			   struct db_thread_settings *s_r, char **error_r)
+/* Contract in db-private.h. */
+int db_thread_settings_read(PGresult *res, struct db_thread_settings *s_r, char **error_r)
 {
-	struct db_num t, tm;
-	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), from_addr != NULL ? from_addr : "" };
-	PGresult *res;
-
 	memset(s_r, 0, sizeof(*s_r));
-	if (db_stmt_run(db, DB_STMT_THREAD_SETTINGS, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
-		return -1;
 	if (PQntuples(res) == 0) {
-		PQclear(res);
 		*error_r = xstrdup("tenant or team not found");
 		return -1;
 	}
@@ -126,7 +118,6 @@ int db_thread_settings_get(struct db *db, int64_t tenant_id, int64_t team_id, co
 	s_r->reopen_days = (unsigned)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
 	s_r->require_authenticated_requester = PQgetvalue(res, 0, 2)[0] == 't';
 	s_r->sender_is_agent = PQgetvalue(res, 0, 3)[0] == 't';
-	PQclear(res);
 	return 0;
 }
 

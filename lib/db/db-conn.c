@@ -214,6 +214,19 @@ int db_stmt_queue(struct db *db, enum db_stmt s, const char *const *values, cons
 	return db_pq_send_prepared(db, name, n_params, values, lengths, formats, error_r);
 }
 
+/* Contract in db-private.h. */
+int db_stmt_queue_for(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		      const int *formats, PGresult **slot, char **error_r)
+{
+	char name[16];
+	int n_params;
+
+	*slot = NULL;
+	if (stmt_prepare(db, s, name, &n_params, error_r) < 0)
+		return -1;
+	return db_pq_send_prepared_for(db, name, n_params, values, lengths, formats, slot, error_r);
+}
+
 /* Copies a result into the caller-owned, libpq-free table type. */
 static struct db_table *table_from_result(const PGresult *res)
 {

@@ -304,39 +304,23 @@ int db_raw_store(struct db *db, int64_t tenant_id, const char *raw, size_t len, 
 			error_r);
 }
 
-/* Contract in db-deliver.h. */
-int db_delivery_duplicate(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex,
-			  int64_t *message_id_r, int64_t *ticket_number_r, char **error_r)
+/* Reads DB_STMT_DUP_FIND's answer: 1 found (ids filled), 0 none. */
+static int duplicate_read(PGresult *res, int64_t *message_id_r, int64_t *ticket_number_r)
 {
-	struct db_num t, tm;
-	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), sha256_hex };
-	PGresult *res;
-	int found;
-
-	if (db_stmt_run(db, DB_STMT_DUP_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
-		return -1;
-	found = PQntuples(res) > 0;
-	if (found) {
-		*message_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*ticket_number_r = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	}
-	PQclear(res);
-	return found;
+	if (PQntuples(res) == 0)
+		return 0;
+	*message_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*ticket_number_r = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	return 1;
 }
 
-/* Contract in db-deliver.h. */
-int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
-		      char **error_r)
+/* The contact id from DB_STMT_CONTACT_INSERT's answer (res, consumed); when
+ * a concurrent delivery committed it after the statement's snapshot was
+ * taken, the next statement sees it. Returns 0 or -1. */
+static int contact_read(struct db *db, PGresult *res, const char *const *values, int64_t *contact_id_r,
+			char **error_r)
 {
-	struct db_num t;
-	const char *values[3] = { db_num(&t, tenant_id), email, name != NULL ? name : "" };
-	PGresult *res;
-
-	if (db_stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
-		return -1;
 	if (PQntuples(res) == 0) {
-		/* Committed by a concurrent delivery after the statement's
-		 * snapshot was taken: the next statement sees it. */
 		PQclear(res);
 		if (db_stmt_run(db, DB_STMT_CONTACT_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res,
 			     error_r) < 0)
@@ -350,6 +334,53 @@ int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const
 	*contact_id_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return 0;
+}
+
+/* Contract in db-deliver.h. */
+int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const char *name, int64_t *contact_id_r,
+		      char **error_r)
+{
+	struct db_num t;
+	const char *values[3] = { db_num(&t, tenant_id), email, name != NULL ? name : "" };
+	PGresult *res;
+
+	if (db_stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		return -1;
+	return contact_read(db, res, values, contact_id_r, error_r);
+}
+
+/* Contract in db-deliver.h: four statements queued, one wait. */
+int db_delivery_start(struct db *db, int64_t tenant_id, int64_t team_id, const char *raw, size_t len,
+		      const char *sha256_hex, const char *contact_email, const char *contact_name,
+		      const char *from_addr, struct db_delivery_start *out, char **error_r)
+{
+	struct db_num t, tm;
+	const char *dup_values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), sha256_hex };
+	const char *contact_values[3] = { dup_values[0], contact_email, contact_name != NULL ? contact_name : "" };
+	const char *settings_values[3] = { dup_values[0], dup_values[1], from_addr != NULL ? from_addr : "" };
+	PGresult *dup = NULL, *contact = NULL, *settings = NULL;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (db_raw_store(db, tenant_id, raw, len, sha256_hex, error_r) < 0 ||
+	    db_stmt_queue_for(db, DB_STMT_DUP_FIND, dup_values, NULL, NULL, &dup, error_r) < 0 ||
+	    db_stmt_queue_for(db, DB_STMT_CONTACT_INSERT, contact_values, NULL, NULL, &contact, error_r) < 0 ||
+	    db_stmt_queue_for(db, DB_STMT_THREAD_SETTINGS, settings_values, NULL, NULL, &settings, error_r) < 0 ||
+	    db_pipe_wait(db, error_r) < 0) {
+		PQclear(dup);
+		PQclear(contact);
+		PQclear(settings);
+		return -1;
+	}
+	out->duplicate = duplicate_read(dup, &out->message_id, &out->ticket_number) == 1;
+	PQclear(dup);
+	ret = db_thread_settings_read(settings, &out->settings, error_r);
+	PQclear(settings);
+	if (ret < 0) {
+		PQclear(contact);
+		return -1;
+	}
+	return contact_read(db, contact, contact_values, &out->contact_id, error_r);
 }
 
 /* The JSON-encoded columns of a message; all freed by json_cols_free. */

@@ -1,7 +1,7 @@
 #ifndef MD_DB_DELIVER_H
 #define MD_DB_DELIVER_H
 /* The typed storage steps of one delivery. lib/desk (desk_deliver) opens
- * the transaction with db_begin(), calls these in order and commits; lib/db
+ * the transaction with db_begin_pipelined(), calls these in order and commits; lib/db
  * decides nothing here (threading is lib/thread's, called by lib/desk).
  * Every statement is prepared once per connection.
  *
@@ -18,11 +18,6 @@
 int db_raw_store(struct db *db, int64_t tenant_id, const char *raw, size_t len, const char *sha256_hex,
 		 char **error_r);
 
-/* An earlier delivery of the same raw message to this team: 1 with the
- * stored message's id and its ticket's number, 0 none, -1 error. */
-int db_delivery_duplicate(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex,
-			  int64_t *message_id_r, int64_t *ticket_number_r, char **error_r);
-
 /* The contact for email (lower-cased; must not be empty), created with
  * name (NULL or "" = none) when new, without locking an existing row.
  * Returns 0 with *contact_id_r, or -1. */
@@ -36,10 +31,26 @@ struct db_thread_settings {
 	bool require_authenticated_requester;
 	bool sender_is_agent; /* from_addr is an agent of the tenant (address only) */
 };
-/* Loads them; from_addr may be NULL. Returns 0, or -1 (also for an
- * unknown tenant or team). */
-int db_thread_settings_get(struct db *db, int64_t tenant_id, int64_t team_id, const char *from_addr,
-			   struct db_thread_settings *s_r, char **error_r);
+
+/* What a delivery learns before it decides anything (db_delivery_start). */
+struct db_delivery_start {
+	bool duplicate;            /* delivered to this team before: */
+	int64_t message_id;        /*   the stored message's id */
+	int64_t ticket_number;     /*   and its ticket's number */
+	int64_t contact_id;        /* the sender's contact (found or created) */
+	struct db_thread_settings settings;
+};
+/* The first steps of a delivery, in one round trip inside a transaction
+ * from db_begin_pipelined: db_raw_store, the search for an earlier
+ * delivery of the same raw message to this team, db_contact_upsert
+ * (contact_email must not be empty; contact_name may be NULL) and the
+ * tenant's and team's threading settings (from_addr, maybe NULL, decides
+ * sender_is_agent). Returns 0 with
+ * *out filled, or -1 (also for an unknown tenant or team). For a duplicate
+ * nothing more is to be written (the contact already existed). */
+int db_delivery_start(struct db *db, int64_t tenant_id, int64_t team_id, const char *raw, size_t len,
+		      const char *sha256_hex, const char *contact_email, const char *contact_name,
+		      const char *from_addr, struct db_delivery_start *out, char **error_r);
 
 /* A ticket a message might belong to, after following merges. */
 struct db_ticket_candidate {

@@ -17,6 +17,15 @@ static void count_statement(void)
 	db_stats_count_statement();
 }
 
+/* Where the result of the index-th pending statement goes, or NULL. */
+static PGresult **wanted_slot(struct db *db, unsigned index)
+{
+	for (unsigned i = 0; i < db->n_want; i++)
+		if (db->want[i].index == index)
+			return db->want[i].slot;
+	return NULL;
+}
+
 /* Reads every result up to the sync point PQpipelineSync set. Returns the
  * first failed result if any statement failed (later ones were skipped by
  * the server), else the last statement's result when want_last, else a
@@ -49,6 +58,9 @@ static PGresult *read_to_sync(struct db *db, bool want_last, bool *ok_r)
 			PQclear(keep);
 			keep = r;
 			failed = true;
+		} else if (!failed && wanted_slot(db, done) != NULL) {
+			PQclear(*wanted_slot(db, done));
+			*wanted_slot(db, done) = r;
 		} else if (!failed && want_last && done + 1 == db->n_pending) {
 			PQclear(keep);
 			keep = r;
@@ -56,6 +68,14 @@ static PGresult *read_to_sync(struct db *db, bool want_last, bool *ok_r)
 			PQclear(r);
 		}
 	}
+	/* A failed pipeline hands out no partial results. */
+	for (unsigned i = 0; i < db->n_want; i++) {
+		if (failed) {
+			PQclear(*db->want[i].slot);
+			*db->want[i].slot = NULL;
+		}
+	}
+	db->n_want = 0;
 	db->n_pending = 0;
 	db->n_risky = 0;
 	*ok_r = !failed;
@@ -74,7 +94,7 @@ static PGresult *pipe_sync(struct db *db, bool want_last, bool *ok_r)
 
 	if (PQpipelineSync(db->conn) != 1) {
 		*ok_r = false;
-		db->n_pending = db->n_risky = 0;
+		db->n_pending = db->n_risky = db->n_want = 0;
 		return NULL;
 	}
 	res = read_to_sync(db, want_last, ok_r);
@@ -211,6 +231,46 @@ int db_pq_send_prepared(struct db *db, const char *name, int n, const char *cons
 	return 0;
 }
 
+/* Contract in db-private.h. */
+int db_pq_send_prepared_for(struct db *db, const char *name, int n, const char *const *values, const int *lengths,
+			    const int *formats, PGresult **slot, char **error_r)
+{
+	*slot = NULL;
+	if (!db->piped || db->n_want == sizeof(db->want) / sizeof(db->want[0])) {
+		/* Not pipelined (or too many): an ordinary waiting call. */
+		*slot = db_pq_exec_prepared(db, name, n, values, lengths, formats, 0);
+		if (*slot != NULL && (PQresultStatus(*slot) == PGRES_TUPLES_OK ||
+				      PQresultStatus(*slot) == PGRES_COMMAND_OK))
+			return 0;
+		db_result_check(db, *slot, PGRES_TUPLES_OK, NULL, error_r);
+		PQclear(*slot);
+		*slot = NULL;
+		return -1;
+	}
+	db->want[db->n_want].index = db->n_pending;
+	db->want[db->n_want].slot = slot;
+	if (pipe_send(db, NULL, name, n, values, lengths, formats, 0, true) < 0)
+		return db_result_check(db, NULL, PGRES_COMMAND_OK, NULL, error_r);
+	db->n_want++;
+	return 0;
+}
+
+/* Contract in db-private.h. */
+int db_pipe_wait(struct db *db, char **error_r)
+{
+	bool ok;
+	PGresult *res;
+	int ret = 0;
+
+	if (!db->piped || db->n_pending == 0)
+		return 0;
+	res = pipe_sync(db, false, &ok);
+	if (!ok)
+		ret = db_result_check(db, res, PGRES_COMMAND_OK, NULL, error_r);
+	PQclear(res);
+	return ret;
+}
+
 /* Contract in db.h. */
 int db_flush(struct db *db, char **error_r)
 {
@@ -246,7 +306,7 @@ void db_pipe_drain(struct db *db)
 
 		PQclear(pipe_sync(db, false, &ok));
 	}
-	db->n_pending = db->n_risky = 0;
+	db->n_pending = db->n_risky = db->n_want = 0;
 }
 
 /* Contract in db-private.h. */

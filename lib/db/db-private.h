@@ -62,6 +62,13 @@ struct db {
 	bool piped;         /* in libpq's pipeline mode (db_begin_pipelined) */
 	unsigned n_pending; /* statements sent whose results are not read yet */
 	unsigned n_risky;   /* of those, the ones that may fail on their own */
+	/* Queued statements whose result a caller reads after db_pipe_wait:
+	 * the position among the pending ones, and where the result goes. */
+	struct db_pipe_want {
+		unsigned index;
+		PGresult **slot;
+	} want[8];
+	unsigned n_want;
 	char sqlstate[6]; /* of the last failed statement, "" if none */
 	char *claimer;    /* who claims outbound rows (db_outbound_claimer_set); NULL: "" */
 	unsigned relay_timeout_s; /* the claimer's relay_timeout; 0: OUTBOUND_RELAY_TIMEOUT_DEFAULT */
@@ -104,9 +111,16 @@ int db_simple(struct db *db, const char *sql, char **error_r);
 PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		       const int *formats, char **error_r);
 /* Like db_stmt_exec, for a pipelined transaction's statement whose result
- * nobody reads: queued, not waited for (see db_pq_send_prepared). */
+ * nobody reads: queued, not waited for (see db_pq_send_prepared). With a
+ * slot, its result is read after db_pipe_wait (db_pq_send_prepared_for). */
 int db_stmt_queue(struct db *db, enum db_stmt s, const char *const *values, const int *lengths, const int *formats,
 		  char **error_r);
+int db_stmt_queue_for(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		      const int *formats, PGresult **slot, char **error_r);
+/* Reads DB_STMT_THREAD_SETTINGS's answer (db-candidates.c); does not free
+ * res. Returns 0, or -1 for no row (an unknown tenant or team). */
+struct db_thread_settings;
+int db_thread_settings_read(PGresult *res, struct db_thread_settings *s_r, char **error_r);
 /* The SQL text and parameter count of a prepared statement (db-deliver.c). */
 const char *db_stmt_sql(enum db_stmt s, int *n_params_r);
 
@@ -130,6 +144,14 @@ PGresult *db_pq_prepare(struct db *db, const char *name, const char *sql, int n)
 int db_pq_send(struct db *db, const char *sql, bool risky, char **error_r);
 int db_pq_send_prepared(struct db *db, const char *name, int n, const char *const *values, const int *lengths,
 			const int *formats, char **error_r);
+/* Queues a statement whose result the caller reads after db_pipe_wait,
+ * which stores it (to be PQclear()ed by the caller) in *slot; at most 8
+ * such per wait. Returns 0, or -1 with *error_r. */
+int db_pq_send_prepared_for(struct db *db, const char *name, int n, const char *const *values, const int *lengths,
+			    const int *formats, PGresult **slot, char **error_r);
+/* Waits for everything queued: 0 with every wanted slot filled, or -1 with
+ * the first failure in *error_r and every wanted slot NULL. */
+int db_pipe_wait(struct db *db, char **error_r);
 /* Enters libpq's pipeline mode (0, or -1 when libpq refuses). */
 int db_pipe_enter(struct db *db);
 /* Waits for whatever is queued and drops its results and errors (before

@@ -20,14 +20,16 @@ static const char *contact_email(const struct db_message_in *m)
 	return "unknown";
 }
 
-/* Steps 2-5 for a message not stored before for this team. */
+/* Steps 3-5 for a message not stored before for this team. */
 static int store_new(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		     const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+		     const char *rcpt, const struct db_message_in *m, const struct db_delivery_start *st,
+		     struct db_delivery_result *r, char **error_r)
 {
 	bool add_participants = false;
 
-	if (db_contact_upsert(db, tenant_id, contact_email(m), m->from_name, &r->sender_contact_id, error_r) < 0 ||
-	    desk_thread_place(db, s, tenant_id, team_id, m, r->sender_contact_id, r, &add_participants, error_r) < 0 ||
+	r->sender_contact_id = st->contact_id;
+	if (desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r, &add_participants,
+			      error_r) < 0 ||
 	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,
 			     &r->message_id, error_r) < 0 ||
 	    (add_participants && desk_participants_add(db, s, tenant_id, r->ticket_id, m, error_r) < 0))
@@ -38,25 +40,29 @@ static int store_new(struct db *db, const struct desk_settings *s, int64_t tenan
 	return desk_react(db, s, tenant_id, team_id, m, r, error_r);
 }
 
-/* One attempt at the whole delivery inside BEGIN .. COMMIT. */
+/* One attempt at the whole delivery inside BEGIN .. COMMIT, pipelined:
+ * what nobody reads travels with the next statement that waits. */
 static int deliver_once(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 			const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
 			char **error_r)
 {
-	int dup;
+	struct db_delivery_start st;
 
 	memset(r, 0, sizeof(*r));
 	if (db_begin_pipelined(db, error_r) < 0)
 		return -1;
-	if (db_raw_store(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, error_r) < 0 ||
-	    (dup = db_delivery_duplicate(db, tenant_id, team_id, m->raw_sha256_hex, &r->message_id,
-					 &r->ticket_number, error_r)) < 0)
+	if (db_delivery_start(db, tenant_id, team_id, m->raw, m->raw_len, m->raw_sha256_hex, contact_email(m),
+			      m->from_name, m->from_addr, &st, error_r) < 0)
 		goto fail;
-	r->duplicate = dup == 1;
-	/* A duplicate wrote nothing (the raw row already existed), so
-	 * committing is the same as rolling back. */
-	if ((!r->duplicate && store_new(db, s, tenant_id, team_id, rcpt, m, r, error_r) < 0) ||
-	    db_commit(db, error_r) < 0)
+	r->duplicate = st.duplicate;
+	if (r->duplicate) {
+		/* Stored before: nothing of this attempt is kept. */
+		r->message_id = st.message_id;
+		r->ticket_number = st.ticket_number;
+		db_rollback(db);
+		return 0;
+	}
+	if (store_new(db, s, tenant_id, team_id, rcpt, m, &st, r, error_r) < 0 || db_commit(db, error_r) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -10,12 +10,13 @@
 #include "desk/desk.h"
 
 /* Where a message being delivered goes (desk-thread.c): gathers the
- * evidence through lib/db, decides with lib/thread and applies it (a new,
+ * evidence through lib/db (ts: the settings db_delivery_start read), decides with lib/thread and applies it (a new,
  * maybe linked ticket, or an append that may reopen), filling ticket id and
  * number, reason, detail, token agent and bounce row in r. Returns 0 or -1. */
+struct db_thread_settings;
 int desk_thread_place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		      const struct db_message_in *m, int64_t sender_contact_id, struct db_delivery_result *r,
-		      bool *add_participants_r, char **error_r);
+		      const struct db_message_in *m, const struct db_thread_settings *ts, int64_t sender_contact_id,
+		      struct db_delivery_result *r, bool *add_participants_r, char **error_r);
 /* The sender and the To/Cc addresses that are neither our aliases nor
  * agents join the ticket (call only when the decision allows it). */
 int desk_participants_add(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,

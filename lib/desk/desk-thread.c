@@ -93,21 +93,18 @@ static struct thread_candidate candidate_fact(const struct db_ticket_candidate *
 }
 
 /* Collects every piece of evidence into the facts for thread_decide(). */
-static int facts_gather(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-			const struct db_message_in *m, int64_t sender, struct placement *p,
-			struct db_delivery_result *r, char **error_r)
+static int facts_gather(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+			const struct db_message_in *m, const struct db_thread_settings *ts, int64_t sender,
+			struct placement *p, struct db_delivery_result *r, char **error_r)
 {
-	struct db_thread_settings ts;
 	int64_t number, ticket_id;
 
 	memset(p, 0, sizeof(*p));
 	p->f.now = (int64_t)time(NULL);
-	if (db_thread_settings_get(db, tenant_id, team_id, m->from_addr, &ts, error_r) < 0)
-		return -1;
-	p->f.reopen_days = ts.reopen_days;
-	p->f.require_authenticated_requester = ts.require_authenticated_requester;
+	p->f.reopen_days = ts->reopen_days;
+	p->f.require_authenticated_requester = ts->require_authenticated_requester;
 	p->f.sender_authenticated = m->sender_authenticated;
-	p->f.sender_is_agent = ts.sender_is_agent && (!m->agents_need_auth || m->sender_authenticated);
+	p->f.sender_is_agent = ts->sender_is_agent && (!m->agents_need_auth || m->sender_authenticated);
 	if ((ticket_id = bounce_ticket_id(db, s, tenant_id, m, &r->bounce_outbound_id, error_r)) < 0)
 		return -1;
 	if (ticket_id != 0) {
@@ -121,7 +118,7 @@ static int facts_gather(struct db *db, const struct desk_settings *s, int64_t te
 		return -1;
 	if (ticket_id != 0 && db_ticket_candidate(db, tenant_id, false, ticket_id, sender, &p->references, error_r) < 0)
 		return -1;
-	if (m->subject != NULL && thread_subject_tag_find(ts.subject_tag_format, m->subject, &number) == 1 &&
+	if (m->subject != NULL && thread_subject_tag_find(ts->subject_tag_format, m->subject, &number) == 1 &&
 	    db_ticket_candidate(db, tenant_id, true, number, sender, &p->subject_tag, error_r) < 0)
 		return -1;
 	p->f.token = candidate_fact(&p->token);
@@ -159,14 +156,14 @@ static int ticket_append(struct db *db, int64_t tenant_id, int64_t ticket_id, co
 
 /* Contract in desk-private.h. */
 int desk_thread_place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		      const struct db_message_in *m, int64_t sender_contact_id, struct db_delivery_result *r,
-		      bool *add_participants_r, char **error_r)
+		      const struct db_message_in *m, const struct db_thread_settings *ts, int64_t sender_contact_id,
+		      struct db_delivery_result *r, bool *add_participants_r, char **error_r)
 {
 	struct placement p;
 	struct thread_decision d;
 	const char *title = m->subject != NULL && m->subject[0] != '\0' ? m->subject : "(no subject)";
 
-	if (facts_gather(db, s, tenant_id, team_id, m, sender_contact_id, &p, r, error_r) < 0)
+	if (facts_gather(db, s, tenant_id, m, ts, sender_contact_id, &p, r, error_r) < 0)
 		return -1;
 	thread_decide(&p.f, &d);
 	*add_participants_r = d.add_participants;

@@ -72,7 +72,8 @@ void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m);
 
 /* ---- One delivery (desk-deliver.c): the pipeline of every received mail ----
  * Stores a message delivered to one recipient alias of a team in ONE
- * transaction, which this function opens and commits:
+ * transaction, which this function opens (pipelined: db_begin_pipelined)
+ * and commits:
  *   1. the raw bytes (once per tenant and hash); the same raw message
  *      already delivered to this team changes nothing and reports duplicate
  *      with the earlier ticket;
