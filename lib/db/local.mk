@@ -28,7 +28,7 @@ lib_db_libmddb_a_SOURCES += lib/db/db-desk-private.h \
 	lib/db/db-desk-facts.h lib/db/db-desk-facts.c lib/db/db-desk-team.h lib/db/db-desk-team.c \
 	lib/db/db-desk-mail.h lib/db/db-desk-mail.c lib/db/db-desk-caps.h lib/db/db-desk-caps.c \
 	lib/db/db-desk-bounce.h lib/db/db-desk-bounce.c lib/db/db-desk-cli.h lib/db/db-desk-cli.c \
-	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c
+	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c lib/db/db-desk-rules-facts.c
 ## maildeskctl's administration writes and reports (issue 11: no SQL
 ## outside lib/db).
 lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h lib/db/db-admin-tenant.c \

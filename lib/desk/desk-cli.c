@@ -322,9 +322,9 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 		/* As for a mailed answer: #tag fires tag.added, the answer
 		 * counts as the first response and runs agent.replied rules. */
 		if (ret == 0)
-			ret = desk_rules_tags_added(db, s, w.tenant_id, w.t.id, 0, reply, error_r);
+			ret = desk_rules_tags_added(db, s, w.tenant_id, w.t.id, 0, NULL, reply, error_r);
 		if (ret == 0)
-			ret = desk_rules_agent_answered(db, s, w.tenant_id, w.t.id, 0, error_r);
+			ret = desk_rules_agent_answered(db, s, w.tenant_id, w.t.id, 0, NULL, error_r);
 		if (ret == 0)
 			*done_r = reply_done(&w.t, reply->cmds_count);
 	} else if (ret == 0 && reply->cmds_count == 0) {

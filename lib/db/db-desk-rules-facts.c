@@ -1,0 +1,154 @@
+/* The ticket and message a rule sees, read for lib/desk's rule facts
+ * (contract in db-desk-rules.h). */
+#include "config.h"
+#include "db/db-desk-rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "db/db-desk-private.h"
+#include "db/db-private.h"
+
+#define TICKET_SQL                                                                                            \
+	"SELECT t.team_id, tm.name, t.status, t.priority, coalesce(a.email, ''), c.email,"                     \
+	" t.subject, (SELECT count(*) FROM tickets o WHERE o.tenant_id = t.tenant_id"                          \
+	" AND o.requester_id = t.requester_id AND o.id <> t.id AND o.status IN ('open', 'pending', 'snoozed')),"  \
+	" md_in_business_hours(t.tenant_id, t.team_id, now()),"                                                \
+	" coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag) FROM ticket_tags g"                           \
+	" WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"                                       \
+	" coalesce((SELECT al.address FROM team_aliases al WHERE al.tenant_id = t.tenant_id"                   \
+	" AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), '')"                         \
+	" FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"                    \
+	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"                              \
+	" LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"                            \
+	" WHERE t.tenant_id = $1 AND t.id = $2"
+
+int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_rules_ticket *t,
+			char **error_r)
+{
+	struct db_num tn, tk;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id) };
+	struct db_table *res = NULL;
+
+	if (db_exec(db, TICKET_SQL, 2, params, &res, error_r) < 0)
+		return -1;
+	if (res->n_rows == 0) {
+		db_table_free(&res);
+		return 0;
+	}
+	*t = (struct db_rules_ticket){
+		.team_id = db_desk_cell_int(res, 0, 0), .team = db_desk_cell_str(res, 0, 1),
+		.status = db_desk_cell_str(res, 0, 2), .priority = (int)db_desk_cell_int(res, 0, 3),
+		.assignee = db_desk_cell_str(res, 0, 4), .requester = db_desk_cell_str(res, 0, 5),
+		.subject = db_desk_cell_str(res, 0, 6), .others_open = (unsigned)db_desk_cell_int(res, 0, 7),
+		.business_hours = db_desk_cell_bool(res, 0, 8), .tags = db_desk_cell_str(res, 0, 9),
+		.alias = db_desk_cell_str(res, 0, 10),
+	};
+	db_table_free(&res);
+	return 1;
+}
+
+void db_rules_ticket_free(struct db_rules_ticket *t)
+{
+	free(t->team);
+	free(t->status);
+	free(t->subject);
+	free(t->assignee);
+	free(t->requester);
+	free(t->tags);
+	free(t->alias);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Row 0 the message (kind 0), then its attachments (kind 1: filename in
+ * the from column, type in the rcpt column); the header block is asked
+ * for only when the caller has no parsed fields. */
+#define MESSAGE_SQL(headers)                                                                                   \
+	"SELECT 0 AS k, 0::bigint AS o, coalesce(nullif(lower(m.from_addr), ''), lower(m.envelope_from)),"     \
+	" m.rcpt, m.subject, m.text_body, m.envelope_from, m.from_addr, " headers                             \
+	" FROM messages m WHERE m.tenant_id = $1 AND m.id = $2"                                                \
+	" UNION ALL SELECT 1, a.id, a.filename, a.content_type, NULL, NULL, NULL, NULL, NULL"                  \
+	" FROM attachments a WHERE a.tenant_id = $1 AND a.message_id = $2 ORDER BY 1, 2"
+
+enum { MS_KIND, MS_ORDER, MS_FROM, MS_RCPT, MS_SUBJECT, MS_BODY, MS_ENVELOPE, MS_FROM_ADDR, MS_HEADERS };
+
+/* A cell copied, SQL NULL kept as NULL. */
+static char *cell_dup(const struct db_table *res, size_t row, size_t col)
+{
+	const char *v = db_table_get(res, row, col);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* Fills m from the rows of MESSAGE_SQL (row 0 is the message). */
+static void message_from_rows(const struct db_table *res, bool with_headers, struct db_rules_message *m)
+{
+	*m = (struct db_rules_message){
+		.from = cell_dup(res, 0, MS_FROM), .rcpt = cell_dup(res, 0, MS_RCPT),
+		.subject = cell_dup(res, 0, MS_SUBJECT), .body = cell_dup(res, 0, MS_BODY),
+		.envelope_from = cell_dup(res, 0, MS_ENVELOPE), .from_addr = cell_dup(res, 0, MS_FROM_ADDR),
+		.headers = with_headers ? db_desk_cell_str(res, 0, MS_HEADERS) : NULL,
+		.n_attachments = res->n_rows - 1,
+	};
+	m->attachments = xcalloc(m->n_attachments + 1, sizeof(*m->attachments));
+	for (size_t i = 0; i < m->n_attachments; i++)
+		m->attachments[i] = (struct db_rules_attachment){ db_desk_cell_str(res, i + 1, MS_FROM),
+								  db_desk_cell_str(res, i + 1, MS_RCPT) };
+}
+
+int db_rules_message_get(struct db *db, int64_t tenant_id, int64_t message_id, bool with_headers,
+			 struct db_rules_message *m, char **error_r)
+{
+	struct db_num tn, ms;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&ms, message_id) };
+	struct db_table *res = NULL;
+
+	if (db_exec(db, with_headers ? MESSAGE_SQL("m.headers") : MESSAGE_SQL("NULL::text"), 2, params, &res,
+		    error_r) < 0)
+		return -1;
+	if (res->n_rows == 0 || strcmp(db_table_get(res, 0, MS_KIND), "0") != 0) {
+		db_table_free(&res);
+		return 0;
+	}
+	message_from_rows(res, with_headers, m);
+	db_table_free(&res);
+	return 1;
+}
+
+void db_rules_message_free(struct db_rules_message *m)
+{
+	free(m->from);
+	free(m->rcpt);
+	free(m->subject);
+	free(m->body);
+	free(m->envelope_from);
+	free(m->from_addr);
+	free(m->headers);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		free(m->attachments[i].filename);
+		free(m->attachments[i].content_type);
+	}
+	free(m->attachments);
+	memset(m, 0, sizeof(*m));
+}
+
+int db_rules_latest_customer_mail(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t *message_id_r,
+				  char **error_r)
+{
+	struct db_num tn, tk;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id) };
+	struct db_table *res = NULL;
+	int found;
+
+	if (db_exec(db,
+		    "SELECT id FROM messages WHERE tenant_id = $1 AND ticket_id = $2 AND direction = 'in'"
+		    " AND kind = 'customer' ORDER BY received_at DESC, id DESC LIMIT 1",
+		    2, params, &res, error_r) < 0)
+		return -1;
+	found = res->n_rows > 0;
+	if (found)
+		*message_id_r = db_desk_cell_int(res, 0, 0);
+	db_table_free(&res);
+	return found;
+}
