@@ -4,6 +4,7 @@
  * flush and the NOTIFY that wakes senders. */
 #include "config.h"
 #include "db/db-outbound.h"
+#include "db/db-listen.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -579,13 +580,13 @@ END_TEST
 static int listen_wait(struct db *l)
 {
 	for (int i = 0; i < 100; i++) {
-		struct pollfd p = { .fd = db_outbound_listen_fd(l), .events = POLLIN };
+		struct pollfd p = { .fd = db_listen_fd(l), .events = POLLIN };
 		char *error = NULL;
 		int r;
 
 		if (poll(&p, 1, 100) < 0)
 			return -1;
-		r = db_outbound_listen_check(l, &error);
+		r = db_listen_check(l, &error);
 		if (r != 0) {
 			free(error);
 			return r;
@@ -601,17 +602,17 @@ START_TEST(test_wake_retry_flush_notify_listeners_but_enqueue_does_not)
 	int64_t id;
 	struct db_outbound_claimed *rows;
 
-	ck_assert_msg(db_outbound_listen(l, &error) == 0, "%s", error);
-	ck_assert_int_ge(db_outbound_listen_fd(l), 0);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_msg(db_listen(l, DB_CHANNEL_OUTBOUND, &error) == 0, "%s", error);
+	ck_assert_int_ge(db_listen_fd(l), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	/* Queueing notifies nobody (notifying commits are serialised by
 	 * PostgreSQL); db_outbound_wake() does, after the commit. */
 	id = enqueue(0);
 	usleep(200000);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	ck_assert_int_eq(db_outbound_wake(db, &error), 0);
 	ck_assert_int_eq(listen_wait(l), 1);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	rows = claim_one(id);
 	db_outbound_claimed_free(&rows, 1);
 	record(id, 550, "550 no", LIFETIME_5D);

@@ -12,7 +12,7 @@ lib_db_libmddb_a_SOURCES = \
 nodist_lib_db_libmddb_a_SOURCES = lib/db/db-sql.c
 lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
 ## The outbound queue (sql/003_outbound.sql).
-lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
+lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c lib/db/db-listen.h lib/db/db-listen.c
 ## Queue control by the administrator (hold, release, delete).
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c
 ## The metrics endpoint's cluster-wide gauges (issue 16).
