@@ -7,7 +7,6 @@
 
 #include "desk/desk-rules.h"
 
-extern const char *conninfo;
 extern struct db *db;
 /* The test's tenant, its teams Support and Billing, the customer carla. */
 extern int64_t tenant, support, billing, carla;

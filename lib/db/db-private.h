@@ -1,8 +1,9 @@
 #ifndef MD_DB_PRIVATE_H
 #define MD_DB_PRIVATE_H
 /* Shared between the files of lib/db only: the connection struct, prepared
- * statements and the error helpers. Nothing outside lib/db includes this
- * (the generated db-sql.c among them, for struct db_migration). */
+ * statements, db_exec() and the error helpers. Nothing outside lib/db
+ * includes this but t/pg-lib.c (the storage tests' fixtures); inside it,
+ * the generated db-sql.c does too, for struct db_migration. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -71,6 +72,12 @@ struct db {
 	size_t n_exec_cache;
 };
 
+/* Runs one parameterised statement (params are text, NULL = SQL NULL).
+ * table_r may be NULL when no rows are wanted. The only way SQL text
+ * reaches the server: lib/db's files only (and t/pg-lib.c, the storage
+ * tests' fixtures). */
+int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
+	    struct db_table **table_r, char **error_r);
 /* Forgets db_exec()'s prepared statements (after a reconnect they are gone). */
 void db_exec_cache_clear(struct db *db);
 
