@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 /* One query for everything a mail about the ticket shows. */
@@ -37,14 +36,14 @@ int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, stru
 		return 0;
 	}
 	*t = (struct db_desk_ticket){
-		.id = db_desk_cell_int(res, 0, 0), .number = db_desk_cell_int(res, 0, 1),
-		.team_id = db_desk_cell_int(res, 0, 2), .assignee_id = db_desk_cell_int(res, 0, 3),
-		.priority = (int)db_desk_cell_int(res, 0, 4), .subject = db_desk_cell_str(res, 0, 5),
-		.status = db_desk_cell_str(res, 0, 6), .team_name = db_desk_cell_str(res, 0, 7),
-		.sender_name_format = db_desk_cell_str(res, 0, 8), .assignee_email = db_desk_cell_str(res, 0, 9),
-		.assignee_name = db_desk_cell_str(res, 0, 10), .requester_email = db_desk_cell_str(res, 0, 11),
-		.requester_name = db_desk_cell_str(res, 0, 12), .tags = db_desk_cell_str(res, 0, 13),
-		.subject_tag_format = db_desk_cell_str(res, 0, 14),
+		.id = db_cell_int(res, 0, 0), .number = db_cell_int(res, 0, 1),
+		.team_id = db_cell_int(res, 0, 2), .assignee_id = db_cell_int(res, 0, 3),
+		.priority = (int)db_cell_int(res, 0, 4), .subject = db_cell_str(res, 0, 5),
+		.status = db_cell_str(res, 0, 6), .team_name = db_cell_str(res, 0, 7),
+		.sender_name_format = db_cell_str(res, 0, 8), .assignee_email = db_cell_str(res, 0, 9),
+		.assignee_name = db_cell_str(res, 0, 10), .requester_email = db_cell_str(res, 0, 11),
+		.requester_name = db_cell_str(res, 0, 12), .tags = db_cell_str(res, 0, 13),
+		.subject_tag_format = db_cell_str(res, 0, 14),
 	};
 	db_table_free(&res);
 	return 1;
@@ -70,12 +69,12 @@ void db_desk_ticket_free(struct db_desk_ticket *t)
 /* Fills one agent from a row of AGENT_COLS. */
 static void agent_from_row(const struct db_table *res, size_t row, struct db_desk_agent *a)
 {
-	a->id = db_desk_cell_int(res, row, 0);
-	a->email = db_desk_cell_str(res, row, 1);
-	a->name = db_desk_cell_str(res, row, 2);
-	a->status = db_desk_cell_str(res, row, 3);
-	a->signature = db_desk_cell_str(res, row, 4);
-	a->notify_offline = db_desk_cell_bool(res, row, 5);
+	a->id = db_cell_int(res, row, 0);
+	a->email = db_cell_str(res, row, 1);
+	a->name = db_cell_str(res, row, 2);
+	a->status = db_cell_str(res, row, 3);
+	a->signature = db_cell_str(res, row, 4);
+	a->notify_offline = db_cell_bool(res, row, 5);
 }
 
 int db_desk_agent_get(struct db *db, int64_t tenant_id, int64_t agent_id, struct db_desk_agent *a, char **error_r)
@@ -106,7 +105,7 @@ int db_desk_agent_find(struct db *db, int64_t tenant_id, const char *email, int6
 		return -1;
 	found = res->n_rows > 0;
 	if (found)
-		*agent_id_r = db_desk_cell_int(res, 0, 0);
+		*agent_id_r = db_cell_int(res, 0, 0);
 	db_table_free(&res);
 	return found;
 }
@@ -161,7 +160,7 @@ int db_desk_tenant_name(struct db *db, int64_t tenant_id, char **name_r, char **
 		return -1;
 	found = res->n_rows > 0;
 	if (found)
-		*name_r = db_desk_cell_str(res, 0, 0);
+		*name_r = db_cell_str(res, 0, 0);
 	db_table_free(&res);
 	return found;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 #define TICKET_SQL                                                                                            \
@@ -38,12 +37,12 @@ int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, str
 		return 0;
 	}
 	*t = (struct db_rules_ticket){
-		.team_id = db_desk_cell_int(res, 0, 0), .team = db_desk_cell_str(res, 0, 1),
-		.status = db_desk_cell_str(res, 0, 2), .priority = (int)db_desk_cell_int(res, 0, 3),
-		.assignee = db_desk_cell_str(res, 0, 4), .requester = db_desk_cell_str(res, 0, 5),
-		.subject = db_desk_cell_str(res, 0, 6), .others_open = (unsigned)db_desk_cell_int(res, 0, 7),
-		.business_hours = db_desk_cell_bool(res, 0, 8), .tags = db_desk_cell_str(res, 0, 9),
-		.alias = db_desk_cell_str(res, 0, 10),
+		.team_id = db_cell_int(res, 0, 0), .team = db_cell_str(res, 0, 1),
+		.status = db_cell_str(res, 0, 2), .priority = (int)db_cell_int(res, 0, 3),
+		.assignee = db_cell_str(res, 0, 4), .requester = db_cell_str(res, 0, 5),
+		.subject = db_cell_str(res, 0, 6), .others_open = (unsigned)db_cell_int(res, 0, 7),
+		.business_hours = db_cell_bool(res, 0, 8), .tags = db_cell_str(res, 0, 9),
+		.alias = db_cell_str(res, 0, 10),
 	};
 	db_table_free(&res);
 	return 1;
@@ -88,13 +87,13 @@ static void message_from_rows(const struct db_table *res, bool with_headers, str
 		.from = cell_dup(res, 0, MS_FROM), .rcpt = cell_dup(res, 0, MS_RCPT),
 		.subject = cell_dup(res, 0, MS_SUBJECT), .body = cell_dup(res, 0, MS_BODY),
 		.envelope_from = cell_dup(res, 0, MS_ENVELOPE), .from_addr = cell_dup(res, 0, MS_FROM_ADDR),
-		.headers = with_headers ? db_desk_cell_str(res, 0, MS_HEADERS) : NULL,
+		.headers = with_headers ? db_cell_str(res, 0, MS_HEADERS) : NULL,
 		.n_attachments = res->n_rows - 1,
 	};
 	m->attachments = xcalloc(m->n_attachments + 1, sizeof(*m->attachments));
 	for (size_t i = 0; i < m->n_attachments; i++)
-		m->attachments[i] = (struct db_rules_attachment){ db_desk_cell_str(res, i + 1, MS_FROM),
-								  db_desk_cell_str(res, i + 1, MS_RCPT) };
+		m->attachments[i] = (struct db_rules_attachment){ db_cell_str(res, i + 1, MS_FROM),
+								  db_cell_str(res, i + 1, MS_RCPT) };
 }
 
 int db_rules_message_get(struct db *db, int64_t tenant_id, int64_t message_id, bool with_headers,
@@ -148,7 +147,7 @@ int db_rules_latest_customer_mail(struct db *db, int64_t tenant_id, int64_t tick
 		return -1;
 	found = res->n_rows > 0;
 	if (found)
-		*message_id_r = db_desk_cell_int(res, 0, 0);
+		*message_id_r = db_cell_int(res, 0, 0);
 	db_table_free(&res);
 	return found;
 }
