@@ -33,17 +33,6 @@ const char *I(int64_t v)
 	return b;
 }
 
-char *q(const char *sql, size_t n, ...)
-{
-	va_list ap;
-	char *v;
-
-	va_start(ap, n);
-	v = pg_vq(db, sql, n, ap);
-	va_end(ap);
-	return v;
-}
-
 int64_t qid(const char *sql, size_t n, ...)
 {
 	va_list ap;

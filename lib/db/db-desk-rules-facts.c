@@ -1,5 +1,5 @@
-/* The ticket and message a rule sees, read for lib/desk's rule facts
- * (contract in db-desk-rules.h). */
+/* The message a rule sees, read for lib/desk's rule facts (contract in
+ * db-desk-rules.h; the ticket is db-desk-facts.c's). */
 #include "config.h"
 #include "db/db-desk-rules.h"
 
@@ -8,57 +8,6 @@
 
 #include "base/xalloc.h"
 #include "db/db-private.h"
-
-#define TICKET_SQL                                                                                            \
-	"SELECT t.team_id, tm.name, t.status, t.priority, coalesce(a.email, ''), c.email,"                     \
-	" t.subject, (SELECT count(*) FROM tickets o WHERE o.tenant_id = t.tenant_id"                          \
-	" AND o.requester_id = t.requester_id AND o.id <> t.id AND o.status IN ('open', 'pending', 'snoozed')),"  \
-	" md_in_business_hours(t.tenant_id, t.team_id, now()),"                                                \
-	" coalesce((SELECT string_agg(g.tag, ' ' ORDER BY g.tag) FROM ticket_tags g"                           \
-	" WHERE g.tenant_id = t.tenant_id AND g.ticket_id = t.id), ''),"                                       \
-	" coalesce((SELECT al.address FROM team_aliases al WHERE al.tenant_id = t.tenant_id"                   \
-	" AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), '')"                         \
-	" FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"                    \
-	" JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"                              \
-	" LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.assignee_id"                            \
-	" WHERE t.tenant_id = $1 AND t.id = $2"
-
-int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_rules_ticket *t,
-			char **error_r)
-{
-	struct db_num tn, tk;
-	const char *params[2] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id) };
-	struct db_table *res = NULL;
-
-	if (db_exec(db, TICKET_SQL, 2, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows == 0) {
-		db_table_free(&res);
-		return 0;
-	}
-	*t = (struct db_rules_ticket){
-		.team_id = db_cell_int(res, 0, 0), .team = db_cell_str(res, 0, 1),
-		.status = db_cell_str(res, 0, 2), .priority = (int)db_cell_int(res, 0, 3),
-		.assignee = db_cell_str(res, 0, 4), .requester = db_cell_str(res, 0, 5),
-		.subject = db_cell_str(res, 0, 6), .others_open = (unsigned)db_cell_int(res, 0, 7),
-		.business_hours = db_cell_bool(res, 0, 8), .tags = db_cell_str(res, 0, 9),
-		.alias = db_cell_str(res, 0, 10),
-	};
-	db_table_free(&res);
-	return 1;
-}
-
-void db_rules_ticket_free(struct db_rules_ticket *t)
-{
-	free(t->team);
-	free(t->status);
-	free(t->subject);
-	free(t->assignee);
-	free(t->requester);
-	free(t->tags);
-	free(t->alias);
-	memset(t, 0, sizeof(*t));
-}
 
 /* Row 0 the message (kind 0), then its attachments (kind 1: filename in
  * the from column, type in the rcpt column); the header block is asked
