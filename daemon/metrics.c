@@ -208,7 +208,7 @@ static void render_db_round_trips(struct buf *out)
 
 	db_stats_round_trips(&rt);
 	render_histogram(out, "database_round_trip_seconds",
-			 "Time from sending a statement to PostgreSQL to reading its result.",
+			 "Time from sending a statement, or a pipeline of several, to PostgreSQL to reading the result.",
 			 db_stats_round_trip_buckets, rt.bucket, DB_STATS_N_BUCKETS, rt.count, rt.sum_s);
 }
 
@@ -252,6 +252,9 @@ void metrics_render_counters(struct buf *out)
 	sample(out, "rule_evaluations_total", NULL, NULL, NULL, NULL, (double)rules_stats_evals());
 	family(out, "database_errors_total", "counter", "Failed database statements and connections.");
 	sample(out, "database_errors_total", NULL, NULL, NULL, NULL, (double)db_stats_errors());
+	family(out, "database_statements_total", "counter",
+	       "Statements sent to PostgreSQL, however many shared one round trip.");
+	sample(out, "database_statements_total", NULL, NULL, NULL, NULL, (double)db_stats_statements());
 	render_db_round_trips(out);
 	family(out, "sessions_open", "gauge", "SMTP/LMTP sessions open now, per listener kind.");
 	for (unsigned i = 0; i < n_sessions; i++)

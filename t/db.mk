@@ -22,6 +22,13 @@ TESTS += t/pg-admin
 t_pg_admin_SOURCES = t/pg-admin.c
 t_pg_admin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_admin_LDADD = t/libmdpgtest.a lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+## Pipelined transactions (lib/db/db-pipe.c): queued statements, their
+## failures, savepoints, prepares and a connection killed mid-pipeline.
+check_PROGRAMS += t/pg-pipe
+TESTS += t/pg-pipe
+t_pg_pipe_SOURCES = t/pg-pipe.c
+t_pg_pipe_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_pipe_LDADD = $(t_pg_admin_LDADD)
 ## What the t/pg-* programs share (t/pg-lib.h): their main, the connection
 ## fixture, and SQL for fixtures and assertions (the one file outside
 ## lib/db that includes lib/db/db-private.h, hence libpq's flags).

@@ -53,7 +53,7 @@ static int session_setup(struct db *db, char **error_r)
 	if (db->timeout_s == 0)
 		return 0;
 	snprintf(value, sizeof(value), "%us", db->timeout_s);
-	res = db_pq_exec_params(db->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+	res = db_pq_exec_params(db, "SELECT set_config('statement_timeout', $1, false)", 1,
 			   params, NULL, NULL, 0);
 	ret = db_result_check(db, res, PGRES_TUPLES_OK, "setting statement_timeout", error_r);
 	PQclear(res);
@@ -119,7 +119,11 @@ int db_conn_ensure(struct db *db, char **error_r)
 		err_set(error_r, "connection to the database lost inside a transaction");
 		return -1;
 	}
+	db->piped = false;
+	db->n_pending = db->n_risky = 0;
 	PQreset(db->conn);
+	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+		(void)PQexitPipelineMode(db->conn);
 	memset(db->prepared, 0, sizeof(db->prepared));
 	db_exec_cache_clear(db);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
@@ -162,11 +166,29 @@ int db_result_check(struct db *db, PGresult *res, ExecStatusType want, const cha
 /* For BEGIN/COMMIT and other statements without parameters or rows. */
 int db_simple(struct db *db, const char *sql, char **error_r)
 {
-	PGresult *res = db_pq_exec(db->conn, sql);
+	PGresult *res = db_pq_exec(db, sql);
 	int ret = db_result_check(db, res, PGRES_COMMAND_OK, NULL, error_r);
 
 	PQclear(res);
 	return ret;
+}
+
+/* Prepares statement s on this connection the first time; its name in name. */
+static int stmt_prepare(struct db *db, enum db_stmt s, char name[16], int *n_params_r, char **error_r)
+{
+	const char *sql = db_stmt_sql(s, n_params_r);
+
+	snprintf(name, 16, "md_%d", (int)s);
+	if (!db->prepared[s]) {
+		PGresult *res = db_pq_prepare(db, name, sql, *n_params_r);
+		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
+
+		PQclear(res);
+		if (ret < 0)
+			return -1;
+		db->prepared[s] = true;
+	}
+	return 0;
 }
 
 PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
@@ -174,19 +196,22 @@ PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values,
 {
 	char name[16];
 	int n_params;
-	const char *sql = db_stmt_sql(s, &n_params);
 
-	snprintf(name, sizeof(name), "md_%d", (int)s);
-	if (!db->prepared[s]) {
-		PGresult *res = db_pq_prepare(db->conn, name, sql, n_params, NULL);
-		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
+	if (stmt_prepare(db, s, name, &n_params, error_r) < 0)
+		return NULL;
+	return db_pq_exec_prepared(db, name, n_params, values, lengths, formats, 0);
+}
 
-		PQclear(res);
-		if (ret < 0)
-			return NULL;
-		db->prepared[s] = true;
-	}
-	return db_pq_exec_prepared(db->conn, name, n_params, values, lengths, formats, 0);
+/* Contract in db-private.h. */
+int db_stmt_queue(struct db *db, enum db_stmt s, const char *const *values, const int *lengths, const int *formats,
+		  char **error_r)
+{
+	char name[16];
+	int n_params;
+
+	if (stmt_prepare(db, s, name, &n_params, error_r) < 0)
+		return -1;
+	return db_pq_send_prepared(db, name, n_params, values, lengths, formats, error_r);
 }
 
 /* Copies a result into the caller-owned, libpq-free table type. */
@@ -227,16 +252,18 @@ static unsigned long sql_hash(const char *s)
 	return h;
 }
 
-/* Runs sql as a statement prepared once per connection; past the cache's
- * size (or when preparing fails, to get PostgreSQL's error) unprepared. */
-static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, const char *const *params,
-			       char **error_r)
+/* The name of sql's statement prepared on this connection (preparing it
+ * now when new), or NULL when it is to run unprepared: past the cache's
+ * size, or when preparing fails (running it then gives PostgreSQL's error).
+ * Pipelined, a failure of what was queued before comes back in *failed_r
+ * (the statement's result, to be checked and PQclear()ed) with NULL. */
+static const char *exec_prepared_name(struct db *db, const char *sql, size_t n_params, char name[16],
+				      PGresult **failed_r)
 {
 	unsigned long h = sql_hash(sql);
-	char name[16];
 	size_t i;
 
-	(void)error_r;
+	*failed_r = NULL;
 	for (i = 0; i < db->n_exec_cache; i++)
 		if (db->exec_cache[i].hash == h && strcmp(db->exec_cache[i].sql, sql) == 0)
 			break;
@@ -244,20 +271,61 @@ static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, 
 		PGresult *res;
 
 		if (i == sizeof(db->exec_cache) / sizeof(db->exec_cache[0]))
-			return db_pq_exec_params(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
-		snprintf(name, sizeof(name), "x_%zu", i);
-		res = db_pq_prepare(db->conn, name, sql, (int)n_params, NULL);
+			return NULL;
+		snprintf(name, 16, "x_%zu", i);
+		res = db_pq_prepare(db, name, sql, (int)n_params);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			/* In a transaction the failure (a bad statement, or
+			 * what was queued before it) is the answer. */
+			if (db->piped || db->in_tx) {
+				*failed_r = res != NULL ? res : PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+				return NULL;
+			}
 			PQclear(res);
-			return db_pq_exec_params(db->conn, sql, (int)n_params, NULL, params, NULL, NULL, 0);
+			return NULL;
 		}
 		PQclear(res);
 		db->exec_cache[i].sql = xstrdup(sql);
 		db->exec_cache[i].hash = h;
 		db->n_exec_cache++;
 	}
-	snprintf(name, sizeof(name), "x_%zu", i);
-	return db_pq_exec_prepared(db->conn, name, (int)n_params, params, NULL, NULL, 0);
+	snprintf(name, 16, "x_%zu", i);
+	return name;
+}
+
+/* Runs sql as a statement prepared once per connection (see above). */
+static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, const char *const *params)
+{
+	char buf[16];
+	PGresult *failed;
+	const char *name = exec_prepared_name(db, sql, n_params, buf, &failed);
+
+	if (failed != NULL)
+		return failed;
+	if (name == NULL)
+		return db_pq_exec_params(db, sql, (int)n_params, params, NULL, NULL, 0);
+	return db_pq_exec_prepared(db, name, (int)n_params, params, NULL, NULL, 0);
+}
+
+/* In a pipelined transaction a statement whose rows nobody reads is only
+ * queued (db-pipe.c); its failure comes back from the next waiting call. */
+static int exec_queued(struct db *db, const char *sql, size_t n_params, const char *const *params,
+		       char **error_r)
+{
+	char buf[16];
+	PGresult *res;
+	const char *name = exec_prepared_name(db, sql, n_params, buf, &res);
+	int ret;
+
+	if (name != NULL)
+		return db_pq_send_prepared(db, name, (int)n_params, params, NULL, NULL, error_r);
+	if (res == NULL)
+		res = db_pq_exec_params(db, sql, (int)n_params, params, NULL, NULL, 0);
+	ret = db_result_check(db, res, res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ? PGRES_TUPLES_OK
+											   : PGRES_COMMAND_OK,
+			      NULL, error_r);
+	PQclear(res);
+	return ret;
 }
 
 int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
@@ -270,7 +338,9 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 		*table_r = NULL;
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
-	res = exec_prepared(db, sql, n_params, params, error_r);
+	if (db->piped && table_r == NULL)
+		return exec_queued(db, sql, n_params, params, error_r);
+	res = exec_prepared(db, sql, n_params, params);
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (db_result_check(db, res, st == PGRES_TUPLES_OK ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
 			    NULL, error_r) < 0) {
@@ -294,7 +364,23 @@ int db_begin(struct db *db, char **error_r)
 	return 0;
 }
 
-/* Commits, and reports a transaction that PostgreSQL turned into a rollback. */
+/* Contract in db.h: BEGIN itself travels with the first statement that waits. */
+int db_begin_pipelined(struct db *db, char **error_r)
+{
+	if (db_conn_ensure(db, error_r) < 0)
+		return -1;
+	if (db_pipe_enter(db) < 0)
+		return db_result_check(db, NULL, PGRES_COMMAND_OK, "entering pipeline mode", error_r);
+	if (db_pq_send(db, "BEGIN", false, error_r) < 0) {
+		db_pipe_leave(db);
+		return -1;
+	}
+	db->in_tx = true;
+	return 0;
+}
+
+/* Commits, and reports a transaction that PostgreSQL turned into a rollback
+ * (or, pipelined, a statement queued before COMMIT that failed). */
 int db_commit(struct db *db, char **error_r)
 {
 	PGresult *res;
@@ -302,11 +388,11 @@ int db_commit(struct db *db, char **error_r)
 
 	if (!db->in_tx || PQstatus(db->conn) != CONNECTION_OK) {
 		db->in_tx = false;
+		db_pipe_leave(db);
 		err_set(error_r, "commit: no transaction (connection lost?)");
 		return -1;
 	}
-	db->in_tx = false;
-	res = db_pq_exec(db->conn, "COMMIT");
+	res = db_pq_exec(db, "COMMIT");
 	ret = db_result_check(db, res, PGRES_COMMAND_OK, "commit", error_r);
 	/* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
 	if (ret == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
@@ -314,6 +400,12 @@ int db_commit(struct db *db, char **error_r)
 		ret = -1;
 	}
 	PQclear(res);
+	/* A failure queued before COMMIT skipped it: the transaction is
+	 * still open (aborted) and the caller's db_rollback ends it. */
+	if (ret == 0 || !db->piped)
+		db->in_tx = false;
+	if (ret == 0)
+		db_pipe_leave(db);
 	return ret;
 }
 
@@ -321,8 +413,9 @@ int db_commit(struct db *db, char **error_r)
 void db_rollback(struct db *db)
 {
 	db->in_tx = false;
+	db_pipe_leave(db);
 	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		PQclear(db_pq_exec(db->conn, "ROLLBACK"));
+		PQclear(db_pq_exec(db, "ROLLBACK"));
 }
 
 /* A savepoint name is an SQL identifier we write ourselves: letters,
@@ -345,11 +438,20 @@ static int savepoint_cmd(struct db *db, const char *verb, const char *name, char
 		err_set(error_r, "invalid savepoint name");
 		return -1;
 	}
-	if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+	/* Pipelined, libpq learns of the BEGIN only at the first sync. */
+	if (PQstatus(db->conn) != CONNECTION_OK ||
+	    (db->piped ? !db->in_tx : PQtransactionStatus(db->conn) == PQTRANS_IDLE)) {
 		err_set(error_r, "savepoint outside a transaction (connection lost?)");
 		return -1;
 	}
 	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	/* Pipelined, SAVEPOINT and a RELEASE with nothing that may fail
+	 * before it are queued: neither can fail on its own. */
+	if (db->piped && (strcmp(verb, "SAVEPOINT") == 0 ||
+			  (strcmp(verb, "RELEASE SAVEPOINT") == 0 && db->n_risky == 0)))
+		return db_pq_send(db, sql, false, error_r);
+	if (strcmp(verb, "ROLLBACK TO SAVEPOINT") == 0)
+		db_pipe_drain(db);
 	return db_simple(db, sql, error_r);
 }
 
@@ -358,6 +460,7 @@ int db_savepoint(struct db *db, const char *name, char **error_r)
 	return savepoint_cmd(db, "SAVEPOINT", name, error_r);
 }
 
+/* Contract in db.h; a step calls db_flush first to learn its own failure. */
 int db_release(struct db *db, const char *name, char **error_r)
 {
 	return savepoint_cmd(db, "RELEASE SAVEPOINT", name, error_r);

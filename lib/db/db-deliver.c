@@ -36,9 +36,13 @@ static const struct {
 			       " WHERE m.tenant_id = $1 AND m.team_id = $2"
 			       " AND m.raw_sha256 = lower($3) AND m.direction = 'in'",
 			       3 },
-	[DB_STMT_CONTACT_INSERT] = { "INSERT INTO contacts (tenant_id, email, name)"
+	/* One round trip whether the contact is new or known: the insert's
+	 * id, else the row the statement's snapshot already saw. */
+	[DB_STMT_CONTACT_INSERT] = { "WITH ins AS (INSERT INTO contacts (tenant_id, email, name)"
 				     " VALUES ($1, lower($2), nullif($3, ''))"
-				     " ON CONFLICT (tenant_id, email) DO NOTHING RETURNING id",
+				     " ON CONFLICT (tenant_id, email) DO NOTHING RETURNING id)"
+				     " SELECT id FROM ins UNION ALL"
+				     " SELECT id FROM contacts WHERE tenant_id = $1 AND email = lower($2) LIMIT 1",
 				     3 },
 	[DB_STMT_CONTACT_FIND] = { "SELECT id FROM contacts WHERE tenant_id = $1 AND email = lower($2)", 2 },
 	[DB_STMT_TICKET_INSERT] = { "INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
@@ -140,10 +144,15 @@ const char *db_num(struct db_num *n, int64_t v)
 int db_stmt_run(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		    const int *formats, ExecStatusType want, PGresult **res_r, char **error_r)
 {
-	PGresult *res = db_stmt_exec(db, s, values, lengths, formats, error_r);
+	PGresult *res;
 
 	if (res_r != NULL)
 		*res_r = NULL;
+	/* Nobody reads the rows: in a pipelined transaction it only travels
+	 * with the next statement that waits (db-pipe.c). */
+	if (res_r == NULL && db->piped)
+		return db_stmt_queue(db, s, values, lengths, formats, error_r);
+	res = db_stmt_exec(db, s, values, lengths, formats, error_r);
 	if (res == NULL)
 		return -1;
 	if (db_result_check(db, res, want, NULL, error_r) < 0) {
@@ -326,8 +335,8 @@ int db_contact_upsert(struct db *db, int64_t tenant_id, const char *email, const
 	if (db_stmt_run(db, DB_STMT_CONTACT_INSERT, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
 		return -1;
 	if (PQntuples(res) == 0) {
-		/* It existed (maybe committed just now by a concurrent
-		 * delivery: the next statement sees it). */
+		/* Committed by a concurrent delivery after the statement's
+		 * snapshot was taken: the next statement sees it. */
 		PQclear(res);
 		if (db_stmt_run(db, DB_STMT_CONTACT_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res,
 			     error_r) < 0)

@@ -23,7 +23,7 @@ static int query_value(struct db *db, const char *sql, const char *param, char *
 		       char **error_r)
 {
 	const char *params[1] = { param };
-	PGresult *res = db_pq_exec_params(db->conn, sql, param != NULL ? 1 : 0, NULL, params, NULL, NULL, 0);
+	PGresult *res = db_pq_exec_params(db, sql, param != NULL ? 1 : 0, params, NULL, NULL, 0);
 	int ret = db_result_check(db, res, PGRES_TUPLES_OK, NULL, error_r);
 
 	*value_r = NULL;
@@ -53,13 +53,13 @@ static int migration_apply(struct db *db, const struct db_migration *m, bool *ra
 	}
 	/* The migration text may hold many statements, so it goes through
 	 * the simple query protocol; it carries no data. */
-	res = db_pq_exec(db->conn, m->sql);
+	res = db_pq_exec(db, m->sql);
 	ret = db_result_check(db, res, PGRES_COMMAND_OK, m->name, error_r);
 	PQclear(res);
 	if (ret < 0)
 		return -1;
-	res = db_pq_exec_params(db->conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
-			   NULL, params, NULL, NULL, 0);
+	res = db_pq_exec_params(db, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+			   params, NULL, NULL, 0);
 	ret = db_result_check(db, res, PGRES_COMMAND_OK, m->name, error_r);
 	PQclear(res);
 	*ran_r = ret == 0;

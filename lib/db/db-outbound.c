@@ -112,33 +112,51 @@ bool db_outbound_address_valid(const char *addr, bool empty_ok)
 	return true;
 }
 
-/* Runs one of this file's statements, preparing it on first use on this
- * connection (the flags are reset by a reconnect). result_format 1 asks for
- * binary columns. Returns the result or NULL with *error_r set. */
+/* Prepares one of this file's statements on first use on this connection
+ * (the flags are reset by a reconnect); its name in name. */
+static int out_prepare(struct db *db, enum db_stmt s, char name[16], char **error_r)
+{
+	snprintf(name, 16, "md_%d", (int)s);
+	if (!db->prepared[s]) {
+		PGresult *res = db_pq_prepare(db, name, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params);
+		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
+
+		PQclear(res);
+		if (ret < 0)
+			return -1;
+		db->prepared[s] = true;
+	}
+	return 0;
+}
+
+/* Runs one of this file's statements. result_format 1 asks for binary
+ * columns. Returns the result or NULL with *error_r set. */
 static PGresult *out_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 			  const int *formats, int result_format, ExecStatusType want, char **error_r)
 {
 	char name[16];
 	PGresult *res;
 
-	snprintf(name, sizeof(name), "md_%d", (int)s);
-	if (!db->prepared[s]) {
-		res = db_pq_prepare(db->conn, name, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params,
-				NULL);
-		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
-
-		PQclear(res);
-		if (ret < 0)
-			return NULL;
-		db->prepared[s] = true;
-	}
-	res = db_pq_exec_prepared(db->conn, name, out_stmts[s - STMT_FIRST].n_params, values, lengths, formats,
-			     result_format);
+	if (out_prepare(db, s, name, error_r) < 0)
+		return NULL;
+	res = db_pq_exec_prepared(db, name, out_stmts[s - STMT_FIRST].n_params, values, lengths, formats,
+				  result_format);
 	if (db_result_check(db, res, want, NULL, error_r) < 0) {
 		PQclear(res);
 		return NULL;
 	}
 	return res;
+}
+
+/* Queues one of this file's statements in a pipelined transaction. */
+static int out_queue(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
+		     const int *formats, char **error_r)
+{
+	char name[16];
+
+	if (out_prepare(db, s, name, error_r) < 0)
+		return -1;
+	return db_pq_send_prepared(db, name, out_stmts[s - STMT_FIRST].n_params, values, lengths, formats, error_r);
 }
 
 /* A single statement outside any transaction, asked once more after a
@@ -190,7 +208,8 @@ int db_outbound_enqueue(struct db *db, const struct db_outbound_in *o, int64_t *
 	PGresult *res;
 	char *rcpts;
 
-	if (PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+	/* Pipelined, libpq reports "active" while statements are queued. */
+	if (db->piped ? !db->in_tx : PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
 		*error_r = xstrdup("outbound mail must be queued inside a transaction");
 		return -1;
 	}
@@ -208,6 +227,13 @@ int db_outbound_enqueue(struct db *db, const struct db_outbound_in *o, int64_t *
 	int lengths[7] = { 0, 0, 0, 0, 0, (int)o->len, 0 };
 	int formats[7] = { 0, 0, 0, 0, 0, 1, 0 };
 
+	/* Nobody wants the id: in a pipelined transaction it is only queued. */
+	if (id_r == NULL && db->piped) {
+		int ret = out_queue(db, DB_STMT_OUTBOUND_ENQUEUE, values, lengths, formats, error_r);
+
+		free(rcpts);
+		return ret;
+	}
 	res = out_exec(db, DB_STMT_OUTBOUND_ENQUEUE, values, lengths, formats, 0, PGRES_TUPLES_OK, error_r);
 	free(rcpts);
 	if (res == NULL)

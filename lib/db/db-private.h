@@ -64,6 +64,9 @@ struct db {
 	unsigned timeout_s;
 	bool prepared[DB_STMT_COUNT];
 	bool in_tx; /* between db_begin() and db_commit()/db_rollback() */
+	bool piped;         /* in libpq's pipeline mode (db_begin_pipelined) */
+	unsigned n_pending; /* statements sent whose results are not read yet */
+	unsigned n_risky;   /* of those, the ones that may fail on their own */
 	char sqlstate[6]; /* of the last failed statement, "" if none */
 	char *claimer;    /* who claims outbound rows (db_outbound_claimer_set); NULL: "" */
 	unsigned relay_timeout_s; /* the claimer's relay_timeout; 0: OUTBOUND_RELAY_TIMEOUT_DEFAULT */
@@ -138,48 +141,40 @@ int db_simple(struct db *db, const char *sql, char **error_r);
  * db_result_check) or NULL with *error_r set when preparing failed. */
 PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		       const int *formats, char **error_r);
+/* Like db_stmt_exec, for a pipelined transaction's statement whose result
+ * nobody reads: queued, not waited for (see db_pq_send_prepared). */
+int db_stmt_queue(struct db *db, enum db_stmt s, const char *const *values, const int *lengths, const int *formats,
+		  char **error_r);
 /* The SQL text and parameter count of a prepared statement (db-deliver.c). */
 const char *db_stmt_sql(enum db_stmt s, int *n_params_r);
 
-/* libpq's synchronous calls, each timed into the round-trip histogram of
- * db-stats.h: every statement lib/db sends goes through one of these. */
-static inline PGresult *db_pq_exec(PGconn *conn, const char *sql)
-{
-	double t0 = db_stats_now();
-	PGresult *res = PQexec(conn, sql);
+/* libpq's calls, each counted as a statement and timed into the
+ * round-trip histogram of db-stats.h: every statement lib/db sends goes
+ * through one of these (db-pipe.c). Inside a pipelined transaction they
+ * first send what is queued, and return the first failure among it
+ * instead of their own result when something before them failed. */
+PGresult *db_pq_exec(struct db *db, const char *sql);
+PGresult *db_pq_exec_params(struct db *db, const char *sql, int n, const char *const *values, const int *lengths,
+			    const int *formats, int result_format);
+PGresult *db_pq_exec_prepared(struct db *db, const char *name, int n, const char *const *values, const int *lengths,
+			      const int *formats, int result_format);
+PGresult *db_pq_prepare(struct db *db, const char *name, const char *sql, int n);
 
-	db_stats_observe_round_trip(db_stats_now() - t0);
-	return res;
-}
-
-static inline PGresult *db_pq_exec_params(PGconn *conn, const char *sql, int n, const Oid *types,
-					  const char *const *values, const int *lengths, const int *formats,
-					  int result_format)
-{
-	double t0 = db_stats_now();
-	PGresult *res = PQexecParams(conn, sql, n, types, values, lengths, formats, result_format);
-
-	db_stats_observe_round_trip(db_stats_now() - t0);
-	return res;
-}
-
-static inline PGresult *db_pq_exec_prepared(PGconn *conn, const char *name, int n, const char *const *values,
-					    const int *lengths, const int *formats, int result_format)
-{
-	double t0 = db_stats_now();
-	PGresult *res = PQexecPrepared(conn, name, n, values, lengths, formats, result_format);
-
-	db_stats_observe_round_trip(db_stats_now() - t0);
-	return res;
-}
-
-static inline PGresult *db_pq_prepare(PGconn *conn, const char *name, const char *sql, int n, const Oid *types)
-{
-	double t0 = db_stats_now();
-	PGresult *res = PQprepare(conn, name, sql, n, types);
-
-	db_stats_observe_round_trip(db_stats_now() - t0);
-	return res;
-}
+/* Inside a pipelined transaction only (db->piped): queue a statement
+ * without waiting for its result, which the next waiting call or db_flush
+ * checks. risky: whether it can fail for a reason of its own (SAVEPOINT
+ * and RELEASE cannot; they never make db_flush wait). Returns 0, or -1 with
+ * *error_r when it could not even be queued. */
+int db_pq_send(struct db *db, const char *sql, bool risky, char **error_r);
+int db_pq_send_prepared(struct db *db, const char *name, int n, const char *const *values, const int *lengths,
+			const int *formats, char **error_r);
+/* Enters libpq's pipeline mode (0, or -1 when libpq refuses). */
+int db_pipe_enter(struct db *db);
+/* Waits for whatever is queued and drops its results and errors (before
+ * ROLLBACK TO SAVEPOINT, which must not be skipped for a failure it undoes). */
+void db_pipe_drain(struct db *db);
+/* Reads whatever is still queued (its errors dropped: the caller is
+ * rolling back or has committed) and leaves pipeline mode. */
+void db_pipe_leave(struct db *db);
 
 #endif

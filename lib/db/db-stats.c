@@ -5,6 +5,7 @@
 #include <time.h>
 
 static atomic_uint_fast64_t errors;
+static atomic_uint_fast64_t statements;
 
 const double db_stats_round_trip_buckets[DB_STATS_N_BUCKETS] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 								  0.01,   0.025,   0.05,   0.1,   0.5,    1 };
@@ -21,6 +22,17 @@ void db_stats_count_error(void)
 uint64_t db_stats_errors(void)
 {
 	return atomic_load_explicit(&errors, memory_order_relaxed);
+}
+
+/* Relaxed: a counter, ordered with nothing. */
+void db_stats_count_statement(void)
+{
+	atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
+}
+
+uint64_t db_stats_statements(void)
+{
+	return atomic_load_explicit(&statements, memory_order_relaxed);
 }
 
 /* Relaxed counters: a scrape may see a round trip in the count a moment

@@ -12,8 +12,14 @@
 void db_stats_count_error(void);
 uint64_t db_stats_errors(void);
 
-/* Round trips to PostgreSQL (each statement, prepare, BEGIN/COMMIT sent
- * and its result read), by duration: a histogram with fixed upper bounds
+/* Statements sent to PostgreSQL (each statement, BEGIN/COMMIT and
+ * savepoint commands included; prepares not), however many travel in one
+ * round trip: statements per delivery next to round trips per delivery. */
+void db_stats_count_statement(void);
+uint64_t db_stats_statements(void);
+
+/* Round trips to PostgreSQL (each wait for an answer: a statement, a
+ * prepare, or a pipeline of several statements sent and its results read), by duration: a histogram with fixed upper bounds
  * db_stats_round_trip_buckets[] (seconds, ascending; +Inf implied). */
 #define DB_STATS_N_BUCKETS 12
 extern const double db_stats_round_trip_buckets[DB_STATS_N_BUCKETS];

@@ -130,6 +130,20 @@ struct db_table {
  * fails when SQL appears outside lib/db). */
 int db_begin(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
+/* BEGIN for a transaction that may queue: until db_commit or db_rollback,
+ * a statement whose rows nobody reads (db_exec with table_r NULL, the typed
+ * writes) is sent without waiting for its answer, in libpq's pipeline mode,
+ * and travels with the next statement that waits, so several statements
+ * cost one round trip. A queued statement's failure is returned by the
+ * next call that waits (a read, db_flush, db_release after it, db_commit),
+ * and fails the transaction as it would have at once. The delivery uses it. */
+int db_begin_pipelined(struct db *db, char **error_r);
+/* Waits for every statement queued so far. Returns 0, or -1 with the first
+ * failure's message in *error_r. 0 at once when nothing that may fail is
+ * queued, or outside a pipelined transaction. A step in a savepoint calls
+ * it before db_release, so that its own failure is undone by
+ * db_rollback_to rather than failing the whole transaction. */
+int db_flush(struct db *db, char **error_r);
 void db_rollback(struct db *db);
 /* Savepoints inside the open transaction (also inside a delivery's, in
  * lib/desk's steps after the message is stored): a step that may fail on its own is run between

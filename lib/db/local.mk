@@ -6,6 +6,7 @@ noinst_LIBRARIES += lib/db/libmddb.a
 lib_db_libmddb_a_SOURCES = \
 	lib/db/db.h lib/db/db-private.h \
 	lib/db/db-conn.c \
+	lib/db/db-pipe.c \
 	lib/db/db-migrate.c \
 	lib/db/db-deliver.c \
 	lib/db/db-candidates.c lib/db/db-deliver.h

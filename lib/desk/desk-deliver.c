@@ -46,7 +46,7 @@ static int deliver_once(struct db *db, const struct desk_settings *s, int64_t te
 	int dup;
 
 	memset(r, 0, sizeof(*r));
-	if (db_begin(db, error_r) < 0)
+	if (db_begin_pipelined(db, error_r) < 0)
 		return -1;
 	if (db_raw_store(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, error_r) < 0 ||
 	    (dup = db_delivery_duplicate(db, tenant_id, team_id, m->raw_sha256_hex, &r->message_id,

@@ -27,7 +27,7 @@ static int after_isolated(struct db *db, const struct desk_settings *s, struct d
 
 	if (db_savepoint(db, "desk_timer", error_r) < 0)
 		return -1;
-	if (fn(db, s, cache, tenant_id, ticket_id, &err) == 0)
+	if (fn(db, s, cache, tenant_id, ticket_id, &err) == 0 && db_flush(db, &err) == 0)
 		return db_release(db, "desk_timer", error_r);
 	if (db_rollback_to(db, "desk_timer", error_r) < 0 || db_release(db, "desk_timer", error_r) < 0) {
 		free(err);

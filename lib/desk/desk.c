@@ -74,7 +74,9 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 
 	if (db_savepoint(db, "desk_step", error_r) < 0)
 		return -1;
-	if (desk_step_run(step, db, s, tenant_id, team_id, m, r, &why) == 0) {
+	/* db_flush: what the step queued (a pipelined delivery) failing is
+	 * the step's own failure, undone below like any other. */
+	if (desk_step_run(step, db, s, tenant_id, team_id, m, r, &why) == 0 && db_flush(db, &why) == 0) {
 		free(why);
 		return db_release(db, "desk_step", error_r);
 	}
