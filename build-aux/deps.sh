@@ -51,6 +51,7 @@ t/e2e-trust-control.sh t/e2e-trust-participants.sh: swaks postfix
 t/e2e-systemd.sh: systemd make python3
 t/e2e-socket-activation.sh: systemd swaks python3
 t/test-completion.sh: bash
+t/test-no-sql.sh: findutils grep sed coreutils
 t/e2e-metrics.sh t/metrics-scrape.py: python3-prometheus-client swaks postfix python3
 t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
 t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix

@@ -49,7 +49,7 @@ static void listen_log_failed(const struct listen *l, const char *status, const 
 {
 	char q[600];
 
-	log_warn("event=%s.listen status=%s channel=%s error=%s", l->ops->name, status, l->ops->channel,
+	log_warn("event=%s.listen status=%s channel=%s error=%s", l->ops->name, status, db_channel_name(l->ops->channel),
 		 log_quote(q, sizeof(q), error != NULL ? error : "", error != NULL ? strlen(error) : 0, 400));
 }
 
@@ -105,7 +105,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	struct watch *w = p->data;
 	struct listen *l = w->l;
 	char *error = NULL;
-	int r = status < 0 ? -1 : db_outbound_listen_check(w->db, &error);
+	int r = status < 0 ? -1 : db_listen_check(w->db, &error);
 
 	(void)events;
 	if (r > 0) {
@@ -128,7 +128,7 @@ static bool listen_attach(struct listen *l, struct db *db)
 	w->l = l;
 	w->db = db;
 	w->poll.data = w;
-	if (uv_poll_init(l->loop, &w->poll, db_outbound_listen_fd(db)) != 0) {
+	if (uv_poll_init(l->loop, &w->poll, db_listen_fd(db)) != 0) {
 		listen_log_failed(l, "failed", "cannot watch the socket");
 		db_close(&w->db);
 		free(w);
@@ -138,7 +138,7 @@ static bool listen_attach(struct listen *l, struct db *db)
 	uv_unref((uv_handle_t *)&w->poll);
 	uv_poll_start(&w->poll, UV_READABLE, on_readable);
 	l->watch = w;
-	log_info("event=%s.listen status=ok channel=%s", l->ops->name, l->ops->channel);
+	log_info("event=%s.listen status=ok channel=%s", l->ops->name, db_channel_name(l->ops->channel));
 	return true;
 }
 
@@ -147,7 +147,7 @@ struct connect_job {
 	struct listen *l;
 	char *conninfo;
 	unsigned timeout_s;
-	int (*subscribe)(struct db *db, char **error_r);
+	enum db_channel channel;
 	struct db *db;
 	char *error;
 };
@@ -157,7 +157,7 @@ static void connect_work(uv_work_t *req)
 {
 	struct connect_job *j = req->data;
 
-	if (db_connect(j->conninfo, j->timeout_s, &j->db, &j->error) == 0 && j->subscribe(j->db, &j->error) < 0)
+	if (db_connect(j->conninfo, j->timeout_s, &j->db, &j->error) == 0 && db_listen(j->db, j->channel, &j->error) < 0)
 		db_close(&j->db);
 }
 
@@ -198,7 +198,7 @@ static void listen_connect(struct listen *l)
 	j->l = l;
 	j->conninfo = xstrdup(l->conninfo);
 	j->timeout_s = l->timeout_s;
-	j->subscribe = l->ops->subscribe;
+	j->channel = l->ops->channel;
 	l->connecting = true;
 	l->jobs++;
 	if (uv_queue_work(l->loop, &j->req, connect_work, connect_done) != 0)

@@ -10,14 +10,13 @@
 #include <stdbool.h>
 #include <uv.h>
 
-struct db;
+#include "db/db-listen.h"
+
 struct listen;
 
 struct listen_ops {
-	const char *name;    /* log lines: event=NAME.listen */
-	const char *channel; /* for the log line; subscribe() does the LISTEN */
-	/* In the pool, on the fresh connection: LISTEN. 0 or -1 (*error_r). */
-	int (*subscribe)(struct db *db, char **error_r);
+	const char *name;        /* log lines: event=NAME.listen */
+	enum db_channel channel; /* LISTENed on in the pool, on each fresh connection */
 	/* On the loop: one or more notifications arrived. */
 	void (*on_notify)(void *arg);
 	/* On the loop: the connection is up (true: catch up on what was

@@ -466,12 +466,6 @@ static void outbound_wake(struct outbound *o)
 
 /* ---- LISTEN maildesk_outbound (listen.c) ---- */
 
-/* In the pool, on the LISTEN connection. */
-static int listen_subscribe(struct db *db, char **error_r)
-{
-	return db_outbound_listen(db, error_r);
-}
-
 /* A row was queued, retried or flushed somewhere. */
 static void on_listen_notify(void *arg)
 {
@@ -490,7 +484,7 @@ static void on_listen_state(void *arg, bool up)
 }
 
 static const struct listen_ops listen_ops = {
-	.name = "outbound", .channel = "maildesk_outbound", .subscribe = listen_subscribe,
+	.name = "outbound", .channel = DB_CHANNEL_OUTBOUND,
 	.on_notify = on_listen_notify, .on_state = on_listen_state,
 };
 

@@ -228,17 +228,6 @@ static void timers_run(struct timers *t)
 
 /* ---- LISTEN maildesk_timers and maildesk_rules (listen.c) ---- */
 
-/* In the pool, on each LISTEN connection. */
-static int subscribe_timers(struct db *db, char **error_r)
-{
-	return db_exec(db, "LISTEN maildesk_timers", 0, NULL, NULL, error_r);
-}
-
-static int subscribe_rules(struct db *db, char **error_r)
-{
-	return db_exec(db, "LISTEN maildesk_rules", 0, NULL, NULL, error_r);
-}
-
 /* A snooze was set: the earliest due time may have moved. */
 static void on_timers_notify(void *arg)
 {
@@ -273,12 +262,12 @@ static void on_rules_state(void *arg, bool up)
 }
 
 static const struct listen_ops timers_listen_ops = {
-	.name = "timers", .channel = "maildesk_timers", .subscribe = subscribe_timers,
+	.name = "timers", .channel = DB_CHANNEL_TIMERS,
 	.on_notify = on_timers_notify, .on_state = on_timers_state,
 };
 
 static const struct listen_ops rules_listen_ops = {
-	.name = "rules", .channel = "maildesk_rules", .subscribe = subscribe_rules,
+	.name = "rules", .channel = DB_CHANNEL_RULES,
 	.on_notify = on_rules_notify, .on_state = on_rules_state,
 };
 

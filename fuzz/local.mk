@@ -16,7 +16,7 @@ FUZZ_DRIVER =
 else
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += $(FUZZ_TARGETS)
-check_LIBRARIES = fuzz/libmdfuzzmain.a
+check_LIBRARIES += fuzz/libmdfuzzmain.a
 fuzz_libmdfuzzmain_a_SOURCES = fuzz/standalone.c
 FUZZ_DRIVER = fuzz/libmdfuzzmain.a
 endif

@@ -4,7 +4,7 @@ check_PROGRAMS += t/pg-db
 TESTS += t/pg-db t/e2e-ctl.sh
 t_pg_db_SOURCES = t/pg-db.c
 t_pg_db_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-t_pg_db_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a \
+t_pg_db_LDADD = t/libmdpgtest.a lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a \
 	lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a \
 	lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(CHECK_LIBS) $(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) \
 	$(MIME_LIBS) $(OPENSSL_LIBS) $(LIBS)
@@ -21,7 +21,7 @@ check_PROGRAMS += t/pg-admin
 TESTS += t/pg-admin
 t_pg_admin_SOURCES = t/pg-admin.c
 t_pg_admin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-t_pg_admin_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+t_pg_admin_LDADD = t/libmdpgtest.a lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a $(CHECK_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
 ## Pipelined transactions (lib/db/db-pipe.c): queued statements, their
 ## failures, savepoints, prepares and a connection killed mid-pipeline.
 check_PROGRAMS += t/pg-pipe
@@ -29,3 +29,10 @@ TESTS += t/pg-pipe
 t_pg_pipe_SOURCES = t/pg-pipe.c
 t_pg_pipe_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_pipe_LDADD = $(t_pg_admin_LDADD)
+## What the t/pg-* programs share (t/pg-lib.h): their main, the connection
+## fixture, and SQL for fixtures and assertions (the one file outside
+## lib/db that includes lib/db/db-private.h, hence libpq's flags).
+check_LIBRARIES += t/libmdpgtest.a
+t_libmdpgtest_a_SOURCES = t/pg-lib.c t/pg-lib.h
+t_libmdpgtest_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS)
+t_libmdpgtest_a_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

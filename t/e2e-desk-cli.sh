@@ -209,6 +209,8 @@ assert_match "the attachment, typed by its extension, byte for byte" \
 	"^ATTACHMENT invoice.pdf application/pdf $(sha256sum < "$W/invoice.pdf" | cut -d' ' -f1)\$" "$m"
 assert_eq "stored as the ticket's first message, with its attachment" "out reply invoice.pdf" \
 	"$(sql "select m.direction || ' ' || m.kind || ' ' || a.filename from messages m join tickets t on t.id = m.ticket_id join attachments a on a.message_id = m.id where t.number = $NT")"
+assert_eq "its raw bytes are kept under their SHA-256" "t" \
+	"$(sql "select encode(sha256(r.data), 'hex') = m.raw_sha256 from messages m join tickets t on t.id = m.ticket_id join raw_messages r on r.tenant_id = m.tenant_id and r.sha256 = m.raw_sha256 where t.number = $NT and m.direction = 'out'")"
 msgid=$(sql "select message_id from outbound where id = $NW")
 lmtp --from dora@customer.example --to support@demo.example --header "From: dora@customer.example" \
 	--header "Subject: Re: Your invoice" --header "In-Reply-To: <$msgid>" --body "Thanks, paid."

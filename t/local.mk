@@ -40,6 +40,10 @@ TESTS += t/e2e-systemd.sh t/e2e-socket-activation.sh
 EXTRA_DIST += t/e2e-queue.sh
 TESTS += t/e2e-queue.sh
 
+## lib/db is the only place with SQL (and libpq): issue 11.
+EXTRA_DIST += t/test-no-sql.sh
+TESTS += t/test-no-sql.sh
+
 ## Bash completion for maildeskctl.
 EXTRA_DIST += t/test-completion.sh contrib/maildeskctl.bash
 TESTS += t/test-completion.sh

@@ -4,6 +4,7 @@
  * given must stay as it is, and a template name that depends on where
  * the rules move tickets. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db-admin-agent.h"
 #include "db/db-admin-rule.h"
 #include "db/db-admin-team.h"
@@ -19,20 +20,13 @@
 
 #include "base/xalloc.h"
 
-#define TIMEOUT_S 30
-
-static const char *conninfo;
 static struct db *db;
 static unsigned name_seq;
 
 /* Every test gets a migrated schema and its own connection. */
 static void setup(void)
 {
-	unsigned applied;
-	char *error = NULL;
-
-	ck_assert_msg(db_connect(conninfo, TIMEOUT_S, &db, &error) == 0, "db_connect: %s", error);
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 }
 
 /* Closes the test's connection. */
@@ -56,7 +50,7 @@ static char *cell(const char *sql, int64_t id)
 	struct db_table *t = NULL;
 
 	snprintf(s, sizeof(s), "%" PRId64, id);
-	ck_assert_msg(db_exec(db, sql, 1, params, &t, &error) == 0, "%s: %s", sql, error);
+	ck_assert_msg(pg_try(db, sql, 1, params, &t, &error) == 0, "%s: %s", sql, error);
 	ck_assert_uint_eq(t->n_rows, 1);
 	v = xstrdup(db_table_get(t, 0, 0) != NULL ? db_table_get(t, 0, 0) : "NULL");
 	db_table_free(&t);
@@ -187,17 +181,5 @@ static Suite *admin_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-admin: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(admin_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-admin", admin_suite);
 }

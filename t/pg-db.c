@@ -2,6 +2,7 @@
  * exports MD_DATABASE): migrations, alias lookup, delivery, duplicates and
  * their races, rollback on failure, reconnect. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db.h"
 
 #include <check.h>
@@ -19,31 +20,13 @@
  * subject tags only, as these tests expect. */
 static const struct desk_settings desk_test = { .hostname = "pg-db.test" };
 
-#define TIMEOUT_S 30
-
-static const char *conninfo;
 static struct db *db;
 static unsigned name_seq;
-
-/* A fresh connection, failing the test when there is none. */
-static struct db *connect_or_fail(void)
-{
-	struct db *d = NULL;
-	char *error = NULL;
-
-	if (db_connect(conninfo, TIMEOUT_S, &d, &error) < 0)
-		ck_abort_msg("db_connect: %s", error);
-	return d;
-}
 
 /* Every test gets a migrated schema and its own connection. */
 static void setup(void)
 {
-	unsigned applied;
-	char *error = NULL;
-
-	db = connect_or_fail();
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 }
 
 /* Closes the test's connection (and checks db_close NULLs it). */
@@ -51,19 +34,6 @@ static void teardown(void)
 {
 	db_close(&db);
 	ck_assert_ptr_null(db);
-}
-
-/* Runs SQL that must succeed and returns the first cell (malloc'd) or NULL. */
-static char *sql_value(struct db *d, const char *sql, size_t n, const char *const *params)
-{
-	struct db_table *t = NULL;
-	char *error = NULL, *v = NULL;
-
-	ck_assert_msg(db_exec(d, sql, n, params, &t, &error) == 0, "%s: %s", sql, error);
-	if (t->n_rows > 0 && t->n_cols > 0 && db_table_get(t, 0, 0) != NULL)
-		v = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return v;
 }
 
 /* A count(*) with the tenant id as $1. */
@@ -74,7 +44,7 @@ static long count_rows(const char *sql, int64_t tenant_id)
 	long n;
 
 	snprintf(id, sizeof(id), "%" PRId64, tenant_id);
-	v = sql_value(db, sql, 1, params);
+	v = pg_value(db, sql, 1, params);
 	n = strtol(v, NULL, 10);
 	free(v);
 	return n;
@@ -93,7 +63,7 @@ static int64_t tenant_create(void)
 	const char *params[1] = { name };
 	int64_t id;
 
-	v = sql_value(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
+	v = pg_value(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
 	id = strtoll(v, NULL, 10);
 	free(v);
 	free(name);
@@ -109,13 +79,13 @@ static int64_t team_create(int64_t tenant_id, char **alias_r)
 	int64_t id;
 
 	snprintf(tid, sizeof(tid), "%" PRId64, tenant_id);
-	team_id_s = sql_value(db, "INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2,
+	team_id_s = pg_value(db, "INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2,
 			      params);
 	id = strtoll(team_id_s, NULL, 10);
 	*alias_r = xasprintf("%s@Example.ORG", name);
 	params[1] = team_id_s;
 	params[2] = *alias_r;
-	v = sql_value(db, "INSERT INTO team_aliases (tenant_id, team_id, address) VALUES ($1, $2, lower($3))"
+	v = pg_value(db, "INSERT INTO team_aliases (tenant_id, team_id, address) VALUES ($1, $2, lower($3))"
 			  " RETURNING address",
 		      3, params);
 	free(v);
@@ -178,10 +148,8 @@ static struct db_delivery_result deliver_ok(struct db *d, int64_t tenant, int64_
 /* Drops everything, so the migrations run on an empty database. */
 static void schema_drop(void)
 {
-	char *error = NULL;
-
-	ck_assert_msg(db_exec(db, "DROP SCHEMA public CASCADE", 0, NULL, NULL, &error) == 0, "%s", error);
-	ck_assert_msg(db_exec(db, "CREATE SCHEMA public", 0, NULL, NULL, &error) == 0, "%s", error);
+	pg_exec(db, "DROP SCHEMA public CASCADE", 0, NULL);
+	pg_exec(db, "CREATE SCHEMA public", 0, NULL);
 }
 
 START_TEST(test_migrations_apply_then_reapply_nothing)
@@ -202,7 +170,7 @@ START_TEST(test_migrations_apply_then_reapply_nothing)
 	/* Every migration this build knows ran once (numbers may have gaps
 	 * while branches are merged, so count the rows rather than take the
 	 * highest number). */
-	v = sql_value(db, "SELECT count(*)::text FROM schema_migrations", 0, NULL);
+	v = pg_value(db, "SELECT count(*)::text FROM schema_migrations", 0, NULL);
 	ck_assert_uint_eq(applied, strtoul(v, NULL, 10));
 	free(v);
 	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "%s", error);
@@ -212,7 +180,7 @@ START_TEST(test_migrations_apply_then_reapply_nothing)
 	ck_assert_uint_eq(version, db_schema_version_known());
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		const char *params[1] = { tables[i] };
-		v = sql_value(db, "SELECT to_regclass($1)::text", 1, params);
+		v = pg_value(db, "SELECT to_regclass($1)::text", 1, params);
 		ck_assert_msg(v != NULL, "table %s missing", tables[i]);
 		free(v);
 	}
@@ -223,7 +191,7 @@ END_TEST
 static void *migrate_thread(void *arg)
 {
 	unsigned *applied = arg;
-	struct db *d = connect_or_fail();
+	struct db *d = pg_connect();
 	char *error = NULL;
 
 	if (db_migrate(d, applied, &error) < 0) {
@@ -244,7 +212,7 @@ START_TEST(test_migrations_concurrent_apply_once)
 		ck_assert_int_eq(pthread_create(&th[i], NULL, migrate_thread, &applied[i]), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	char *v = sql_value(db, "SELECT count(*)::text FROM schema_migrations", 0, NULL);
+	char *v = pg_value(db, "SELECT count(*)::text FROM schema_migrations", 0, NULL);
 
 	ck_assert_uint_eq(applied[0] + applied[1], strtoul(v, NULL, 10));
 	ck_assert_uint_gt(applied[0] + applied[1], 0);
@@ -306,11 +274,11 @@ START_TEST(test_deliver_stores_ticket_message_attachments)
 				    tenant), 1);
 	/* The raw bytes come back exactly (binary parameter, no escaping). */
 	const char *params[1] = { m.sha };
-	v = sql_value(db, "SELECT encode(data, 'escape') FROM raw_messages WHERE sha256 = lower($1)", 1,
+	v = pg_value(db, "SELECT encode(data, 'escape') FROM raw_messages WHERE sha256 = lower($1)", 1,
 		      params);
 	ck_assert_str_eq(v, m.raw);
 	free(v);
-	v = sql_value(db, "SELECT encode(data, 'hex') FROM blobs WHERE sha256 = "
+	v = pg_value(db, "SELECT encode(data, 'hex') FROM blobs WHERE sha256 = "
 			  "'ab0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd' LIMIT 1",
 		      0, NULL);
 	ck_assert_str_eq(v, "0001ff504446");
@@ -392,7 +360,7 @@ static void *deliver_thread(void *arg)
 	struct race *x = arg;
 	struct db *d = NULL;
 
-	if (db_connect(conninfo, TIMEOUT_S, &d, &x->error) < 0) {
+	if (db_connect(pg_conninfo, PG_TIMEOUT_S, &d, &x->error) < 0) {
 		x->ret = -2;
 		return NULL;
 	}
@@ -444,7 +412,7 @@ END_TEST
 static void wait_for_lock_waiters(int n)
 {
 	for (int i = 0; i < 6000; i++) {
-		char *v = sql_value(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+		char *v = pg_value(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
 				    " AND datname = current_database()",
 				    0, NULL);
 		int waiting = atoi(v);
@@ -470,7 +438,7 @@ START_TEST(test_racing_deliveries_loser_retries_as_duplicate)
 	struct test_msg m;
 	struct race x[2];
 	pthread_t th[2];
-	struct db *holder = connect_or_fail();
+	struct db *holder = pg_connect();
 	const char *params[1] = { tid };
 
 	test_msg_init(&m, "erin@example.com");
@@ -479,8 +447,8 @@ START_TEST(test_racing_deliveries_loser_retries_as_duplicate)
 	m.in.from_addr = "erin@example.com";
 	snprintf(tid, sizeof(tid), "%" PRId64, tenant);
 	ck_assert_int_eq(db_begin(holder, &error), 0);
-	ck_assert_msg(db_exec(holder, "INSERT INTO contacts (tenant_id, email) VALUES ($1, 'erin@example.com')",
-			      1, params, NULL, &error) == 0, "%s", error);
+	pg_exec(holder, "INSERT INTO contacts (tenant_id, email) VALUES ($1, 'erin@example.com')",
+			      1, params);
 	for (int i = 0; i < 2; i++) {
 		x[i] = (struct race){ tenant, team, alias, &m.in, { 0 }, -1, NULL };
 		ck_assert_int_eq(pthread_create(&th[i], NULL, deliver_thread, &x[i]), 0);
@@ -566,21 +534,21 @@ START_TEST(test_lookup_survives_backend_terminated)
 	int64_t tenant = tenant_create(), tenant_r, team_r;
 	char *alias, *pid, *v, *error = NULL;
 	int64_t team = team_create(tenant, &alias);
-	struct db *killer = connect_or_fail();
+	struct db *killer = pg_connect();
 
 	ck_assert_int_eq(db_alias_lookup(db, alias, NULL, &tenant_r, &team_r, &error), 1);
-	pid = sql_value(db, "SELECT pg_backend_pid()", 0, NULL);
+	pid = pg_value(db, "SELECT pg_backend_pid()", 0, NULL);
 	const char *params[1] = { pid };
-	v = sql_value(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
+	v = pg_value(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
 	ck_assert_str_eq(v, "t");
 	free(v);
 	/* The dead connection is noticed by the lookup itself, which
 	 * reconnects and answers: a server restart costs no deferral. */
 	ck_assert_msg(db_alias_lookup(db, alias, NULL, &tenant_r, &team_r, &error) == 1, "%s", error);
 	free(pid);
-	pid = sql_value(db, "SELECT pg_backend_pid()", 0, NULL);
+	pid = pg_value(db, "SELECT pg_backend_pid()", 0, NULL);
 	params[0] = pid;
-	v = sql_value(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
+	v = pg_value(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
 	ck_assert_str_eq(v, "t");
 	free(v);
 	ck_assert_int_eq(team_r, team);
@@ -594,7 +562,7 @@ START_TEST(test_lookup_survives_backend_terminated)
 		ck_assert(!r.duplicate);
 		ck_assert_int_eq(count_rows("SELECT count(*) FROM messages WHERE tenant_id = $1", tenant), 1);
 	}
-	v = sql_value(db, "SHOW statement_timeout", 0, NULL);
+	v = pg_value(db, "SHOW statement_timeout", 0, NULL);
 	ck_assert_str_eq(v, "30s");
 	free(v);
 	free(pid);
@@ -608,12 +576,12 @@ START_TEST(test_exec_reports_duplicates_and_aborted_commit)
 	char *name = unique_name("dup"), *error = NULL;
 	const char *params[1] = { name };
 
-	ck_assert_int_eq(db_exec(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, &error), 0);
-	ck_assert_int_eq(db_exec(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, &error), -1);
+	ck_assert_int_eq(pg_try(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, &error), 0);
+	ck_assert_int_eq(pg_try(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, &error), -1);
 	ck_assert(db_last_error_was_duplicate(db));
 	free(error);
 	ck_assert_int_eq(db_begin(db, &error), 0);
-	ck_assert_int_eq(db_exec(db, "SELECT no_such_column FROM tenants", 0, NULL, NULL, &error), -1);
+	ck_assert_int_eq(pg_try(db, "SELECT no_such_column FROM tenants", 0, NULL, NULL, &error), -1);
 	ck_assert(!db_last_error_was_duplicate(db));
 	ck_assert_ptr_null(strchr(error, '\n'));
 	free(error);
@@ -662,17 +630,5 @@ static Suite *db_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-db: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(db_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-db", db_suite);
 }

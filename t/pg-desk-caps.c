@@ -2,6 +2,7 @@
  * PostgreSQL (t/test-env exports MD_DATABASE): what lib/desk's hourly caps
  * and the acknowledgement window count, and what they leave out. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db-desk-caps.h"
 
 #include <check.h>
@@ -14,27 +15,11 @@
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
 
-#define TIMEOUT_S 30
 #define CUSTOMER "carla@customer.example"
 #define AGENT "ana@support.example"
 
-static const char *conninfo;
 static struct db *db;
 static int64_t tenant_id, team_id, ticket_a, ticket_b, other_team_ticket;
-
-/* Runs SQL that must succeed; the first cell as a number (0 for none). */
-static int64_t sql_id(const char *sql, size_t n, const char *const *params)
-{
-	struct db_table *t = NULL;
-	char *error = NULL;
-	int64_t v = 0;
-
-	ck_assert_msg(db_exec(db, sql, n, params, &t, &error) == 0, "%s: %s", sql, error);
-	if (t->n_rows > 0 && db_table_get(t, 0, 0) != NULL)
-		v = strtoll(db_table_get(t, 0, 0), NULL, 10);
-	db_table_free(&t);
-	return v;
-}
 
 /* A team of the tenant, and a ticket of it for CUSTOMER. */
 static int64_t team_ticket(int64_t *team_r, const char *team_name)
@@ -43,15 +28,15 @@ static int64_t team_ticket(int64_t *team_r, const char *team_name)
 	const char *params[3] = { tn, team_name, NULL };
 
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
-	*team_r = sql_id("INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2, params);
+	*team_r = pg_int(db, "INSERT INTO teams (tenant_id, name) VALUES ($1, $2) RETURNING id", 2, params);
 	snprintf(tm, sizeof(tm), "%" PRId64, *team_r);
 	snprintf(ct, sizeof(ct), "%" PRId64,
-		 sql_id("INSERT INTO contacts (tenant_id, email) VALUES ($1, '" CUSTOMER "') ON CONFLICT (tenant_id,"
+		 pg_int(db, "INSERT INTO contacts (tenant_id, email) VALUES ($1, '" CUSTOMER "') ON CONFLICT (tenant_id,"
 			" email) DO UPDATE SET email = excluded.email RETURNING id",
 			1, params));
 	params[1] = tm;
 	params[2] = ct;
-	return sql_id("INSERT INTO tickets (tenant_id, team_id, subject, requester_id) VALUES ($1, $2, 'Lamp', $3)"
+	return pg_int(db, "INSERT INTO tickets (tenant_id, team_id, subject, requester_id) VALUES ($1, $2, 'Lamp', $3)"
 		      " RETURNING id",
 		      3, params);
 }
@@ -60,20 +45,18 @@ static int64_t team_ticket(int64_t *team_r, const char *team_name)
  * tickets of one team and one of another team. */
 static void setup(void)
 {
-	unsigned applied;
-	char *error = NULL, name[64], tn[24];
+	char name[64], tn[24];
 	const char *params[1] = { name };
 	int64_t other_team;
 
-	ck_assert_msg(db_connect(conninfo, TIMEOUT_S, &db, &error) == 0, "db_connect: %s", error);
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 	snprintf(name, sizeof(name), "caps-%ld-%d", (long)getpid(), rand());
-	tenant_id = sql_id("INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
+	tenant_id = pg_int(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
 	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
 	params[0] = tn;
-	sql_id("INSERT INTO agents (tenant_id, email) VALUES ($1, '" AGENT "') RETURNING id", 1, params);
+	pg_int(db, "INSERT INTO agents (tenant_id, email) VALUES ($1, '" AGENT "') RETURNING id", 1, params);
 	ticket_a = team_ticket(&team_id, "support");
-	ticket_b = sql_id("INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
+	ticket_b = pg_int(db, "INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
 			  " SELECT tenant_id, team_id, 'Chair', requester_id FROM tickets WHERE tenant_id = $1"
 			  " RETURNING id",
 			  1, params);
@@ -102,7 +85,7 @@ static void queue(int64_t ticket_id, enum db_outbound_kind kind, const char *rcp
 	snprintf(id, sizeof(id), "%" PRId64, row);
 	snprintf(ago, sizeof(ago), "%d", minutes_ago);
 	if (minutes_ago > 0)
-		sql_id("UPDATE outbound SET created_at = now() - make_interval(mins => $2::int) WHERE id = $1", 2, params);
+		pg_int(db, "UPDATE outbound SET created_at = now() - make_interval(mins => $2::int) WHERE id = $1", 2, params);
 }
 
 /* The counts for a mail about ticket_id to rcpt. */
@@ -196,7 +179,7 @@ START_TEST(test_ack_window_sees_only_the_teams_acks_to_that_address)
 	ck_assert_int_eq(ack_recent(team_id, CUSTOMER, 300), 0); /* ten minutes ago: outside five */
 	ck_assert_int_eq(ack_recent(team_id, "dan@customer.example", 3600), 0);
 	snprintf(tk, sizeof(tk), "%" PRId64, other_team_ticket);
-	other_team = sql_id("SELECT team_id FROM tickets WHERE id = $1", 1, params);
+	other_team = pg_int(db, "SELECT team_id FROM tickets WHERE id = $1", 1, params);
 	ck_assert_int_eq(ack_recent(other_team, CUSTOMER, 3600), 0);
 }
 END_TEST
@@ -219,17 +202,5 @@ static Suite *caps_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-desk-caps: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(caps_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-desk-caps", caps_suite);
 }

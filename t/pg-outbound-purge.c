@@ -3,6 +3,7 @@
  * lose their bytes and which keep them, the batch limit, a second run, and
  * retry of a purged row. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db-outbound.h"
 
 #include <check.h>
@@ -14,7 +15,6 @@
 
 #include "base/xalloc.h"
 
-#define TIMEOUT_S 30
 #define HOUR 3600
 
 static struct db *db;
@@ -24,19 +24,13 @@ static char tenant[24];
  * malloc'd string ("" for SQL NULL or no row). */
 static char *q(const char *sql, size_t n, ...)
 {
-	const char *params[8];
-	struct db_table *t = NULL;
-	char *error = NULL, *v;
 	va_list ap;
+	char *v;
 
 	va_start(ap, n);
-	for (size_t i = 0; i < n && i < 8; i++)
-		params[i] = va_arg(ap, const char *);
+	v = pg_vq(db, sql, n, ap);
 	va_end(ap);
-	ck_assert_msg(db_exec(db, sql, n, params, &t, &error) == 0, "%s: %s", sql, error);
-	v = xstrdup(t->n_rows > 0 && t->n_cols > 0 && db_table_get(t, 0, 0) != NULL ? db_table_get(t, 0, 0) : "");
-	db_table_free(&t);
-	return v;
+	return v != NULL ? v : xstrdup("");
 }
 
 /* Asserts the first cell of sql with one parameter. */
@@ -52,11 +46,9 @@ static void assert_q(const char *expected, const char *sql, const char *p1)
  * and a tenant. */
 static void setup(void)
 {
-	char *error = NULL, *v;
-	unsigned applied;
+	char *v;
 
-	ck_assert_msg(db_connect(getenv("MD_DATABASE"), TIMEOUT_S, &db, &error) == 0, "connect: %s", error);
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 	free(q("DELETE FROM outbound", 0));
 	v = q("INSERT INTO tenants (name) VALUES ('purge-' || md5(random()::text)) RETURNING id", 0);
 	snprintf(tenant, sizeof(tenant), "%s", v);
@@ -195,7 +187,7 @@ START_TEST(test_purged_failed_row_is_not_retried)
 	ck_assert_int_eq(db_outbound_retry(db, strtoll(kept, NULL, 10), &error), 1);
 	assert_q("queued", "SELECT state FROM outbound WHERE id = $1", kept);
 	/* And the schema says so too: a purged row never goes back. */
-	ck_assert_int_lt(db_exec(db, "UPDATE outbound SET state = 'queued' WHERE id = $1", 1, &purged, NULL, &error),
+	ck_assert_int_lt(pg_try(db, "UPDATE outbound SET state = 'queued' WHERE id = $1", 1, &purged, NULL, &error),
 			 0);
 	ck_assert_msg(strstr(error, "outbound_purged_final") != NULL, "%s", error);
 	free(error);
@@ -237,16 +229,5 @@ static Suite *purge_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (getenv("MD_DATABASE") == NULL || getenv("MD_DATABASE")[0] == '\0') {
-		fprintf(stderr, "pg-outbound-purge: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(purge_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-outbound-purge", purge_suite);
 }

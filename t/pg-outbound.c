@@ -3,7 +3,9 @@
  * transitions, concurrent claims, backoff, lifetime, stale claims, retry,
  * flush and the NOTIFY that wakes senders. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db-outbound.h"
+#include "db/db-listen.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -16,36 +18,10 @@
 
 #include "base/xalloc.h"
 
-#define TIMEOUT_S 30
 #define LIFETIME_5D (5 * 86400)
 
-static const char *conninfo;
 static struct db *db;
 static int64_t tenant_id;
-
-/* A fresh connection, failing the test when there is none. */
-static struct db *connect_or_fail(void)
-{
-	struct db *d = NULL;
-	char *error = NULL;
-
-	if (db_connect(conninfo, TIMEOUT_S, &d, &error) < 0)
-		ck_abort_msg("db_connect: %s", error);
-	return d;
-}
-
-/* Runs SQL that must succeed and returns the first cell (malloc'd) or NULL. */
-static char *sql_value(const char *sql, size_t n, const char *const *params)
-{
-	struct db_table *t = NULL;
-	char *error = NULL, *v = NULL;
-
-	ck_assert_msg(db_exec(db, sql, n, params, &t, &error) == 0, "%s: %s", sql, error);
-	if (t->n_rows > 0 && t->n_cols > 0 && db_table_get(t, 0, 0) != NULL)
-		v = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return v;
-}
 
 /* One value of the row with this id, as text ("" for SQL NULL). */
 static char *row_value(const char *column_expr, int64_t id)
@@ -54,7 +30,7 @@ static char *row_value(const char *column_expr, int64_t id)
 	const char *params[1] = { ids };
 
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
-	v = sql_value(sql, 1, params);
+	v = pg_value(db, sql, 1, params);
 	free(sql);
 	return v != NULL ? v : xstrdup("");
 }
@@ -72,26 +48,24 @@ static void assert_row(int64_t id, const char *column_expr, const char *expected
 /* Runs an UPDATE (or other statement) on one row; $1 is its id. */
 static void row_update(const char *sql, int64_t id)
 {
-	char ids[24], *error = NULL;
+	char ids[24];
 	const char *params[1] = { ids };
 
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
-	ck_assert_msg(db_exec(db, sql, 1, params, NULL, &error) == 0, "%s: %s", sql, error);
+	pg_exec(db, sql, 1, params);
 }
 
 /* Every test starts from a migrated schema, an empty queue (the claim takes
  * rows of any tenant) and a tenant of its own. */
 static void setup(void)
 {
-	unsigned applied;
-	char *error = NULL, *v, name[64];
+	char *v, name[64];
 	const char *params[1] = { name };
 
-	db = connect_or_fail();
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
-	ck_assert_msg(db_exec(db, "DELETE FROM outbound", 0, NULL, NULL, &error) == 0, "%s", error);
+	db = pg_connect_migrated();
+	pg_exec(db, "DELETE FROM outbound", 0, NULL);
 	snprintf(name, sizeof(name), "outbound-%ld", (long)getpid());
-	v = sql_value("INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
+	v = pg_value(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, params);
 	tenant_id = strtoll(v, NULL, 10);
 	free(v);
 }
@@ -109,13 +83,13 @@ static int64_t ticket_create(void)
 	int64_t id;
 
 	snprintf(t, sizeof(t), "%" PRId64, tenant_id);
-	team = sql_value("INSERT INTO teams (tenant_id, name) VALUES ($1, 'support') RETURNING id", 1, params);
-	contact = sql_value("INSERT INTO contacts (tenant_id, email) VALUES ($1, 'carla@customer.example')"
+	team = pg_value(db, "INSERT INTO teams (tenant_id, name) VALUES ($1, 'support') RETURNING id", 1, params);
+	contact = pg_value(db, "INSERT INTO contacts (tenant_id, email) VALUES ($1, 'carla@customer.example')"
 			    " RETURNING id",
 			    1, params);
 	params[1] = team;
 	params[2] = contact;
-	v = sql_value("INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
+	v = pg_value(db, "INSERT INTO tickets (tenant_id, team_id, subject, requester_id)"
 		      " VALUES ($1, $2, 'Lamp', $3) RETURNING id",
 		      3, params);
 	id = strtoll(v, NULL, 10);
@@ -273,7 +247,7 @@ static void *claimer_run(void *arg)
 	struct db *d = NULL;
 	int n;
 
-	if (db_connect(conninfo, TIMEOUT_S, &d, &c->error) < 0)
+	if (db_connect(pg_conninfo, PG_TIMEOUT_S, &d, &c->error) < 0)
 		return NULL;
 	do {
 		struct db_outbound_claimed *rows = NULL;
@@ -432,7 +406,7 @@ static struct db *other_sender(const char *claimer, unsigned t)
 	struct db *d = NULL;
 	char *error = NULL;
 
-	ck_assert_msg(db_connect(conninfo, TIMEOUT_S, &d, &error) == 0, "%s", error);
+	ck_assert_msg(db_connect(pg_conninfo, PG_TIMEOUT_S, &d, &error) == 0, "%s", error);
 	db_outbound_claimer_set(d, claimer, t);
 	return d;
 }
@@ -579,13 +553,13 @@ END_TEST
 static int listen_wait(struct db *l)
 {
 	for (int i = 0; i < 100; i++) {
-		struct pollfd p = { .fd = db_outbound_listen_fd(l), .events = POLLIN };
+		struct pollfd p = { .fd = db_listen_fd(l), .events = POLLIN };
 		char *error = NULL;
 		int r;
 
 		if (poll(&p, 1, 100) < 0)
 			return -1;
-		r = db_outbound_listen_check(l, &error);
+		r = db_listen_check(l, &error);
 		if (r != 0) {
 			free(error);
 			return r;
@@ -596,22 +570,22 @@ static int listen_wait(struct db *l)
 
 START_TEST(test_wake_retry_flush_notify_listeners_but_enqueue_does_not)
 {
-	struct db *l = connect_or_fail();
+	struct db *l = pg_connect();
 	char *error = NULL;
 	int64_t id;
 	struct db_outbound_claimed *rows;
 
-	ck_assert_msg(db_outbound_listen(l, &error) == 0, "%s", error);
-	ck_assert_int_ge(db_outbound_listen_fd(l), 0);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_msg(db_listen(l, DB_CHANNEL_OUTBOUND, &error) == 0, "%s", error);
+	ck_assert_int_ge(db_listen_fd(l), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	/* Queueing notifies nobody (notifying commits are serialised by
 	 * PostgreSQL); db_outbound_wake() does, after the commit. */
 	id = enqueue(0);
 	usleep(200000);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	ck_assert_int_eq(db_outbound_wake(db, &error), 0);
 	ck_assert_int_eq(listen_wait(l), 1);
-	ck_assert_int_eq(db_outbound_listen_check(l, &error), 0);
+	ck_assert_int_eq(db_listen_check(l, &error), 0);
 	rows = claim_one(id);
 	db_outbound_claimed_free(&rows, 1);
 	record(id, 550, "550 no", LIFETIME_5D);
@@ -665,17 +639,5 @@ static Suite *outbound_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-outbound: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(outbound_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-outbound", outbound_suite);
 }

@@ -5,6 +5,7 @@
  * the transaction goes on, preparing inside the pipeline works, and a
  * connection killed mid-pipeline costs nothing but that transaction. */
 #include "config.h"
+#include "pg-lib.h"
 #include "db/db.h"
 #include "db/db-stats.h"
 
@@ -17,31 +18,13 @@
 
 #include "base/xalloc.h"
 
-#define TIMEOUT_S 30
-
-static const char *conninfo;
 static struct db *db;
 static unsigned name_seq;
-
-/* A fresh connection, failing the test when there is none. */
-static struct db *connect_or_fail(void)
-{
-	struct db *d = NULL;
-	char *error = NULL;
-
-	if (db_connect(conninfo, TIMEOUT_S, &d, &error) < 0)
-		ck_abort_msg("db_connect: %s", error);
-	return d;
-}
 
 /* A migrated schema and a connection of the test's own. */
 static void setup(void)
 {
-	unsigned applied;
-	char *error = NULL;
-
-	db = connect_or_fail();
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 }
 
 static void teardown(void)
@@ -63,7 +46,7 @@ static long tenants_named(const char *name)
 	char *error = NULL;
 	long n;
 
-	ck_assert_msg(db_exec(db, "SELECT count(*) FROM tenants WHERE name = $1", 1, params, &t, &error) == 0, "%s",
+	ck_assert_msg(pg_try(db, "SELECT count(*) FROM tenants WHERE name = $1", 1, params, &t, &error) == 0, "%s",
 		      error);
 	n = strtol(db_table_get(t, 0, 0), NULL, 10);
 	db_table_free(&t);
@@ -75,7 +58,7 @@ static int tenant_insert(const char *name, char **error_r)
 {
 	const char *params[1] = { name };
 
-	return db_exec(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, error_r);
+	return pg_try(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, error_r);
 }
 
 START_TEST(test_queued_statements_share_one_round_trip)
@@ -122,7 +105,7 @@ START_TEST(test_queued_failure_is_returned_by_the_next_read)
 	/* Queued: the duplicate is not known yet. */
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
 	/* The next statement that waits reports it, as its own failure. */
-	ck_assert_int_eq(db_exec(db, "SELECT 1", 0, NULL, &t, &error), -1);
+	ck_assert_int_eq(pg_try(db, "SELECT 1", 0, NULL, &t, &error), -1);
 	ck_assert_ptr_null(t);
 	ck_assert(db_last_error_was_duplicate(db));
 	ck_assert_ptr_nonnull(strstr(error, "duplicate"));
@@ -223,13 +206,13 @@ START_TEST(test_prepare_inside_the_pipeline)
 	/* A statement text this connection never ran: prepared on the spot,
 	 * after what is queued, and it sees the queued insert. */
 	sql = xasprintf("SELECT count(*) /* %s */ FROM tenants WHERE name = $1", a);
-	ck_assert_msg(db_exec(db, sql, 1, params, &t, &error) == 0, "%s", error);
+	ck_assert_msg(pg_try(db, sql, 1, params, &t, &error) == 0, "%s", error);
 	ck_assert_str_eq(db_table_get(t, 0, 0), "1");
 	db_table_free(&t);
 	ck_assert_int_eq(db_commit(db, &error), 0);
 	/* Still prepared, and usable, in the next transaction. */
 	ck_assert_int_eq(db_begin_pipelined(db, &error), 0);
-	ck_assert_msg(db_exec(db, sql, 1, params, &t, &error) == 0, "%s", error);
+	ck_assert_msg(pg_try(db, sql, 1, params, &t, &error) == 0, "%s", error);
 	ck_assert_str_eq(db_table_get(t, 0, 0), "1");
 	db_table_free(&t);
 	ck_assert_int_eq(db_commit(db, &error), 0);
@@ -241,16 +224,16 @@ END_TEST
 START_TEST(test_connection_killed_mid_pipeline)
 {
 	char *a = unique_name("pipe-k"), *error = NULL, pid[24];
-	struct db *killer = connect_or_fail();
+	struct db *killer = pg_connect();
 	struct db_table *t = NULL;
 	const char *params[1] = { pid };
 
-	ck_assert_int_eq(db_exec(db, "SELECT pg_backend_pid()", 0, NULL, &t, &error), 0);
+	ck_assert_int_eq(pg_try(db, "SELECT pg_backend_pid()", 0, NULL, &t, &error), 0);
 	snprintf(pid, sizeof(pid), "%s", db_table_get(t, 0, 0));
 	db_table_free(&t);
 	ck_assert_int_eq(db_begin_pipelined(db, &error), 0);
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
-	ck_assert_int_eq(db_exec(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params, NULL, &error), 0);
+	ck_assert_int_eq(pg_try(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params, NULL, &error), 0);
 	ck_assert_int_eq(db_commit(db, &error), -1);
 	free(error);
 	error = NULL;
@@ -287,17 +270,5 @@ static Suite *pipe_suite(void)
 /* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-pipe: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(pipe_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-pipe", pipe_suite);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "desk/desk-private.h"
+#include "mime/mime-fields.h"
 
 /* desk_assign_pick in a transaction; the agent id, or 0 for nobody. */
 static int64_t pick(int64_t team, enum rules_strategy st, unsigned max_open, int64_t exclude)
@@ -240,6 +241,36 @@ START_TEST(test_delivery_runs_rules_before_notifying)
 }
 END_TEST
 
+/* On a delivery the rules read the header fields the delivery parsed (in
+ * memory: here they differ from the stored block on purpose, which a real
+ * delivery never does); an event on the stored message later reads the
+ * stored block. */
+START_TEST(test_delivery_rules_read_fields_in_memory)
+{
+	char *alias = q("SELECT address FROM team_aliases WHERE tenant_id = $1", 1, I(tenant));
+	const char *raw = "From: <carla@customer.example>\r\nX-Order: stored\r\nSubject: Fields\r\n\r\nhi\n";
+	struct mime_field fields[] = { { "From", "<carla@customer.example>" }, { "X-Order", "memory" } };
+	struct db_message_in m = {
+		.raw = raw, .raw_len = strlen(raw), .raw_sha256_hex = "f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1d5f1e1",
+		.envelope_from = "carla@customer.example", .from_addr = "carla@customer.example", .subject = "Fields",
+		.header_block = "From: <carla@customer.example>\r\nX-Order: stored\r\nSubject: Fields\r\n",
+		.text_body = "hi\n", .defects_str = "", .fields = fields, .n_fields = 2,
+	};
+	struct db_delivery_result r;
+	char *error = NULL;
+
+	rules_store(0, "rule \"Mem\" on ticket.created if header \"X-Order\" is \"memory\" then tag \"mem\" end\n"
+		       "rule \"Stored\" on message.received if header \"X-Order\" is \"stored\" then tag \"stored\" end\n");
+	desk_rules_changed();
+	ck_assert_msg(desk_deliver(db, &settings, tenant, support, alias, &m, &r, &error) == 0, "deliver: %s", error);
+	ck_assert(r.new_ticket);
+	assert_tags(r.ticket_id, "mem");
+	run(RULES_EV_MESSAGE_RECEIVED, r.ticket_id, r.message_id);
+	assert_tags(r.ticket_id, "mem stored");
+	free(alias);
+}
+END_TEST
+
 START_TEST(test_agent_answer_runs_tag_and_reply_rules)
 {
 	char *alias = q("SELECT address FROM team_aliases WHERE tenant_id = $1", 1, I(tenant)), *reply_addr;
@@ -286,6 +317,7 @@ TCase *rules_assign_tcase(void)
 	tcase_add_test(tc, test_sla_plain_and_business_hours);
 	tcase_add_test(tc, test_first_response_recorded_once);
 	tcase_add_test(tc, test_delivery_runs_rules_before_notifying);
+	tcase_add_test(tc, test_delivery_rules_read_fields_in_memory);
 	tcase_add_test(tc, test_agent_answer_runs_tag_and_reply_rules);
 	return tc;
 }

@@ -2,6 +2,7 @@
  * SQL that must succeed, rule sets, runs and assertions. */
 #include "config.h"
 #include "pg-rules-lib.h"
+#include "pg-lib.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -14,9 +15,6 @@
 #include "base/xalloc.h"
 #include "mime/mime.h"
 
-#define TIMEOUT_S 30
-
-const char *conninfo;
 struct db *db;
 int64_t tenant, support, billing, carla;
 int64_t ana, bob, cy, dee, eve, fay;
@@ -35,35 +33,6 @@ const char *I(int64_t v)
 	return b;
 }
 
-/* Runs SQL with n text parameters that must succeed; the first cell
- * (malloc'd) or NULL. */
-static char *qv(const char *sql, size_t n, va_list ap)
-{
-	const char *params[8];
-	struct db_table *t = NULL;
-	char *error = NULL, *v = NULL;
-
-	ck_assert(n <= 8);
-	for (size_t i = 0; i < n; i++)
-		params[i] = va_arg(ap, const char *);
-	ck_assert_msg(db_exec(db, sql, n, params, &t, &error) == 0, "%s: %s", sql, error);
-	if (t->n_rows > 0 && t->n_cols > 0 && db_table_get(t, 0, 0) != NULL)
-		v = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return v;
-}
-
-char *q(const char *sql, size_t n, ...)
-{
-	va_list ap;
-	char *v;
-
-	va_start(ap, n);
-	v = qv(sql, n, ap);
-	va_end(ap);
-	return v;
-}
-
 int64_t qid(const char *sql, size_t n, ...)
 {
 	va_list ap;
@@ -71,7 +40,7 @@ int64_t qid(const char *sql, size_t n, ...)
 	int64_t id;
 
 	va_start(ap, n);
-	v = qv(sql, n, ap);
+	v = pg_vq(db, sql, n, ap);
 	va_end(ap);
 	ck_assert_msg(v != NULL, "%s: no row", sql);
 	id = strtoll(v, NULL, 10);
@@ -102,7 +71,6 @@ int64_t agent_new(int64_t team, const char *email, const char *status)
 	return id;
 }
 
-
 /* Every test (each runs in a process of its own) gets a migrated schema
  * and a tenant of its own: teams support and billing, agents ana, bob, cy
  * (online), dee (away), eve (offline) in support, fay in billing, and the
@@ -110,11 +78,9 @@ int64_t agent_new(int64_t team, const char *email, const char *status)
 void setup(void)
 {
 	static unsigned seq;
-	unsigned applied;
-	char *error = NULL, name[64], alias[96];
+	char name[64], alias[96];
 
-	ck_assert_msg(db_connect(conninfo, TIMEOUT_S, &db, &error) == 0, "db_connect: %s", error);
-	ck_assert_msg(db_migrate(db, &applied, &error) == 0, "migrate: %s", error);
+	db = pg_connect_migrated();
 	/* Unique also when Check does not fork (CK_FORK=no under valgrind). */
 	seq++;
 	snprintf(name, sizeof(name), "rules-%ld-%u", (long)getpid(), seq);

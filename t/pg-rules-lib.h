@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "desk/desk-rules.h"
+#include "pg-lib.h"
 
-extern const char *conninfo;
 extern struct db *db;
 /* The test's tenant, its teams Support and Billing, the customer carla. */
 extern int64_t tenant, support, billing, carla;
@@ -24,7 +24,7 @@ void teardown(void);
 const char *I(int64_t v);
 /* SQL with n text parameters that must succeed: the first cell
  * (malloc'd) or NULL; qid: the first cell as a number, which must exist. */
-char *q(const char *sql, size_t n, ...);
+#define q(...) pg_q(db, __VA_ARGS__)
 int64_t qid(const char *sql, size_t n, ...);
 /* The first cell of sql (n of the params p1, p2) is expected (NULL: SQL
  * NULL or no row). */

@@ -4,6 +4,7 @@
  * the rule's name, tenant rules before team rules, and the per-thread
  * program cache. Assignment, SLA and delivery: pg-rules-assign.c. */
 #include "config.h"
+#include "pg-lib.h"
 #include "pg-rules-lib.h"
 
 #include <check.h>
@@ -275,19 +276,8 @@ static Suite *rules_suite(void)
 	return s;
 }
 
+/* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-rules: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(rules_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-rules", rules_suite);
 }

@@ -4,6 +4,7 @@
  * and each change writes exactly one event with its actor, a change that
  * changes nothing none. Fixtures from t/pg-rules-lib.c. */
 #include "config.h"
+#include "pg-lib.h"
 #include "pg-rules-lib.h"
 
 #include <check.h>
@@ -162,20 +163,8 @@ static Suite *ticket_suite(void)
 	return s;
 }
 
-/* Runs under t/test-env, which gives MD_DATABASE. */
+/* Needs MD_DATABASE from t/test-env. */
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	conninfo = getenv("MD_DATABASE");
-	if (conninfo == NULL || conninfo[0] == '\0') {
-		fprintf(stderr, "pg-ticket: MD_DATABASE is not set; run it through t/test-env (make check)\n");
-		return 99;
-	}
-	sr = srunner_create(ticket_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pg_main("pg-ticket", ticket_suite);
 }

@@ -211,8 +211,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL)
 		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack or --sender-name");
 	if (sender != NULL && (sender[0] == '\0' || strlen(sender) > 200 || strpbrk(sender, "\r\n\t") != NULL))
-		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, "
-				       "with {agent} and {team} as placeholders", sender);
+		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, with "
+				       "{agent} and {team} as placeholders", sender);
 	if (autoack != NULL && no_autoack)
 		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
 	if (days != NULL && !reopen_days_parse(days))

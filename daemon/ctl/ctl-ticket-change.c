@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-deliver.h"
 #include "db/db-ticket.h"
 #include "desk/desk.h"
 
@@ -80,8 +81,8 @@ int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char
 {
 	char *error = NULL;
 
-	if (db_event_add(ctl->db, strtoll(t->tenant_id, NULL, 10), strtoll(t->id, NULL, 10), kind, actor, detail,
-			 &error) < 0)
+	if (db_ticket_event(ctl->db, strtoll(t->tenant_id, NULL, 10), strtoll(t->id, NULL, 10), kind, actor, detail,
+			    &error) < 0)
 		return ctl_db_fail(error);
 	return 0;
 }

@@ -23,51 +23,28 @@ static char *until_arg(const struct ctl_args *a)
 	return a->n_pos > 2 ? xasprintf("%s %s", a->pos[1], a->pos[2]) : xstrdup(a->pos[1]);
 }
 
-/* Sets the wake time: seconds from now (secs) or a wall-clock time in the
- * team's zone (at); refuses a time that has passed. */
-static int snooze_apply(struct ctl *ctl, const struct ctl_work *w, const char *secs, const char *at, char **when_r)
-{
-	const char *params[4] = { w->t.tenant_id, w->t.id, secs, at };
-	struct db_table *t;
-	char *error = NULL;
-	int ret = 0;
-
-	if (db_exec(ctl->db,
-		    "UPDATE tickets t SET status = 'snoozed', updated_at = now(), snooze_until = CASE"
-		    " WHEN $3::double precision IS NOT NULL THEN now() + make_interval(secs => $3::double precision)"
-		    " ELSE $4::timestamp AT TIME ZONE m.time_zone END"
-		    " FROM teams m WHERE m.tenant_id = t.tenant_id AND m.id = t.team_id AND t.tenant_id = $1 AND t.id = $2"
-		    " RETURNING to_char(t.snooze_until AT TIME ZONE m.time_zone, 'YYYY-MM-DD HH24:MI') || ' ' || m.time_zone,"
-		    " t.snooze_until <= now()",
-		    4, params, &t, &error) < 0)
-		return ctl_db_fail(error);
-	if (db_table_get(t, 0, 1)[0] == 't')
-		ret = ctl_fail("%s is in the past", db_table_get(t, 0, 0));
-	else
-		*when_r = xstrdup(db_table_get(t, 0, 0));
-	db_table_free(&t);
-	return ret;
-}
-
-/* ctl_change_run() callback of "ticket snooze". */
+/* ctl_change_run() callback of "ticket snooze": seconds from now or a
+ * wall-clock time in the team's zone, through the one snooze of lib/desk
+ * (with its event); a time that has passed fails the command, and the
+ * caller's transaction with it. */
 static int snooze_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
-	char *until = until_arg(a), *when = NULL, *detail = NULL, secs[24];
+	char *until = until_arg(a), *error = NULL;
 	long long s = rules_duration_parse(until);
+	struct db_snooze sn = { .kind = s > 0 ? DB_SNOOZE_FOR : DB_SNOOZE_LOCAL, .value = s > 0 ? s : 0,
+				.local = s > 0 ? NULL : until, .refuse_past = false };
+	struct db_snoozed out;
 	struct ctl_work w;
-	int ret = ctl_work_begin(ctl, a, &w);
+	int ret = ctl_work_begin(ctl, a, &w), r = 0;
 
-	snprintf(secs, sizeof(secs), "%lld", s);
+	if (ret == 0 && (r = desk_ticket_snooze(ctl->db, w.tenant_id, w.ticket_id, &sn, w.actor, &out, &error)) < 0)
+		ret = ctl_db_fail(error);
+	else if (ret == 0 && r == 0)
+		ret = ctl_fail("ticket %s was not snoozed", w.t.number);
+	else if (ret == 0 && out.past)
+		ret = ctl_fail("%s is in the past", out.until);
 	if (ret == 0)
-		ret = snooze_apply(ctl, &w, s > 0 ? secs : NULL, s > 0 ? NULL : until, &when);
-	if (ret == 0) {
-		detail = xasprintf("until %s", when);
-		ret = ctl_ticket_event_add(ctl, &w.t, "snoozed", w.actor, detail);
-	}
-	if (ret == 0)
-		*done_r = xasprintf("ticket %s snoozed %s", w.t.number, detail);
-	free(detail);
-	free(when);
+		*done_r = xasprintf("ticket %s snoozed until %s", w.t.number, out.until);
 	free(until);
 	ctl_work_end(&w);
 	return ret;
@@ -98,27 +75,15 @@ static bool tag_valid(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-/* Adds or removes one tag. 1 changed, 0 it already was so, -1 failed. */
+/* Adds or removes one tag (desk_ticket_tag: the event with it). 1 changed,
+ * 0 it already was so, -1 failed. */
 static int tag_one(struct ctl *ctl, const struct ctl_work *w, const char *tag, bool remove)
 {
-	const char *params[3] = { w->t.tenant_id, w->t.id, tag };
-	struct db_table *t;
 	char *error = NULL;
-	int changed;
+	int changed = desk_ticket_tag(ctl->db, w->tenant_id, w->ticket_id, tag, remove, w->actor, &error);
 
-	if (db_exec(ctl->db,
-		    remove ? "DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND tag = lower($3)"
-			     " RETURNING tag"
-			   : "INSERT INTO ticket_tags (tenant_id, ticket_id, tag) VALUES ($1, $2, lower($3))"
-			     " ON CONFLICT DO NOTHING RETURNING tag",
-		    3, params, &t, &error) < 0) {
+	if (changed < 0)
 		ctl_db_fail(error);
-		return -1;
-	}
-	changed = t->n_rows > 0;
-	db_table_free(&t);
-	if (changed && ctl_ticket_event_add(ctl, &w->t, remove ? "untagged" : "tagged", w->actor, tag) != 0)
-		return -1;
 	return changed;
 }
 

@@ -183,23 +183,17 @@ static int ticket_assign(struct ctl *ctl, const struct ctl_args *a)
 /* ctl_change_run() callback of "ticket priority". */
 static int priority_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
-	int p = rules_priority_parse(a->pos[1]);
-	char num[8], *error = NULL;
+	int p = rules_priority_parse(a->pos[1]), r = 0;
+	char *error = NULL;
 	struct ctl_work w;
 	int ret = ctl_work_begin(ctl, a, &w);
 
-	snprintf(num, sizeof(num), "%d", p);
-	const char *params[3] = { w.t.tenant_id, w.t.id, num };
-	if (ret == 0 && strcmp(w.t.priority, num) == 0)
-		ret = ctl_fail("ticket %s already has priority %s", w.t.number, rules_priority_name(p));
-	if (ret == 0 && db_exec(ctl->db, "UPDATE tickets SET priority = $3::smallint, updated_at = now()"
-					 " WHERE tenant_id = $1 AND id = $2",
-				3, params, NULL, &error) < 0)
-		ret = ctl_db_fail(error);
-	if (ret == 0)
-		ret = ctl_ticket_event_add(ctl, &w.t, "priority", w.actor, rules_priority_name(p));
-	if (ret == 0 && desk_sla_update(ctl->db, w.tenant_id, w.ticket_id, &error) < 0)
+	/* The one way a priority changes: the event and the SLA due times
+	 * come with it. */
+	if (ret == 0 && (r = desk_ticket_set_priority(ctl->db, w.tenant_id, w.ticket_id, p, w.actor, &error)) < 0)
 		ret = ctl_fail("%s", error != NULL ? error : "failed");
+	else if (ret == 0 && r == 0)
+		ret = ctl_fail("ticket %s already has priority %s", w.t.number, rules_priority_name(p));
 	if (ret == 0)
 		*done_r = xasprintf("ticket %s: priority %s (was %s)", w.t.number, rules_priority_name(p),
 				    rules_priority_name((int)strtol(w.t.priority, NULL, 10)));

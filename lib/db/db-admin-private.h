@@ -21,11 +21,7 @@ static inline const char *db_id_or_null(struct db_num *n, int64_t v)
  * bigint (any type when id_r is NULL: then only whether a row came).
  * Returns 1 with *id_r set, 0 when no row, -1 with *error_r. */
 int db_admin_id_query(struct db *db, const char *sql, size_t n_params, const char *const *params, int64_t *id_r,
-		      char **error_r);/* Runs a statement for one row: 1 with *t_r, 0 when no row (*t_r NULL),
- * -1 with *error_r. */
-int db_admin_one_row(struct db *db, const char *sql, size_t n_params, const char *const *params,
-		     struct db_table **t_r, char **error_r);
-/* Runs a statement for the first cell of one row: 1 with *text_r
+		      char **error_r);/* Runs a statement for the first cell of one row: 1 with *text_r
  * (malloc'd; text_r may be NULL), 0 when no row, -1 with *error_r. */
 int db_admin_text_query(struct db *db, const char *sql, size_t n_params, const char *const *params, char **text_r,
 			char **error_r);

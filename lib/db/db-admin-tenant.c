@@ -24,24 +24,12 @@ int db_admin_id_query(struct db *db, const char *sql, size_t n_params, const cha
 	return found;
 }
 
-/* Shared by every query of one row (db-admin-private.h). */
-int db_admin_one_row(struct db *db, const char *sql, size_t n_params, const char *const *params,
-		     struct db_table **t_r, char **error_r)
-{
-	if (db_exec(db, sql, n_params, params, t_r, error_r) < 0)
-		return -1;
-	if ((*t_r)->n_rows > 0)
-		return 1;
-	db_table_free(t_r);
-	return 0;
-}
-
 /* Shared by the look-ups of one text value (db-admin-private.h). */
 int db_admin_text_query(struct db *db, const char *sql, size_t n_params, const char *const *params, char **text_r,
 			char **error_r)
 {
 	struct db_table *t;
-	int found = db_admin_one_row(db, sql, n_params, params, &t, error_r);
+	int found = db_exec_row(db, sql, n_params, params, &t, error_r);
 
 	if (found > 0 && text_r != NULL)
 		*text_r = xstrdup(db_table_get(t, 0, 0));

@@ -2,7 +2,6 @@
 #include "config.h"
 #include "db/db-desk-bounce.h"
 
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 int db_desk_outbound_origin(struct db *db, int64_t tenant_id, int64_t outbound_id, struct db_desk_outbound_origin *o,
@@ -21,9 +20,9 @@ int db_desk_outbound_origin(struct db *db, int64_t tenant_id, int64_t outbound_i
 		return -1;
 	found = res->n_rows > 0;
 	if (found)
-		*o = (struct db_desk_outbound_origin){ .ticket_id = db_desk_cell_int(res, 0, 0),
-						       .agent_mail = db_desk_cell_bool(res, 0, 1),
-						       .agent_id = db_desk_cell_int(res, 0, 2) };
+		*o = (struct db_desk_outbound_origin){ .ticket_id = db_cell_int(res, 0, 0),
+						       .agent_mail = db_cell_bool(res, 0, 1),
+						       .agent_id = db_cell_int(res, 0, 2) };
 	db_table_free(&res);
 	return found;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 /* Per ticket: everything automatic about it. Per address: only addresses
@@ -33,9 +32,9 @@ int db_desk_auto_counts(struct db *db, int64_t tenant_id, int64_t ticket_id, con
 
 	if (db_exec(db, AUTO_COUNTS_SQL, 4, params, &res, error_r) < 0)
 		return -1;
-	*c = (struct db_desk_auto_counts){ .per_ticket = db_desk_cell_int(res, 0, 0),
-					   .per_address = db_desk_cell_int(res, 0, 1),
-					   .per_team = db_desk_cell_int(res, 0, 2) };
+	*c = (struct db_desk_auto_counts){ .per_ticket = db_cell_int(res, 0, 0),
+					   .per_address = db_cell_int(res, 0, 1),
+					   .per_team = db_cell_int(res, 0, 2) };
 	db_table_free(&res);
 	return 0;
 }
@@ -60,7 +59,7 @@ int db_desk_ack_recent(struct db *db, int64_t tenant_id, int64_t team_id, const 
 		    " AND $3 = ANY (o.rcpts) AND o.created_at > now() - make_interval(secs => $4::int))",
 		    4, params, &res, error_r) < 0)
 		return -1;
-	recent = db_desk_cell_bool(res, 0, 0);
+	recent = db_cell_bool(res, 0, 0);
 	db_table_free(&res);
 	return recent;
 }

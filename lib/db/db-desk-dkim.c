@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 int db_desk_dkim_selectors(struct db *db, int64_t tenant_id, const char *from_domain, const char *shared_domain,
@@ -29,8 +28,8 @@ int db_desk_dkim_selectors(struct db *db, int64_t tenant_id, const char *from_do
 	*n_r = res->n_rows;
 	*rows_r = xcalloc(res->n_rows ? res->n_rows : 1, sizeof(**rows_r));
 	for (size_t i = 0; i < res->n_rows; i++)
-		(*rows_r)[i] = (struct db_desk_dkim_selector){ db_desk_cell_str(res, i, 0), db_desk_cell_str(res, i, 1),
-							       db_desk_cell_str(res, i, 2), db_desk_cell_str(res, i, 3) };
+		(*rows_r)[i] = (struct db_desk_dkim_selector){ db_cell_str(res, i, 0), db_cell_str(res, i, 1),
+							       db_cell_str(res, i, 2), db_cell_str(res, i, 3) };
 	db_table_free(&res);
 	return 0;
 }
@@ -72,7 +71,7 @@ int db_desk_sending_domains_any(struct db *db, bool *any_r, char **error_r)
 
 	if (db_exec(db, "SELECT EXISTS (SELECT 1 FROM sending_domains)", 0, NULL, &res, error_r) < 0)
 		return -1;
-	*any_r = db_desk_cell_bool(res, 0, 0);
+	*any_r = db_cell_bool(res, 0, 0);
 	db_table_free(&res);
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
+#include "db/db-deliver.h"
 #include "db/db-private.h"
 
 /* data as lower-case hex text (malloc'd), for decode($n, 'hex'). */
@@ -55,7 +55,7 @@ int db_desk_latest_customer_message(struct db *db, int64_t tenant_id, int64_t ti
 		return -1;
 	found = res->n_rows > 0;
 	if (found) {
-		r->message_id = db_desk_cell_str(res, 0, 0);
+		r->message_id = db_cell_str(res, 0, 0);
 		if (db_table_get(res, 0, 1) != NULL)
 			refs_split(db_table_get(res, 0, 1), r);
 	}
@@ -88,7 +88,7 @@ int db_desk_participants(struct db *db, int64_t tenant_id, int64_t ticket_id, st
 	*n_r = res->n_rows;
 	*contacts_r = xcalloc(res->n_rows ? res->n_rows : 1, sizeof(**contacts_r));
 	for (size_t i = 0; i < res->n_rows; i++)
-		(*contacts_r)[i] = (struct db_desk_contact){ db_desk_cell_str(res, i, 0), db_desk_cell_str(res, i, 1) };
+		(*contacts_r)[i] = (struct db_desk_contact){ db_cell_str(res, i, 0), db_cell_str(res, i, 1) };
 	db_table_free(&res);
 	return 0;
 }
@@ -106,7 +106,7 @@ void db_desk_contacts_free(struct db_desk_contact **contacts, size_t n)
 }
 
 int db_desk_raw_keep(struct db *db, int64_t tenant_id, const char *data, size_t len, const char *sha256_hex,
-		     char sha256_r[65], char **error_r)
+		     char **error_r)
 {
 	struct db_num tn;
 	char *hex = hex_encode((const unsigned char *)data, len);
@@ -115,18 +115,13 @@ int db_desk_raw_keep(struct db *db, int64_t tenant_id, const char *data, size_t 
 	int ret;
 
 	ret = db_exec(db,
-		      "WITH x AS (SELECT d, coalesce(lower($2), encode(sha256(d), 'hex')) AS sha"
-		      " FROM (SELECT decode($3, 'hex') AS d) b),"
-		      " ins AS (INSERT INTO raw_messages (tenant_id, sha256, size, data)"
-		      " SELECT $1::bigint, sha, length(d), d FROM x ON CONFLICT DO NOTHING RETURNING 1)"
-		      " SELECT (SELECT count(*) FROM ins), sha FROM x",
+		      "INSERT INTO raw_messages (tenant_id, sha256, size, data) SELECT $1, lower($2), length(d), d"
+		      " FROM (SELECT decode($3, 'hex') AS d) x ON CONFLICT DO NOTHING RETURNING 1",
 		      3, params, &res, error_r);
 	free(hex);
 	if (ret < 0)
 		return -1;
-	ret = db_desk_cell_int(res, 0, 0) > 0 ? 1 : 0;
-	if (sha256_r != NULL)
-		snprintf(sha256_r, 65, "%s", db_table_get(res, 0, 1) != NULL ? db_table_get(res, 0, 1) : "");
+	ret = res->n_rows > 0;
 	db_table_free(&res);
 	return ret;
 }
@@ -159,15 +154,14 @@ int db_desk_outgoing_store(struct db *db, const struct db_desk_outgoing *o, int6
 			   char **error_r)
 {
 	struct db_num tn, tk, tm, ag;
-	char sha[65];
 	const char *params[12] = { db_num(&tn, o->tenant_id), db_num(&tk, o->ticket_id), db_num(&tm, o->team_id),
-				   sha,		 o->from_addr,	    o->from_name,	o->subject,
+				   o->sha256_hex,		 o->from_addr,	    o->from_name,	o->subject,
 				   o->message_id, o->in_reply_to,   o->text_body,	db_num(&ag, o->agent_id),
 				   o->detail };
 	struct db_table *res = NULL;
 	int ret = 0;
 
-	if (db_desk_raw_keep(db, o->tenant_id, o->data, o->len, NULL, sha, error_r) < 0)
+	if (db_raw_store(db, o->tenant_id, o->data, o->len, o->sha256_hex, error_r) < 0)
 		return -1;
 	if (db_exec(db,
 		    "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, raw_sha256, envelope_from,"
@@ -179,7 +173,7 @@ int db_desk_outgoing_store(struct db *db, const struct db_desk_outgoing *o, int6
 	for (size_t i = 0; i < o->n_attachments && ret == 0; i++)
 		ret = attachment_store(db, tn.s, db_table_get(res, 0, 0), &o->attachments[i], error_r);
 	if (ret == 0 && message_id_r != NULL)
-		*message_id_r = db_desk_cell_int(res, 0, 0);
+		*message_id_r = db_cell_int(res, 0, 0);
 	db_table_free(&res);
 	return ret;
 }

@@ -40,13 +40,13 @@ int db_desk_participants(struct db *db, int64_t tenant_id, int64_t ticket_id, st
 /* Frees n contacts and the array; *contacts set to NULL. */
 void db_desk_contacts_free(struct db_desk_contact **contacts, size_t n);
 
-/* Keeps raw message bytes once per tenant and hash (raw_messages).
- * sha256_hex is their SHA-256 in hex (any case), or NULL to have it
- * computed; the lower-case hash goes into sha256_r (may be NULL). Returns
- * 1 when the bytes are new for the tenant, 0 when it had them already,
- * -1 on error. */
+/* db_raw_store() (db-deliver.h) that says whether the bytes were new, for
+ * control mail, whose redelivery must change nothing: sha256_hex is their
+ * SHA-256 in hex (any case). Returns 1 when the bytes are new for the
+ * tenant, 0 when it had them already (also when a concurrent transaction
+ * stored them first), -1 on error. */
 int db_desk_raw_keep(struct db *db, int64_t tenant_id, const char *data, size_t len, const char *sha256_hex,
-		     char sha256_r[65], char **error_r);
+		     char **error_r);
 
 /* A file sent with a mail; pointers borrowed for the call. */
 struct db_desk_attachment {
@@ -59,6 +59,7 @@ struct db_desk_outgoing {
 	int64_t tenant_id, ticket_id, team_id, agent_id;
 	const char *data;    /* the complete message as queued (valid UTF-8) */
 	size_t len;
+	const char *sha256_hex; /* SHA-256 of data, lower-case hex */
 	const char *from_addr; /* the team's address: From and envelope sender */
 	const char *from_name, *subject, *message_id;
 	const char *in_reply_to; /* may be NULL */
@@ -68,7 +69,7 @@ struct db_desk_outgoing {
 	size_t n_attachments;
 };
 /* Stores o as an outgoing message of its ticket (kind "reply", match
- * reason "agent", sent now): its raw bytes (db_desk_raw_keep()), the
+ * reason "agent", sent now): its raw bytes (db_raw_store()), the
  * message row and each attachment (content once per hash in blobs).
  * *message_id_r (may be NULL) gets the new row's id. Returns 0 or -1. */
 int db_desk_outgoing_store(struct db *db, const struct db_desk_outgoing *o, int64_t *message_id_r,

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 int db_desk_rule_set_read(struct db *db, int64_t tenant_id, int64_t scope, const char *known_stamp, char **stamp_r,
@@ -25,7 +24,7 @@ int db_desk_rule_set_read(struct db *db, int64_t tenant_id, int64_t scope, const
 		return -1;
 	found = res->n_rows > 0;
 	if (found) {
-		*stamp_r = db_desk_cell_str(res, 0, 0);
+		*stamp_r = db_cell_str(res, 0, 0);
 		*source_r = db_table_get(res, 0, 1) != NULL ? xstrdup(db_table_get(res, 0, 1)) : NULL;
 	}
 	db_table_free(&res);
@@ -40,7 +39,7 @@ int db_desk_rule_sets_any(struct db *db, int64_t tenant_id, bool *any_r, char **
 
 	if (db_exec(db, "SELECT EXISTS (SELECT 1 FROM rule_sets WHERE tenant_id = $1)", 1, params, &res, error_r) < 0)
 		return -1;
-	*any_r = db_desk_cell_bool(res, 0, 0);
+	*any_r = db_cell_bool(res, 0, 0);
 	db_table_free(&res);
 	return 0;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "base/xalloc.h"
-#include "db/db-desk-private.h"
 #include "db/db-private.h"
 
 /* The address a team sends from, computed from the team's oldest alias x
@@ -46,7 +45,7 @@ int db_desk_team_address(struct db *db, int64_t tenant_id, int64_t team_id, cons
 		    " ORDER BY al.created_at, al.address LIMIT 1) x JOIN tenants te ON te.id = x.tenant_id",
 		    4, params, &res, error_r) < 0)
 		return -1;
-	*address_r = db_desk_cell_str(res, 0, 0);
+	*address_r = db_cell_str(res, 0, 0);
 	db_table_free(&res);
 	return 0;
 }
@@ -112,7 +111,7 @@ int db_desk_autoack(struct db *db, int64_t tenant_id, int64_t team_id, char **te
 	found = db_table_get(res, 0, 0) != NULL;
 	if (found) {
 		*template_r = xstrdup(db_table_get(res, 0, 0));
-		*unauthenticated_ok_r = db_desk_cell_bool(res, 0, 1);
+		*unauthenticated_ok_r = db_cell_bool(res, 0, 1);
 	}
 	db_table_free(&res);
 	return found;

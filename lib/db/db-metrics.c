@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db-private.h"
 
 static const char *const states[5] = { "queued", "sending", "sent", "deferred", "failed" };
 

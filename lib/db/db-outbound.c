@@ -507,44 +507,6 @@ int db_outbound_flush(struct db *db, size_t *n_r, char **error_r)
 	return 0;
 }
 
-/* Contract in db-outbound.h: the channel name is fixed, so no parameter
- * is needed (LISTEN takes none). */
-int db_outbound_listen(struct db *db, char **error_r)
-{
-	if (db_conn_ensure(db, error_r) < 0 || db_simple(db, "LISTEN " OUTBOUND_CHANNEL, error_r) < 0)
-		return -1;
-	if (PQsetnonblocking(db->conn, 1) != 0) {
-		*error_r = xstrdup("cannot switch the LISTEN connection to non-blocking mode");
-		return -1;
-	}
-	return 0;
-}
-
-/* Contract in db-outbound.h. */
-int db_outbound_listen_fd(const struct db *db)
-{
-	return db->conn != NULL ? PQsocket(db->conn) : -1;
-}
-
-/* Contract in db-outbound.h: drains every pending notification. */
-int db_outbound_listen_check(struct db *db, char **error_r)
-{
-	PGnotify *n;
-	int got = 0;
-
-	if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(db->conn);
-
-		*error_r = xstrndup(msg, strcspn(msg, "\r\n"));
-		return -1;
-	}
-	while ((n = PQnotifies(db->conn)) != NULL) {
-		got = 1;
-		PQfreemem(n);
-	}
-	return got;
-}
-
 int db_outbound_wake(struct db *db, char **error_r)
 {
 	return db_exec(db, "SELECT pg_notify('" OUTBOUND_CHANNEL "', '')", 0, NULL, NULL, error_r);

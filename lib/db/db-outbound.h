@@ -167,15 +167,7 @@ int db_outbound_purge(struct db *db, unsigned retention_s, unsigned limit, unsig
 int db_outbound_purge_batches(struct db *db, unsigned retention_s, unsigned max_batches, unsigned *n_r,
 			      bool *more_r, char **error_r);
 
-/* Waking up on new rows: a connection of its own that LISTENs on
- * maildesk_outbound (used for nothing else; it is switched to non-blocking
- * mode). Returns 0 or -1. */
-int db_outbound_listen(struct db *db, char **error_r);
-/* The socket to watch for readability (-1 when not connected). */
-int db_outbound_listen_fd(const struct db *db);
-/* Reads what arrived without blocking. Returns 1 when a notification came,
- * 0 when none, -1 when the connection is gone (close it and listen anew). */
-int db_outbound_listen_check(struct db *db, char **error_r);
+/* Waking up on new rows: db_listen(db, DB_CHANNEL_OUTBOUND) (db-listen.h). */
 
 /* NOTIFY maildesk_outbound in a transaction of its own (after the commit
  * that queued rows), so the daemons' senders wake at once. */

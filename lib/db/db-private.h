@@ -1,10 +1,14 @@
 #ifndef MD_DB_PRIVATE_H
 #define MD_DB_PRIVATE_H
 /* Shared between the files of lib/db only: the connection struct, prepared
- * statements and the error helpers. Nothing outside lib/db includes this
- * (the generated db-sql.c among them, for struct db_migration). */
+ * statements, db_exec() and the error helpers. Nothing outside lib/db
+ * includes this but t/pg-lib.c (the storage tests' fixtures); inside it,
+ * the generated db-sql.c does too, for struct db_migration. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* One numbered migration, compiled in from sql/NNN_name.sql by
  * build-aux/sql2c.sh. db_migrations[] is sorted by version. */
@@ -18,6 +22,7 @@ extern const size_t db_n_migrations;
 
 #include <libpq-fe.h>
 
+#include "base/xalloc.h"
 #include "db.h"
 #include "db-stats.h"
 
@@ -80,6 +85,39 @@ struct db {
 	} exec_cache[256];
 	size_t n_exec_cache;
 };
+
+/* Runs one parameterised statement (params are text, NULL = SQL NULL).
+ * table_r may be NULL when no rows are wanted. The only way SQL text
+ * reaches the server: lib/db's files only (and t/pg-lib.c, the storage
+ * tests' fixtures). */
+int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
+	    struct db_table **table_r, char **error_r);
+/* db_exec() for at most one row: 1 with *t_r (free it), 0 when no row
+ * came (*t_r NULL), -1 with *error_r. */
+int db_exec_row(struct db *db, const char *sql, size_t n_params, const char *const *params, struct db_table **t_r,
+		char **error_r);
+
+/* A cell of a db_exec() result as an owned string ("" for SQL NULL or a
+ * missing cell). */
+static inline char *db_cell_str(const struct db_table *t, size_t row, size_t col)
+{
+	const char *v = db_table_get(t, row, col);
+	return xstrdup(v != NULL ? v : "");
+}
+
+/* A cell as a number (0 for SQL NULL or a missing cell). */
+static inline int64_t db_cell_int(const struct db_table *t, size_t row, size_t col)
+{
+	const char *v = db_table_get(t, row, col);
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+/* A boolean cell: true only for PostgreSQL's "t". */
+static inline bool db_cell_bool(const struct db_table *t, size_t row, size_t col)
+{
+	const char *v = db_table_get(t, row, col);
+	return v != NULL && strcmp(v, "t") == 0;
+}
 
 /* Forgets db_exec()'s prepared statements (after a reconnect they are gone). */
 void db_exec_cache_clear(struct db *db);

@@ -8,7 +8,7 @@ int db_report_domain(struct db *db, const char *domain, struct db_table **t_r, c
 {
 	const char *params[1] = { domain };
 
-	return db_admin_one_row(db,
+	return db_exec_row(db,
 				"SELECT d.domain, n.name AS tenant, d.tenant_id IS NULL AS shared, d.status,"
 				" " DB_TS("d.verified_at") " AS verified_at, " DB_TS("d.checked_at") " AS checked_at,"
 				" " DB_TS("d.created_at") " AS created_at, d.check_report"

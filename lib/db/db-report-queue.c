@@ -33,7 +33,7 @@ static int one_row(struct db *db, const char *sql, int64_t id, struct db_table *
 	struct db_num n;
 	const char *params[1] = { db_num(&n, id) };
 
-	return db_admin_one_row(db, sql, 1, params, t_r, error_r);
+	return db_exec_row(db, sql, 1, params, t_r, error_r);
 }
 
 /* Contract in db-report-queue.h. */

@@ -72,26 +72,22 @@ int db_ticket_lock_number(struct db *db, int64_t number, struct db_ticket_row *t
 	int found;
 
 	memset(t, 0, sizeof(*t));
-	if (db_exec(db,
-		    "SELECT t.number, t.id, t.tenant_id, t.team_id, t.status, t.requester_id, t.priority,"
-		    " coalesce(mt.number, 0) FROM tickets t"
-		    " LEFT JOIN tickets mt ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id"
-		    " WHERE t.number = $1 FOR UPDATE OF t",
-		    1, params, &r, error_r) < 0)
-		return -1;
-	found = r->n_rows > 0;
-	if (found) {
-		t->number = strtoll(db_table_get(r, 0, 0), NULL, 10);
-		t->id = strtoll(db_table_get(r, 0, 1), NULL, 10);
-		t->tenant_id = strtoll(db_table_get(r, 0, 2), NULL, 10);
-		t->team_id = strtoll(db_table_get(r, 0, 3), NULL, 10);
-		snprintf(t->status, sizeof(t->status), "%s", db_table_get(r, 0, 4));
-		t->requester_id = strtoll(db_table_get(r, 0, 5), NULL, 10);
-		t->priority = atoi(db_table_get(r, 0, 6));
-		t->merged_into_number = strtoll(db_table_get(r, 0, 7), NULL, 10);
-	}
+	found = db_exec_row(db,
+			    "SELECT t.number, t.id, t.tenant_id, t.team_id, t.status, t.requester_id, t.priority,"
+			    " coalesce(mt.number, 0) FROM tickets t"
+			    " LEFT JOIN tickets mt ON mt.tenant_id = t.tenant_id AND mt.id = t.merged_into_id"
+			    " WHERE t.number = $1 FOR UPDATE OF t",
+			    1, params, &r, error_r);
+	if (found <= 0)
+		return found;
+	*t = (struct db_ticket_row){
+		.number = db_cell_int(r, 0, 0), .id = db_cell_int(r, 0, 1), .tenant_id = db_cell_int(r, 0, 2),
+		.team_id = db_cell_int(r, 0, 3), .requester_id = db_cell_int(r, 0, 5),
+		.priority = (int)db_cell_int(r, 0, 6), .merged_into_number = db_cell_int(r, 0, 7),
+	};
+	snprintf(t->status, sizeof(t->status), "%s", db_table_get(r, 0, 4));
 	db_table_free(&r);
-	return found;
+	return 1;
 }
 
 /* Contract in db-ticket.h. */
@@ -118,12 +114,6 @@ int db_ticket_actor(struct db *db, int64_t tenant_id, const char *email, char **
 	return found;
 }
 
-/* A cell as an owned string, "" for SQL NULL. */
-static char *cell_or_empty(const struct db_table *r, size_t c)
-{
-	return xstrdup(db_table_get(r, 0, c) != NULL ? db_table_get(r, 0, c) : "");
-}
-
 /* Contract in db-ticket.h. */
 int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, struct db_split_message *m,
 			  char **error_r)
@@ -134,25 +124,21 @@ int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, 
 	int found;
 
 	memset(m, 0, sizeof(*m));
-	if (db_exec(db,
-		    "SELECT m.ticket_id, x.number, m.id, m.from_addr, m.from_name, m.subject,"
-		    " (SELECT count(*) FROM messages WHERE tenant_id = $1 AND ticket_id = m.ticket_id)"
-		    " FROM messages m JOIN tickets x ON x.tenant_id = m.tenant_id AND x.id = m.ticket_id"
-		    " WHERE m.tenant_id = $1 AND m.id = $2 FOR UPDATE OF m",
-		    2, params, &r, error_r) < 0)
-		return -1;
-	found = r->n_rows > 0;
-	if (found) {
-		m->ticket_id = strtoll(db_table_get(r, 0, 0), NULL, 10);
-		m->ticket_number = strtoll(db_table_get(r, 0, 1), NULL, 10);
-		m->id = strtoll(db_table_get(r, 0, 2), NULL, 10);
-		m->from_addr = cell_or_empty(r, 3);
-		m->from_name = cell_or_empty(r, 4);
-		m->subject = cell_or_empty(r, 5);
-		m->n_on_ticket = strtoll(db_table_get(r, 0, 6), NULL, 10);
-	}
+	found = db_exec_row(db,
+			    "SELECT m.ticket_id, x.number, m.id, m.from_addr, m.from_name, m.subject,"
+			    " (SELECT count(*) FROM messages WHERE tenant_id = $1 AND ticket_id = m.ticket_id)"
+			    " FROM messages m JOIN tickets x ON x.tenant_id = m.tenant_id AND x.id = m.ticket_id"
+			    " WHERE m.tenant_id = $1 AND m.id = $2 FOR UPDATE OF m",
+			    2, params, &r, error_r);
+	if (found <= 0)
+		return found;
+	*m = (struct db_split_message){
+		.ticket_id = db_cell_int(r, 0, 0), .ticket_number = db_cell_int(r, 0, 1), .id = db_cell_int(r, 0, 2),
+		.from_addr = db_cell_str(r, 0, 3), .from_name = db_cell_str(r, 0, 4), .subject = db_cell_str(r, 0, 5),
+		.n_on_ticket = db_cell_int(r, 0, 6),
+	};
 	db_table_free(&r);
-	return found;
+	return 1;
 }
 
 /* Contract in db-ticket.h. */
@@ -168,16 +154,18 @@ void db_split_message_free(struct db_split_message *m)
 int db_ticket_create(struct db *db, const struct db_ticket_new *n, int64_t *id_r, int64_t *number_r,
 		     char **error_r)
 {
-	struct db_num tn, tm, rq, pr, ln;
-	const char *params[6] = { db_num(&tn, n->tenant_id), db_num(&tm, n->team_id), n->subject,
+	struct db_num tn, tm, rq, pr, ln, as;
+	const char *params[7] = { db_num(&tn, n->tenant_id), db_num(&tm, n->team_id), n->subject,
 				  db_num(&rq, n->requester_id), db_num(&pr, n->priority),
-				  n->linked_ticket_id != 0 ? db_num(&ln, n->linked_ticket_id) : NULL };
+				  n->linked_ticket_id != 0 ? db_num(&ln, n->linked_ticket_id) : NULL,
+				  n->assignee_id != 0 ? db_num(&as, n->assignee_id) : NULL };
 	struct db_table *r = NULL;
 
 	if (db_exec(db,
-		    "INSERT INTO tickets (tenant_id, team_id, subject, requester_id, priority, linked_ticket_id)"
-		    " VALUES ($1, $2, coalesce(nullif($3, ''), '(no subject)'), $4, $5, $6) RETURNING id, number",
-		    6, params, &r, error_r) < 0)
+		    "INSERT INTO tickets (tenant_id, team_id, subject, requester_id, priority, linked_ticket_id,"
+		    " assignee_id) VALUES ($1, $2, coalesce(nullif($3, ''), '(no subject)'), $4, $5, $6, $7)"
+		    " RETURNING id, number",
+		    7, params, &r, error_r) < 0)
 		return -1;
 	*id_r = strtoll(db_table_get(r, 0, 0), NULL, 10);
 	*number_r = strtoll(db_table_get(r, 0, 1), NULL, 10);

@@ -43,15 +43,6 @@ static int ticket_stmt(struct db *db, const char *sql, int64_t tenant_id, int64_
 	return rows < 0 ? -1 : rows > 0;
 }
 
-/* The delivery's own event insert (db_ticket_event, a named statement)
- * with the defaults every other caller wants. */
-int db_event_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
-		 const char *detail, char **error_r)
-{
-	return db_ticket_event(db, tenant_id, ticket_id, kind, actor != NULL ? actor : "mail",
-			       detail != NULL ? detail : "", error_r);
-}
-
 const char *db_ticket_status_name(enum db_ticket_status st)
 {
 	static const char *const names[] = { "open", "pending", "solved", "closed" };

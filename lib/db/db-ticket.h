@@ -20,12 +20,8 @@
 
 #include "db/db.h"
 
-/* ---- Events (db-ticket.c) ---- */
-
-/* Appends one ticket_events row (what "ticket show" lists): kind, actor
- * (NULL: "mail") and detail (NULL: ""). Returns 0 or -1. */
-int db_event_add(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
-		 const char *detail, char **error_r);
+/* Events: db_ticket_event() (db-deliver.h), the one insert of a
+ * ticket_events row; lib/desk's desk_event() gives it its defaults. */
 
 /* ---- The ticket row (db-ticket.c) ---- */
 
@@ -213,9 +209,12 @@ struct db_split_message {
 int db_split_message_find(struct db *db, int64_t tenant_id, int64_t message_id, struct db_split_message *m,
 			  char **error_r);
 void db_split_message_free(struct db_split_message *m);
-/* What a split-off ticket starts as. */
+/* What a ticket made by hand starts as (a split-off one, "ticket new");
+ * a delivery's own is db_ticket_open_new() (db-deliver.h). */
 struct db_ticket_new {
-	int64_t tenant_id, team_id, requester_id, linked_ticket_id;
+	int64_t tenant_id, team_id, requester_id;
+	int64_t linked_ticket_id; /* 0: none */
+	int64_t assignee_id;      /* 0: unassigned */
 	int priority;
 	const char *subject; /* "" becomes "(no subject)" */
 };

@@ -125,11 +125,9 @@ struct db_table {
 	char **col_names;
 	char **cells; /* row-major; NULL for SQL NULL */
 };
-/* Runs one parameterised statement (params are text, NULL = SQL NULL).
- * table_r may be NULL when no rows are wanted. */
-int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
-	    struct db_table **table_r, char **error_r);
-/* Runs BEGIN/COMMIT/ROLLBACK around a series of db_exec() calls. */
+/* BEGIN/COMMIT/ROLLBACK around a series of lib/db's typed operations (SQL
+ * text is lib/db's own: db_exec() is in db-private.h, and t/test-no-sql.sh
+ * fails when SQL appears outside lib/db). */
 int db_begin(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
 /* BEGIN for a transaction that may queue: until db_commit or db_rollback,

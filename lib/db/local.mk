@@ -13,7 +13,7 @@ lib_db_libmddb_a_SOURCES = \
 nodist_lib_db_libmddb_a_SOURCES = lib/db/db-sql.c
 lib_db_libmddb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS) $(JANSSON_CFLAGS)
 ## The outbound queue (sql/003_outbound.sql).
-lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c
+lib_db_libmddb_a_SOURCES += lib/db/db-outbound.h lib/db/db-outbound.c lib/db/db-listen.h lib/db/db-listen.c lib/db/db-row.c
 ## Queue control by the administrator (hold, release, delete).
 lib_db_libmddb_a_SOURCES += lib/db/db-outbound-admin.c
 ## The metrics endpoint's cluster-wide gauges (issue 16).
@@ -24,12 +24,11 @@ lib_db_libmddb_a_SOURCES += lib/db/db-ticket.h lib/db/db-ticket-private.h lib/db
 	lib/db/db-ticket-timers.c lib/db/db-ticket-move.c
 ## Typed operations of lib/desk's mail paths (issue 11): tickets, agents and
 ## teams as mail shows them, stored mail and notes, automatic-mail counts,
-## bounces, the shell commands, DKIM selectors, rule sets.
-lib_db_libmddb_a_SOURCES += lib/db/db-desk-private.h \
-	lib/db/db-desk-facts.h lib/db/db-desk-facts.c lib/db/db-desk-team.h lib/db/db-desk-team.c \
+## bounces, DKIM selectors, rule sets and the facts rules see.
+lib_db_libmddb_a_SOURCES += lib/db/db-desk-facts.h lib/db/db-desk-facts.c lib/db/db-desk-team.h lib/db/db-desk-team.c \
 	lib/db/db-desk-mail.h lib/db/db-desk-mail.c lib/db/db-desk-caps.h lib/db/db-desk-caps.c \
-	lib/db/db-desk-bounce.h lib/db/db-desk-bounce.c lib/db/db-desk-cli.h lib/db/db-desk-cli.c \
-	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c
+	lib/db/db-desk-bounce.h lib/db/db-desk-bounce.c \
+	lib/db/db-desk-dkim.h lib/db/db-desk-dkim.c lib/db/db-desk-rules.h lib/db/db-desk-rules.c lib/db/db-desk-rules-facts.c
 ## maildeskctl's administration writes and reports (issue 11: no SQL
 ## outside lib/db).
 lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h lib/db/db-admin-tenant.c \

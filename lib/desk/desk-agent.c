@@ -287,9 +287,9 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		/* Rules after the answer: tag.added for each #tag, then
 		 * agent.replied (with the first response for the SLA). */
 		if (ret == 0)
-			ret = desk_rules_tags_added(db, s, tenant_id, t->id, r->message_id, reply, error_r);
+			ret = desk_rules_tags_added(db, s, tenant_id, t->id, r->message_id, m, reply, error_r);
 		if (ret == 0 && desk_reply_sends(reply))
-			ret = desk_rules_agent_answered(db, s, tenant_id, t->id, r->message_id, error_r);
+			ret = desk_rules_agent_answered(db, s, tenant_id, t->id, r->message_id, m, error_r);
 	}
 	free(refused);
 	agent_reply_free(&reply);

@@ -13,7 +13,8 @@
 
 #include "agent/agent.h"
 #include "base/xalloc.h"
-#include "db/db-desk-cli.h"
+#include "db/db-deliver.h"
+#include "db/db-ticket.h"
 #include "db/db-desk-team.h"
 
 /* Mail to one of our own aliases would come straight back as a ticket. */
@@ -35,12 +36,13 @@ static int to_check(struct db *db, const char *to, char **error_r)
 static int ticket_insert(struct db *db, const struct desk_cli_ticket *n, const struct desk_agent *a,
 			 int64_t *ticket_id_r, char **error_r)
 {
-	int64_t requester;
+	struct db_ticket_new t = { .tenant_id = n->tenant_id, .team_id = n->team_id, .assignee_id = a->id,
+				   .subject = n->subject };
+	int64_t number;
 
-	if (db_desk_contact_upsert(db, n->tenant_id, n->to, &requester, error_r) < 0)
+	if (db_contact_upsert(db, n->tenant_id, n->to, NULL, &t.requester_id, error_r) < 0)
 		return -1;
-	return db_desk_ticket_create(db, n->tenant_id, n->team_id, n->subject, requester, a->id, ticket_id_r,
-				     error_r);
+	return db_ticket_create(db, &t, ticket_id_r, &number, error_r);
 }
 
 /* Commands, then the first mail; the ticket t exists already. */

@@ -14,7 +14,8 @@
 #include "agent/agent.h"
 #include "base/buf.h"
 #include "base/xalloc.h"
-#include "db/db-desk-cli.h"
+#include "db/db-deliver.h"
+#include "db/db-ticket.h"
 #include "db/db-desk-facts.h"
 #include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
@@ -48,15 +49,17 @@ int desk_cli_agent(struct db *db, int64_t tenant_id, const char *email, struct d
 
 int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
-	return db_desk_ticket_touch(db, tenant_id, ticket_id, error_r);
+	int64_t number;
+
+	return db_ticket_touch(db, tenant_id, ticket_id, false, &number, error_r);
 }
 
 /* Locks the ticket a command names and finds its tenant. A merged ticket
  * is only a pointer to another one: the user is sent there. */
 static int cli_ticket_lock(struct db *db, int64_t number, int64_t *tenant_id_r, int64_t *id_r, char **error_r)
 {
-	struct db_desk_ticket_ref r;
-	int found = db_desk_ticket_lock(db, number, &r, error_r);
+	struct db_ticket_row r;
+	int found = db_ticket_lock_number(db, number, &r, error_r);
 
 	if (found < 0)
 		return -1;
@@ -64,7 +67,7 @@ static int cli_ticket_lock(struct db *db, int64_t number, int64_t *tenant_id_r, 
 		*error_r = xasprintf("ticket %" PRId64 " not found", number);
 		return -1;
 	}
-	if (r.merged) {
+	if (strcmp(r.status, "merged") == 0) {
 		if (r.merged_into_number != 0)
 			*error_r = xasprintf("ticket %" PRId64 " is merged into ticket %" PRId64 ": write there", number,
 					     r.merged_into_number);
@@ -322,9 +325,9 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 		/* As for a mailed answer: #tag fires tag.added, the answer
 		 * counts as the first response and runs agent.replied rules. */
 		if (ret == 0)
-			ret = desk_rules_tags_added(db, s, w.tenant_id, w.t.id, 0, reply, error_r);
+			ret = desk_rules_tags_added(db, s, w.tenant_id, w.t.id, 0, NULL, reply, error_r);
 		if (ret == 0)
-			ret = desk_rules_agent_answered(db, s, w.tenant_id, w.t.id, 0, error_r);
+			ret = desk_rules_agent_answered(db, s, w.tenant_id, w.t.id, 0, NULL, error_r);
 		if (ret == 0)
 			*done_r = reply_done(&w.t, reply->cmds_count);
 	} else if (ret == 0 && reply->cmds_count == 0) {

@@ -74,7 +74,7 @@ static char *status_command(const char *text)
  * redelivery: the MTA did not see our 250), -1 on error. */
 static int keep_raw(struct db *db, int64_t tenant_id, const struct db_message_in *m, char **error_r)
 {
-	return db_desk_raw_keep(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, NULL, error_r);
+	return db_desk_raw_keep(db, tenant_id, m->raw, m->raw_len, m->raw_sha256_hex, error_r);
 }
 
 /* The agent whose address the mail is From: 1 found, 0 none, -1 error. */

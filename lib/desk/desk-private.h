@@ -254,17 +254,21 @@ int desk_ack(struct db *db, const struct desk_settings *s, int64_t tenant_id, in
 /* Customer mail stored on a ticket (not a duplicate): ticket.created
  * rules for a new ticket, else message.received, on the calling thread's
  * cache. Run before agents are notified, so the notification goes to the
- * assignee and team the rules chose. */
+ * assignee and team the rules chose. The rules read m's header fields
+ * from memory. */
 int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t tenant_id,
-		       const struct db_delivery_result *r, char **error_r);
+		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
 /* An agent's answer went to the customer (message_id: the agent's stored
- * mail, 0 for none): records the first response (SLA), then runs the
- * agent.replied rules. */
+ * mail, 0 for none; m: that mail as delivered, whose header fields the
+ * rules read from memory, NULL when it is not at hand): records the first
+ * response (SLA), then runs the agent.replied rules. */
 int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-			      int64_t message_id, char **error_r);
+			      int64_t message_id, const struct db_message_in *m, char **error_r);
 /* tag.added rules, once for each tag an applied reply's #tag commands
- * really added (not for tags the ticket had already). */
+ * really added (not for tags the ticket had already); message_id and m as
+ * for desk_rules_agent_answered(). */
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-			  int64_t message_id, const struct agent_reply *reply, char **error_r);
+			  int64_t message_id, const struct db_message_in *m, const struct agent_reply *reply,
+			  char **error_r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
+#include "mime/mime.h"
 
 /* "Ana from Support" from the team's format ({agent}, {team}). */
 static char *sender_name(const struct desk_ticket *t, const struct desk_agent *a)
@@ -101,14 +102,16 @@ static int reply_store(struct db *db, int64_t tenant_id, const struct desk_ticke
 		       const struct reply_mail *rm, const struct desk_outgoing *o, char **error_r)
 {
 	struct db_desk_attachment *atts = xcalloc(o->n_attachments + 1, sizeof(*atts));
+	char sha[65];
 	struct db_desk_outgoing out = {
 		.tenant_id = tenant_id, .ticket_id = t->id, .team_id = t->team_id, .agent_id = a->id,
-		.data = rm->data, .len = rm->len, .from_addr = t->team_alias, .from_name = rm->from_name,
+		.data = rm->data, .len = rm->len, .sha256_hex = sha, .from_addr = t->team_alias, .from_name = rm->from_name,
 		.subject = rm->subject, .message_id = rm->msgid, .in_reply_to = rm->in_reply_to,
 		.text_body = rm->body, .detail = o->detail, .attachments = atts, .n_attachments = o->n_attachments,
 	};
 	int ret;
 
+	mime_sha256_hex(rm->data, rm->len, sha);
 	for (size_t i = 0; i < o->n_attachments; i++)
 		atts[i] = (struct db_desk_attachment){ o->attachments[i].filename, o->attachments[i].content_type,
 						       o->attachments[i].data, o->attachments[i].size };

@@ -26,6 +26,13 @@ struct desk_rules_ticket {
 	bool may_autoreply;
 	const char *why_not;
 };
+/* desk_rules_facts_load() with the header fields of message_id from
+ * memory (fields, n_fields: a delivery's, as lib/mime parsed them, borrowed
+ * until desk_rules_facts_free); fields NULL, or message_id 0 (the latest
+ * customer mail): the stored header block is read and split instead. */
+int desk_rules_facts_load_fields(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t message_id,
+				 const struct mime_field *fields, size_t n_fields, enum rules_event ev,
+				 struct desk_rules_facts_store *store, char **error_r);
 /* The extra facts of a loaded store (valid until desk_rules_facts_free). */
 const struct desk_rules_ticket *desk_rules_facts_ticket(const struct desk_rules_facts_store *store);
 

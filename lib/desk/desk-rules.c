@@ -45,7 +45,8 @@ static int program_run(struct desk_rules_apply *ap, const struct rules_program *
 static int facts_load(struct db *db, const struct desk_rules_event *e, struct desk_rules_facts_store *st,
 		      char **error_r)
 {
-	if (desk_rules_facts_load(db, e->tenant_id, e->ticket_id, e->message_id, e->event, st, error_r) < 0)
+	if (desk_rules_facts_load_fields(db, e->tenant_id, e->ticket_id, e->message_id, e->fields, e->n_fields,
+					 e->event, st, error_r) < 0)
 		return -1;
 	st->facts.event_name = e->event_name;
 	st->facts.added_tag = e->added_tag;
@@ -120,11 +121,12 @@ int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rul
 }
 
 int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t tenant_id,
-		       const struct db_delivery_result *r, char **error_r)
+		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
 {
 	struct desk_rules_event e = {
 		.event = r->new_ticket ? RULES_EV_TICKET_CREATED : RULES_EV_MESSAGE_RECEIVED,
 		.tenant_id = tenant_id, .ticket_id = r->ticket_id, .message_id = r->message_id,
+		.fields = m->fields, .n_fields = m->n_fields,
 	};
 
 	if (r->duplicate || r->ticket_id == 0)
@@ -133,11 +135,11 @@ int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t ten
 }
 
 int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-			      int64_t message_id, char **error_r)
+			      int64_t message_id, const struct db_message_in *m, char **error_r)
 {
 	struct desk_rules_event e = {
 		.event = RULES_EV_AGENT_REPLIED, .tenant_id = tenant_id, .ticket_id = ticket_id,
-		.message_id = message_id,
+		.message_id = message_id, .fields = m != NULL ? m->fields : NULL, .n_fields = m != NULL ? m->n_fields : 0,
 	};
 
 	if (desk_sla_first_response(db, tenant_id, ticket_id, error_r) < 0)
@@ -146,12 +148,14 @@ int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int6
 }
 
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
-			  int64_t message_id, const struct agent_reply *reply, char **error_r)
+			  int64_t message_id, const struct db_message_in *m, const struct agent_reply *reply,
+			  char **error_r)
 {
 	for (size_t i = 0; i < reply->cmds_count; i++) {
 		struct desk_rules_event e = {
 			.event = RULES_EV_TAG_ADDED, .tenant_id = tenant_id, .ticket_id = ticket_id,
 			.message_id = message_id, .added_tag = reply->cmds[i].arg,
+			.fields = m != NULL ? m->fields : NULL, .n_fields = m != NULL ? m->n_fields : 0,
 		};
 		int added;
 

@@ -10,11 +10,14 @@
  * db_begin() ... db_commit() around it) and returns 0, or -1 with *error_r
  * one malloc'd line. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
 #include "desk/desk.h"
 #include "rules/rules.h"
+
+struct mime_field;
 
 /* ---- Compiled programs (desk-rules-cache.c) ----
  * Each thread that runs rules owns one cache (not shared): compiled
@@ -36,6 +39,10 @@ struct desk_rules_event {
 	int64_t message_id;     /* the message that caused it, 0 for none */
 	const char *event_name; /* external.event */
 	const char *added_tag;  /* tag.added */
+	/* The header fields of message_id as the delivery parsed them (in
+	 * memory, borrowed for the call); NULL: read the stored ones. */
+	const struct mime_field *fields;
+	size_t n_fields;
 };
 
 /* Runs the tenant's and then the team's rules for one event on one ticket

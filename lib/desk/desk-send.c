@@ -16,7 +16,7 @@
 #include "db/db-desk-mail.h"
 #include "mime/mime-compose.h"
 
-/* desk_event() is desk-ticket.c's, on db_event_add(). */
+/* desk_event() is desk-ticket.c's, on db_ticket_event(). */
 
 int desk_message_mark(struct db *db, int64_t tenant_id, int64_t message_id, const char *kind, int64_t agent_id,
 		      char **error_r)

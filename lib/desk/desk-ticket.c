@@ -14,14 +14,17 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "db/db-deliver.h"
 #include "db/db-ticket.h"
 
 /* Kept for the files that record what is no ticket change (mail capped,
- * suppressed, untrusted): the same insert as every change's event. */
+ * suppressed, untrusted): the same insert as every change's event (the
+ * delivery's prepared one), actor NULL as "mail", detail NULL as "". */
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r)
 {
-	return db_event_add(db, tenant_id, ticket_id, kind, actor, detail, error_r);
+	return db_ticket_event(db, tenant_id, ticket_id, kind, actor != NULL ? actor : "mail",
+			       detail != NULL ? detail : "", error_r);
 }
 
 /* A change's outcome (1 changed, 0 not, -1) with its event when it

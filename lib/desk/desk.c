@@ -50,7 +50,7 @@ static int desk_step_run(enum desk_step step, struct db *db, const struct desk_s
 {
 	switch (step) {
 	case DESK_STEP_RULES:
-		return desk_rules_inbound(db, s, tenant_id, r, error_r);
+		return desk_rules_inbound(db, s, tenant_id, m, r, error_r);
 	case DESK_STEP_NOTIFY:
 		return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
 	case DESK_STEP_ACK:
