@@ -2,6 +2,7 @@
 #include "config.h"
 #include "mime/mime-fields.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,23 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A field name (RFC 5322 ftext, blanks around it allowed as obsolete
+ * syntax) has no blank inside: "X Foo: bar" is a line of text, not a
+ * field, and no reader may take it for one. line..colon is unfolded. */
+static bool name_ok(const char *line, const char *colon)
+{
+	const char *s = line, *e = colon;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	for (; s < e; s++)
+		if (*s == ' ' || *s == '\t')
+			return false;
+	return true;
+}
+
 /* Contract in mime-fields.h. */
 char *mime_fields_split_spans(const char *block, struct mime_field **fields_r, struct mime_field_span **spans_r,
 			      size_t *n_r)
@@ -65,7 +83,7 @@ char *mime_fields_split_spans(const char *block, struct mime_field **fields_r, s
 		char *line = buf + o, *colon;
 
 		buf[o + w] = '\0';
-		if ((colon = memchr(line, ':', w)) != NULL) {
+		if ((colon = memchr(line, ':', w)) != NULL && name_ok(line, colon)) {
 			*colon = '\0';
 			if (n == cap) {
 				cap = cap ? 2 * cap : 16;

@@ -19,7 +19,8 @@ struct mime_field_span {
 };
 
 /* Splits a header section (CRLF or LF line ends, no body) into fields; a
- * line without a colon is skipped. Returns a malloc'd buffer that owns the
+ * line without a colon, or whose name (before the colon, unfolded) has a
+ * blank inside, is skipped (it stays in the block, in no span). Returns a malloc'd buffer that owns the
  * strings the fields point at (free it after *fields_r); *fields_r is
  * malloc'd (NULL when *n_r is 0). block NULL is "". Never fails. */
 char *mime_fields_split(const char *block, struct mime_field **fields_r, size_t *n_r);
