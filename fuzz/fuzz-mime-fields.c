@@ -8,7 +8,10 @@
  * and holds no ':' or whitespace; each value holds no line break and no
  * blank at either end; a span split alone gives back its field;
  * mime_fields_drop of nothing gives back the input byte for byte, and
- * dropping field k removes exactly its span. */
+ * dropping field k removes exactly its span; the view of one recipient
+ * (mime_fields_view_make, a Received field on top, every field whose
+ * first byte is odd dropped) is that top plus mime_fields_drop's block,
+ * with the top's and the kept fields, each span holding its own field. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -80,6 +83,40 @@ static void check_drop(const char *block, size_t blen, const struct mime_field_s
 	free(drop);
 }
 
+/* The view of one recipient against mime_fields_drop and the spans. */
+static void check_view(const char *block, const struct mime_field *f, const struct mime_field_span *sp, size_t n)
+{
+	static const char top[] = "Received: from h\r\n\tby us; date\r\n";
+	unsigned char *drop = calloc(n + 1, 1);
+	struct mime_fields_view v;
+	size_t kept = 0, tlen = sizeof(top) - 1;
+	char *dropped;
+
+	if (drop == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		drop[i] = (unsigned char)block[sp[i].off] & 1;
+		kept += !drop[i];
+	}
+	mime_fields_view_make(&v, top, block, f, sp, drop, n);
+	dropped = mime_fields_drop(block, sp, drop, n);
+	if (strncmp(v.block, top, tlen) != 0 || strcmp(v.block + tlen, dropped) != 0 || v.n != 1 + kept)
+		abort();
+	check_spans(v.spans, v.n, strlen(v.block));
+	for (size_t i = 0, k = 1; i < n; i++) {
+		if (drop[i])
+			continue;
+		if (v.fields[k].name != f[i].name || v.fields[k].value != f[i].value)
+			abort();
+		k++;
+	}
+	for (size_t i = 0; i < v.n; i++)
+		check_alone(v.block, &v.spans[i], &v.fields[i]);
+	mime_fields_view_free(&v);
+	free(dropped);
+	free(drop);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *block = strndup(size > 0 ? (const char *)data : "", size);
@@ -104,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		check_alone(block, &sp[i], &f[i]);
 	check_drop(block, blen, sp, n);
+	check_view(block, f, sp, n);
 	free(f);
 	free(sp);
 	free(g);

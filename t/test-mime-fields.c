@@ -76,6 +76,55 @@ START_TEST(test_spans_and_drop)
 }
 END_TEST
 
+START_TEST(test_view_block_and_fields_agree)
+{
+	static const char top[] = "Received: from h ([192.0.2.1])\r\n\tby us (maildesk); date\r\n";
+	static const char block[] = "X Junk: kept\r\nAuthentication-Results: us; dkim=pass\r\nFrom: a@b\r\n"
+				    "Authentication-Results: us; spf=pass\r\nSubject: s";
+	struct mime_field *f;
+	struct mime_field_span *sp;
+	size_t n;
+	char *buf = mime_fields_split_spans(block, &f, &sp, &n), *dropped;
+	unsigned char drop[4] = { 1, 0, 1, 0 };
+	struct mime_fields_view v;
+
+	ck_assert_uint_eq(n, 4);
+	mime_fields_view_make(&v, top, block, f, sp, drop, n);
+	dropped = mime_fields_drop(block, sp, drop, n);
+	ck_assert_uint_eq(strlen(v.block), strlen(top) + strlen(dropped));
+	ck_assert(strncmp(v.block, top, strlen(top)) == 0);
+	ck_assert_str_eq(v.block + strlen(top), dropped);
+	ck_assert_uint_eq(v.n, 3);
+	ck_assert_str_eq(v.fields[0].name, "Received");
+	ck_assert_str_eq(v.fields[1].name, "From");
+	ck_assert_str_eq(v.fields[2].name, "Subject");
+	/* Each span holds exactly its field's bytes. */
+	for (size_t i = 0; i < v.n; i++) {
+		struct mime_field *g;
+		size_t gn;
+		char *one = strndup(v.block + v.spans[i].off, v.spans[i].len), *gbuf = mime_fields_split(one, &g, &gn);
+
+		ck_assert_uint_eq(gn, 1);
+		ck_assert_str_eq(g[0].name, v.fields[i].name);
+		ck_assert_str_eq(g[0].value, v.fields[i].value);
+		free(g);
+		free(gbuf);
+		free(one);
+	}
+	mime_fields_view_free(&v);
+	ck_assert_ptr_null(v.block);
+	/* Nothing dropped and no top: the block itself. */
+	mime_fields_view_make(&v, "", block, f, sp, NULL, n);
+	ck_assert_str_eq(v.block, block);
+	ck_assert_uint_eq(v.n, 4);
+	mime_fields_view_free(&v);
+	free(dropped);
+	free(f);
+	free(sp);
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mime-fields");
@@ -85,6 +134,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_split, 0, sizeof(split_cases) / sizeof(split_cases[0]));
 	tcase_add_test(tc, test_spans_and_drop);
+	tcase_add_test(tc, test_view_block_and_fields_agree);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -128,3 +128,51 @@ char *mime_fields_drop(const char *block, const struct mime_field_span *spans, c
 	out[o + len - from] = '\0';
 	return out;
 }
+
+/* Contract in mime-fields.h: one loop writes the block and records each
+ * kept field's new span, so the two follow the same drop decisions. */
+void mime_fields_view_make(struct mime_fields_view *v, const char *top, const char *block,
+			   const struct mime_field *fields, const struct mime_field_span *spans,
+			   const unsigned char *drop, size_t n)
+{
+	struct mime_field *tf;
+	struct mime_field_span *ts;
+	size_t tn, tlen = top != NULL ? strlen(top) : 0, blen = block != NULL ? strlen(block) : 0, o, from = 0;
+
+	v->top_buf_ = mime_fields_split_spans(top, &tf, &ts, &tn);
+	v->block = xmalloc(tlen + blen + 1);
+	v->fields = xcalloc(tn + n + 1, sizeof(*v->fields));
+	v->spans = xcalloc(tn + n + 1, sizeof(*v->spans));
+	memcpy(v->block, top != NULL ? top : "", tlen);
+	if (tn > 0) {
+		memcpy(v->fields, tf, tn * sizeof(*tf));
+		memcpy(v->spans, ts, tn * sizeof(*ts));
+	}
+	v->n = tn;
+	o = tlen;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(v->block + o, block + from, spans[i].off - from); /* lines that are no field */
+		o += spans[i].off - from;
+		from = spans[i].off + spans[i].len;
+		if (drop != NULL && drop[i])
+			continue;
+		memcpy(v->block + o, block + spans[i].off, spans[i].len);
+		v->spans[v->n] = (struct mime_field_span){ o, spans[i].len };
+		v->fields[v->n++] = fields[i];
+		o += spans[i].len;
+	}
+	memcpy(v->block + o, block != NULL ? block + from : "", blen - from);
+	v->block[o + blen - from] = '\0';
+	free(tf);
+	free(ts);
+}
+
+/* Contract in mime-fields.h. */
+void mime_fields_view_free(struct mime_fields_view *v)
+{
+	free(v->block);
+	free(v->fields);
+	free(v->spans);
+	free(v->top_buf_);
+	*v = (struct mime_fields_view){ 0 };
+}
