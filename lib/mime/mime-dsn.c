@@ -100,10 +100,18 @@ static char *line_end(char *s, bool *blank_r)
 	return *s == '\n' ? s + 1 : s;
 }
 
+/* Room for one more entry in an array of *n entries of size bytes that
+ * grows by doubling (n a power of two or 0 marks a full array), so a
+ * report of many small groups costs linear time. */
+static void *grow(void *arr, size_t n, size_t size)
+{
+	return n == 0 || (n & (n - 1)) == 0 ? xrealloc(arr, (n == 0 ? 1 : 2 * n) * size) : arr;
+}
+
 /* Keeps buf with the others the struct frees. */
 static void buf_keep(struct mime_dsn *d, char *buf)
 {
-	d->bufs_ = xrealloc(d->bufs_, (d->n_bufs_ + 1) * sizeof(*d->bufs_));
+	d->bufs_ = grow(d->bufs_, d->n_bufs_, sizeof(*d->bufs_));
 	d->bufs_[d->n_bufs_++] = buf;
 }
 
@@ -151,7 +159,7 @@ static void group_add(struct mime_dsn *d, const char *group, bool *have_message)
 	buf_keep(d, buf);
 	fields_clean(buf, f, n);
 	if (recipient_read(f, n, &r)) {
-		d->recipients = xrealloc(d->recipients, (d->n_recipients + 1) * sizeof(*d->recipients));
+		d->recipients = grow(d->recipients, d->n_recipients, sizeof(*d->recipients));
 		d->recipients[d->n_recipients++] = r;
 	} else if (!*have_message && n > 0) {
 		*have_message = true;
