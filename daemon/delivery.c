@@ -129,39 +129,6 @@ struct data_job {
 	double started; /* metrics_now() at the end of DATA */
 };
 
-/* The header fields one recipient's delivery reads: our Received field on
- * top, then the message's own as lib/mime parsed them, without those the
- * Authentication-Results stripping dropped. Only the array is new. */
-struct fields_view {
-	struct mime_field *fields;
-	size_t n;
-	char *received_buf;
-};
-
-/* Builds the view for one recipient (free with fields_view_free). */
-static void fields_view_make(struct fields_view *v, const char *received, const struct mime_message *m,
-			     const unsigned char *drop)
-{
-	struct mime_field *rf;
-	size_t rn;
-
-	v->received_buf = mime_fields_split(received, &rf, &rn);
-	v->fields = xcalloc(rn + m->n_fields + 1, sizeof(*v->fields));
-	memcpy(v->fields, rf, rn * sizeof(*rf));
-	v->n = rn;
-	for (size_t i = 0; i < m->n_fields; i++)
-		if (!drop[i])
-			v->fields[v->n++] = m->fields[i];
-	free(rf);
-}
-
-/* Frees what fields_view_make() made. */
-static void fields_view_free(struct fields_view *v)
-{
-	free(v->fields);
-	free(v->received_buf);
-}
-
 /* Parses once, then stores the message for each recipient in its own
  * transaction, so each LMTP reply means exactly "committed" or "not". */
 static void data_job_work(uv_work_t *req)
@@ -171,34 +138,35 @@ static void data_job_work(uv_work_t *req)
 	struct message_map map;
 	char *error = NULL;
 	struct db *db = workers_acquire(j->rt, &error);
-
-	char *stripped;
 	unsigned char *drop;
 
 	message_map_init(&map, m, j->msg, j->len, j->mail_from);
 	memcpy(j->raw_sha256, map.raw_sha256, sizeof(j->raw_sha256));
 	/* Results in our mail server's name that no trusted peer wrote are
-	 * dropped from the stored header; the raw bytes stay as received
-	 * (and their hash, which finds a retried delivery, with them). */
+	 * dropped from the stored header (drop[i]: field i goes); the raw
+	 * bytes stay as received (and their hash, which finds a retried
+	 * delivery, with them). */
 	drop = xcalloc(m->n_fields + 1, 1);
-	stripped = db != NULL && j->rt->authserv_id[0] != '\0'
-			   ? agent_auth_results_strip_fields(map.in.header_block, m->fields, m->field_spans, m->n_fields,
-							     j->rt->authserv_id, j->trusted, drop)
-			   : xstrdup(map.in.header_block);
+	if (db != NULL && j->rt->authserv_id[0] != '\0')
+		free(agent_auth_results_strip_fields(m->header_block, m->fields, m->field_spans, m->n_fields,
+						     j->rt->authserv_id, j->trusted, drop));
 	j->message_id = m->message_id ? xstrdup(m->message_id) : NULL;
 	j->defects = m->defects;
 	for (size_t i = 0; i < j->n; i++) {
 		struct data_result *res = &j->results[i];
+		struct mime_fields_view view;
+
 		if (db == NULL) {
 			res->status = SMTP_STATUS_TEMPFAIL;
 			res->error = xstrdup(error);
 			continue;
 		}
-		/* Our Received on top: the trust boundary lib/agent reads. */
-		char *header = xasprintf("%s%s", j->received[i], stripped);
-		struct fields_view view;
-		map.in.header_block = header;
-		fields_view_make(&view, j->received[i], m, drop);
+		/* Our Received on top (the trust boundary lib/agent reads),
+		 * then the kept fields: the stored header block and the fields
+		 * lib/desk reads are made in one pass, so they agree. */
+		mime_fields_view_make(&view, j->received[i], m->header_block, m->fields, m->field_spans, drop,
+				      m->n_fields);
+		map.in.header_block = view.block;
 		map.in.fields = view.fields;
 		map.in.n_fields = view.n;
 		map.in.rcpt_extension = j->routes[i].extension;
@@ -216,12 +184,10 @@ static void data_job_work(uv_work_t *req)
 			res->status = SMTP_STATUS_TEMPFAIL;
 		else
 			res->status = res->r.duplicate ? SMTP_STATUS_DUPLICATE : SMTP_STATUS_OK;
-		free(header);
-		fields_view_free(&view);
+		mime_fields_view_free(&view);
 	}
 	workers_release(&db);
 	free(error);
-	free(stripped);
 	free(drop);
 	message_map_free(&map);
 	mime_message_free(&m);

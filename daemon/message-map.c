@@ -79,6 +79,7 @@ void message_map_init(struct message_map *map, const struct mime_message *m, con
 		.content_type = m->content_type,
 		.defects = m->defects,
 		.defects_str = map->defects,
+		.dsn = m->dsn,
 	};
 }
 

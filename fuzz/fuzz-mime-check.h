@@ -90,6 +90,65 @@ static inline void fuzz_mime_attachment(const struct mime_attachment *a)
 		abort();
 }
 
+/* A delivery report's value as mime-dsn.h promises it: valid UTF-8, no
+ * control byte, no space at either end. */
+static inline void fuzz_mime_dsn_text(const char *v)
+{
+	size_t n;
+
+	fuzz_mime_str(v, false);
+	n = strlen(v);
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			abort();
+	}
+	if (n > 0 && (v[0] == ' ' || v[n - 1] == ' '))
+		abort();
+}
+
+/* m->dsn: there exactly when the first delivery-status attachment is not
+ * empty, every value clean (mime-dsn.h). */
+static inline void fuzz_mime_dsn(const struct mime_message *m)
+{
+	const struct mime_dsn *d = m->dsn;
+	const struct mime_attachment *status = NULL;
+
+	for (size_t i = 0; i < m->n_attachments && status == NULL; i++)
+		if (mime_dsn_is_status_type(m->attachments[i].content_type))
+			status = &m->attachments[i];
+	if ((d != NULL) != (status != NULL && status->size > 0))
+		abort();
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n_recipients; i++) {
+		fuzz_mime_dsn_text(d->recipients[i].action);
+		fuzz_mime_dsn_text(d->recipients[i].status);
+		fuzz_mime_dsn_text(d->recipients[i].diagnostic);
+		fuzz_mime_dsn_text(d->recipients[i].final_recipient);
+		fuzz_mime_dsn_text(d->recipients[i].original_recipient);
+	}
+	for (size_t i = 0; i < d->n_message_fields; i++) {
+		fuzz_mime_dsn_text(d->message_fields[i].name);
+		fuzz_mime_dsn_text(d->message_fields[i].value);
+	}
+}
+
+/* The header fields: each span inside header_block, in order, each name
+ * without ':'. */
+static inline void fuzz_mime_fields(const struct mime_message *m)
+{
+	size_t hlen = strlen(m->header_block), end = 0;
+
+	if (m->n_fields > 0 && (m->fields == NULL || m->field_spans == NULL))
+		abort();
+	for (size_t i = 0; i < m->n_fields; i++) {
+		if (m->field_spans[i].off < end || m->field_spans[i].len == 0 ||
+		    m->field_spans[i].off + m->field_spans[i].len > hlen || strchr(m->fields[i].name, ':') != NULL)
+			abort();
+		end = m->field_spans[i].off + m->field_spans[i].len;
+	}
+}
+
 /* The whole message as mime.h promises it. */
 static inline void fuzz_mime_message(const struct mime_message *m)
 {
@@ -121,6 +180,8 @@ static inline void fuzz_mime_message(const struct mime_message *m)
 		abort();
 	for (size_t i = 0; i < m->n_attachments; i++)
 		fuzz_mime_attachment(&m->attachments[i]);
+	fuzz_mime_dsn(m);
+	fuzz_mime_fields(m);
 	if (mime_defects_str(m->defects, defects, sizeof(defects)) != defects ||
 	    memchr(defects, '\0', sizeof(defects)) == NULL)
 		abort();

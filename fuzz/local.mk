@@ -9,7 +9,8 @@
 ## gives them no PostgreSQL cluster.
 FUZZ_TARGETS = fuzz/fuzz-smtp fuzz/fuzz-rules fuzz/fuzz-dkim-canon fuzz/fuzz-thread-token \
 	fuzz/fuzz-agent-reply fuzz/fuzz-mime fuzz/fuzz-mime-header fuzz/fuzz-mime-parts fuzz/fuzz-quote \
-	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply
+	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply \
+	fuzz/fuzz-mime-fields
 if FUZZER
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 FUZZ_DRIVER =
@@ -62,7 +63,10 @@ fuzz_fuzz_loop_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_loop_LDADD = $(FUZZ_DRIVER) lib/agent/libmdagent.a lib/mime/libmdmime.a lib/base/libmdbase.a
 fuzz_fuzz_dsn_SOURCES = fuzz/fuzz-dsn.c fuzz/fuzz.h fuzz/fuzz-check.h
 fuzz_fuzz_dsn_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_dsn_LDADD = $(FUZZ_DRIVER) lib/smtp/libmdsmtp.a lib/base/libmdbase.a
+fuzz_fuzz_dsn_LDADD = $(FUZZ_DRIVER) lib/mime/libmdmime.a lib/base/libmdbase.a
+fuzz_fuzz_mime_fields_SOURCES = fuzz/fuzz-mime-fields.c fuzz/fuzz.h
+fuzz_fuzz_mime_fields_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_mime_fields_LDADD = $(FUZZ_DRIVER) lib/mime/libmdmime.a lib/base/libmdbase.a
 fuzz_fuzz_dns_answer_SOURCES = fuzz/fuzz-dns-answer.c fuzz/fuzz.h
 fuzz_fuzz_dns_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_dns_answer_LDADD = $(FUZZ_DRIVER) lib/dns/libmddns.a lib/base/libmdbase.a $(RESOLV_LIBS)
@@ -120,7 +124,7 @@ EXTRA_DIST += fuzz/corpus/mime/01-alternative fuzz/corpus/mime/02-attachment-bas
 	fuzz/corpus/mime/18-nested-rfc822 fuzz/corpus/mime/19-nul-bytes-crlf \
 	fuzz/corpus/mime/20-winmail-by-name fuzz/corpus/mime/21-mbox-from-line \
 	fuzz/corpus/mime/22-crash-cr-cr-lf-nul \
-	fuzz/corpus/mime/23-crash-long-filename-cut-before-spaces
+	fuzz/corpus/mime/23-crash-long-filename-cut-before-spaces fuzz/corpus/mime/24-report-dsn-attack
 EXTRA_DIST += fuzz/corpus/mime-header/01-plain fuzz/corpus/mime-header/02-rfc2047-words \
 	fuzz/corpus/mime-header/03-rfc2047-split-char fuzz/corpus/mime-header/04-rfc2047-edge \
 	fuzz/corpus/mime-header/05-8bit-latin1 fuzz/corpus/mime-header/06-mbox-line \
@@ -160,7 +164,12 @@ EXTRA_DIST += fuzz/corpus/loop/01-plain-customer fuzz/corpus/loop/02-null-sender
 EXTRA_DIST += fuzz/corpus/dsn/01-failed fuzz/corpus/dsn/02-delayed-crlf \
 	fuzz/corpus/dsn/03-folded-diagnostic fuzz/corpus/dsn/04-utf8-8bit-controls \
 	fuzz/corpus/dsn/05-no-final-newline fuzz/corpus/dsn/06-near-misses fuzz/corpus/dsn/07-empty \
-	fuzz/corpus/dsn/08-nul-bytes
+	fuzz/corpus/dsn/08-nul-bytes fuzz/corpus/dsn/09-attack-groups-folding-cr-nul \
+	fuzz/corpus/dsn/10-blank-line-groups
+EXTRA_DIST += fuzz/corpus/mime-fields/01-plain-lf fuzz/corpus/mime-fields/02-folded-crlf \
+	fuzz/corpus/mime-fields/03-not-fields fuzz/corpus/mime-fields/04-cr-controls \
+	fuzz/corpus/mime-fields/05-blank-lines fuzz/corpus/mime-fields/06-authres \
+	fuzz/corpus/mime-fields/07-8bit-no-final-newline
 EXTRA_DIST += fuzz/corpus/dns-answer/01-txt-spf fuzz/corpus/dns-answer/02-txt-dkim-split \
 	fuzz/corpus/dns-answer/03-txt-two-records fuzz/corpus/dns-answer/04-mx-two-compressed \
 	fuzz/corpus/dns-answer/05-cname-then-mx fuzz/corpus/dns-answer/06-nxdomain \

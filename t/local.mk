@@ -6,8 +6,10 @@ t_test_conf_SOURCES = t/test-conf.c
 t_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_test_conf_LDADD = lib/base/libmdbase.a $(CHECK_LIBS)
 
-EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh
-TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh
+EXTRA_DIST += t/e2e-lib.sh t/md-instance.sh t/demo-run.sh t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh \
+	t/e2e-bounce-dsn.sh
+TESTS += t/e2e-lmtp.sh t/e2e-smtp.sh t/e2e-make-run.sh t/e2e-thread.sh t/e2e-agent.sh t/e2e-loop.sh t/e2e-limits.sh t/e2e-verp.sh \
+	t/e2e-bounce-dsn.sh
 include $(srcdir)/t/db.mk
 include $(srcdir)/t/smtp.mk
 include $(srcdir)/t/mime.mk

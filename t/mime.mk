@@ -31,3 +31,15 @@ EXTRA_DIST += \
 	t/mime-corpus/tnef.eml \
 	t/mime-corpus/unknown-charset.eml \
 	t/mime-corpus/utf8-broken.eml
+## Delivery reports (mime-dsn.h), parsed with the message.
+check_PROGRAMS += t/test-mime-dsn
+TESTS += t/test-mime-dsn
+t_test_mime_dsn_SOURCES = t/test-mime-dsn.c
+t_test_mime_dsn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_test_mime_dsn_LDADD = lib/mime/libmdmime.a lib/base/libmdbase.a $(MIME_LIBS) $(CHECK_LIBS)
+## The header field splitter (mime-fields.h).
+check_PROGRAMS += t/test-mime-fields
+TESTS += t/test-mime-fields
+t_test_mime_fields_SOURCES = t/test-mime-fields.c
+t_test_mime_fields_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_test_mime_fields_LDADD = lib/mime/libmdmime.a lib/base/libmdbase.a $(CHECK_LIBS)

@@ -10,7 +10,7 @@ t_test_smtp_parse_LDADD = lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(CHECK_LIBS
 t_test_smtp_status_SOURCES = t/test-smtp-status.c
 t_test_smtp_status_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_test_smtp_status_LDADD = lib/smtp/libmdsmtp.a $(CHECK_LIBS)
-## The client side's reading of relay replies and delivery reports.
+## The client side's reading of relay replies.
 check_PROGRAMS += t/test-smtp-client
 TESTS += t/test-smtp-client
 t_test_smtp_client_SOURCES = t/test-smtp-client.c

@@ -1,7 +1,7 @@
-/* The client side's reading of a stranger's text (lib/smtp smtp-client.h,
- * smtp-dsn.h): relay reply lines and summaries, delivery report fields.
- * What the fuzz targets fuzz-relay-reply and fuzz-dsn check at random is
- * pinned here on known inputs. */
+/* The client side's reading of a stranger's text (lib/smtp smtp-client.h):
+ * relay reply lines and summaries. What the fuzz target fuzz-relay-reply
+ * checks at random is pinned here on known inputs (delivery reports moved
+ * to lib/mime: t/test-mime-dsn.c). */
 #include "config.h"
 
 #include <check.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "smtp/smtp-client.h"
-#include "smtp/smtp-dsn.h"
 
 struct line_case {
 	const char *line;
@@ -76,44 +75,6 @@ START_TEST(test_summary_is_cut_and_terminated)
 }
 END_TEST
 
-START_TEST(test_dsn_fields)
-{
-	static const char report[] = "Reporting-MTA: dns; mx.example\r\n\r\n"
-				     "final-recipient: rfc822; a@b.example\r\n"
-				     "ACTION:  failed \t\r\n"
-				     "Status: 5.1.1\r\n"
-				     "Diagnostic-Code: smtp; 550 \xc3\xa9" "chec \xff\x01!";
-	struct smtp_dsn d;
-
-	smtp_dsn_parse(report, sizeof(report) - 1, &d);
-	ck_assert_str_eq(d.action, "failed");
-	ck_assert_str_eq(d.status, "5.1.1");
-	ck_assert_str_eq(d.recipient, "rfc822; a@b.example");
-	/* Valid UTF-8 kept, a stray 8-bit byte '?', a control byte a space:
-	 * the event text goes into a UTF-8 column. */
-	ck_assert_str_eq(d.diagnostic, "smtp; 550 \xc3\xa9" "chec ? !");
-	smtp_dsn_free(&d);
-	ck_assert_ptr_null(d.action);
-}
-END_TEST
-
-START_TEST(test_dsn_missing_and_bounds)
-{
-	static const char report[] = "X-Action: relayed\n Action: indented\nAction\nStatus:5.0.0";
-	struct smtp_dsn d;
-
-	/* Read only up to len: "5.0" of the status, nothing past it. */
-	smtp_dsn_parse(report, sizeof(report) - 3, &d);
-	ck_assert_str_eq(d.action, "");
-	ck_assert_str_eq(d.status, "5.0");
-	ck_assert_str_eq(d.diagnostic, "");
-	smtp_dsn_free(&d);
-	smtp_dsn_parse(NULL, 0, &d);
-	ck_assert_str_eq(d.recipient, "");
-	smtp_dsn_free(&d);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("smtp-client");
@@ -124,8 +85,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_reply_line, 0, sizeof(line_cases) / sizeof(line_cases[0]));
 	tcase_add_test(tc, test_summary_is_printable_ascii);
 	tcase_add_test(tc, test_summary_is_cut_and_terminated);
-	tcase_add_test(tc, test_dsn_fields);
-	tcase_add_test(tc, test_dsn_missing_and_bounds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -279,24 +279,14 @@ bool agent_auth_verdict_author(const struct agent_auth_verdict *v)
 	return v->dmarc_pass || v->dkim_pass;
 }
 
-/* Does this raw field (name:value, folded, line end included) claim
+/* Does this field (as lib/mime split it: name, unfolded value) claim
  * trusted_id as its authserv-id? */
-static bool ar_field_claims(const char *field, size_t len, const char *trusted_id)
+static bool ar_field_claims(const struct mime_field *f, const char *trusted_id)
 {
-	const char *colon = memchr(field, ':', len);
 	struct ar_result res[AR_MAX_RESULTS];
-	char *name, *value;
 	size_t n;
-	bool claims;
 
-	if (colon == NULL)
-		return false;
-	name = xstrndup(field, (size_t)(colon - field));
-	value = xstrndup(colon + 1, len - (size_t)(colon + 1 - field));
-	claims = name_is(name, "Authentication-Results") && ar_parse(value, trusted_id, res, &n) != 0;
-	free(name);
-	free(value);
-	return claims;
+	return name_is(f->name, "Authentication-Results") && ar_parse(f->value, trusted_id, res, &n) != 0;
 }
 
 /* Contract in agent.h. */
@@ -308,7 +298,7 @@ char *agent_auth_results_strip_fields(const char *block, const struct mime_field
 
 	for (size_t i = 0; i < n; i++) {
 		drop_r[i] = below_received && trusted_id[0] != '\0' &&
-			    ar_field_claims(block + spans[i].off, spans[i].len, trusted_id);
+			    ar_field_claims(&fields[i], trusted_id);
 		below_received |= name_is(fields[i].name, "Received");
 	}
 	return mime_fields_drop(block, spans, drop_r, n);

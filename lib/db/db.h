@@ -47,6 +47,7 @@ int db_alias_lookup(struct db *db, const char *address, const char *shared_domai
 		    int64_t *team_id_r, char **error_r);
 
 struct mime_field;
+struct mime_dsn;
 
 struct db_address {
 	const char *name;
@@ -100,6 +101,9 @@ struct db_message_in {
 	 * lib/agent; lib/db never reads them. */
 	const struct mime_field *fields;
 	size_t n_fields;
+	/* The delivery-status part as lib/mime parsed it (mime-dsn.h), NULL
+	 * when none; for lib/desk's bounce handling, lib/db never reads it. */
+	const struct mime_dsn *dsn;
 };
 
 struct db_delivery_result {

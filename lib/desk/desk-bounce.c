@@ -16,32 +16,26 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "db/db-desk-bounce.h"
-#include "smtp/smtp-dsn.h"
+#include "mime/mime-dsn.h"
 
-/* What the report says of its first recipient (lib/smtp reads the
- * stranger's text); the defaults for a report without a delivery-status
- * part are ours. */
-static void dsn_read(const struct db_message_in *m, struct smtp_dsn *d)
+/* What the report says of the recipient it is about (lib/mime parsed
+ * the stranger's text with the message: mime_dsn_main); the defaults for
+ * a report without a (non-empty) delivery-status part are ours. */
+static const struct mime_dsn_recipient *dsn_read(const struct db_message_in *m)
 {
-	const char *text = "";
-	size_t len = 0;
+	static const struct mime_dsn_recipient none = {
+		.action = "failed", .status = "", .final_recipient = "", .original_recipient = "",
+		.diagnostic = "a delivery report without a delivery-status part",
+	};
+	static const struct mime_dsn_recipient empty = {
+		.action = "", .status = "", .diagnostic = "", .final_recipient = "", .original_recipient = "",
+	};
+	const struct mime_dsn_recipient *r;
 
-	for (size_t i = 0; i < m->n_attachments; i++) {
-		const char *ct = m->attachments[i].content_type;
-		if (ct != NULL && (strcasecmp(ct, "message/delivery-status") == 0 ||
-				   strcasecmp(ct, "message/global-delivery-status") == 0)) {
-			text = (const char *)m->attachments[i].data;
-			len = m->attachments[i].size;
-			break;
-		}
-	}
-	smtp_dsn_parse(text, len, d);
-	if (len == 0) {
-		free(d->action);
-		d->action = xstrdup("failed");
-		free(d->diagnostic);
-		d->diagnostic = xstrdup("a delivery report without a delivery-status part");
-	}
+	if (m->dsn == NULL)
+		return &none;
+	r = mime_dsn_main(m->dsn);
+	return r != NULL ? r : &empty;
 }
 
 /* The agent whose answer this outbound row carried: 1 (*agent_id_r set,
@@ -93,20 +87,13 @@ int desk_outbound_failed(struct db *db, const struct desk_settings *s, int64_t t
 	return bounce_notice(db, s, tenant_id, o.ticket_id, o.agent_id, why, error_r);
 }
 
-/* A part of the report kinds RFC 3464 and RFC 6533 define. */
-static bool is_status_part(const char *ct)
-{
-	return ct != NULL && (strcasecmp(ct, "message/delivery-status") == 0 ||
-			      strcasecmp(ct, "message/global-delivery-status") == 0);
-}
-
 bool desk_is_delivery_report(const struct db_message_in *m)
 {
 	if (m->envelope_from == NULL || m->envelope_from[0] != '\0' || m->content_type == NULL ||
 	    strcasecmp(m->content_type, "multipart/report") != 0)
 		return false;
 	for (size_t i = 0; i < m->n_attachments; i++)
-		if (is_status_part(m->attachments[i].content_type))
+		if (mime_dsn_is_status_type(m->attachments[i].content_type))
 			return true;
 	return false;
 }
@@ -132,22 +119,20 @@ int desk_verp_not_report(struct db *db, int64_t tenant_id, const struct db_messa
 int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct db_message_in *m,
 		const struct db_delivery_result *r, char **error_r)
 {
-	struct smtp_dsn d;
+	const struct mime_dsn_recipient *d = dsn_read(m);
 	char *why;
 	int64_t agent;
 	int ret;
 
-	dsn_read(m, &d);
-	if (desk_message_mark(db, tenant_id, r->message_id, "bounce", 0, error_r) < 0) {
-		smtp_dsn_free(&d);
+	if (desk_message_mark(db, tenant_id, r->message_id, "bounce", 0, error_r) < 0)
 		return -1;
-	}
-	if (strcasecmp(d.action, "failed") != 0) {
-		why = xasprintf("delivery report (%s) for outbound mail %" PRId64 ": %s %s", d.action[0] ? d.action : "?",
-				r->bounce_outbound_id, d.status, d.diagnostic);
+	if (strcasecmp(d->action, "failed") != 0) {
+		why = xasprintf("delivery report (%s) for outbound mail %" PRId64 ": %s %s", d->action[0] ? d->action : "?",
+				r->bounce_outbound_id, d->status, d->diagnostic);
 		ret = desk_event(db, tenant_id, r->ticket_id, "mail.report", "mail", why, error_r);
 	} else {
-		why = xasprintf("bounced: %s%s%s %s", d.recipient, d.recipient[0] ? ": " : "", d.status, d.diagnostic);
+		why = xasprintf("bounced: %s%s%s %s", d->final_recipient, d->final_recipient[0] ? ": " : "", d->status,
+				d->diagnostic);
 		ret = db_desk_outbound_fail(db, tenant_id, r->bounce_outbound_id, why, error_r);
 		if (ret == 0)
 			ret = desk_event(db, tenant_id, r->ticket_id, "mail.bounced", "mail", why, error_r);
@@ -155,6 +140,5 @@ int desk_bounce(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 			ret = agent == 0 ? 0 : bounce_notice(db, s, tenant_id, r->ticket_id, agent, why, error_r);
 	}
 	free(why);
-	smtp_dsn_free(&d);
 	return ret;
 }

@@ -9,6 +9,7 @@ lib_mime_libmdmime_a_SOURCES = \
 	lib/mime/mime-charset.c lib/mime/mime-rfc2047.c \
 	lib/mime/mime-header.c lib/mime/mime-part.c lib/mime/mime-html.c \
 	lib/mime/mime-tnef.c lib/mime/mime-fields.c lib/mime/mime-fields.h \
+	lib/mime/mime-dsn.c lib/mime/mime-dsn.h \
 	lib/mime/mime-compose.c lib/mime/mime-compose.h
 lib_mime_libmdmime_a_CPPFLAGS = $(AM_CPPFLAGS) $(GMIME_CFLAGS) $(LIBXML2_CFLAGS) $(UCHARDET_CFLAGS) \
 	$(LIBYTNEF_CFLAGS)

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "mime/mime-fields.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,23 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A field name (RFC 5322 ftext, blanks around it allowed as obsolete
+ * syntax) has no blank inside: "X Foo: bar" is a line of text, not a
+ * field, and no reader may take it for one. line..colon is unfolded. */
+static bool name_ok(const char *line, const char *colon)
+{
+	const char *s = line, *e = colon;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	for (; s < e; s++)
+		if (*s == ' ' || *s == '\t')
+			return false;
+	return true;
+}
+
 /* Contract in mime-fields.h. */
 char *mime_fields_split_spans(const char *block, struct mime_field **fields_r, struct mime_field_span **spans_r,
 			      size_t *n_r)
@@ -65,7 +83,7 @@ char *mime_fields_split_spans(const char *block, struct mime_field **fields_r, s
 		char *line = buf + o, *colon;
 
 		buf[o + w] = '\0';
-		if ((colon = memchr(line, ':', w)) != NULL) {
+		if ((colon = memchr(line, ':', w)) != NULL && name_ok(line, colon)) {
 			*colon = '\0';
 			if (n == cap) {
 				cap = cap ? 2 * cap : 16;
@@ -109,4 +127,52 @@ char *mime_fields_drop(const char *block, const struct mime_field_span *spans, c
 	memcpy(out + o, block + from, len - from);
 	out[o + len - from] = '\0';
 	return out;
+}
+
+/* Contract in mime-fields.h: one loop writes the block and records each
+ * kept field's new span, so the two follow the same drop decisions. */
+void mime_fields_view_make(struct mime_fields_view *v, const char *top, const char *block,
+			   const struct mime_field *fields, const struct mime_field_span *spans,
+			   const unsigned char *drop, size_t n)
+{
+	struct mime_field *tf;
+	struct mime_field_span *ts;
+	size_t tn, tlen = top != NULL ? strlen(top) : 0, blen = block != NULL ? strlen(block) : 0, o, from = 0;
+
+	v->top_buf_ = mime_fields_split_spans(top, &tf, &ts, &tn);
+	v->block = xmalloc(tlen + blen + 1);
+	v->fields = xcalloc(tn + n + 1, sizeof(*v->fields));
+	v->spans = xcalloc(tn + n + 1, sizeof(*v->spans));
+	memcpy(v->block, top != NULL ? top : "", tlen);
+	if (tn > 0) {
+		memcpy(v->fields, tf, tn * sizeof(*tf));
+		memcpy(v->spans, ts, tn * sizeof(*ts));
+	}
+	v->n = tn;
+	o = tlen;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(v->block + o, block + from, spans[i].off - from); /* lines that are no field */
+		o += spans[i].off - from;
+		from = spans[i].off + spans[i].len;
+		if (drop != NULL && drop[i])
+			continue;
+		memcpy(v->block + o, block + spans[i].off, spans[i].len);
+		v->spans[v->n] = (struct mime_field_span){ o, spans[i].len };
+		v->fields[v->n++] = fields[i];
+		o += spans[i].len;
+	}
+	memcpy(v->block + o, block != NULL ? block + from : "", blen - from);
+	v->block[o + blen - from] = '\0';
+	free(tf);
+	free(ts);
+}
+
+/* Contract in mime-fields.h. */
+void mime_fields_view_free(struct mime_fields_view *v)
+{
+	free(v->block);
+	free(v->fields);
+	free(v->spans);
+	free(v->top_buf_);
+	*v = (struct mime_fields_view){ 0 };
 }

@@ -192,6 +192,19 @@ static void top_type(struct mime_message *msg, GMimeMessage *gm)
 	g_free(t);
 }
 
+/* The first non-empty delivery-status part, parsed (mime.h); NULL when
+ * there is none. */
+static struct mime_dsn *dsn_parse(const struct mime_message *msg)
+{
+	for (size_t i = 0; i < msg->n_attachments; i++) {
+		const struct mime_attachment *a = &msg->attachments[i];
+
+		if (mime_dsn_is_status_type(a->content_type))
+			return a->size > 0 ? mime_dsn_parse((const char *)a->data, a->size) : NULL;
+	}
+	return NULL;
+}
+
 /* Order matters: the walk finds the body charset, which the header decoding
  * uses as its hint for raw 8-bit headers. */
 struct mime_message *mime_parse(const char *raw, size_t len)
@@ -222,6 +235,7 @@ struct mime_message *mime_parse(const char *raw, size_t len)
 	g_mime_parser_options_free(ctx.options);
 	ctx.msg->fields_buf = mime_fields_split_spans(ctx.msg->header_block, &ctx.msg->fields, &ctx.msg->field_spans,
 						       &ctx.msg->n_fields);
+	ctx.msg->dsn = dsn_parse(ctx.msg);
 	free(ctx.body_charset);
 	free(ctx.prologue);
 	return ctx.msg;
@@ -259,6 +273,7 @@ void mime_message_free(struct mime_message **msgp)
 	free(msg->fields);
 	free(msg->field_spans);
 	free(msg->fields_buf);
+	mime_dsn_free(&msg->dsn);
 	free(msg->text_body);
 	free(msg->html_body);
 	free(msg->content_type);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mime/mime-dsn.h"
 #include "mime/mime-fields.h"
 
 /* Defects found while parsing; stored with the message. */
@@ -86,6 +87,11 @@ struct mime_message {
 	struct mime_field_span *field_spans; /* each field's bytes in header_block */
 	size_t n_fields;
 	char *fields_buf;
+	/* The first delivery-status part (message/delivery-status or
+	 * message/global-delivery-status, anywhere in the tree) parsed into its
+	 * groups (mime-dsn.h); NULL when there is none or it is empty. The part
+	 * also stays in attachments as it came. */
+	struct mime_dsn *dsn;
 };
 
 /* Must be called before any other mime_ function, from the main thread

@@ -9,7 +9,7 @@ lib_smtp_libmdsmtp_a_SOURCES = \
 	lib/smtp/smtp-reply.c \
 	lib/smtp/smtp-status.c lib/smtp/smtp-status.h \
 	lib/smtp/smtp-received.c lib/smtp/smtp-received.h
-## The client side's reading of a relay's replies (daemon/relay.c) and of
-## delivery reports (lib/desk): text from strangers, parsed without I/O.
-lib_smtp_libmdsmtp_a_SOURCES += lib/smtp/smtp-client.c lib/smtp/smtp-client.h \
-	lib/smtp/smtp-dsn.c lib/smtp/smtp-dsn.h
+## The client side's reading of a relay's replies (daemon/relay.c): text
+## from strangers, parsed without I/O. (Delivery reports are lib/mime's,
+## mime-dsn.h.)
+lib_smtp_libmdsmtp_a_SOURCES += lib/smtp/smtp-client.c lib/smtp/smtp-client.h
