@@ -21,7 +21,6 @@
 #include "base/xalloc.h"
 
 static struct db *db;
-static unsigned name_seq;
 
 /* Every test gets a migrated schema and its own connection. */
 static void setup(void)
@@ -33,12 +32,6 @@ static void setup(void)
 static void teardown(void)
 {
 	db_close(&db);
-}
-
-/* A name no other test (or run) uses: tenant names are global. */
-static char *unique_name(const char *prefix)
-{
-	return xasprintf("%s-%ld-%u", prefix, (long)getpid(), ++name_seq);
 }
 
 /* The first cell of a one-row query with $1 = id, as malloc'd text ("NULL"
@@ -68,7 +61,7 @@ static char *cell(const char *sql, int64_t id)
 /* A tenant of the test's own with one team; returns the tenant id. */
 static int64_t tenant_with_team(const char *team, int64_t *team_id_r)
 {
-	char *name = unique_name("tenant"), *error = NULL;
+	char *name = pg_unique_name("tenant"), *error = NULL;
 	int64_t id;
 
 	ck_assert_msg(db_admin_tenant_add(db, name, &id, &error) == 0, "%s", error);
@@ -102,7 +95,7 @@ END_TEST
 START_TEST(test_tenant_set_leaves_settings_not_given)
 {
 	struct db_tenant_settings ack = { NULL, -1, 1 }, req = { NULL, 1, -1 };
-	char *name = unique_name("tenant"), *other = unique_name("none"), *error = NULL;
+	char *name = pg_unique_name("tenant"), *other = pg_unique_name("none"), *error = NULL;
 	int64_t id;
 
 	ck_assert_msg(db_admin_tenant_add(db, name, &id, &error) == 0, "%s", error);

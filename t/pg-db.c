@@ -21,7 +21,6 @@
 static const struct desk_settings desk_test = { .hostname = "pg-db.test" };
 
 static struct db *db;
-static unsigned name_seq;
 
 /* Every test gets a migrated schema and its own connection. */
 static void setup(void)
@@ -50,16 +49,10 @@ static long count_rows(const char *sql, int64_t tenant_id)
 	return n;
 }
 
-/* A name no other test (or run) uses: aliases are global. */
-static char *unique_name(const char *prefix)
-{
-	return xasprintf("%s-%ld-%u", prefix, (long)getpid(), ++name_seq);
-}
-
 /* A tenant of the test's own, so counts are per test. */
 static int64_t tenant_create(void)
 {
-	char *name = unique_name("tenant"), *v;
+	char *name = pg_unique_name("tenant"), *v;
 	const char *params[1] = { name };
 	int64_t id;
 
@@ -74,7 +67,7 @@ static int64_t tenant_create(void)
  * *alias_r gets the alias as given. */
 static int64_t team_create(int64_t tenant_id, char **alias_r)
 {
-	char tid[24], *name = unique_name("team"), *v, *team_id_s;
+	char tid[24], *name = pg_unique_name("team"), *v, *team_id_s;
 	const char *params[3] = { tid, name, NULL };
 	int64_t id;
 
@@ -573,7 +566,7 @@ END_TEST
 
 START_TEST(test_exec_reports_duplicates_and_aborted_commit)
 {
-	char *name = unique_name("dup"), *error = NULL;
+	char *name = pg_unique_name("dup"), *error = NULL;
 	const char *params[1] = { name };
 
 	ck_assert_int_eq(pg_try(db, "INSERT INTO tenants (name) VALUES ($1)", 1, params, NULL, &error), 0);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 #include "db/db-private.h"
@@ -46,6 +47,13 @@ struct db *pg_connect_migrated(void)
 
 	ck_assert_msg(db_migrate(d, &applied, &error) == 0, "migrate: %s", error);
 	return d;
+}
+
+char *pg_unique_name(const char *prefix)
+{
+	static unsigned seq;
+
+	return xasprintf("%s-%ld-%u", prefix, (long)getpid(), ++seq);
 }
 
 int pg_try(struct db *db, const char *sql, size_t n, const char *const *params, struct db_table **t_r,

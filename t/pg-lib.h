@@ -27,6 +27,10 @@ struct db *pg_connect(void);
 /* pg_connect() with every migration applied: the usual setup. */
 struct db *pg_connect_migrated(void);
 
+/* A name no other test or run uses ("PREFIX-PID-SEQ", malloc'd): tenant
+ * names and aliases are global. */
+char *pg_unique_name(const char *prefix);
+
 /* Runs SQL with n text parameters (NULL: SQL NULL) and returns db_exec()'s
  * result: 0, or -1 with *error_r (malloc'd). *t_r (may be NULL) as db_exec. */
 int pg_try(struct db *db, const char *sql, size_t n, const char *const *params, struct db_table **t_r,

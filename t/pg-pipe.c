@@ -19,7 +19,6 @@
 #include "base/xalloc.h"
 
 static struct db *db;
-static unsigned name_seq;
 
 /* A migrated schema and a connection of the test's own. */
 static void setup(void)
@@ -30,12 +29,6 @@ static void setup(void)
 static void teardown(void)
 {
 	db_close(&db);
-}
-
-/* A tenant name no other test or run uses. */
-static char *unique_name(const char *prefix)
-{
-	return xasprintf("%s-%ld-%u", prefix, (long)getpid(), ++name_seq);
 }
 
 /* How many tenants are called name (outside any transaction). */
@@ -63,7 +56,7 @@ static int tenant_insert(const char *name, char **error_r)
 
 START_TEST(test_queued_statements_share_one_round_trip)
 {
-	char *a = unique_name("pipe-a"), *b = unique_name("pipe-b"), *c = unique_name("pipe-c"), *error = NULL;
+	char *a = pg_unique_name("pipe-a"), *b = pg_unique_name("pipe-b"), *c = pg_unique_name("pipe-c"), *error = NULL;
 	struct db_stats_round_trips before, after;
 	uint64_t st0, st1;
 
@@ -72,7 +65,7 @@ START_TEST(test_queued_statements_share_one_round_trip)
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
 	ck_assert_int_eq(tenants_named(a), 1);
 	free(a);
-	a = unique_name("pipe-a");
+	a = pg_unique_name("pipe-a");
 	db_stats_round_trips(&before);
 	st0 = db_stats_statements();
 	ck_assert_int_eq(db_begin_pipelined(db, &error), 0);
@@ -96,7 +89,7 @@ END_TEST
 
 START_TEST(test_queued_failure_is_returned_by_the_next_read)
 {
-	char *a = unique_name("pipe-dup"), *b = unique_name("pipe-after"), *error = NULL;
+	char *a = pg_unique_name("pipe-dup"), *b = pg_unique_name("pipe-after"), *error = NULL;
 	struct db_table *t = NULL;
 
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
@@ -128,7 +121,7 @@ END_TEST
 
 START_TEST(test_queued_failure_fails_commit)
 {
-	char *a = unique_name("pipe-c1"), *b = unique_name("pipe-c2"), *error = NULL;
+	char *a = pg_unique_name("pipe-c1"), *b = pg_unique_name("pipe-c2"), *error = NULL;
 
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
 	ck_assert_int_eq(db_begin_pipelined(db, &error), 0);
@@ -147,7 +140,7 @@ END_TEST
 
 START_TEST(test_flush_lets_a_savepoint_undo_a_failed_step)
 {
-	char *a = unique_name("pipe-s1"), *b = unique_name("pipe-s2"), *c = unique_name("pipe-s3"), *error = NULL;
+	char *a = pg_unique_name("pipe-s1"), *b = pg_unique_name("pipe-s2"), *c = pg_unique_name("pipe-s3"), *error = NULL;
 
 	ck_assert_int_eq(tenant_insert(a, &error), 0);
 	ck_assert_int_eq(db_begin_pipelined(db, &error), 0);
@@ -197,7 +190,7 @@ END_TEST
 
 START_TEST(test_prepare_inside_the_pipeline)
 {
-	char *a = unique_name("pipe-p"), *sql, *error = NULL;
+	char *a = pg_unique_name("pipe-p"), *sql, *error = NULL;
 	struct db_table *t = NULL;
 	const char *params[1] = { a };
 
@@ -223,7 +216,7 @@ END_TEST
 
 START_TEST(test_connection_killed_mid_pipeline)
 {
-	char *a = unique_name("pipe-k"), *error = NULL, pid[24];
+	char *a = pg_unique_name("pipe-k"), *error = NULL, pid[24];
 	struct db *killer = pg_connect();
 	struct db_table *t = NULL;
 	const char *params[1] = { pid };
