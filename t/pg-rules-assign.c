@@ -211,6 +211,34 @@ static struct db_delivery_result deliver(const char *alias, const char *subject,
 	return deliver_from("carla@customer.example", alias, NULL, subject, extra_header, "hello\n");
 }
 
+/* The delivery reads whether the team has an SLA policy and skips the
+ * update when it has none; a rule that moves the new ticket to a team
+ * with one still gets it its due times. */
+START_TEST(test_delivery_sla_skip_and_move)
+{
+	char *alias = q("SELECT address FROM team_aliases WHERE tenant_id = $1", 1, I(tenant));
+	struct db_delivery_result r1, r2, r3;
+
+	r1 = deliver(alias, "No policy", "");
+	assert_ticket(r1.ticket_id, "coalesce(first_response_due, resolution_due)", NULL);
+	free(q("INSERT INTO sla_policies (tenant_id, team_id, priority, first_response_minutes, resolution_minutes)"
+	       " VALUES ($1, $2, 1, 60, 240)",
+	       2, I(tenant), I(support)));
+	r2 = deliver(alias, "Support policy", "");
+	assert_ticket(r2.ticket_id, "first_response_due - created_at", "01:00:00");
+	free(q("DELETE FROM sla_policies WHERE tenant_id = $1", 1, I(tenant)));
+	free(q("INSERT INTO sla_policies (tenant_id, team_id, priority, first_response_minutes, resolution_minutes)"
+	       " VALUES ($1, $2, 1, 30, NULL)",
+	       2, I(tenant), I(billing)));
+	rules_store(0, "rule \"Bills\" on ticket.created then\n  move to team \"Billing\"\nend\n");
+	desk_rules_changed();
+	r3 = deliver(alias, "Moved", "");
+	assert_ticket(r3.ticket_id, "team_id", I(billing));
+	assert_ticket(r3.ticket_id, "first_response_due - created_at", "00:30:00");
+	free(alias);
+}
+END_TEST
+
 START_TEST(test_delivery_runs_rules_before_notifying)
 {
 	char *alias = q("SELECT address FROM team_aliases WHERE tenant_id = $1", 1, I(tenant));
@@ -315,6 +343,7 @@ TCase *rules_assign_tcase(void)
 	tcase_add_test(tc, test_least_open_and_nobody);
 	tcase_add_test(tc, test_rule_strategy_and_ticket_assign);
 	tcase_add_test(tc, test_sla_plain_and_business_hours);
+	tcase_add_test(tc, test_delivery_sla_skip_and_move);
 	tcase_add_test(tc, test_first_response_recorded_once);
 	tcase_add_test(tc, test_delivery_runs_rules_before_notifying);
 	tcase_add_test(tc, test_delivery_rules_read_fields_in_memory);

@@ -118,6 +118,8 @@ int db_thread_settings_read(PGresult *res, struct db_thread_settings *s_r, char 
 	s_r->reopen_days = (unsigned)strtoul(PQgetvalue(res, 0, 1), NULL, 10);
 	s_r->require_authenticated_requester = PQgetvalue(res, 0, 2)[0] == 't';
 	s_r->sender_is_agent = PQgetvalue(res, 0, 3)[0] == 't';
+	s_r->team_autoack = PQgetvalue(res, 0, 4)[0] == 't';
+	s_r->team_sla = PQgetvalue(res, 0, 5)[0] == 't';
 	return 0;
 }
 

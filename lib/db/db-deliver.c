@@ -67,7 +67,9 @@ static const struct {
 					8 },
 	[DB_STMT_THREAD_SETTINGS] = { "SELECT te.subject_tag_format, tm.reopen_days,"
 				      " te.require_authenticated_requester,"
-				      " EXISTS (SELECT 1 FROM agents WHERE tenant_id = te.id AND email = lower($3))"
+				      " EXISTS (SELECT 1 FROM agents WHERE tenant_id = te.id AND email = lower($3)),"
+				      " tm.autoack_template IS NOT NULL,"
+				      " EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = te.id AND p.team_id = tm.id)"
 				      " FROM tenants te"
 				      " JOIN teams tm ON tm.tenant_id = te.id WHERE te.id = $1 AND tm.id = $2",
 				      3 },

@@ -30,6 +30,8 @@ struct db_thread_settings {
 	unsigned reopen_days;
 	bool require_authenticated_requester;
 	bool sender_is_agent; /* from_addr is an agent of the tenant (address only) */
+	bool team_autoack;    /* the team has an acknowledgement template */
+	bool team_sla;        /* the team has an SLA policy */
 };
 
 /* What a delivery learns before it decides anything (db_delivery_start). */

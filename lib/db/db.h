@@ -121,6 +121,11 @@ struct db_delivery_result {
 	int64_t token_issued;         /* that token's issue time (Unix), 0 when it has none */
 	int64_t bounce_outbound_id;   /* a delivery report to the verified VERP
 				       * return path of this outbound row, else 0 */
+	/* What the delivery read of the team's configuration (both false
+	 * unless it knows): no acknowledgement template, so the step is not
+	 * run; no SLA policy, so a new ticket gets no due times to compute. */
+	bool skip_ack;
+	bool skip_sla;
 };
 
 /* A generic result for the command line: all values as text. */

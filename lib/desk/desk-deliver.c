@@ -28,6 +28,8 @@ static int store_new(struct db *db, const struct desk_settings *s, int64_t tenan
 	bool add_participants = false;
 
 	r->sender_contact_id = st->contact_id;
+	r->skip_ack = !st->settings.team_autoack;
+	r->skip_sla = !st->settings.team_sla;
 	if (desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r, &add_participants,
 			      error_r) < 0 ||
 	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,

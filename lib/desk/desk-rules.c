@@ -113,7 +113,9 @@ int desk_rules_run(struct db *db, const struct desk_settings *s, struct desk_rul
 	if (desk_rules_cache_any(db, cache, e->tenant_id, &any, error_r) < 0 ||
 	    (any && programs_run(&ap, cache, e, error_r) < 0))
 		return -1;
-	if (e->event == RULES_EV_TICKET_CREATED && desk_sla_update(db, e->tenant_id, e->ticket_id, error_r) < 0)
+	/* A rule may have moved the ticket to a team with a policy. */
+	if (e->event == RULES_EV_TICKET_CREATED && !(e->skip_sla && !ap.changed) &&
+	    desk_sla_update(db, e->tenant_id, e->ticket_id, error_r) < 0)
 		return -1;
 	if (changed_r != NULL)
 		*changed_r = ap.changed;
@@ -126,7 +128,7 @@ int desk_rules_inbound(struct db *db, const struct desk_settings *s, int64_t ten
 	struct desk_rules_event e = {
 		.event = r->new_ticket ? RULES_EV_TICKET_CREATED : RULES_EV_MESSAGE_RECEIVED,
 		.tenant_id = tenant_id, .ticket_id = r->ticket_id, .message_id = r->message_id,
-		.fields = m->fields, .n_fields = m->n_fields,
+		.fields = m->fields, .n_fields = m->n_fields, .skip_sla = r->skip_sla,
 	};
 
 	if (r->duplicate || r->ticket_id == 0)

@@ -43,6 +43,8 @@ struct desk_rules_event {
 	 * memory, borrowed for the call); NULL: read the stored ones. */
 	const struct mime_field *fields;
 	size_t n_fields;
+	bool skip_sla; /* the team has no SLA policy (a delivery read it):
+			* no due times unless a rule changed the ticket */
 };
 
 /* Runs the tenant's and then the team's rules for one event on one ticket

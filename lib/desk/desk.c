@@ -113,5 +113,8 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	if (desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_NOTIFY, db, s, tenant_id, team_id, m, r, error_r) < 0)
 		return -1;
+	/* No template: nothing to acknowledge with, not even a savepoint. */
+	if (!r->new_ticket || r->skip_ack)
+		return 0;
 	return desk_step_guarded(DESK_STEP_ACK, db, s, tenant_id, team_id, m, r, error_r);
 }
