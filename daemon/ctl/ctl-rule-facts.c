@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/buf.h"
 #include "base/xalloc.h"
 #include "db/db-admin-rule.h"
 #include "mime/mime.h"
@@ -27,47 +26,16 @@ struct eml_priv {
 	const char *team;
 };
 
-/* Appends one field (name up to the colon, the rest unfolded) to p. */
-static void header_add(struct eml_priv *p, const char *field, size_t len)
+/* The header fields lib/mime split (unfolded, trimmed), copied for the
+ * engine: no header parsing of our own here. */
+static void headers_copy(struct eml_priv *p, const struct mime_message *m)
 {
-	const char *colon = memchr(field, ':', len);
-	size_t name_len, i;
-	struct buf v;
-
-	if (colon == NULL)
-		return;
-	name_len = (size_t)(colon - field);
-	while (name_len > 0 && (field[name_len - 1] == ' ' || field[name_len - 1] == '\t'))
-		name_len--;
-	buf_init(&v, 0);
-	for (i = (size_t)(colon - field) + 1; i < len && (field[i] == ' ' || field[i] == '\t'); i++)
-		;
-	for (; i < len; i++) {
-		if (field[i] != '\r' && field[i] != '\n')
-			buf_append(&v, &field[i], 1);
+	p->headers = xcalloc(m->n_fields + 1, sizeof(*p->headers));
+	for (size_t i = 0; i < m->n_fields; i++) {
+		p->headers[i].name = xstrdup(m->fields[i].name);
+		p->headers[i].value = xstrdup(m->fields[i].value);
 	}
-	p->headers = xrealloc(p->headers, (p->n_headers + 1) * sizeof(*p->headers));
-	p->headers[p->n_headers].name = xstrndup(field, name_len);
-	p->headers[p->n_headers].value = v.data != NULL ? buf_steal(&v, NULL) : xstrdup("");
-	p->n_headers++;
-}
-
-/* Splits the raw header section into fields; a line that starts with a
- * blank continues the field before it. */
-static void headers_split(struct eml_priv *p, const char *block)
-{
-	const char *start = block, *s = block;
-
-	while (*s != '\0') {
-		const char *eol = strchr(s, '\n');
-		const char *next = eol != NULL ? eol + 1 : s + strlen(s);
-
-		if (*next != ' ' && *next != '\t') {
-			header_add(p, start, (size_t)(next - start));
-			start = next;
-		}
-		s = next;
-	}
+	p->n_headers = m->n_fields;
 }
 
 /* Lower case, as the engine expects addresses. */
@@ -122,7 +90,7 @@ static void message_facts(struct eml_priv *p, enum rules_event ev, struct rules_
 {
 	const struct mime_message *m = p->msg;
 
-	headers_split(p, m->header_block);
+	headers_copy(p, m);
 	p->atts = xcalloc(m->n_attachments + 1, sizeof(*p->atts));
 	for (size_t i = 0; i < m->n_attachments; i++) {
 		p->atts[i].name = m->attachments[i].filename;
