@@ -50,12 +50,16 @@ static int session_setup(struct db *db, char **error_r)
 	int ret;
 
 	PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
-	if (db->timeout_s == 0)
-		return 0;
+	/* Every statement is a key lookup or a write prepared once per
+	 * connection: one generic plan each, not a custom plan made again at
+	 * every execution (planning was a sixth of PostgreSQL's time in a
+	 * delivery; bench/README.md). Plans are made again after ANALYZE. */
 	snprintf(value, sizeof(value), "%us", db->timeout_s);
-	res = db_pq_exec_params(db, "SELECT set_config('statement_timeout', $1, false)", 1,
-			   params, NULL, NULL, 0);
-	ret = db_result_check(db, res, PGRES_TUPLES_OK, "setting statement_timeout", error_r);
+	res = db_pq_exec_params(db,
+				"SELECT set_config('statement_timeout', $1, false),"
+				" set_config('plan_cache_mode', 'force_generic_plan', false)",
+				1, params, NULL, NULL, 0);
+	ret = db_result_check(db, res, PGRES_TUPLES_OK, "setting statement_timeout and plan_cache_mode", error_r);
 	PQclear(res);
 	return ret;
 }
