@@ -123,8 +123,7 @@ int db_conn_ensure(struct db *db, char **error_r)
 		err_set(error_r, "connection to the database lost inside a transaction");
 		return -1;
 	}
-	db->piped = false;
-	db->n_pending = db->n_risky = 0;
+	db_pipe_leave(db);
 	PQreset(db->conn);
 	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
 		(void)PQexitPipelineMode(db->conn);
@@ -177,14 +176,12 @@ int db_simple(struct db *db, const char *sql, char **error_r)
 	return ret;
 }
 
-/* Prepares statement s on this connection the first time; its name in name. */
-static int stmt_prepare(struct db *db, enum db_stmt s, char name[16], int *n_params_r, char **error_r)
+/* Contract in db-private.h. */
+int db_stmt_prepare(struct db *db, enum db_stmt s, const char *sql, int n_params, char name[16], char **error_r)
 {
-	const char *sql = db_stmt_sql(s, n_params_r);
-
 	snprintf(name, 16, "md_%d", (int)s);
 	if (!db->prepared[s]) {
-		PGresult *res = db_pq_prepare(db, name, sql, *n_params_r);
+		PGresult *res = db_pq_prepare(db, name, sql, n_params);
 		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
 
 		PQclear(res);
@@ -193,6 +190,14 @@ static int stmt_prepare(struct db *db, enum db_stmt s, char name[16], int *n_par
 		db->prepared[s] = true;
 	}
 	return 0;
+}
+
+/* Prepares statement s of db_stmt_sql's table; its name in name. */
+static int stmt_prepare(struct db *db, enum db_stmt s, char name[16], int *n_params_r, char **error_r)
+{
+	const char *sql = db_stmt_sql(s, n_params_r);
+
+	return db_stmt_prepare(db, s, sql, *n_params_r, name, error_r);
 }
 
 PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
@@ -310,44 +315,11 @@ static const char *exec_prepared_name(struct db *db, const char *sql, size_t n_p
 	return name;
 }
 
-/* Runs sql as a statement prepared once per connection (see above). */
-static PGresult *exec_prepared(struct db *db, const char *sql, size_t n_params, const char *const *params)
-{
-	char buf[16];
-	PGresult *failed;
-	const char *name = exec_prepared_name(db, sql, n_params, buf, &failed);
-
-	if (failed != NULL)
-		return failed;
-	if (name == NULL)
-		return db_pq_exec_params(db, sql, (int)n_params, params, NULL, NULL, 0);
-	return db_pq_exec_prepared(db, name, (int)n_params, params, NULL, NULL, 0);
-}
-
-/* In a pipelined transaction a statement whose rows nobody reads is only
- * queued (db-pipe.c); its failure comes back from the next waiting call. */
-static int exec_queued(struct db *db, const char *sql, size_t n_params, const char *const *params,
-		       char **error_r)
-{
-	char buf[16];
-	PGresult *res;
-	const char *name = exec_prepared_name(db, sql, n_params, buf, &res);
-	int ret;
-
-	if (name != NULL)
-		return db_pq_send_prepared(db, name, (int)n_params, params, NULL, NULL, error_r);
-	if (res == NULL)
-		res = db_pq_exec_params(db, sql, (int)n_params, params, NULL, NULL, 0);
-	ret = db_result_check(db, res, res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ? PGRES_TUPLES_OK
-											   : PGRES_COMMAND_OK,
-			      NULL, error_r);
-	PQclear(res);
-	return ret;
-}
-
 int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *params,
 	    struct db_table **table_r, char **error_r)
 {
+	char buf[16];
+	const char *name;
 	PGresult *res;
 	ExecStatusType st;
 
@@ -355,9 +327,15 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 		*table_r = NULL;
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
-	if (db->piped && table_r == NULL)
-		return exec_queued(db, sql, n_params, params, error_r);
-	res = exec_prepared(db, sql, n_params, params);
+	name = exec_prepared_name(db, sql, n_params, buf, &res);
+	/* In a pipelined transaction a statement whose rows nobody reads is
+	 * only queued (db-pipe.c); its failure comes back from the next
+	 * waiting call. */
+	if (name != NULL && db->piped && table_r == NULL)
+		return db_pq_send_prepared(db, name, (int)n_params, params, NULL, NULL, error_r);
+	if (res == NULL)
+		res = name != NULL ? db_pq_exec_prepared(db, name, (int)n_params, params, NULL, NULL, 0)
+				   : db_pq_exec_params(db, sql, (int)n_params, params, NULL, NULL, 0);
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (db_result_check(db, res, st == PGRES_TUPLES_OK ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
 			    NULL, error_r) < 0) {
@@ -435,6 +413,14 @@ void db_rollback(struct db *db)
 		PQclear(db_pq_exec(db, "ROLLBACK"));
 }
 
+/* Contract in db-private.h: pipelined, libpq learns of the BEGIN only at
+ * the first sync and reports "active" while statements are queued. */
+bool db_in_transaction(const struct db *db)
+{
+	return db->piped ? db->in_tx : PQtransactionStatus(db->conn) == PQTRANS_INTRANS ||
+					       PQtransactionStatus(db->conn) == PQTRANS_INERROR;
+}
+
 /* A savepoint name is an SQL identifier we write ourselves: letters,
  * digits and '_' only, so no quoting is ever needed. */
 static bool savepoint_name_ok(const char *name)
@@ -455,9 +441,7 @@ static int savepoint_cmd(struct db *db, const char *verb, const char *name, char
 		err_set(error_r, "invalid savepoint name");
 		return -1;
 	}
-	/* Pipelined, libpq learns of the BEGIN only at the first sync. */
-	if (PQstatus(db->conn) != CONNECTION_OK ||
-	    (db->piped ? !db->in_tx : PQtransactionStatus(db->conn) == PQTRANS_IDLE)) {
+	if (PQstatus(db->conn) != CONNECTION_OK || !db_in_transaction(db)) {
 		err_set(error_r, "savepoint outside a transaction (connection lost?)");
 		return -1;
 	}

@@ -112,21 +112,11 @@ bool db_outbound_address_valid(const char *addr, bool empty_ok)
 	return true;
 }
 
-/* Prepares one of this file's statements on first use on this connection
- * (the flags are reset by a reconnect); its name in name. */
+/* Prepares one of this file's statements on first use (db_stmt_prepare). */
 static int out_prepare(struct db *db, enum db_stmt s, char name[16], char **error_r)
 {
-	snprintf(name, 16, "md_%d", (int)s);
-	if (!db->prepared[s]) {
-		PGresult *res = db_pq_prepare(db, name, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params);
-		int ret = db_result_check(db, res, PGRES_COMMAND_OK, "prepare", error_r);
-
-		PQclear(res);
-		if (ret < 0)
-			return -1;
-		db->prepared[s] = true;
-	}
-	return 0;
+	return db_stmt_prepare(db, s, out_stmts[s - STMT_FIRST].sql, out_stmts[s - STMT_FIRST].n_params, name,
+			       error_r);
 }
 
 /* Runs one of this file's statements. result_format 1 asks for binary
@@ -208,8 +198,7 @@ int db_outbound_enqueue(struct db *db, const struct db_outbound_in *o, int64_t *
 	PGresult *res;
 	char *rcpts;
 
-	/* Pipelined, libpq reports "active" while statements are queued. */
-	if (db->piped ? !db->in_tx : PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+	if (!db_in_transaction(db)) {
 		*error_r = xstrdup("outbound mail must be queued inside a transaction");
 		return -1;
 	}

@@ -11,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Counts a statement sent, whichever way, for the statements metric. */
-static void count_statement(void)
-{
-	db_stats_count_statement();
-}
-
 /* Where the result of the index-th pending statement goes, or NULL. */
 static PGresult **wanted_slot(struct db *db, unsigned index)
 {
@@ -28,8 +22,9 @@ static PGresult **wanted_slot(struct db *db, unsigned index)
 
 /* Reads every result up to the sync point PQpipelineSync set. Returns the
  * first failed result if any statement failed (later ones were skipped by
- * the server), else the last statement's result when want_last, else a
- * PGRES_COMMAND_OK-free NULL. *ok_r says whether nothing failed. */
+ * the server), else the last statement's result when want_last, else NULL.
+ * Wanted results go to their slots (all NULL when anything failed).
+ * *ok_r says whether nothing failed. */
 static PGresult *read_to_sync(struct db *db, bool want_last, bool *ok_r)
 {
 	PGresult *keep = NULL;
@@ -69,11 +64,9 @@ static PGresult *read_to_sync(struct db *db, bool want_last, bool *ok_r)
 		}
 	}
 	/* A failed pipeline hands out no partial results. */
-	for (unsigned i = 0; i < db->n_want; i++) {
-		if (failed) {
-			PQclear(*db->want[i].slot);
-			*db->want[i].slot = NULL;
-		}
+	for (unsigned i = 0; failed && i < db->n_want; i++) {
+		PQclear(*db->want[i].slot);
+		*db->want[i].slot = NULL;
 	}
 	db->n_want = 0;
 	db->n_pending = 0;
@@ -109,7 +102,7 @@ static int pipe_send(struct db *db, const char *sql, const char *name, int n, co
 	int sent = sql != NULL ? PQsendQueryParams(db->conn, sql, n, NULL, values, lengths, formats, result_format)
 			       : PQsendQueryPrepared(db->conn, name, n, values, lengths, formats, result_format);
 
-	count_statement();
+	db_stats_count_statement();
 	if (sent != 1)
 		return -1;
 	db->n_pending++;
@@ -123,7 +116,6 @@ static PGresult *pipe_exec(struct db *db, const char *sql, const char *name, int
 			   const int *lengths, const int *formats, int result_format)
 {
 	bool ok;
-	PGresult *res;
 
 	if (pipe_send(db, sql, name, n, values, lengths, formats, result_format, true) < 0) {
 		/* Nothing of ours was queued: collect what was, for its error. */
@@ -131,8 +123,7 @@ static PGresult *pipe_exec(struct db *db, const char *sql, const char *name, int
 			return pipe_sync(db, false, &ok);
 		return NULL;
 	}
-	res = pipe_sync(db, true, &ok);
-	return res;
+	return pipe_sync(db, true, &ok);
 }
 
 PGresult *db_pq_exec(struct db *db, const char *sql)
@@ -142,7 +133,7 @@ PGresult *db_pq_exec(struct db *db, const char *sql)
 
 	if (db->piped)
 		return pipe_exec(db, sql, NULL, 0, NULL, NULL, NULL, 0);
-	count_statement();
+	db_stats_count_statement();
 	t0 = db_stats_now();
 	res = PQexec(db->conn, sql);
 	db_stats_observe_round_trip(db_stats_now() - t0);
@@ -157,7 +148,7 @@ PGresult *db_pq_exec_params(struct db *db, const char *sql, int n, const char *c
 
 	if (db->piped)
 		return pipe_exec(db, sql, NULL, n, values, lengths, formats, result_format);
-	count_statement();
+	db_stats_count_statement();
 	t0 = db_stats_now();
 	res = PQexecParams(db->conn, sql, n, NULL, values, lengths, formats, result_format);
 	db_stats_observe_round_trip(db_stats_now() - t0);
@@ -172,7 +163,7 @@ PGresult *db_pq_exec_prepared(struct db *db, const char *name, int n, const char
 
 	if (db->piped)
 		return pipe_exec(db, NULL, name, n, values, lengths, formats, result_format);
-	count_statement();
+	db_stats_count_statement();
 	t0 = db_stats_now();
 	res = PQexecPrepared(db->conn, name, n, values, lengths, formats, result_format);
 	db_stats_observe_round_trip(db_stats_now() - t0);
@@ -271,21 +262,12 @@ int db_pipe_wait(struct db *db, char **error_r)
 	return ret;
 }
 
-/* Contract in db.h. */
+/* Contract in db.h: db_pipe_wait, unless only what cannot fail is queued. */
 int db_flush(struct db *db, char **error_r)
 {
-	bool ok;
-	PGresult *res;
-	int ret;
-
 	if (!db->piped || db->n_risky == 0)
 		return 0;
-	res = pipe_sync(db, false, &ok);
-	ret = ok ? 0 : db_result_check(db, res, PGRES_COMMAND_OK, NULL, error_r);
-	if (ok && res != NULL)
-		ret = 0;
-	PQclear(res);
-	return ret;
+	return db_pipe_wait(db, error_r);
 }
 
 /* Contract in db-private.h. */
@@ -294,7 +276,7 @@ int db_pipe_enter(struct db *db)
 	if (PQenterPipelineMode(db->conn) != 1)
 		return -1;
 	db->piped = true;
-	db->n_pending = db->n_risky = 0;
+	db->n_pending = db->n_risky = db->n_want = 0;
 	return 0;
 }
 

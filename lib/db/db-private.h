@@ -148,6 +148,12 @@ int db_simple(struct db *db, const char *sql, char **error_r);
  * db_result_check) or NULL with *error_r set when preparing failed. */
 PGresult *db_stmt_exec(struct db *db, enum db_stmt s, const char *const *values, const int *lengths,
 		       const int *formats, char **error_r);
+/* Prepares statement s (sql, n_params) on this connection the first time
+ * (the flags are reset by a reconnect); its name ("md_N") in name. Returns
+ * 0, or -1 with *error_r. */
+int db_stmt_prepare(struct db *db, enum db_stmt s, const char *sql, int n_params, char name[16], char **error_r);
+/* Whether a transaction is open on the connection (pipelined too). */
+bool db_in_transaction(const struct db *db);
 /* Like db_stmt_exec, for a pipelined transaction's statement whose result
  * nobody reads: queued, not waited for (see db_pq_send_prepared). With a
  * slot, its result is read after db_pipe_wait (db_pq_send_prepared_for). */

@@ -54,7 +54,7 @@ static int desk_step_run(enum desk_step step, struct db *db, const struct desk_s
 	case DESK_STEP_NOTIFY:
 		return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
 	case DESK_STEP_ACK:
-		return r->new_ticket ? desk_ack(db, s, tenant_id, team_id, m, r, error_r) : 0;
+		return desk_ack(db, s, tenant_id, team_id, m, r, error_r);
 	}
 	return 0;
 }
