@@ -52,6 +52,8 @@ static const struct cmd_def cmd_defs[] = {
 	 * other type for agent_cmd_name(). */
 	{ "cc", AGENT_CMD_CC_ADD, cmd_cc, "use add ADDRESS or remove ADDRESS" },
 	{ "cc", AGENT_CMD_CC_REMOVE, cmd_cc, "use add ADDRESS or remove ADDRESS" },
+	{ "open", AGENT_CMD_OPEN, cmd_plain, NULL },
+	{ "solve", AGENT_CMD_SOLVE, cmd_plain, NULL },
 };
 
 /* The table is indexed by name lookups; this maps back for messages. */
@@ -89,7 +91,18 @@ static bool cmd_same(const struct agent_cmd *a, const struct agent_cmd *b)
 /* The commands that set the ticket's state: only one may win. */
 static bool is_state(enum agent_cmd_type t)
 {
-	return t == AGENT_CMD_CLOSE || t == AGENT_CMD_REOPEN || t == AGENT_CMD_SNOOZE;
+	return t == AGENT_CMD_CLOSE || t == AGENT_CMD_REOPEN || t == AGENT_CMD_SNOOZE || t == AGENT_CMD_OPEN ||
+	       t == AGENT_CMD_SOLVE;
+}
+
+/* Contract in agent.h: an answer's default status (pending) gives way to
+ * the one the agent named. */
+bool agent_reply_sets_status(const struct agent_reply *reply)
+{
+	for (size_t i = 0; reply != NULL && i < reply->cmds_count; i++)
+		if (is_state(reply->cmds[i].type))
+			return true;
+	return false;
 }
 
 /* The commands that set the assignee. */

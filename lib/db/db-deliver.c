@@ -52,11 +52,11 @@ static const struct {
 				     " raw_sha256, envelope_from, rcpt, from_name, from_addr,"
 				     " to_json, cc_json, reply_to_json, subject, sent_at, message_id,"
 				     " in_reply_to, refs, headers, text_body, html_body, defects,"
-				     " defect_flags, match_reason, match_detail)"
+				     " defect_flags, match_reason, match_detail, search_config)"
 				     " VALUES ($1, $2, $3, 'in', lower($4), $5, lower($6), $7, $8,"
 				     " $9::jsonb, $10::jsonb, $11::jsonb, $12, to_timestamp($13::bigint),"
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
-				     " $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+				     " $17, $18, $19, $20, $21, $22, $23, " DB_SEARCH_CONFIG ") RETURNING id",
 				     23 },
 	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
 				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",

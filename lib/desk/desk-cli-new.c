@@ -56,7 +56,7 @@ static int first_mail(struct db *db, const struct desk_settings *s, const struct
 	struct agent_reply *reply = NULL;
 	char *out = NULL;
 	size_t out_len;
-	int ret = desk_cli_commands(db, n->tenant_id, t, a, n->text, n->len, &reply, error_r);
+	int ret = desk_cli_commands(db, s, n->tenant_id, t, a, n->text, n->len, &reply, error_r);
 
 	if (ret == 0 && reply->has_note) {
 		*error_r = xstrdup("a new ticket cannot start with #note: its first mail goes to the customer");

@@ -259,8 +259,9 @@ int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_n
 	return ret;
 }
 
-int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r)
+int desk_cli_commands(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *text, size_t len, struct agent_reply **reply_r,
+		      char **error_r)
 {
 	const char *perror;
 	char *refused = NULL;
@@ -277,7 +278,7 @@ int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket
 		*error_r = refused;
 		return -1;
 	}
-	return desk_commands_apply(db, tenant_id, t, a, *reply_r, &refused, error_r);
+	return desk_commands_apply(db, s, tenant_id, t, a, *reply_r, &refused, error_r);
 }
 
 /* What "ticket reply" prints after the commit. */
@@ -315,13 +316,16 @@ int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_
 	int ret = cli_work_load(db, s, ticket_number, agent_email, &w, error_r);
 
 	if (ret == 0)
-		ret = desk_cli_commands(db, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
+		ret = desk_cli_commands(db, s, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
 	if (ret == 0 && reply->has_note) {
 		ret = note_add(db, s, &w, text + reply->text_offset, len - reply->text_offset, done_r, error_r);
 	} else if (ret == 0 && desk_reply_sends(reply)) {
 		ret = reply_send(db, s, &w, reply, text, len, error_r);
 		if (ret == 0)
 			ret = desk_cli_touch(db, w.tenant_id, w.t.id, error_r);
+		/* An answer awaits the customer, unless a command said otherwise. */
+		if (ret == 0 && !agent_reply_sets_status(reply))
+			ret = desk_ticket_answered(db, w.tenant_id, w.t.id, w.a.email, error_r) < 0 ? -1 : 0;
 		/* As for a mailed answer: #tag fires tag.added, the answer
 		 * counts as the first response and runs agent.replied rules. */
 		if (ret == 0)

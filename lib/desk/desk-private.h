@@ -200,8 +200,8 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
 		       char **error_r);
 /* Applies every command of a reply that desk_commands_check() and
  * desk_templates_check() accepted (desk-agent.c). */
-int desk_commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-			const struct agent_reply *reply, char **refused_r, char **error_r);
+int desk_commands_apply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			const struct desk_agent *a, const struct agent_reply *reply, char **refused_r, char **error_r);
 
 /* ---- Templates in the database (desk-template-use.c) ---- */
 /* A team's template: 1 found (*body_r malloc'd), 0 none, -1 error. */
@@ -239,8 +239,9 @@ int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **e
  * included) and applies them, as for a mailed answer. Returns 0 with
  * *reply_r (free with agent_reply_free(), also on -1), or -1 with
  * *error_r the first problem ("line 2: #snooze: ..."). */
-int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r);
+int desk_cli_commands(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *text, size_t len, struct agent_reply **reply_r,
+		      char **error_r);
 
 /* ---- Acknowledgements (desk-ack.c) ---- */
 /* A new ticket from a customer: the team's acknowledgement template back

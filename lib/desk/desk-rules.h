@@ -124,7 +124,13 @@ int desk_wake_due(struct db *db, const struct desk_settings *s, struct desk_rule
  * event) and fires sla.breached rules once. */
 int desk_sla_breach_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
 			unsigned limit, unsigned *n_r, char **error_r);
-/* When the next snooze or SLA timer is due: 1 with *at_r (Unix seconds,
+/* The same for solved tickets whose team's close-after time has passed:
+ * each is closed once (desk_ticket_close_solved: event "closed" by
+ * "timer"); no rules run (ticket.solved ran when it was solved). s and
+ * cache are unused (the claim_fn shape of the daemon's timers). */
+int desk_close_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache, unsigned limit,
+		   unsigned *n_r, char **error_r);
+/* When the next snooze, SLA or close-after timer is due: 1 with *at_r (Unix seconds,
  * possibly in the past), 0 none, -1 error. Reads only the partial indexes. */
 int desk_timers_next(struct db *db, int64_t *at_r, char **error_r);
 

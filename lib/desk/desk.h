@@ -225,6 +225,19 @@ int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const
  * when it was open already (or merged). */
 int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
 		       char **error_r);
+/* Status solved (closed_at now: the close-after timer counts from it);
+ * event "solved" with detail (NULL: ""); then, when it changed and s is
+ * not NULL, the ticket.solved rules run (desk_rules_run, the calling
+ * thread's cache). 0 when it was solved already (or merged). */
+int desk_ticket_solve(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		      const char *actor, const char *detail, char **error_r);
+/* An agent answered the customer: an open ticket becomes pending
+ * (awaiting the customer), event "pending" "answered by ACTOR"; any other
+ * status is left alone (a snoozed, solved or closed ticket stays so). */
+int desk_ticket_answered(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, char **error_r);
+/* A solved ticket's close-after time passed (the timer claimed it):
+ * closed, event "closed" by "timer"; 0 when it is no longer solved. */
+int desk_ticket_close_solved(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
 /* A snooze ended (the timer claimed the ticket): open as desk_ticket_reopen,
  * event "woke" by "timer", "snooze ended". */
 int desk_ticket_wake(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);

@@ -21,7 +21,7 @@
  *   end
  *
  * Events: ticket.created message.received agent.replied ticket.woke
- * sla.breached tag.added external.event.
+ * sla.breached tag.added external.event ticket.solved.
  * Conditions ("if" is optional: no "if" always matches), combined with
  * and / or / not and parentheses (not binds tightest, then and, then or):
  *   text fields: from, from.domain, to, subject, body, team, status,
@@ -70,6 +70,7 @@ enum rules_event {
 	RULES_EV_SLA_BREACHED,
 	RULES_EV_TAG_ADDED,
 	RULES_EV_EXTERNAL,
+	RULES_EV_TICKET_SOLVED,
 	RULES_EV_COUNT
 };
 /* "ticket.created" ...; rules_event_parse returns -1 for unknown names. */
