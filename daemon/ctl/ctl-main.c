@@ -21,11 +21,14 @@ static const struct ctl_command commands[] = {
 	{ "tenant add", "NAME", "create a tenant", 1, 1, "", ctl_tenant_add },
 	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
 	{ "tenant set",
-	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]",
+	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]"
+	  " [--search-language CONFIG]",
 	  "change a tenant's settings (--require-authenticated-requester: a requester's or participant's"
 	  " follow-up adds Cc'd people only when our mail server authenticated it;"
-	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate)",
-	  1, 1, "subject-tag= require-authenticated-requester= autoack-unauthenticated=", ctl_tenant_set },
+	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate;"
+	  " --search-language: the text search configuration of \"ticket search\", e.g. english, spanish, simple)",
+	  1, 1, "subject-tag= require-authenticated-requester= autoack-unauthenticated= search-language=",
+	  ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
 	{ "team alias add", "TEAM ADDR [--tenant T]", "give a team another address", 2, 2, "tenant=",
@@ -33,10 +36,12 @@ static const struct ctl_command commands[] = {
 	{ "team list", "[--tenant T] [--json]", "list teams with their addresses", 0, 0, "tenant= json",
 	  ctl_team_list },
 	{ "team set",
-	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]",
+	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]"
+	  " [--close-after DURATION|off]",
 	  "change a team's settings (--autoack: acknowledge new tickets with a template;"
-	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}')",
-	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name=", ctl_team_set },
+	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}';"
+	  " --close-after: how long a solved ticket stays solved before it closes, default 7d)",
+	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name= close-after=", ctl_team_set },
 	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
 	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
 	  ctl_agent_add },
@@ -49,11 +54,13 @@ static const struct ctl_command commands[] = {
 	  "change an agent's name, signature or mail while offline", 1, 1,
 	  "tenant= name= signature-file= notify-offline=", ctl_agent_set },
 	{ "ticket list",
-	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL] [--json]",
+	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL] [--json]"
+	  " | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
 	  "list tickets, highest priority then oldest first (merged ones only with --status merged); folders: open"
 	  " (and pending; who is awaited), snoozed (wake time), closed (and solved), unassigned, mine (--agent's);"
-	  " --agent alone: the agent's tickets",
-	  0, 0, "tenant= team= status= folder= agent= json", ctl_ticket_list },
+	  " --agent alone: the agent's tickets; --requester: one customer's tickets as they see them"
+	  " (Open, Awaiting your reply, Solved)",
+	  0, 0, "tenant= team= status= folder= agent= json requester=", ctl_ticket_list },
 	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
 	  "json", ctl_ticket_show },
 	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },
@@ -108,7 +115,7 @@ static const struct ctl_command commands[] = {
 /* The command groups that live in their own files (ctl.h), after the
  * core table; each table ends with an entry whose words are NULL. */
 static const struct ctl_command *const command_tables[] = {
-	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands,
+	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_find_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-find.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -79,9 +80,15 @@ int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a)
 
 	if (bad)
 		return ctl_usage_error(a, "--require-authenticated-requester and --autoack-unauthenticated take yes or no");
+	/* The search language has its own transaction (ctl-find.c). */
+	if (ctl_opt_get(a, "search-language") != NULL) {
+		if ((ret = ctl_tenant_search_language(ctl, a)) != 0 ||
+		    (format == NULL && s.require_authenticated_requester < 0 && s.autoack_unauthenticated < 0))
+			return ret;
+	}
 	if (format == NULL && s.require_authenticated_requester < 0 && s.autoack_unauthenticated < 0)
-		return ctl_usage_error(a, "nothing to set: give --subject-tag, --require-authenticated-requester"
-					  " or --autoack-unauthenticated");
+		return ctl_usage_error(a, "nothing to set: give --subject-tag, --require-authenticated-requester,"
+					  " --autoack-unauthenticated or --search-language");
 	if (format != NULL && (why = thread_subject_tag_format_check(format)) != NULL)
 		return ctl_usage_error(a, "invalid subject tag format \"%s\": %s", format, why);
 	if ((found = db_admin_tenant_set(ctl->db, a->pos[0], &s, &error)) < 0)

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-find.h"
 #include "ctl-work.h"
 
 #include <stdio.h>
@@ -60,9 +61,12 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 	const char *agent = ctl_opt_get(a, "agent");
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *agent_id = NULL, *error = NULL;
 	struct db_table *t;
-	int ret = folder_check(a);
+	int ret;
 
-	if (ret != 0)
+	/* One customer's view lives in ctl-find.c. */
+	if (ctl_opt_get(a, "requester") != NULL)
+		return ctl_ticket_list_requester(ctl, a);
+	if ((ret = folder_check(a)) != 0)
 		return ret;
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(

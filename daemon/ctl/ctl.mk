@@ -14,6 +14,9 @@ daemon_maildeskctl_SOURCES = \
 	daemon/ctl/ctl-ticket-change.c \
 	daemon/ctl/ctl-ticket-move.c \
 	daemon/ctl/ctl-ticket-address.c
+## Issue 12's lifecycle and finding things: "ticket solve", "ticket search",
+## "contact show", "ticket list --requester", their settings.
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-find.h daemon/ctl/ctl-find.c
 daemon_maildeskctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
