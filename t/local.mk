@@ -27,6 +27,7 @@ include $(srcdir)/t/rules.mk
 include $(srcdir)/t/rules-pg.mk
 include $(srcdir)/t/work.mk
 include $(srcdir)/t/timers.mk
+include $(srcdir)/t/lifecycle.mk
 
 ## Every program and Perl/Python module the scripts in t/ and bench/ use is
 ## installed by build-aux/deps.sh for them (see the script).
