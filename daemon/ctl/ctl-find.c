@@ -205,7 +205,7 @@ int ctl_ticket_list_requester(struct ctl *ctl, const struct ctl_args *a)
 	if (db_find_requester_tickets(ctl->db, &f, &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {
-		ctl_output_rows(ctl, t, "issssstt");
+		ctl_output_rows(ctl, t, "isssstt");
 		db_table_free(&t);
 	}
 	free(tenant_id);
