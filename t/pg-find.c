@@ -179,10 +179,12 @@ END_TEST
 START_TEST(test_search_tenants_and_huge_body)
 {
 	int64_t mine = ticket_new(support, "mine"), other_tenant, other_team, other_ticket, other_carla, n;
+	char *name = pg_unique_name("find");
 	struct buf big;
 
 	message_new(mine, "Parcel", "The parcel was shipped.", "");
-	other_tenant = qid("INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, pg_unique_name("find"));
+	other_tenant = qid("INSERT INTO tenants (name) VALUES ($1) RETURNING id", 1, name);
+	free(name);
 	other_team = qid("INSERT INTO teams (tenant_id, name) VALUES ($1, 'Help') RETURNING id", 1, I(other_tenant));
 	other_carla = qid("INSERT INTO contacts (tenant_id, email) VALUES ($1, 'carla@customer.example') RETURNING id",
 			  1, I(other_tenant));
