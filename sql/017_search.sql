@@ -3,11 +3,12 @@
 -- (1) Solved tickets close by themselves after the team's close_after_s
 -- seconds (NULL: never; default 7 days). A ticket's closed_at is set when
 -- it is solved (db_ticket_set_status), so the due time is
--- closed_at + close_after_s; the partial index below keeps the daemons'
--- "next due" read and their claim cheap.
+-- closed_at + close_after_s. The partial index below gives the daemons'
+-- "next due" read one probe per team with a close-after (the oldest solved
+-- ticket of each), however many solved tickets teams without one keep.
 ALTER TABLE teams
 	ADD COLUMN close_after_s integer DEFAULT 604800 CHECK (close_after_s > 0);
-CREATE INDEX tickets_solved ON tickets (closed_at) WHERE status = 'solved';
+CREATE INDEX tickets_solved ON tickets (tenant_id, team_id, closed_at) WHERE status = 'solved';
 
 -- A ticket becoming solved tells the daemons' timers at commit, as a
 -- snooze does (md_snooze_notify of 008): solving is rare.

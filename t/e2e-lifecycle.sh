@@ -126,6 +126,8 @@ assert_eq "a status the requester does not see is a usage error" 2 $?
 search() { md_ctl ticket search "$@" --json | /usr/bin/python3 -c 'import json,sys; print(" ".join("%s:%s" % (r["number"], r["match"]) for r in json.load(sys.stdin)))'; }
 md_ctl tenant set demo --search-language klingon >/dev/null 2>&1
 assert_eq "an unknown search language is refused" 1 $?
+md_ctl tenant set demo --search-language "spanish'; drop table tickets; --" >/dev/null 2>&1
+assert_eq "a search language that is no name is a usage error" 2 $?
 assert_match "tenant set --search-language spanish indexes the messages again" 'search language spanish \([0-9]+ messages indexed again\)' \
 	"$(md_ctl tenant set demo --search-language spanish)"
 assert_eq "\"pedidos\" finds the messages that say \"pedido\" (body words, Spanish stemming)" "$T1:text $T2:text" \
@@ -141,6 +143,8 @@ assert_eq "the requester's address finds their tickets" "3 requester" \
 assert_eq "--limit and --offset page" "$T2:text" "$(search "$T1" --tenant demo --limit 1 --offset 1)"
 md_ctl ticket search pedido --limit 0 >/dev/null 2>&1
 assert_eq "--limit 0 is a usage error" 2 $?
+assert_eq "search text is data, never SQL" "" "$(search "'); drop table tickets; --" --tenant demo)"
+assert_eq "the tickets are all still there" 4 "$(sql "select count(*) from tickets")"
 
 # --- search: English stemming, in another tenant
 md_ctl tenant add shop >/dev/null
@@ -151,6 +155,11 @@ E1=$(number_of "Where is my parcel")
 assert_eq "\"shipping\" finds \"shipped\" (English stemming)" "$E1:text" "$(search shipping --tenant shop)"
 assert_eq "each tenant searches only its own tickets" "" "$(search shipping --tenant demo)"
 assert_eq "and the other way round" "" "$(search pedidos --tenant shop)"
+customer carla@customer.example "Otra tienda" "Hola desde la otra tienda." help@shop.example
+assert_eq "the requester's list of one tenant leaves out the other's tickets" "3" \
+	"$(md_ctl ticket list --requester carla@customer.example --tenant demo --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+assert_eq "and the other tenant lists only its own" "Otra tienda" \
+	"$(md_ctl ticket list --requester carla@customer.example --tenant shop --json | /usr/bin/python3 -c 'import json,sys; print(" ".join(r["subject"] for r in json.load(sys.stdin)))')"
 
 # --- contact show
 show=$(md_ctl contact show carla@customer.example --tenant demo)

@@ -67,12 +67,16 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 /* Solved tickets whose team's close-after time has passed since they were
  * solved (closed_at is the time they were solved). */
 #define SOLVED_CLOSE_AT "t.closed_at + make_interval(secs => tm.close_after_s)"
-#define SOLVED_FROM                                                                                    \
-	" FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id AND tm.id = t.team_id"           \
-	" WHERE t.status = 'solved' AND tm.close_after_s IS NOT NULL"
 #define CLOSE_CLAIM                                                                                    \
-	"SELECT t.tenant_id, t.id" SOLVED_FROM " AND " SOLVED_CLOSE_AT " <= now()"                     \
-	" ORDER BY t.closed_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED"
+	"SELECT t.tenant_id, t.id FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id"          \
+	" AND tm.id = t.team_id WHERE t.status = 'solved' AND tm.close_after_s IS NOT NULL"            \
+	" AND " SOLVED_CLOSE_AT " <= now() ORDER BY t.closed_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED"
+/* The earliest close-after due time: the oldest solved ticket of each team
+ * that has one (an index probe per team, sql/017's tickets_solved). */
+#define SOLVED_NEXT                                                                                    \
+	"SELECT min(s.at) FROM teams tm CROSS JOIN LATERAL (SELECT " SOLVED_CLOSE_AT " AS at"          \
+	" FROM tickets t WHERE t.tenant_id = tm.tenant_id AND t.team_id = tm.id AND t.status = 'solved'" \
+	" ORDER BY t.closed_at LIMIT 1) s WHERE tm.close_after_s IS NOT NULL"
 /* The earliest of the four, rounded up to the second (never early). */
 #define NEXT_DUE                                                                                       \
 	"SELECT ceil(extract(epoch FROM least("                                                       \
@@ -82,7 +86,7 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
 	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"           \
-	" (SELECT min(" SOLVED_CLOSE_AT ")" SOLVED_FROM "))))::bigint"
+	" (" SOLVED_NEXT "))))::bigint"
 
 /* Claims rows (tenant_id, id) with sql ($1: the limit). */
 static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
