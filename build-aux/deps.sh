@@ -60,7 +60,7 @@ t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython
 t/dkim-pyverify.sh t/dkimverify-stub.py: python3-dkim python3-nacl python3-dnspython openssl
 bench/ingest: dovecot-core dovecot-lmtpd python3 postgresql-client-15
 bench/bench-lib.sh bench/mail-client.py: python3 coreutils
-bench/outbound: postfix opendkim dnsmasq-base python3-dkim python3-nacl python3-dnspython openssl python3 postgresql-client-15 coreutils
+bench/outbound: postfix opendkim dnsmasq-base python3-dkim python3-nacl python3-dnspython openssl python3 postgresql-client-15 coreutils linux-perf
 bench/dkim: python3-dkim python3-nacl openssl
 bench/rules: postfix-pcre
 bench/snooze: postgresql-15
