@@ -91,10 +91,10 @@ static const struct ctl_command commands[] = {
 	  1, "json", ctl_queue_show },
 	{ "queue retry", "ID", "send a failed or deferred mail again, now", 1, 1, "", ctl_queue_retry },
 	{ "queue flush", "", "make every deferred mail due now", 0, 0, "", ctl_queue_flush },
-	{ "queue hold", "ID | --all-deferred", "keep a queued or deferred mail from being sent until released", 0, 1,
+	{ "queue hold", "ID... | --all-deferred", "keep queued or deferred mail from being sent until released", 0, 1000,
 	  "all-deferred", ctl_queue_hold },
-	{ "queue release", "ID | --all", "send a held mail again, now", 0, 1, "all", ctl_queue_release },
-	{ "queue delete", "ID | --all-deferred", "never send a queued, deferred or held mail (it becomes failed)", 0, 1,
+	{ "queue release", "ID... | --all", "send held mail again, now", 0, 1000, "all", ctl_queue_release },
+	{ "queue delete", "ID... | --all-deferred", "never send queued, deferred or held mail (it becomes failed)", 0, 1000,
 	  "all-deferred", ctl_queue_delete },
 	{ "queue purge", "[--older-than DURATION]",
 	  "empty the message of sent and failed mail older than DURATION (default: outbound_retention);"
