@@ -218,7 +218,8 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
  * follow it in the list) is left out, as the customer could not open it. */
 static bool mail_attachment_sent(const struct db_message_in *mail, const struct db_attachment_in *att)
 {
-	return strcmp(att->content_type, "application/ms-tnef") != 0 || (mail->defects & MIME_DEFECT_BAD_TNEF) != 0;
+	return att->content_type == NULL || strcmp(att->content_type, "application/ms-tnef") != 0 ||
+	       (mail->defects & MIME_DEFECT_BAD_TNEF) != 0;
 }
 
 int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
