@@ -204,14 +204,18 @@ static bool reopen_days_parse(const char *s)
 int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *days = ctl_opt_get(a, "reopen-days"), *autoack = ctl_opt_get(a, "autoack");
-	const char *sender = ctl_opt_get(a, "sender-name"), *close_after = ctl_opt_get(a, "close-after");
+	const char *sender = ctl_opt_get(a, "sender-name"), *attach_max = ctl_opt_get(a, "notify-attach-max");
+	const char *close_after = ctl_opt_get(a, "close-after");
 	bool no_autoack = ctl_opt_get(a, "no-autoack") != NULL;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL && close_after == NULL)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name"
-					  " or --close-after");
+	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL && attach_max == NULL &&
+	    close_after == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name,"
+				       " --notify-attach-max or --close-after");
+	if (attach_max != NULL && ctl_attach_max_check(a, attach_max) != 0)
+		return CTL_EXIT_USAGE;
 	if (close_after != NULL && !ctl_close_after_valid(close_after))
 		return ctl_usage_error(a, "invalid --close-after \"%s\": a duration such as 7d, 36h or 1w (at most"
 				       " 366 days), or off", close_after);
@@ -247,6 +251,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],
 			       tenant_name, sender);
 	}
+	if (ret == 0 && attach_max != NULL)
+		ret = ctl_team_attach_max_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], attach_max);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

@@ -285,7 +285,7 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 					      desk_reply_sends(reply) ? "answer" : "commands only", error_r);
 		if (ret == 0 && desk_reply_sends(reply))
 			ret = desk_template_reply(db, s, tenant_id, t, a, reply, m->text_body + reply->text_offset,
-						  new_len - reply->text_offset, error_r);
+						  new_len - reply->text_offset, m, error_r);
 		/* An answer awaits the customer, unless a command said otherwise. */
 		if (ret == 0 && desk_reply_sends(reply) && !agent_reply_sets_status(reply))
 			ret = desk_ticket_answered(db, tenant_id, t->id, a->email, error_r) < 0 ? -1 : 0;
