@@ -112,6 +112,7 @@ static int config_set(int64_t in_tenant, const char *config, int64_t *n_r)
 	return ret;
 }
 
+/* search() in the test's tenant must give want. */
 static void assert_search(const char *text, unsigned limit, unsigned offset, const char *want)
 {
 	char *got = search(tenant, text, limit, offset);

@@ -271,6 +271,7 @@ int ctl_team_close_after(struct ctl *ctl, const char *tenant_id, const char *ten
 	return 0;
 }
 
+/* The commands of their own, after the core table (ctl.h). */
 const struct ctl_command ctl_find_commands[] = {
 	{ "ticket solve", "NUMBER [--by AGENT]",
 	  "mark a ticket solved: its ticket.solved rules run, and it closes after the team's --close-after", 1, 1,
