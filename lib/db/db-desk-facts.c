@@ -24,7 +24,8 @@
 #define TICKET_SQL                                                                                           \
 	"SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"      \
 	" tm.name, tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"             \
-	" coalesce(c.name, ''), " TICKET_TAGS ", te.subject_tag_format" TICKET_FROM                          \
+	" coalesce(c.name, ''), " TICKET_TAGS ", te.subject_tag_format,"                               \
+	" coalesce(t.order_ref, ''), coalesce(t.shipment_ref, ''), coalesce(t.sku, '')" TICKET_FROM                          \
 	" JOIN tenants te ON te.id = t.tenant_id WHERE t.tenant_id = $1 AND t.id = $2"
 
 int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_desk_ticket *t,
@@ -48,7 +49,8 @@ int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, stru
 		.sender_name_format = db_cell_str(res, 0, 8), .assignee_email = db_cell_str(res, 0, 9),
 		.assignee_name = db_cell_str(res, 0, 10), .requester_email = db_cell_str(res, 0, 11),
 		.requester_name = db_cell_str(res, 0, 12), .tags = db_cell_str(res, 0, 13),
-		.subject_tag_format = db_cell_str(res, 0, 14),
+		.subject_tag_format = db_cell_str(res, 0, 14), .order_ref = db_cell_str(res, 0, 15),
+		.shipment_ref = db_cell_str(res, 0, 16), .sku = db_cell_str(res, 0, 17),
 	};
 	db_table_free(&res);
 	return 1;
@@ -66,6 +68,9 @@ void db_desk_ticket_free(struct db_desk_ticket *t)
 	free(t->requester_email);
 	free(t->requester_name);
 	free(t->tags);
+	free(t->order_ref);
+	free(t->shipment_ref);
+	free(t->sku);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -64,7 +64,7 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	"SELECT tenant_id, id FROM tickets WHERE resolution_due <= now() AND resolution_breached_at IS NULL" \
 	" AND status NOT IN ('solved', 'closed', 'merged') ORDER BY resolution_due LIMIT $1"           \
 	" FOR UPDATE SKIP LOCKED"
-/* The earliest of the three, rounded up to the second (never early). */
+/* The earliest of the four (order reminders: db-order.h), rounded up to the second (never early). */
 #define NEXT_DUE                                                                                       \
 	"SELECT ceil(extract(epoch FROM least("                                                       \
 	"(SELECT min(snooze_until) FROM tickets WHERE status = 'snoozed'),"                           \
@@ -72,7 +72,11 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND first_response_breached_at IS NULL AND first_response_due IS NOT NULL"                  \
 	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
-	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')))))::bigint"
+	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"          \
+	" (SELECT min(t.created_at + m.order_reminder_after) FROM tickets t JOIN teams m"             \
+	" ON m.tenant_id = t.tenant_id AND m.id = t.team_id WHERE m.order_reminder_after IS NOT NULL" \
+	" AND t.order_ref IS NULL AND t.order_reminder_at IS NULL AND NOT t.order_reminder_off"       \
+	" AND t.status IN ('open', 'pending')))))::bigint"
 
 /* Claims rows (tenant_id, id) with sql ($1: the limit). */
 static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
