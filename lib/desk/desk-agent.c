@@ -174,6 +174,10 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 		ret = desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
 				     &changed, refused_r, error_r);
 		break;
+	case AGENT_CMD_ORDER:
+		ret = desk_ticket_set_order(db, tenant_id, t->id, DB_ORDER_REF, cmd->arg, DESK_ORDER_AGENT, a->email,
+					    error_r);
+		break;
 	case AGENT_CMD_TEMPLATE:
 	case AGENT_CMD_NOTE: break;
 	}
