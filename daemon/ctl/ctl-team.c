@@ -208,8 +208,10 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack or --sender-name");
+	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL &&
+	    ctl_opt_get(a, "order-reminder-after") == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name"
+					  " or --order-reminder-after");
 	if (sender != NULL && (sender[0] == '\0' || strlen(sender) > 200 || strpbrk(sender, "\r\n\t") != NULL))
 		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, with "
 				       "{agent} and {team} as placeholders", sender);
@@ -240,6 +242,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],
 			       tenant_name, sender);
 	}
+	if (ret == 0 && ctl_opt_get(a, "order-reminder-after") != NULL)
+		ret = ctl_order_team_set(ctl, a, tenant_id, tenant_name, team_id);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

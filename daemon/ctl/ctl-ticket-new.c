@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "base/mimetypes.h"
+#include "base/orderref.h"
 #include "base/xalloc.h"
+#include "db/db-report-ticket.h"
 #include "desk/desk.h"
 #include "mime/mime-compose.h"
 
@@ -66,11 +68,45 @@ static int attachments_read(const struct ctl_args *a, struct attachments *at)
 	return 0;
 }
 
+/* --order: the subject from the tenant's order subject when none is
+ * given (*subject_r malloc'd, NULL when --subject was given). */
+static int order_subject(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, char **subject_r)
+{
+	const char *order = ctl_opt_get(a, "order");
+	char *error = NULL;
+	int found;
+
+	*subject_r = NULL;
+	if (order == NULL || ctl_opt_get(a, "subject") != NULL)
+		return 0;
+	if ((found = desk_order_subject(ctl->db, ctl_id(tenant_id), order, subject_r, &error)) < 0)
+		return ctl_db_fail(error);
+	if (found == 0)
+		return ctl_fail("the tenant has no order subject (tenant set --order-subject): give --subject");
+	return 0;
+}
+
+/* --order: the new ticket's order, recorded as set by maildeskctl. */
+static int order_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, int64_t number)
+{
+	const char *order = ctl_opt_get(a, "order");
+	char *error = NULL;
+	int64_t id = 0;
+
+	if (order == NULL)
+		return 0;
+	if (db_report_ticket_find(ctl->db, ctl_id(tenant_id), number, &id, &error) < 0 ||
+	    desk_ticket_set_order(ctl->db, ctl_id(tenant_id), id, DB_ORDER_REF, order, DESK_ORDER_CLI, CTL_ACTOR,
+				  &error) < 0)
+		return ctl_db_fail(error);
+	return 0;
+}
+
 /* Tenant, team, agent and files: everything lib/desk needs. */
 static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
 	const char *team = ctl_opt_get(a, "team");
-	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL;
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL, *subject = NULL;
 	struct attachments at = { 0 };
 	struct ctl_desk d;
 	int64_t number;
@@ -85,18 +121,21 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
 	if (ret == 0)
 		ret = attachments_read(a, &at);
+	if (ret == 0)
+		ret = order_subject(ctl, a, tenant_id, &subject);
 	if (ret == 0) {
 		const struct desk_cli_ticket n = {
 			.tenant_id = strtoll(tenant_id, NULL, 10), .team_id = strtoll(team_id, NULL, 10),
 			.agent_email = ctl_opt_get(a, "from"), .to = ctl_opt_get(a, "to"),
-			.subject = ctl_opt_get(a, "subject"), .text = text, .len = len,
+			.subject = subject != NULL ? subject : ctl_opt_get(a, "subject"), .text = text, .len = len,
 			.attachments = at.list, .n_attachments = at.n,
 		};
 		if (desk_cli_new(ctl->db, &d.s, &n, &number, &error) < 0)
 			ret = ctl_fail("%s", error != NULL ? error : "failed");
-		else
+		else if ((ret = order_set(ctl, a, tenant_id, number)) == 0)
 			*done_r = xasprintf("%lld", (long long)number);
 	}
+	free(subject);
 	free(error);
 	attachments_free(&at);
 	free(text);
@@ -111,8 +150,8 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
  * [--attach FILE]... [--tenant T]": prints the new ticket's number. */
 int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
 {
-	static const char *const required[] = { "team", "to", "subject", "from", "file" };
-	const char *subject = ctl_opt_get(a, "subject");
+	static const char *const required[] = { "team", "to", "from", "file" };
+	const char *subject = ctl_opt_get(a, "subject"), *order = ctl_opt_get(a, "order"), *why;
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (ctl_opt_get(a, required[i]) == NULL)
@@ -120,7 +159,11 @@ int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (!ctl_address_valid(ctl_opt_get(a, "to")))
 		return ctl_usage_error(a, "invalid address \"%s\"", ctl_opt_get(a, "to"));
-	if (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject)))
+	if (subject == NULL && order == NULL)
+		return ctl_usage_error(a, "missing --subject (or --order, with the tenant's order subject)");
+	if (order != NULL && (why = orderref_check(order, strlen(order))) != NULL)
+		return ctl_usage_error(a, "order \"%s\" is not valid: %s", order, why);
+	if (subject != NULL && (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject))))
 		return ctl_usage_error(a, "the subject must be non-empty UTF-8 text");
 	for (size_t i = 0; i < a->n_opts; i++) {
 		if (strcmp(a->opts[i].name, "attach") == 0 && strcmp(a->opts[i].value, "-") == 0)

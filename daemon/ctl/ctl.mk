@@ -13,7 +13,8 @@ daemon_maildeskctl_SOURCES = \
 	daemon/ctl/ctl-ticket.c \
 	daemon/ctl/ctl-ticket-change.c \
 	daemon/ctl/ctl-ticket-move.c \
-	daemon/ctl/ctl-ticket-address.c
+	daemon/ctl/ctl-ticket-address.c \
+	daemon/ctl/ctl-order.c
 daemon_maildeskctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
