@@ -55,6 +55,7 @@ include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
 include $(srcdir)/t/workers.mk
 include $(srcdir)/t/scaleout.mk
+include $(srcdir)/t/orders.mk
 
 ## The desk_ticket_* layer (one way a ticket changes) against a private
 ## PostgreSQL, on the fixtures of pg-rules (t/rules-pg.mk).

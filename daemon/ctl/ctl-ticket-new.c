@@ -13,7 +13,6 @@
 #include "base/mimetypes.h"
 #include "base/orderref.h"
 #include "base/xalloc.h"
-#include "db/db-report-ticket.h"
 #include "desk/desk.h"
 #include "mime/mime-compose.h"
 
@@ -86,22 +85,6 @@ static int order_subject(struct ctl *ctl, const struct ctl_args *a, const char *
 	return 0;
 }
 
-/* --order: the new ticket's order, recorded as set by maildeskctl. */
-static int order_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, int64_t number)
-{
-	const char *order = ctl_opt_get(a, "order");
-	char *error = NULL;
-	int64_t id = 0;
-
-	if (order == NULL)
-		return 0;
-	if (db_report_ticket_find(ctl->db, ctl_id(tenant_id), number, &id, &error) < 0 ||
-	    desk_ticket_set_order(ctl->db, ctl_id(tenant_id), id, DB_ORDER_REF, order, DESK_ORDER_CLI, CTL_ACTOR,
-				  &error) < 0)
-		return ctl_db_fail(error);
-	return 0;
-}
-
 /* Tenant, team, agent and files: everything lib/desk needs. */
 static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
@@ -128,11 +111,11 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 			.tenant_id = strtoll(tenant_id, NULL, 10), .team_id = strtoll(team_id, NULL, 10),
 			.agent_email = ctl_opt_get(a, "from"), .to = ctl_opt_get(a, "to"),
 			.subject = subject != NULL ? subject : ctl_opt_get(a, "subject"), .text = text, .len = len,
-			.attachments = at.list, .n_attachments = at.n,
+			.attachments = at.list, .n_attachments = at.n, .order = ctl_opt_get(a, "order"),
 		};
 		if (desk_cli_new(ctl->db, &d.s, &n, &number, &error) < 0)
 			ret = ctl_fail("%s", error != NULL ? error : "failed");
-		else if ((ret = order_set(ctl, a, tenant_id, number)) == 0)
+		else
 			*done_r = xasprintf("%lld", (long long)number);
 	}
 	free(subject);

@@ -195,6 +195,7 @@ struct desk_cli_ticket {
 	size_t len;
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
+	const char *order; /* the ticket's order reference (desk_ticket_set_order), NULL: none */
 };
 /* Creates the ticket and queues its first mail (outbound kind 'new'):
  * From "<agent> from <team>" <alias>, Reply-To the ticket's signed reply
