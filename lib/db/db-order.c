@@ -148,9 +148,10 @@ int db_order_reminder_after_set(struct db *db, int64_t tenant_id, int64_t team_i
 	struct db_num tn, tm, sec;
 	const char *params[3] = { db_num(&tn, tenant_id), db_num(&tm, team_id), seconds > 0 ? db_num(&sec, seconds) : NULL };
 
+	/* The daemons' timers look again at commit: the next due time moved. */
 	return db_exec(db,
-		       "UPDATE teams SET order_reminder_after = make_interval(secs => $3::double precision)"
-		       " WHERE tenant_id = $1 AND id = $2",
+		       "WITH u AS (UPDATE teams SET order_reminder_after = make_interval(secs => $3::double precision)"
+		       " WHERE tenant_id = $1 AND id = $2 RETURNING id) SELECT pg_notify('maildesk_timers', '') FROM u",
 		       3, params, NULL, error_r);
 }
 

@@ -49,7 +49,8 @@ int db_order_subject_get(struct db *db, int64_t tenant_id, char **subject_r, cha
 /* Sets it (NULL: none). 1 done, 0 no such tenant, -1. */
 int db_order_subject_set(struct db *db, const char *tenant_name, const char *subject, char **error_r);
 
-/* The team's order reminder delay in seconds (0: off). Returns 0 or -1. */
+/* The team's order reminder delay in seconds (0: off); the daemons'
+ * timers are told at commit (NOTIFY maildesk_timers). Returns 0 or -1. */
 int db_order_reminder_after_set(struct db *db, int64_t tenant_id, int64_t team_id, int64_t seconds,
 				char **error_r);
 /* Claims up to limit tickets whose reminder is due (status open or
