@@ -286,10 +286,5 @@ void desk_order_line(struct buf *b, const struct desk_ticket *t);
  * (source extract). Returns 0 or -1. */
 int desk_order_extract(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
-/* The first order the tenant's patterns (compiled once per thread and
- * version) find in subject, then in body; each match bounded by the rule
- * match limit. 1 with *order_r (malloc'd, a valid reference), 0 none, -1. */
-int desk_order_find(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t version,
-		    const char *subject, const char *body, char **order_r, char **error_r);
 
 #endif

@@ -355,6 +355,14 @@ int desk_ticket_order_reminder_off(struct db *db, int64_t tenant_id, int64_t tic
  * that create tickets without a subject ("ticket new --order", requests). */
 int desk_order_subject(struct db *db, int64_t tenant_id, const char *order, char **subject_r, char **error_r);
 
+/* The first order the tenant's patterns find in subject, then in body
+ * (its first 64 KiB); each match bounded by s->rule_match_limit. The
+ * patterns are compiled once per thread and version
+ * (tenants.order_patterns_version, as a delivery reads it). 1 with
+ * *order_r (malloc'd, a valid reference), 0 none, -1. */
+int desk_order_find(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t version,
+		    const char *subject, const char *body, char **order_r, char **error_r);
+
 /* The longest order pattern a tenant may store, in bytes. */
 #define DESK_ORDER_PATTERN_MAX 1000
 /* NULL when pattern compiles as an order pattern (PCRE2, UTF-8); else a
