@@ -21,6 +21,7 @@ ALTER TABLE tickets
 	ADD COLUMN order_reminder_at timestamptz,
 	ADD COLUMN order_reminder_off boolean NOT NULL DEFAULT false;
 
-CREATE INDEX tickets_order_reminder ON tickets (created_at)
+-- Per team, so the timers read only the teams that have a reminder.
+CREATE INDEX tickets_order_reminder ON tickets (tenant_id, team_id, created_at)
 	WHERE order_ref IS NULL AND order_reminder_at IS NULL AND NOT order_reminder_off
 	AND status IN ('open', 'pending');

@@ -73,10 +73,10 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
 	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"          \
-	" (SELECT min(t.created_at + m.order_reminder_after) FROM tickets t JOIN teams m"             \
-	" ON m.tenant_id = t.tenant_id AND m.id = t.team_id WHERE m.order_reminder_after IS NOT NULL" \
-	" AND t.order_ref IS NULL AND t.order_reminder_at IS NULL AND NOT t.order_reminder_off"       \
-	" AND t.status IN ('open', 'pending')))))::bigint"
+	" (SELECT min(m.order_reminder_after + (SELECT min(t.created_at) FROM tickets t"              \
+	" WHERE t.tenant_id = m.tenant_id AND t.team_id = m.id AND t.order_ref IS NULL"               \
+	" AND t.order_reminder_at IS NULL AND NOT t.order_reminder_off"                               \
+	" AND t.status IN ('open', 'pending'))) FROM teams m WHERE m.order_reminder_after IS NOT NULL))))::bigint"
 
 /* Claims rows (tenant_id, id) with sql ($1: the limit). */
 static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
