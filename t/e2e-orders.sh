@@ -116,6 +116,13 @@ assert_eq "without shipment and SKU, --json has the order only" "ES-1042 False F
 wait_count ana@demo.example 1
 n=$(grep -l "ticket $T1, " $(mail_for ana@demo.example) | head -1)
 assert_match "the agent's notification shows the order" '^Order: ES-1042$' "$(cat "$n")"
+md_ctl ticket assign "$T1" ana@demo.example >/dev/null
+for _i in $(seq 1 100); do
+	a=$(grep -l "Ticket $T1, .* is now assigned to you" $(mail_for ana@demo.example) 2>/dev/null | head -1)
+	[ -n "$a" ] && break
+	sleep 0.1
+done
+assert_match "so does the mail that a ticket is now the agent's" '^Order: ES-1042$' "$(cat "$a" 2>/dev/null)"
 
 # --- 2. #order by mail: an agent answers the notification of ticket T2
 reply_to=$(sed -n 's/^Reply-To: \(support+[^ ]*@demo\.example\).*/\1/p' "$(grep -l "ticket $T2, " $(mail_for ana@demo.example) | head -1)" | head -1)
