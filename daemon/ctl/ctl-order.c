@@ -121,15 +121,28 @@ int ctl_order_tenant_set(struct ctl *ctl, const struct ctl_args *a)
 }
 
 /* Contract in ctl.h. */
+int ctl_order_team_check(const struct ctl_args *a, unsigned *secs_r)
+{
+	const char *after = ctl_opt_get(a, "order-reminder-after");
+
+	*secs_r = 0;
+	if (after == NULL || strcmp(after, "off") == 0)
+		return 0;
+	if (config_duration_parse(after, secs_r) < 0 || *secs_r == 0)
+		return ctl_usage_error(a, "--order-reminder-after must be a duration such as 30m, 4h or 2d, or off");
+	return 0;
+}
+
+/* Contract in ctl.h. */
 int ctl_order_team_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, const char *tenant_name,
 		       const char *team_id)
 {
-	const char *after = ctl_opt_get(a, "order-reminder-after");
 	unsigned secs = 0;
 	char *error = NULL;
+	int ret = ctl_order_team_check(a, &secs);
 
-	if (strcmp(after, "off") != 0 && (config_duration_parse(after, &secs) < 0 || secs == 0))
-		return ctl_usage_error(a, "--order-reminder-after must be a duration such as 30m, 4h or 2d, or off");
+	if (ret != 0)
+		return ret;
 	if (db_order_reminder_after_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), secs, &error) < 0)
 		return ctl_db_fail(error);
 	if (secs == 0)

@@ -217,6 +217,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 				       "{agent} and {team} as placeholders", sender);
 	if (autoack != NULL && no_autoack)
 		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
+	if ((ret = ctl_order_team_check(a, &(unsigned){ 0 })) != 0)
+		return ret;
 	if (days != NULL && !reopen_days_parse(days))
 		return ctl_usage_error(a, "invalid --reopen-days \"%s\": a whole number of days from 0 to 36500",
 				       days);
