@@ -137,6 +137,7 @@ START_TEST(test_pattern_check_and_bounded_find)
 }
 END_TEST
 
+/* The cases above, each in a fresh tenant. */
 static Suite *order_suite(void)
 {
 	Suite *s = suite_create("pg-order");

@@ -11,6 +11,7 @@
 
 #include "base/xalloc.h"
 
+/* Event kinds and messages name the field the same everywhere. */
 const char *db_order_field_name(enum db_order_field f)
 {
 	static const char *const names[] = { "order", "shipment", "sku" };
@@ -80,6 +81,7 @@ int db_order_patterns_get(struct db *db, int64_t tenant_id, char ***patterns_r, 
 	return 0;
 }
 
+/* Pairs with db_order_patterns_get(). */
 void db_order_patterns_free(char ***patterns, size_t n)
 {
 	if (*patterns == NULL)

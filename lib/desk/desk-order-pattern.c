@@ -80,6 +80,7 @@ static void cache_destroy(void *p)
 	free(c);
 }
 
+/* Once per process: the key that gives each thread its own cache. */
 static void cache_key_make(void)
 {
 	if (pthread_key_create(&cache_key, cache_destroy) != 0)
