@@ -38,6 +38,7 @@ t/e2e-lmtp.sh: swaks postfix
 t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
 t/e2e-thread.sh t/e2e-agent.sh t/e2e-verp.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
 t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: swaks postfix
+t/e2e-orders.sh: swaks postfix python3
 t/e2e-lifecycle.sh: swaks python3 postgresql-client-15
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-scaleout.sh t/scaleout-client.py: swaks postfix python3

@@ -16,6 +16,7 @@ sql_migrations = \
 	sql/012_daemons.sql \
 	sql/013_outbound_claimer.sql \
 	sql/014_orders.sql \
+	sql/015_orders_extract.sql \
 	sql/017_search.sql \
 	sql/018_notify_attach.sql
 

@@ -57,6 +57,7 @@ include $(srcdir)/t/route.mk
 include $(srcdir)/t/workers.mk
 include $(srcdir)/t/attach.mk
 include $(srcdir)/t/scaleout.mk
+include $(srcdir)/t/orders.mk
 
 ## The desk_ticket_* layer (one way a ticket changes) against a private
 ## PostgreSQL, on the fixtures of pg-rules (t/rules-pg.mk).

@@ -233,6 +233,22 @@ static const struct parse_case parse_cases[] = {
 	  "line 1: #cc takes one address per line, found also \"b@x.example\"", 1 },
 	{ "cc add refuses control characters in the address", "#cc add a\x01b@x.example\n", 0, NULL, NULL, 0,
 	  "line 1: #cc: \"a?@x.example\" is not an address (use name@example.org)", 1 },
+	/* #order: the ticket's order reference (issue 12) */
+	{ "order", "#order ES-1042\nx", 0, "1:order=ES-1042", "x", 0, NULL, 0 },
+	{ "order - and none clear it", "#ORDER none\n", 0, "1:order", "", ONLY, NULL, 0 },
+	{ "order dash clears it", "#order -\n", 0, "1:order", "", ONLY, NULL, 0 },
+	{ "two different orders conflict", "#order 1\n#order 2\n", 0, NULL, NULL, 0,
+	  "line 2: #order 2 conflicts with #order 1 on line 1", 2 },
+	{ "order without a reference", "#order\n", 0, NULL, NULL, 0,
+	  "line 1: #order: missing argument (use an order reference, or - to clear it)", 1 },
+	{ "order takes one word", "#order 10 42\n", 0, NULL, NULL, 0, "line 1: #order takes one argument, found also \"42\"", 1 },
+	{ "order longer than 64 is refused", "#order 12345678901234567890123456789012345678901234567890123456789012345\n",
+	  0, NULL, NULL, 0,
+	  "line 1: #order: \"123456789012345678901234567890123456789012345678901234567890...\" is not an order reference:"
+	  " longer than 64 characters (use at most 64 visible characters, or - to clear it)", 1 },
+	{ "order with a control character is refused", "#order 10\x01" "42\n", 0, NULL, NULL, 0,
+	  "line 1: #order: \"10?42\" is not an order reference: contains a control or non-ASCII character"
+	  " (use at most 64 visible characters, or - to clear it)", 1 },
 };
 
 /* The commands of a reply in the notation of parse_case.cmds. */

@@ -192,7 +192,8 @@ int ctl_ticket_list_requester(struct ctl *ctl, const struct ctl_args *a)
 	struct db_table *t = NULL;
 	int ret;
 
-	if (ctl_opt_get(a, "team") != NULL || ctl_opt_get(a, "folder") != NULL || ctl_opt_get(a, "agent") != NULL)
+	if (ctl_opt_get(a, "team") != NULL || ctl_opt_get(a, "folder") != NULL || ctl_opt_get(a, "agent") != NULL ||
+	    ctl_opt_get(a, "order") != NULL)
 		return ctl_usage_error(a, "--requester lists one customer's tickets: it takes only --tenant, --status"
 					  " and --json");
 	if (!ctl_address_valid(addr))

@@ -22,12 +22,17 @@ static const struct ctl_command commands[] = {
 	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
 	{ "tenant set",
 	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]"
+	  " [--order-pattern REGEX... | --no-order-pattern] [--order-subject TEXT | --no-order-subject]"
 	  " [--search-language CONFIG]",
 	  "change a tenant's settings (--require-authenticated-requester: a requester's or participant's"
 	  " follow-up adds Cc'd people only when our mail server authenticated it;"
 	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate;"
+	  " --order-pattern: the patterns that find an order in new mail, replacing the list;"
+	  " --order-subject: the title of tickets started about an order, with {order};"
 	  " --search-language: the text search configuration of \"ticket search\", e.g. english, spanish, simple)",
-	  1, 1, "subject-tag= require-authenticated-requester= autoack-unauthenticated= search-language=",
+	  1, 1,
+	  "subject-tag= require-authenticated-requester= autoack-unauthenticated= order-pattern=* no-order-pattern"
+	  " order-subject= no-order-subject search-language=",
 	  ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
@@ -37,12 +42,16 @@ static const struct ctl_command commands[] = {
 	  ctl_team_list },
 	{ "team set",
 	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]"
-	  " [--notify-attach-max SIZE] [--close-after DURATION|off]",
+	  " [--notify-attach-max SIZE] [--order-reminder-after DURATION|off] [--close-after DURATION|off]",
 	  "change a team's settings (--autoack: acknowledge new tickets with a template;"
 	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}';"
 	  " --notify-attach-max: the most attachment bytes a notification carries, 0 none;"
+	  " --order-reminder-after: remind once about open tickets still without an order;"
 	  " --close-after: how long a solved ticket stays solved before it closes, default 7d)",
-	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name= notify-attach-max= close-after=", ctl_team_set },
+	  1, 1,
+	  "tenant= reopen-days= autoack= no-autoack sender-name= notify-attach-max= order-reminder-after="
+	  " close-after=",
+	  ctl_team_set },
 	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
 	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
 	  ctl_agent_add },
@@ -55,16 +64,19 @@ static const struct ctl_command commands[] = {
 	  "change an agent's name, signature or mail while offline", 1, 1,
 	  "tenant= name= signature-file= notify-offline=", ctl_agent_set },
 	{ "ticket list",
-	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL] [--json]"
-	  " | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
+	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL]"
+	  " [--order REF] [--json] | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
 	  "list tickets, highest priority then oldest first (merged ones only with --status merged); folders: open"
 	  " (and pending; who is awaited), snoozed (wake time), closed (and solved), unassigned, mine (--agent's);"
-	  " --agent alone: the agent's tickets; --requester: one customer's tickets as they see them"
-	  " (Open, Awaiting your reply, Solved)",
-	  0, 0, "tenant= team= status= folder= agent= json requester=", ctl_ticket_list },
+	  " --agent alone: the agent's tickets; --order: the tickets about that order; --requester: one customer's"
+	  " tickets as they see them (Open, Awaiting your reply, Solved)",
+	  0, 0, "tenant= team= status= folder= agent= order= json requester=", ctl_ticket_list },
 	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
 	  "json", ctl_ticket_show },
 	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },
+	{ "ticket order", "NUMBER [REF | --clear] [--shipment S] [--sku K] [--by AGENT]",
+	  "set or clear a ticket's order reference (and shipment, SKU; '' clears those)", 1, 2,
+	  "clear shipment= sku= by=", ctl_ticket_order },
 	{ "ticket reopen", "NUMBER [--by AGENT]", "set a ticket back to open", 1, 1, "by=",
 	  ctl_ticket_reopen },
 	{ "ticket split", "NUMBER MESSAGE_ID [--by AGENT]",
@@ -82,9 +94,11 @@ static const struct ctl_command commands[] = {
 	{ "ticket note", "NUMBER --from AGENT --file F",
 	  "add an internal note, never sent (the assignee, when someone else, is notified)", 1, 1, "from= file=",
 	  ctl_ticket_note },
-	{ "ticket new", "--team T --to ADDR --subject S --from AGENT --file F [--attach FILE]... [--tenant T]",
-	  "start a ticket with a first mail to ADDR, assigned to AGENT; prints its number", 0, 0,
-	  "team= to= subject= from= file= attach=* tenant=", ctl_ticket_new },
+	{ "ticket new",
+	  "--team T --to ADDR (--subject S | --order REF) --from AGENT --file F [--attach FILE]... [--tenant T]",
+	  "start a ticket with a first mail to ADDR, assigned to AGENT; prints its number (--order: about that"
+	  " order, titled by the tenant's order subject unless --subject is given)",
+	  0, 0, "team= to= subject= from= file= attach=* tenant= order=", ctl_ticket_new },
 	{ "template add", "NAME --team T [--tenant T] --file F", "add a team's template, or replace it", 1, 1,
 	  "team= tenant= file=", ctl_template_add },
 	{ "template list", "[--team T] [--tenant T] [--json]", "list templates", 0, 0, "team= tenant= json",

@@ -211,9 +211,9 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	int ret;
 
 	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL && attach_max == NULL &&
-	    close_after == NULL)
+	    ctl_opt_get(a, "order-reminder-after") == NULL && close_after == NULL)
 		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name,"
-				       " --notify-attach-max or --close-after");
+				       " --notify-attach-max, --order-reminder-after or --close-after");
 	if (attach_max != NULL && ctl_attach_max_check(a, attach_max) != 0)
 		return CTL_EXIT_USAGE;
 	if (close_after != NULL && !ctl_close_after_valid(close_after))
@@ -224,6 +224,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 				       "{agent} and {team} as placeholders", sender);
 	if (autoack != NULL && no_autoack)
 		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
+	if ((ret = ctl_order_team_check(a, &(unsigned){ 0 })) != 0)
+		return ret;
 	if (days != NULL && !reopen_days_parse(days))
 		return ctl_usage_error(a, "invalid --reopen-days \"%s\": a whole number of days from 0 to 36500",
 				       days);
@@ -253,6 +255,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (ret == 0 && attach_max != NULL)
 		ret = ctl_team_attach_max_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], attach_max);
+	if (ret == 0 && ctl_opt_get(a, "order-reminder-after") != NULL)
+		ret = ctl_order_team_set(ctl, a, tenant_id, tenant_name, team_id);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "base/mimetypes.h"
+#include "base/orderref.h"
 #include "base/xalloc.h"
 #include "desk/desk.h"
 #include "mime/mime-compose.h"
@@ -59,11 +60,29 @@ int ctl_attachments_read(const struct ctl_args *a, struct ctl_attachments *at)
 	return 0;
 }
 
+/* --order: the subject from the tenant's order subject when none is
+ * given (*subject_r malloc'd, NULL when --subject was given). */
+static int order_subject(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, char **subject_r)
+{
+	const char *order = ctl_opt_get(a, "order");
+	char *error = NULL;
+	int found;
+
+	*subject_r = NULL;
+	if (order == NULL || ctl_opt_get(a, "subject") != NULL)
+		return 0;
+	if ((found = desk_order_subject(ctl->db, ctl_id(tenant_id), order, subject_r, &error)) < 0)
+		return ctl_db_fail(error);
+	if (found == 0)
+		return ctl_fail("the tenant has no order subject (tenant set --order-subject): give --subject");
+	return 0;
+}
+
 /* Tenant, team, agent and files: everything lib/desk needs. */
 static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
 	const char *team = ctl_opt_get(a, "team");
-	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL;
+	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL, *subject = NULL;
 	struct ctl_attachments at = { 0 };
 	struct ctl_desk d;
 	int64_t number;
@@ -78,18 +97,21 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
 	if (ret == 0)
 		ret = ctl_attachments_read(a, &at);
+	if (ret == 0)
+		ret = order_subject(ctl, a, tenant_id, &subject);
 	if (ret == 0) {
 		const struct desk_cli_ticket n = {
 			.tenant_id = strtoll(tenant_id, NULL, 10), .team_id = strtoll(team_id, NULL, 10),
 			.agent_email = ctl_opt_get(a, "from"), .to = ctl_opt_get(a, "to"),
-			.subject = ctl_opt_get(a, "subject"), .text = text, .len = len,
-			.attachments = at.list, .n_attachments = at.n,
+			.subject = subject != NULL ? subject : ctl_opt_get(a, "subject"), .text = text, .len = len,
+			.attachments = at.list, .n_attachments = at.n, .order = ctl_opt_get(a, "order"),
 		};
 		if (desk_cli_new(ctl->db, &d.s, &n, &number, &error) < 0)
 			ret = ctl_fail("%s", error != NULL ? error : "failed");
 		else
 			*done_r = xasprintf("%lld", (long long)number);
 	}
+	free(subject);
 	free(error);
 	ctl_attachments_free(&at);
 	free(text);
@@ -104,8 +126,8 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
  * [--attach FILE]... [--tenant T]": prints the new ticket's number. */
 int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
 {
-	static const char *const required[] = { "team", "to", "subject", "from", "file" };
-	const char *subject = ctl_opt_get(a, "subject");
+	static const char *const required[] = { "team", "to", "from", "file" };
+	const char *subject = ctl_opt_get(a, "subject"), *order = ctl_opt_get(a, "order"), *why;
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (ctl_opt_get(a, required[i]) == NULL)
@@ -113,7 +135,11 @@ int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (!ctl_address_valid(ctl_opt_get(a, "to")))
 		return ctl_usage_error(a, "invalid address \"%s\"", ctl_opt_get(a, "to"));
-	if (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject)))
+	if (subject == NULL && order == NULL)
+		return ctl_usage_error(a, "missing --subject (or --order, with the tenant's order subject)");
+	if (order != NULL && (why = orderref_check(order, strlen(order))) != NULL)
+		return ctl_usage_error(a, "order \"%s\" is not valid: %s", order, why);
+	if (subject != NULL && (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject))))
 		return ctl_usage_error(a, "the subject must be non-empty UTF-8 text");
 	if (ctl_attach_args_check(a) != 0)
 		return CTL_EXIT_USAGE;

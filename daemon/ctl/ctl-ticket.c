@@ -15,12 +15,12 @@ static const char *const statuses[] = { "open", "pending", "snoozed", "solved", 
 
 /* The kinds of each report's columns for ctl_output (lib/db/db-report-ticket.h). */
 #define TICKET_KINDS "isssisssitts"
-#define LIST_KINDS TICKET_KINDS "st"
+#define LIST_KINDS TICKET_KINDS "sts"
 static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
 
-#define SHOW_KINDS TICKET_KINDS "tii"
+#define SHOW_KINDS TICKET_KINDS "tiisss"
 /* Column numbers of the show report past the list's first 12. */
-enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO };
+enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO, SHOW_ORDER, SHOW_SHIPMENT, SHOW_SKU };
 #define MESSAGE_KINDS "isssssjjjttsssssss"
 /* Column numbers of the message query that the text output uses. */
 enum { MSG_MATCH = 14, MSG_MATCH_DETAIL, MSG_DEFECTS, MSG_BODY };
@@ -77,7 +77,8 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
 	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
 		ret = CTL_EXIT_FAIL;
-	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent };
+	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent,
+				      ctl_opt_get(a, "order") };
 	if (ret == 0 && db_report_tickets(ctl->db, &f, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
@@ -183,6 +184,9 @@ static void ticket_print(const struct db_ticket_report *s)
 	person_print("Requester:", db_table_get(t, 0, 6), db_table_get(t, 0, 5));
 	participants_print(s->participants);
 	field_print("Assignee:", db_table_get(t, 0, 7), "-");
+	field_print("Order:", db_table_get(t, 0, SHOW_ORDER), "-");
+	field_print("Shipment:", db_table_get(t, 0, SHOW_SHIPMENT), NULL);
+	field_print("SKU:", db_table_get(t, 0, SHOW_SKU), NULL);
 	field_print("Messages:", db_table_get(t, 0, 8), "0");
 	field_print("Created:", ctl_output_time(db_table_get(t, 0, 9), tb, sizeof(tb)), "-");
 	field_print("Activity:", ctl_output_time(db_table_get(t, 0, 10), tb, sizeof(tb)), "-");
@@ -300,6 +304,11 @@ static void show_json(const struct db_ticket_report *s)
 		json_array_append_new(part, json_string(db_table_get(s->participants, r, 0)));
 	for (size_t r = 0; r < s->events->n_rows; r++)
 		json_array_append_new(events, ctl_output_row_json(s->events, r, EVENT_KINDS));
+	/* Shipment and SKU only when set: most tickets have neither. */
+	if (json_is_null(json_object_get(ticket, "shipment")))
+		json_object_del(ticket, "shipment");
+	if (json_is_null(json_object_get(ticket, "sku")))
+		json_object_del(ticket, "sku");
 	json_object_set_new(ticket, "participants", part);
 	json_object_set_new(ticket, "events", events);
 	json_object_set_new(ticket, "messages", messages_json(s->messages, s->attachments));

@@ -235,4 +235,19 @@ int ctl_template_remove(struct ctl *ctl, const struct ctl_args *a);
 int ctl_team_autoack_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
 			 const char *team, const char *name);
 
+/* ---- Orders (ctl-order.c, issue 12) ---- */
+/* "ticket order NUMBER [REF | --clear] [--shipment S] [--sku K] [--by AGENT]". */
+int ctl_ticket_order(struct ctl *ctl, const struct ctl_args *a);
+/* Whether "tenant set" was given an order option. */
+bool ctl_order_tenant_opts(const struct ctl_args *a);
+/* The order options of "tenant set" (--order-pattern..., --no-order-pattern,
+ * --order-subject, --no-order-subject). Returns 0 or an exit code. */
+int ctl_order_tenant_set(struct ctl *ctl, const struct ctl_args *a);
+/* Checks --order-reminder-after of "team set" before anything is written:
+ * 0 with *secs_r (0: off or not given), or the usage exit code. */
+int ctl_order_team_check(const struct ctl_args *a, unsigned *secs_r);
+/* --order-reminder-after of "team set" (the team already found). */
+int ctl_order_team_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, const char *tenant_name,
+		       const char *team_id);
+
 #endif

@@ -13,7 +13,8 @@ daemon_maildeskctl_SOURCES = \
 	daemon/ctl/ctl-ticket.c \
 	daemon/ctl/ctl-ticket-change.c \
 	daemon/ctl/ctl-ticket-move.c \
-	daemon/ctl/ctl-ticket-address.c
+	daemon/ctl/ctl-ticket-address.c \
+	daemon/ctl/ctl-order.c
 ## Issue 12's lifecycle and finding things: "ticket solve", "ticket search",
 ## "contact show", "ticket list --requester", their settings.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-find.h daemon/ctl/ctl-find.c

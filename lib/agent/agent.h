@@ -34,6 +34,7 @@ enum agent_cmd_type {
 	AGENT_CMD_TEMPLATE,
 	AGENT_CMD_CC_ADD,    /* #cc add ADDRESS */
 	AGENT_CMD_CC_REMOVE, /* #cc remove ADDRESS */
+	AGENT_CMD_ORDER,     /* #order REF, #order - / #order none: clears */
 	AGENT_CMD_OPEN,      /* #open: the answer leaves the ticket open */
 	AGENT_CMD_SOLVE,     /* #solve: the ticket is solved */
 };
@@ -84,6 +85,9 @@ struct agent_cmd {
 	 *         removed (local@domain, sane characters, at most 254).
 	 *         Written "#cc add ADDRESS" / "#cc remove ADDRESS" (one
 	 *         address per line); "#cc add x" with "#cc remove x" conflict.
+ * ORDER: the order reference as written (base/orderref.h: 1-64 visible
+ *         ASCII characters); NULL for "#order -" and "#order none",
+ *         which clear it. Two different #order lines conflict.
 	 * Other commands: NULL. */
 	char *arg;
 	bool assign_me;          /* ASSIGN: "#assign me" (the replying agent) */

@@ -77,7 +77,7 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	"SELECT min(s.at) FROM teams tm CROSS JOIN LATERAL (SELECT " SOLVED_CLOSE_AT " AS at"          \
 	" FROM tickets t WHERE t.tenant_id = tm.tenant_id AND t.team_id = tm.id AND t.status = 'solved'" \
 	" ORDER BY t.closed_at LIMIT 1) s WHERE tm.close_after_s IS NOT NULL"
-/* The earliest of the four, rounded up to the second (never early). */
+/* The earliest of the five (order reminders: db-order.h), rounded up to the second (never early). */
 #define NEXT_DUE                                                                                       \
 	"SELECT ceil(extract(epoch FROM least("                                                       \
 	"(SELECT min(snooze_until) FROM tickets WHERE status = 'snoozed'),"                           \
@@ -85,7 +85,11 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND first_response_breached_at IS NULL AND first_response_due IS NOT NULL"                  \
 	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
-	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"           \
+	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"          \
+	" (SELECT min(m.order_reminder_after + (SELECT min(t.created_at) FROM tickets t"              \
+	" WHERE t.tenant_id = m.tenant_id AND t.team_id = m.id AND t.order_ref IS NULL"               \
+	" AND t.order_reminder_at IS NULL AND NOT t.order_reminder_off"                               \
+	" AND t.status IN ('open', 'pending'))) FROM teams m WHERE m.order_reminder_after IS NOT NULL)," \
 	" (" SOLVED_NEXT "))))::bigint"
 
 /* Claims rows (tenant_id, id) with sql ($1: the limit). */

@@ -176,6 +176,10 @@ static int command_apply(struct db *db, const struct desk_settings *s, int64_t t
 		ret = desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
 				     &changed, refused_r, error_r);
 		break;
+	case AGENT_CMD_ORDER:
+		ret = desk_ticket_set_order(db, tenant_id, t->id, DB_ORDER_REF, cmd->arg, DESK_ORDER_AGENT, a->email,
+					    error_r);
+		break;
 	case AGENT_CMD_TEMPLATE:
 	case AGENT_CMD_NOTE: break;
 	}

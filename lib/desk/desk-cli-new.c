@@ -91,6 +91,11 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 	if (to_check(db, n->to, error_r) < 0 || desk_cli_agent(db, n->tenant_id, n->agent_email, &a, error_r) < 0)
 		return -1;
 	ret = ticket_insert(db, n, &a, &ticket_id, error_r);
+	/* The order before the first mail, so its templates can show it. */
+	if (ret == 0 && n->order != NULL &&
+	    desk_ticket_set_order(db, n->tenant_id, ticket_id, DB_ORDER_REF, n->order, DESK_ORDER_CLI, a.email,
+				  error_r) < 0)
+		ret = -1;
 	if (ret == 0)
 		ret = desk_ticket_load(db, s, n->tenant_id, ticket_id, &t, error_r);
 	if (ret < 0) {

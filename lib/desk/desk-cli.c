@@ -146,8 +146,10 @@ static char *note_mail_body(const struct desk_settings *s, const struct cli_work
 	buf_printf(&b, "%s\n\n", TEXT_REPLY_MARKER);
 	buf_printf(&b, "Internal note by %s on ticket %" PRId64 ", %s\n", w->a.name[0] ? w->a.name : w->a.email,
 		   w->t.number, w->t.subject);
-	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n\n", w->t.status,
+	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", w->t.status,
 		   desk_priority_name(w->t.priority), w->t.assignee_email, w->t.tags[0] ? w->t.tags : "-");
+	desk_order_line(&b, &w->t);
+	buf_append_str(&b, "\n");
 	buf_append(&b, text, len);
 	buf_append_str(&b, "\n\nA reply to this mail goes to the customer; start it with #note to answer "
 			   "internally.\n");

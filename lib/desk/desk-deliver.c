@@ -30,6 +30,7 @@ static int store_new(struct db *db, const struct desk_settings *s, int64_t tenan
 	r->sender_contact_id = st->contact_id;
 	r->skip_ack = !st->settings.team_autoack;
 	r->skip_sla = !st->settings.team_sla;
+	r->order_patterns_version = st->settings.order_patterns_version;
 	if (desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r, &add_participants,
 			      error_r) < 0 ||
 	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,

@@ -53,6 +53,7 @@ static char *notification_body(const struct desk_settings *s, int64_t tenant_id,
 	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", t->status,
 		   desk_priority_name(t->priority), t->assignee_email[0] ? t->assignee_email : "-",
 		   t->tags[0] ? t->tags : "-");
+	desk_order_line(&b, t);
 	buf_printf(&b, "From: %s%s<%s>\n\n", m->from_name != NULL ? m->from_name : "",
 		   m->from_name != NULL && m->from_name[0] ? " " : "",
 		   m->from_addr != NULL && m->from_addr[0] ? m->from_addr : t->requester_email);

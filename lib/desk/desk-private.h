@@ -37,6 +37,7 @@ struct desk_ticket {
 	char *assignee_email, *assignee_name; /* "" when unassigned */
 	char *requester_email, *requester_name;
 	char *tags; /* space-separated, "" when none */
+	char *order_ref, *shipment_ref, *sku; /* "" when none */
 };
 
 struct desk_agent {
@@ -288,5 +289,20 @@ int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int6
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			  int64_t message_id, const struct db_message_in *m, const struct agent_reply *reply,
 			  char **error_r);
+
+/* ---- Orders (desk-order.c, desk-order-pattern.c) ---- */
+/* How much of a message the order patterns read: the subject, and the
+ * start of the text body (a stranger's text bounds its own cost). */
+#define DESK_ORDER_SUBJECT_MAX 1000
+#define DESK_ORDER_BODY_MAX 65536
+/* "Order: 1042 | Shipment: X | SKU: Y\n" for a notification, nothing
+ * when the ticket has none of them. */
+void desk_order_line(struct buf *b, const struct desk_ticket *t);
+/* Customer mail stored on a ticket: when the tenant has order patterns
+ * (r->order_patterns_version) and the ticket is new or has no order yet,
+ * the first match on the subject, else on the body, becomes its order
+ * (source extract). Returns 0 or -1. */
+int desk_order_extract(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
 
 #endif

@@ -85,6 +85,7 @@ static void ticket_facts(struct facts_priv *p, struct rules_facts *f)
 	f->status = t->status;
 	f->priority = t->priority;
 	f->assignee = t->assignee;
+	f->order = t->order;
 	f->from = t->requester;
 	f->subject = t->subject;
 	f->customer_open_tickets = t->others_open;

@@ -30,6 +30,7 @@ void desk_template_vars_fill(const struct desk_ticket *t, const struct desk_agen
 		.customer_name = t->requester_name[0] != '\0' ? t->requester_name : t->requester_email,
 		.customer_email = t->requester_email,
 		.team_name = t->team_name,
+		.ticket_order = t->order_ref,
 	};
 	if (a != NULL) {
 		vars->agent_name = a->name[0] != '\0' ? a->name : a->email;

@@ -223,6 +223,7 @@ static int assign_notice(struct db *db, const struct desk_settings *s, int64_t t
 	buf_printf(&b, "Ticket %" PRId64 ", %s, is now assigned to you (by %s).\n\n", t.number, t.subject, actor);
 	buf_printf(&b, "Team: %s | Status: %s | Priority: %s | Tags: %s\n", t.team_name, t.status,
 		   desk_priority_name(t.priority), t.tags[0] ? t.tags : "-");
+	desk_order_line(&b, &t);
 	buf_printf(&b, "From: %s\n", t.requester_email);
 	body = buf_steal(&b, NULL);
 	ret = desk_agent_notice(db, s, tenant_id, &t, a, "Assigned: ", body, NULL, error_r);

@@ -28,4 +28,7 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \
 	lib/desk/desk-dkim.c lib/desk/desk-dkim.h
 ## Agent status by mail: the team's control address.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-control.c
+## Orders (issue 12): set/clear, extraction by the tenant's patterns, the
+## order subject and the order reminder.
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-order.c lib/desk/desk-order-pattern.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)
