@@ -103,7 +103,8 @@ T2=$(number_of "Factura duplicada")
 customer carla@customer.example "Cambio de dirección" "Quiero cambiar la dirección de entrega."
 T3=$(number_of "Cambio de dirección")
 agent_mail "$T3" "Claro, ¿cuál es la nueva dirección?"
-sql "update tickets set order_ref = 'A-1042' where number = $T2" >/dev/null
+md_ctl ticket order "$T2" A-1042 >/dev/null
+assert_eq "ticket order gives the second ticket an order (orders' command)" 0 $?
 customer dora@customer.example "Otra cosa" "Nada que ver."
 
 # --- the requester's list
