@@ -28,4 +28,8 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \
 	lib/desk/desk-dkim.c lib/desk/desk-dkim.h
 ## Agent status by mail: the team's control address.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-control.c
+## Requests: reasons, a request opened or joined through the delivery
+## pipeline, its reference (issue 12).
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-private.h \
+	lib/desk/desk-request.c lib/desk/desk-request-mail.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)

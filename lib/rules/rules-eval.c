@@ -25,7 +25,7 @@ struct state {
 	bool assigned_unknown; /* a strategy assigned someone not yet known */
 	bool limit;            /* a match of the current rule hit the limit */
 	int rc;                /* pcre2_match's last return */
-	size_t lens[F_ADDED_TAG + 1]; /* of the facts' fields, SIZE_MAX: not yet */
+	size_t lens[F_REASON + 1]; /* of the facts' fields, SIZE_MAX: not yet */
 	struct rules_result *r;
 	size_t acts_cap;
 };
@@ -82,6 +82,7 @@ static const char *field_str(const struct state *st, enum field f)
 	case F_ASSIGNEE: return st->assignee;
 	case F_EVENT_NAME: return nz(st->f->event_name);
 	case F_ADDED_TAG: return nz(st->f->added_tag);
+	case F_REASON: return nz(st->f->reason);
 	default: return "";
 	}
 }

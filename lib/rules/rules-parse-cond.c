@@ -28,6 +28,7 @@ static const struct {
 	{ "tag", F_TAG },
 	{ "event.name", F_EVENT_NAME },
 	{ "added_tag", F_ADDED_TAG },
+	{ "reason", F_REASON },
 };
 #define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
 

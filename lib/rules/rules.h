@@ -146,6 +146,7 @@ struct rules_facts {
 	unsigned customer_open_tickets; /* the requester's other open tickets */
 	const char *event_name; /* external.event: its name */
 	const char *added_tag;  /* tag.added: the tag */
+	const char *reason;     /* a request's reason (its name), "" for other tickets */
 };
 
 /* ---- Decisions ---- */
