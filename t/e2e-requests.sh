@@ -134,16 +134,15 @@ assert_eq "without --file: a usage error" 2 "$rc"
 # --- concurrency: 20 at once, 3 rounds, each round one order: one ticket
 for round in 1 2 3; do
 	i=0
+	pids=
 	while [ $i -lt 20 ]; do
 		md_ctl request new --tenant demo --order "R$round" --reason 'Cambiar dirección' \
 			--from "c$i@shop.example" --file "$W/text.txt" > "$W/par.$round.$i" 2>&1 &
+		pids="$pids $!"
 		i=$((i + 1))
 	done
-	wait_n=0
-	for f in $(seq 0 19); do
-		while [ ! -s "$W/par.$round.$f" ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n + 1)); done
-	done
-	sleep 0.5
+	# shellcheck disable=SC2086 # one word per process
+	wait $pids
 	outs=$(cat "$W"/par.$round.*)
 	assert_eq "round $round: every request answered" 20 "$(printf '%s\n' "$outs" | grep -Ec '^[0-9]+ (new|joined)$')"
 	assert_eq "round $round: exactly one is new" 1 "$(printf '%s\n' "$outs" | grep -c ' new$')"
@@ -151,7 +150,6 @@ for round in 1 2 3; do
 	assert_eq "round $round: one ticket, 20 messages, 19 deduplicated events" "1 20 19" \
 		"$(sql "select count(*), sum((select count(*) from messages m where m.ticket_id = t.id)), sum((select count(*) from ticket_events e where e.ticket_id = t.id and e.kind = 'deduplicated')) from tickets t where order_ref = 'R$round'" | tr '|' ' ')"
 done
-wait
 
 # --- closed: the next request opens a new ticket; removing a reason
 ctl_err reason remove 'Pedido no recibido' --tenant demo
