@@ -94,6 +94,10 @@ static const struct {
 	{ R("assignee is none"), { .assignee = "ana@demo.example" }, 0, "", "N" },
 	{ R("assignee is not none and assignee is \"ana@demo.example\""), { .assignee = "ana@demo.example" }, 0, HIT, "M" },
 	{ R("business_hours"), { .business_hours = true }, 0, HIT, "M" },
+	/* a request's reason (issue 12); "" for a ticket that is no request */
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Cambiar dirección" }, 0, HIT, "M" },
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Pedido no recibido" }, 0, "", "N" },
+	{ R("reason is \"\""), { .subject = "x" }, 0, HIT, "M" },
 	{ R("not business_hours"), { .business_hours = true }, 0, "", "N" },
 	/* and / or / not and parentheses */
 	{ R("subject contains \"x\" or subject contains \"y\" and subject contains \"z\""), { .subject = "x" }, 0, HIT, "M" },

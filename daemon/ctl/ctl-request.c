@@ -239,6 +239,7 @@ static int request_set(struct ctl *ctl, const struct ctl_args *a)
 	return 0;
 }
 
+/* The commands of this file, merged into maildeskctl's table (ctl.h). */
 const struct ctl_command ctl_request_commands[] = {
 	{ "reason add", "NAME [--tenant T] [--team TEAM] [--priority low|medium|high|urgent]",
 	  "add a reason requests are opened for, with the team and priority its requests get", 1, 1,
