@@ -34,3 +34,19 @@ bench_client() { /usr/bin/python3 "$top_srcdir/bench/mail-client.py" "$@"; }
 
 # bench_field LINE NAME: the value of NAME=VALUE in one line of the client.
 bench_field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# Database round trips and statements so far ("RT ST") of the maildeskd
+# whose metrics_listen is 127.0.0.1:$MD_METRICS_PORT:
+# maildesk_database_round_trip_seconds_count and
+# maildesk_database_statements_total, summed over their label sets (also
+# counts the heartbeat every 10 s and the few queries each scrape makes).
+maildesk_round_trips() {
+	/usr/bin/python3 - "http://127.0.0.1:$MD_METRICS_PORT/metrics" <<'PY'
+import sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
+def total(name):
+    n = [float(l.split()[-1]) for l in text.splitlines() if l.startswith(name)]
+    return "%d" % sum(n) if n else "none"
+print(total("maildesk_database_round_trip_seconds_count"), total("maildesk_database_statements_total"))
+PY
+}

@@ -16,7 +16,8 @@ sql_migrations = \
 	sql/012_daemons.sql \
 	sql/013_outbound_claimer.sql \
 	sql/014_orders.sql \
-	sql/016_requests.sql
+	sql/016_requests.sql \
+	sql/018_notify_attach.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

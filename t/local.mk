@@ -54,6 +54,7 @@ include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
 include $(srcdir)/t/workers.mk
+include $(srcdir)/t/attach.mk
 include $(srcdir)/t/scaleout.mk
 
 ## The desk_ticket_* layer (one way a ticket changes) against a private

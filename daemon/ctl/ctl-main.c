@@ -33,10 +33,12 @@ static const struct ctl_command commands[] = {
 	{ "team list", "[--tenant T] [--json]", "list teams with their addresses", 0, 0, "tenant= json",
 	  ctl_team_list },
 	{ "team set",
-	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]",
+	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]"
+	  " [--notify-attach-max SIZE]",
 	  "change a team's settings (--autoack: acknowledge new tickets with a template;"
-	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}')",
-	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name=", ctl_team_set },
+	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}';"
+	  " --notify-attach-max: the most attachment bytes a notification carries, 0 none)",
+	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name= notify-attach-max=", ctl_team_set },
 	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
 	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
 	  ctl_agent_add },
@@ -67,9 +69,10 @@ static const struct ctl_command commands[] = {
 	{ "ticket address", "NUMBER [--agent EMAIL]",
 	  "print the signed reply address of a ticket (reads secret_file)", 1, 1, "agent=",
 	  ctl_ticket_address },
-	{ "ticket reply", "NUMBER --from AGENT --file F",
-	  "answer the customer as AGENT: commands at the top of F apply, the rest is mailed (F - is stdin)", 1, 1,
-	  "from= file=", ctl_ticket_reply },
+	{ "ticket reply", "NUMBER --from AGENT --file F [--attach FILE]...",
+	  "answer the customer as AGENT: commands at the top of F apply, the rest is mailed with the files"
+	  " (F - is stdin)", 1, 1,
+	  "from= file= attach=*", ctl_ticket_reply },
 	{ "ticket note", "NUMBER --from AGENT --file F",
 	  "add an internal note, never sent (the assignee, when someone else, is notified)", 1, 1, "from= file=",
 	  ctl_ticket_note },
@@ -91,10 +94,10 @@ static const struct ctl_command commands[] = {
 	  1, "json", ctl_queue_show },
 	{ "queue retry", "ID", "send a failed or deferred mail again, now", 1, 1, "", ctl_queue_retry },
 	{ "queue flush", "", "make every deferred mail due now", 0, 0, "", ctl_queue_flush },
-	{ "queue hold", "ID | --all-deferred", "keep a queued or deferred mail from being sent until released", 0, 1,
+	{ "queue hold", "ID... | --all-deferred", "keep queued or deferred mail from being sent until released", 0, 1000,
 	  "all-deferred", ctl_queue_hold },
-	{ "queue release", "ID | --all", "send a held mail again, now", 0, 1, "all", ctl_queue_release },
-	{ "queue delete", "ID | --all-deferred", "never send a queued, deferred or held mail (it becomes failed)", 0, 1,
+	{ "queue release", "ID... | --all", "send held mail again, now", 0, 1000, "all", ctl_queue_release },
+	{ "queue delete", "ID... | --all-deferred", "never send queued, deferred or held mail (it becomes failed)", 0, 1000,
 	  "all-deferred", ctl_queue_delete },
 	{ "queue purge", "[--older-than DURATION]",
 	  "empty the message of sent and failed mail older than DURATION (default: outbound_retention);"
@@ -108,7 +111,7 @@ static const struct ctl_command commands[] = {
 /* The command groups that live in their own files (ctl.h), after the
  * core table; each table ends with an entry whose words are NULL. */
 static const struct ctl_command *const command_tables[] = {
-	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands,
+	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
 	ctl_request_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
@@ -313,7 +316,8 @@ static int args_parse(struct ctl_args *a, char **argv, int argc)
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
 		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		if (arg[1] != '-' || !opt_allowed(a->cmd, name, len, &has_value, &repeat))
+		/* A one-letter option (-o FILE) only where a command lists it. */
+		if ((arg[1] != '-' && len != 1) || !opt_allowed(a->cmd, name, len, &has_value, &repeat))
 			return ctl_usage_error(a, "unknown option \"%s\"", arg);
 		if (!has_value && eq != NULL)
 			return ctl_usage_error(a, "option --%.*s takes no value", (int)len, name);

@@ -10,63 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/mimetypes.h"
 #include "base/xalloc.h"
 #include "db/db-request.h"
 #include "desk/desk-request.h"
 #include "mime/mime-compose.h"
 #include "rules/rules.h"
-
-/* Everything together stays below common relays' message size limits
- * once base64 has grown it by a third (as "ticket new"). */
-#define ATTACH_TOTAL_MAX (18u << 20)
-
-/* The files named by --attach, read whole. */
-struct attachments {
-	struct mime_compose_attachment *list;
-	char **data;
-	size_t n;
-};
-
-/* Frees the files read and the list. */
-static void attachments_free(struct attachments *at)
-{
-	for (size_t i = 0; i < at->n; i++)
-		free(at->data[i]);
-	free(at->data);
-	free(at->list);
-	memset(at, 0, sizeof(*at));
-}
-
-/* Reads every --attach (named by the last part of its path, typed by the
- * system's MIME database). Returns 0, or prints why and fails. */
-static int attachments_read(const struct ctl_args *a, struct attachments *at)
-{
-	size_t total = 0;
-
-	for (size_t i = 0; i < a->n_opts; i++) {
-		const char *path = a->opts[i].value, *slash;
-		char *data;
-		size_t len;
-		int ret;
-
-		if (strcmp(a->opts[i].name, "attach") != 0)
-			continue;
-		if ((ret = ctl_file_read(path, ATTACH_TOTAL_MAX - total, false, &data, &len)) != 0)
-			return ret;
-		total += len;
-		slash = strrchr(path, '/');
-		at->list = xrealloc(at->list, (at->n + 1) * sizeof(*at->list));
-		at->data = xrealloc(at->data, (at->n + 1) * sizeof(*at->data));
-		at->data[at->n] = data;
-		at->list[at->n] = (struct mime_compose_attachment){
-			.filename = slash != NULL ? slash + 1 : path, .content_type = mimetypes_guess(path),
-			.data = (const unsigned char *)data, .size = len,
-		};
-		at->n++;
-	}
-	return 0;
-}
 
 /* --team and --priority of "reason add": 0 with the team's id (0: none)
  * and the priority (-1: none), or prints why and fails. */
@@ -160,7 +108,7 @@ static void request_print(const struct ctl *ctl, const struct desk_request_resul
 /* The tenant, the files and the configuration lib/desk signs with. */
 static int request_new_run(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id)
 {
-	struct attachments at = { 0 };
+	struct ctl_attachments at = { 0 };
 	struct desk_request_result res;
 	char *text = NULL, *error = NULL;
 	struct ctl_desk d;
@@ -170,7 +118,7 @@ static int request_new_run(struct ctl *ctl, const struct ctl_args *a, const char
 	if (ret == 0)
 		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
 	if (ret == 0)
-		ret = attachments_read(a, &at);
+		ret = ctl_attachments_read(a, &at);
 	if (ret == 0) {
 		const struct desk_request rq = {
 			.tenant_id = ctl_id(tenant_id), .order = ctl_opt_get(a, "order"),
@@ -184,7 +132,7 @@ static int request_new_run(struct ctl *ctl, const struct ctl_args *a, const char
 			request_print(ctl, &res);
 	}
 	free(error);
-	attachments_free(&at);
+	ctl_attachments_free(&at);
 	free(text);
 	ctl_desk_free(&d);
 	return ret;
@@ -204,10 +152,8 @@ static int request_new(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (!ctl_address_valid(ctl_opt_get(a, "from")))
 		return ctl_usage_error(a, "invalid address \"%s\"", ctl_opt_get(a, "from"));
-	for (size_t i = 0; i < a->n_opts; i++) {
-		if (strcmp(a->opts[i].name, "attach") == 0 && strcmp(a->opts[i].value, "-") == 0)
-			return ctl_usage_error(a, "--attach needs a file name (not -)");
-	}
+	if ((ret = ctl_attach_args_check(a)) != 0)
+		return ret;
 	ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
 	if (ret == 0)
 		ret = request_new_run(ctl, a, tenant_id);

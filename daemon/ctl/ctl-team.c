@@ -203,13 +203,16 @@ static bool reopen_days_parse(const char *s)
 int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *days = ctl_opt_get(a, "reopen-days"), *autoack = ctl_opt_get(a, "autoack");
-	const char *sender = ctl_opt_get(a, "sender-name");
+	const char *sender = ctl_opt_get(a, "sender-name"), *attach_max = ctl_opt_get(a, "notify-attach-max");
 	bool no_autoack = ctl_opt_get(a, "no-autoack") != NULL;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack or --sender-name");
+	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL && attach_max == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name"
+				       " or --notify-attach-max");
+	if (attach_max != NULL && ctl_attach_max_check(a, attach_max) != 0)
+		return CTL_EXIT_USAGE;
 	if (sender != NULL && (sender[0] == '\0' || strlen(sender) > 200 || strpbrk(sender, "\r\n\t") != NULL))
 		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, with "
 				       "{agent} and {team} as placeholders", sender);
@@ -240,6 +243,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],
 			       tenant_name, sender);
 	}
+	if (ret == 0 && attach_max != NULL)
+		ret = ctl_team_attach_max_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], attach_max);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

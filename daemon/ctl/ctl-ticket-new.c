@@ -19,15 +19,8 @@
  * once base64 has grown it by a third. */
 #define ATTACH_TOTAL_MAX (18u << 20)
 
-/* The attachments named by --attach, read whole. */
-struct attachments {
-	struct mime_compose_attachment *list;
-	char **data;
-	size_t n;
-};
-
-/* Frees the files read and the list. */
-static void attachments_free(struct attachments *at)
+/* Contract in ctl.h. */
+void ctl_attachments_free(struct ctl_attachments *at)
 {
 	for (size_t i = 0; i < at->n; i++)
 		free(at->data[i]);
@@ -36,9 +29,9 @@ static void attachments_free(struct attachments *at)
 	memset(at, 0, sizeof(*at));
 }
 
-/* Reads every --attach; the name the customer sees is the last part of
- * the path. Returns 0, or prints why and fails. */
-static int attachments_read(const struct ctl_args *a, struct attachments *at)
+/* Contract in ctl.h: the name the customer sees is the last part of the
+ * path. */
+int ctl_attachments_read(const struct ctl_args *a, struct ctl_attachments *at)
 {
 	size_t total = 0;
 
@@ -71,7 +64,7 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
 	const char *team = ctl_opt_get(a, "team");
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *text = NULL, *error = NULL;
-	struct attachments at = { 0 };
+	struct ctl_attachments at = { 0 };
 	struct ctl_desk d;
 	int64_t number;
 	size_t len;
@@ -84,7 +77,7 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 	if (ret == 0)
 		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
 	if (ret == 0)
-		ret = attachments_read(a, &at);
+		ret = ctl_attachments_read(a, &at);
 	if (ret == 0) {
 		const struct desk_cli_ticket n = {
 			.tenant_id = strtoll(tenant_id, NULL, 10), .team_id = strtoll(team_id, NULL, 10),
@@ -98,7 +91,7 @@ static int new_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 			*done_r = xasprintf("%lld", (long long)number);
 	}
 	free(error);
-	attachments_free(&at);
+	ctl_attachments_free(&at);
 	free(text);
 	free(team_id);
 	free(tenant_name);
@@ -122,9 +115,17 @@ int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a)
 		return ctl_usage_error(a, "invalid address \"%s\"", ctl_opt_get(a, "to"));
 	if (subject[0] == '\0' || !desk_text_valid(subject, strlen(subject)))
 		return ctl_usage_error(a, "the subject must be non-empty UTF-8 text");
+	if (ctl_attach_args_check(a) != 0)
+		return CTL_EXIT_USAGE;
+	return ctl_change_run(ctl, a, new_change);
+}
+
+/* Contract in ctl.h. */
+int ctl_attach_args_check(const struct ctl_args *a)
+{
 	for (size_t i = 0; i < a->n_opts; i++) {
 		if (strcmp(a->opts[i].name, "attach") == 0 && strcmp(a->opts[i].value, "-") == 0)
 			return ctl_usage_error(a, "--attach needs a file name (not -)");
 	}
-	return ctl_change_run(ctl, a, new_change);
+	return 0;
 }

@@ -25,7 +25,7 @@ enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO };
 /* Column numbers of the message query that the text output uses. */
 enum { MSG_MATCH = 14, MSG_MATCH_DETAIL, MSG_DEFECTS, MSG_BODY };
 #define EVENT_KINDS "tsss"
-#define ATTACHMENT_KINDS "isssbis"
+#define ATTACHMENT_KINDS "isssbisi"
 
 /* Checks --status against the schema's list. */
 static bool status_valid(const char *s)
@@ -217,9 +217,9 @@ static void attachments_print(const struct db_table *att, const char *message_id
 			printf("Attachments:\n");
 		any = true;
 		name = ctl_output_sanitize(db_table_get(att, r, 1), false);
-		printf("  %s  %s%s  %s bytes  sha256 %s\n", name[0] != '\0' ? name : "(unnamed)",
+		printf("  %s  %s%s  %s bytes  sha256 %s  id %s\n", name[0] != '\0' ? name : "(unnamed)",
 		       db_table_get(att, r, 2), db_table_get(att, r, 4)[0] == 't' ? " inline" : "",
-		       db_table_get(att, r, 5), db_table_get(att, r, 6));
+		       db_table_get(att, r, 5), db_table_get(att, r, 6), db_table_get(att, r, 7));
 		free(name);
 	}
 }
@@ -246,8 +246,8 @@ static void message_print(const struct db_table *msg, size_t r, const struct db_
 	char *cc = addresses_text(db_table_get(msg, r, 7)), *body;
 	const char *date = db_table_get(msg, r, 9), *text = db_table_get(msg, r, MSG_BODY);
 
-	printf("\n=== Message %zu of %zu (%s) ===\n", r + 1, msg->n_rows,
-	       strcmp(db_table_get(msg, r, 1), "in") == 0 ? "in" : "out");
+	printf("\n=== Message %zu of %zu (%s, id %s) ===\n", r + 1, msg->n_rows,
+	       strcmp(db_table_get(msg, r, 1), "in") == 0 ? "in" : "out", db_table_get(msg, r, 0));
 	person_print("From:", db_table_get(msg, r, 2), db_table_get(msg, r, 3));
 	field_print("Envelope:", db_table_get(msg, r, 4), "<>");
 	field_print("Rcpt:", db_table_get(msg, r, 5), NULL);

@@ -21,6 +21,8 @@ daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/li
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c daemon/ctl/ctl-queue-admin.c
 ## "ticket reply/note/new", "template ...": lib/desk writes, lib/mime composes.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
+## Stored bytes written out: "message show --raw", "attachment get" (issue 12).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-attach.c
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
 	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) \
 	$(OPENSSL_LIBS)

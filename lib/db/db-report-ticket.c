@@ -72,7 +72,7 @@ static const char *const show_sql[] = {
 	" m.text_body FROM messages m" BY_NUMBER("m") " WHERE t.number = $1"
 	" ORDER BY m.received_at, m.id",
 	"SELECT a.message_id, a.filename, a.content_type, a.content_id, a.is_inline,"
-	" a.size, a.sha256 FROM attachments a"
+	" a.size, a.sha256, a.id FROM attachments a"
 	" JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id" BY_NUMBER("m")
 	" WHERE t.number = $1 ORDER BY a.message_id, a.id",
 	"SELECT c.email FROM ticket_participants p" BY_NUMBER("p")

@@ -29,7 +29,8 @@ struct db_ticket_report {
 	 * reply_to (JSON), date, received, subject, message_id, in_reply_to,
 	 * match_reason, match_detail, defects, text_body; in order received */
 	struct db_table *messages;
-	/* message_id, filename, content_type, content_id, is_inline, size, sha256 */
+	/* message_id, filename, content_type, content_id, is_inline, size, sha256,
+	 * id (what "attachment get" takes) */
 	struct db_table *attachments;
 	struct db_table *participants; /* email */
 	struct db_table *events;       /* at, kind, actor, detail */

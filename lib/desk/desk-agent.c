@@ -283,7 +283,7 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 					      desk_reply_sends(reply) ? "answer" : "commands only", error_r);
 		if (ret == 0 && desk_reply_sends(reply))
 			ret = desk_template_reply(db, s, tenant_id, t, a, reply, m->text_body + reply->text_offset,
-						  new_len - reply->text_offset, error_r);
+						  new_len - reply->text_offset, m, error_r);
 		/* Rules after the answer: tag.added for each #tag, then
 		 * agent.replied (with the first response for the SLA). */
 		if (ret == 0)

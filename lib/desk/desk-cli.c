@@ -289,9 +289,11 @@ static char *reply_done(const struct desk_ticket *t, size_t n_cmds)
 
 /* The answer itself, once the commands applied. */
 static int reply_send(struct db *db, const struct desk_settings *s, const struct cli_work *w,
-		      const struct agent_reply *reply, const char *text, size_t len, char **error_r)
+		      const struct agent_reply *reply, const char *text, size_t len,
+		      const struct mime_compose_attachment *atts, size_t n_atts, char **error_r)
 {
-	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written with maildeskctl" };
+	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written with maildeskctl",
+					 .attachments = atts, .n_attachments = n_atts };
 	char *out;
 	size_t out_len;
 	int ret;
@@ -310,16 +312,35 @@ static int reply_send(struct db *db, const struct desk_settings *s, const struct
 int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
 		   const char *text, size_t len, char **done_r, char **error_r)
 {
+	return desk_cli_reply_attach(db, s, ticket_number, agent_email, text, len, NULL, 0, done_r, error_r);
+}
+
+/* Files with a reply that sends nothing would be dropped silently. */
+static int attach_check(const struct agent_reply *reply, size_t n_atts, char **error_r)
+{
+	if (n_atts == 0 || (!reply->has_note && desk_reply_sends(reply)))
+		return 0;
+	*error_r = xstrdup(reply->has_note ? "--attach with #note: a note is never sent, so its files would be lost"
+					   : "--attach without text to send: the files would go nowhere");
+	return -1;
+}
+
+int desk_cli_reply_attach(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			  const char *agent_email, const char *text, size_t len,
+			  const struct mime_compose_attachment *atts, size_t n_atts, char **done_r, char **error_r)
+{
 	struct cli_work w;
 	struct agent_reply *reply = NULL;
 	int ret = cli_work_load(db, s, ticket_number, agent_email, &w, error_r);
 
 	if (ret == 0)
 		ret = desk_cli_commands(db, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
+	if (ret == 0)
+		ret = attach_check(reply, n_atts, error_r);
 	if (ret == 0 && reply->has_note) {
 		ret = note_add(db, s, &w, text + reply->text_offset, len - reply->text_offset, done_r, error_r);
 	} else if (ret == 0 && desk_reply_sends(reply)) {
-		ret = reply_send(db, s, &w, reply, text, len, error_r);
+		ret = reply_send(db, s, &w, reply, text, len, atts, n_atts, error_r);
 		if (ret == 0)
 			ret = desk_cli_touch(db, w.tenant_id, w.t.id, error_r);
 		/* As for a mailed answer: #tag fires tag.added, the answer

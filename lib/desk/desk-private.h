@@ -138,6 +138,21 @@ bool desk_may_autoreply(const struct db_message_in *m, const char **why_r);
 int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
 		       char **error_r);
+/* The customer's attachments in a notification (desk-notify-attach.c):
+ * text lists them (name, type, size, id; NULL when the message has none),
+ * carry holds them (pointing into the message, which must outlive it)
+ * when together they stay within the team's notify_attach_max. */
+struct mime_compose_attachment;
+struct desk_notify_attach {
+	char *text;
+	struct mime_compose_attachment *carry;
+	size_t n_carry;
+};
+/* Fills *na for m, stored as message_id on ticket t (its team's limit).
+ * Returns 0 (free *na with desk_notify_attach_free() either way) or -1. */
+int desk_notify_attach_load(struct db *db, int64_t tenant_id, const struct desk_ticket *t, int64_t message_id,
+			    const struct db_message_in *m, struct desk_notify_attach *na, char **error_r);
+void desk_notify_attach_free(struct desk_notify_attach *na);
 /* Something happened to a ticket that its agents should know (the snooze
  * ended): the same notification as for customer mail, headed
  * "HEADING: ticket N, subject", with text (one paragraph) instead of the
@@ -153,9 +168,11 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 			const struct agent_reply *reply, char **refused_r, char **error_r);
 /* Composes the agent's answer (text, len: the part for the customer),
  * stores it as an outgoing message of the ticket and queues it to the
- * requester with the participants on Cc. */
+ * requester with the participants on Cc. mail: the agent's mail, whose
+ * attachments go along, bytes unchanged (NULL: none). */
 int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-			const struct desk_agent *a, const char *text, size_t len, char **error_r);
+			const struct desk_agent *a, const char *text, size_t len, const struct db_message_in *mail,
+			char **error_r);
 
 /* A note by author: mails it to the ticket's assignee when that is someone
  * else who is online or asked for mail while offline. */
@@ -224,10 +241,10 @@ bool desk_reply_sends(const struct agent_reply *reply);
 int desk_reply_text(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 		    const struct agent_reply *reply, const char *text, size_t len, char **out_r, size_t *out_len_r,
 		    char **error_r);
-/* desk_customer_reply() of desk_reply_text(). */
+/* desk_customer_reply() of desk_reply_text() (mail as there). */
 int desk_template_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			const struct desk_agent *a, const struct agent_reply *reply, const char *text, size_t len,
-			char **error_r);
+			const struct db_message_in *mail, char **error_r);
 
 /* ---- Shared by desk-cli.c and desk-cli-new.c ---- */
 /* The agent with address email in the tenant, loaded into *a. Returns 0,

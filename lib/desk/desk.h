@@ -160,6 +160,14 @@ bool desk_text_valid(const char *text, size_t len);
  * desk_cli_note). *done_r (malloc'd) says what happened, one line. */
 int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
 		   const char *text, size_t len, char **done_r, char **error_r);
+struct mime_compose_attachment;
+/* desk_cli_reply() with files that go to the customer with the answer
+ * (stored with it too; "ticket reply --attach"). n_attachments > 0 with a
+ * #note, or with commands and no text, is refused: nothing would carry them. */
+int desk_cli_reply_attach(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			  const char *agent_email, const char *text, size_t len,
+			  const struct mime_compose_attachment *attachments, size_t n_attachments, char **done_r,
+			  char **error_r);
 /* An internal note by agent_email, stored as it is (no commands are read)
  * as a message of kind 'note' that is never sent. When the ticket has an
  * assignee who is not the author, the assignee is notified by mail (as for
@@ -182,7 +190,6 @@ int desk_cli_reply_address(struct db *db, const struct desk_settings *s, int64_t
 int desk_cli_control_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 			     int64_t agent_id, char **address_r, char **error_r);
 
-struct mime_compose_attachment;
 /* A ticket started by an agent: the first mail goes out from the team. */
 struct desk_cli_ticket {
 	int64_t tenant_id, team_id;

@@ -8,7 +8,7 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-deliver.c \
 	lib/desk/desk-thread.c \
 	lib/desk/desk-facts.c \
-	lib/desk/desk-notify.c \
+	lib/desk/desk-notify.c lib/desk/desk-notify-attach.c \
 	lib/desk/desk-agent.c \
 	lib/desk/desk-reply.c \
 	lib/desk/desk-send.c \
