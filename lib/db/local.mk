@@ -41,3 +41,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h l
 lib_db_libmddb_a_SOURCES += lib/db/db-order.h lib/db/db-order.c
 ## Attachments and raw messages written out, and what notifications carry (issue 12).
 lib_db_libmddb_a_SOURCES += lib/db/db-attach.h lib/db/db-attach.c
+## Requests: reasons, the request ticket, its reference (issue 12).
+lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
