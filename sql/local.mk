@@ -17,6 +17,7 @@ sql_migrations = \
 	sql/013_outbound_claimer.sql \
 	sql/014_orders.sql \
 	sql/015_orders_extract.sql \
+	sql/016_requests.sql \
 	sql/017_search.sql \
 	sql/018_notify_attach.sql
 

@@ -66,3 +66,4 @@ TESTS += t/pg-ticket
 t_pg_ticket_SOURCES = t/pg-ticket.c t/pg-rules-lib.c t/pg-rules-lib.h
 t_pg_ticket_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_ticket_LDADD = $(t_pg_rules_LDADD)
+include $(srcdir)/t/requests.mk

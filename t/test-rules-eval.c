@@ -103,6 +103,10 @@ static const struct {
 	{ R("order matches \"^ES-[0-9]+$\""), { .order = "ES-1042" }, 0, HIT, "M" },
 	{ R("order matches \"^ES-[0-9]+$\""), { .order = "FR-1042" }, 0, "", "N" },
 	{ R("order is \"es-1042\""), { .order = "ES-1042" }, 0, HIT, "M" },
+	/* a request's reason (issue 12); "" for a ticket that is no request */
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Cambiar dirección" }, 0, HIT, "M" },
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Pedido no recibido" }, 0, "", "N" },
+	{ R("reason is \"\""), { .subject = "x" }, 0, HIT, "M" },
 	{ R("not business_hours"), { .business_hours = true }, 0, "", "N" },
 	/* and / or / not and parentheses */
 	{ R("subject contains \"x\" or subject contains \"y\" and subject contains \"z\""), { .subject = "x" }, 0, HIT, "M" },

@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "db/db-report-ticket.h"
+#include "db/db-request.h"
 
 static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged" };
 
@@ -295,7 +296,7 @@ static json_t *messages_json(const struct db_table *msg, const struct db_table *
 /* "ticket show N --json": the ticket object with its participants (a list
  * of addresses), events and messages; the list replaces the "messages"
  * count of ticket list. */
-static void show_json(const struct db_ticket_report *s)
+static void show_json(const struct db_ticket_report *s, const struct db_table *request)
 {
 	json_t *ticket = ctl_output_row_json(s->ticket, 0, SHOW_KINDS), *part = json_array();
 	json_t *events = json_array();
@@ -311,6 +312,7 @@ static void show_json(const struct db_ticket_report *s)
 		json_object_del(ticket, "sku");
 	json_object_set_new(ticket, "participants", part);
 	json_object_set_new(ticket, "events", events);
+	ctl_request_json_add(ticket, request);
 	json_object_set_new(ticket, "messages", messages_json(s->messages, s->attachments));
 	ctl_output_json_print(ticket);
 }
@@ -320,6 +322,7 @@ int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *number = a->pos[0];
 	struct db_ticket_report s = { 0 };
+	struct db_table *request = NULL;
 	char *error = NULL;
 	int ret = 0, found;
 
@@ -329,14 +332,18 @@ int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_db_fail(error);
 	else if (found == 0)
 		ret = ctl_fail("ticket %s not found", number);
+	if (ret == 0 && db_report_request(ctl->db, ctl_id(number), &request, &error) < 0)
+		ret = ctl_db_fail(error);
 	if (ret == 0 && ctl->json) {
-		show_json(&s);
+		show_json(&s, request);
 	} else if (ret == 0) {
 		ticket_print(&s);
+		ctl_request_print(request);
 		events_print(s.events);
 		for (size_t r = 0; r < s.messages->n_rows; r++)
 			message_print(s.messages, r, s.attachments);
 	}
+	db_table_free(&request);
 	db_ticket_report_free(&s);
 	return ret;
 }

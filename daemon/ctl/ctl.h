@@ -73,6 +73,14 @@ int ctl_attach_max_check(const struct ctl_args *a, const char *size);
  * and fails. */
 int ctl_team_attach_max_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
 			    const char *team, const char *size);
+/* "reason ..." and "request ..." (ctl-request.c): requests about orders. */
+extern const struct ctl_command ctl_request_commands[];
+/* "ticket show" of a request (ctl-request.c): request is
+ * db_report_request()'s table (no row: the ticket is no request). The
+ * text adds the lines "Order:", "Reason:", "Reference:"; the JSON the
+ * object "request": {order, reason, reference}, or null. */
+void ctl_request_print(const struct db_table *request);
+void ctl_request_json_add(json_t *ticket, const struct db_table *request);
 /* "ticket solve", "ticket search", "contact show" (ctl-find.c). */
 extern const struct ctl_command ctl_find_commands[];
 

@@ -41,5 +41,7 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-rule.h daemon/ctl/ctl-rule-text.c d
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
 	lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBUNBOUND_LIBS) $(RESOLV_LIBS) $(LIBIDN2_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS)
+## "reason ...", "request ...": requests about orders (issue 12).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-request.c
 ## "status": the daemons' heartbeats and metrics (issue 16).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-status.c

@@ -31,4 +31,8 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-control.c
 ## Orders (issue 12): set/clear, extraction by the tenant's patterns, the
 ## order subject and the order reminder.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-order.c lib/desk/desk-order-pattern.c
+## Requests: reasons, a request opened or joined through the delivery
+## pipeline, its reference (issue 12).
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-private.h \
+	lib/desk/desk-request.c lib/desk/desk-request-mail.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)

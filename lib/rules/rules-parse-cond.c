@@ -29,6 +29,7 @@ static const struct {
 	{ "event.name", F_EVENT_NAME },
 	{ "added_tag", F_ADDED_TAG },
 	{ "order", F_ORDER },
+	{ "reason", F_REASON },
 };
 #define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
 

@@ -153,6 +153,7 @@ struct rules_facts {
 	const char *event_name; /* external.event: its name */
 	const char *added_tag;  /* tag.added: the tag */
 	const char *order;      /* the ticket's order reference, "" when none */
+	const char *reason;     /* a request's reason (its name), "" for other tickets */
 };
 
 /* ---- Decisions ---- */
