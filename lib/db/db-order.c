@@ -173,23 +173,7 @@ int db_order_reminder_after_set(struct db *db, int64_t tenant_id, int64_t team_i
 int db_order_reminder_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
 			    char **error_r)
 {
-	struct db_num lim;
-	const char *params[1] = { db_num(&lim, limit) };
-	struct db_table *res = NULL;
-
-	*refs_r = NULL;
-	*n_r = 0;
-	if (db_exec(db, REMINDER_CLAIM, 1, params, &res, error_r) < 0)
-		return -1;
-	if (res->n_rows > 0)
-		*refs_r = xcalloc(res->n_rows, sizeof(**refs_r));
-	for (size_t i = 0; i < res->n_rows; i++) {
-		(*refs_r)[i].tenant_id = strtoll(db_table_get(res, i, 0), NULL, 10);
-		(*refs_r)[i].ticket_id = strtoll(db_table_get(res, i, 1), NULL, 10);
-	}
-	*n_r = res->n_rows;
-	db_table_free(&res);
-	return 0;
+	return db_ticket_refs_claim(db, REMINDER_CLAIM, limit, refs_r, n_r, error_r);
 }
 
 /* Contract in db-order.h. */

@@ -92,9 +92,9 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND t.status IN ('open', 'pending'))) FROM teams m WHERE m.order_reminder_after IS NOT NULL)," \
 	" (" SOLVED_NEXT "))))::bigint"
 
-/* Claims rows (tenant_id, id) with sql ($1: the limit). */
-static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
-		 char **error_r)
+/* Contract in db-ticket-private.h. */
+int db_ticket_refs_claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
+			 char **error_r)
 {
 	struct db_num lim;
 	const char *params[1] = { db_num(&lim, limit) };
@@ -119,14 +119,14 @@ static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticke
 int db_ticket_wake_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
 			 char **error_r)
 {
-	return claim(db, WAKE_CLAIM, limit, refs_r, n_r, error_r);
+	return db_ticket_refs_claim(db, WAKE_CLAIM, limit, refs_r, n_r, error_r);
 }
 
 /* Contract in db-ticket.h. */
 int db_ticket_close_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
 			  char **error_r)
 {
-	return claim(db, CLOSE_CLAIM, limit, refs_r, n_r, error_r);
+	return db_ticket_refs_claim(db, CLOSE_CLAIM, limit, refs_r, n_r, error_r);
 }
 
 const char *db_sla_target_name(enum db_sla_target t)
@@ -138,8 +138,8 @@ const char *db_sla_target_name(enum db_sla_target t)
 int db_ticket_sla_claim(struct db *db, enum db_sla_target target, unsigned limit, struct db_ticket_ref **refs_r,
 			size_t *n_r, char **error_r)
 {
-	return claim(db, target == DB_SLA_FIRST_RESPONSE ? FIRST_RESPONSE_CLAIM : RESOLUTION_CLAIM, limit, refs_r,
-		     n_r, error_r);
+	return db_ticket_refs_claim(db, target == DB_SLA_FIRST_RESPONSE ? FIRST_RESPONSE_CLAIM : RESOLUTION_CLAIM,
+				    limit, refs_r, n_r, error_r);
 }
 
 /* Contract in db-ticket.h. */
