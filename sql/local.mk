@@ -15,7 +15,8 @@ sql_migrations = \
 	sql/011_trust_participants.sql \
 	sql/012_daemons.sql \
 	sql/013_outbound_claimer.sql \
-	sql/014_orders.sql
+	sql/014_orders.sql \
+	sql/019_imap_channels.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

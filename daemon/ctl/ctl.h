@@ -58,6 +58,8 @@ struct ctl_command {
 extern const struct ctl_command ctl_domain_commands[];
 extern const struct ctl_command ctl_rule_commands[];
 extern const struct ctl_command ctl_work_commands[];
+/* "channel ...": IMAP channels (ctl-channel.c). */
+extern const struct ctl_command ctl_channel_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

@@ -37,3 +37,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h l
 	lib/db/db-admin-team.h lib/db/db-admin-team.c lib/db/db-admin-domain.h lib/db/db-admin-domain.c \
 	lib/db/db-report-domain.h lib/db/db-report-domain.c lib/db/db-admin-rule.h lib/db/db-admin-rule.c \
 	lib/db/db-report-status.h lib/db/db-report-status.c
+## IMAP channels (issue 15).
+lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
