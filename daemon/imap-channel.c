@@ -50,6 +50,11 @@ struct chan {
 	enum imap_fail fail;
 	char *error;
 	bool connected, uidvalidity_changed, idle_pending, delivery_failed;
+	/* A new session looks at the whole folder once (move and delete
+	 * leave only what is not done in it): a message stored before a crash
+	 * but not yet moved is fetched again, the dedupe finds it stored, and
+	 * it is moved. Cleared by a look that found less than a batch. */
+	bool rescan;
 	int64_t old_uidvalidity;
 	int idle_fd;
 	struct fetched *batch;
@@ -152,6 +157,7 @@ static enum imap_fail session_ensure(struct chan *c)
 	if ((f = imap_session_open(&t, &c->sess, &c->error)) != IMAP_OK)
 		return f;
 	c->connected = true;
+	c->rescan = strcmp(c->row.done_action, "flag") != 0;
 	v = imap_session_uidvalidity(c->sess);
 	if (c->uidvalidity != 0 && v != c->uidvalidity) {
 		struct db *db = workers_acquire(c->rt, &c->error);
@@ -182,7 +188,9 @@ static void job_sync(struct chan *c)
 	if (f == IMAP_OK)
 		f = session_ensure(c);
 	if (f == IMAP_OK)
-		f = imap_session_search(c->sess, c->last_uid, BATCH, &uids, &n, &c->error);
+		f = imap_session_search(c->sess, c->rescan ? 0 : c->last_uid, BATCH, &uids, &n, &c->error);
+	if (f == IMAP_OK && n < BATCH)
+		c->rescan = false;
 	c->batch = xcalloc(n + 1, sizeof(*c->batch));
 	for (size_t i = 0; f == IMAP_OK && i < n; i++) {
 		struct fetched *b = &c->batch[c->n_batch];
@@ -300,7 +308,8 @@ static void on_delivery_reply(void *ctx, size_t index, unsigned code, const char
 	(void)text;
 	if (code / 100 == 2) {
 		c->stored[c->n_stored++] = b->uid;
-		c->last_uid = b->uid;
+		if (b->uid > c->last_uid) /* a rescan refetches lower ones */
+			c->last_uid = b->uid;
 	} else {
 		c->delivery_failed = true;
 	}

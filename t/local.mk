@@ -63,3 +63,7 @@ TESTS += t/pg-ticket
 t_pg_ticket_SOURCES = t/pg-ticket.c t/pg-rules-lib.c t/pg-rules-lib.h
 t_pg_ticket_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_ticket_LDADD = $(t_pg_rules_LDADD)
+
+## IMAP channels (issue 15): against a private Dovecot IMAP server.
+EXTRA_DIST += t/e2e-imap.sh t/imap-client.py
+TESTS += t/e2e-imap.sh

@@ -1,0 +1,269 @@
+#!/bin/sh
+# Mail hosted elsewhere (issue 15), end to end against Debian's Dovecot
+# IMAP server: a private instance on loopback with TLS only (a certificate
+# for 127.0.0.1 signed by a CA made here, which maildesk trusts through
+# --ca-file) and passwd-file logins. Messages put into the mailbox become
+# tickets once each and are moved to the done folder; a SIGKILL of
+# maildeskd in the middle of a batch and a restart store each exactly once
+# and move each once; a message fetched again (as after a crash between
+# the commit and the move) is not stored twice; IDLE delivers at once (the
+# goal is under a second; asserted with a generous 3 s); a changed password
+# shows in "channel show" and recovers after "channel set --password-file";
+# a vanished folder shows, and its recreation (a new UIDVALIDITY) does not
+# duplicate; a certificate that does not verify is refused.
+set -u
+. "$top_srcdir/t/e2e-lib.sh"
+. "$top_srcdir/t/md-instance.sh"
+
+DOVECOT=/usr/sbin/dovecot
+[ -x "$DOVECOT" ] || { echo "skipped: no $DOVECOT (apt-get install dovecot-imapd)"; exit 77; }
+[ -x /usr/lib/dovecot/imap ] || { echo "skipped: no Dovecot IMAP server (apt-get install dovecot-imapd)"; exit 77; }
+
+# --- a CA and a server certificate for 127.0.0.1
+P="$MD_TEST_TMP/pki"
+mkdir -p "$P"
+ossl() { openssl "$@" >/dev/null 2>&1 || { echo "openssl $1 failed"; exit 99; }; }
+ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=IMAP Test CA" -keyout "$P/ca.key" -out "$P/ca.pem" \
+	-addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign"
+ossl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$P/imap.key" -out "$P/imap.csr"
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$P/imap.ext"
+ossl x509 -req -in "$P/imap.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -days 2 \
+	-extfile "$P/imap.ext" -out "$P/imap.pem"
+
+# --- Dovecot: IMAPS only, one passwd-file user, maildir
+DV_DIR="$MD_TEST_TMP/dovecot"
+DV_CONF="$DV_DIR/dovecot.conf"
+DV_HOME="$DV_DIR/home/support"
+mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_HOME"
+chmod 755 "$MD_TEST_TMP" "$DV_DIR"
+DV_PORT=$(md_free_port)
+if [ "$(id -u)" = 0 ]; then
+	dv_uid=$(id -u nobody) dv_gid=$(id -g nobody)
+	dv_internal="default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull"
+	chown -R "$dv_uid:$dv_gid" "$DV_DIR/home"
+else
+	dv_uid=$(id -u) dv_gid=$(id -g)
+	dv_internal="default_internal_user = $(id -un)
+default_internal_group = $(id -gn)
+default_login_user = $(id -un)"
+fi
+# users_set PASSWORD: the provider's password for the mailbox.
+users_set() { echo "support:{PLAIN}$1:$dv_uid:$dv_gid::$DV_HOME::" > "$DV_DIR/users"; }
+users_set first-secret
+cat > "$DV_CONF" <<CONF
+instance_name = mdimap-$$
+base_dir = $DV_DIR/run
+state_dir = $DV_DIR/state
+log_path = $DV_DIR/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <$P/imap.pem
+ssl_key = <$P/imap.key
+$dv_internal
+first_valid_uid = 1
+first_valid_gid = 1
+mailbox_idle_check_interval = 1 secs
+passdb {
+  driver = passwd-file
+  args = $DV_DIR/users
+}
+userdb {
+  driver = passwd-file
+  args = $DV_DIR/users
+}
+mail_location = maildir:~/Maildir
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $DV_PORT
+    ssl = yes
+  }
+}
+CONF
+dovecot_start() {
+	"$DOVECOT" -F -c "$DV_CONF" >>"$DV_DIR/dovecot.log" 2>&1 &
+	DV_PID=$!
+	for _i in $(seq 1 100); do
+		/usr/bin/python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' \
+			"$DV_PORT" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "dovecot did not start:"; cat "$DV_DIR/dovecot.log"; exit 99
+}
+dovecot_stop() {
+	kill -TERM "$DV_PID" 2>/dev/null
+	wait "$DV_PID" 2>/dev/null
+}
+dovecot_start
+
+# The customer's side and the provider's view of the mailbox.
+echo first-secret > "$MD_TEST_TMP/customer-pass"
+imap() { /usr/bin/python3 "$top_srcdir/t/imap-client.py" "$DV_PORT" support "$MD_TEST_TMP/customer-pass" "$P/ca.pem" "$@"; }
+imap create Support || { echo "cannot reach the test's Dovecot"; cat "$DV_DIR/dovecot.log"; exit 99; }
+imap create Processed
+
+md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
+trap 'md_daemon_stop; dovecot_stop' EXIT
+tickets() { sql "select count(*) from tickets"; }
+subject_once() { sql "select count(*) from messages where subject = '$1'"; }
+show() { md_ctl channel show 1; }
+field() { show | sed -n "s/^$1: //p"; }
+wait_field() { # NAME VALUE: at most 30 s
+	for _i in $(seq 1 300); do
+		[ "$(field "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- the password file: never in the database, never open to others
+PW="$MD_TEST_TMP/imap-pass"
+echo first-secret > "$PW"
+chmod 644 "$PW"
+out=$(md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PORT" --tls implicit \
+	--user support --password-file "$PW" --ca-file "$P/ca.pem" --folder Support --done-folder Processed 2>&1)
+assert_match "a password file others may read is refused, saying how to fix it" "open to others \(mode 0644\): chmod o-rwx" "$out"
+chmod 600 "$PW"
+out=$(md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PORT" --tls implicit \
+	--user support --password-file "$PW" --ca-file "$P/ca.pem" --folder Support --done-folder Processed 2>&1)
+assert_eq "channel add imap" "channel 1 added (team support)" "$out"
+assert_eq "no password in the database" 0 "$(sql "select count(*) from imap_channels where row_to_json(imap_channels)::text like '%first-secret%'")"
+out=$(md_ctl channel list)
+assert_match "channel list shows it" "^ *1 +demo +support +127\.0\.0\.1 +$DV_PORT +implicit +support +Support +move Processed" "$out"
+
+# --- channel test: TLS verified against --ca-file, login, folder
+imap append Support "Before start" 3
+out=$(md_ctl channel test 1 2>&1)
+assert_match "channel test logs in over verified TLS and counts new mail" "^channel 1: ok: .*uidvalidity [0-9]+, 3 new message\(s\), IDLE yes" "$out"
+md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PORT" --tls implicit \
+	--user support --password-file "$PW" --folder Support >/dev/null
+out=$(md_ctl channel test 2 2>&1)
+assert_match "a certificate the system's store does not know is refused before the login" \
+	"channel 2: tls-failed: the certificate of 127\.0\.0\.1:$DV_PORT does not verify" "$out"
+md_ctl channel remove 2 >/dev/null
+
+# --- fetched messages become tickets once each and are moved
+md_daemon_start || exit 99
+wait_sql "select count(*) from tickets" 3
+assert_eq "three messages, three tickets" 3 "$(tickets)"
+for _i in $(seq 1 100); do [ "$(imap count Processed)" = 3 ] && break; sleep 0.1; done
+assert_eq "all three moved to Processed" "0 3" "$(imap count Support) $(imap count Processed)"
+assert_eq "stored as delivered to the team's first alias" 3 \
+	"$(sql "select count(*) from messages where rcpt = 'support@demo.example' and subject like 'Before start %'")"
+assert_match "our Received says IMAP" "by maildesk\.test \(maildesk\) with IMAPS" \
+	"$(sql "select headers from messages where subject = 'Before start 1'")"
+assert_eq "without a Return-Path the From address is the envelope sender" carla@customer.example \
+	"$(sql "select envelope_from from messages where subject = 'Before start 1'")"
+wait_field status idle
+assert_eq "channel show: idle, the position recorded" "idle $(imap uidvalidity Support) 3" \
+	"$(field status) $(field uidvalidity) $(field last_uid)"
+assert_match "the log says connected" "event=imap\.connected channel=1 host=127\.0\.0\.1 user=support folder=Support" \
+	"$(cat "$MD_DIR/maildeskd.log")"
+
+# --- IDLE: a new message is a ticket at once (goal: under 1 s)
+imap append Support "Idle mail"
+t0=$(date +%s.%N) # once the provider has it
+wait_sql "select count(*) from messages where subject = 'Idle mail'" 1
+t1=$(date +%s.%N)
+ms=$(echo "$t0 $t1" | awk '{printf "%d", ($2 - $1) * 1000}')
+echo "# IDLE: appended to ticket in $ms ms"
+if [ "$ms" -le 3000 ]; then e2e_ok "IDLE delivers within 3 s ($ms ms)"; else e2e_fail "IDLE took $ms ms"; fi
+
+# --- a message fetched again (a crash between COMMIT and the move) is stored once
+n_before=$(tickets)
+imap append Support "Before start 1" # the very same bytes as before
+for _i in $(seq 1 100); do [ "$(imap count Processed)" = 5 ] && break; sleep 0.1; done
+assert_eq "the same message fetched again is moved ..." "0 5" "$(imap count Support) $(imap count Processed)"
+assert_eq "... and stored once" "$n_before 1" "$(tickets) $(subject_once 'Before start 1')"
+assert_match "... logged as a duplicate" "event=delivery session=imap1\.[0-9]+ rcpt=\"support@demo\.example\" .*status=duplicate" \
+	"$(cat "$MD_DIR/maildeskd.log")"
+
+# --- SIGKILL in the middle of a batch: each stored once, moved once
+imap append Support "Batch" 60
+for _i in $(seq 1 300); do
+	[ "$(sql "select count(*) from messages where subject like 'Batch %'")" -ge 5 ] && break
+	sleep 0.01
+done
+kill -KILL "$MD_DAEMON_PID"
+wait "$MD_DAEMON_PID" 2>/dev/null
+MD_DAEMON_PID=
+killed_at=$(sql "select count(*) from messages where subject like 'Batch %'")
+echo "# killed after $killed_at of 60 were stored"
+if [ "$killed_at" -lt 60 ]; then e2e_ok "maildeskd was killed in the middle ($killed_at of 60 stored)"; else
+	e2e_fail "the kill came too late ($killed_at of 60 stored)"; fi
+# The dead daemon's lease must run out before another one takes over.
+sql "update imap_channels set lease_until = now()" >/dev/null
+md_daemon_start || exit 99
+wait_sql "select count(*) from messages where subject like 'Batch %'" 60
+for _i in $(seq 1 300); do [ "$(imap count Processed)" = 65 ] && break; sleep 0.1; done
+assert_eq "after the restart all 60 are stored, each once" "60 60" \
+	"$(sql "select count(*) || ' ' || count(distinct subject) from messages where subject like 'Batch %'")"
+assert_eq "each moved once: Support empty, 65 in Processed, each Batch subject once" "0 65 60" \
+	"$(imap count Support) $(imap count Processed) $(imap subjects Processed | grep '^Batch ' | sort -u | wc -l)"
+
+# --- the provider's password changes: the error shows, channel set recovers
+dovecot_stop
+users_set second-secret
+echo second-secret > "$MD_TEST_TMP/customer-pass"
+dovecot_start
+wait_field status auth-failed
+assert_eq "a refused login shows in channel show" auth-failed "$(field status)"
+assert_match "with the server's words" "^login: refused: .*(Authentication failed|AUTHENTICATIONFAILED)" "$(field last_error)"
+sleep 5 # some retries with backoff
+assert_eq "one log line for the failure, not one per retry" 1 \
+	"$(grep -c 'event=imap.auth-failed channel=1 ' "$MD_DIR/maildeskd.log")"
+PW2="$MD_TEST_TMP/imap-pass-2"
+echo second-secret > "$PW2"
+chmod 600 "$PW2"
+assert_eq "channel set --password-file" "channel 1 changed" "$(md_ctl channel set 1 --password-file "$PW2")"
+wait_field status idle
+assert_eq "the channel recovers" "idle " "$(field status) $(field last_error)"
+imap append Support "After password change"
+wait_sql "select count(*) from messages where subject = 'After password change'" 1
+assert_eq "and fetches again" 1 "$(subject_once 'After password change')"
+
+# --- the folder vanishes, then comes back with a new UIDVALIDITY
+old_v=$(field uidvalidity)
+imap delete Support
+wait_field status folder-missing
+assert_eq "a vanished folder shows in channel show" folder-missing "$(field status)"
+assert_match "the log says so" "event=imap\.folder-missing channel=1 .*error=.*select folder" "$(cat "$MD_DIR/maildeskd.log")"
+imap create Support
+imap append Support "Before start 2" # stored before: the resync must not duplicate it
+imap append Support "After recreation"
+n_before=$(tickets)
+wait_sql "select count(*) from messages where subject = 'After recreation'" 1
+for _i in $(seq 1 300); do [ "$(imap count Support)" = 0 ] && break; sleep 0.1; done
+new_v=$(imap uidvalidity Support)
+if [ "$new_v" != "$old_v" ]; then e2e_ok "the recreated folder has a new UIDVALIDITY"; else e2e_fail "same UIDVALIDITY $new_v"; fi
+assert_match "the log says the channel re-syncs" "event=imap\.uidvalidity channel=1 old=$old_v new=$new_v action=resync" \
+	"$(cat "$MD_DIR/maildeskd.log")"
+assert_eq "after the re-sync: one new ticket, the old message still once" "$((n_before + 1)) 1" \
+	"$(tickets) $(subject_once 'Before start 2')"
+assert_eq "both moved" 0 "$(imap count Support)"
+wait_field status idle
+assert_eq "position under the new UIDVALIDITY" "$new_v 2" "$(field uidvalidity) $(field last_uid)"
+
+# --- pause: the daemon lets go of the channel
+stops() { grep -c 'event=imap.stopped channel=1' "$MD_DIR/maildeskd.log"; }
+n_stops=$(stops)
+assert_eq "channel pause" "channel 1 paused" "$(md_ctl channel pause 1)"
+for _i in $(seq 1 100); do [ "$(stops)" -gt "$n_stops" ] && break; sleep 0.1; done
+assert_eq "the daemon stops its session" $((n_stops + 1)) "$(stops)"
+imap append Support "While paused"
+sleep 2
+assert_eq "nothing is fetched while paused" 0 "$(subject_once 'While paused')"
+md_ctl channel resume 1 >/dev/null
+wait_sql "select count(*) from messages where subject = 'While paused'" 1
+assert_eq "resume fetches again" 1 "$(subject_once 'While paused')"
+
+md_daemon_stop
+assert_eq "maildeskd exits cleanly with a channel in IDLE" 0 "$?"
+assert_eq "and gives its lease up" "" "$(sql "select lease_holder from imap_channels where id = 1")"
+e2e_done
