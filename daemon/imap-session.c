@@ -199,7 +199,7 @@ enum imap_fail imap_session_open(const struct imap_target *t, struct imap_sessio
 	if (r != MAILIMAP_NO_ERROR) {
 		char what[300];
 
-		snprintf(what, sizeof(what), "select folder \"%.200s\"", t->folder);
+		snprintf(what, sizeof(what), "folder \"%.200s\" (SELECT)", t->folder);
 		f = fail(r == MAILIMAP_ERROR_STREAM ? IMAP_FAIL_CONNECT : IMAP_FAIL_FOLDER, error_r, what, s->imap, r);
 		imap_session_close(&s);
 		return f;

@@ -233,7 +233,7 @@ old_v=$(field uidvalidity)
 imap delete Support
 wait_field status folder-missing
 assert_eq "a vanished folder shows in channel show" folder-missing "$(field status)"
-assert_match "the log says so" "event=imap\.folder-missing channel=1 .*error=.*select folder" "$(cat "$MD_DIR/maildeskd.log")"
+assert_match "the log says so" "event=imap\.folder-missing channel=1 .*error=.*folder .*Support" "$(cat "$MD_DIR/maildeskd.log")"
 imap create Support
 imap append Support "Before start 2" # stored before: the resync must not duplicate it
 imap append Support "After recreation"
