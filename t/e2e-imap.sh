@@ -66,6 +66,12 @@ $dv_internal
 first_valid_uid = 1
 first_valid_gid = 1
 mailbox_idle_check_interval = 1 secs
+auth_mechanisms = plain xoauth2
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  args = $DV_DIR/oauth2.conf.ext
+}
 passdb {
   driver = passwd-file
   args = $DV_DIR/users
@@ -86,6 +92,20 @@ service imap-login {
   }
 }
 CONF
+# XOAUTH2: Dovecot asks the provider's introspection endpoint about tokens.
+OA_PORT=$(md_free_port)
+echo "token-$$-good" > "$MD_TEST_TMP/oauth-token"
+cat > "$DV_DIR/oauth2.conf.ext" <<CONF
+introspection_mode = post
+introspection_url = http://127.0.0.1:$OA_PORT/introspect
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+CONF
+/usr/bin/python3 "$top_srcdir/t/oauth2-introspect.py" "$OA_PORT" "$MD_TEST_TMP/oauth-token" support \
+	2>"$MD_TEST_TMP/introspect.log" &
+OA_PID=$!
 dovecot_start() {
 	"$DOVECOT" -F -c "$DV_CONF" >>"$DV_DIR/dovecot.log" 2>&1 &
 	DV_PID=$!
@@ -109,7 +129,7 @@ imap create Support || { echo "cannot reach the test's Dovecot"; cat "$DV_DIR/do
 imap create Processed
 
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
-trap 'md_daemon_stop; dovecot_stop' EXIT
+trap 'md_daemon_stop; dovecot_stop; kill $OA_PID 2>/dev/null' EXIT
 tickets() { sql "select count(*) from tickets"; }
 subject_once() { sql "select count(*) from messages where subject = '$1'"; }
 show() { md_ctl channel show 1; }
@@ -147,6 +167,25 @@ out=$(md_ctl channel test 2 2>&1)
 assert_match "a certificate the system's store does not know is refused before the login" \
 	"channel 2: tls-failed: the certificate of 127\.0\.0\.1:$DV_PORT does not verify" "$out"
 md_ctl channel remove 2 >/dev/null
+
+# --- XOAUTH2: the token command's output is the token, no shell runs it
+md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PORT" --tls implicit \
+	--user support --oauth2-token-command "/bin/cat $MD_TEST_TMP/oauth-token" --ca-file "$P/ca.pem" \
+	--folder Support >/dev/null
+md_ctl channel pause 3 >/dev/null # "channel test" only: the daemon leaves it
+out=$(md_ctl channel test 3 2>&1)
+assert_match "XOAUTH2 with the token the command printed logs in" "^channel 3: ok: .*3 new message" "$out"
+assert_match "the provider was asked about that token" "POST /introspect" "$(cat "$MD_TEST_TMP/introspect.log")"
+md_ctl channel set 3 --oauth2-token-command "/bin/echo stale-token" >/dev/null
+out=$(md_ctl channel test 3 2>&1)
+assert_match "a token the provider does not know is a refused login" "^maildeskctl: channel 3: auth-failed: login: refused" "$out"
+md_ctl channel set 3 --oauth2-token-command "/bin/false" >/dev/null
+out=$(md_ctl channel test 3 2>&1)
+assert_match "a failing token command says so" "^maildeskctl: channel 3: config-failed: oauth2 token command /bin/false: failed" "$out"
+md_ctl channel set 3 --oauth2-token-command "/bin/echo \$(id) ; true" >/dev/null
+out=$(md_ctl channel test 3 2>&1)
+assert_match "no shell: \$(id) and ; are words, the token is refused" "^maildeskctl: channel 3: auth-failed" "$out"
+md_ctl channel remove 3 >/dev/null
 
 # --- fetched messages become tickets once each and are moved
 md_daemon_start || exit 99
