@@ -129,7 +129,8 @@ imap create Support || { echo "cannot reach the test's Dovecot"; cat "$DV_DIR/do
 imap create Processed
 
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
-trap 'md_daemon_stop; dovecot_stop; kill $OA_PID 2>/dev/null' EXIT
+B_PID=
+trap 'md_daemon_stop; dovecot_stop; kill $OA_PID $B_PID 2>/dev/null' EXIT
 tickets() { sql "select count(*) from tickets"; }
 subject_once() { sql "select count(*) from messages where subject = '$1'"; }
 show() { md_ctl channel show 1; }
@@ -214,11 +215,19 @@ ms=$(echo "$t0 $t1" | awk '{printf "%d", ($2 - $1) * 1000}')
 echo "# IDLE: appended to ticket in $ms ms"
 if [ "$ms" -le 3000 ]; then e2e_ok "IDLE delivers within 3 s ($ms ms)"; else e2e_fail "IDLE took $ms ms"; fi
 
+# --- malformed mail is stored, not dropped (as LMTP does)
+imap append-malformed Support
+wait_sql "select count(*) from messages where subject like 'Broken %'" 1
+assert_eq "a malformed message becomes a ticket" 1 "$(sql "select count(*) from messages where subject like 'Broken %'")"
+assert_match "with its defects recorded" "." "$(sql "select defects from messages where subject like 'Broken %'")"
+for _i in $(seq 1 100); do [ "$(imap count Processed)" = 5 ] && break; sleep 0.1; done
+assert_eq "and moved like any other" "0 5" "$(imap count Support) $(imap count Processed)"
+
 # --- a message fetched again (a crash between COMMIT and the move) is stored once
 n_before=$(tickets)
 imap append Support "Before start 1" # the very same bytes as before
-for _i in $(seq 1 100); do [ "$(imap count Processed)" = 5 ] && break; sleep 0.1; done
-assert_eq "the same message fetched again is moved ..." "0 5" "$(imap count Support) $(imap count Processed)"
+for _i in $(seq 1 100); do [ "$(imap count Processed)" = 6 ] && break; sleep 0.1; done
+assert_eq "the same message fetched again is moved ..." "0 6" "$(imap count Support) $(imap count Processed)"
 assert_eq "... and stored once" "$n_before 1" "$(tickets) $(subject_once 'Before start 1')"
 assert_match "... logged as a duplicate" "event=delivery session=imap1\.[0-9]+ rcpt=\"support@demo\.example\" .*status=duplicate" \
 	"$(cat "$MD_DIR/maildeskd.log")"
@@ -236,15 +245,39 @@ killed_at=$(sql "select count(*) from messages where subject like 'Batch %'")
 echo "# killed after $killed_at of 60 were stored"
 if [ "$killed_at" -lt 60 ]; then e2e_ok "maildeskd was killed in the middle ($killed_at of 60 stored)"; else
 	e2e_fail "the kill came too late ($killed_at of 60 stored)"; fi
-# The dead daemon's lease must run out before another one takes over.
-sql "update imap_channels set lease_until = now()" >/dev/null
+# The restarted daemon (another holder: host:pid) waits for the dead one's
+# lease to run out (at most 30 s), then takes the channel over.
 md_daemon_start || exit 99
-wait_sql "select count(*) from messages where subject like 'Batch %'" 60
-for _i in $(seq 1 300); do [ "$(imap count Processed)" = 65 ] && break; sleep 0.1; done
+wait_sql "select count(*) from messages where subject like 'Batch %'" 60 ||
+	wait_sql "select count(*) from messages where subject like 'Batch %'" 60
+for _i in $(seq 1 300); do [ "$(imap count Processed)" = 66 ] && break; sleep 0.1; done
+assert_eq "the restarted daemon holds the channel now" ":$MD_DAEMON_PID" \
+	"$(sql "select substring(lease_holder from ':[0-9]+$') from imap_channels where id = 1")"
 assert_eq "after the restart all 60 are stored, each once" "60 60" \
 	"$(sql "select count(*) || ' ' || count(distinct subject) from messages where subject like 'Batch %'")"
-assert_eq "each moved once: Support empty, 65 in Processed, each Batch subject once" "0 65 60" \
+assert_eq "each moved once: Support empty, 66 in Processed, each Batch subject once" "0 66 60" \
 	"$(imap count Support) $(imap count Processed) $(imap subjects Processed | grep '^Batch ' | sort -u | wc -l)"
+
+# --- a second daemon on the same database leaves the channel to the holder
+sed -e "s/^lmtp_listen = .*/lmtp_listen = 127.0.0.1:$(md_free_port)/" \
+	-e "s/^smtp_listen = .*/smtp_listen = 127.0.0.1:$(md_free_port)/" "$MD_CONF" > "$MD_DIR/b.conf"
+"$top_builddir/daemon/maildeskd" -c "$MD_DIR/b.conf" 2>"$MD_DIR/b.log" &
+B_PID=$!
+for _i in $(seq 1 100); do grep -q event=ready "$MD_DIR/b.log" && break; sleep 0.1; done
+sleep 7 # more than one renewal
+assert_eq "the second daemon does not touch a channel whose lease is held" 0 \
+	"$(grep -c 'event=imap.start channel=1 ' "$MD_DIR/b.log")"
+md_daemon_stop # a clean stop gives the lease up: the other takes over at once
+for _i in $(seq 1 100); do grep -q 'event=imap.start channel=1 ' "$MD_DIR/b.log" && break; sleep 0.1; done
+assert_eq "once the holder stops, the other daemon takes over within a renewal" 1 \
+	"$(grep -c 'event=imap.start channel=1 ' "$MD_DIR/b.log")"
+imap append Support "Via the second daemon"
+wait_sql "select count(*) from messages where subject = 'Via the second daemon'" 1
+assert_eq "and fetches" 1 "$(subject_once 'Via the second daemon')"
+kill -TERM "$B_PID"
+wait "$B_PID"
+assert_eq "the second daemon exits cleanly" 0 "$?"
+md_daemon_start || exit 99
 
 # --- the provider's password changes: the error shows, channel set recovers
 dovecot_stop

@@ -6,6 +6,8 @@ the test looks at what maildesk did with it.
 usage: imap-client.py PORT USER PASSFILE CAFILE COMMAND [ARGS]
   append FOLDER SUBJECT [N]  append N (default 1) messages "SUBJECT k"
   append-file FOLDER FILE    append a file's bytes as they are
+  append-malformed FOLDER    append a broken message: no From, an unclosed
+                             multipart, invalid UTF-8, a bad encoded word
   count FOLDER               print how many messages FOLDER holds (-1: none)
   subjects FOLDER            print their subjects, one a line, sorted
   delete FOLDER / create FOLDER
@@ -53,12 +55,18 @@ def main():
     elif cmd == "append-file":
         with open(args[1], "rb") as f:
             imap.append(args[0], None, None, f.read())
+    elif cmd == "append-malformed":
+        imap.append(args[0], None, None,
+                    b"Subject: Broken =?utf-8?q?\xff=ZZ?= mail\r\n"
+                    b"Content-Type: multipart/mixed; boundary=\"zz\"\r\n"
+                    b"\r\n--zz\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    b"\r\n\xc3\x28 not UTF-8, and no closing boundary\r\n")
     elif cmd == "count":
         print(count(imap, args[0]))
     elif cmd == "subjects":
         imap.select(args[0], readonly=True)
         typ, data = imap.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        subjects = [re.sub(rb"^Subject: |\r\n", b"", d[1]).decode()
+        subjects = [re.sub(rb"^Subject: |\r\n", b"", d[1]).decode(errors="replace")
                     for d in data if isinstance(d, tuple)]
         print("\n".join(sorted(subjects)))
     elif cmd == "delete":
