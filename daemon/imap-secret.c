@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,10 @@ int imap_secret_token(const char *command, char **token_r, char **error_r)
 		;
 	trim_end(out);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out[0] == '\0' || strchr(out, '\n') != NULL) {
+		bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+
 		*error_r = xasprintf("oauth2 token command %s: %s", argv[0],
-				     !WIFEXITED(status) || WEXITSTATUS(status) != 0 ? "failed" : "printed no single token");
+				     failed ? "failed" : "printed no single token");
 		free(out);
 		goto out;
 	}

@@ -48,8 +48,9 @@ static enum imap_fail fail(enum imap_fail f, char **error_r, const char *what, c
 {
 	const char *text = server_text(imap);
 
-	*error_r = xasprintf("%s: %s%s%s (libetpan error %d)", what, f == IMAP_FAIL_CONNECT ? "connection failed" : "refused",
-			     text[0] != '\0' ? ": " : "", text, r);
+	*error_r = xasprintf("%s: %s%s%s (libetpan error %d)", what,
+			     f == IMAP_FAIL_CONNECT ? "connection failed" : "refused", text[0] != '\0' ? ": " : "", text,
+			     r);
 	return f;
 }
 
@@ -88,13 +89,12 @@ static enum imap_fail cert_verify(mailstream *stream, const struct imap_target *
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	struct in6_addr ip;
-	int ok = 0, err = X509_V_ERR_UNSPECIFIED;
+	int ok = 0, err = X509_V_ERR_UNSPECIFIED, loaded;
 
 	if (store == NULL || ctx == NULL || rest == NULL)
 		abort();
-	if (leaf != NULL &&
-	    (t->ca_file[0] != '\0' ? X509_STORE_load_file(store, t->ca_file) : X509_STORE_set_default_paths(store)) == 1 &&
-	    X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
+	loaded = t->ca_file[0] != '\0' ? X509_STORE_load_file(store, t->ca_file) : X509_STORE_set_default_paths(store);
+	if (leaf != NULL && loaded == 1 && X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
 		X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
 
 		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
@@ -239,7 +239,8 @@ static int uid_cmp(const void *a, const void *b)
 enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t max, uint32_t **uids_r,
 				   size_t *n_r, char **error_r)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)after + 1, 0));
+	struct mailimap_set *from_after = mailimap_set_new_interval((uint32_t)after + 1, 0);
+	struct mailimap_search_key *key = mailimap_search_key_new_uid(from_after);
 	clist *result = NULL;
 	size_t n = 0;
 	int r = mailimap_uid_search(s->imap, NULL, key, &result);
@@ -286,14 +287,14 @@ enum imap_fail imap_session_fetch(struct imap_session *s, uint32_t uid, char **m
 {
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
+	struct mailimap_section *section = mailimap_section_new(NULL); /* the whole message */
 	clist *result = NULL;
 	int r;
 
 	*msg_r = NULL;
 	*len_r = 0;
 	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(type,
-						   mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_body_peek_section(section));
 	r = mailimap_uid_fetch(s->imap, set, type, &result);
 	mailimap_fetch_type_free(type);
 	mailimap_set_free(set);

@@ -81,8 +81,8 @@ struct msg {
 static void msg_init(struct msg *m, unsigned seq, const struct db_channel_pos *pos)
 {
 	memset(m, 0, sizeof(*m));
-	snprintf(m->raw, sizeof(m->raw), "From: c@customer.example\r\nSubject: Lamp %u\r\nX-Pid: %ld\r\n\r\nhi\r\n", seq,
-		 (long)getpid());
+	snprintf(m->raw, sizeof(m->raw), "From: c@customer.example\r\nSubject: Lamp %u\r\nX-Pid: %ld\r\n\r\nhi\r\n",
+		 seq, (long)getpid());
 	snprintf(m->sha, sizeof(m->sha), "%056lX%08X", (unsigned long)getpid() ^ (unsigned long)tenant_id, seq);
 	m->in = (struct db_message_in){ .raw = m->raw, .raw_len = strlen(m->raw), .raw_sha256_hex = m->sha,
 					.envelope_from = "c@customer.example", .from_addr = "c@customer.example",

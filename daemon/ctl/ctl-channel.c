@@ -61,9 +61,10 @@ static int settings_read(const struct ctl_args *a, struct db_imap_settings *s)
 	    (s->folder != NULL && !ctl_name_valid(s->folder)) ||
 	    (s->done_folder != NULL && !ctl_name_valid(s->done_folder)))
 		return ctl_usage_error(a, "host, user and folders must be printable and not empty");
-	if (s->password_file != NULL && (s->password_file[0] != '/' || imap_secret_file_check(s->password_file, &error) < 0))
-		return error != NULL ? ctl_db_fail(error)
-				     : ctl_fail("--password-file must be an absolute path (the daemon reads it)");
+	if (s->password_file != NULL && s->password_file[0] != '/')
+		return ctl_fail("--password-file must be an absolute path (the daemon reads it)");
+	if (s->password_file != NULL && imap_secret_file_check(s->password_file, &error) < 0)
+		return ctl_db_fail(error);
 	if (s->ca_file != NULL && s->ca_file[0] != '\0' && s->ca_file[0] != '/')
 		return ctl_fail("--ca-file must be an absolute path (the daemon reads it)");
 	return 0;
@@ -256,7 +257,8 @@ const struct ctl_command ctl_channel_commands[] = {
 	{ "channel pause", "ID", "stop fetching (the daemon ends its session)", 1, 1, "", channel_pause },
 	{ "channel resume", "ID", "fetch again", 1, 1, "", channel_resume },
 	{ "channel remove", "ID", "forget a channel (nothing on the server changes)", 1, 1, "", channel_remove },
-	{ "channel set", "ID [--host H] [--port N] [--tls M] [--user U] [--password-file F | --oauth2-token-command CMD]"
+	{ "channel set",
+	  "ID [--host H] [--port N] [--tls M] [--user U] [--password-file F | --oauth2-token-command CMD]"
 	  " [--folder F] [--done-folder F | --delete | --flag] [--ca-file F]",
 	  "change a channel; the daemon starts a new session with it", 1, 1, SETTINGS_OPTS, channel_set },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
