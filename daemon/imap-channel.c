@@ -46,6 +46,7 @@ struct chan {
 	struct runtime *rt;         /* held while a job runs */
 	enum job job;
 	bool busy, in_idle, polling, stopping, stop_queued;
+	bool delivering; /* the batch is with delivery.c: its callbacks hold c */
 	/* a job's outcome */
 	enum imap_fail fail;
 	char *error;
@@ -384,6 +385,7 @@ static void deliver_next(struct chan *c)
 			return;
 		c->delivery_failed = true;
 	}
+	c->delivering = false;
 	chan_job(c, JOB_DONE);
 }
 
@@ -395,8 +397,11 @@ static void chan_work_done(uv_work_t *req, int status)
 
 	c->busy = false;
 	runtime_unref(&c->rt);
-	if (status != 0 && c->fail == IMAP_OK)
+	if (status != 0 && c->fail == IMAP_OK) {
 		c->fail = IMAP_FAIL_PROTOCOL;
+		free(c->error);
+		c->error = xstrdup("the job was cancelled");
+	}
 	if (job == JOB_CLOSE) {
 		uv_close((uv_handle_t *)&c->timer, on_chan_closed); /* the poll handle's close came first */
 		return;
@@ -430,6 +435,7 @@ static void chan_work_done(uv_work_t *req, int status)
 		chan_job(c, JOB_CLOSE);
 	} else if (job == JOB_SYNC && c->n_batch > 0 && !c->stopping) {
 		c->stored = xcalloc(c->n_batch, sizeof(*c->stored));
+		c->delivering = true;
 		deliver_next(c);
 	} else if (job == JOB_SYNC && c->stopping) {
 		batch_free(c);
@@ -554,8 +560,8 @@ static void chan_stop(struct chan *c)
 	if (c->stopping)
 		return;
 	c->stopping = true;
-	if (c->busy)
-		return; /* the job's end sees stopping */
+	if (c->busy || c->delivering)
+		return; /* the job's or the batch's end sees stopping */
 	if (c->polling) {
 		on_idle_readable(&c->poll, 0, 0);
 		return;
