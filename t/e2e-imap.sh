@@ -10,7 +10,12 @@
 # goal is under a second; asserted with a generous 3 s); a changed password
 # shows in "channel show" and recovers after "channel set --password-file";
 # a vanished folder shows, and its recreation (a new UIDVALIDITY) does not
-# duplicate; a certificate that does not verify is refused.
+# duplicate; a certificate that does not verify is refused; XOAUTH2 with a
+# token command (Dovecot's oauth2 passdb asks t/oauth2-introspect.py); a
+# second daemon leaves a held channel alone and takes it over when the
+# holder stops; a server without IDLE, MOVE and UIDPLUS, reached with
+# STARTTLS, is polled and its messages moved by COPY and EXPUNGE; malformed
+# mail is stored; pause stops the fetching.
 set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
@@ -37,6 +42,7 @@ DV_HOME="$DV_DIR/home/support"
 mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_HOME"
 chmod 755 "$MD_TEST_TMP" "$DV_DIR"
 DV_PORT=$(md_free_port)
+DV_PLAIN_PORT=$(md_free_port)
 if [ "$(id -u)" = 0 ]; then
 	dv_uid=$(id -u nobody) dv_gid=$(id -g nobody)
 	dv_internal="default_internal_user = dovecot
@@ -50,7 +56,18 @@ default_internal_group = $(id -gn)
 default_login_user = $(id -un)"
 fi
 # users_set PASSWORD: the provider's password for the mailbox.
-users_set() { echo "support:{PLAIN}$1:$dv_uid:$dv_gid::$DV_HOME::" > "$DV_DIR/users"; }
+# A second mailbox, "poll", whose server offers no IDLE, MOVE or UIDPLUS
+# after the login (userdb's imap_capability): polled, moved by COPY,
+# \Deleted and EXPUNGE; reached with STARTTLS on the plain port.
+POLL_HOME="$DV_DIR/home/poll"
+mkdir -p "$POLL_HOME"
+[ "$(id -u)" != 0 ] || chown "$dv_uid:$dv_gid" "$POLL_HOME"
+users_set() {
+	{
+		echo "support:{PLAIN}$1:$dv_uid:$dv_gid::$DV_HOME::"
+		echo "poll:{PLAIN}poll-secret:$dv_uid:$dv_gid::$POLL_HOME::userdb_imap_capability=IMAP4rev1"
+	} > "$DV_DIR/users"
+}
 users_set first-secret
 cat > "$DV_CONF" <<CONF
 instance_name = mdimap-$$
@@ -83,7 +100,8 @@ userdb {
 mail_location = maildir:~/Maildir
 service imap-login {
   inet_listener imap {
-    port = 0
+    address = 127.0.0.1
+    port = $DV_PLAIN_PORT
   }
   inet_listener imaps {
     address = 127.0.0.1
@@ -128,6 +146,7 @@ imap() { /usr/bin/python3 "$top_srcdir/t/imap-client.py" "$DV_PORT" support "$MD
 imap create Support || { echo "cannot reach the test's Dovecot"; cat "$DV_DIR/dovecot.log"; exit 99; }
 imap create Processed
 
+MD_EXTRA_CONF="imap_poll_interval = 2s"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 B_PID=
 trap 'md_daemon_stop; dovecot_stop; kill $OA_PID $B_PID 2>/dev/null' EXIT
@@ -321,6 +340,28 @@ assert_eq "after the re-sync: one new ticket, the old message still once" "$((n_
 assert_eq "both moved" 0 "$(imap count Support)"
 wait_field status idle
 assert_eq "position under the new UIDVALIDITY" "$new_v 2" "$(field uidvalidity) $(field last_uid)"
+
+# --- a server without IDLE is polled at imap_poll_interval (2 s here);
+# without MOVE and UIDPLUS the done action is COPY, \Deleted and EXPUNGE;
+# STARTTLS on the plain port
+echo poll-secret > "$MD_TEST_TMP/poll-pass"
+chmod 600 "$MD_TEST_TMP/poll-pass"
+pimap() { /usr/bin/python3 "$top_srcdir/t/imap-client.py" "$DV_PORT" poll "$MD_TEST_TMP/poll-pass" "$P/ca.pem" "$@"; }
+pimap append INBOX "Polled" 2
+out=$(md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PLAIN_PORT" --tls starttls \
+	--user poll --password-file "$MD_TEST_TMP/poll-pass" --ca-file "$P/ca.pem")
+pch=$(echo "$out" | sed -n 's/^channel \([0-9]*\) added.*/\1/p')
+out=$(md_ctl channel test "$pch" 2>&1)
+assert_match "STARTTLS, verified, logs in; the server offers no IDLE" "^channel $pch: ok: .*2 new message\(s\), IDLE no \(polled\)" "$out"
+wait_sql "select count(*) from messages where subject like 'Polled %'" 2
+for _i in $(seq 1 100); do [ "$(pimap count Processed)" = 2 ] && break; sleep 0.1; done
+assert_eq "the polled channel's messages are tickets, moved by COPY and EXPUNGE" "2 0 2" \
+	"$(sql "select count(*) from messages where subject like 'Polled %'") $(pimap count INBOX) $(pimap count Processed)"
+assert_eq "channel show: polling" polling "$(md_ctl channel show "$pch" | sed -n 's/^status: //p')"
+pimap append INBOX "Polled later"
+wait_sql "select count(*) from messages where subject = 'Polled later'" 1
+assert_eq "a later message comes with the next look" 1 "$(subject_once 'Polled later')"
+md_ctl channel remove "$pch" >/dev/null
 
 # --- pause: the daemon lets go of the channel
 stops() { grep -c 'event=imap.stopped channel=1' "$MD_DIR/maildeskd.log"; }
