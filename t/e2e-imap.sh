@@ -222,6 +222,12 @@ assert_eq "without a Return-Path the From address is the envelope sender" carla@
 wait_field status idle
 assert_eq "channel show: idle, the position recorded" "idle $(imap uidvalidity Support) 3" \
 	"$(field status) $(field uidvalidity) $(field last_uid)"
+out=$(md_ctl channel show 1 --json)
+assert_eq "channel show --json: numbers are numbers, the lease is held" "3 True True" \
+	"$(printf '%s\n' "$out" | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["last_uid"], j["lease_holder"] != "", j["paused"] is False)')"
+out=$(md_ctl channel list --json)
+assert_eq "channel list --json" "1 idle" \
+	"$(printf '%s\n' "$out" | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(len(j), j[0]["status"])')"
 assert_match "the log says connected" "event=imap\.connected channel=1 host=127\.0\.0\.1 user=support folder=Support" \
 	"$(cat "$MD_DIR/maildeskd.log")"
 
@@ -287,7 +293,7 @@ sleep 7 # more than one renewal
 assert_eq "the second daemon does not touch a channel whose lease is held" 0 \
 	"$(grep -c 'event=imap.start channel=1 ' "$MD_DIR/b.log")"
 md_daemon_stop # a clean stop gives the lease up: the other takes over at once
-for _i in $(seq 1 100); do grep -q 'event=imap.start channel=1 ' "$MD_DIR/b.log" && break; sleep 0.1; done
+for _i in $(seq 1 200); do grep -q 'event=imap.start channel=1 ' "$MD_DIR/b.log" && break; sleep 0.1; done
 assert_eq "once the holder stops, the other daemon takes over within a renewal" 1 \
 	"$(grep -c 'event=imap.start channel=1 ' "$MD_DIR/b.log")"
 imap append Support "Via the second daemon"
@@ -347,15 +353,15 @@ assert_eq "position under the new UIDVALIDITY" "$new_v 2" "$(field uidvalidity) 
 echo poll-secret > "$MD_TEST_TMP/poll-pass"
 chmod 600 "$MD_TEST_TMP/poll-pass"
 pimap() { /usr/bin/python3 "$top_srcdir/t/imap-client.py" "$DV_PORT" poll "$MD_TEST_TMP/poll-pass" "$P/ca.pem" "$@"; }
-pimap append INBOX "Polled" 2
 out=$(md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PLAIN_PORT" --tls starttls \
 	--user poll --password-file "$MD_TEST_TMP/poll-pass" --ca-file "$P/ca.pem")
 pch=$(echo "$out" | sed -n 's/^channel \([0-9]*\) added.*/\1/p')
 out=$(md_ctl channel test "$pch" 2>&1)
-assert_match "STARTTLS, verified, logs in; the server offers no IDLE" "^channel $pch: ok: .*2 new message\(s\), IDLE no \(polled\)" "$out"
+assert_match "STARTTLS, verified, logs in; the server offers no IDLE" "^channel $pch: ok: .*0 new message\(s\), IDLE no \(polled\)" "$out"
+pimap append INBOX "Polled" 2
 wait_sql "select count(*) from messages where subject like 'Polled %'" 2
 for _i in $(seq 1 100); do [ "$(pimap count Processed)" = 2 ] && break; sleep 0.1; done
-assert_eq "the polled channel's messages are tickets, moved by COPY and EXPUNGE" "2 0 2" \
+assert_eq "the polled channel's messages are tickets, moved by COPY (creating the folder) and EXPUNGE" "2 0 2" \
 	"$(sql "select count(*) from messages where subject like 'Polled %'") $(pimap count INBOX) $(pimap count Processed)"
 assert_eq "channel show: polling" polling "$(md_ctl channel show "$pch" | sed -n 's/^status: //p')"
 pimap append INBOX "Polled later"
