@@ -47,10 +47,9 @@ static const char *server_text(const mailimap *imap)
 static enum imap_fail fail(enum imap_fail f, char **error_r, const char *what, const mailimap *imap, int r)
 {
 	const char *text = server_text(imap);
+	const char *how = f == IMAP_FAIL_CONNECT ? "connection failed" : f == IMAP_FAIL_TLS ? "failed" : "refused";
 
-	*error_r = xasprintf("%s: %s%s%s (libetpan error %d)", what,
-			     f == IMAP_FAIL_CONNECT ? "connection failed" : "refused", text[0] != '\0' ? ": " : "", text,
-			     r);
+	*error_r = xasprintf("%s: %s%s%s (libetpan error %d)", what, how, text[0] != '\0' ? ": " : "", text, r);
 	return f;
 }
 
