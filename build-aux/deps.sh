@@ -38,9 +38,12 @@ t/e2e-lmtp.sh: swaks postfix
 t/e2e-smtp.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl
 t/e2e-thread.sh t/e2e-agent.sh t/e2e-verp.sh t/e2e-loop.sh t/e2e-ctl.sh t/e2e-desk-cli.sh: swaks postfix
 t/e2e-outbound.sh t/e2e-purge.sh t/e2e-rules.sh t/e2e-timers.sh t/e2e-queue.sh: swaks postfix
+t/e2e-orders.sh: swaks postfix python3
+t/e2e-lifecycle.sh: swaks python3 postgresql-client-15
 t/e2e-postfix.sh: postfix postfix-pcre swaks
 t/e2e-scaleout.sh t/scaleout-client.py: swaks postfix python3
 t/e2e-schema-keys.sh: postgresql-client-15
+t/e2e-requests.sh: swaks postfix coreutils
 t/e2e-limits.sh: swaks postfix libc-bin
 t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15
 t/e2e-bounce-dsn.sh: swaks postfix python3
@@ -58,6 +61,7 @@ t/e2e-domain.sh t/dkim-dns-stub.sh: dnsmasq-base python3-dnspython
 t/e2e-dkim.sh t/dkim-domains.sh: swaks postfix
 t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython
 t/dkim-pyverify.sh t/dkimverify-stub.py: python3-dkim python3-nacl python3-dnspython openssl
+t/e2e-attach.sh t/attach-mail.py: swaks postfix python3 coreutils postgresql-client-15
 t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py: dovecot-core dovecot-imapd openssl python3 postgresql-client-15 coreutils
 bench/ingest: dovecot-core dovecot-lmtpd python3 postgresql-client-15
 bench/bench-lib.sh bench/mail-client.py: python3 coreutils

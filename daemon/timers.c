@@ -91,7 +91,7 @@ struct batch_job {
 	uv_work_t req;
 	struct timers *t;
 	struct runtime *rt; /* held for the job's duration */
-	unsigned woke, breached;
+	unsigned woke, breached, reminded, closed;
 	bool more;      /* stopped after ROUNDS_MAX full batches */
 	int next_found; /* desk_timers_next: 1, 0 none, -1 error */
 	int64_t next_at;
@@ -127,7 +127,9 @@ static void batch_run(struct batch_job *j, struct db *db)
 	    j->next_at * 1000 > wall_ms() + 1000)
 		return;
 	if (claim_rounds(db, s, desk_wake_due, &j->woke, &j->more, &j->error) < 0 ||
-	    claim_rounds(db, s, desk_sla_breach_due, &j->breached, &j->more, &j->error) < 0) {
+	    claim_rounds(db, s, desk_sla_breach_due, &j->breached, &j->more, &j->error) < 0 ||
+	    claim_rounds(db, s, desk_order_remind_due, &j->reminded, &j->more, &j->error) < 0 ||
+	    claim_rounds(db, s, desk_close_due, &j->closed, &j->more, &j->error) < 0) {
 		j->next_found = -1;
 		return;
 	}
@@ -180,9 +182,10 @@ static void batch_done(uv_work_t *req, int status)
 		j->next_found = -1;
 		log_warn("event=timers.failed error=%s", log_quote(q, sizeof(q), j->error, strlen(j->error), 400));
 	}
-	if (j->woke > 0 || j->breached > 0) {
-		log_info("event=timers.fired woke=%u breached=%u", j->woke, j->breached);
-		metrics_count_timers_fired(j->woke + j->breached);
+	if (j->woke > 0 || j->breached > 0 || j->reminded > 0 || j->closed > 0) {
+		log_info("event=timers.fired woke=%u breached=%u order_reminders=%u closed=%u", j->woke, j->breached,
+			 j->reminded, j->closed);
+		metrics_count_timers_fired(j->woke + j->breached + j->reminded + j->closed);
 		if (t->after_fn != NULL)
 			t->after_fn(t->after_arg);
 	}

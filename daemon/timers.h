@@ -1,12 +1,13 @@
 #ifndef MD_DAEMON_TIMERS_H
 #define MD_DAEMON_TIMERS_H
-/* Snooze wake-ups and SLA breaches (lib/desk desk_wake_due,
- * desk_sla_breach_due) without polling the tickets table: one uv timer set
+/* Snooze wake-ups, SLA breaches and solved tickets closing (lib/desk
+ * desk_wake_due, desk_sla_breach_due, desk_close_due) without polling the tickets table: one uv timer set
  * to the earliest due time (desk_timers_next, read through partial
  * indexes). The claims run in libuv's thread pool on the connections of
  * the workers (workers.h; one job at a time), in batches, until fewer than a batch
  * was due; then the timer is re-armed. It looks again
- *   - at once on NOTIFY maildesk_timers (a snooze was set; a connection of
+ *   - at once on NOTIFY maildesk_timers (a snooze was set or a ticket
+ *     solved; a connection of
  *     its own LISTENs, see listen.h), and when that connection comes up;
  *   - at the earliest due time;
  *   - at least every 60 seconds (SLA due times send no NOTIFY, and this is

@@ -33,6 +33,8 @@ static bool cmd_ok(const struct agent_cmd *c)
 	case AGENT_CMD_CC_ADD:
 	case AGENT_CMD_CC_REMOVE:
 		return c->arg != NULL && strchr(c->arg, '@') != NULL && strlen(c->arg) <= 254;
+	case AGENT_CMD_ORDER:
+		return c->arg == NULL || (c->arg[0] != '\0' && strlen(c->arg) <= 64 && strchr(c->arg, ' ') == NULL);
 	default:
 		return c->arg == NULL;
 	}

@@ -185,3 +185,5 @@ EXTRA_DIST += fuzz/corpus/relay-reply/01-ehlo-starttls \
 	fuzz/corpus/relay-reply/06-8bit-and-nul fuzz/corpus/relay-reply/07-starttls-near-misses \
 	fuzz/corpus/relay-reply/08-long-lines fuzz/corpus/relay-reply/09-bare-code \
 	fuzz/corpus/relay-reply/10-empty
+## Orders (issue 12): #order in agent replies, order tests and actions in rules.
+EXTRA_DIST += fuzz/corpus/agent-reply/order-commands fuzz/corpus/rules/16-orders

@@ -16,6 +16,10 @@ sql_migrations = \
 	sql/012_daemons.sql \
 	sql/013_outbound_claimer.sql \
 	sql/014_orders.sql \
+	sql/015_orders_extract.sql \
+	sql/016_requests.sql \
+	sql/017_search.sql \
+	sql/018_notify_attach.sql \
 	sql/019_imap_channels.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh

@@ -48,6 +48,24 @@ assert_eq "its ticket has an outbound.deleted event" 1 \
 out=$(md_ctl queue delete 999999 2>&1)
 assert_eq "an unknown ID fails" 1 "$?"
 assert_match "saying so" 'no outbound mail 999999' "$out"
+# several IDs at once, as postsuper -h takes several: each is changed or
+# refused on its own, and one refusal makes the exit status 1
+d=$(inject --file "$(msg several-one)")
+e=$(inject --file "$(msg several-two)")
+out=$(md_ctl queue hold "$d" "$e")
+assert_eq "queue hold ID ID: exit 0" 0 "$?"
+assert_eq "it names each" "outbound mail $d held
+outbound mail $e held" "$out"
+assert_eq "both are held" "held held" "$(state "$d") $(state "$e")"
+out=$(md_ctl queue release "$d" 999998 "$e" 2>&1)
+assert_eq "one unknown ID among several: exit 1" 1 "$?"
+assert_match "it is named" 'no outbound mail 999998' "$out"
+assert_eq "the others are released all the same" "queued queued" "$(state "$d") $(state "$e")"
+md_ctl queue delete "$d" x >/dev/null 2>&1
+assert_eq "a word among the IDs is a usage error" 2 "$?"
+assert_eq "and changes nothing" queued "$(state "$d")"
+md_ctl queue delete "$d" "$e" >/dev/null
+assert_eq "queue delete ID ID deletes both" "failed failed" "$(state "$d") $(state "$e")"
 md_ctl queue hold >/dev/null 2>&1
 assert_eq "neither ID nor --all-deferred is a usage error" 2 "$?"
 md_ctl queue hold "$a" --all-deferred >/dev/null 2>&1

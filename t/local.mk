@@ -27,6 +27,7 @@ include $(srcdir)/t/rules.mk
 include $(srcdir)/t/rules-pg.mk
 include $(srcdir)/t/work.mk
 include $(srcdir)/t/timers.mk
+include $(srcdir)/t/lifecycle.mk
 
 ## Every program and Perl/Python module the scripts in t/ and bench/ use is
 ## installed by build-aux/deps.sh for them (see the script).
@@ -54,7 +55,9 @@ include $(srcdir)/t/trust-participants.mk
 include $(srcdir)/t/metrics.mk
 include $(srcdir)/t/route.mk
 include $(srcdir)/t/workers.mk
+include $(srcdir)/t/attach.mk
 include $(srcdir)/t/scaleout.mk
+include $(srcdir)/t/orders.mk
 
 ## The desk_ticket_* layer (one way a ticket changes) against a private
 ## PostgreSQL, on the fixtures of pg-rules (t/rules-pg.mk).
@@ -63,6 +66,7 @@ TESTS += t/pg-ticket
 t_pg_ticket_SOURCES = t/pg-ticket.c t/pg-rules-lib.c t/pg-rules-lib.h
 t_pg_ticket_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_ticket_LDADD = $(t_pg_rules_LDADD)
+include $(srcdir)/t/requests.mk
 
 ## IMAP channels (issue 15): against a private Dovecot IMAP server.
 EXTRA_DIST += t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py

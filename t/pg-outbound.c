@@ -597,6 +597,36 @@ START_TEST(test_wake_retry_flush_notify_listeners_but_enqueue_does_not)
 }
 END_TEST
 
+/* The sender's connection dies between the send and its result (a
+ * PostgreSQL restart): db_outbound_record reconnects and records the
+ * result once, on the claim it still holds, never leaving it "sending". */
+START_TEST(test_result_survives_a_killed_connection)
+{
+	int64_t ticket = ticket_create(), id = enqueue(ticket);
+	struct db_outbound_claimed *rows = claim_one(id);
+	struct db *killer = pg_connect();
+	char *pid = pg_value(db, "SELECT pg_backend_pid()", 0, NULL);
+	const char *params[1] = { pid };
+
+	db_outbound_claimed_free(&rows, 1);
+	pg_exec(killer, "SELECT pg_terminate_backend($1::int, 10000)", 1, params);
+	ck_assert_int_eq(record(id, 250, "250 2.0.0 Ok", LIFETIME_5D), DB_OUTBOUND_STATE_SENT);
+	assert_row(id, "state", "sent");
+	assert_row(id, "last_error", "250 2.0.0 Ok");
+	/* And the new connection goes on working: a failure with its note. */
+	id = enqueue(ticket);
+	rows = claim_one(id);
+	db_outbound_claimed_free(&rows, 1);
+	ck_assert_int_eq(record(id, 550, "550 5.1.1 no such user", LIFETIME_5D), DB_OUTBOUND_STATE_FAILED);
+	assert_row(id, "state", "failed");
+	assert_row(id, "(SELECT count(*) FROM ticket_events e WHERE e.tenant_id = outbound.tenant_id"
+		       " AND e.ticket_id = outbound.ticket_id AND e.kind = 'undeliverable')",
+		   "1");
+	free(pid);
+	db_close(&killer);
+}
+END_TEST
+
 START_TEST(test_rolled_back_enqueue_leaves_nothing)
 {
 	static const char *const rcpts[] = { "carla@customer.example" };
@@ -632,6 +662,7 @@ static Suite *outbound_suite(void)
 	tcase_add_test(tc, test_retry_and_flush_make_rows_due_now);
 	tcase_add_test(tc, test_wake_retry_flush_notify_listeners_but_enqueue_does_not);
 	tcase_add_test(tc, test_rolled_back_enqueue_leaves_nothing);
+	tcase_add_test(tc, test_result_survives_a_killed_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,6 +36,13 @@ static const struct parse_case parse_cases[] = {
 	/* every command in its good forms */
 	{ "close", "#close\nThanks, fixed.\n", 0, "1:close", "Thanks, fixed.\n", 0, NULL, 0 },
 	{ "reopen", "#reopen\nLooking again.", 0, "1:reopen", "Looking again.", 0, NULL, 0 },
+	{ "open", "#open\nStill on it.", 0, "1:open", "Still on it.", 0, NULL, 0 },
+	{ "solve", "#Solve\nShipped today.", 0, "1:solve", "Shipped today.", 0, NULL, 0 },
+	{ "#open takes no argument", "#open now\nx", 0, NULL, NULL, 0, "line 1: #open takes no argument, found \"now\"", 1 },
+	{ "#solve conflicts with #open", "#solve\n#open\nx", 0, NULL, NULL, 0,
+	  "line 2: #open conflicts with #solve on line 1", 2 },
+	{ "#solve conflicts with #snooze", "#snooze 2d\n#solve\nx", 0, NULL, NULL, 0,
+	  "line 2: #solve conflicts with #snooze 2d on line 1", 2 },
 	{ "snooze days", "#snooze 3d\nx", 0, "1:snooze+259200", "x", 0, NULL, 0 },
 	{ "snooze hours", "#snooze 2h\nx", 0, "1:snooze+7200", "x", 0, NULL, 0 },
 	{ "snooze minutes", "#snooze 45m\nx", 0, "1:snooze+2700", "x", 0, NULL, 0 },
@@ -226,6 +233,22 @@ static const struct parse_case parse_cases[] = {
 	  "line 1: #cc takes one address per line, found also \"b@x.example\"", 1 },
 	{ "cc add refuses control characters in the address", "#cc add a\x01b@x.example\n", 0, NULL, NULL, 0,
 	  "line 1: #cc: \"a?@x.example\" is not an address (use name@example.org)", 1 },
+	/* #order: the ticket's order reference (issue 12) */
+	{ "order", "#order ES-1042\nx", 0, "1:order=ES-1042", "x", 0, NULL, 0 },
+	{ "order - and none clear it", "#ORDER none\n", 0, "1:order", "", ONLY, NULL, 0 },
+	{ "order dash clears it", "#order -\n", 0, "1:order", "", ONLY, NULL, 0 },
+	{ "two different orders conflict", "#order 1\n#order 2\n", 0, NULL, NULL, 0,
+	  "line 2: #order 2 conflicts with #order 1 on line 1", 2 },
+	{ "order without a reference", "#order\n", 0, NULL, NULL, 0,
+	  "line 1: #order: missing argument (use an order reference, or - to clear it)", 1 },
+	{ "order takes one word", "#order 10 42\n", 0, NULL, NULL, 0, "line 1: #order takes one argument, found also \"42\"", 1 },
+	{ "order longer than 64 is refused", "#order 12345678901234567890123456789012345678901234567890123456789012345\n",
+	  0, NULL, NULL, 0,
+	  "line 1: #order: \"123456789012345678901234567890123456789012345678901234567890...\" is not an order reference:"
+	  " longer than 64 characters (use at most 64 visible characters, or - to clear it)", 1 },
+	{ "order with a control character is refused", "#order 10\x01" "42\n", 0, NULL, NULL, 0,
+	  "line 1: #order: \"10?42\" is not an order reference: contains a control or non-ASCII character"
+	  " (use at most 64 visible characters, or - to clear it)", 1 },
 };
 
 /* The commands of a reply in the notation of parse_case.cmds. */
@@ -362,6 +385,30 @@ START_TEST(test_parse_refuses_more_than_the_maximum_of_commands)
 }
 END_TEST
 
+/* Which replies name the ticket's next status (then an answer does not
+ * make it pending). */
+START_TEST(test_reply_sets_status)
+{
+	static const struct {
+		const char *in;
+		bool sets;
+	} cases[] = {
+		{ "Just an answer.", false }, { "#tag a\n#priority high\nx", false }, { "#open\nx", true },
+		{ "#solve\nx", true },       { "#close", true },                       { "#reopen\nx", true },
+		{ "#tag a\n#snooze 2d\nx", true },
+	};
+	struct agent_reply *r = NULL;
+	const char *error;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(agent_reply_parse(cases[i].in, strlen(cases[i].in), NOW, 0, &r, &error), 0);
+		ck_assert_msg(agent_reply_sets_status(r) == cases[i].sets, "%s", cases[i].in);
+		agent_reply_free(&r);
+	}
+	ck_assert(!agent_reply_sets_status(NULL));
+}
+END_TEST
+
 START_TEST(test_cmd_names_are_stable)
 {
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_CLOSE), "close");
@@ -370,6 +417,8 @@ START_TEST(test_cmd_names_are_stable)
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_TEMPLATE), "template");
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_CC_ADD), "cc");
 	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_CC_REMOVE), "cc");
+	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_OPEN), "open");
+	ck_assert_str_eq(agent_cmd_name(AGENT_CMD_SOLVE), "solve");
 	ck_assert_str_eq(agent_cmd_name((enum agent_cmd_type)99), "unknown");
 }
 END_TEST
@@ -742,6 +791,7 @@ int main(void)
 	tcase_add_test(cmd, test_parse_null_text_of_length_zero_is_an_empty_reply);
 	tcase_add_test(cmd, test_parse_refuses_more_than_the_maximum_of_commands);
 	tcase_add_test(cmd, test_cmd_names_are_stable);
+	tcase_add_test(cmd, test_reply_sets_status);
 	suite_add_tcase(s, cmd);
 	tcase_add_loop_test(loop, test_loop_table_refuses_robots_lists_and_our_own_mail, 0,
 			    N_ELEMENTS(loop_cases));

@@ -67,6 +67,27 @@ START_TEST(composed_reply_parses_back)
 }
 END_TEST
 
+/* Text whose every character exists in ISO-8859-1 ("año", "ñ") is still
+ * sent as the UTF-8 its label says (GMime's set_text would pick Latin-1
+ * and the label would lie). */
+START_TEST(latin1_representable_text_stays_utf8)
+{
+	struct mime_compose_addr to = { NULL, "carla@customer.example" };
+	struct mime_compose c = {
+		.from = { NULL, "support@demo.example" }, .to = &to, .n_to = 1, .subject = "x", .date = 1795000000,
+		.message_id = "m@maildesk.test", .text = "Factura año.pdf, sale mañana\n",
+	};
+	size_t len;
+	char *raw = mime_compose(&c, &len);
+	struct mime_message *m = mime_parse(raw, len);
+
+	ck_assert_ptr_nonnull(strstr(m->text_body, "Factura año.pdf, sale mañana"));
+	ck_assert_uint_eq(m->defects, 0);
+	mime_message_free(&m);
+	free(raw);
+}
+END_TEST
+
 START_TEST(composed_message_is_7bit_with_crlf)
 {
 	size_t len;
@@ -132,6 +153,7 @@ int main(void)
 	mime_init();
 	tcase_add_test(tc, composed_reply_parses_back);
 	tcase_add_test(tc, composed_message_is_7bit_with_crlf);
+	tcase_add_test(tc, latin1_representable_text_stays_utf8);
 	tcase_add_loop_test(tc, header_values_cannot_inject_headers, 0, sizeof(injections) / sizeof(injections[0]));
 	tcase_add_test(tc, clean_replaces_control_characters);
 	suite_add_tcase(s, tc);

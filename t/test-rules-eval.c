@@ -94,6 +94,19 @@ static const struct {
 	{ R("assignee is none"), { .assignee = "ana@demo.example" }, 0, "", "N" },
 	{ R("assignee is not none and assignee is \"ana@demo.example\""), { .assignee = "ana@demo.example" }, 0, HIT, "M" },
 	{ R("business_hours"), { .business_hours = true }, 0, HIT, "M" },
+	/* the order (issue 12) */
+	{ R("order is empty"), { .order = "" }, 0, HIT, "M" },
+	{ R("order is empty"), { .order = NULL }, 0, HIT, "M" },
+	{ R("order is empty"), { .order = "1042" }, 0, "", "N" },
+	{ R("order is not empty"), { .order = "1042" }, 0, HIT, "M" },
+	{ R("order is not empty"), { .order = "" }, 0, "", "N" },
+	{ R("order matches \"^ES-[0-9]+$\""), { .order = "ES-1042" }, 0, HIT, "M" },
+	{ R("order matches \"^ES-[0-9]+$\""), { .order = "FR-1042" }, 0, "", "N" },
+	{ R("order is \"es-1042\""), { .order = "ES-1042" }, 0, HIT, "M" },
+	/* a request's reason (issue 12); "" for a ticket that is no request */
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Cambiar dirección" }, 0, HIT, "M" },
+	{ R("reason is \"Cambiar dirección\""), { .reason = "Pedido no recibido" }, 0, "", "N" },
+	{ R("reason is \"\""), { .subject = "x" }, 0, HIT, "M" },
 	{ R("not business_hours"), { .business_hours = true }, 0, "", "N" },
 	/* and / or / not and parentheses */
 	{ R("subject contains \"x\" or subject contains \"y\" and subject contains \"z\""), { .subject = "x" }, 0, HIT, "M" },
@@ -158,6 +171,11 @@ static const struct {
 	{ "rule \"slow\" on ticket.created if not body matches \"(a+)+$\" then close end",
 	  { .body = long_body }, 1000, "", "L" },
 	{ "rule \"ok\" on ticket.created if body matches \"(a+)+b$\" then close end", { .body = long_body }, 1000, "close", "M" },
+	/* set order, clear order, no order reminder; later rules see the order */
+	{ "rule \"a\" on ticket.created if order is empty then set order \"X-1\" end\n"
+	  "rule \"b\" on ticket.created if order is \"X-1\" then no order reminder\n clear order\nend\n"
+	  "rule \"c\" on ticket.created if order is empty then tag \"none\" end",
+	  { .order = "" }, 0, "order=X-1;noremind;clearorder;+none", "MMM" },
 	/* nothing to do */
 	{ "", { .subject = "x" }, 0, "", "" },
 };
@@ -182,6 +200,9 @@ static void fmt_action(struct buf *b, const struct rules_action *a)
 	case RULES_ACT_NOTE: buf_printf(b, "note=%s", a->text); break;
 	case RULES_ACT_NOTIFY: buf_printf(b, "notify=%s", a->text); break;
 	case RULES_ACT_SET_FIELD: buf_printf(b, "field:%s=%s", a->text, a->value); break;
+	case RULES_ACT_SET_ORDER: buf_printf(b, "order=%s", a->text); break;
+	case RULES_ACT_CLEAR_ORDER: buf_printf(b, "clearorder"); break;
+	case RULES_ACT_NO_ORDER_REMINDER: buf_printf(b, "noremind"); break;
 	}
 }
 

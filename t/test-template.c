@@ -15,6 +15,7 @@ static const struct desk_template_vars vars = {
 	.agent_name = "Ana",
 	.agent_email = "ana@demo.example",
 	.team_name = "support",
+	.ticket_order = "ES-1042",
 };
 
 static const struct {
@@ -29,6 +30,7 @@ static const struct {
 	{ "{{agent.name}}", "Ana" },
 	{ "{{agent.email}}", "ana@demo.example" },
 	{ "{{team.name}}", "support" },
+	{ "Order {{ ticket.order }}.", "Order ES-1042." },
 	{ "Hello {{customer.name}},\nticket {{ticket.number}}.\n", "Hello Carla,\nticket 1042.\n" },
 	{ "{{ ticket.number }}", "1042" },
 	{ "{{\tticket.number\t}}", "1042" },

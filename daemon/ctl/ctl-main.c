@@ -21,11 +21,19 @@ static const struct ctl_command commands[] = {
 	{ "tenant add", "NAME", "create a tenant", 1, 1, "", ctl_tenant_add },
 	{ "tenant list", "[--json]", "list tenants", 0, 0, "json", ctl_tenant_list },
 	{ "tenant set",
-	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]",
+	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]"
+	  " [--order-pattern REGEX... | --no-order-pattern] [--order-subject TEXT | --no-order-subject]"
+	  " [--search-language CONFIG]",
 	  "change a tenant's settings (--require-authenticated-requester: a requester's or participant's"
 	  " follow-up adds Cc'd people only when our mail server authenticated it;"
-	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate)",
-	  1, 1, "subject-tag= require-authenticated-requester= autoack-unauthenticated=", ctl_tenant_set },
+	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate;"
+	  " --order-pattern: the patterns that find an order in new mail, replacing the list;"
+	  " --order-subject: the title of tickets started about an order, with {order};"
+	  " --search-language: the text search configuration of \"ticket search\", e.g. english, spanish, simple)",
+	  1, 1,
+	  "subject-tag= require-authenticated-requester= autoack-unauthenticated= order-pattern=* no-order-pattern"
+	  " order-subject= no-order-subject search-language=",
+	  ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
 	{ "team alias add", "TEAM ADDR [--tenant T]", "give a team another address", 2, 2, "tenant=",
@@ -33,10 +41,17 @@ static const struct ctl_command commands[] = {
 	{ "team list", "[--tenant T] [--json]", "list teams with their addresses", 0, 0, "tenant= json",
 	  ctl_team_list },
 	{ "team set",
-	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]",
+	  "NAME [--tenant T] [--reopen-days N] [--autoack TEMPLATE | --no-autoack] [--sender-name FORMAT]"
+	  " [--notify-attach-max SIZE] [--order-reminder-after DURATION|off] [--close-after DURATION|off]",
 	  "change a team's settings (--autoack: acknowledge new tickets with a template;"
-	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}')",
-	  1, 1, "tenant= reopen-days= autoack= no-autoack sender-name=", ctl_team_set },
+	  " --sender-name: how agents are named to customers, e.g. '{agent} from {team}';"
+	  " --notify-attach-max: the most attachment bytes a notification carries, 0 none;"
+	  " --order-reminder-after: remind once about open tickets still without an order;"
+	  " --close-after: how long a solved ticket stays solved before it closes, default 7d)",
+	  1, 1,
+	  "tenant= reopen-days= autoack= no-autoack sender-name= notify-attach-max= order-reminder-after="
+	  " close-after=",
+	  ctl_team_set },
 	{ "agent add", "EMAIL [--name N] [--team T]... [--tenant T] [--signature-file F]",
 	  "create an agent and put them in teams", 1, 1, "name= team=* tenant= signature-file=",
 	  ctl_agent_add },
@@ -49,14 +64,19 @@ static const struct ctl_command commands[] = {
 	  "change an agent's name, signature or mail while offline", 1, 1,
 	  "tenant= name= signature-file= notify-offline=", ctl_agent_set },
 	{ "ticket list",
-	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL] [--json]",
+	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL]"
+	  " [--order REF] [--json] | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
 	  "list tickets, highest priority then oldest first (merged ones only with --status merged); folders: open"
 	  " (and pending; who is awaited), snoozed (wake time), closed (and solved), unassigned, mine (--agent's);"
-	  " --agent alone: the agent's tickets",
-	  0, 0, "tenant= team= status= folder= agent= json", ctl_ticket_list },
+	  " --agent alone: the agent's tickets; --order: the tickets about that order; --requester: one customer's"
+	  " tickets as they see them (Open, Awaiting your reply, Solved)",
+	  0, 0, "tenant= team= status= folder= agent= order= json requester=", ctl_ticket_list },
 	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
 	  "json", ctl_ticket_show },
 	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },
+	{ "ticket order", "NUMBER [REF | --clear] [--shipment S] [--sku K] [--by AGENT]",
+	  "set or clear a ticket's order reference (and shipment, SKU; '' clears those)", 1, 2,
+	  "clear shipment= sku= by=", ctl_ticket_order },
 	{ "ticket reopen", "NUMBER [--by AGENT]", "set a ticket back to open", 1, 1, "by=",
 	  ctl_ticket_reopen },
 	{ "ticket split", "NUMBER MESSAGE_ID [--by AGENT]",
@@ -67,15 +87,18 @@ static const struct ctl_command commands[] = {
 	{ "ticket address", "NUMBER [--agent EMAIL]",
 	  "print the signed reply address of a ticket (reads secret_file)", 1, 1, "agent=",
 	  ctl_ticket_address },
-	{ "ticket reply", "NUMBER --from AGENT --file F",
-	  "answer the customer as AGENT: commands at the top of F apply, the rest is mailed (F - is stdin)", 1, 1,
-	  "from= file=", ctl_ticket_reply },
+	{ "ticket reply", "NUMBER --from AGENT --file F [--attach FILE]...",
+	  "answer the customer as AGENT: commands at the top of F apply, the rest is mailed with the files"
+	  " (F - is stdin)", 1, 1,
+	  "from= file= attach=*", ctl_ticket_reply },
 	{ "ticket note", "NUMBER --from AGENT --file F",
 	  "add an internal note, never sent (the assignee, when someone else, is notified)", 1, 1, "from= file=",
 	  ctl_ticket_note },
-	{ "ticket new", "--team T --to ADDR --subject S --from AGENT --file F [--attach FILE]... [--tenant T]",
-	  "start a ticket with a first mail to ADDR, assigned to AGENT; prints its number", 0, 0,
-	  "team= to= subject= from= file= attach=* tenant=", ctl_ticket_new },
+	{ "ticket new",
+	  "--team T --to ADDR (--subject S | --order REF) --from AGENT --file F [--attach FILE]... [--tenant T]",
+	  "start a ticket with a first mail to ADDR, assigned to AGENT; prints its number (--order: about that"
+	  " order, titled by the tenant's order subject unless --subject is given)",
+	  0, 0, "team= to= subject= from= file= attach=* tenant= order=", ctl_ticket_new },
 	{ "template add", "NAME --team T [--tenant T] --file F", "add a team's template, or replace it", 1, 1,
 	  "team= tenant= file=", ctl_template_add },
 	{ "template list", "[--team T] [--tenant T] [--json]", "list templates", 0, 0, "team= tenant= json",
@@ -91,10 +114,10 @@ static const struct ctl_command commands[] = {
 	  1, "json", ctl_queue_show },
 	{ "queue retry", "ID", "send a failed or deferred mail again, now", 1, 1, "", ctl_queue_retry },
 	{ "queue flush", "", "make every deferred mail due now", 0, 0, "", ctl_queue_flush },
-	{ "queue hold", "ID | --all-deferred", "keep a queued or deferred mail from being sent until released", 0, 1,
+	{ "queue hold", "ID... | --all-deferred", "keep queued or deferred mail from being sent until released", 0, 1000,
 	  "all-deferred", ctl_queue_hold },
-	{ "queue release", "ID | --all", "send a held mail again, now", 0, 1, "all", ctl_queue_release },
-	{ "queue delete", "ID | --all-deferred", "never send a queued, deferred or held mail (it becomes failed)", 0, 1,
+	{ "queue release", "ID... | --all", "send held mail again, now", 0, 1000, "all", ctl_queue_release },
+	{ "queue delete", "ID... | --all-deferred", "never send queued, deferred or held mail (it becomes failed)", 0, 1000,
 	  "all-deferred", ctl_queue_delete },
 	{ "queue purge", "[--older-than DURATION]",
 	  "empty the message of sent and failed mail older than DURATION (default: outbound_retention);"
@@ -108,7 +131,8 @@ static const struct ctl_command commands[] = {
 /* The command groups that live in their own files (ctl.h), after the
  * core table; each table ends with an entry whose words are NULL. */
 static const struct ctl_command *const command_tables[] = {
-	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_channel_commands,
+	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
+	ctl_request_commands, ctl_find_commands, ctl_channel_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */
@@ -312,7 +336,8 @@ static int args_parse(struct ctl_args *a, char **argv, int argc)
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
 		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		if (arg[1] != '-' || !opt_allowed(a->cmd, name, len, &has_value, &repeat))
+		/* A one-letter option (-o FILE) only where a command lists it. */
+		if ((arg[1] != '-' && len != 1) || !opt_allowed(a->cmd, name, len, &has_value, &repeat))
 			return ctl_usage_error(a, "unknown option \"%s\"", arg);
 		if (!has_value && eq != NULL)
 			return ctl_usage_error(a, "option --%.*s takes no value", (int)len, name);

@@ -123,6 +123,9 @@ int ctl_rule_test(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_rule_compile_file(ctl, a->pos[0], &p, NULL, NULL);
 	if (ret == 0)
 		ret = ctl_eml_facts_load(ctl, &sc, a->pos[1], (enum rules_event)ev, &ef);
+	/* The ticket's order as the rules would see it (default: none). */
+	if (ret == 0)
+		ef.facts.order = ctl_opt_get(a, "order");
 	if (ret == 0)
 		ret = test_run(ctl, p, &ef);
 	ctl_eml_facts_free(&ef);

@@ -107,6 +107,12 @@ char *ctl_rule_action_text(const struct rules_action *act)
 		return xasprintf("notify \"%s\"", t);
 	case RULES_ACT_SET_FIELD:
 		return xasprintf("set field \"%s\" to \"%s\"", t, act->value != NULL ? act->value : "");
+	case RULES_ACT_SET_ORDER:
+		return xasprintf("set order \"%s\"", t);
+	case RULES_ACT_CLEAR_ORDER:
+		return xstrdup("clear order");
+	case RULES_ACT_NO_ORDER_REMINDER:
+		return xstrdup("no order reminder");
 	}
 	return xstrdup("?");
 }

@@ -309,9 +309,10 @@ const struct ctl_command ctl_rule_commands[] = {
 	  rule_list },
 	{ "rule show", "(--team T | --tenant-wide) [--tenant T]", "print the loaded rule file", 0, 0,
 	  "team= tenant-wide tenant=", rule_show },
-	{ "rule test", "--team T FILE MESSAGE.eml [--event E] [--tenant T] [--json]",
-	  "show rule by rule what FILE would do with a message as a new ticket of team T; changes nothing", 2, 2,
-	  "team= event= tenant= json", ctl_rule_test },
+	{ "rule test", "--team T FILE MESSAGE.eml [--event E] [--order REF] [--tenant T] [--json]",
+	  "show rule by rule what FILE would do with a message as a new ticket of team T (--order: with that"
+	  " order); changes nothing",
+	  2, 2, "team= event= order= tenant= json", ctl_rule_test },
 	{ "rule replay", "--team T --since DATE [--until DATE] [--tenant T] [--json]",
 	  "run the loaded rules over the team's stored customer messages and show what they match; changes nothing",
 	  0, 0, "team= since= until= tenant= json", ctl_rule_replay },

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-find.h"
 #include "ctl-domain.h"
 
 #include <inttypes.h>
@@ -203,18 +204,28 @@ static bool reopen_days_parse(const char *s)
 int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *days = ctl_opt_get(a, "reopen-days"), *autoack = ctl_opt_get(a, "autoack");
-	const char *sender = ctl_opt_get(a, "sender-name");
+	const char *sender = ctl_opt_get(a, "sender-name"), *attach_max = ctl_opt_get(a, "notify-attach-max");
+	const char *close_after = ctl_opt_get(a, "close-after");
 	bool no_autoack = ctl_opt_get(a, "no-autoack") != NULL;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *error = NULL;
 	int ret;
 
-	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL)
-		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack or --sender-name");
+	if (days == NULL && autoack == NULL && !no_autoack && sender == NULL && attach_max == NULL &&
+	    ctl_opt_get(a, "order-reminder-after") == NULL && close_after == NULL)
+		return ctl_usage_error(a, "nothing to set: give --reopen-days, --autoack, --no-autoack, --sender-name,"
+				       " --notify-attach-max, --order-reminder-after or --close-after");
+	if (attach_max != NULL && ctl_attach_max_check(a, attach_max) != 0)
+		return CTL_EXIT_USAGE;
+	if (close_after != NULL && !ctl_close_after_valid(close_after))
+		return ctl_usage_error(a, "invalid --close-after \"%s\": a duration such as 7d, 36h or 1w (at most"
+				       " 366 days), or off", close_after);
 	if (sender != NULL && (sender[0] == '\0' || strlen(sender) > 200 || strpbrk(sender, "\r\n\t") != NULL))
 		return ctl_usage_error(a, "invalid --sender-name \"%s\": 1-200 characters on one line, with "
 				       "{agent} and {team} as placeholders", sender);
 	if (autoack != NULL && no_autoack)
 		return ctl_usage_error(a, "--autoack and --no-autoack exclude each other");
+	if ((ret = ctl_order_team_check(a, &(unsigned){ 0 })) != 0)
+		return ret;
 	if (days != NULL && !reopen_days_parse(days))
 		return ctl_usage_error(a, "invalid --reopen-days \"%s\": a whole number of days from 0 to 36500",
 				       days);
@@ -233,6 +244,8 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 	}
 	if (ret == 0 && (autoack != NULL || no_autoack))
 		ret = ctl_team_autoack_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], autoack);
+	if (ret == 0 && close_after != NULL)
+		ret = ctl_team_close_after(ctl, tenant_id, tenant_name, team_id, a->pos[0], close_after);
 	if (ret == 0 && sender != NULL) {
 		if (db_admin_team_sender_name_set(ctl->db, ctl_id(tenant_id), ctl_id(team_id), sender, &error) < 0)
 			ret = ctl_db_fail(error);
@@ -240,6 +253,10 @@ int ctl_team_set(struct ctl *ctl, const struct ctl_args *a)
 			printf("team \"%s\" in tenant \"%s\": agents are named \"%s\" to customers\n", a->pos[0],
 			       tenant_name, sender);
 	}
+	if (ret == 0 && attach_max != NULL)
+		ret = ctl_team_attach_max_set(ctl, tenant_id, tenant_name, team_id, a->pos[0], attach_max);
+	if (ret == 0 && ctl_opt_get(a, "order-reminder-after") != NULL)
+		ret = ctl_order_team_set(ctl, a, tenant_id, tenant_name, team_id);
 	free(tenant_id);
 	free(tenant_name);
 	free(team_id);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-find.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -79,9 +80,16 @@ int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a)
 
 	if (bad)
 		return ctl_usage_error(a, "--require-authenticated-requester and --autoack-unauthenticated take yes or no");
-	if (format == NULL && s.require_authenticated_requester < 0 && s.autoack_unauthenticated < 0)
-		return ctl_usage_error(a, "nothing to set: give --subject-tag, --require-authenticated-requester"
-					  " or --autoack-unauthenticated");
+	/* The search language has its own transaction (ctl-find.c). */
+	bool base_none = format == NULL && s.require_authenticated_requester < 0 && s.autoack_unauthenticated < 0;
+	bool lang = ctl_opt_get(a, "search-language") != NULL;
+	if (base_none && !ctl_order_tenant_opts(a) && !lang)
+		return ctl_usage_error(a, "nothing to set: give --subject-tag, --require-authenticated-requester,"
+					  " --autoack-unauthenticated, --order-pattern, --order-subject or --search-language");
+	if (lang && ((ret = ctl_tenant_search_language(ctl, a)) != 0 || (base_none && !ctl_order_tenant_opts(a))))
+		return ret;
+	if (base_none)
+		return ctl_order_tenant_set(ctl, a);
 	if (format != NULL && (why = thread_subject_tag_format_check(format)) != NULL)
 		return ctl_usage_error(a, "invalid subject tag format \"%s\": %s", format, why);
 	if ((found = db_admin_tenant_set(ctl->db, a->pos[0], &s, &error)) < 0)
@@ -104,6 +112,8 @@ int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a)
 				     " makes maildesk mail (signed with the brand's key) to anyone the forger names,"
 				     " capped only by autoack_window and the hourly caps");
 	}
+	if (ret == 0 && ctl_order_tenant_opts(a))
+		ret = ctl_order_tenant_set(ctl, a);
 	return ret;
 }
 

@@ -108,10 +108,28 @@ static int write_change(struct ctl *ctl, const struct ctl_args *a, desk_write_fn
 	return ret;
 }
 
-/* ctl_change_run() callback of "ticket reply". */
+/* ctl_change_run() callback of "ticket reply": the answer and its files
+ * (--attach). */
 static int reply_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
-	return write_change(ctl, a, desk_cli_reply, done_r);
+	struct ctl_attachments at = { 0 };
+	struct ctl_desk d;
+	char *text = NULL, *error = NULL;
+	size_t len;
+	int ret = ctl_desk_load(ctl, &d);
+
+	if (ret == 0)
+		ret = ctl_file_read(ctl_opt_get(a, "file"), CTL_TEXT_MAX, true, &text, &len);
+	if (ret == 0)
+		ret = ctl_attachments_read(a, &at);
+	if (ret == 0 && desk_cli_reply_attach(ctl->db, &d.s, strtoll(a->pos[0], NULL, 10), ctl_opt_get(a, "from"),
+					      text, len, at.list, at.n, done_r, &error) < 0)
+		ret = ctl_fail("%s", error != NULL ? error : "failed");
+	ctl_attachments_free(&at);
+	free(error);
+	free(text);
+	ctl_desk_free(&d);
+	return ret;
 }
 
 /* ctl_change_run() callback of "ticket note". */
@@ -132,10 +150,13 @@ static int write_args_check(const struct ctl_args *a)
 	return 0;
 }
 
-/* "ticket reply NUMBER --from AGENT --file F". */
+/* "ticket reply NUMBER --from AGENT --file F [--attach FILE]...". */
 int ctl_ticket_reply(struct ctl *ctl, const struct ctl_args *a)
 {
 	int ret = write_args_check(a);
+
+	if (ret == 0)
+		ret = ctl_attach_args_check(a);
 
 	return ret != 0 ? ret : ctl_change_run(ctl, a, reply_change);
 }

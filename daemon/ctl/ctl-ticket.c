@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-find.h"
 #include "ctl-work.h"
 
 #include <stdio.h>
@@ -9,22 +10,23 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "db/db-report-ticket.h"
+#include "db/db-request.h"
 
 static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged" };
 
 /* The kinds of each report's columns for ctl_output (lib/db/db-report-ticket.h). */
 #define TICKET_KINDS "isssisssitts"
-#define LIST_KINDS TICKET_KINDS "st"
+#define LIST_KINDS TICKET_KINDS "sts"
 static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
 
-#define SHOW_KINDS TICKET_KINDS "tii"
+#define SHOW_KINDS TICKET_KINDS "tiisss"
 /* Column numbers of the show report past the list's first 12. */
-enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO };
+enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO, SHOW_ORDER, SHOW_SHIPMENT, SHOW_SKU };
 #define MESSAGE_KINDS "isssssjjjttsssssss"
 /* Column numbers of the message query that the text output uses. */
 enum { MSG_MATCH = 14, MSG_MATCH_DETAIL, MSG_DEFECTS, MSG_BODY };
 #define EVENT_KINDS "tsss"
-#define ATTACHMENT_KINDS "isssbis"
+#define ATTACHMENT_KINDS "isssbisi"
 
 /* Checks --status against the schema's list. */
 static bool status_valid(const char *s)
@@ -60,9 +62,12 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 	const char *agent = ctl_opt_get(a, "agent");
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *agent_id = NULL, *error = NULL;
 	struct db_table *t;
-	int ret = folder_check(a);
+	int ret;
 
-	if (ret != 0)
+	/* One customer's view lives in ctl-find.c. */
+	if (ctl_opt_get(a, "requester") != NULL)
+		return ctl_ticket_list_requester(ctl, a);
+	if ((ret = folder_check(a)) != 0)
 		return ret;
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(
@@ -73,7 +78,8 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
 	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
 		ret = CTL_EXIT_FAIL;
-	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent };
+	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent,
+				      ctl_opt_get(a, "order") };
 	if (ret == 0 && db_report_tickets(ctl->db, &f, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
@@ -179,6 +185,9 @@ static void ticket_print(const struct db_ticket_report *s)
 	person_print("Requester:", db_table_get(t, 0, 6), db_table_get(t, 0, 5));
 	participants_print(s->participants);
 	field_print("Assignee:", db_table_get(t, 0, 7), "-");
+	field_print("Order:", db_table_get(t, 0, SHOW_ORDER), "-");
+	field_print("Shipment:", db_table_get(t, 0, SHOW_SHIPMENT), NULL);
+	field_print("SKU:", db_table_get(t, 0, SHOW_SKU), NULL);
 	field_print("Messages:", db_table_get(t, 0, 8), "0");
 	field_print("Created:", ctl_output_time(db_table_get(t, 0, 9), tb, sizeof(tb)), "-");
 	field_print("Activity:", ctl_output_time(db_table_get(t, 0, 10), tb, sizeof(tb)), "-");
@@ -216,9 +225,9 @@ static void attachments_print(const struct db_table *att, const char *message_id
 			printf("Attachments:\n");
 		any = true;
 		name = ctl_output_sanitize(db_table_get(att, r, 1), false);
-		printf("  %s  %s%s  %s bytes  sha256 %s\n", name[0] != '\0' ? name : "(unnamed)",
+		printf("  %s  %s%s  %s bytes  sha256 %s  id %s\n", name[0] != '\0' ? name : "(unnamed)",
 		       db_table_get(att, r, 2), db_table_get(att, r, 4)[0] == 't' ? " inline" : "",
-		       db_table_get(att, r, 5), db_table_get(att, r, 6));
+		       db_table_get(att, r, 5), db_table_get(att, r, 6), db_table_get(att, r, 7));
 		free(name);
 	}
 }
@@ -245,8 +254,8 @@ static void message_print(const struct db_table *msg, size_t r, const struct db_
 	char *cc = addresses_text(db_table_get(msg, r, 7)), *body;
 	const char *date = db_table_get(msg, r, 9), *text = db_table_get(msg, r, MSG_BODY);
 
-	printf("\n=== Message %zu of %zu (%s) ===\n", r + 1, msg->n_rows,
-	       strcmp(db_table_get(msg, r, 1), "in") == 0 ? "in" : "out");
+	printf("\n=== Message %zu of %zu (%s, id %s) ===\n", r + 1, msg->n_rows,
+	       strcmp(db_table_get(msg, r, 1), "in") == 0 ? "in" : "out", db_table_get(msg, r, 0));
 	person_print("From:", db_table_get(msg, r, 2), db_table_get(msg, r, 3));
 	field_print("Envelope:", db_table_get(msg, r, 4), "<>");
 	field_print("Rcpt:", db_table_get(msg, r, 5), NULL);
@@ -287,7 +296,7 @@ static json_t *messages_json(const struct db_table *msg, const struct db_table *
 /* "ticket show N --json": the ticket object with its participants (a list
  * of addresses), events and messages; the list replaces the "messages"
  * count of ticket list. */
-static void show_json(const struct db_ticket_report *s)
+static void show_json(const struct db_ticket_report *s, const struct db_table *request)
 {
 	json_t *ticket = ctl_output_row_json(s->ticket, 0, SHOW_KINDS), *part = json_array();
 	json_t *events = json_array();
@@ -296,8 +305,14 @@ static void show_json(const struct db_ticket_report *s)
 		json_array_append_new(part, json_string(db_table_get(s->participants, r, 0)));
 	for (size_t r = 0; r < s->events->n_rows; r++)
 		json_array_append_new(events, ctl_output_row_json(s->events, r, EVENT_KINDS));
+	/* Shipment and SKU only when set: most tickets have neither. */
+	if (json_is_null(json_object_get(ticket, "shipment")))
+		json_object_del(ticket, "shipment");
+	if (json_is_null(json_object_get(ticket, "sku")))
+		json_object_del(ticket, "sku");
 	json_object_set_new(ticket, "participants", part);
 	json_object_set_new(ticket, "events", events);
+	ctl_request_json_add(ticket, request);
 	json_object_set_new(ticket, "messages", messages_json(s->messages, s->attachments));
 	ctl_output_json_print(ticket);
 }
@@ -307,6 +322,7 @@ int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *number = a->pos[0];
 	struct db_ticket_report s = { 0 };
+	struct db_table *request = NULL;
 	char *error = NULL;
 	int ret = 0, found;
 
@@ -316,14 +332,18 @@ int ctl_ticket_show(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_db_fail(error);
 	else if (found == 0)
 		ret = ctl_fail("ticket %s not found", number);
+	if (ret == 0 && db_report_request(ctl->db, ctl_id(number), &request, &error) < 0)
+		ret = ctl_db_fail(error);
 	if (ret == 0 && ctl->json) {
-		show_json(&s);
+		show_json(&s, request);
 	} else if (ret == 0) {
 		ticket_print(&s);
+		ctl_request_print(request);
 		events_print(s.events);
 		for (size_t r = 0; r < s.messages->n_rows; r++)
 			message_print(s.messages, r, s.attachments);
 	}
+	db_table_free(&request);
 	db_ticket_report_free(&s);
 	return ret;
 }

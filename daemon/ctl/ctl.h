@@ -58,6 +58,31 @@ struct ctl_command {
 extern const struct ctl_command ctl_domain_commands[];
 extern const struct ctl_command ctl_rule_commands[];
 extern const struct ctl_command ctl_work_commands[];
+/* "message show", "attachment get": stored bytes written out (ctl-attach.c). */
+extern const struct ctl_command ctl_attach_commands[];
+/* An attachment's stored name as a file name in a directory: its last
+ * path part, without leading dots and blanks, control characters and '\\'
+ * replaced, at most 255 bytes; "attachment-ID" when nothing is left
+ * (malloc'd). */
+char *ctl_attach_file_name(const char *name, const char *id);
+/* "team set --notify-attach-max SIZE" (ctl-attach.c): checks SIZE (bytes,
+ * k, M or G; 0 to 4G) before anything is read: 0, or the usage error's
+ * exit code. */
+int ctl_attach_max_check(const struct ctl_args *a, const char *size);
+/* Stores it for the team and prints the outcome. Returns 0, or prints why
+ * and fails. */
+int ctl_team_attach_max_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
+			    const char *team, const char *size);
+/* "reason ..." and "request ..." (ctl-request.c): requests about orders. */
+extern const struct ctl_command ctl_request_commands[];
+/* "ticket show" of a request (ctl-request.c): request is
+ * db_report_request()'s table (no row: the ticket is no request). The
+ * text adds the lines "Order:", "Reason:", "Reference:"; the JSON the
+ * object "request": {order, reason, reference}, or null. */
+void ctl_request_print(const struct db_table *request);
+void ctl_request_json_add(json_t *ticket, const struct db_table *request);
+/* "ticket solve", "ticket search", "contact show" (ctl-find.c). */
+extern const struct ctl_command ctl_find_commands[];
 /* "channel ...": IMAP channels (ctl-channel.c). */
 extern const struct ctl_command ctl_channel_commands[];
 
@@ -196,6 +221,21 @@ void ctl_desk_free(struct ctl_desk *d);
 int ctl_ticket_reply(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_note(struct ctl *ctl, const struct ctl_args *a);
 int ctl_ticket_new(struct ctl *ctl, const struct ctl_args *a);
+/* The files named by --attach (ticket new, ticket reply), read whole. */
+struct mime_compose_attachment;
+struct ctl_attachments {
+	struct mime_compose_attachment *list;
+	char **data;
+	size_t n;
+};
+/* Reads every --attach (at most 18 MiB together; the content type from
+ * the name, lib/base/mimetypes). Returns 0 (free with
+ * ctl_attachments_free() either way), or prints why and fails. */
+int ctl_attachments_read(const struct ctl_args *a, struct ctl_attachments *at);
+void ctl_attachments_free(struct ctl_attachments *at);
+/* "--attach -" is refused (standard input is the text): 0, or the usage
+ * error's exit code. */
+int ctl_attach_args_check(const struct ctl_args *a);
 int ctl_template_add(struct ctl *ctl, const struct ctl_args *a);
 int ctl_template_list(struct ctl *ctl, const struct ctl_args *a);
 int ctl_template_show(struct ctl *ctl, const struct ctl_args *a);
@@ -204,5 +244,20 @@ int ctl_template_remove(struct ctl *ctl, const struct ctl_args *a);
  * outcome. Returns 0, or prints why and fails. */
 int ctl_team_autoack_set(struct ctl *ctl, const char *tenant_id, const char *tenant_name, const char *team_id,
 			 const char *team, const char *name);
+
+/* ---- Orders (ctl-order.c, issue 12) ---- */
+/* "ticket order NUMBER [REF | --clear] [--shipment S] [--sku K] [--by AGENT]". */
+int ctl_ticket_order(struct ctl *ctl, const struct ctl_args *a);
+/* Whether "tenant set" was given an order option. */
+bool ctl_order_tenant_opts(const struct ctl_args *a);
+/* The order options of "tenant set" (--order-pattern..., --no-order-pattern,
+ * --order-subject, --no-order-subject). Returns 0 or an exit code. */
+int ctl_order_tenant_set(struct ctl *ctl, const struct ctl_args *a);
+/* Checks --order-reminder-after of "team set" before anything is written:
+ * 0 with *secs_r (0: off or not given), or the usage exit code. */
+int ctl_order_team_check(const struct ctl_args *a, unsigned *secs_r);
+/* --order-reminder-after of "team set" (the team already found). */
+int ctl_order_team_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, const char *tenant_name,
+		       const char *team_id);
 
 #endif

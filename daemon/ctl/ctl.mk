@@ -13,7 +13,11 @@ daemon_maildeskctl_SOURCES = \
 	daemon/ctl/ctl-ticket.c \
 	daemon/ctl/ctl-ticket-change.c \
 	daemon/ctl/ctl-ticket-move.c \
-	daemon/ctl/ctl-ticket-address.c
+	daemon/ctl/ctl-ticket-address.c \
+	daemon/ctl/ctl-order.c
+## Issue 12's lifecycle and finding things: "ticket solve", "ticket search",
+## "contact show", "ticket list --requester", their settings.
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-find.h daemon/ctl/ctl-find.c
 daemon_maildeskctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
@@ -21,6 +25,8 @@ daemon_maildeskctl_LDADD = lib/db/libmddb.a lib/thread/libmdthread.a lib/base/li
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c daemon/ctl/ctl-queue-admin.c
 ## "ticket reply/note/new", "template ...": lib/desk writes, lib/mime composes.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
+## Stored bytes written out: "message show --raw", "attachment get" (issue 12).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-attach.c
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
 	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) \
 	$(OPENSSL_LIBS)
@@ -35,6 +41,8 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-rule.h daemon/ctl/ctl-rule-text.c d
 daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
 	lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBUNBOUND_LIBS) $(RESOLV_LIBS) $(LIBIDN2_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS)
+## "reason ...", "request ...": requests about orders (issue 12).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-request.c
 ## "status": the daemons' heartbeats and metrics (issue 16).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-status.c
 ## "channel ...": IMAP channels (issue 15); "channel test" opens a session

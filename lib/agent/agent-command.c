@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/orderref.h"
 #include "base/xalloc.h"
 #include "agent/agent-private.h"
 
@@ -35,7 +36,7 @@ struct parser {
 	struct buf err;
 };
 
-static cmd_fn cmd_plain, cmd_snooze, cmd_assign, cmd_tags, cmd_priority, cmd_template, cmd_cc;
+static cmd_fn cmd_plain, cmd_snooze, cmd_assign, cmd_tags, cmd_priority, cmd_template, cmd_cc, cmd_order;
 
 static const struct cmd_def cmd_defs[] = {
 	{ "close", AGENT_CMD_CLOSE, cmd_plain, NULL },
@@ -52,6 +53,9 @@ static const struct cmd_def cmd_defs[] = {
 	 * other type for agent_cmd_name(). */
 	{ "cc", AGENT_CMD_CC_ADD, cmd_cc, "use add ADDRESS or remove ADDRESS" },
 	{ "cc", AGENT_CMD_CC_REMOVE, cmd_cc, "use add ADDRESS or remove ADDRESS" },
+	{ "order", AGENT_CMD_ORDER, cmd_order, "use an order reference, or - to clear it" },
+	{ "open", AGENT_CMD_OPEN, cmd_plain, NULL },
+	{ "solve", AGENT_CMD_SOLVE, cmd_plain, NULL },
 };
 
 /* The table is indexed by name lookups; this maps back for messages. */
@@ -89,7 +93,18 @@ static bool cmd_same(const struct agent_cmd *a, const struct agent_cmd *b)
 /* The commands that set the ticket's state: only one may win. */
 static bool is_state(enum agent_cmd_type t)
 {
-	return t == AGENT_CMD_CLOSE || t == AGENT_CMD_REOPEN || t == AGENT_CMD_SNOOZE;
+	return t == AGENT_CMD_CLOSE || t == AGENT_CMD_REOPEN || t == AGENT_CMD_SNOOZE || t == AGENT_CMD_OPEN ||
+	       t == AGENT_CMD_SOLVE;
+}
+
+/* Contract in agent.h: an answer's default status (pending) gives way to
+ * the one the agent named. */
+bool agent_reply_sets_status(const struct agent_reply *reply)
+{
+	for (size_t i = 0; reply != NULL && i < reply->cmds_count; i++)
+		if (is_state(reply->cmds[i].type))
+			return true;
+	return false;
 }
 
 /* The commands that set the assignee. */
@@ -107,6 +122,8 @@ static bool cmd_conflict(const struct agent_cmd *a, const struct agent_cmd *b)
 	if (is_assignment(a->type) && is_assignment(b->type))
 		return true;
 	if (a->type == AGENT_CMD_PRIORITY && b->type == AGENT_CMD_PRIORITY)
+		return true;
+	if (a->type == AGENT_CMD_ORDER && b->type == AGENT_CMD_ORDER)
 		return true;
 	return (((a->type == AGENT_CMD_TAG && b->type == AGENT_CMD_UNTAG) ||
 		 (a->type == AGENT_CMD_UNTAG && b->type == AGENT_CMD_TAG)) ||
@@ -278,6 +295,28 @@ static int cmd_template(struct parser *p, const struct cmd_def *d, struct strv r
 
 	if (one_word(p, d, rest, &w) < 0 || agent_template_read(w, &c.arg, &p->err) < 0)
 		return -1;
+	return cmd_add(p, &c, w);
+}
+
+/* #order REF sets the ticket's order; #order - and #order none clear it. */
+static int cmd_order(struct parser *p, const struct cmd_def *d, struct strv rest)
+{
+	struct agent_cmd c = { .type = d->type };
+	struct strv w;
+	const char *why;
+
+	if (one_word(p, d, rest, &w) < 0)
+		return -1;
+	if (strv_eq_ci(w, "-") || strv_eq_ci(w, "none"))
+		return cmd_add(p, &c, w);
+	if ((why = orderref_check(w.p, w.len)) != NULL) {
+		buf_append_str(&p->err, "#order: ");
+		agent_quote(&p->err, w);
+		buf_printf(&p->err, " is not an order reference: %s (use at most %d visible characters, or - to clear it)",
+			   why, ORDERREF_MAX);
+		return -1;
+	}
+	c.arg = xstrndup(w.p, w.len);
 	return cmd_add(p, &c, w);
 }
 

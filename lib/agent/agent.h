@@ -34,6 +34,9 @@ enum agent_cmd_type {
 	AGENT_CMD_TEMPLATE,
 	AGENT_CMD_CC_ADD,    /* #cc add ADDRESS */
 	AGENT_CMD_CC_REMOVE, /* #cc remove ADDRESS */
+	AGENT_CMD_ORDER,     /* #order REF, #order - / #order none: clears */
+	AGENT_CMD_OPEN,      /* #open: the answer leaves the ticket open */
+	AGENT_CMD_SOLVE,     /* #solve: the ticket is solved */
 };
 
 /* The lower-case command name without '#' ("close", "snooze", "cc" for
@@ -82,6 +85,9 @@ struct agent_cmd {
 	 *         removed (local@domain, sane characters, at most 254).
 	 *         Written "#cc add ADDRESS" / "#cc remove ADDRESS" (one
 	 *         address per line); "#cc add x" with "#cc remove x" conflict.
+ * ORDER: the order reference as written (base/orderref.h: 1-64 visible
+ *         ASCII characters); NULL for "#order -" and "#order none",
+ *         which clear it. Two different #order lines conflict.
 	 * Other commands: NULL. */
 	char *arg;
 	bool assign_me;          /* ASSIGN: "#assign me" (the replying agent) */
@@ -130,7 +136,8 @@ struct agent_reply {
  * ends the commands. An unknown name ("#clsoe", "#hashtag") is an error, so
  * a typo never reaches the customer.
  *
- * Conflicts are errors: two different ones of #close, #reopen and #snooze;
+ * Conflicts are errors: two different ones of #close, #reopen, #open,
+ * #solve and #snooze (the commands that set the status);
  * #assign with #unassign or with another assignee; #tag x with #untag x;
  * two different priorities or snooze times. Identical commands are fine
  * (kept once). Different #template names are all kept, in order.
@@ -144,6 +151,10 @@ struct agent_reply {
  * until the reply is freed), the first bad line in input order. */
 int agent_reply_parse(const char *text, size_t len, int64_t now, int32_t tz_offset_s,
 		      struct agent_reply **reply_r, const char **error_r);
+
+/* Whether the reply names the ticket's next status (#close, #reopen,
+ * #open, #solve, #snooze): then an answer does not make it pending. */
+bool agent_reply_sets_status(const struct agent_reply *reply);
 
 /* Frees the reply and its strings and sets *reply to NULL; nothing on NULL. */
 void agent_reply_free(struct agent_reply **reply);

@@ -271,10 +271,17 @@ int config_duration_parse(const char *s, unsigned *seconds_r)
 	return 0;
 }
 
+static const uint64_t size_mult[] = { 1024, 1024, UINT64_C(1) << 20, UINT64_C(1) << 30 };
+
+/* Contract in conf.h: the syntax of CFG_SIZE, for command lines. */
+int config_size_parse(const char *s, uint64_t *bytes_r)
+{
+	return parse_scaled(s, "kKMG", size_mult, bytes_r);
+}
+
 /* Checks and stores one value; returns NULL or a static description of the problem. */
 static const char *cfg_set(struct md_config *c, const struct cfg_key *k, const char *v)
 {
-	static const uint64_t size_mult[] = { 1024, 1024, UINT64_C(1) << 20, UINT64_C(1) << 30 };
 	void *field = (char *)c + k->offset;
 	uint64_t n;
 

@@ -129,6 +129,9 @@ int config_relay_parse(const char *s, char **host_r, unsigned *port_r, const cha
  * "15m", "2h", "30d"). Returns 0 with *seconds_r, or -1 when it is not one
  * or exceeds UINT_MAX seconds. */
 int config_duration_parse(const char *s, unsigned *seconds_r);
+/* Parses a size as configuration values are written ("0", "512k", "10M",
+ * "1G"; k and K are 1024). Returns 0 with *bytes_r, or -1. */
+int config_size_parse(const char *s, uint64_t *bytes_r);
 
 /* Reads the first line of a file into a malloc'd string (used for
  * secret_file). Refuses a file readable by group or others and a secret

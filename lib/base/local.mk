@@ -5,4 +5,5 @@ lib_base_libmdbase_a_SOURCES = \
 	lib/base/buf.c lib/base/buf.h \
 	lib/base/log.c lib/base/log.h \
 	lib/base/conf.c lib/base/conf.h \
-	lib/base/mimetypes.c lib/base/mimetypes.h
+	lib/base/mimetypes.c lib/base/mimetypes.h \
+	lib/base/orderref.c lib/base/orderref.h

@@ -120,6 +120,7 @@ int db_thread_settings_read(PGresult *res, struct db_thread_settings *s_r, char 
 	s_r->sender_is_agent = PQgetvalue(res, 0, 3)[0] == 't';
 	s_r->team_autoack = PQgetvalue(res, 0, 4)[0] == 't';
 	s_r->team_sla = PQgetvalue(res, 0, 5)[0] == 't';
+	s_r->order_patterns_version = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	return 0;
 }
 

@@ -52,11 +52,11 @@ static const struct {
 				     " raw_sha256, envelope_from, rcpt, from_name, from_addr,"
 				     " to_json, cc_json, reply_to_json, subject, sent_at, message_id,"
 				     " in_reply_to, refs, headers, text_body, html_body, defects,"
-				     " defect_flags, match_reason, match_detail)"
+				     " defect_flags, match_reason, match_detail, search_config)"
 				     " VALUES ($1, $2, $3, 'in', lower($4), $5, lower($6), $7, $8,"
 				     " $9::jsonb, $10::jsonb, $11::jsonb, $12, to_timestamp($13::bigint),"
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
-				     " $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+				     " $17, $18, $19, $20, $21, $22, $23, " DB_SEARCH_CONFIG ") RETURNING id",
 				     23 },
 	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
 				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
@@ -69,7 +69,8 @@ static const struct {
 				      " te.require_authenticated_requester,"
 				      " EXISTS (SELECT 1 FROM agents WHERE tenant_id = te.id AND email = lower($3)),"
 				      " tm.autoack_template IS NOT NULL,"
-				      " EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = te.id AND p.team_id = tm.id)"
+				      " EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = te.id AND p.team_id = tm.id),"
+				      " CASE WHEN cardinality(te.order_patterns) > 0 THEN te.order_patterns_version ELSE 0 END"
 				      " FROM tenants te"
 				      " JOIN teams tm ON tm.tenant_id = te.id WHERE te.id = $1 AND tm.id = $2",
 				      3 },

@@ -32,6 +32,7 @@ struct db_thread_settings {
 	bool sender_is_agent; /* from_addr is an agent of the tenant (address only) */
 	bool team_autoack;    /* the team has an acknowledgement template */
 	bool team_sla;        /* the team has an SLA policy */
+	int64_t order_patterns_version; /* the tenant's order patterns (db-order.h), 0: none */
 };
 
 /* What a delivery learns before it decides anything (db_delivery_start). */

@@ -24,7 +24,8 @@
 #define TICKET_SQL                                                                                           \
 	"SELECT t.id, t.number, t.team_id, coalesce(t.assignee_id, 0), t.priority, t.subject, t.status,"      \
 	" tm.name, tm.sender_name_format, coalesce(a.email, ''), coalesce(a.name, ''), c.email,"             \
-	" coalesce(c.name, ''), " TICKET_TAGS ", te.subject_tag_format" TICKET_FROM                          \
+	" coalesce(c.name, ''), " TICKET_TAGS ", te.subject_tag_format,"                               \
+	" coalesce(t.order_ref, ''), coalesce(t.shipment_ref, ''), coalesce(t.sku, '')" TICKET_FROM                          \
 	" JOIN tenants te ON te.id = t.tenant_id WHERE t.tenant_id = $1 AND t.id = $2"
 
 int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_desk_ticket *t,
@@ -48,7 +49,8 @@ int db_desk_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, stru
 		.sender_name_format = db_cell_str(res, 0, 8), .assignee_email = db_cell_str(res, 0, 9),
 		.assignee_name = db_cell_str(res, 0, 10), .requester_email = db_cell_str(res, 0, 11),
 		.requester_name = db_cell_str(res, 0, 12), .tags = db_cell_str(res, 0, 13),
-		.subject_tag_format = db_cell_str(res, 0, 14),
+		.subject_tag_format = db_cell_str(res, 0, 14), .order_ref = db_cell_str(res, 0, 15),
+		.shipment_ref = db_cell_str(res, 0, 16), .sku = db_cell_str(res, 0, 17),
 	};
 	db_table_free(&res);
 	return 1;
@@ -66,6 +68,9 @@ void db_desk_ticket_free(struct db_desk_ticket *t)
 	free(t->requester_email);
 	free(t->requester_name);
 	free(t->tags);
+	free(t->order_ref);
+	free(t->shipment_ref);
+	free(t->sku);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -170,6 +175,10 @@ int db_desk_tenant_name(struct db *db, int64_t tenant_id, char **name_r, char **
 	return found;
 }
 
+/* A request's reason (sql/016), "" for other tickets. */
+#define REASON_COL                                                                                           \
+	" coalesce((SELECT r.name FROM reasons r WHERE r.tenant_id = t.tenant_id AND r.id = t.reason_id), '')"
+
 /* The ticket as a rule sees it: with the requester's other open tickets,
  * the team's business hours now and its oldest alias. */
 #define RULES_TICKET_SQL                                                                                     \
@@ -178,7 +187,8 @@ int db_desk_tenant_name(struct db *db, int64_t tenant_id, char **name_r, char **
 	" AND o.id <> t.id AND o.status IN ('open', 'pending', 'snoozed')),"                                 \
 	" md_in_business_hours(t.tenant_id, t.team_id, now()), " TICKET_TAGS ","                             \
 	" coalesce((SELECT al.address FROM team_aliases al WHERE al.tenant_id = t.tenant_id"                 \
-	" AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), '')" TICKET_FROM           \
+	" AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), ''),"                      \
+	" coalesce(t.order_ref, '')," REASON_COL TICKET_FROM                                                 \
 	" WHERE t.tenant_id = $1 AND t.id = $2"
 
 int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_rules_ticket *t,
@@ -200,7 +210,7 @@ int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, str
 		.assignee = db_cell_str(res, 0, 4), .requester = db_cell_str(res, 0, 5),
 		.subject = db_cell_str(res, 0, 6), .others_open = (unsigned)db_cell_int(res, 0, 7),
 		.business_hours = db_cell_bool(res, 0, 8), .tags = db_cell_str(res, 0, 9),
-		.alias = db_cell_str(res, 0, 10),
+		.alias = db_cell_str(res, 0, 10), .order = db_cell_str(res, 0, 11), .reason = db_cell_str(res, 0, 12),
 	};
 	db_table_free(&res);
 	return 1;
@@ -215,5 +225,7 @@ void db_rules_ticket_free(struct db_rules_ticket *t)
 	free(t->requester);
 	free(t->tags);
 	free(t->alias);
+	free(t->order);
+	free(t->reason);
 	memset(t, 0, sizeof(*t));
 }

@@ -20,6 +20,7 @@ struct db_desk_ticket {
 	char *assignee_email, *assignee_name; /* "" when unassigned */
 	char *requester_email, *requester_name; /* name "" when unknown */
 	char *tags;                             /* space-separated in order, "" when none */
+	char *order_ref, *shipment_ref, *sku;   /* "" when none (db-order.h) */
 };
 /* Ticket ticket_id of the tenant into *t (free with db_desk_ticket_free()
  * when 1 is returned). 1 found, 0 no such ticket, -1 error. */

@@ -166,8 +166,8 @@ int db_desk_outgoing_store(struct db *db, const struct db_desk_outgoing *o, int6
 	if (db_exec(db,
 		    "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, raw_sha256, envelope_from,"
 		    " from_name, from_addr, subject, sent_at, message_id, in_reply_to, text_body, match_reason,"
-		    " match_detail, kind, agent_id) VALUES ($1, $2, $3, 'out', $4, $5, $6, $5, $7, now(), $8, $9, $10,"
-		    " 'agent', $12, 'reply', $11) RETURNING id",
+		    " match_detail, kind, agent_id, search_config) VALUES ($1, $2, $3, 'out', $4, $5, $6, $5, $7, now(),"
+		    " $8, $9, $10, 'agent', $12, 'reply', $11, " DB_SEARCH_CONFIG ") RETURNING id",
 		    12, params, &res, error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_attachments && ret == 0; i++)
@@ -187,8 +187,8 @@ int db_desk_note_add(struct db *db, const struct db_desk_note *n, char **error_r
 
 	return db_exec(db,
 		       "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, from_addr,"
-		       " text_body, match_reason, match_detail, kind, agent_id)"
-		       " VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, $8, 'note', $9)",
+		       " text_body, match_reason, match_detail, kind, agent_id, search_config)"
+		       " VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, $8, 'note', $9, " DB_SEARCH_CONFIG ")",
 		       9, params, NULL, error_r);
 }
 

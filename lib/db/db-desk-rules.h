@@ -36,6 +36,8 @@ struct db_rules_ticket {
 	char *requester; /* the requester's address */
 	char *tags;      /* space-separated in order, "" when none */
 	char *alias;     /* the team's oldest alias, "" when none */
+	char *order;     /* the order reference, "" when none */
+	char *reason;    /* a request's reason, "" when the ticket is none */
 };
 /* Ticket ticket_id of the tenant into *t (free with db_rules_ticket_free()
  * when 1 is returned). 1 found, 0 no such ticket, -1 error. */

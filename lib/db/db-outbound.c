@@ -357,9 +357,9 @@ static int failure_event_add(struct db *db, const PGresult *res, const char *rep
 	if (ret == 0)
 		ret = db_exec(db,
 			      "INSERT INTO messages (tenant_id, ticket_id, team_id, direction, from_name, text_body,"
-			      " match_reason, match_detail, kind)"
+			      " match_reason, match_detail, kind, search_config)"
 			      " SELECT tenant_id, id, team_id, 'in', 'maildeskd', $3, 'note',"
-			      " 'delivery failure recorded by maildeskd', 'note' FROM tickets"
+			      " 'delivery failure recorded by maildeskd', 'note', " DB_SEARCH_CONFIG " FROM tickets"
 			      " WHERE tenant_id = $1 AND id = $2",
 			      3, note, NULL, error_r);
 	free(detail);

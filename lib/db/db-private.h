@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The text search configuration a new message of tenant $1 is indexed
+ * with (sql/017_search.sql): its tenant's, copied at insert, so that the
+ * search index is on the message row alone. */
+#define DB_SEARCH_CONFIG "(SELECT search_config FROM tenants WHERE id = $1)"
+
 /* One numbered migration, compiled in from sql/NNN_name.sql by
  * build-aux/sql2c.sh. db_migrations[] is sorted by version. */
 struct db_migration {

@@ -23,7 +23,8 @@
 #define LIST_COLS                                                                          \
 	TICKET_COLS ", CASE WHEN t.status IN ('open', 'pending') THEN CASE WHEN lm.direction = 'out'" \
 		    " OR lm.kind IN ('agent', 'reply') THEN 'customer' ELSE 'us' END END AS awaiting," \
-		    " CASE WHEN t.status = 'snoozed' THEN " DB_TS("t.snooze_until") " END AS wakes"
+		    " CASE WHEN t.status = 'snoozed' THEN " DB_TS("t.snooze_until") " END AS wakes,"  \
+		    " t.order_ref AS order"
 #define LIST_FROM                                                                          \
 	TICKET_FROM                                                                        \
 	" LEFT JOIN LATERAL (SELECT direction, kind FROM messages WHERE tenant_id = t.tenant_id" \
@@ -41,22 +42,23 @@
 int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db_table **t_r, char **error_r)
 {
 	struct db_num n, m;
-	const char *params[5] = { db_id_or_null(&n, f->tenant_id), db_id_or_null(&m, f->team_id), f->status,
-				  f->folder, f->agent_email };
+	const char *params[6] = { db_id_or_null(&n, f->tenant_id), db_id_or_null(&m, f->team_id), f->status,
+				  f->folder, f->agent_email, f->order_ref };
 
 	return db_exec(db,
 		       "SELECT " LIST_COLS LIST_FROM
 		       " WHERE ($1::bigint IS NULL OR t.tenant_id = $1)"
 		       " AND ($2::bigint IS NULL OR t.team_id = $2)"
 		       " AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)" FOLDER_WHERE
+		       " AND ($6::text IS NULL OR t.order_ref = $6)"
 		       " ORDER BY t.priority DESC, t.created_at, t.number",
-		       5, params, t_r, error_r);
+		       6, params, t_r, error_r);
 }
 
 /* "ticket show" adds when it was closed and the tickets it points at. */
 #define SHOW_COLS                                                                          \
 	TICKET_COLS ", " DB_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"    \
-		    " mt.number AS merged_into"
+		    " mt.number AS merged_into, t.order_ref AS order, t.shipment_ref AS shipment, t.sku"
 #define SHOW_FROM                                                                          \
 	TICKET_FROM                                                                        \
 	" LEFT JOIN tickets lt ON lt.tenant_id = t.tenant_id AND lt.id = t.linked_ticket_id" \
@@ -72,7 +74,7 @@ static const char *const show_sql[] = {
 	" m.text_body FROM messages m" BY_NUMBER("m") " WHERE t.number = $1"
 	" ORDER BY m.received_at, m.id",
 	"SELECT a.message_id, a.filename, a.content_type, a.content_id, a.is_inline,"
-	" a.size, a.sha256 FROM attachments a"
+	" a.size, a.sha256, a.id FROM attachments a"
 	" JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id" BY_NUMBER("m")
 	" WHERE t.number = $1 ORDER BY a.message_id, a.id",
 	"SELECT c.email FROM ticket_participants p" BY_NUMBER("p")

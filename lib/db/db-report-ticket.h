@@ -14,22 +14,26 @@ struct db_ticket_filter {
 	const char *status;      /* one status; NULL: all but merged */
 	const char *folder;      /* open, snoozed, closed, unassigned, mine */
 	const char *agent_email; /* the assignee */
+	const char *order_ref;   /* the order reference, exactly */
 };
 /* Columns: number, tenant, team, status, priority, requester,
  * requester_name, assignee, messages, created, last_activity, subject,
- * awaiting ("customer"/"us", open and pending only), wakes (snoozed only);
+ * awaiting ("customer"/"us", open and pending only), wakes (snoozed only),
+ * order (the order reference, NULL when none);
  * by priority (highest first), then age. Returns 0 with *t_r. */
 int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db_table **t_r, char **error_r);
 
 /* Everything "ticket show" prints about one ticket. */
 struct db_ticket_report {
-	/* the list's first 12 columns, then closed, linked_ticket, merged_into */
+	/* the list's first 12 columns, then closed, linked_ticket, merged_into,
+	 * order, shipment, sku (NULL when none) */
 	struct db_table *ticket;
 	/* id, direction, from_name, from_addr, envelope_from, rcpt, to, cc,
 	 * reply_to (JSON), date, received, subject, message_id, in_reply_to,
 	 * match_reason, match_detail, defects, text_body; in order received */
 	struct db_table *messages;
-	/* message_id, filename, content_type, content_id, is_inline, size, sha256 */
+	/* message_id, filename, content_type, content_id, is_inline, size, sha256,
+	 * id (what "attachment get" takes) */
 	struct db_table *attachments;
 	struct db_table *participants; /* email */
 	struct db_table *events;       /* at, kind, actor, detail */

@@ -64,7 +64,20 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	"SELECT tenant_id, id FROM tickets WHERE resolution_due <= now() AND resolution_breached_at IS NULL" \
 	" AND status NOT IN ('solved', 'closed', 'merged') ORDER BY resolution_due LIMIT $1"           \
 	" FOR UPDATE SKIP LOCKED"
-/* The earliest of the three, rounded up to the second (never early). */
+/* Solved tickets whose team's close-after time has passed since they were
+ * solved (closed_at is the time they were solved). */
+#define SOLVED_CLOSE_AT "t.closed_at + make_interval(secs => tm.close_after_s)"
+#define CLOSE_CLAIM                                                                                    \
+	"SELECT t.tenant_id, t.id FROM tickets t JOIN teams tm ON tm.tenant_id = t.tenant_id"          \
+	" AND tm.id = t.team_id WHERE t.status = 'solved' AND tm.close_after_s IS NOT NULL"            \
+	" AND " SOLVED_CLOSE_AT " <= now() ORDER BY t.closed_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED"
+/* The earliest close-after due time: the oldest solved ticket of each team
+ * that has one (an index probe per team, sql/017's tickets_solved). */
+#define SOLVED_NEXT                                                                                    \
+	"SELECT min(s.at) FROM teams tm CROSS JOIN LATERAL (SELECT " SOLVED_CLOSE_AT " AS at"          \
+	" FROM tickets t WHERE t.tenant_id = tm.tenant_id AND t.team_id = tm.id AND t.status = 'solved'" \
+	" ORDER BY t.closed_at LIMIT 1) s WHERE tm.close_after_s IS NOT NULL"
+/* The earliest of the five (order reminders: db-order.h), rounded up to the second (never early). */
 #define NEXT_DUE                                                                                       \
 	"SELECT ceil(extract(epoch FROM least("                                                       \
 	"(SELECT min(snooze_until) FROM tickets WHERE status = 'snoozed'),"                           \
@@ -72,7 +85,12 @@ int db_ticket_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id
 	" AND first_response_breached_at IS NULL AND first_response_due IS NOT NULL"                  \
 	" AND status NOT IN ('solved', 'closed', 'merged')),"                                         \
 	" (SELECT min(resolution_due) FROM tickets WHERE resolution_breached_at IS NULL"              \
-	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')))))::bigint"
+	" AND resolution_due IS NOT NULL AND status NOT IN ('solved', 'closed', 'merged')),"          \
+	" (SELECT min(m.order_reminder_after + (SELECT min(t.created_at) FROM tickets t"              \
+	" WHERE t.tenant_id = m.tenant_id AND t.team_id = m.id AND t.order_ref IS NULL"               \
+	" AND t.order_reminder_at IS NULL AND NOT t.order_reminder_off"                               \
+	" AND t.status IN ('open', 'pending'))) FROM teams m WHERE m.order_reminder_after IS NOT NULL)," \
+	" (" SOLVED_NEXT "))))::bigint"
 
 /* Claims rows (tenant_id, id) with sql ($1: the limit). */
 static int claim(struct db *db, const char *sql, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
@@ -102,6 +120,13 @@ int db_ticket_wake_claim(struct db *db, unsigned limit, struct db_ticket_ref **r
 			 char **error_r)
 {
 	return claim(db, WAKE_CLAIM, limit, refs_r, n_r, error_r);
+}
+
+/* Contract in db-ticket.h. */
+int db_ticket_close_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
+			  char **error_r)
+{
+	return claim(db, CLOSE_CLAIM, limit, refs_r, n_r, error_r);
 }
 
 const char *db_sla_target_name(enum db_sla_target t)

@@ -52,14 +52,22 @@ const char *db_ticket_status_name(enum db_ticket_status st)
 
 /* The one statement that changes a ticket's status: its side effects on
  * closed_at and snooze_until are decided here and nowhere else. */
-int db_ticket_set_status(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_ticket_status st,
-			 char **error_r)
+int db_ticket_set_status_from(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_ticket_status st,
+			      const char *from, char **error_r)
 {
 	return ticket_stmt(db,
 			   "UPDATE tickets SET status = $3, snooze_until = NULL, updated_at = now(),"
 			   " closed_at = CASE WHEN $3 IN ('closed', 'solved') THEN now() ELSE NULL END"
-			   " WHERE tenant_id = $1 AND id = $2 AND status <> $3 AND status <> 'merged' RETURNING id",
-			   tenant_id, ticket_id, 1, db_ticket_status_name(st), NULL, error_r);
+			   " WHERE tenant_id = $1 AND id = $2 AND status <> $3 AND status <> 'merged'"
+			   " AND ($4::text IS NULL OR status = $4) RETURNING id",
+			   tenant_id, ticket_id, 2, db_ticket_status_name(st), from, error_r);
+}
+
+/* Contract in db-ticket.h. */
+int db_ticket_set_status(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_ticket_status st,
+			 char **error_r)
+{
+	return db_ticket_set_status_from(db, tenant_id, ticket_id, st, NULL, error_r);
 }
 
 /* The wake time: Unix seconds, seconds from now, or a wall-clock time in

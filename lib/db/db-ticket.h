@@ -43,6 +43,10 @@ const char *db_ticket_status_name(enum db_ticket_status st);
  * changed, 0 it already had that status (or no such ticket), -1. */
 int db_ticket_set_status(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_ticket_status st,
 			 char **error_r);
+/* The same, only when the ticket's status is now from ("open", ...):
+ * 1 changed, 0 it had another status (or no such ticket), -1. */
+int db_ticket_set_status_from(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_ticket_status st,
+			      const char *from, char **error_r);
 
 /* When a snooze ends. */
 enum db_snooze_kind {
@@ -134,10 +138,15 @@ int db_ticket_wake_claim(struct db *db, unsigned limit, struct db_ticket_ref **r
  * closed or merged (and for first_response, not yet answered). */
 int db_ticket_sla_claim(struct db *db, enum db_sla_target target, unsigned limit, struct db_ticket_ref **refs_r,
 			size_t *n_r, char **error_r);
+/* The same for solved tickets whose team's close_after_s has passed
+ * since they were solved (teams without one never close them), oldest
+ * first. */
+int db_ticket_close_claim(struct db *db, unsigned limit, struct db_ticket_ref **refs_r, size_t *n_r,
+			  char **error_r);
 /* Records the breach of target (its *_breached_at = now). 0 or -1. */
 int db_ticket_sla_breach_mark(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_sla_target target,
 			      char **error_r);
-/* When the next snooze or SLA timer is due: 1 with *at_r (Unix seconds,
+/* When the next snooze, SLA or close-after timer is due: 1 with *at_r (Unix seconds,
  * rounded up, possibly past), 0 none, -1. */
 int db_ticket_timers_next(struct db *db, int64_t *at_r, char **error_r);
 

@@ -138,6 +138,9 @@ struct db_delivery_result {
 	 * run; no SLA policy, so a new ticket gets no due times to compute. */
 	bool skip_ack;
 	bool skip_sla;
+	/* The version of the tenant's order patterns (db-order.h) the
+	 * delivery read, 0: the tenant has none, nothing to extract. */
+	int64_t order_patterns_version;
 };
 
 /* A generic result for the command line: all values as text. */

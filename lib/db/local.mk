@@ -37,5 +37,13 @@ lib_db_libmddb_a_SOURCES += lib/db/db-admin-private.h lib/db/db-admin-tenant.h l
 	lib/db/db-admin-team.h lib/db/db-admin-team.c lib/db/db-admin-domain.h lib/db/db-admin-domain.c \
 	lib/db/db-report-domain.h lib/db/db-report-domain.c lib/db/db-admin-rule.h lib/db/db-admin-rule.c \
 	lib/db/db-report-status.h lib/db/db-report-status.c
+## Orders (issue 12): a ticket's order, the tenant's patterns, the reminder.
+lib_db_libmddb_a_SOURCES += lib/db/db-order.h lib/db/db-order.c
+## Attachments and raw messages written out, and what notifications carry (issue 12).
+lib_db_libmddb_a_SOURCES += lib/db/db-attach.h lib/db/db-attach.c
+## Requests: reasons, the request ticket, its reference (issue 12).
+lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
+## Finding things and the lifecycle's settings (issue 12, sql/017).
+lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).
 lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c

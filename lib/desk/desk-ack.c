@@ -69,7 +69,9 @@ static int ack_send(struct db *db, const struct desk_settings *s, int64_t tenant
 
 /* An acknowledgement goes where From points, signed with the brand's key:
  * only to a sender our own mail server authenticated (DMARC, DKIM or SPF
- * pass for exactly the From domain), unless the tenant opted out
+ * pass for exactly the From domain), or whom the caller vouched for
+ * (m->sender_authenticated: a request the tenant's operator opened; for
+ * mail it is the DMARC or DKIM pass again), unless the tenant opted out
  * (unauthenticated_ok). false: hold back (*why_r static). */
 static bool ack_sender_ok(const struct desk_settings *s, bool unauthenticated_ok, const struct db_message_in *m,
 			  const char **why_r)
@@ -77,7 +79,7 @@ static bool ack_sender_ok(const struct desk_settings *s, bool unauthenticated_ok
 	struct agent_auth_verdict v;
 
 	desk_sender_auth(s, m, &v);
-	if (v.dmarc_pass || v.dkim_pass || v.spf_pass || unauthenticated_ok)
+	if (v.dmarc_pass || v.dkim_pass || v.spf_pass || m->sender_authenticated || unauthenticated_ok)
 		return true;
 	*why_r = s->authserv_id == NULL || s->authserv_id[0] == '\0'
 			 ? "the sender is not authenticated (no authserv_id configured, so no Authentication-Results"

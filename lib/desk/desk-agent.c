@@ -141,8 +141,8 @@ static int command_snooze(struct db *db, int64_t tenant_id, const struct desk_ti
 /* Applies one parsed command that desk_commands_check() accepted, through
  * the one desk_ticket_* operation each (a command that changes nothing
  * records nothing). */
-static int command_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-			 const struct agent_cmd *cmd, char **refused_r, char **error_r)
+static int command_apply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			 const struct desk_agent *a, const struct agent_cmd *cmd, char **refused_r, char **error_r)
 {
 	int64_t id;
 	bool changed;
@@ -150,7 +150,9 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 
 	switch (cmd->type) {
 	case AGENT_CMD_CLOSE: ret = desk_ticket_close(db, tenant_id, t->id, a->email, NULL, error_r); break;
-	case AGENT_CMD_REOPEN: ret = desk_ticket_reopen(db, tenant_id, t->id, a->email, NULL, error_r); break;
+	case AGENT_CMD_REOPEN:
+	case AGENT_CMD_OPEN: ret = desk_ticket_reopen(db, tenant_id, t->id, a->email, NULL, error_r); break;
+	case AGENT_CMD_SOLVE: ret = desk_ticket_solve(db, s, tenant_id, t->id, a->email, NULL, error_r); break;
 	case AGENT_CMD_SNOOZE: ret = command_snooze(db, tenant_id, t, a, cmd, error_r); break;
 	case AGENT_CMD_PRIORITY:
 		ret = desk_ticket_set_priority(db, tenant_id, t->id, cmd->priority, a->email, error_r);
@@ -173,6 +175,10 @@ static int command_apply(struct db *db, int64_t tenant_id, const struct desk_tic
 	case AGENT_CMD_CC_REMOVE:
 		ret = desk_ticket_cc(db, tenant_id, t->id, cmd->arg, cmd->type == AGENT_CMD_CC_REMOVE, a->email,
 				     &changed, refused_r, error_r);
+		break;
+	case AGENT_CMD_ORDER:
+		ret = desk_ticket_set_order(db, tenant_id, t->id, DB_ORDER_REF, cmd->arg, DESK_ORDER_AGENT, a->email,
+					    error_r);
 		break;
 	case AGENT_CMD_TEMPLATE:
 	case AGENT_CMD_NOTE: break;
@@ -208,11 +214,11 @@ static char *sender_not_agent(const struct desk_settings *s, const struct db_mes
 }
 
 /* Applies every command; stops at the first that cannot apply. */
-int desk_commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-			  const struct agent_reply *reply, char **refused_r, char **error_r)
+int desk_commands_apply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			const struct desk_agent *a, const struct agent_reply *reply, char **refused_r, char **error_r)
 {
 	for (size_t i = 0; i < reply->cmds_count && *refused_r == NULL; i++)
-		if (command_apply(db, tenant_id, t, a, &reply->cmds[i], refused_r, error_r) < 0)
+		if (command_apply(db, s, tenant_id, t, a, &reply->cmds[i], refused_r, error_r) < 0)
 			return -1;
 	return 0;
 }
@@ -272,7 +278,7 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
 		free(why);
 	} else if (ret == 0) {
-		ret = desk_commands_apply(db, tenant_id, t, a, reply, &refused, error_r);
+		ret = desk_commands_apply(db, s, tenant_id, t, a, reply, &refused, error_r);
 		if (ret == 0 && reply->has_note) {
 			ret = agent_mail_mark(db, tenant_id, r, "note", a, "note", "internal note by mail", error_r);
 			if (ret == 0)
@@ -283,7 +289,10 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 					      desk_reply_sends(reply) ? "answer" : "commands only", error_r);
 		if (ret == 0 && desk_reply_sends(reply))
 			ret = desk_template_reply(db, s, tenant_id, t, a, reply, m->text_body + reply->text_offset,
-						  new_len - reply->text_offset, error_r);
+						  new_len - reply->text_offset, m, error_r);
+		/* An answer awaits the customer, unless a command said otherwise. */
+		if (ret == 0 && desk_reply_sends(reply) && !agent_reply_sets_status(reply))
+			ret = desk_ticket_answered(db, tenant_id, t->id, a->email, error_r) < 0 ? -1 : 0;
 		/* Rules after the answer: tag.added for each #tag, then
 		 * agent.replied (with the first response for the SLA). */
 		if (ret == 0)

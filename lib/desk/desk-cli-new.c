@@ -56,7 +56,7 @@ static int first_mail(struct db *db, const struct desk_settings *s, const struct
 	struct agent_reply *reply = NULL;
 	char *out = NULL;
 	size_t out_len;
-	int ret = desk_cli_commands(db, n->tenant_id, t, a, n->text, n->len, &reply, error_r);
+	int ret = desk_cli_commands(db, s, n->tenant_id, t, a, n->text, n->len, &reply, error_r);
 
 	if (ret == 0 && reply->has_note) {
 		*error_r = xstrdup("a new ticket cannot start with #note: its first mail goes to the customer");
@@ -91,6 +91,11 @@ int desk_cli_new(struct db *db, const struct desk_settings *s, const struct desk
 	if (to_check(db, n->to, error_r) < 0 || desk_cli_agent(db, n->tenant_id, n->agent_email, &a, error_r) < 0)
 		return -1;
 	ret = ticket_insert(db, n, &a, &ticket_id, error_r);
+	/* The order before the first mail, so its templates can show it. */
+	if (ret == 0 && n->order != NULL &&
+	    desk_ticket_set_order(db, n->tenant_id, ticket_id, DB_ORDER_REF, n->order, DESK_ORDER_CLI, a.email,
+				  error_r) < 0)
+		ret = -1;
 	if (ret == 0)
 		ret = desk_ticket_load(db, s, n->tenant_id, ticket_id, &t, error_r);
 	if (ret < 0) {

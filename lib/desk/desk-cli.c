@@ -146,8 +146,10 @@ static char *note_mail_body(const struct desk_settings *s, const struct cli_work
 	buf_printf(&b, "%s\n\n", TEXT_REPLY_MARKER);
 	buf_printf(&b, "Internal note by %s on ticket %" PRId64 ", %s\n", w->a.name[0] ? w->a.name : w->a.email,
 		   w->t.number, w->t.subject);
-	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n\n", w->t.status,
+	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", w->t.status,
 		   desk_priority_name(w->t.priority), w->t.assignee_email, w->t.tags[0] ? w->t.tags : "-");
+	desk_order_line(&b, &w->t);
+	buf_append_str(&b, "\n");
 	buf_append(&b, text, len);
 	buf_append_str(&b, "\n\nA reply to this mail goes to the customer; start it with #note to answer "
 			   "internally.\n");
@@ -259,8 +261,9 @@ int desk_cli_note(struct db *db, const struct desk_settings *s, int64_t ticket_n
 	return ret;
 }
 
-int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r)
+int desk_cli_commands(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *text, size_t len, struct agent_reply **reply_r,
+		      char **error_r)
 {
 	const char *perror;
 	char *refused = NULL;
@@ -277,7 +280,7 @@ int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket
 		*error_r = refused;
 		return -1;
 	}
-	return desk_commands_apply(db, tenant_id, t, a, *reply_r, &refused, error_r);
+	return desk_commands_apply(db, s, tenant_id, t, a, *reply_r, &refused, error_r);
 }
 
 /* What "ticket reply" prints after the commit. */
@@ -289,9 +292,11 @@ static char *reply_done(const struct desk_ticket *t, size_t n_cmds)
 
 /* The answer itself, once the commands applied. */
 static int reply_send(struct db *db, const struct desk_settings *s, const struct cli_work *w,
-		      const struct agent_reply *reply, const char *text, size_t len, char **error_r)
+		      const struct agent_reply *reply, const char *text, size_t len,
+		      const struct mime_compose_attachment *atts, size_t n_atts, char **error_r)
 {
-	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written with maildeskctl" };
+	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written with maildeskctl",
+					 .attachments = atts, .n_attachments = n_atts };
 	char *out;
 	size_t out_len;
 	int ret;
@@ -310,18 +315,40 @@ static int reply_send(struct db *db, const struct desk_settings *s, const struct
 int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
 		   const char *text, size_t len, char **done_r, char **error_r)
 {
+	return desk_cli_reply_attach(db, s, ticket_number, agent_email, text, len, NULL, 0, done_r, error_r);
+}
+
+/* Files with a reply that sends nothing would be dropped silently. */
+static int attach_check(const struct agent_reply *reply, size_t n_atts, char **error_r)
+{
+	if (n_atts == 0 || (!reply->has_note && desk_reply_sends(reply)))
+		return 0;
+	*error_r = xstrdup(reply->has_note ? "--attach with #note: a note is never sent, so its files would be lost"
+					   : "--attach without text to send: the files would go nowhere");
+	return -1;
+}
+
+int desk_cli_reply_attach(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			  const char *agent_email, const char *text, size_t len,
+			  const struct mime_compose_attachment *atts, size_t n_atts, char **done_r, char **error_r)
+{
 	struct cli_work w;
 	struct agent_reply *reply = NULL;
 	int ret = cli_work_load(db, s, ticket_number, agent_email, &w, error_r);
 
 	if (ret == 0)
-		ret = desk_cli_commands(db, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
+		ret = desk_cli_commands(db, s, w.tenant_id, &w.t, &w.a, text, len, &reply, error_r);
+	if (ret == 0)
+		ret = attach_check(reply, n_atts, error_r);
 	if (ret == 0 && reply->has_note) {
 		ret = note_add(db, s, &w, text + reply->text_offset, len - reply->text_offset, done_r, error_r);
 	} else if (ret == 0 && desk_reply_sends(reply)) {
-		ret = reply_send(db, s, &w, reply, text, len, error_r);
+		ret = reply_send(db, s, &w, reply, text, len, atts, n_atts, error_r);
 		if (ret == 0)
 			ret = desk_cli_touch(db, w.tenant_id, w.t.id, error_r);
+		/* An answer awaits the customer, unless a command said otherwise. */
+		if (ret == 0 && !agent_reply_sets_status(reply))
+			ret = desk_ticket_answered(db, w.tenant_id, w.t.id, w.a.email, error_r) < 0 ? -1 : 0;
 		/* As for a mailed answer: #tag fires tag.added, the answer
 		 * counts as the first response and runs agent.replied rules. */
 		if (ret == 0)

@@ -3,6 +3,7 @@
  * lib/thread decides; this file is the only one that runs the sequence. */
 #include "config.h"
 #include "desk/desk-private.h"
+#include "desk/desk-request-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,29 @@ static const char *contact_email(const struct db_message_in *m)
 	return "unknown";
 }
 
+/* Step 3: threading, or a request's own placement (rq not NULL). */
+static int place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		 const struct db_message_in *m, const struct db_delivery_start *st, const struct desk_request_place *rq,
+		 struct db_delivery_result *r, bool *add_participants_r, char **error_r)
+{
+	if (rq != NULL)
+		return desk_request_place_run(db, tenant_id, team_id, m, rq, r->sender_contact_id, r, error_r);
+	return desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r,
+				 add_participants_r, error_r);
+}
+
 /* Steps 3-5 for a message not stored before for this team. */
 static int store_new(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 		     const char *rcpt, const struct db_message_in *m, const struct db_delivery_start *st,
-		     struct db_delivery_result *r, char **error_r)
+		     const struct desk_request_place *rq, struct db_delivery_result *r, char **error_r)
 {
 	bool add_participants = false;
 
 	r->sender_contact_id = st->contact_id;
 	r->skip_ack = !st->settings.team_autoack;
 	r->skip_sla = !st->settings.team_sla;
-	if (desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r, &add_participants,
-			      error_r) < 0 ||
+	r->order_patterns_version = st->settings.order_patterns_version;
+	if (place(db, s, tenant_id, team_id, m, st, rq, r, &add_participants, error_r) < 0 ||
 	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,
 			     &r->message_id, error_r) < 0 ||
 	    (add_participants && desk_participants_add(db, s, tenant_id, r->ticket_id, m, error_r) < 0))
@@ -60,8 +72,8 @@ static int position_only(struct db *db, const struct db_channel_pos *pos, char *
 /* One attempt at the whole delivery inside BEGIN .. COMMIT, pipelined:
  * what nobody reads travels with the next statement that waits. */
 static int deliver_once(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-			const char *rcpt, const struct db_message_in *m, struct db_delivery_result *r,
-			char **error_r)
+			const char *rcpt, const struct db_message_in *m, const struct desk_request_place *rq,
+			struct db_delivery_result *r, char **error_r)
 {
 	struct db_delivery_start st;
 
@@ -80,7 +92,7 @@ static int deliver_once(struct db *db, const struct desk_settings *s, int64_t te
 		return m->channel_pos != NULL ? position_only(db, m->channel_pos, error_r) : 0;
 	}
 	/* A message fetched over IMAP: its channel's position commits with it. */
-	if (store_new(db, s, tenant_id, team_id, rcpt, m, &st, r, error_r) < 0 ||
+	if (store_new(db, s, tenant_id, team_id, rcpt, m, &st, rq, r, error_r) < 0 ||
 	    (m->channel_pos != NULL && db_imap_position_set(db, m->channel_pos, error_r) < 0) ||
 	    db_commit(db, error_r) < 0)
 		goto fail;
@@ -90,18 +102,19 @@ fail:
 	return -1;
 }
 
-/* Contract in desk.h: one attempt, and one more when it may succeed. */
-int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id, const char *rcpt,
-		 const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+/* One attempt, and one more when it may succeed. */
+static int deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		   const char *rcpt, const struct db_message_in *m, const struct desk_request_place *rq,
+		   struct db_delivery_result *r, char **error_r)
 {
 	char *first_error = NULL;
 
-	if (deliver_once(db, s, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+	if (deliver_once(db, s, tenant_id, team_id, rcpt, m, rq, r, &first_error) == 0)
 		return 0;
 	if (db_delivery_retryable(db)) {
 		free(first_error);
 		first_error = NULL;
-		if (deliver_once(db, s, tenant_id, team_id, rcpt, m, r, &first_error) == 0)
+		if (deliver_once(db, s, tenant_id, team_id, rcpt, m, rq, r, &first_error) == 0)
 			return 0;
 	}
 	memset(r, 0, sizeof(*r));
@@ -110,4 +123,19 @@ int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id
 	else
 		free(first_error);
 	return -1;
+}
+
+/* Contract in desk.h. */
+int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id, const char *rcpt,
+		 const struct db_message_in *m, struct db_delivery_result *r, char **error_r)
+{
+	return deliver(db, s, tenant_id, team_id, rcpt, m, NULL, r, error_r);
+}
+
+/* Contract in desk-request-private.h. */
+int desk_deliver_request(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+			 const char *rcpt, const struct db_message_in *m, const struct desk_request_place *p,
+			 struct db_delivery_result *r, char **error_r)
+{
+	return deliver(db, s, tenant_id, team_id, rcpt, m, p, r, error_r);
 }

@@ -39,6 +39,7 @@ int desk_ticket_load(struct db *db, const struct desk_settings *s, int64_t tenan
 		.sender_name_format = r.sender_name_format, .assignee_email = r.assignee_email,
 		.assignee_name = r.assignee_name, .requester_email = r.requester_email,
 		.requester_name = r.requester_name, .tags = r.tags, .subject_tag_format = r.subject_tag_format,
+		.order_ref = r.order_ref, .shipment_ref = r.shipment_ref, .sku = r.sku,
 	};
 	if (desk_team_address(db, s, tenant_id, t->team_id, &t->team_alias, error_r) < 0) {
 		desk_ticket_free(t);
@@ -60,6 +61,9 @@ void desk_ticket_free(struct desk_ticket *t)
 	free(t->requester_name);
 	free(t->tags);
 	free(t->subject_tag_format);
+	free(t->order_ref);
+	free(t->shipment_ref);
+	free(t->sku);
 	memset(t, 0, sizeof(*t));
 }
 

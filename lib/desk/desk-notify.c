@@ -41,7 +41,8 @@ void desk_agent_footer(struct buf *b, const struct desk_settings *s, int64_t ten
 /* The short block an agent sees first, then the customer's new text.
  * heading: "New ticket", "Customer reply", "Snooze ended". */
 static char *notification_body(const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-			       const struct desk_agent *a, const struct db_message_in *m, const char *heading)
+			       const struct desk_agent *a, const struct db_message_in *m, const char *heading,
+			       const struct desk_notify_attach *na)
 {
 	struct buf b;
 	size_t n = text_reply_new_len(m->text_body, strlen(m->text_body));
@@ -52,20 +53,24 @@ static char *notification_body(const struct desk_settings *s, int64_t tenant_id,
 	buf_printf(&b, "Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", t->status,
 		   desk_priority_name(t->priority), t->assignee_email[0] ? t->assignee_email : "-",
 		   t->tags[0] ? t->tags : "-");
+	desk_order_line(&b, t);
 	buf_printf(&b, "From: %s%s<%s>\n\n", m->from_name != NULL ? m->from_name : "",
 		   m->from_name != NULL && m->from_name[0] ? " " : "",
 		   m->from_addr != NULL && m->from_addr[0] ? m->from_addr : t->requester_email);
 	buf_append(&b, m->text_body, n);
 	buf_append_str(&b, "\n");
+	if (na != NULL && na->text != NULL)
+		buf_printf(&b, "\n%s", na->text);
 	desk_agent_footer(&b, s, tenant_id, t->team_alias, a->id);
 	return buf_steal(&b, NULL);
 }
 
 /* Composes and queues the notification for one agent. */
 static int notify_one(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-		      const struct desk_agent *a, const struct db_message_in *m, const char *heading, char **error_r)
+		      const struct desk_agent *a, const struct db_message_in *m, const char *heading,
+		      const struct desk_notify_attach *na, char **error_r)
 {
-	char *body = notification_body(s, tenant_id, t, a, m, heading);
+	char *body = notification_body(s, tenant_id, t, a, m, heading, na);
 	char *reply_to_addr = desk_reply_address(s, tenant_id, t, a->id);
 	char *subject = desk_subject(t, "");
 	char *msgid = desk_message_id(s, tenant_id, t->number);
@@ -88,6 +93,7 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
 		.subject = subject, .date = (int64_t)time(NULL), .message_id = msgid,
 		.in_reply_to = m->message_id, .references = refs, .n_references = n_refs, .text = body,
 		.extra_names = names, .extra_values = values, .n_extra = 3,
+		.attachments = na != NULL ? na->carry : NULL, .n_attachments = na != NULL ? na->n_carry : 0,
 	};
 	data = mime_compose(&c, &len);
 	const char *rcpts[1] = { a->email };
@@ -105,7 +111,7 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
  * when online or asked for mail while offline. */
 static int notify_ticket_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 				const struct desk_ticket *t, const struct db_message_in *m, const char *heading,
-				int64_t skip_agent_id, char **error_r)
+				const struct desk_notify_attach *na, int64_t skip_agent_id, char **error_r)
 {
 	struct desk_agent *agents = NULL;
 	size_t n = 0;
@@ -118,7 +124,7 @@ static int notify_ticket_agents(struct db *db, const struct desk_settings *s, in
 		/* The assignee alone when there is one, else the team. */
 		if ((t->assignee_id != 0 && a->id != t->assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
 			continue;
-		ret = notify_one(db, s, tenant_id, t, a, m, heading, error_r);
+		ret = notify_one(db, s, tenant_id, t, a, m, heading, na, error_r);
 	}
 	desk_agents_free(&agents, n);
 	return ret;
@@ -129,6 +135,7 @@ int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t ten
 		       char **error_r)
 {
 	struct desk_ticket t;
+	struct desk_notify_attach na;
 	const char *why;
 	int ret;
 
@@ -139,8 +146,11 @@ int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t ten
 	}
 	if (desk_ticket_load(db, s, tenant_id, r->ticket_id, &t, error_r) < 0)
 		return -1;
-	ret = notify_ticket_agents(db, s, tenant_id, &t, m, r->new_ticket ? "New ticket" : "Customer reply",
-				   skip_agent_id, error_r);
+	ret = desk_notify_attach_load(db, tenant_id, &t, r->message_id, m, &na, error_r);
+	if (ret == 0)
+		ret = notify_ticket_agents(db, s, tenant_id, &t, m, r->new_ticket ? "New ticket" : "Customer reply",
+					   &na, skip_agent_id, error_r);
+	desk_notify_attach_free(&na);
 	desk_ticket_free(&t);
 	return ret;
 }
@@ -157,7 +167,7 @@ int desk_notify_ticket(struct db *db, const struct desk_settings *s, int64_t ten
 		return -1;
 	struct db_message_in m = { .from_name = t.requester_name, .from_addr = t.requester_email,
 				   .text_body = text };
-	ret = notify_ticket_agents(db, s, tenant_id, &t, &m, heading, 0, error_r);
+	ret = notify_ticket_agents(db, s, tenant_id, &t, &m, heading, NULL, 0, error_r);
 	desk_ticket_free(&t);
 	return ret;
 }

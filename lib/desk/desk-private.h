@@ -37,6 +37,7 @@ struct desk_ticket {
 	char *assignee_email, *assignee_name; /* "" when unassigned */
 	char *requester_email, *requester_name;
 	char *tags; /* space-separated, "" when none */
+	char *order_ref, *shipment_ref, *sku; /* "" when none */
 };
 
 struct desk_agent {
@@ -138,6 +139,21 @@ bool desk_may_autoreply(const struct db_message_in *m, const char **why_r);
 int desk_notify_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 		       const struct db_message_in *m, const struct db_delivery_result *r, int64_t skip_agent_id,
 		       char **error_r);
+/* The customer's attachments in a notification (desk-notify-attach.c):
+ * text lists them (name, type, size, id; NULL when the message has none),
+ * carry holds them (pointing into the message, which must outlive it)
+ * when together they stay within the team's notify_attach_max. */
+struct mime_compose_attachment;
+struct desk_notify_attach {
+	char *text;
+	struct mime_compose_attachment *carry;
+	size_t n_carry;
+};
+/* Fills *na for m, stored as message_id on ticket t (its team's limit).
+ * Returns 0 (free *na with desk_notify_attach_free() either way) or -1. */
+int desk_notify_attach_load(struct db *db, int64_t tenant_id, const struct desk_ticket *t, int64_t message_id,
+			    const struct db_message_in *m, struct desk_notify_attach *na, char **error_r);
+void desk_notify_attach_free(struct desk_notify_attach *na);
 /* Something happened to a ticket that its agents should know (the snooze
  * ended): the same notification as for customer mail, headed
  * "HEADING: ticket N, subject", with text (one paragraph) instead of the
@@ -153,9 +169,11 @@ int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agen
 			const struct agent_reply *reply, char **refused_r, char **error_r);
 /* Composes the agent's answer (text, len: the part for the customer),
  * stores it as an outgoing message of the ticket and queues it to the
- * requester with the participants on Cc. */
+ * requester with the participants on Cc. mail: the agent's mail, whose
+ * attachments go along, bytes unchanged (NULL: none). */
 int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-			const struct desk_agent *a, const char *text, size_t len, char **error_r);
+			const struct desk_agent *a, const char *text, size_t len, const struct db_message_in *mail,
+			char **error_r);
 
 /* A note by author: mails it to the ticket's assignee when that is someone
  * else who is online or asked for mail while offline. */
@@ -200,8 +218,8 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
 		       char **error_r);
 /* Applies every command of a reply that desk_commands_check() and
  * desk_templates_check() accepted (desk-agent.c). */
-int desk_commands_apply(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-			const struct agent_reply *reply, char **refused_r, char **error_r);
+int desk_commands_apply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			const struct desk_agent *a, const struct agent_reply *reply, char **refused_r, char **error_r);
 
 /* ---- Templates in the database (desk-template-use.c) ---- */
 /* A team's template: 1 found (*body_r malloc'd), 0 none, -1 error. */
@@ -224,10 +242,10 @@ bool desk_reply_sends(const struct agent_reply *reply);
 int desk_reply_text(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
 		    const struct agent_reply *reply, const char *text, size_t len, char **out_r, size_t *out_len_r,
 		    char **error_r);
-/* desk_customer_reply() of desk_reply_text(). */
+/* desk_customer_reply() of desk_reply_text() (mail as there). */
 int desk_template_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			const struct desk_agent *a, const struct agent_reply *reply, const char *text, size_t len,
-			char **error_r);
+			const struct db_message_in *mail, char **error_r);
 
 /* ---- Shared by desk-cli.c and desk-cli-new.c ---- */
 /* The agent with address email in the tenant, loaded into *a. Returns 0,
@@ -239,8 +257,9 @@ int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **e
  * included) and applies them, as for a mailed answer. Returns 0 with
  * *reply_r (free with agent_reply_free(), also on -1), or -1 with
  * *error_r the first problem ("line 2: #snooze: ..."). */
-int desk_cli_commands(struct db *db, int64_t tenant_id, const struct desk_ticket *t, const struct desk_agent *a,
-		      const char *text, size_t len, struct agent_reply **reply_r, char **error_r);
+int desk_cli_commands(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+		      const struct desk_agent *a, const char *text, size_t len, struct agent_reply **reply_r,
+		      char **error_r);
 
 /* ---- Acknowledgements (desk-ack.c) ---- */
 /* A new ticket from a customer: the team's acknowledgement template back
@@ -270,5 +289,20 @@ int desk_rules_agent_answered(struct db *db, const struct desk_settings *s, int6
 int desk_rules_tags_added(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 			  int64_t message_id, const struct db_message_in *m, const struct agent_reply *reply,
 			  char **error_r);
+
+/* ---- Orders (desk-order.c, desk-order-pattern.c) ---- */
+/* How much of a message the order patterns read: the subject, and the
+ * start of the text body (a stranger's text bounds its own cost). */
+#define DESK_ORDER_SUBJECT_MAX 1000
+#define DESK_ORDER_BODY_MAX 65536
+/* "Order: 1042 | Shipment: X | SKU: Y\n" for a notification, nothing
+ * when the ticket has none of them. */
+void desk_order_line(struct buf *b, const struct desk_ticket *t);
+/* Customer mail stored on a ticket: when the tenant has order patterns
+ * (r->order_patterns_version) and the ticket is new or has no order yet,
+ * the first match on the subject, else on the body, becomes its order
+ * (source extract). Returns 0 or -1. */
+int desk_order_extract(struct db *db, const struct desk_settings *s, int64_t tenant_id,
+		       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r);
 
 #endif

@@ -213,10 +213,33 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
 	return ret;
 }
 
-int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
-			const struct desk_agent *a, const char *text, size_t len, char **error_r)
+/* Which of the agent's attachments go to the customer: all of them, but
+ * a winmail.dat (application/ms-tnef) whose files lib/mime unpacked (they
+ * follow it in the list) is left out, as the customer could not open it. */
+static bool mail_attachment_sent(const struct db_message_in *mail, const struct db_attachment_in *att)
 {
-	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written by mail" };
+	return att->content_type == NULL || strcmp(att->content_type, "application/ms-tnef") != 0 ||
+	       (mail->defects & MIME_DEFECT_BAD_TNEF) != 0;
+}
 
-	return desk_customer_send(db, s, tenant_id, t, a, text, len, &o, error_r);
+int desk_customer_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
+			const struct desk_agent *a, const char *text, size_t len, const struct db_message_in *mail,
+			char **error_r)
+{
+	size_t n_in = mail != NULL ? mail->n_attachments : 0, n = 0;
+	struct mime_compose_attachment *atts = xcalloc(n_in + 1, sizeof(*atts));
+	int ret;
+
+	for (size_t i = 0; i < n_in; i++) {
+		const struct db_attachment_in *in = &mail->attachments[i];
+
+		if (mail_attachment_sent(mail, in))
+			atts[n++] = (struct mime_compose_attachment){ in->filename, in->content_type, in->data,
+								      in->size };
+	}
+	const struct desk_outgoing o = { .kind = DB_OUTBOUND_REPLY, .detail = "answer written by mail",
+					 .attachments = atts, .n_attachments = n };
+	ret = desk_customer_send(db, s, tenant_id, t, a, text, len, &o, error_r);
+	free(atts);
+	return ret;
 }

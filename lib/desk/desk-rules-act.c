@@ -200,6 +200,13 @@ static int act_ticket(struct desk_rules_apply *ap, const struct rules_action *ac
 		return took(ap, desk_ticket_close(ap->db, ap->tenant_id, ap->ticket_id, actor, NULL, error_r));
 	case RULES_ACT_SET_FIELD:
 		return act_field(ap, act, actor, error_r);
+	case RULES_ACT_SET_ORDER:
+	case RULES_ACT_CLEAR_ORDER:
+		return took(ap, desk_ticket_set_order(ap->db, ap->tenant_id, ap->ticket_id, DB_ORDER_REF,
+						      act->kind == RULES_ACT_SET_ORDER ? act->text : NULL, DESK_ORDER_RULE,
+						      actor, error_r));
+	case RULES_ACT_NO_ORDER_REMINDER:
+		return took(ap, desk_ticket_order_reminder_off(ap->db, ap->tenant_id, ap->ticket_id, actor, error_r));
 	default:
 		return 0;
 	}

@@ -85,11 +85,13 @@ static void ticket_facts(struct facts_priv *p, struct rules_facts *f)
 	f->status = t->status;
 	f->priority = t->priority;
 	f->assignee = t->assignee;
+	f->order = t->order;
 	f->from = t->requester;
 	f->subject = t->subject;
 	f->customer_open_tickets = t->others_open;
 	f->business_hours = t->business_hours;
 	f->to = t->alias;
+	f->reason = t->reason;
 	f->body = "";
 	p->tags_copy = xstrdup(t->tags);
 	p->tags = xcalloc(strlen(p->tags_copy) / 2 + 2, sizeof(*p->tags));

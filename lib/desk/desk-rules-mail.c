@@ -169,6 +169,7 @@ static char *notice_body(const struct desk_ticket *t, const char *rule)
 	buf_printf(&b, "Team: %s | Status: %s | Priority: %s | Assignee: %s | Tags: %s\n", t->team_name, t->status,
 		   desk_priority_name(t->priority), t->assignee_email[0] ? t->assignee_email : "-",
 		   t->tags[0] ? t->tags : "-");
+	desk_order_line(&b, t);
 	buf_printf(&b, "From: %s\n", t->requester_email);
 	return buf_steal(&b, NULL);
 }

@@ -112,6 +112,17 @@ int desk_sla_update(struct db *db, int64_t tenant_id, int64_t ticket_id, char **
 /* The first agent answer to the customer: records first_response_at. */
 int desk_sla_first_response(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
 
+/* ---- The order reminder (desk-order.c) ----
+ * Claims up to limit tickets whose order reminder is due
+ * (db_order_reminder_claim(): open or pending, no order, older than the
+ * team's order_reminder_after, never reminded, not turned off; marked in
+ * the same transaction, so each is reminded once, by one daemon): event
+ * "order_reminder" by "timer", and the assignee (else the team's agents,
+ * online or asked for mail while offline) gets an "Order missing" mail.
+ * *n_r gets how many. */
+int desk_order_remind_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
+			  unsigned limit, unsigned *n_r, char **error_r);
+
 /* ---- Timers (desk-timers.c): snooze wake-ups and SLA breaches ----
  * Claims up to limit snoozed tickets whose time has come (FOR UPDATE SKIP
  * LOCKED, so several daemons wake each exactly once): each is reopened,
@@ -124,7 +135,13 @@ int desk_wake_due(struct db *db, const struct desk_settings *s, struct desk_rule
  * event) and fires sla.breached rules once. */
 int desk_sla_breach_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache,
 			unsigned limit, unsigned *n_r, char **error_r);
-/* When the next snooze or SLA timer is due: 1 with *at_r (Unix seconds,
+/* The same for solved tickets whose team's close-after time has passed:
+ * each is closed once (desk_ticket_close_solved: event "closed" by
+ * "timer"); no rules run (ticket.solved ran when it was solved). s and
+ * cache are unused (the claim_fn shape of the daemon's timers). */
+int desk_close_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache, unsigned limit,
+		   unsigned *n_r, char **error_r);
+/* When the next snooze, SLA or close-after timer is due: 1 with *at_r (Unix seconds,
  * possibly in the past), 0 none, -1 error. Reads only the partial indexes. */
 int desk_timers_next(struct db *db, int64_t *at_r, char **error_r);
 

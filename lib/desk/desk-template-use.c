@@ -30,6 +30,7 @@ void desk_template_vars_fill(const struct desk_ticket *t, const struct desk_agen
 		.customer_name = t->requester_name[0] != '\0' ? t->requester_name : t->requester_email,
 		.customer_email = t->requester_email,
 		.team_name = t->team_name,
+		.ticket_order = t->order_ref,
 	};
 	if (a != NULL) {
 		vars->agent_name = a->name[0] != '\0' ? a->name : a->email;
@@ -138,7 +139,7 @@ int desk_reply_text(struct db *db, int64_t tenant_id, const struct desk_ticket *
 
 int desk_template_reply(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 			const struct desk_agent *a, const struct agent_reply *reply, const char *text, size_t len,
-			char **error_r)
+			const struct db_message_in *mail, char **error_r)
 {
 	char *out;
 	size_t out_len;
@@ -146,7 +147,7 @@ int desk_template_reply(struct db *db, const struct desk_settings *s, int64_t te
 
 	if (desk_reply_text(db, tenant_id, t, a, reply, text, len, &out, &out_len, error_r) < 0)
 		return -1;
-	ret = desk_customer_reply(db, s, tenant_id, t, a, out, out_len, error_r);
+	ret = desk_customer_reply(db, s, tenant_id, t, a, out, out_len, mail, error_r);
 	free(out);
 	return ret;
 }

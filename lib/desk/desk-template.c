@@ -13,7 +13,7 @@
 /* The names a template may use, in the order of struct desk_template_vars. */
 static const char *const var_names[] = {
 	"ticket.number", "ticket.subject", "customer.name", "customer.email",
-	"agent.name",    "agent.email",    "team.name",
+	"agent.name",    "agent.email",    "team.name",      "ticket.order",
 };
 #define N_VARS (sizeof(var_names) / sizeof(var_names[0]))
 
@@ -22,7 +22,7 @@ static const char *var_value(const struct desk_template_vars *v, size_t i)
 {
 	const char *values[N_VARS] = {
 		v->ticket_number, v->ticket_subject, v->customer_name, v->customer_email,
-		v->agent_name,    v->agent_email,    v->team_name,
+		v->agent_name,    v->agent_email,    v->team_name,      v->ticket_order,
 	};
 	return values[i] != NULL ? values[i] : "";
 }

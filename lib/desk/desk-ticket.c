@@ -54,6 +54,41 @@ int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, cons
 }
 
 /* Contract in desk.h. */
+int desk_ticket_solve(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		      const char *actor, const char *detail, char **error_r)
+{
+	struct desk_rules_event e = { .event = RULES_EV_TICKET_SOLVED, .tenant_id = tenant_id, .ticket_id = ticket_id };
+	int ret = with_event(db, db_ticket_set_status(db, tenant_id, ticket_id, DB_TICKET_SOLVED, error_r), tenant_id,
+			     ticket_id, "solved", actor, detail, error_r);
+
+	if (ret > 0 && s != NULL && desk_rules_run(db, s, NULL, &e, NULL, error_r) < 0)
+		return -1;
+	return ret;
+}
+
+/* Contract in desk.h. */
+int desk_ticket_answered(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, char **error_r)
+{
+	char *detail = xasprintf("answered by %s; awaiting the customer", actor != NULL ? actor : "mail");
+	int ret = with_event(db,
+			     db_ticket_set_status_from(db, tenant_id, ticket_id, DB_TICKET_PENDING,
+						       db_ticket_status_name(DB_TICKET_OPEN), error_r),
+			     tenant_id, ticket_id, "pending", actor, detail, error_r);
+
+	free(detail);
+	return ret;
+}
+
+/* Contract in desk.h. */
+int desk_ticket_close_solved(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
+{
+	return with_event(db,
+			  db_ticket_set_status_from(db, tenant_id, ticket_id, DB_TICKET_CLOSED,
+						    db_ticket_status_name(DB_TICKET_SOLVED), error_r),
+			  tenant_id, ticket_id, "closed", "timer", "solved for the team's close-after time", error_r);
+}
+
+/* Contract in desk.h. */
 int desk_ticket_wake(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r)
 {
 	return with_event(db, db_ticket_set_status(db, tenant_id, ticket_id, DB_TICKET_OPEN, error_r), tenant_id,
@@ -188,6 +223,7 @@ static int assign_notice(struct db *db, const struct desk_settings *s, int64_t t
 	buf_printf(&b, "Ticket %" PRId64 ", %s, is now assigned to you (by %s).\n\n", t.number, t.subject, actor);
 	buf_printf(&b, "Team: %s | Status: %s | Priority: %s | Tags: %s\n", t.team_name, t.status,
 		   desk_priority_name(t.priority), t.tags[0] ? t.tags : "-");
+	desk_order_line(&b, &t);
 	buf_printf(&b, "From: %s\n", t.requester_email);
 	body = buf_steal(&b, NULL);
 	ret = desk_agent_notice(db, s, tenant_id, &t, a, "Assigned: ", body, NULL, error_r);

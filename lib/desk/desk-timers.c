@@ -1,4 +1,4 @@
-/* Snooze wake-ups and SLA breaches, claimed by whichever daemon gets there
+/* Snooze wake-ups, SLA breaches and solved tickets closing, claimed by whichever daemon gets there
  * first (contract in desk-rules.h). */
 #include "config.h"
 #include "desk/desk-private.h"
@@ -143,6 +143,27 @@ int desk_sla_breach_due(struct db *db, const struct desk_settings *s, struct des
 	}
 	*n_r = total;
 	return 0;
+}
+
+/* Contract in desk-rules.h. */
+int desk_close_due(struct db *db, const struct desk_settings *s, struct desk_rules_cache *cache, unsigned limit,
+		   unsigned *n_r, char **error_r)
+{
+	struct db_ticket_ref *refs = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	(void)s;
+	(void)cache;
+	*n_r = 0;
+	if (db_ticket_close_claim(db, limit, &refs, &n, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = desk_ticket_close_solved(db, refs[i].tenant_id, refs[i].ticket_id, error_r) < 0 ? -1 : 0;
+	if (ret == 0)
+		*n_r = (unsigned)n;
+	free(refs);
+	return ret;
 }
 
 /* Contract in desk-rules.h. */

@@ -42,7 +42,7 @@ void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m)
 }
 
 /* One automatic step after a customer's message is stored. */
-enum desk_step { DESK_STEP_RULES, DESK_STEP_NOTIFY, DESK_STEP_ACK };
+enum desk_step { DESK_STEP_RULES, DESK_STEP_NOTIFY, DESK_STEP_ACK, DESK_STEP_ORDER };
 
 static int desk_step_run(enum desk_step step, struct db *db, const struct desk_settings *s, int64_t tenant_id,
 			 int64_t team_id, const struct db_message_in *m, const struct db_delivery_result *r,
@@ -55,6 +55,8 @@ static int desk_step_run(enum desk_step step, struct db *db, const struct desk_s
 		return desk_notify_agents(db, s, tenant_id, m, r, 0, error_r);
 	case DESK_STEP_ACK:
 		return desk_ack(db, s, tenant_id, team_id, m, r, error_r);
+	case DESK_STEP_ORDER:
+		return desk_order_extract(db, s, tenant_id, m, r, error_r);
 	}
 	return 0;
 }
@@ -68,7 +70,7 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 			     int64_t team_id, const struct db_message_in *m, const struct db_delivery_result *r,
 			     char **error_r)
 {
-	static const char *const names[] = { "rules", "notifications", "acknowledgement" };
+	static const char *const names[] = { "rules", "notifications", "acknowledgement", "order extraction" };
 	char *why = NULL, q[300], *detail;
 	int ret;
 
@@ -110,7 +112,11 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	 * actions check RFC 3834 themselves), so the notification goes to
 	 * the team and assignee they chose. Each step in a savepoint of its
 	 * own: a failure there never costs the message. */
-	if (desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
+	/* The order first (when the tenant has patterns): rules and
+	 * notifications then see it. */
+	if ((r->order_patterns_version != 0 &&
+	     desk_step_guarded(DESK_STEP_ORDER, db, s, tenant_id, team_id, m, r, error_r) < 0) ||
+	    desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_NOTIFY, db, s, tenant_id, team_id, m, r, error_r) < 0)
 		return -1;
 	/* No template: nothing to acknowledge with, not even a savepoint. */

@@ -115,6 +115,7 @@ int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id
  *                                            acknowledgement the assignee, or
  *                                            else the team's name and alias)
  *   {{team.name}}
+ *   {{ticket.order}}   (the ticket's order reference, "" when none)
  * Blanks inside the braces are fine ("{{ ticket.number }}"). Every other
  * "{{" is an error: an unknown or malformed name, an empty one, or "{{"
  * without "}}" on the same line. A single '{' or '}' is text. Values are
@@ -126,6 +127,7 @@ struct desk_template_vars {
 	const char *customer_name, *customer_email;
 	const char *agent_name, *agent_email;
 	const char *team_name; /* NULL is "" */
+	const char *ticket_order; /* {{ticket.order}}: the order reference, "" when none */
 };
 
 /* Where a template is wrong: 1-based line and column (the column counts
@@ -163,6 +165,14 @@ bool desk_text_valid(const char *text, size_t len);
  * desk_cli_note). *done_r (malloc'd) says what happened, one line. */
 int desk_cli_reply(struct db *db, const struct desk_settings *s, int64_t ticket_number, const char *agent_email,
 		   const char *text, size_t len, char **done_r, char **error_r);
+struct mime_compose_attachment;
+/* desk_cli_reply() with files that go to the customer with the answer
+ * (stored with it too; "ticket reply --attach"). n_attachments > 0 with a
+ * #note, or with commands and no text, is refused: nothing would carry them. */
+int desk_cli_reply_attach(struct db *db, const struct desk_settings *s, int64_t ticket_number,
+			  const char *agent_email, const char *text, size_t len,
+			  const struct mime_compose_attachment *attachments, size_t n_attachments, char **done_r,
+			  char **error_r);
 /* An internal note by agent_email, stored as it is (no commands are read)
  * as a message of kind 'note' that is never sent. When the ticket has an
  * assignee who is not the author, the assignee is notified by mail (as for
@@ -185,7 +195,6 @@ int desk_cli_reply_address(struct db *db, const struct desk_settings *s, int64_t
 int desk_cli_control_address(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 			     int64_t agent_id, char **address_r, char **error_r);
 
-struct mime_compose_attachment;
 /* A ticket started by an agent: the first mail goes out from the team. */
 struct desk_cli_ticket {
 	int64_t tenant_id, team_id;
@@ -196,6 +205,7 @@ struct desk_cli_ticket {
 	size_t len;
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
+	const char *order; /* the ticket's order reference (desk_ticket_set_order), NULL: none */
 };
 /* Creates the ticket and queues its first mail (outbound kind 'new'):
  * From "<agent> from <team>" <alias>, Reply-To the ticket's signed reply
@@ -228,6 +238,19 @@ int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const
  * when it was open already (or merged). */
 int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
 		       char **error_r);
+/* Status solved (closed_at now: the close-after timer counts from it);
+ * event "solved" with detail (NULL: ""); then, when it changed and s is
+ * not NULL, the ticket.solved rules run (desk_rules_run, the calling
+ * thread's cache). 0 when it was solved already (or merged). */
+int desk_ticket_solve(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
+		      const char *actor, const char *detail, char **error_r);
+/* An agent answered the customer: an open ticket becomes pending
+ * (awaiting the customer), event "pending" "answered by ACTOR"; any other
+ * status is left alone (a snoozed, solved or closed ticket stays so). */
+int desk_ticket_answered(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, char **error_r);
+/* A solved ticket's close-after time passed (the timer claimed it):
+ * closed, event "closed" by "timer"; 0 when it is no longer solved. */
+int desk_ticket_close_solved(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
 /* A snooze ended (the timer claimed the ticket): open as desk_ticket_reopen,
  * event "woke" by "timer", "snooze ended". */
 int desk_ticket_wake(struct db *db, int64_t tenant_id, int64_t ticket_id, char **error_r);
@@ -322,5 +345,51 @@ int desk_control_mail(struct db *db, const struct desk_settings *s, int64_t tena
 		      const struct db_message_in *m, char **done_r, char **error_r);
 /* Whether state is one desk_agent_status_set() takes. */
 bool desk_agent_status_valid(const char *state);
+
+/* ---- Orders (desk-order.c, desk-order-pattern.c; issue 12) ----
+ * A ticket's order reference, shipment and SKU (db-order.h) change only
+ * through desk_ticket_set_order(), whoever asks. */
+#include "db/db-order.h"
+
+/* Where a change of a ticket's order came from (its event says). */
+enum desk_order_source {
+	DESK_ORDER_MAIL,    /* "mail" */
+	DESK_ORDER_AGENT,   /* "agent": an agent's #order by mail */
+	DESK_ORDER_CLI,     /* "cli": maildeskctl ticket order */
+	DESK_ORDER_RULE,    /* "rule": a rule's set order / clear order */
+	DESK_ORDER_EXTRACT, /* "extract": the tenant's order patterns */
+};
+const char *desk_order_source_name(enum desk_order_source src);
+/* Sets field (value NULL or "": clears it) when it differs; event named
+ * after the field ("order", "shipment", "sku") by actor (NULL: "mail")
+ * with detail "NEW (was OLD|none, by SOURCE)" or "cleared (was OLD, by
+ * SOURCE)". A value that is no valid reference (base/orderref.h) is -1
+ * with *error_r saying why ("order \"a b\" is not valid: contains a
+ * space ..."), nothing written. 1 changed, 0 the same already, -1. */
+int desk_ticket_set_order(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_order_field field,
+			  const char *value, enum desk_order_source src, const char *actor, char **error_r);
+/* No order reminder for this ticket (a rule's "no order reminder"):
+ * event "order_reminder.off". 1 changed, 0 it was off, -1. */
+int desk_ticket_order_reminder_off(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor,
+				   char **error_r);
+/* The subject of a ticket started about order, from the tenant's order
+ * subject template (every "{order}" replaced by order). 1 with
+ * *subject_r (malloc'd), 0 the tenant has no template, -1. For callers
+ * that create tickets without a subject ("ticket new --order", requests). */
+int desk_order_subject(struct db *db, int64_t tenant_id, const char *order, char **subject_r, char **error_r);
+
+/* The first order the tenant's patterns find in subject, then in body
+ * (its first 64 KiB); each match bounded by s->rule_match_limit. The
+ * patterns are compiled once per thread and version
+ * (tenants.order_patterns_version, as a delivery reads it). 1 with
+ * *order_r (malloc'd, a valid reference), 0 none, -1. */
+int desk_order_find(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t version,
+		    const char *subject, const char *body, char **order_r, char **error_r);
+
+/* The longest order pattern a tenant may store, in bytes. */
+#define DESK_ORDER_PATTERN_MAX 1000
+/* NULL when pattern compiles as an order pattern (PCRE2, UTF-8); else a
+ * malloc'd line naming the pattern, the offset and the problem. */
+char *desk_order_pattern_check(const char *pattern);
 
 #endif

@@ -8,7 +8,7 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-deliver.c \
 	lib/desk/desk-thread.c \
 	lib/desk/desk-facts.c \
-	lib/desk/desk-notify.c \
+	lib/desk/desk-notify.c lib/desk/desk-notify-attach.c \
 	lib/desk/desk-agent.c \
 	lib/desk/desk-reply.c \
 	lib/desk/desk-send.c \
@@ -28,4 +28,11 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \
 	lib/desk/desk-dkim.c lib/desk/desk-dkim.h
 ## Agent status by mail: the team's control address.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-control.c
+## Orders (issue 12): set/clear, extraction by the tenant's patterns, the
+## order subject and the order reminder.
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-order.c lib/desk/desk-order-pattern.c
+## Requests: reasons, a request opened or joined through the delivery
+## pipeline, its reference (issue 12).
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-private.h \
+	lib/desk/desk-request.c lib/desk/desk-request-mail.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)

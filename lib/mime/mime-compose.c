@@ -85,10 +85,18 @@ static void compose_threading(GMimeMessage *m, const struct mime_compose *c)
 static GMimeObject *compose_text(const char *text)
 {
 	GMimeTextPart *t = g_mime_text_part_new_with_subtype("plain");
+	const char *s = text != NULL ? text : "";
+	/* The UTF-8 bytes as they are: g_mime_text_part_set_text() would
+	 * convert to the smallest charset that fits (ISO-8859-1 for "año"),
+	 * and the utf-8 label set after it would then lie. */
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(s, strlen(s));
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
 
-	g_mime_text_part_set_text(t, text != NULL ? text : "");
+	g_mime_part_set_content(GMIME_PART(t), w);
 	g_mime_text_part_set_charset(t, "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(t), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_object_unref(w);
+	g_object_unref(st);
 	return GMIME_OBJECT(t);
 }
 

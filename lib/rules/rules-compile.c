@@ -131,7 +131,7 @@ const struct rules_ref *rules_refs(const struct rules_program *p, size_t *n_r)
 
 static const char *const event_names[RULES_EV_COUNT] = {
 	"ticket.created", "message.received", "agent.replied", "ticket.woke",
-	"sla.breached", "tag.added", "external.event",
+	"sla.breached", "tag.added", "external.event", "ticket.solved",
 };
 
 const char *rules_event_name(enum rules_event ev)

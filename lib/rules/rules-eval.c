@@ -21,11 +21,11 @@ struct state {
 	const char *const *tags_ro; /* the facts' tags until then */
 	size_t n_tags;
 	int priority;
-	const char *status, *team, *assignee;
+	const char *status, *team, *assignee, *order;
 	bool assigned_unknown; /* a strategy assigned someone not yet known */
 	bool limit;            /* a match of the current rule hit the limit */
 	int rc;                /* pcre2_match's last return */
-	size_t lens[F_ADDED_TAG + 1]; /* of the facts' fields, SIZE_MAX: not yet */
+	size_t lens[F_ORDER + 1]; /* of the facts' fields, SIZE_MAX: not yet */
 	struct rules_result *r;
 	size_t acts_cap;
 };
@@ -82,6 +82,8 @@ static const char *field_str(const struct state *st, enum field f)
 	case F_ASSIGNEE: return st->assignee;
 	case F_EVENT_NAME: return nz(st->f->event_name);
 	case F_ADDED_TAG: return nz(st->f->added_tag);
+	case F_ORDER: return st->order;
+	case F_REASON: return nz(st->f->reason);
 	default: return "";
 	}
 }
@@ -92,7 +94,7 @@ static struct strv field_value(struct state *st, enum field f)
 {
 	const char *v = field_str(st, f);
 
-	if (f == F_TEAM || f == F_STATUS || f == F_ASSIGNEE)
+	if (f == F_TEAM || f == F_STATUS || f == F_ASSIGNEE || f == F_ORDER)
 		return strv_from(v);
 	if (st->lens[f] == SIZE_MAX)
 		st->lens[f] = strlen(v);
@@ -170,6 +172,7 @@ static bool eval_cond(struct state *st, const struct cond *c)
 		return c->cmp == CMP_IN ? (c->mask >> st->priority & 1) != 0 : compare(c->cmp, st->priority, c->number);
 	case C_OPEN_TICKETS: return compare(c->cmp, st->f->customer_open_tickets, c->number);
 	case C_BUSINESS_HOURS: return st->f->business_hours;
+	case C_ORDER_EMPTY: return (st->order[0] == '\0') != c->negate;
 	}
 	return false;
 }
@@ -228,6 +231,8 @@ static void apply(struct state *st, const struct rules_action *a)
 	case RULES_ACT_ASSIGN: st->assignee = a->text, st->assigned_unknown = false; break;
 	case RULES_ACT_ASSIGN_STRATEGY: st->assignee = "", st->assigned_unknown = true; break;
 	case RULES_ACT_UNASSIGN: st->assignee = "", st->assigned_unknown = false; break;
+	case RULES_ACT_SET_ORDER: st->order = a->text; break;
+	case RULES_ACT_CLEAR_ORDER: st->order = ""; break;
 	case RULES_ACT_TAG_ADD: tags_change(st, a->text, true); break;
 	case RULES_ACT_TAG_REMOVE: tags_change(st, a->text, false); break;
 	case RULES_ACT_SET_PRIORITY: st->priority = a->priority; break;
@@ -265,7 +270,7 @@ int rules_eval(const struct rules_program *p, const struct rules_facts *f, struc
 {
 	struct state st = {
 		.p = p, .f = f, .tags_ro = f->tags, .n_tags = f->n_tags, .priority = f->priority,
-		.status = nz(f->status), .team = nz(f->team), .assignee = nz(f->assignee), .r = r,
+		.status = nz(f->status), .team = nz(f->team), .assignee = nz(f->assignee), .order = nz(f->order), .r = r,
 	};
 	bool stopped = false;
 

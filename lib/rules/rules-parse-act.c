@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/orderref.h"
 #include "base/xalloc.h"
 
 /* A new action of rule r on the current token's line; valid until the
@@ -194,7 +195,22 @@ static int act_set_field(struct parser *ps, const struct rule *r, unsigned line)
 	return 0;
 }
 
-/* set priority P | set field ... */
+/* set order "REF": a valid order reference (base/orderref.h). */
+static int act_set_order(struct parser *ps, const struct rule *r, unsigned line)
+{
+	struct token t;
+	const char *why;
+
+	if (parse_string(ps, &t, "the order reference in double quotes") < 0)
+		return -1;
+	if ((why = orderref_check(t.str, strlen(t.str))) != NULL)
+		return parse_fail(ps, &t, "order \"%s\" is not valid: %s (at most %d visible characters, no spaces)",
+				  t.str, why, ORDERREF_MAX);
+	push_act(ps, r, RULES_ACT_SET_ORDER, line)->a.text = t.str;
+	return 0;
+}
+
+/* set priority P | set field ... | set order "REF" */
 static int act_set(struct parser *ps, const struct rule *r, unsigned line)
 {
 	int prio;
@@ -203,7 +219,11 @@ static int act_set(struct parser *ps, const struct rule *r, unsigned line)
 		lex_next(&ps->lx);
 		return act_set_field(ps, r, line);
 	}
-	if (parse_word(ps, "priority", "or 'field' after 'set'") < 0 || (prio = parse_priority(ps)) < 0)
+	if (lex_is_word(&ps->lx, "order")) {
+		lex_next(&ps->lx);
+		return act_set_order(ps, r, line);
+	}
+	if (parse_word(ps, "priority", "or 'field' or 'order' after 'set'") < 0 || (prio = parse_priority(ps)) < 0)
 		return -1;
 	push_act(ps, r, RULES_ACT_SET_PRIORITY, line)->a.priority = prio;
 	return 0;
@@ -276,6 +296,24 @@ static int act_notify(struct parser *ps, const struct rule *r, unsigned line)
 	return 0;
 }
 
+/* clear order */
+static int act_clear(struct parser *ps, const struct rule *r, unsigned line)
+{
+	if (parse_word(ps, "order", "after 'clear'") < 0)
+		return -1;
+	push_act(ps, r, RULES_ACT_CLEAR_ORDER, line);
+	return 0;
+}
+
+/* no order reminder */
+static int act_no(struct parser *ps, const struct rule *r, unsigned line)
+{
+	if (parse_word(ps, "order", "after 'no'") < 0 || parse_word(ps, "reminder", "after 'no order'") < 0)
+		return -1;
+	push_act(ps, r, RULES_ACT_NO_ORDER_REMINDER, line);
+	return 0;
+}
+
 static int act_stop(struct parser *ps, const struct rule *r, unsigned line)
 {
 	(void)r;
@@ -291,6 +329,7 @@ static const struct {
 	{ "move", act_move },	    { "assign", act_assign }, { "unassign", act_unassign }, { "tag", act_tag },
 	{ "untag", act_untag },	    { "set", act_set },	      { "snooze", act_snooze },	    { "close", act_close },
 	{ "reply", act_reply },	    { "note", act_note },     { "notify", act_notify },	    { "stop", act_stop },
+	{ "clear", act_clear },	    { "no", act_no },
 };
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 

@@ -28,6 +28,8 @@ static const struct {
 	{ "tag", F_TAG },
 	{ "event.name", F_EVENT_NAME },
 	{ "added_tag", F_ADDED_TAG },
+	{ "order", F_ORDER },
+	{ "reason", F_REASON },
 };
 #define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
 
@@ -138,6 +140,12 @@ static int parse_text_op(struct parser *ps, struct cond *c, const char *field)
 		return parse_in_list(ps, c);
 	if (c->field == F_ASSIGNEE && (c->op == OP_IS || c->op == OP_IS_NOT) && lex_is_word(&ps->lx, "none")) {
 		c->kind = C_ASSIGNEE_NONE;
+		c->negate = c->op == OP_IS_NOT;
+		lex_next(&ps->lx);
+		return 0;
+	}
+	if (c->field == F_ORDER && (c->op == OP_IS || c->op == OP_IS_NOT) && lex_is_word(&ps->lx, "empty")) {
+		c->kind = C_ORDER_EMPTY;
 		c->negate = c->op == OP_IS_NOT;
 		lex_next(&ps->lx);
 		return 0;

@@ -63,7 +63,8 @@ const char *const *rules_event_names(void);
 /* ---- The compiled program ---- */
 enum field {
 	F_FROM, F_FROM_DOMAIN, F_TO, F_SUBJECT, F_BODY, F_TEAM, F_STATUS, F_ASSIGNEE,
-	F_HEADER, F_ATT_NAME, F_ATT_TYPE, F_TAG, F_EVENT_NAME, F_ADDED_TAG,
+	F_HEADER, F_ATT_NAME, F_ATT_TYPE, F_TAG, F_EVENT_NAME, F_ADDED_TAG, F_REASON,
+	F_ORDER, /* the last one: struct state's lens are sized by it */
 };
 
 enum cond_kind {
@@ -71,6 +72,7 @@ enum cond_kind {
 	C_TEXT,          /* field op patterns */
 	C_HEADER_EXISTS, C_ATTACHMENT_EXISTS, C_ASSIGNEE_NONE,
 	C_PRIORITY, C_OPEN_TICKETS, C_BUSINESS_HOURS,
+	C_ORDER_EMPTY,   /* order is empty; negate: is not empty */
 };
 
 enum text_op { OP_IS, OP_IS_NOT, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_MATCHES, OP_IN };
@@ -87,7 +89,7 @@ struct cond {
 	enum cmp_op cmp;
 	unsigned mask;           /* C_PRIORITY with CMP_IN: bit per priority */
 	long long number;        /* C_PRIORITY, C_OPEN_TICKETS */
-	bool negate;             /* C_ASSIGNEE_NONE: "is not none" */
+	bool negate;             /* C_ASSIGNEE_NONE: "is not none"; C_ORDER_EMPTY: "is not empty" */
 };
 
 struct act {

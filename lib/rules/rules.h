@@ -21,11 +21,12 @@
  *   end
  *
  * Events: ticket.created message.received agent.replied ticket.woke
- * sla.breached tag.added external.event.
+ * sla.breached tag.added external.event ticket.solved.
  * Conditions ("if" is optional: no "if" always matches), combined with
  * and / or / not and parentheses (not binds tightest, then and, then or):
  *   text fields: from, from.domain, to, subject, body, team, status,
  *     assignee, header "Name", attachment.name, attachment.type, tag,
+ *     order (the ticket's order reference, "" when none),
  *     event.name, added_tag (only in rules on external.event resp.
  *     tag.added: a compile error otherwise)
  *     with: is, is not, contains, starts with, ends with, matches "REGEX",
@@ -34,7 +35,8 @@
  *     fields (tag, header, attachment.*) hold when any value does, except
  *     "is not", which holds when no value is; a missing header is one
  *     empty value; status also takes bare words (status is open);
- *   header "Name" exists, attachment exists, assignee is none;
+ *   header "Name" exists, attachment exists, assignee is none,
+ *   order is empty, order is not empty;
  *   priority is|is not|<|<=|>|>= low|medium|high|urgent|0..3, and
  *     priority in (P, ...);
  *   status is open|pending|snoozed|solved|closed;
@@ -51,11 +53,14 @@
  *   set field "name" to "value" |
  *   set field "name" from FIELD matching "REGEX" (group 1, else the whole
  *     match; FIELD: subject, body, from, header "Name" (its first value);
- *     no match: the action is skipped) | stop (the rule's last action)
+ *     no match: the action is skipped) |
+ *   set order "REF" (1-64 visible ASCII characters) | clear order |
+ *   no order reminder (the team's order reminder never fires for the
+ *     ticket) | stop (the rule's last action)
  * Strings: double quotes, one line; \" and \\ are escapes, any other
  * backslash stays (so "\d+" is the regex \d+). Keywords are lower case.
  * Later rules see the effects of earlier rules of the same run on tags,
- * priority, status, team and assignee ("assign to" sets it; a strategy
+ * priority, status, team, order and assignee ("assign to" sets it; a strategy
  * assignment makes "assignee is none" false). Actions never fire events
  * themselves (no cascades, so rules cannot loop). */
 #include <stdbool.h>
@@ -70,6 +75,7 @@ enum rules_event {
 	RULES_EV_SLA_BREACHED,
 	RULES_EV_TAG_ADDED,
 	RULES_EV_EXTERNAL,
+	RULES_EV_TICKET_SOLVED,
 	RULES_EV_COUNT
 };
 /* "ticket.created" ...; rules_event_parse returns -1 for unknown names. */
@@ -146,6 +152,8 @@ struct rules_facts {
 	unsigned customer_open_tickets; /* the requester's other open tickets */
 	const char *event_name; /* external.event: its name */
 	const char *added_tag;  /* tag.added: the tag */
+	const char *order;      /* the ticket's order reference, "" when none */
+	const char *reason;     /* a request's reason (its name), "" for other tickets */
 };
 
 /* ---- Decisions ---- */
@@ -164,6 +172,9 @@ enum rules_action_kind {
 	RULES_ACT_NOTE,            /* text: the note */
 	RULES_ACT_NOTIFY,          /* text: address */
 	RULES_ACT_SET_FIELD,       /* text: field name, value: its value */
+	RULES_ACT_SET_ORDER,       /* text: the order reference (valid: base/orderref.h) */
+	RULES_ACT_CLEAR_ORDER,
+	RULES_ACT_NO_ORDER_REMINDER, /* the ticket never gets the order reminder */
 };
 enum rules_strategy { RULES_ROUND_ROBIN, RULES_LEAST_OPEN };
 
