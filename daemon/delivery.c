@@ -127,6 +127,8 @@ struct data_job {
 	unsigned defects;
 	char raw_sha256[65]; /* logged for mail to the control address */
 	double started; /* metrics_now() at the end of DATA */
+	bool has_pos;   /* an IMAP channel's message: pos goes with it */
+	struct db_channel_pos pos;
 };
 
 /* Parses once, then stores the message for each recipient in its own
@@ -140,7 +142,9 @@ static void data_job_work(uv_work_t *req)
 	struct db *db = workers_acquire(j->rt, &error);
 	unsigned char *drop;
 
-	message_map_init(&map, m, j->msg, j->len, j->mail_from);
+	message_map_init(&map, m, j->msg, j->len, j->mail_from != NULL ? j->mail_from : "");
+	if (j->mail_from == NULL) /* fetched without a Return-Path: From stands in */
+		map.in.envelope_from = map.in.from_addr != NULL ? map.in.from_addr : "";
 	memcpy(j->raw_sha256, map.raw_sha256, sizeof(j->raw_sha256));
 	/* Results in our mail server's name that no trusted peer wrote are
 	 * dropped from the stored header (drop[i]: field i goes); the raw
@@ -170,6 +174,7 @@ static void data_job_work(uv_work_t *req)
 		map.in.fields = view.fields;
 		map.in.n_fields = view.n;
 		map.in.rcpt_extension = j->routes[i].extension;
+		map.in.channel_pos = j->has_pos ? &j->pos : NULL;
 		/* Who vouches for the author: read below our Received line. */
 		desk_inbound_trust(&j->rt->desk, &map.in);
 		if (desk_control_address(map.in.rcpt_extension)) {
@@ -290,12 +295,16 @@ int delivery_data_start(uv_loop_t *loop, const struct delivery_data *d, const st
 	j->started = metrics_now();
 	j->msg = d->msg;
 	j->len = d->len;
-	j->mail_from = xstrdup(d->mail_from);
+	j->mail_from = d->mail_from != NULL ? xstrdup(d->mail_from) : NULL;
 	j->n = d->n_rcpts;
 	j->routes = xcalloc(j->n, sizeof(*j->routes));
 	j->results = xcalloc(j->n, sizeof(*j->results));
 	j->received = xcalloc(j->n, sizeof(*j->received));
 	j->trusted = d->trusted;
+	if (d->channel_pos != NULL) {
+		j->has_pos = true;
+		j->pos = *d->channel_pos;
+	}
 	for (size_t i = 0; i < j->n; i++) {
 		const struct rcpt_route *r = d->routes[i];
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "db/db.h"
 #include "rcpt-route.h"
 #include "smtp/smtp-received.h"
 
@@ -37,7 +38,8 @@ int delivery_rcpt_start(uv_loop_t *loop, const char *address, delivery_rcpt_cb *
 /* One message of a session, for its accepted recipients. */
 struct delivery_data {
 	const char *session_id;  /* for the log; copied */
-	const char *mail_from;   /* copied */
+	const char *mail_from;   /* copied; NULL: unknown (a message fetched over
+				  * IMAP without Return-Path), its From stands in */
 	const struct rcpt_route *const *routes; /* one per recipient, RCPT order; copied */
 	size_t n_rcpts;
 	const struct smtp_received *received;   /* our Received field's facts (the
@@ -46,6 +48,10 @@ struct delivery_data {
 	bool trusted;            /* the peer's Authentication-Results may count */
 	char *msg;               /* ownership taken (free()able) */
 	size_t len;
+	/* NULL, or (a message fetched over IMAP, one recipient) the channel
+	 * position its delivery transaction advances (copied; see
+	 * db_message_in.channel_pos). */
+	const struct db_channel_pos *channel_pos;
 };
 /* One recipient's answer (index in RCPT order), on the loop thread, once
  * per recipient; then done() once, after which no callback follows. */

@@ -26,6 +26,7 @@
 #include "sdnotify.h"
 #include "server.h"
 #include "timers.h"
+#include "imap-channel.h"
 #include "tls.h"
 #include "workers.h"
 
@@ -43,6 +44,7 @@ static struct retired_config *retired_configs;
 static struct outbound *outbound;
 /* Snooze wake-ups and SLA breaches; NULL once stopped. */
 static struct timers *timers;
+static struct imap_channels *imap_channels;
 static struct metrics_http *metrics;
 static struct heartbeat *heartbeat;
 
@@ -144,6 +146,7 @@ static void server_reload(struct server *srv)
 	log_info("event=workers.reload closed=%u open=%u", closed, workers_connections());
 	outbound_configure(outbound, &srv->cfg);
 	timers_configure(timers, &srv->cfg);
+	imap_channels_configure(imap_channels, &srv->cfg);
 	free(srv->secret);
 	srv->secret = secret;
 	log_info("event=reload status=ok");
@@ -175,6 +178,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	server_shutdown(srv);
 	outbound_stop(&outbound);
 	timers_stop(&timers);
+	imap_channels_stop(&imap_channels);
 	/* Signals and the deadline must not keep the loop alive by themselves. */
 	uv_unref((uv_handle_t *)&srv->sig_term);
 	uv_unref((uv_handle_t *)&srv->sig_int);
@@ -233,7 +237,8 @@ static int server_run(struct server *srv)
 	char env[32];
 	char *error = NULL;
 
-	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg) + timers_threads());
+	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg) + timers_threads() +
+		 imap_channels_threads());
 	setenv("UV_THREADPOOL_SIZE", env, 1);
 	runtime_publish(runtime_new(&srv->cfg, srv->secret));
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0)
@@ -251,6 +256,7 @@ static int server_run(struct server *srv)
 	outbound = outbound_start(srv->loop, &srv->cfg);
 	delivery_set_stored_hook(kick_outbound, NULL);
 	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
+	imap_channels = imap_channels_start(srv->loop, &srv->cfg);
 	heartbeat = heartbeat_start(srv->cfg.database, srv->cfg.db_timeout, 10);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
@@ -258,6 +264,7 @@ static int server_run(struct server *srv)
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);
+	imap_channels_stop(&imap_channels);
 	metrics_http_stop(&metrics);
 	heartbeat_stop(&heartbeat);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

@@ -25,3 +25,6 @@ daemon_maildeskd_LDADD += $(LIBETPAN_LIBS)
 daemon_maildeskd_SOURCES += daemon/timers.c daemon/timers.h daemon/listen.c daemon/listen.h
 ## The rule engine (PCRE2) and DKIM signing (libpsl for alignment).
 daemon_maildeskd_LDADD += lib/rules/librules.a lib/dkim/libmddkim.a $(PCRE2_LIBS) $(LIBPSL_LIBS) $(OPENSSL_LIBS)
+## IMAP channels (issue 15): the lease, sessions and fetch loop (libetpan).
+daemon_maildeskd_SOURCES += daemon/imap-channel.c daemon/imap-channel.h daemon/imap-session.c daemon/imap-session.h \
+	daemon/imap-secret.c daemon/imap-secret.h

@@ -36,3 +36,10 @@ check_LIBRARIES += t/libmdpgtest.a
 t_libmdpgtest_a_SOURCES = t/pg-lib.c t/pg-lib.h
 t_libmdpgtest_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPQ_CFLAGS)
 t_libmdpgtest_a_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+## IMAP channels (issue 15): the position in the delivery's transaction,
+## the lease and its takeover, status and settings.
+check_PROGRAMS += t/pg-imap
+TESTS += t/pg-imap
+t_pg_imap_SOURCES = t/pg-imap.c
+t_pg_imap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+t_pg_imap_LDADD = $(t_pg_db_LDADD)

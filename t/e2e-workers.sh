@@ -17,8 +17,9 @@ BASE_DB=$MD_DATABASE
 MD_DATABASE="$BASE_DB application_name=mdw_old"
 SINK_PORT=$(md_free_port)
 MD_RELAY_HOST="127.0.0.1:$SINK_PORT"
-# Pool: db_workers 2 + outbound (2 sends, a claim, the purge) + timers 3 = 9.
-POOL=9
+# Pool: db_workers 2 + outbound (2 sends, a claim, the purge) + timers 3
+# + IMAP channels 2 = 11.
+POOL=11
 EXTRAS=4
 MD_EXTRA_CONF="db_workers = 2
 outbound_concurrency = 2"

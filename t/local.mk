@@ -67,3 +67,7 @@ t_pg_ticket_SOURCES = t/pg-ticket.c t/pg-rules-lib.c t/pg-rules-lib.h
 t_pg_ticket_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 t_pg_ticket_LDADD = $(t_pg_rules_LDADD)
 include $(srcdir)/t/requests.mk
+
+## IMAP channels (issue 15): against a private Dovecot IMAP server.
+EXTRA_DIST += t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py
+TESTS += t/e2e-imap.sh

@@ -83,6 +83,8 @@ void ctl_request_print(const struct db_table *request);
 void ctl_request_json_add(json_t *ticket, const struct db_table *request);
 /* "ticket solve", "ticket search", "contact show" (ctl-find.c). */
 extern const struct ctl_command ctl_find_commands[];
+/* "channel ...": IMAP channels (ctl-channel.c). */
+extern const struct ctl_command ctl_channel_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

@@ -45,3 +45,9 @@ daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/l
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-request.c
 ## "status": the daemons' heartbeats and metrics (issue 16).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-status.c
+## "channel ...": IMAP channels (issue 15); "channel test" opens a session
+## with the daemon's own IMAP code (libetpan).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-channel.c daemon/imap-session.c daemon/imap-session.h \
+	daemon/imap-secret.c daemon/imap-secret.h
+daemon_maildeskctl_CPPFLAGS += $(LIBETPAN_CFLAGS) $(OPENSSL_CFLAGS)
+daemon_maildeskctl_LDADD += $(LIBETPAN_LIBS) $(OPENSSL_LIBS)

@@ -58,6 +58,9 @@ struct md_config {
 	 * system's CA store when that is ""). */
 	enum md_relay_tls { MD_RELAY_TLS_MAY, MD_RELAY_TLS_REQUIRE, MD_RELAY_TLS_VERIFY } relay_tls;
 	char *relay_tls_ca_file;
+	unsigned imap_poll_interval;    /* seconds between two looks at an IMAP
+					 * channel whose server offers no IDLE
+					 * (issue 15) */
 	unsigned relay_timeout;         /* seconds: connecting and each wait for a
 					 * reply of the relay; also sizes each
 					 * claim's stale window (db-outbound.h) */

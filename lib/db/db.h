@@ -54,6 +54,14 @@ struct db_address {
 	const char *addr;
 };
 
+/* Where a message fetched over IMAP came from (issue 15): the channel's
+ * position that its delivery transaction advances (db-imap.h). */
+struct db_channel_pos {
+	int64_t channel_id;
+	int64_t uidvalidity;
+	int64_t uid;
+};
+
 struct db_attachment_in {
 	const char *filename;
 	const char *content_type;
@@ -104,6 +112,10 @@ struct db_message_in {
 	/* The delivery-status part as lib/mime parsed it (mime-dsn.h), NULL
 	 * when none; for lib/desk's bounce handling, lib/db never reads it. */
 	const struct mime_dsn *dsn;
+	/* NULL, or the IMAP channel position this message advances, written
+	 * by desk_deliver in the message's own transaction (also for a
+	 * duplicate, so a refetched message moves the position on). */
+	const struct db_channel_pos *channel_pos;
 };
 
 struct db_delivery_result {

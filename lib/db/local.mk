@@ -45,3 +45,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-attach.h lib/db/db-attach.c
 lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
 ## Finding things and the lifecycle's settings (issue 12, sql/017).
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
+## IMAP channels (issue 15).
+lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/db-deliver.h"
+#include "db/db-imap.h"
 
 /* The contact's address: From, else the envelope sender, else "unknown"
  * (a contact's email is never empty). */
@@ -54,6 +55,20 @@ static int store_new(struct db *db, const struct desk_settings *s, int64_t tenan
 	return desk_react(db, s, tenant_id, team_id, m, r, error_r);
 }
 
+/* A duplicate fetched over IMAP still moves its channel's position on
+ * (nothing else of the attempt is kept): its own short transaction, as
+ * the message's was committed before. */
+static int position_only(struct db *db, const struct db_channel_pos *pos, char **error_r)
+{
+	if (db_begin(db, error_r) < 0)
+		return -1;
+	if (db_imap_position_set(db, pos, error_r) < 0 || db_commit(db, error_r) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /* One attempt at the whole delivery inside BEGIN .. COMMIT, pipelined:
  * what nobody reads travels with the next statement that waits. */
 static int deliver_once(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
@@ -74,9 +89,12 @@ static int deliver_once(struct db *db, const struct desk_settings *s, int64_t te
 		r->message_id = st.message_id;
 		r->ticket_number = st.ticket_number;
 		db_rollback(db);
-		return 0;
+		return m->channel_pos != NULL ? position_only(db, m->channel_pos, error_r) : 0;
 	}
-	if (store_new(db, s, tenant_id, team_id, rcpt, m, &st, rq, r, error_r) < 0 || db_commit(db, error_r) < 0)
+	/* A message fetched over IMAP: its channel's position commits with it. */
+	if (store_new(db, s, tenant_id, team_id, rcpt, m, &st, rq, r, error_r) < 0 ||
+	    (m->channel_pos != NULL && db_imap_position_set(db, m->channel_pos, error_r) < 0) ||
+	    db_commit(db, error_r) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -97,7 +97,10 @@ void desk_inbound_trust(const struct desk_settings *s, struct db_message_in *m);
  * deliveries racing each other: the loser hits the unique index, is
  * retried once and then reports duplicate; a lost connection is
  * re-established and the delivery tried once more (which finds a stored
- * twin if the COMMIT had gone through). Every string in m must be valid
+ * twin if the COMMIT had gone through). A message fetched over IMAP
+ * (m->channel_pos set) moves its channel's position in the same
+ * transaction, and for a duplicate in a short one of its own, so the
+ * position never passes a message that is not stored. Every string in m must be valid
  * UTF-8 without NULs; rcpt is stored in lower case. Must not be called
  * inside db_begin() ... db_commit(). -1 with *error_r: nothing was stored. */
 int desk_deliver(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id, const char *rcpt,

@@ -47,8 +47,8 @@ char *smtp_received_format(const struct smtp_received *r, const char *rcpt, time
 		buf_append_str(&b, " (local)");
 	else
 		buf_printf(&b, " ([%s%s])", strchr(r->peer, ':') != NULL ? "IPv6:" : "", r->peer);
-	buf_printf(&b, "\r\n\tby %s (maildesk) with %s%s id %s", r->hostname, r->lmtp ? "LMTP" : "ESMTP",
-		    r->tls ? "S" : "", r->session_id);
+	buf_printf(&b, "\r\n\tby %s (maildesk) with %s%s id %s", r->hostname,
+		   r->with != NULL ? r->with : r->lmtp ? "LMTP" : "ESMTP", r->tls ? "S" : "", r->session_id);
 	if (rcpt != NULL) {
 		buf_append_str(&b, "\r\n\tfor <");
 		put_client_text(&b, rcpt, "");

@@ -14,6 +14,8 @@ struct smtp_received {
 	const char *hostname;   /* ours, after "by" */
 	bool lmtp;              /* with LMTP (else ESMTP) */
 	bool tls;               /* ...S (RFC 3848) */
+	const char *with;       /* NULL, or the protocol instead of LMTP/ESMTP
+				 * (a message fetched over IMAP: "IMAP") */
 	const char *session_id; /* after "id" */
 };
 

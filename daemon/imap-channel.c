@@ -1,0 +1,717 @@
+/* The IMAP channels' driver: lease, sessions, fetch, delivery, done action
+ * (contract in imap-channel.h). */
+#include "config.h"
+#include "imap-channel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "db/db-imap.h"
+#include "delivery.h"
+#include "imap-session.h"
+#include "runtime.h"
+#include "workers.h"
+
+#define LEASE_S 30            /* a lease lasts this long ... */
+#define RENEW_MS 5000         /* ... and is renewed this often */
+#define MAX_CHANNELS 256      /* per daemon */
+#define BATCH 20              /* messages fetched per look */
+#define IDLE_RESTART_MS 600000 /* IDLE is renewed after 10 min (RFC 2177: < 29) */
+#define BACKOFF_MIN_S 2
+#define BACKOFF_MAX_S 300
+#define IMAP_TIMEOUT_S 60
+
+enum job { JOB_SYNC, JOB_DONE, JOB_IDLE, JOB_CLOSE };
+
+struct fetched {
+	uint32_t uid;
+	char *msg;
+	size_t len;
+};
+
+struct chan {
+	struct imap_channels *m;
+	struct chan *next;
+	struct db_imap_channel row; /* settings when the session started */
+	struct imap_session *sess;  /* used by one job at a time */
+	uv_timer_t timer;           /* backoff, poll interval, IDLE renewal */
+	uv_poll_t poll;             /* the socket while in IDLE */
+	uv_work_t work;
+	struct runtime *rt;         /* held while a job runs */
+	enum job job;
+	bool busy, in_idle, polling, stopping, stop_queued;
+	bool delivering; /* the batch is with delivery.c: its callbacks hold c */
+	/* a job's outcome */
+	enum imap_fail fail;
+	char *error;
+	bool connected, uidvalidity_changed, idle_pending, delivery_failed;
+	/* A new session looks at the whole folder once (move and delete
+	 * leave only what is not done in it): a message stored before a crash
+	 * but not yet moved is fetched again, the dedupe finds it stored, and
+	 * it is moved. Cleared by a look that found less than a batch. */
+	bool rescan;
+	int64_t old_uidvalidity;
+	int idle_fd;
+	struct fetched *batch;
+	size_t n_batch, n_sent; /* fetched; handed to delivery */
+	uint32_t *stored;
+	size_t n_stored;
+	/* the position as committed (loop thread between jobs) */
+	int64_t uidvalidity, last_uid;
+	unsigned failures;
+	char status[32];   /* as last recorded in the database */
+	char *error_shown; /* last_error as last recorded */
+};
+
+struct imap_channels {
+	uv_loop_t *loop;
+	uv_timer_t lease_timer;
+	uv_work_t lease_work;
+	bool lease_busy, stopping, timer_closed;
+	char holder[300];
+	unsigned poll_interval_s;
+	struct runtime *rt; /* the lease job's */
+	struct db_imap_channel *leased;
+	size_t n_leased;
+	char *lease_error;
+	struct chan *chans;
+};
+
+static void chan_job(struct chan *c, enum job job);
+static void chan_wait(struct chan *c);
+static void mgr_maybe_free(struct imap_channels *m);
+static void on_chan_closed(uv_handle_t *h);
+
+unsigned imap_channels_threads(void)
+{
+	return 2;
+}
+
+/* ---- status and the log (loop thread) ---- */
+
+/* One line per change of status or error, never one per retry. */
+static void chan_log_failure(struct chan *c, unsigned retry_s)
+{
+	char q[600];
+
+	if (c->error_shown != NULL && strcmp(c->error_shown, c->error) == 0)
+		return;
+	log_warn("event=imap.%s channel=%lld host=%s user=%s folder=%s retry_in=%us error=%s",
+		 imap_fail_status(c->fail), (long long)c->row.id, c->row.host, c->row.username, c->row.folder,
+		 retry_s, log_quote(q, sizeof(q), c->error, strlen(c->error), 500));
+	free(c->error_shown);
+	c->error_shown = xstrdup(c->error);
+}
+
+/* ---- jobs (pool threads) ---- */
+
+/* The status word of the current state, recorded when it changed (in a
+ * job, on the pool's connection). */
+static void status_record(struct chan *c, const char *status, const char *error)
+{
+	char *db_error = NULL;
+	struct db *db;
+
+	if (strcmp(c->status, status) == 0 && (c->error_shown == NULL) == (error[0] == '\0') &&
+	    (c->error_shown == NULL || strcmp(c->error_shown, error) == 0))
+		return;
+	if ((db = workers_acquire(c->rt, &db_error)) != NULL &&
+	    db_imap_status_set(db, c->m->holder, c->row.id, status, error, &db_error) == 0)
+		snprintf(c->status, sizeof(c->status), "%s", status);
+	workers_release(&db);
+	free(db_error);
+}
+
+/* A failure ends the session; the next look starts a new one. */
+static void job_failed(struct chan *c, enum imap_fail f)
+{
+	c->fail = f;
+	imap_session_close(&c->sess);
+	status_record(c, imap_fail_status(f), c->error);
+}
+
+/* Connects when needed: the session and its folder's UIDVALIDITY. A new
+ * UIDVALIDITY (the mailbox was recreated) starts the position again at 0:
+ * every message is fetched again and the dedupe keeps each once. */
+static enum imap_fail session_ensure(struct chan *c)
+{
+	struct imap_target t = { .host = c->row.host, .port = c->row.port,
+				 .implicit_tls = strcmp(c->row.tls, "implicit") == 0, .ca_file = c->row.ca_file,
+				 .username = c->row.username, .password_file = c->row.password_file,
+				 .oauth2_command = c->row.oauth2_command, .folder = c->row.folder,
+				 .timeout_s = IMAP_TIMEOUT_S };
+	enum imap_fail f;
+	int64_t v;
+
+	if (c->sess != NULL)
+		return IMAP_OK;
+	if (c->row.alias[0] == '\0') {
+		c->error = xasprintf("team %lld has no alias to deliver to", (long long)c->row.team_id);
+		return IMAP_FAIL_CONFIG;
+	}
+	if ((f = imap_session_open(&t, &c->sess, &c->error)) != IMAP_OK)
+		return f;
+	c->connected = true;
+	c->rescan = strcmp(c->row.done_action, "flag") != 0;
+	v = imap_session_uidvalidity(c->sess);
+	if (c->uidvalidity != 0 && v != c->uidvalidity) {
+		struct db *db = workers_acquire(c->rt, &c->error);
+
+		if (db == NULL || db_imap_position_reset(db, c->row.id, v, &c->error) < 0) {
+			workers_release(&db);
+			return IMAP_FAIL_PROTOCOL;
+		}
+		workers_release(&db);
+		c->uidvalidity_changed = true;
+		c->old_uidvalidity = c->uidvalidity;
+		c->last_uid = 0;
+	}
+	c->uidvalidity = v;
+	return IMAP_OK;
+}
+
+/* Leaves IDLE, connects when needed, and fetches up to BATCH new messages. */
+static void job_sync(struct chan *c)
+{
+	enum imap_fail f = IMAP_OK;
+	uint32_t *uids = NULL;
+	size_t n = 0;
+
+	if (c->in_idle && c->sess != NULL)
+		f = imap_session_idle_done(c->sess, &c->error);
+	c->in_idle = false;
+	if (f == IMAP_OK)
+		f = session_ensure(c);
+	if (f == IMAP_OK)
+		f = imap_session_search(c->sess, c->rescan ? 0 : c->last_uid, BATCH, &uids, &n, &c->error);
+	if (f == IMAP_OK && n < BATCH)
+		c->rescan = false;
+	c->batch = xcalloc(n + 1, sizeof(*c->batch));
+	for (size_t i = 0; f == IMAP_OK && i < n; i++) {
+		struct fetched *b = &c->batch[c->n_batch];
+
+		f = imap_session_fetch(c->sess, uids[i], &b->msg, &b->len, &c->error);
+		if (f == IMAP_OK && b->msg != NULL) { /* else it vanished meanwhile */
+			b->uid = uids[i];
+			c->n_batch++;
+		}
+	}
+	free(uids);
+	if (f != IMAP_OK) {
+		job_failed(c, f);
+		return;
+	}
+	status_record(c, n > 0 ? "fetching" : imap_session_has_idle(c->sess) ? "idle" : "polling", "");
+}
+
+/* Runs the job the loop chose. */
+static void chan_work(uv_work_t *req)
+{
+	struct chan *c = req->data;
+	enum imap_fail f = IMAP_OK;
+	char *db_error = NULL;
+	struct db *db;
+
+	c->fail = IMAP_OK;
+	switch (c->job) {
+	case JOB_SYNC:
+		job_sync(c);
+		break;
+	case JOB_DONE:
+		if (c->sess != NULL)
+			f = imap_session_done(c->sess, c->stored, c->n_stored, c->row.done_action, c->row.done_folder,
+					      &c->error);
+		if (f != IMAP_OK)
+			job_failed(c, f);
+		break;
+	case JOB_IDLE:
+		if (c->sess == NULL)
+			break;
+		f = imap_session_idle_start(c->sess, &c->idle_fd, &c->idle_pending, &c->error);
+		if (f != IMAP_OK)
+			job_failed(c, f);
+		else
+			c->in_idle = true;
+		break;
+	case JOB_CLOSE:
+		if (c->in_idle && c->sess != NULL)
+			imap_session_idle_done(c->sess, &db_error);
+		free(db_error);
+		db_error = NULL;
+		imap_session_close(&c->sess);
+		if ((db = workers_acquire(c->rt, &db_error)) != NULL)
+			db_imap_lease_release(db, c->m->holder, c->row.id, &db_error);
+		workers_release(&db);
+		free(db_error);
+		break;
+	}
+}
+
+/* ---- the loop's side of a channel ---- */
+
+/* Frees what one batch held. */
+static void batch_free(struct chan *c)
+{
+	for (size_t i = 0; i < c->n_batch; i++)
+		free(c->batch[i].msg);
+	free(c->batch);
+	free(c->stored);
+	c->batch = NULL;
+	c->stored = NULL;
+	c->n_batch = c->n_sent = c->n_stored = 0;
+	c->delivery_failed = false;
+}
+
+/* The next look after n failures in a row: 2 s, 4 s ... 5 min. */
+static unsigned backoff_s(unsigned failures)
+{
+	unsigned s = BACKOFF_MIN_S;
+
+	for (unsigned i = 1; i < failures && s < BACKOFF_MAX_S; i++)
+		s *= 2;
+	return s < BACKOFF_MAX_S ? s : BACKOFF_MAX_S;
+}
+
+static void on_timer_sync(uv_timer_t *t)
+{
+	struct chan *c = t->data;
+
+	if (c->polling) { /* IDLE renewal: the poll handle is closed first */
+		c->polling = false;
+		uv_poll_stop(&c->poll);
+	}
+	chan_job(c, JOB_SYNC);
+}
+
+/* After a failure: a new session after the backoff. */
+static void chan_backoff(struct chan *c)
+{
+	unsigned s = backoff_s(++c->failures);
+
+	chan_log_failure(c, s);
+	uv_timer_start(&c->timer, on_timer_sync, (uint64_t)s * 1000, 0);
+}
+
+/* Back on the loop after one delivery: the next, or the done action. */
+static void on_delivery_reply(void *ctx, size_t index, unsigned code, const char *enh, const char *text)
+{
+	struct chan *c = ctx;
+	struct fetched *b = &c->batch[c->n_sent];
+
+	(void)index;
+	(void)enh;
+	(void)text;
+	if (code / 100 == 2) {
+		c->stored[c->n_stored++] = b->uid;
+		if (b->uid > c->last_uid) /* a rescan refetches lower ones */
+			c->last_uid = b->uid;
+	} else {
+		c->delivery_failed = true;
+	}
+	c->n_sent++;
+}
+
+static void deliver_next(struct chan *c);
+
+static void on_delivery_done(void *ctx)
+{
+	deliver_next(ctx);
+}
+
+static const struct delivery_data_cbs delivery_cbs = { .reply = on_delivery_reply, .done = on_delivery_done };
+
+/* The Return-Path of a fetched message (its envelope sender, when the
+ * provider's delivery wrote one): malloc'd, or NULL. */
+static char *return_path(const char *msg, size_t len)
+{
+	static const char name[] = "return-path:";
+	const char *p = msg, *end = msg + len;
+
+	while (p < end && *p != '\r' && *p != '\n') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (eol == NULL)
+			break;
+		if ((size_t)(eol - p) > sizeof(name) && strncasecmp(p, name, sizeof(name) - 1) == 0) {
+			const char *lt = memchr(p, '<', (size_t)(eol - p)), *gt;
+
+			if (lt != NULL && (gt = memchr(lt, '>', (size_t)(eol - lt))) != NULL)
+				return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+			return NULL;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* One fetched message into the delivery path of LMTP, to the team's
+ * first alias, with the channel position that commits with it. */
+static int deliver_one(struct chan *c, struct fetched *b)
+{
+	struct rcpt_route route = { .address = c->row.alias, .tenant_id = c->row.tenant_id,
+				    .team_id = c->row.team_id };
+	const struct rcpt_route *routes[1] = { &route };
+	const struct runtime *rt = runtime_get();
+	struct smtp_received rcv = { .helo = c->row.host, .peer = c->row.host, .hostname = rt->hostname,
+				     .tls = true, .with = "IMAP" };
+	struct db_channel_pos pos = { .channel_id = c->row.id, .uidvalidity = c->uidvalidity, .uid = b->uid };
+	char sid[17], *mail_from = return_path(b->msg, b->len);
+	struct delivery_data d = { .session_id = sid, .mail_from = mail_from, .routes = routes, .n_rcpts = 1,
+				   .received = &rcv, .trusted = false, .msg = b->msg, .len = b->len,
+				   .channel_pos = &pos };
+	int ret;
+
+	snprintf(sid, sizeof(sid), "imap%lld.%u", (long long)c->row.id, b->uid);
+	rcv.session_id = sid;
+	b->msg = NULL; /* taken */
+	ret = delivery_data_start(c->m->loop, &d, &delivery_cbs, c);
+	free(mail_from);
+	runtime_unref((struct runtime **)&rt);
+	return ret;
+}
+
+/* Delivers the batch in UID order; the first failure ends it (the
+ * position must not pass a message that is not stored). */
+static void deliver_next(struct chan *c)
+{
+	while (!c->delivery_failed && !c->stopping && c->n_sent < c->n_batch) {
+		if (deliver_one(c, &c->batch[c->n_sent]) == 0)
+			return;
+		c->delivery_failed = true;
+	}
+	c->delivering = false;
+	chan_job(c, JOB_DONE);
+}
+
+/* Back on the loop after a job. */
+static void chan_work_done(uv_work_t *req, int status)
+{
+	struct chan *c = req->data;
+	enum job job = c->job;
+
+	c->busy = false;
+	runtime_unref(&c->rt);
+	if (status != 0 && c->fail == IMAP_OK) {
+		c->fail = IMAP_FAIL_PROTOCOL;
+		free(c->error);
+		c->error = xstrdup("the job was cancelled");
+	}
+	if (job == JOB_CLOSE) {
+		uv_close((uv_handle_t *)&c->timer, on_chan_closed); /* the poll handle's close came first */
+		return;
+	}
+	if (c->connected) {
+		log_info("event=imap.connected channel=%lld host=%s user=%s folder=%s uidvalidity=%lld last_uid=%lld",
+			 (long long)c->row.id, c->row.host, c->row.username, c->row.folder,
+			 (long long)c->uidvalidity, (long long)c->last_uid);
+		c->connected = false;
+	}
+	if (c->uidvalidity_changed) {
+		log_warn("event=imap.uidvalidity channel=%lld old=%lld new=%lld action=resync", (long long)c->row.id,
+			 (long long)c->old_uidvalidity, (long long)c->uidvalidity);
+		c->uidvalidity_changed = false;
+	}
+	if (c->fail != IMAP_OK) {
+		batch_free(c);
+		if (c->stopping)
+			chan_job(c, JOB_CLOSE);
+		else
+			chan_backoff(c);
+		free(c->error);
+		c->error = NULL;
+		return;
+	}
+	c->failures = 0;
+	free(c->error_shown);
+	c->error_shown = NULL;
+	if (c->stopping && job != JOB_SYNC) {
+		batch_free(c);
+		chan_job(c, JOB_CLOSE);
+	} else if (job == JOB_SYNC && c->n_batch > 0 && !c->stopping) {
+		c->stored = xcalloc(c->n_batch, sizeof(*c->stored));
+		c->delivering = true;
+		deliver_next(c);
+	} else if (job == JOB_SYNC && c->stopping) {
+		batch_free(c);
+		chan_job(c, JOB_CLOSE);
+	} else if (job == JOB_DONE) {
+		bool again = !c->delivery_failed && c->n_stored > 0;
+
+		if (c->delivery_failed) {
+			c->error = xstrdup("a fetched message could not be stored now (see event=delivery)");
+			c->fail = IMAP_FAIL_PROTOCOL;
+			chan_backoff(c);
+			free(c->error);
+			c->error = NULL;
+		}
+		batch_free(c);
+		if (again)
+			chan_job(c, JOB_SYNC); /* more may be waiting */
+	} else if (job == JOB_SYNC) {
+		batch_free(c);
+		chan_wait(c);
+	} else if (job == JOB_IDLE) {
+		chan_wait(c);
+	}
+}
+
+/* Queues one job (the channel has at most one). */
+static void chan_job(struct chan *c, enum job job)
+{
+	if (c->busy)
+		return;
+	if (job == JOB_CLOSE) {
+		if (c->stop_queued)
+			return;
+		c->stop_queued = true;
+	}
+	uv_timer_stop(&c->timer);
+	c->job = job;
+	c->busy = true;
+	c->rt = runtime_get();
+	c->work.data = c;
+	if (uv_queue_work(c->m->loop, &c->work, chan_work, chan_work_done) != 0) {
+		c->busy = false;
+		runtime_unref(&c->rt);
+		uv_timer_start(&c->timer, on_timer_sync, BACKOFF_MIN_S * 1000, 0);
+	}
+}
+
+/* The poll handle is closed: the IDLE ends in a job. */
+static void on_poll_closed(uv_handle_t *h)
+{
+	struct chan *c = h->data;
+
+	chan_job(c, c->stopping ? JOB_CLOSE : JOB_SYNC);
+}
+
+/* The server said something while we were in IDLE (new mail, most
+ * likely): leave IDLE and look. */
+static void on_idle_readable(uv_poll_t *p, int status, int events)
+{
+	struct chan *c = p->data;
+
+	(void)status;
+	(void)events;
+	if (!c->polling)
+		return;
+	c->polling = false;
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->poll, on_poll_closed);
+}
+
+static void on_idle_renew(uv_timer_t *t)
+{
+	struct chan *c = t->data;
+
+	on_idle_readable(&c->poll, 0, 0);
+}
+
+/* Nothing new: IDLE (the socket watched here) when we are in it, else
+ * enter it when offered, else look again after imap_poll_interval. */
+static void chan_wait(struct chan *c)
+{
+	if (c->stopping) {
+		chan_job(c, JOB_CLOSE);
+	} else if (c->in_idle && c->idle_pending) {
+		chan_job(c, JOB_SYNC);
+	} else if (c->in_idle) {
+		uv_poll_init(c->m->loop, &c->poll, c->idle_fd);
+		c->poll.data = c;
+		c->polling = true;
+		uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT, on_idle_readable);
+		uv_timer_start(&c->timer, on_idle_renew, IDLE_RESTART_MS, 0);
+	} else if (c->sess != NULL && imap_session_has_idle(c->sess)) {
+		chan_job(c, JOB_IDLE);
+	} else {
+		uv_timer_start(&c->timer, on_timer_sync, (uint64_t)c->m->poll_interval_s * 1000, 0);
+	}
+}
+
+/* The channel's last handle is closed: unlink and free it. */
+static void on_chan_closed(uv_handle_t *h)
+{
+	struct chan *c = h->data;
+	struct imap_channels *m = c->m;
+
+	for (struct chan **p = &m->chans; *p != NULL; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	log_info("event=imap.stopped channel=%lld", (long long)c->row.id);
+	db_imap_channel_clear(&c->row);
+	free(c->error_shown);
+	free(c);
+	mgr_maybe_free(m);
+}
+
+/* Stops a channel: its session ends (after a delivery in flight and its
+ * done action), its lease is given up, then it is freed. */
+static void chan_stop(struct chan *c)
+{
+	if (c->stopping)
+		return;
+	c->stopping = true;
+	if (c->busy || c->delivering)
+		return; /* the job's or the batch's end sees stopping */
+	if (c->polling) {
+		on_idle_readable(&c->poll, 0, 0);
+		return;
+	}
+	chan_job(c, JOB_CLOSE);
+}
+
+/* A channel this daemon now holds: the first look at once. */
+static void chan_start(struct imap_channels *m, struct db_imap_channel *row)
+{
+	struct chan *c = xcalloc(1, sizeof(*c));
+
+	c->m = m;
+	c->row = *row;
+	memset(row, 0, sizeof(*row)); /* taken */
+	c->uidvalidity = c->row.uidvalidity;
+	c->last_uid = c->row.last_uid;
+	uv_timer_init(m->loop, &c->timer);
+	uv_unref((uv_handle_t *)&c->timer);
+	c->timer.data = c;
+	c->next = m->chans;
+	m->chans = c;
+	log_info("event=imap.start channel=%lld host=%s user=%s folder=%s", (long long)c->row.id, c->row.host,
+		 c->row.username, c->row.folder);
+	chan_job(c, JOB_SYNC);
+}
+
+/* ---- the lease ---- */
+
+static void lease_work(uv_work_t *req)
+{
+	struct imap_channels *m = req->data;
+	struct db *db = workers_acquire(m->rt, &m->lease_error);
+
+	if (db != NULL)
+		db_imap_lease(db, m->holder, LEASE_S, MAX_CHANNELS, &m->leased, &m->n_leased, &m->lease_error);
+	workers_release(&db);
+}
+
+/* The channels leased now against the ones running: new ones start,
+ * lost or paused ones stop, changed ones stop (and start at the next
+ * renewal with their new settings). */
+static void lease_reconcile(struct imap_channels *m)
+{
+	for (struct chan *c = m->chans; c != NULL; c = c->next) {
+		bool keep = false;
+
+		for (size_t i = 0; i < m->n_leased; i++)
+			if (m->leased[i].id == c->row.id && m->leased[i].config_version == c->row.config_version)
+				keep = true;
+		if (!keep)
+			chan_stop(c);
+	}
+	for (size_t i = 0; i < m->n_leased; i++) {
+		bool running = false;
+
+		for (struct chan *c = m->chans; c != NULL; c = c->next)
+			running = running || c->row.id == m->leased[i].id;
+		if (!running)
+			chan_start(m, &m->leased[i]);
+	}
+}
+
+static void lease_done(uv_work_t *req, int status)
+{
+	struct imap_channels *m = req->data;
+
+	m->lease_busy = false;
+	runtime_unref(&m->rt);
+	if (m->lease_error != NULL) {
+		log_warn("event=imap.lease status=failed error=\"%s\"", m->lease_error);
+		free(m->lease_error);
+		m->lease_error = NULL;
+	} else if (status == 0 && !m->stopping) {
+		lease_reconcile(m);
+	}
+	for (size_t i = 0; i < m->n_leased; i++)
+		db_imap_channel_clear(&m->leased[i]);
+	free(m->leased);
+	m->leased = NULL;
+	m->n_leased = 0;
+	mgr_maybe_free(m);
+}
+
+static void on_lease_timer(uv_timer_t *t)
+{
+	struct imap_channels *m = t->data;
+
+	if (m->lease_busy || m->stopping)
+		return;
+	m->lease_busy = true;
+	m->rt = runtime_get();
+	m->lease_work.data = m;
+	if (uv_queue_work(m->loop, &m->lease_work, lease_work, lease_done) != 0) {
+		m->lease_busy = false;
+		runtime_unref(&m->rt);
+	}
+}
+
+/* Contract in imap-channel.h. */
+struct imap_channels *imap_channels_start(uv_loop_t *loop, const struct md_config *cfg)
+{
+	struct imap_channels *m = xcalloc(1, sizeof(*m));
+	char host[256] = "";
+
+	m->loop = loop;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(m->holder, sizeof(m->holder), "%s:%ld", host, (long)getpid());
+	m->poll_interval_s = cfg->imap_poll_interval;
+	uv_timer_init(loop, &m->lease_timer);
+	m->lease_timer.data = m;
+	uv_timer_start(&m->lease_timer, on_lease_timer, 0, RENEW_MS);
+	uv_unref((uv_handle_t *)&m->lease_timer);
+	return m;
+}
+
+/* Contract in imap-channel.h. */
+void imap_channels_configure(struct imap_channels *m, const struct md_config *cfg)
+{
+	if (m != NULL)
+		m->poll_interval_s = cfg->imap_poll_interval;
+}
+
+static void on_lease_timer_closed(uv_handle_t *h)
+{
+	struct imap_channels *m = h->data;
+
+	m->timer_closed = true;
+	mgr_maybe_free(m);
+}
+
+/* Frees the driver once stopped and idle. */
+static void mgr_maybe_free(struct imap_channels *m)
+{
+	if (!m->stopping || !m->timer_closed || m->lease_busy || m->chans != NULL)
+		return;
+	free(m);
+}
+
+/* Contract in imap-channel.h. */
+void imap_channels_stop(struct imap_channels **mp)
+{
+	struct imap_channels *m = *mp;
+
+	if (m == NULL)
+		return;
+	*mp = NULL;
+	m->stopping = true;
+	uv_timer_stop(&m->lease_timer);
+	uv_close((uv_handle_t *)&m->lease_timer, on_lease_timer_closed);
+	for (struct chan *c = m->chans; c != NULL; c = c->next)
+		chan_stop(c);
+}

@@ -1,0 +1,154 @@
+/* The secret of an IMAP login, obtained at connect time and never stored:
+ * a password file's first line, or what an XOAUTH2 token command prints
+ * (contract in imap-secret.h). */
+#include "config.h"
+#include "imap-secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+
+#define SECRET_MAX 65536
+
+extern char **environ;
+
+/* Cuts trailing blanks and line ends (an editor's final newline). */
+static void trim_end(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+/* Reads all of fd up to SECRET_MAX bytes into a NUL-terminated string. */
+static char *fd_read_all(int fd, size_t *len_r)
+{
+	char *data = xmalloc(SECRET_MAX + 1);
+	size_t len = 0;
+	ssize_t r;
+
+	while (len < SECRET_MAX && ((r = read(fd, data + len, SECRET_MAX - len)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	data[len] = '\0';
+	*len_r = len;
+	return data;
+}
+
+/* Contract in imap-secret.h. */
+int imap_secret_file_check(const char *path, char **error_r)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		*error_r = xasprintf("password file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = xasprintf("password file %s is not a regular file", path);
+		return -1;
+	}
+	if ((st.st_mode & S_IRWXO) != 0) {
+		*error_r = xasprintf("password file %s is open to others (mode %04o): chmod o-rwx %s", path,
+				     (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Contract in imap-secret.h. */
+int imap_secret_password(const char *path, char **password_r, char **error_r)
+{
+	size_t len;
+	int fd;
+
+	*password_r = NULL;
+	if (imap_secret_file_check(path, error_r) < 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*error_r = xasprintf("password file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	*password_r = fd_read_all(fd, &len);
+	close(fd);
+	(*password_r)[strcspn(*password_r, "\r\n")] = '\0';
+	if ((*password_r)[0] == '\0') {
+		free(*password_r);
+		*password_r = NULL;
+		*error_r = xasprintf("password file %s is empty", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* command split at blanks into a NULL-ended argv (no quoting: no shell). */
+static char **argv_split(const char *command, char **copy_r)
+{
+	char *copy = xstrdup(command), *save = NULL;
+	char **argv = xcalloc(strlen(command) / 2 + 2, sizeof(*argv));
+	size_t n = 0;
+
+	for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	*copy_r = copy;
+	return argv;
+}
+
+/* Contract in imap-secret.h. */
+int imap_secret_token(const char *command, char **token_r, char **error_r)
+{
+	char *copy, **argv = argv_split(command, &copy);
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status = 0, ret = -1;
+	pid_t pid;
+	size_t len;
+	char *out;
+
+	*token_r = NULL;
+	if (argv[0] == NULL || pipe2(pipefd, O_CLOEXEC) < 0) {
+		*error_r = xasprintf("oauth2 token command \"%s\": %s", command,
+				     argv[0] == NULL ? "empty" : strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (errno != 0) {
+		*error_r = xasprintf("oauth2 token command %s: %s", argv[0], strerror(errno));
+		close(pipefd[0]);
+		goto out;
+	}
+	out = fd_read_all(pipefd[0], &len);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	trim_end(out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out[0] == '\0' || strchr(out, '\n') != NULL) {
+		bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+
+		*error_r = xasprintf("oauth2 token command %s: %s", argv[0],
+				     failed ? "failed" : "printed no single token");
+		free(out);
+		goto out;
+	}
+	*token_r = out;
+	ret = 0;
+out:
+	free(argv);
+	free(copy);
+	return ret;
+}
