@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +22,8 @@
 #include "base/xalloc.h"
 
 #define SECRET_MAX 65536
+/* How long a token command may take: it holds a pool thread meanwhile. */
+#define TOKEN_TIMEOUT_S 15
 
 extern char **environ;
 
@@ -44,6 +49,47 @@ static char *fd_read_all(int fd, size_t *len_r)
 	data[len] = '\0';
 	*len_r = len;
 	return data;
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads a child's output up to SECRET_MAX bytes until it closes the pipe
+ * or timeout_s passes (a hung command must not hold a pool thread for
+ * ever). Returns the NUL-terminated text, or NULL on timeout. */
+static char *pipe_read_deadline(int fd, unsigned timeout_s)
+{
+	char *data = xmalloc(SECRET_MAX + 1);
+	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - mono_ms();
+		ssize_t r;
+		int n;
+
+		if (left <= 0)
+			break;
+		if ((n = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((r = read(fd, data + len, SECRET_MAX - len)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (len += (size_t)r) == SECRET_MAX) {
+			data[len] = '\0';
+			return data;
+		}
+	}
+	free(data);
+	return NULL;
 }
 
 /* Contract in imap-secret.h. */
@@ -112,7 +158,6 @@ int imap_secret_token(const char *command, char **token_r, char **error_r)
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status = 0, ret = -1;
 	pid_t pid;
-	size_t len;
 	char *out;
 
 	*token_r = NULL;
@@ -132,10 +177,17 @@ int imap_secret_token(const char *command, char **token_r, char **error_r)
 		close(pipefd[0]);
 		goto out;
 	}
-	out = fd_read_all(pipefd[0], &len);
+	out = pipe_read_deadline(pipefd[0], TOKEN_TIMEOUT_S);
 	close(pipefd[0]);
+	if (out == NULL)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (out == NULL) {
+		*error_r = xasprintf("oauth2 token command %s: no answer within %d s (killed)", argv[0],
+				     TOKEN_TIMEOUT_S);
+		goto out;
+	}
 	trim_end(out);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out[0] == '\0' || strchr(out, '\n') != NULL) {
 		bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;

@@ -13,7 +13,7 @@ int imap_secret_file_check(const char *path, char **error_r);
 int imap_secret_password(const char *path, char **password_r, char **error_r);
 /* An XOAUTH2 access token: runs command (split at blanks, no shell, stdin
  * /dev/null) and takes its standard output, one line; the command must
- * exit 0. Returns 0 with *token_r malloc'd, or -1 with *error_r. */
+ * exit 0 within 15 s (else it is killed). Returns 0 with *token_r malloc'd, or -1 with *error_r. */
 int imap_secret_token(const char *command, char **token_r, char **error_r);
 
 #endif

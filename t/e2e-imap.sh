@@ -202,6 +202,12 @@ assert_match "a token the provider does not know is a refused login" "^maildeskc
 md_ctl channel set 3 --oauth2-token-command "/bin/false" >/dev/null
 out=$(md_ctl channel test 3 2>&1)
 assert_match "a failing token command says so" "^maildeskctl: channel 3: config-failed: oauth2 token command /bin/false: failed" "$out"
+# a token command that hangs holds a pool thread: it is killed after 15 s
+md_ctl channel set 3 --oauth2-token-command "/bin/sleep 4711" >/dev/null
+out=$(md_ctl channel test 3 2>&1)
+assert_match "a hung token command is given up" \
+	"^maildeskctl: channel 3: config-failed: oauth2 token command /bin/sleep: no answer within 15 s \(killed\)" "$out"
+assert_eq "and killed" "" "$(pgrep -f 'sleep 4711')"
 md_ctl channel set 3 --oauth2-token-command "/bin/echo \$(id) ; true" >/dev/null
 out=$(md_ctl channel test 3 2>&1)
 assert_match "no shell: \$(id) and ; are words, the token is refused" "^maildeskctl: channel 3: auth-failed" "$out"

@@ -124,11 +124,18 @@ REPLIES=$!
 
 # --- SIGKILL daemon 3 while it has sessions and claimed outbound rows
 # (the others send in milliseconds: a claim older than 300 ms is daemon 3's)
+# A claim of daemon 3 lasts about relay_timeout (1 s) before the tarpit's
+# silence defers it, so the count is taken right before the kill, not
+# long before it (a loaded machine once took longer than that in between).
 stuck="select count(*) from outbound where state = 'sending' and claimed_at < now() - interval '300 ms'"
-wait_sql "select ($stuck) >= 1" t
 wait_sql "select count(*) >= 60 from messages where message_id like 'load-%'" t
+inflight3=0
+for _i in $(seq 1 600); do
+	inflight3=$(sql "$stuck")
+	[ "$inflight3" -gt 0 ] && break
+	sleep 0.05
+done
 sessions3=$(( $(grep -c 'event=session.start' "$MD_DIR/d3.log") - $(grep -c 'event=session.end' "$MD_DIR/d3.log") ))
-inflight3=$(sql "$stuck")
 running=$([ -e "$MD_TEST_TMP/round1/results" ] && echo done || echo running)
 kill -KILL "$PID3"
 wait "$PID3" 2>/dev/null

@@ -23,6 +23,7 @@ daemons|p|host,pid : one row per running maildeskd (sql/012), not tenant data: a
 rule_sets|nopk : its key is the unique index rule_sets_scope on (tenant_id, coalesce(team_id, 0)) (team_id NULL: the tenant-wide rules), led by tenant_id; an expression cannot be a primary key
 tenants|u|name : tenant names are unique across the provider (maildeskctl names tenants by name)
 tickets|u|number : ticket numbers come from one sequence for all tenants; distributed, this index must become (tenant_id, number)
+imap_channels|u|id : maildeskctl and the daemons name a channel by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||
