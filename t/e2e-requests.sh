@@ -168,6 +168,21 @@ ctl_err request new --tenant demo --order 1042 --reason 'Pedido no recibido' --f
 assert_match "after the ticket is closed a request opens a new one" '^[0-9]+ new$' "$out"
 T3=${out% new}
 assert_eq "a different ticket" 1 "$([ "$T3" != "$T1" ] && echo 1)"
+# a reply to the closed request while the new one is open: stored on it,
+# answered 250, but not reopened (one open request per order and reason;
+# reopening it used to break the unique index and defer the mail for ever)
+first=$(sql "select m.message_id from messages m join tickets t on t.id = m.ticket_id where t.number = $T1 order by m.id limit 1")
+n1=$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.number = $T1")
+swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" --from brand@shop.example \
+	--to claims@demo.example --header "Subject: Re: the old request" --header "In-Reply-To: <$first>" \
+	--body "Still nothing." >/dev/null
+assert_eq "the reply to the closed request is accepted" 0 "$?"
+assert_eq "it is stored on the closed request" $((n1 + 1)) \
+	"$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.number = $T1")"
+assert_eq "which stays closed, the new one open" "closed open" \
+	"$(sql "select (select status from tickets where number = $T1) || ' ' || (select status from tickets where number = $T3)")"
+assert_eq "and says why it was not reopened" 1 \
+	"$(sql "select count(*) from ticket_events e join tickets t on t.id = e.ticket_id where t.number = $T1 and e.kind = 'reopen.skipped'")"
 md_ctl ticket close "$T3" >/dev/null
 md_ctl ticket close "$(sql "select number from tickets where order_ref = '1043'")" >/dev/null
 ctl_err reason remove 'pedido no recibido' --tenant demo

@@ -152,7 +152,7 @@ int db_ticket_open_new(struct db *db, int64_t tenant_id, int64_t team_id, const 
 
 /* Contract in db-deliver.h. */
 int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, bool reopen, int64_t *number_r,
-		    char **error_r)
+		    bool *reopened_r, char **error_r)
 {
 	struct db_num t, tk;
 	const char *values[3] = { db_num(&t, tenant_id), db_num(&tk, ticket_id), reopen ? "t" : "f" };
@@ -166,6 +166,8 @@ int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, bool re
 		return -1;
 	}
 	*number_r = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (reopened_r != NULL)
+		*reopened_r = reopen && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
 	return 0;
 }

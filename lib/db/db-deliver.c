@@ -96,11 +96,20 @@ static const struct {
 				" FROM ticket_participants p WHERE p.tenant_id = t.tenant_id AND p.ticket_id = t.id"
 				" AND p.contact_id = $3)) DESC, m.received_at, m.id",
 				3 },
-	[DB_STMT_TICKET_TOUCH] = { "UPDATE tickets SET last_activity_at = now(), updated_at = now(),"
-				   " status = CASE WHEN $3 THEN 'open' ELSE status END,"
-				   " closed_at = CASE WHEN $3 THEN NULL ELSE closed_at END,"
-				   " snooze_until = CASE WHEN $3 THEN NULL ELSE snooze_until END"
-				   " WHERE tenant_id = $1 AND id = $2 RETURNING number",
+	/* A closed request is not reopened while another request for its
+	 * order and reason is open (tickets_request_open allows one): the
+	 * reply joins it all the same, and the second column says so. */
+	[DB_STMT_TICKET_TOUCH] = { "WITH o AS (SELECT EXISTS (SELECT 1 FROM tickets t JOIN tickets x"
+				   " ON x.tenant_id = t.tenant_id AND x.order_ref = t.order_ref"
+				   " AND x.reason_id = t.reason_id AND x.id <> t.id"
+				   " AND x.status NOT IN ('closed', 'merged')"
+				   " WHERE t.tenant_id = $1 AND t.id = $2 AND t.reason_id IS NOT NULL"
+				   " AND t.status IN ('closed', 'merged')) AS taken)"
+				   " UPDATE tickets SET last_activity_at = now(), updated_at = now(),"
+				   " status = CASE WHEN $3 AND NOT o.taken THEN 'open' ELSE status END,"
+				   " closed_at = CASE WHEN $3 AND NOT o.taken THEN NULL ELSE closed_at END,"
+				   " snooze_until = CASE WHEN $3 AND NOT o.taken THEN NULL ELSE snooze_until END"
+				   " FROM o WHERE tenant_id = $1 AND id = $2 RETURNING number, NOT o.taken",
 				   3 },
 	[DB_STMT_TICKET_LINK] = { "UPDATE tickets SET linked_ticket_id = $3 WHERE tenant_id = $1 AND id = $2", 3 },
 	[DB_STMT_EVENT_INSERT] = { "INSERT INTO ticket_events (tenant_id, ticket_id, kind, actor, detail)"

@@ -87,9 +87,11 @@ int db_references_ticket(struct db *db, int64_t tenant_id, const char *const *ms
 int db_ticket_open_new(struct db *db, int64_t tenant_id, int64_t team_id, const char *subject,
 		       int64_t requester_id, int64_t *ticket_id_r, int64_t *number_r, char **error_r);
 /* A message joined the ticket: activity now, and with reopen status open
- * (closed_at and snooze_until cleared). Returns 0 with its number, or -1. */
+ * (closed_at and snooze_until cleared), unless it is a closed request
+ * whose order and reason another open request has. Returns 0 with its
+ * number and, when reopened_r is not NULL, whether it was reopened; or -1. */
 int db_ticket_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, bool reopen, int64_t *number_r,
-		    char **error_r);
+		    bool *reopened_r, char **error_r);
 /* Links a new ticket to the older one it continues. */
 int db_ticket_link(struct db *db, int64_t tenant_id, int64_t ticket_id, int64_t linked_ticket_id, char **error_r);
 /* Records one event on a ticket (actor e.g. "mail", detail may be NULL). */

@@ -51,7 +51,7 @@ int desk_cli_touch(struct db *db, int64_t tenant_id, int64_t ticket_id, char **e
 {
 	int64_t number;
 
-	return db_ticket_touch(db, tenant_id, ticket_id, false, &number, error_r);
+	return db_ticket_touch(db, tenant_id, ticket_id, false, &number, NULL, error_r);
 }
 
 /* Locks the ticket a command names and finds its tenant. A merged ticket

@@ -143,14 +143,19 @@ static int64_t candidate_id(const struct placement *p, int64_t number)
 static int ticket_append(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct thread_decision *d,
 			 struct db_delivery_result *r, char **error_r)
 {
-	if (db_ticket_touch(db, tenant_id, ticket_id, d->reopen, &r->ticket_number, error_r) < 0)
+	bool reopened = false;
+
+	if (db_ticket_touch(db, tenant_id, ticket_id, d->reopen, &r->ticket_number, &reopened, error_r) < 0)
 		return -1;
-	r->reopened = d->reopen;
+	r->reopened = reopened;
 	if (d->woke)
 		return db_ticket_event(db, tenant_id, ticket_id, "woke", "mail", "customer replied while snoozed",
 				       error_r);
-	if (d->reopen)
+	if (reopened)
 		return db_ticket_event(db, tenant_id, ticket_id, "reopened", "mail", "customer replied", error_r);
+	if (d->reopen)
+		return db_ticket_event(db, tenant_id, ticket_id, "reopen.skipped", "mail",
+				       "customer replied; another request for this order and reason is open", error_r);
 	return 0;
 }
 
