@@ -61,12 +61,12 @@ static int64_t mono_ms(void)
 }
 
 /* Reads a child's output up to SECRET_MAX bytes until it closes the pipe
- * or timeout_s passes (a hung command must not hold a pool thread for
- * ever). Returns the NUL-terminated text, or NULL on timeout. */
-static char *pipe_read_deadline(int fd, unsigned timeout_s)
+ * or the deadline (monotonic ms) passes (a hung command must not hold a
+ * pool thread for ever). Returns the NUL-terminated text, or NULL on
+ * timeout. */
+static char *pipe_read_deadline(int fd, int64_t deadline)
 {
 	char *data = xmalloc(SECRET_MAX + 1);
-	int64_t deadline = mono_ms() + (int64_t)timeout_s * 1000;
 	size_t len = 0;
 
 	for (;;) {
@@ -90,6 +90,26 @@ static char *pipe_read_deadline(int fd, unsigned timeout_s)
 	}
 	free(data);
 	return NULL;
+}
+
+/* Waits for the child until the deadline (it may close its output and go
+ * on running); past it, kills it. Returns true when it ended in time. */
+static bool child_wait_deadline(pid_t pid, int64_t deadline, int *status_r)
+{
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	pid_t r;
+
+	while ((r = waitpid(pid, status_r, WNOHANG)) == 0 || (r < 0 && errno == EINTR)) {
+		if (r == 0 && mono_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, status_r, 0) < 0 && errno == EINTR)
+				;
+			return false;
+		}
+		if (r == 0)
+			nanosleep(&pause, NULL);
+	}
+	return true;
 }
 
 /* Contract in imap-secret.h. */
@@ -154,6 +174,7 @@ static char **argv_split(const char *command, char **copy_r)
 /* Contract in imap-secret.h. */
 int imap_secret_token(const char *command, char **token_r, char **error_r)
 {
+	int64_t deadline = mono_ms() + (int64_t)TOKEN_TIMEOUT_S * 1000;
 	char *copy, **argv = argv_split(command, &copy);
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status = 0, ret = -1;
@@ -177,12 +198,12 @@ int imap_secret_token(const char *command, char **token_r, char **error_r)
 		close(pipefd[0]);
 		goto out;
 	}
-	out = pipe_read_deadline(pipefd[0], TOKEN_TIMEOUT_S);
+	out = pipe_read_deadline(pipefd[0], deadline);
 	close(pipefd[0]);
-	if (out == NULL)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (!child_wait_deadline(pid, out != NULL ? deadline : mono_ms(), &status)) {
+		free(out);
+		out = NULL;
+	}
 	if (out == NULL) {
 		*error_r = xasprintf("oauth2 token command %s: no answer within %d s (killed)", argv[0],
 				     TOKEN_TIMEOUT_S);

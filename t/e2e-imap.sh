@@ -208,6 +208,14 @@ out=$(md_ctl channel test 3 2>&1)
 assert_match "a hung token command is given up" \
 	"^maildeskctl: channel 3: config-failed: oauth2 token command /bin/sleep: no answer within 15 s \(killed\)" "$out"
 assert_eq "and killed" "" "$(pgrep -f 'sleep 4711')"
+# so is one that prints a token, closes its output and goes on running
+printf '#!/bin/sh\necho token\nexec >&-\nexec sleep 4712\n' > "$MD_TEST_TMP/hang-token"
+chmod 755 "$MD_TEST_TMP/hang-token"
+md_ctl channel set 3 --oauth2-token-command "$MD_TEST_TMP/hang-token" >/dev/null
+out=$(md_ctl channel test 3 2>&1)
+assert_match "a token command that does not exit is given up" \
+	"^maildeskctl: channel 3: config-failed: oauth2 token command .*hang-token: no answer within 15 s \(killed\)" "$out"
+assert_eq "and killed too" "" "$(pgrep -f 'sleep 4712')"
 md_ctl channel set 3 --oauth2-token-command "/bin/echo \$(id) ; true" >/dev/null
 out=$(md_ctl channel test 3 2>&1)
 assert_match "no shell: \$(id) and ; are words, the token is refused" "^maildeskctl: channel 3: auth-failed" "$out"
