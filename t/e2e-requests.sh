@@ -183,6 +183,22 @@ assert_eq "which stays closed, the new one open" "closed open" \
 	"$(sql "select (select status from tickets where number = $T1) || ' ' || (select status from tickets where number = $T3)")"
 assert_eq "and says why it was not reopened" 1 \
 	"$(sql "select count(*) from ticket_events e join tickets t on t.id = e.ticket_id where t.number = $T1 and e.kind = 'reopen.skipped'")"
+# an agent may not reopen it either, nor take a request's order away: a
+# clear refusal (by mail the same check refuses the commands: the reply
+# file of "ticket reply" is read by it), never a failed transaction
+ctl_err ticket reopen "$T1"
+assert_eq "reopening the old request is refused" 1 "$rc"
+assert_match "naming the open one" "request #$T3 for the same order and reason is open" "$err"
+printf '#open\nWe will look again.\n' > "$W/reopen.txt"
+ctl_err ticket reply "$T1" --from carl@demo.example --file "$W/reopen.txt"
+assert_eq "so is #open in an answer" 1 "$rc"
+assert_match "with the line and the reason" "line 1: #open: request #$T3 for the same order and reason is open" "$err"
+assert_eq "the old request stays closed, nothing was sent" "closed 0" \
+	"$(sql "select t.status || ' ' || (select count(*) from outbound o where o.ticket_id = t.id and o.kind = 'reply') from tickets t where t.number = $T1")"
+ctl_err ticket order "$T3" --clear
+assert_eq "a request's order cannot be cleared" 1 "$rc"
+assert_match "saying why" 'a request keeps its order' "$err"
+assert_eq "it keeps it" 1042 "$(sql "select order_ref from tickets where number = $T3")"
 md_ctl ticket close "$T3" >/dev/null
 md_ctl ticket close "$(sql "select number from tickets where order_ref = '1043'")" >/dev/null
 ctl_err reason remove 'pedido no recibido' --tenant demo

@@ -199,3 +199,30 @@ int db_request_default_team(struct db *db, int64_t tenant_id, int64_t *team_id_r
 	return db_admin_id_query(db, "SELECT id FROM teams WHERE tenant_id = $1 ORDER BY id LIMIT 1", 1, params,
 				 team_id_r, error_r);
 }
+
+/* Contract in db-request.h. */
+int db_request_conflict(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *order, bool *is_request_r,
+			bool *closed_r, int64_t *other_r, char **error_r)
+{
+	struct db_num tn, tk;
+	const char *params[3] = { db_num(&tn, tenant_id), db_num(&tk, ticket_id), order };
+	struct db_table *t = NULL;
+	int found = db_exec_row(db,
+				"SELECT t.reason_id IS NOT NULL, t.status IN ('closed', 'merged'),"
+				" coalesce((SELECT x.number FROM tickets x WHERE x.tenant_id = t.tenant_id"
+				" AND x.reason_id = t.reason_id AND x.order_ref = coalesce($3, t.order_ref)"
+				" AND x.id <> t.id AND x.status NOT IN ('closed', 'merged') LIMIT 1), 0)"
+				" FROM tickets t WHERE t.tenant_id = $1 AND t.id = $2",
+				3, params, &t, error_r);
+
+	if (found <= 0) {
+		if (found == 0)
+			*error_r = xstrdup("no such ticket");
+		return -1;
+	}
+	*is_request_r = db_cell_bool(t, 0, 0);
+	*closed_r = db_cell_bool(t, 0, 1);
+	*other_r = db_cell_int(t, 0, 2);
+	db_table_free(&t);
+	return 0;
+}

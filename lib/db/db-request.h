@@ -75,6 +75,14 @@ int db_request_lock(struct db *db, int64_t number, int64_t *tenant_id_r, int64_t
  * updated_at now. 1 changed, 0 the same, -1. */
 int db_request_ref_set(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *ref, char **error_r);
 
+/* What a change would do to "one open request per (order, reason)"
+ * (tickets_request_open): *is_request_r whether the ticket is a request,
+ * *closed_r whether it is closed or merged (out of the index), *other_r the
+ * number of another open request with order (NULL: the ticket's own) and
+ * the ticket's reason, 0 none. Returns 0, or -1 (no such ticket too). */
+int db_request_conflict(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *order, bool *is_request_r,
+			bool *closed_r, int64_t *other_r, char **error_r);
+
 /* The request part of "ticket show": one row (order, reason, reference)
  * when ticket number is a request, none otherwise. 0 with *t_r, -1. */
 int db_report_request(struct db *db, int64_t number, struct db_table **t_r, char **error_r);

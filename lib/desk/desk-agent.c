@@ -92,12 +92,24 @@ static int64_t assign_target(struct db *db, int64_t tenant_id, const struct desk
 	return found < 0 ? -1 : found > 0 ? id : 0;
 }
 
-int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agent *a,
+int desk_commands_check(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct desk_agent *a,
 			const struct agent_reply *reply, char **refused_r, char **error_r)
 {
 	for (size_t i = 0; i < reply->cmds_count; i++) {
 		const struct agent_cmd *cmd = &reply->cmds[i];
-		if (cmd->type == AGENT_CMD_ASSIGN) {
+		bool reopen = cmd->type == AGENT_CMD_OPEN || cmd->type == AGENT_CMD_REOPEN;
+
+		if (reopen || cmd->type == AGENT_CMD_ORDER) {
+			char *why = NULL;
+
+			if (desk_request_change_why(db, tenant_id, ticket_id, reopen, cmd->arg, &why, error_r) < 0)
+				return -1;
+			if (why != NULL) {
+				*refused_r = xasprintf("line %u: #%s: %s", cmd->line, agent_cmd_name(cmd->type), why);
+				free(why);
+				return 0;
+			}
+		} else if (cmd->type == AGENT_CMD_ASSIGN) {
 			int64_t id = assign_target(db, tenant_id, a, cmd, error_r);
 			if (id < 0)
 				return -1;
@@ -268,7 +280,7 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		agent_reply_free(&reply);
 		return ret;
 	}
-	ret = desk_commands_check(db, tenant_id, a, reply, &refused, error_r);
+	ret = desk_commands_check(db, tenant_id, t->id, a, reply, &refused, error_r);
 	if (ret == 0 && refused == NULL)
 		ret = desk_templates_check(db, tenant_id, t, reply, &refused, error_r);
 	if (ret == 0 && refused != NULL) {

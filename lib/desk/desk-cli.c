@@ -272,7 +272,7 @@ int desk_cli_commands(struct db *db, const struct desk_settings *s, int64_t tena
 		*error_r = xstrdup(perror);
 		return -1;
 	}
-	if (desk_commands_check(db, tenant_id, a, *reply_r, &refused, error_r) < 0)
+	if (desk_commands_check(db, tenant_id, t->id, a, *reply_r, &refused, error_r) < 0)
 		return -1;
 	if (refused == NULL && desk_templates_check(db, tenant_id, t, *reply_r, &refused, error_r) < 0)
 		return -1;

@@ -22,6 +22,21 @@ const char *desk_order_source_name(enum desk_order_source src)
 	return (unsigned)src < sizeof(names) / sizeof(names[0]) ? names[src] : "mail";
 }
 
+/* -1 with *error_r when the ticket is a request that may not take this
+ * order (desk_request_change_why), else 0. */
+static int request_refuses(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *order, char **error_r)
+{
+	char *why = NULL;
+
+	if (desk_request_change_why(db, tenant_id, ticket_id, false, order, &why, error_r) < 0)
+		return -1;
+	if (why == NULL)
+		return 0;
+	*error_r = xasprintf("order not changed: %s", why);
+	free(why);
+	return -1;
+}
+
 /* Contract in desk.h. */
 int desk_ticket_set_order(struct db *db, int64_t tenant_id, int64_t ticket_id, enum db_order_field field,
 			  const char *value, enum desk_order_source src, const char *actor, char **error_r)
@@ -37,6 +52,8 @@ int desk_ticket_set_order(struct db *db, int64_t tenant_id, int64_t ticket_id, e
 				     name, value, why, ORDERREF_MAX);
 		return -1;
 	}
+	if (field == DB_ORDER_REF && request_refuses(db, tenant_id, ticket_id, value, error_r) < 0)
+		return -1;
 	if ((ret = db_ticket_order_set(db, tenant_id, ticket_id, field, value, &old, error_r)) <= 0)
 		return ret;
 	detail = value != NULL ? xasprintf("%s (was %s, by %s)", value, old != NULL ? old : "none",

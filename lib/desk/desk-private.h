@@ -165,8 +165,14 @@ struct agent_reply;
 /* Checks that every command can apply (known assignee; the templates are
  * desk_templates_check()'s) before anything is written; *refused_r
  * (malloc'd) says why not. */
-int desk_commands_check(struct db *db, int64_t tenant_id, const struct desk_agent *a,
+int desk_commands_check(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct desk_agent *a,
 			const struct agent_reply *reply, char **refused_r, char **error_r);
+/* Why a change of a request would break "one open request per order and
+ * reason" (desk-request.c): reopen (order unused), or set its order to
+ * order (NULL: clear it, which a request never allows). 0 with *why_r
+ * NULL (allowed) or malloc'd (refused); -1 with *error_r. */
+int desk_request_change_why(struct db *db, int64_t tenant_id, int64_t ticket_id, bool reopen, const char *order,
+			    char **why_r, char **error_r);
 /* Composes the agent's answer (text, len: the part for the customer),
  * stores it as an outgoing message of the ticket and queues it to the
  * requester with the participants on Cc. mail: the agent's mail, whose

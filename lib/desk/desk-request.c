@@ -264,3 +264,30 @@ int desk_request_set_reference(struct db *db, int64_t number, const char *refere
 	ret = found < 0 ? -1 : desk_ticket_set_reference(db, tenant_id, ticket_id, reference, actor, error_r);
 	return in_transaction(db, ret, error_r);
 }
+
+/* Contract in desk-private.h: checked before the change, so that an
+ * agent's command is refused with a reason instead of failing the whole
+ * mail on the unique index (or the request's order check). */
+int desk_request_change_why(struct db *db, int64_t tenant_id, int64_t ticket_id, bool reopen, const char *order,
+			    char **why_r, char **error_r)
+{
+	bool is_request, closed;
+	int64_t other;
+
+	*why_r = NULL;
+	if (!reopen && order != NULL && order[0] == '\0')
+		order = NULL;
+	if (db_request_conflict(db, tenant_id, ticket_id, reopen ? NULL : order, &is_request, &closed, &other,
+				error_r) < 0)
+		return -1;
+	if (!is_request)
+		return 0;
+	if (!reopen && order == NULL)
+		*why_r = xstrdup("a request keeps its order (it is about that order)");
+	else if (reopen && closed && other > 0)
+		*why_r = xasprintf("request #%" PRId64 " for the same order and reason is open", other);
+	else if (!reopen && !closed && other > 0)
+		*why_r = xasprintf("request #%" PRId64 " for order %.80s and this reason is already open", other,
+				   order);
+	return 0;
+}

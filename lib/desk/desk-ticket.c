@@ -49,6 +49,15 @@ int desk_ticket_close(struct db *db, int64_t tenant_id, int64_t ticket_id, const
 int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, const char *detail,
 		       char **error_r)
 {
+	char *why = NULL;
+
+	if (desk_request_change_why(db, tenant_id, ticket_id, true, NULL, &why, error_r) < 0)
+		return -1;
+	if (why != NULL) {
+		*error_r = xasprintf("ticket not reopened: %s", why);
+		free(why);
+		return -1;
+	}
 	return with_event(db, db_ticket_set_status(db, tenant_id, ticket_id, DB_TICKET_OPEN, error_r), tenant_id,
 			  ticket_id, "reopened", actor, detail, error_r);
 }
