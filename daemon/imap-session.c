@@ -2,17 +2,14 @@
 #include "config.h"
 #include "imap-session.h"
 
-#include <arpa/inet.h>
 #include <libetpan/libetpan.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
 #include "imap-secret.h"
+#include "tls-peer.h"
 
 struct imap_session {
 	mailimap *imap;
@@ -53,66 +50,18 @@ static enum imap_fail fail(enum imap_fail f, char **error_r, const char *what, c
 	return f;
 }
 
-/* The certificates the server sent, leaf first, as OpenSSL objects. */
-static X509 *chain_read(mailstream *stream, STACK_OF(X509) *rest)
-{
-	carray *chain = mailstream_get_certificate_chain(stream);
-	X509 *leaf = NULL;
-
-	for (unsigned i = 0; chain != NULL && i < carray_count(chain); i++) {
-		MMAPString *der = carray_get(chain, i);
-		const unsigned char *p = (const unsigned char *)der->str;
-		X509 *x = d2i_X509(NULL, &p, (long)der->len);
-
-		if (x == NULL)
-			continue;
-		if (i == 0)
-			leaf = x;
-		else if (leaf != NULL)
-			sk_X509_push(rest, x);
-		else
-			X509_free(x);
-	}
-	if (chain != NULL)
-		mailstream_certificate_chain_free(chain);
-	return leaf;
-}
-
 /* libetpan's TLS (GnuTLS in Debian) checks nothing: the chain must lead to
  * a CA of ca_file (or the system's store) and name host. Before the login,
  * so no secret goes to a server that is not the one named. */
 static enum imap_fail cert_verify(mailstream *stream, const struct imap_target *t, char **error_r)
 {
-	STACK_OF(X509) *rest = sk_X509_new_null();
-	X509 *leaf = chain_read(stream, rest);
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	struct in6_addr ip;
-	int ok = 0, err = X509_V_ERR_UNSPECIFIED, loaded;
+	const char *why;
 
-	if (store == NULL || ctx == NULL || rest == NULL)
-		abort();
-	loaded = t->ca_file[0] != '\0' ? X509_STORE_load_file(store, t->ca_file) : X509_STORE_set_default_paths(store);
-	if (leaf != NULL && loaded == 1 && X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
-		X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-
-		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
-		if (inet_pton(AF_INET, t->host, &ip) == 1 || inet_pton(AF_INET6, t->host, &ip) == 1)
-			X509_VERIFY_PARAM_set1_ip_asc(param, t->host);
-		else
-			X509_VERIFY_PARAM_set1_host(param, t->host, 0);
-		ok = X509_verify_cert(ctx) == 1;
-		err = X509_STORE_CTX_get_error(ctx);
-	}
-	if (!ok)
-		*error_r = xasprintf("the certificate of %s:%u does not verify%s%s: %s", t->host, t->port,
-				     t->ca_file[0] != '\0' ? " against " : "", t->ca_file,
-				     leaf == NULL ? "no certificate" : X509_verify_cert_error_string(err));
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
-	X509_free(leaf);
-	sk_X509_pop_free(rest, X509_free);
-	return ok ? IMAP_OK : IMAP_FAIL_TLS;
+	if (tls_peer_verify(stream, t->host, t->ca_file, &why))
+		return IMAP_OK;
+	*error_r = xasprintf("the certificate of %s:%u does not verify%s%s: %s", t->host, t->port,
+			     t->ca_file[0] != '\0' ? " against " : "", t->ca_file, why);
+	return IMAP_FAIL_TLS;
 }
 
 /* TCP, TLS (implicit or STARTTLS) and the certificate check. */

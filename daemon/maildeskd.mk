@@ -16,7 +16,8 @@ daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libm
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
 
 ## The outbound queue's sender and its SMTP client (libetpan).
-daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h
+daemon_maildeskd_SOURCES += daemon/outbound.c daemon/outbound.h daemon/relay.c daemon/relay.h \
+	daemon/tls-peer.c daemon/tls-peer.h
 ## Outbound retention: the hourly purge of sent and failed mail's bytes.
 daemon_maildeskd_SOURCES += daemon/outbound-purge.c daemon/outbound-purge.h
 daemon_maildeskd_CPPFLAGS += $(LIBETPAN_CFLAGS)

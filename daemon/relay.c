@@ -4,16 +4,12 @@
 #include "config.h"
 #include "relay.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <libetpan/libetpan.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +19,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "smtp/smtp-client.h"
+#include "tls-peer.h"
 
 #define REPLY_MAX 1000
 
@@ -197,68 +194,19 @@ static const char *tls_name(enum md_relay_tls m)
 	return m == MD_RELAY_TLS_VERIFY ? "verify" : m == MD_RELAY_TLS_REQUIRE ? "require" : "may";
 }
 
-/* The certificates the relay sent, leaf first, as OpenSSL objects; NULL
- * leaf when there were none or the first does not parse. */
-static X509 *chain_read(mailstream *stream, STACK_OF(X509) *rest)
-{
-	carray *chain = mailstream_get_certificate_chain(stream);
-	X509 *leaf = NULL;
-
-	for (unsigned i = 0; chain != NULL && i < carray_count(chain); i++) {
-		MMAPString *der = carray_get(chain, i);
-		const unsigned char *p = (const unsigned char *)der->str;
-		X509 *x = d2i_X509(NULL, &p, (long)der->len);
-
-		if (x == NULL)
-			continue;
-		if (i == 0)
-			leaf = x;
-		else if (leaf != NULL)
-			sk_X509_push(rest, x);
-		else
-			X509_free(x);
-	}
-	if (chain != NULL)
-		mailstream_certificate_chain_free(chain);
-	return leaf;
-}
-
 /* relay_tls = verify: the chain must lead to a trusted CA (ca_file, or
- * the system's store) and name t->host, checked by OpenSSL after the
- * handshake and before any mail moves (libetpan's TLS, GnuTLS in Debian,
- * checks nothing itself). Returns 0, or -1 with the reason in a->reply. */
+ * the system's store) and name t->host, checked after the handshake and
+ * before any mail moves (tls_peer_verify). Returns 0, or -1 with the
+ * reason in a->reply. */
 static int cert_verify(struct attempt *a, const struct relay_target *t)
 {
-	STACK_OF(X509) *rest = sk_X509_new_null();
-	X509 *leaf = chain_read(a->smtp->stream, rest);
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	struct in6_addr ip;
-	int ok = 0, err = X509_V_ERR_UNSPECIFIED;
+	const char *why;
 
-	if (store == NULL || ctx == NULL || rest == NULL)
-		abort();
-	if (leaf != NULL &&
-	    (t->ca_file[0] != '\0' ? X509_STORE_load_file(store, t->ca_file) : X509_STORE_set_default_paths(store)) == 1 &&
-	    X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
-		X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-
-		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
-		if (inet_pton(AF_INET, t->host, &ip) == 1 || inet_pton(AF_INET6, t->host, &ip) == 1)
-			X509_VERIFY_PARAM_set1_ip_asc(param, t->host);
-		else
-			X509_VERIFY_PARAM_set1_host(param, t->host, 0);
-		ok = X509_verify_cert(ctx) == 1;
-		err = X509_STORE_CTX_get_error(ctx);
-	}
-	if (!ok)
-		buf_printf(&a->reply, "relay_tls = verify: the certificate of %s:%u does not verify: %s", t->host, t->port,
-			   leaf == NULL ? "no certificate" : X509_verify_cert_error_string(err));
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
-	X509_free(leaf);
-	sk_X509_pop_free(rest, X509_free);
-	return ok ? 0 : -1;
+	if (tls_peer_verify(a->smtp->stream, t->host, t->ca_file, &why))
+		return 0;
+	buf_printf(&a->reply, "relay_tls = verify: the certificate of %s:%u does not verify: %s", t->host, t->port,
+		   why);
+	return -1;
 }
 
 /* Connects and greets, with TLS when offered. Returns 0 when the session

@@ -48,6 +48,7 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-status.c
 ## "channel ...": IMAP channels (issue 15); "channel test" opens a session
 ## with the daemon's own IMAP code (libetpan).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-channel.c daemon/imap-session.c daemon/imap-session.h \
+	daemon/tls-peer.c daemon/tls-peer.h \
 	daemon/imap-secret.c daemon/imap-secret.h
 daemon_maildeskctl_CPPFLAGS += $(LIBETPAN_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBETPAN_LIBS) $(OPENSSL_LIBS)
