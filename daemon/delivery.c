@@ -129,6 +129,7 @@ struct data_job {
 	double started; /* metrics_now() at the end of DATA */
 	bool has_pos;   /* an IMAP channel's message: pos goes with it */
 	struct db_channel_pos pos;
+	char *pos_holder; /* pos.holder's copy */
 };
 
 /* Parses once, then stores the message for each recipient in its own
@@ -244,6 +245,7 @@ static void data_job_free(struct data_job *j)
 	free(j->msg);
 	free(j->mail_from);
 	free(j->message_id);
+	free(j->pos_holder);
 	free(j);
 }
 
@@ -304,6 +306,8 @@ int delivery_data_start(uv_loop_t *loop, const struct delivery_data *d, const st
 	if (d->channel_pos != NULL) {
 		j->has_pos = true;
 		j->pos = *d->channel_pos;
+		j->pos_holder = xstrdup(d->channel_pos->holder);
+		j->pos.holder = j->pos_holder;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		const struct rcpt_route *r = d->routes[i];

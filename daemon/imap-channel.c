@@ -360,7 +360,8 @@ static int deliver_one(struct chan *c, struct fetched *b)
 	const struct runtime *rt = runtime_get();
 	struct smtp_received rcv = { .helo = c->row.host, .peer = c->row.host, .hostname = rt->hostname,
 				     .tls = true, .with = "IMAP" };
-	struct db_channel_pos pos = { .channel_id = c->row.id, .uidvalidity = c->uidvalidity, .uid = b->uid };
+	struct db_channel_pos pos = { .channel_id = c->row.id, .holder = c->m->holder, .uidvalidity = c->uidvalidity,
+				     .uid = b->uid };
 	char sid[17], *mail_from = return_path(b->msg, b->len);
 	struct delivery_data d = { .session_id = sid, .mail_from = mail_from, .routes = routes, .n_rcpts = 1,
 				   .received = &rcv, .trusted = false, .msg = b->msg, .len = b->len,

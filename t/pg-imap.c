@@ -100,13 +100,16 @@ static int deliver(int64_t team, const struct msg *m, struct db_delivery_result 
 	return ret;
 }
 
+static bool leased(const char *holder);
+
 START_TEST(position_commits_with_the_message)
 {
-	struct db_channel_pos pos = { .channel_id = channel_id, .uidvalidity = 100, .uid = 5 };
+	struct db_channel_pos pos = { .channel_id = channel_id, .holder = "host-a:1", .uidvalidity = 100, .uid = 5 };
 	struct db_delivery_result r;
 	struct msg m;
 	char *p;
 
+	ck_assert(leased("host-a:1"));
 	msg_init(&m, 1, &pos);
 	ck_assert_int_eq(deliver(team_id, &m, &r), 0);
 	ck_assert(!r.duplicate);
@@ -137,11 +140,12 @@ END_TEST
 
 START_TEST(position_not_without_the_message)
 {
-	struct db_channel_pos pos = { .channel_id = channel_id, .uidvalidity = 100, .uid = 7 };
+	struct db_channel_pos pos = { .channel_id = channel_id, .holder = "host-a:1", .uidvalidity = 100, .uid = 7 };
 	struct db_delivery_result r;
 	struct msg m;
 	char *p;
 
+	ck_assert(leased("host-a:1"));
 	/* a delivery that fails (no such team) stores nothing: no position */
 	msg_init(&m, 4, &pos);
 	ck_assert_int_eq(deliver(team_id + 1000000, &m, &r), -1);
@@ -207,6 +211,91 @@ START_TEST(lease_one_holder_then_takeover)
 }
 END_TEST
 
+/* Messages of the channel stored so far. */
+static int64_t stored(void)
+{
+	char tn[24];
+	const char *params[1] = { tn };
+
+	snprintf(tn, sizeof(tn), "%" PRId64, tenant_id);
+	return pg_int(db, "SELECT count(*) FROM messages WHERE tenant_id = $1", 1, params);
+}
+
+START_TEST(position_only_by_the_lease_holder)
+{
+	struct db_channel_pos pos = { .channel_id = channel_id, .holder = "host-a:1", .uidvalidity = 100, .uid = 5 };
+	struct db_delivery_result r;
+	char id[24], *p;
+	const char *params[1] = { id };
+	struct msg m;
+
+	snprintf(id, sizeof(id), "%" PRId64, channel_id);
+	ck_assert(leased("host-a:1"));
+	msg_init(&m, 10, &pos);
+	ck_assert_int_eq(deliver(team_id, &m, &r), 0);
+	/* host-a stalled, its lease ran out and host-b took the channel */
+	pg_exec(db, "UPDATE imap_channels SET lease_until = now() - interval '1 second' WHERE id = $1", 1, params);
+	ck_assert(leased("host-b:2"));
+	/* host-a's late delivery: rolled back whole, the position is host-b's */
+	pos.uid = 6;
+	msg_init(&m, 11, &pos);
+	ck_assert_int_eq(deliver(team_id, &m, &r), -1);
+	ck_assert_int_eq(stored(), 1);
+	ck_assert_str_eq(p = position(), "100/5");
+	free(p);
+	/* nor as a duplicate's short transaction */
+	msg_init(&m, 10, &pos);
+	ck_assert_int_eq(deliver(team_id, &m, &r), -1);
+	ck_assert_str_eq(p = position(), "100/5");
+	free(p);
+	/* host-b's goes through */
+	pos.holder = "host-b:2";
+	msg_init(&m, 11, &pos);
+	ck_assert_int_eq(deliver(team_id, &m, &r), 0);
+	ck_assert_int_eq(stored(), 2);
+	ck_assert_str_eq(p = position(), "100/6");
+	free(p);
+}
+END_TEST
+
+START_TEST(attempts_counted_then_held)
+{
+	struct db_channel_pos pos = { .channel_id = channel_id, .holder = "host-a:1", .uidvalidity = 100, .uid = 8 };
+	unsigned attempts = 0;
+	char id[24], *error = NULL, *v;
+	const char *params[1] = { id };
+
+	snprintf(id, sizeof(id), "%" PRId64, channel_id);
+	ck_assert(leased("host-a:1"));
+	for (unsigned i = 1; i <= 3; i++) {
+		ck_assert_int_eq(db_imap_attempt_failed(db, "host-a:1", channel_id, 8, "451 refused", &attempts, &error),
+				 1);
+		ck_assert_uint_eq(attempts, i);
+	}
+	/* another uid starts again at 1 */
+	ck_assert_int_eq(db_imap_attempt_failed(db, "host-a:1", channel_id, 9, "451 x", &attempts, &error), 1);
+	ck_assert_uint_eq(attempts, 1);
+	ck_assert_int_eq(db_imap_attempt_failed(db, "host-a:1", channel_id, 8, "451 refused", &attempts, &error), 1);
+	ck_assert_uint_eq(attempts, 1);
+	/* not the holder: nothing counted, nothing held */
+	ck_assert_int_eq(db_imap_attempt_failed(db, "host-b:2", channel_id, 8, "451 refused", &attempts, &error), 0);
+	pos.holder = "host-b:2";
+	ck_assert_int_eq(db_imap_held(db, &pos, &error), 0);
+	ck_assert_str_eq(v = position(), "0/0");
+	free(v);
+	/* held by the holder: counted, the position passes it, stuck cleared */
+	pos.holder = "host-a:1";
+	ck_assert_int_eq(db_imap_held(db, &pos, &error), 1);
+	ck_assert_str_eq(v = position(), "100/8");
+	free(v);
+	ck_assert_str_eq(v = pg_value(db, "SELECT held || ' ' || stuck_uid || ' ' || stuck_attempts || '/'"
+					  " || stuck_error FROM imap_channels WHERE id = $1",
+				      1, params),
+			 "1 0 0/");
+	free(v);
+}
+END_TEST
+
 START_TEST(set_bumps_version_and_swaps_secrets)
 {
 	struct db_imap_settings s = { .oauth2_command = "/usr/local/bin/token support" };
@@ -247,6 +336,8 @@ static Suite *imap_suite(void)
 	tcase_add_test(tc, position_not_without_the_message);
 	tcase_add_test(tc, lease_one_holder_then_takeover);
 	tcase_add_test(tc, set_bumps_version_and_swaps_secrets);
+	tcase_add_test(tc, position_only_by_the_lease_holder);
+	tcase_add_test(tc, attempts_counted_then_held);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -234,19 +234,65 @@ int db_imap_position_reset(struct db *db, int64_t id, int64_t uidvalidity, char 
 	struct db_num in, vn;
 	const char *params[2] = { db_num(&in, id), db_num(&vn, uidvalidity) };
 
-	return db_exec(db, "UPDATE imap_channels SET uidvalidity = $2, last_uid = 0 WHERE id = $1", 2, params, NULL,
+	return db_exec(db,
+		       "UPDATE imap_channels SET uidvalidity = $2, last_uid = 0, stuck_uid = 0, stuck_attempts = 0,"
+		       " stuck_error = '' WHERE id = $1",
+		       2, params, NULL, error_r);
+}
+
+/* Contract in db-imap.h. The lease check is md_imap_position_set's
+ * (sql/020), which raises when holder lost the lease. */
+int db_imap_position_set(struct db *db, const struct db_channel_pos *pos, char **error_r)
+{
+	struct db_num in, vn, un;
+	const char *params[4] = { db_num(&in, pos->channel_id), pos->holder, db_num(&vn, pos->uidvalidity),
+				  db_num(&un, pos->uid) };
+
+	return db_exec(db, "SELECT md_imap_position_set($1::bigint, $2, $3::bigint, $4::bigint)", 4, params, NULL,
 		       error_r);
 }
 
 /* Contract in db-imap.h. */
-int db_imap_position_set(struct db *db, const struct db_channel_pos *pos, char **error_r)
+int db_imap_attempt_failed(struct db *db, const char *holder, int64_t id, int64_t uid, const char *error,
+			   unsigned *attempts_r, char **error_r)
+{
+	struct db_num in, un;
+	const char *params[4] = { holder, db_num(&in, id), db_num(&un, uid), error };
+	struct db_table *t = NULL;
+	int found = db_exec_row(db,
+				"UPDATE imap_channels SET stuck_attempts = CASE WHEN stuck_uid = $3::bigint"
+				" THEN stuck_attempts + 1 ELSE 1 END, stuck_uid = $3::bigint, stuck_error = $4"
+				" WHERE id = $2 AND lease_holder = $1 RETURNING stuck_attempts",
+				4, params, &t, error_r);
+
+	if (found > 0)
+		*attempts_r = (unsigned)db_cell_int(t, 0, 0);
+	db_table_free(&t);
+	return found;
+}
+
+/* Contract in db-imap.h. */
+int db_imap_held(struct db *db, const struct db_channel_pos *pos, char **error_r)
 {
 	struct db_num in, vn, un;
-	const char *params[3] = { db_num(&in, pos->channel_id), db_num(&vn, pos->uidvalidity),
+	const char *params[4] = { db_num(&in, pos->channel_id), pos->holder, db_num(&vn, pos->uidvalidity),
 				  db_num(&un, pos->uid) };
+	struct db_table *t = NULL;
+	int found;
 
-	return db_exec(db,
-		       "UPDATE imap_channels SET last_uid = greatest(CASE WHEN uidvalidity = $2::bigint"
-		       " THEN last_uid ELSE 0 END, $3::bigint), uidvalidity = $2::bigint WHERE id = $1",
-		       3, params, NULL, error_r);
+	if (db_begin(db, error_r) < 0)
+		return -1;
+	found = db_exec_row(db,
+			    "UPDATE imap_channels SET held = held + 1 WHERE id = $1 AND lease_holder = $2"
+			    " RETURNING id",
+			    2, params, &t, error_r);
+	db_table_free(&t);
+	if (found < 0 || (found > 0 && db_imap_position_set(db, pos, error_r) < 0) ||
+	    (found > 0 && db_commit(db, error_r) < 0)) {
+		db_rollback(db);
+		return -1;
+	}
+	if (found == 0)
+		db_rollback(db);
+	return found;
 }

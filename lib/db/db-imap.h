@@ -88,8 +88,20 @@ int db_imap_status_set(struct db *db, const char *holder, int64_t id, const char
 int db_imap_position_reset(struct db *db, int64_t id, int64_t uidvalidity, char **error_r);
 /* Inside the transaction that stores a fetched message (desk_deliver):
  * the channel's uidvalidity becomes pos->uidvalidity and its last_uid
- * pos->uid, never lower than before under the same uidvalidity. Returns 0
- * or -1 (in a pipelined transaction the failure may come at COMMIT). */
+ * pos->uid, never lower than before under the same uidvalidity, and a
+ * stuck count of that uid is cleared. Fails (-1) when pos->holder no
+ * longer holds the channel's lease, so the caller's transaction rolls
+ * back. Returns 0 or -1 (in a pipelined transaction the failure may come
+ * at COMMIT). */
 int db_imap_position_set(struct db *db, const struct db_channel_pos *pos, char **error_r);
+/* A delivery of uid failed (error: why, for "channel show"): the count of
+ * failed attempts of that uid grows (a different uid starts again at 1).
+ * 1 with *attempts_r, 0 holder no longer holds the lease, -1. */
+int db_imap_attempt_failed(struct db *db, const char *holder, int64_t id, int64_t uid, const char *error,
+			   unsigned *attempts_r, char **error_r);
+/* The message pos->uid was moved to the hold folder: counted in held and
+ * the position passes it, in one transaction of its own. 1 done, 0 the
+ * lease is not pos->holder's, -1. */
+int db_imap_held(struct db *db, const struct db_channel_pos *pos, char **error_r);
 
 #endif

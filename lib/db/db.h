@@ -58,6 +58,7 @@ struct db_address {
  * position that its delivery transaction advances (db-imap.h). */
 struct db_channel_pos {
 	int64_t channel_id;
+	const char *holder; /* the daemon that must still hold its lease */
 	int64_t uidvalidity;
 	int64_t uid;
 };
