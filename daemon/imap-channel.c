@@ -15,6 +15,7 @@
 #include "db/db-imap.h"
 #include "delivery.h"
 #include "imap-session.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "workers.h"
 
@@ -27,13 +28,7 @@
 #define BACKOFF_MAX_S 300
 #define IMAP_TIMEOUT_S 60
 
-enum job { JOB_SYNC, JOB_DONE, JOB_IDLE, JOB_CLOSE };
-
-struct fetched {
-	uint32_t uid;
-	char *msg;
-	size_t len;
-};
+enum job { JOB_SYNC, JOB_FETCH, JOB_REFUSED, JOB_DONE, JOB_IDLE, JOB_CLOSE };
 
 struct chan {
 	struct imap_channels *m;
@@ -46,11 +41,13 @@ struct chan {
 	struct runtime *rt;         /* held while a job runs */
 	enum job job;
 	bool busy, in_idle, polling, stopping, stop_queued;
-	bool delivering; /* the batch is with delivery.c: its callbacks hold c */
+	bool delivering; /* a message is with delivery.c: its callbacks hold c */
 	/* a job's outcome */
 	enum imap_fail fail;
 	char *error;
-	bool connected, uidvalidity_changed, idle_pending, delivery_failed;
+	bool connected, uidvalidity_changed, idle_pending;
+	bool held, lease_lost; /* JOB_REFUSED: moved to the hold folder; the lease is gone */
+	unsigned attempts;     /* JOB_REFUSED: failed deliveries of the message so far */
 	/* A new session looks at the whole folder once (move and delete
 	 * leave only what is not done in it): a message stored before a crash
 	 * but not yet moved is fetched again, the dedupe finds it stored, and
@@ -58,8 +55,16 @@ struct chan {
 	bool rescan;
 	int64_t old_uidvalidity;
 	int idle_fd;
-	struct fetched *batch;
-	size_t n_batch, n_sent; /* fetched; handed to delivery */
+	/* The batch: UIDs and sizes from one look, worked in UID order, one
+	 * message in memory at a time (cur: the one being worked; msg: its bytes). */
+	uint32_t *uids, *sizes;
+	size_t n_uids, cur;
+	char *msg;
+	size_t len;
+	bool too_big;      /* uids[next] is over message_size_limit */
+	char *refusal;     /* why uids[next] could not be stored */
+	bool batch_end;    /* stop after the done action (a failure to retry later) */
+	bool progress;     /* something of the batch was stored, held or vanished */
 	uint32_t *stored;
 	size_t n_stored;
 	/* the position as committed (loop thread between jobs) */
@@ -76,6 +81,8 @@ struct imap_channels {
 	bool lease_busy, stopping, timer_closed;
 	char holder[300];
 	unsigned poll_interval_s;
+	unsigned max_attempts; /* imap_max_attempts */
+	size_t size_limit;     /* message_size_limit */
 	struct runtime *rt; /* the lease job's */
 	struct db_imap_channel *leased;
 	size_t n_leased;
@@ -176,12 +183,11 @@ static enum imap_fail session_ensure(struct chan *c)
 	return IMAP_OK;
 }
 
-/* Leaves IDLE, connects when needed, and fetches up to BATCH new messages. */
+/* Leaves IDLE, connects when needed, and looks for up to BATCH new
+ * messages: their UIDs and sizes (no bodies yet). */
 static void job_sync(struct chan *c)
 {
 	enum imap_fail f = IMAP_OK;
-	uint32_t *uids = NULL;
-	size_t n = 0;
 
 	if (c->in_idle && c->sess != NULL)
 		f = imap_session_idle_done(c->sess, &c->error);
@@ -189,25 +195,66 @@ static void job_sync(struct chan *c)
 	if (f == IMAP_OK)
 		f = session_ensure(c);
 	if (f == IMAP_OK)
-		f = imap_session_search(c->sess, c->rescan ? 0 : c->last_uid, BATCH, &uids, &n, &c->error);
-	if (f == IMAP_OK && n < BATCH)
+		f = imap_session_search(c->sess, c->rescan ? 0 : c->last_uid, BATCH, &c->uids, &c->n_uids, &c->error);
+	if (f == IMAP_OK && c->n_uids < BATCH)
 		c->rescan = false;
-	c->batch = xcalloc(n + 1, sizeof(*c->batch));
-	for (size_t i = 0; f == IMAP_OK && i < n; i++) {
-		struct fetched *b = &c->batch[c->n_batch];
-
-		f = imap_session_fetch(c->sess, uids[i], &b->msg, &b->len, &c->error);
-		if (f == IMAP_OK && b->msg != NULL) { /* else it vanished meanwhile */
-			b->uid = uids[i];
-			c->n_batch++;
-		}
-	}
-	free(uids);
+	c->sizes = xcalloc(c->n_uids + 1, sizeof(*c->sizes));
+	if (f == IMAP_OK)
+		f = imap_session_sizes(c->sess, c->uids, c->n_uids, c->sizes, &c->error);
 	if (f != IMAP_OK) {
 		job_failed(c, f);
 		return;
 	}
-	status_record(c, n > 0 ? "fetching" : imap_session_has_idle(c->sess) ? "idle" : "polling", "");
+	status_record(c, c->n_uids > 0 ? "fetching" : imap_session_has_idle(c->sess) ? "idle" : "polling", "");
+}
+
+/* The body of the batch's next message (at most message_size_limit + 1
+ * bytes of it). */
+static void job_fetch(struct chan *c)
+{
+	enum imap_fail f = IMAP_FAIL_CONNECT;
+
+	if (c->sess != NULL)
+		f = imap_session_fetch(c->sess, c->uids[c->cur], c->m->size_limit, &c->msg, &c->len, &c->error);
+	else
+		c->error = xstrdup("the session ended");
+	if (f != IMAP_OK)
+		job_failed(c, f);
+}
+
+/* The batch's next message cannot be stored: over the size limit (held
+ * at once), or its delivery failed once more (counted; held after
+ * imap_max_attempts). Held: moved to the hold folder, then counted and
+ * passed by the position; a crash in between leaves it in the hold
+ * folder with the position behind it, which harms nothing. */
+static void job_refused(struct chan *c)
+{
+	uint32_t uid = c->uids[c->cur];
+	struct db_channel_pos pos = { .channel_id = c->row.id, .holder = c->m->holder, .uidvalidity = c->uidvalidity,
+				      .uid = uid };
+	struct db *db = workers_acquire(c->rt, &c->error);
+	enum imap_fail f = IMAP_OK;
+	int r = db != NULL ? 1 : -1;
+
+	c->attempts = 0;
+	if (r > 0 && !c->too_big)
+		r = db_imap_attempt_failed(db, c->m->holder, c->row.id, uid, c->refusal, &c->attempts, &c->error);
+	if (r > 0 && (c->too_big || c->attempts >= c->m->max_attempts)) {
+		f = c->sess == NULL ? IMAP_FAIL_CONNECT
+				    : imap_session_done(c->sess, &uid, 1, "move", c->row.hold_folder, &c->error);
+		if (f == IMAP_OK)
+			r = db_imap_held(db, &pos, &c->error);
+		c->held = f == IMAP_OK && r > 0;
+	}
+	workers_release(&db);
+	c->lease_lost = r == 0;
+	if (f == IMAP_OK && r < 0)
+		f = IMAP_FAIL_PROTOCOL;
+	if (f != IMAP_OK) {
+		if (c->error == NULL)
+			c->error = xstrdup("the session ended");
+		job_failed(c, f);
+	}
 }
 
 /* Runs the job the loop chose. */
@@ -222,6 +269,12 @@ static void chan_work(uv_work_t *req)
 	switch (c->job) {
 	case JOB_SYNC:
 		job_sync(c);
+		break;
+	case JOB_FETCH:
+		job_fetch(c);
+		break;
+	case JOB_REFUSED:
+		job_refused(c);
 		break;
 	case JOB_DONE:
 		if (c->sess != NULL)
@@ -258,14 +311,15 @@ static void chan_work(uv_work_t *req)
 /* Frees what one batch held. */
 static void batch_free(struct chan *c)
 {
-	for (size_t i = 0; i < c->n_batch; i++)
-		free(c->batch[i].msg);
-	free(c->batch);
+	free(c->uids);
+	free(c->sizes);
+	free(c->msg);
+	free(c->refusal);
 	free(c->stored);
-	c->batch = NULL;
-	c->stored = NULL;
-	c->n_batch = c->n_sent = c->n_stored = 0;
-	c->delivery_failed = false;
+	c->uids = c->sizes = c->stored = NULL;
+	c->msg = c->refusal = NULL;
+	c->n_uids = c->cur = c->n_stored = c->len = 0;
+	c->too_big = c->batch_end = c->progress = false;
 }
 
 /* The next look after n failures in a row: 2 s, 4 s ... 5 min. */
@@ -298,30 +352,41 @@ static void chan_backoff(struct chan *c)
 	uv_timer_start(&c->timer, on_timer_sync, (uint64_t)s * 1000, 0);
 }
 
-/* Back on the loop after one delivery: the next, or the done action. */
+static void next_message(struct chan *c);
+
+/* Back on the loop with the delivery's answer: stored (the position
+ * moved with it), or refused (why kept for the attempt count). */
 static void on_delivery_reply(void *ctx, size_t index, unsigned code, const char *enh, const char *text)
 {
 	struct chan *c = ctx;
-	struct fetched *b = &c->batch[c->n_sent];
+	uint32_t uid = c->uids[c->cur];
 
 	(void)index;
-	(void)enh;
-	(void)text;
 	if (code / 100 == 2) {
-		c->stored[c->n_stored++] = b->uid;
-		if (b->uid > c->last_uid) /* a rescan refetches lower ones */
-			c->last_uid = b->uid;
+		c->stored[c->n_stored++] = uid;
+		if (uid > c->last_uid) /* a rescan refetches lower ones */
+			c->last_uid = uid;
+		c->cur++;
+		c->progress = true;
 	} else {
-		c->delivery_failed = true;
+		free(c->refusal);
+		c->refusal = xasprintf("%u %s %s (event=delivery session=imap%lld.%u)", code, enh, text,
+				       (long long)c->row.id, uid);
 	}
-	c->n_sent++;
 }
 
-static void deliver_next(struct chan *c);
-
+/* The delivery is over: the next message, or the refusal counted. */
 static void on_delivery_done(void *ctx)
 {
-	deliver_next(ctx);
+	struct chan *c = ctx;
+
+	c->delivering = false;
+	if (c->refusal != NULL && !c->stopping) {
+		chan_job(c, JOB_REFUSED);
+		return;
+	}
+	c->batch_end = c->batch_end || c->refusal != NULL;
+	next_message(c);
 }
 
 static const struct delivery_data_cbs delivery_cbs = { .reply = on_delivery_reply, .done = on_delivery_done };
@@ -350,10 +415,11 @@ static char *return_path(const char *msg, size_t len)
 	return NULL;
 }
 
-/* One fetched message into the delivery path of LMTP, to the team's
- * first alias, with the channel position that commits with it. */
-static int deliver_one(struct chan *c, struct fetched *b)
+/* The fetched message c->msg (taken) into the delivery path of LMTP, to
+ * the team's first alias, with the channel position that commits with it. */
+static int deliver_one(struct chan *c)
 {
+	uint32_t uid = c->uids[c->cur];
 	struct rcpt_route route = { .address = c->row.alias, .tenant_id = c->row.tenant_id,
 				    .team_id = c->row.team_id };
 	const struct rcpt_route *routes[1] = { &route };
@@ -361,33 +427,94 @@ static int deliver_one(struct chan *c, struct fetched *b)
 	struct smtp_received rcv = { .helo = c->row.host, .peer = c->row.host, .hostname = rt->hostname,
 				     .tls = true, .with = "IMAP" };
 	struct db_channel_pos pos = { .channel_id = c->row.id, .holder = c->m->holder, .uidvalidity = c->uidvalidity,
-				     .uid = b->uid };
-	char sid[17], *mail_from = return_path(b->msg, b->len);
+				     .uid = uid };
+	char sid[17], *mail_from = return_path(c->msg, c->len);
 	struct delivery_data d = { .session_id = sid, .mail_from = mail_from, .routes = routes, .n_rcpts = 1,
-				   .received = &rcv, .trusted = false, .msg = b->msg, .len = b->len,
+				   .received = &rcv, .trusted = false, .msg = c->msg, .len = c->len,
 				   .channel_pos = &pos };
 	int ret;
 
-	snprintf(sid, sizeof(sid), "imap%lld.%u", (long long)c->row.id, b->uid);
+	snprintf(sid, sizeof(sid), "imap%lld.%u", (long long)c->row.id, uid);
 	rcv.session_id = sid;
-	b->msg = NULL; /* taken */
+	c->msg = NULL; /* taken */
 	ret = delivery_data_start(c->m->loop, &d, &delivery_cbs, c);
 	free(mail_from);
 	runtime_unref((struct runtime **)&rt);
 	return ret;
 }
 
-/* Delivers the batch in UID order; the first failure ends it (the
- * position must not pass a message that is not stored). */
-static void deliver_next(struct chan *c)
+/* The batch in UID order, one message at a time: the next one is held
+ * (over the size limit) or fetched; at the end (or at a failure to retry
+ * later: the position must not pass a message that is not stored) the
+ * done action of the stored ones. */
+static void next_message(struct chan *c)
 {
-	while (!c->delivery_failed && !c->stopping && c->n_sent < c->n_batch) {
-		if (deliver_one(c, &c->batch[c->n_sent]) == 0)
-			return;
-		c->delivery_failed = true;
+	if (c->stopping || c->batch_end || c->cur >= c->n_uids) {
+		chan_job(c, JOB_DONE);
+	} else if (c->sizes[c->cur] > c->m->size_limit) {
+		c->too_big = true;
+		c->refusal = xasprintf("%u bytes, over message_size_limit (%zu): not fetched", c->sizes[c->cur],
+				       c->m->size_limit);
+		chan_job(c, JOB_REFUSED);
+	} else {
+		chan_job(c, JOB_FETCH);
 	}
-	c->delivering = false;
-	chan_job(c, JOB_DONE);
+}
+
+/* Back on the loop with one fetched message: into the delivery path, or
+ * held when it is bigger than its size said. */
+static void fetched(struct chan *c)
+{
+	if (c->msg == NULL) { /* vanished meanwhile */
+		c->cur++;
+		c->progress = true;
+		next_message(c);
+	} else if (c->len > c->m->size_limit) {
+		free(c->msg);
+		c->msg = NULL;
+		c->too_big = true;
+		c->refusal = xasprintf("over message_size_limit (%zu; the server said %u bytes)", c->m->size_limit,
+				       c->sizes[c->cur]);
+		chan_job(c, JOB_REFUSED);
+	} else {
+		c->delivering = true;
+		if (deliver_one(c) != 0) { /* not queued: try later */
+			c->delivering = false;
+			c->batch_end = true;
+			next_message(c);
+		}
+	}
+}
+
+/* Back on the loop after JOB_REFUSED: held (log, count, on with the
+ * batch), the lease gone (give the channel up), or retry later. */
+static void refused(struct chan *c)
+{
+	uint32_t uid = c->uids[c->cur];
+	char q[600];
+
+	log_quote(q, sizeof(q), c->refusal, strlen(c->refusal), 500);
+	if (c->lease_lost) {
+		log_warn("event=imap.lease-lost channel=%lld action=stop", (long long)c->row.id);
+		c->stopping = true; /* the done action of what is stored, then the end */
+	} else if (c->held) {
+		log_warn("event=imap.held channel=%lld uid=%u uidvalidity=%lld folder=%s reason=%s attempts=%u error=%s",
+			 (long long)c->row.id, uid, (long long)c->uidvalidity, c->row.hold_folder,
+			 c->too_big ? "size" : "attempts", c->attempts, q);
+		metrics_count_imap_held(c->too_big);
+		if (uid > c->last_uid)
+			c->last_uid = uid;
+		c->cur++;
+		c->progress = true;
+	} else {
+		log_warn("event=imap.refused channel=%lld uid=%u attempts=%u max=%u error=%s", (long long)c->row.id,
+			 uid, c->attempts, c->m->max_attempts, q);
+		c->batch_end = true;
+	}
+	free(c->refusal);
+	c->refusal = NULL;
+	c->too_big = false;
+	next_message(c);
 }
 
 /* Back on the loop after a job. */
@@ -431,32 +558,34 @@ static void chan_work_done(uv_work_t *req, int status)
 	c->failures = 0;
 	free(c->error_shown);
 	c->error_shown = NULL;
-	if (c->stopping && job != JOB_SYNC) {
+	if (c->stopping && job != JOB_SYNC && job != JOB_FETCH && job != JOB_REFUSED) {
 		batch_free(c);
 		chan_job(c, JOB_CLOSE);
-	} else if (job == JOB_SYNC && c->n_batch > 0 && !c->stopping) {
-		c->stored = xcalloc(c->n_batch, sizeof(*c->stored));
-		c->delivering = true;
-		deliver_next(c);
-	} else if (job == JOB_SYNC && c->stopping) {
+	} else if (job == JOB_SYNC && c->n_uids > 0 && !c->stopping) {
+		c->stored = xcalloc(c->n_uids, sizeof(*c->stored));
+		next_message(c);
+	} else if (job == JOB_FETCH) {
+		fetched(c);
+	} else if (job == JOB_REFUSED) {
+		refused(c);
+	} else if (job == JOB_SYNC) {
 		batch_free(c);
-		chan_job(c, JOB_CLOSE);
+		chan_wait(c);
 	} else if (job == JOB_DONE) {
-		bool again = !c->delivery_failed && c->n_stored > 0;
+		bool retry = c->batch_end, again = !c->batch_end && c->progress;
 
-		if (c->delivery_failed) {
-			c->error = xstrdup("a fetched message could not be stored now (see event=delivery)");
+		batch_free(c);
+		if (retry) {
+			c->error = xstrdup("a fetched message could not be stored now (see event=imap.refused)");
 			c->fail = IMAP_FAIL_PROTOCOL;
 			chan_backoff(c);
 			free(c->error);
 			c->error = NULL;
-		}
-		batch_free(c);
-		if (again)
+		} else if (again) {
 			chan_job(c, JOB_SYNC); /* more may be waiting */
-	} else if (job == JOB_SYNC) {
-		batch_free(c);
-		chan_wait(c);
+		} else {
+			chan_wait(c);
+		}
 	} else if (job == JOB_IDLE) {
 		chan_wait(c);
 	}
@@ -672,6 +801,8 @@ struct imap_channels *imap_channels_start(uv_loop_t *loop, const struct md_confi
 	gethostname(host, sizeof(host) - 1);
 	snprintf(m->holder, sizeof(m->holder), "%s:%ld", host, (long)getpid());
 	m->poll_interval_s = cfg->imap_poll_interval;
+	m->max_attempts = cfg->imap_max_attempts;
+	m->size_limit = (size_t)cfg->message_size_limit;
 	uv_timer_init(loop, &m->lease_timer);
 	m->lease_timer.data = m;
 	uv_timer_start(&m->lease_timer, on_lease_timer, 0, RENEW_MS);
@@ -682,8 +813,11 @@ struct imap_channels *imap_channels_start(uv_loop_t *loop, const struct md_confi
 /* Contract in imap-channel.h. */
 void imap_channels_configure(struct imap_channels *m, const struct md_config *cfg)
 {
-	if (m != NULL)
-		m->poll_interval_s = cfg->imap_poll_interval;
+	if (m == NULL)
+		return;
+	m->poll_interval_s = cfg->imap_poll_interval;
+	m->max_attempts = cfg->imap_max_attempts;
+	m->size_limit = (size_t)cfg->message_size_limit;
 }
 
 static void on_lease_timer_closed(uv_handle_t *h)

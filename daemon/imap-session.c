@@ -211,47 +211,91 @@ enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t
 	return IMAP_OK;
 }
 
-/* The body section of one FETCH answer, or NULL. */
-static const struct mailimap_msg_att_body_section *body_of(struct mailimap_msg_att *att, uint32_t *uid_r)
+/* The UID, size and body section of one FETCH answer (each left alone
+ * when absent). */
+static void att_read(struct mailimap_msg_att *att, uint32_t *uid_r, uint32_t *size_r,
+		     const struct mailimap_msg_att_body_section **body_r)
 {
-	const struct mailimap_msg_att_body_section *body = NULL;
-
 	for (clistiter *it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att_item *item = clist_content(it);
+		struct mailimap_msg_att_static *st;
 
 		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 			continue;
-		if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
-			*uid_r = item->att_data.att_static->att_data.att_uid;
-		else if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
-			body = item->att_data.att_static->att_data.att_body_section;
+		st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid_r = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+			*size_r = st->att_data.att_rfc822_size;
+		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+			*body_r = st->att_data.att_body_section;
 	}
-	return body;
 }
 
+/* The set of n UIDs. */
+static struct mailimap_set *uid_set(const uint32_t *uids, size_t n);
+
 /* Contract in imap-session.h. */
-enum imap_fail imap_session_fetch(struct imap_session *s, uint32_t uid, char **msg_r, size_t *len_r,
+enum imap_fail imap_session_sizes(struct imap_session *s, const uint32_t *uids, size_t n, uint32_t *sizes_r,
+				  char **error_r)
+{
+	struct mailimap_set *set;
+	struct mailimap_fetch_type *type;
+	clist *result = NULL;
+	int r;
+
+	memset(sizes_r, 0, n * sizeof(*sizes_r));
+	if (n == 0)
+		return IMAP_OK;
+	set = uid_set(uids, n);
+	type = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_rfc822_size());
+	r = mailimap_uid_fetch(s->imap, set, type, &result);
+	mailimap_fetch_type_free(type);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return cmd_fail(s, "UID FETCH RFC822.SIZE", r, error_r);
+	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		const struct mailimap_msg_att_body_section *body = NULL;
+		uint32_t uid = 0, size = 0;
+
+		att_read(clist_content(it), &uid, &size, &body);
+		for (size_t i = 0; i < n; i++)
+			if (uids[i] == uid)
+				sizes_r[i] = size;
+	}
+	mailimap_fetch_list_free(result);
+	return IMAP_OK;
+}
+
+/* Contract in imap-session.h. BODY.PEEK[]<0.max+1>: a server that says
+ * one size and sends more cannot make us hold more than max + 1 bytes. */
+enum imap_fail imap_session_fetch(struct imap_session *s, uint32_t uid, size_t max, char **msg_r, size_t *len_r,
 				  char **error_r)
 {
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
 	struct mailimap_section *section = mailimap_section_new(NULL); /* the whole message */
+	uint32_t want = max < UINT32_MAX ? (uint32_t)max + 1 : UINT32_MAX;
 	clist *result = NULL;
 	int r;
 
 	*msg_r = NULL;
 	*len_r = 0;
 	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_body_peek_section(section));
+	mailimap_fetch_type_new_fetch_att_list_add(type,
+						   mailimap_fetch_att_new_body_peek_section_partial(section, 0, want));
 	r = mailimap_uid_fetch(s->imap, set, type, &result);
 	mailimap_fetch_type_free(type);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
 		return cmd_fail(s, "UID FETCH", r, error_r);
 	for (clistiter *it = clist_begin(result); it != NULL && *msg_r == NULL; it = clist_next(it)) {
-		uint32_t got = 0;
-		const struct mailimap_msg_att_body_section *body = body_of(clist_content(it), &got);
+		const struct mailimap_msg_att_body_section *body = NULL;
+		uint32_t got = 0, size = 0;
 
+		att_read(clist_content(it), &got, &size, &body);
 		if (got == uid && body != NULL) {
 			*msg_r = xmalloc(body->sec_length + 1);
 			memcpy(*msg_r, body->sec_body_part != NULL ? body->sec_body_part : "", body->sec_length);

@@ -53,9 +53,15 @@ bool imap_session_has_idle(const struct imap_session *s);
  * *n_r of them; the lowest first). */
 enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t max, uint32_t **uids_r,
 				   size_t *n_r, char **error_r);
-/* The raw message of uid (BODY.PEEK[], so nothing is flagged): *msg_r
- * malloc'd with *len_r bytes; NULL when the message vanished meanwhile. */
-enum imap_fail imap_session_fetch(struct imap_session *s, uint32_t uid, char **msg_r, size_t *len_r,
+/* The sizes (RFC822.SIZE) of n UIDs in one command: sizes_r[i] for
+ * uids[i], 0 for one that vanished meanwhile. */
+enum imap_fail imap_session_sizes(struct imap_session *s, const uint32_t *uids, size_t n, uint32_t *sizes_r,
+				  char **error_r);
+/* The raw message of uid (BODY.PEEK[], so nothing is flagged), at most
+ * max + 1 bytes of it (more than max: the message is over the limit):
+ * *msg_r malloc'd with *len_r bytes; NULL when the message vanished
+ * meanwhile. */
+enum imap_fail imap_session_fetch(struct imap_session *s, uint32_t uid, size_t max, char **msg_r, size_t *len_r,
 				  char **error_r);
 /* What happens to stored messages on the server: action "move" (UID MOVE
  * when offered, else UID COPY, \Deleted and UID EXPUNGE; done_folder is

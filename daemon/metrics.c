@@ -25,6 +25,7 @@ static unsigned n_outbound;
 static struct series sessions[4];
 static unsigned n_sessions;
 static uint64_t timers_fired;
+static uint64_t imap_held[2]; /* over the size limit, too many attempts */
 
 const double metrics_delivery_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
 const unsigned metrics_n_delivery_buckets = sizeof(metrics_delivery_buckets) / sizeof(metrics_delivery_buckets[0]);
@@ -80,6 +81,13 @@ void metrics_count_timers_fired(unsigned n)
 {
 	pthread_mutex_lock(&lock);
 	timers_fired += n;
+	pthread_mutex_unlock(&lock);
+}
+
+void metrics_count_imap_held(bool too_big)
+{
+	pthread_mutex_lock(&lock);
+	imap_held[too_big ? 0 : 1]++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -140,6 +148,7 @@ void metrics_reset(void)
 	pthread_mutex_lock(&lock);
 	n_messages = n_outbound = n_sessions = 0;
 	timers_fired = delivery_count = 0;
+	imap_held[0] = imap_held[1] = 0;
 	delivery_sum = 0;
 	memset(delivery_bucket, 0, sizeof(delivery_bucket));
 	pthread_mutex_unlock(&lock);
@@ -248,6 +257,9 @@ void metrics_render_counters(struct buf *out)
 		sample(out, "outbound_total", "result", outbound[i].a, NULL, NULL, (double)outbound[i].n);
 	family(out, "timers_fired_total", "counter", "Timer passes that woke tickets or marked SLA breaches.");
 	sample(out, "timers_fired_total", NULL, NULL, NULL, NULL, (double)timers_fired);
+	family(out, "imap_held_total", "counter", "Fetched messages moved to a channel's hold folder, by reason.");
+	sample(out, "imap_held_total", "reason", "size", NULL, NULL, (double)imap_held[0]);
+	sample(out, "imap_held_total", "reason", "attempts", NULL, NULL, (double)imap_held[1]);
 	family(out, "rule_evaluations_total", "counter", "Rule programs evaluated against a ticket.");
 	sample(out, "rule_evaluations_total", NULL, NULL, NULL, NULL, (double)rules_stats_evals());
 	family(out, "database_errors_total", "counter", "Failed database statements and connections.");

@@ -22,6 +22,10 @@ void metrics_observe_delivery(double seconds);
 void metrics_count_outbound(const char *result);
 /* n timers that fired (snooze wake-ups and SLA breaches). */
 void metrics_count_timers_fired(unsigned n);
+/* A message fetched over IMAP was moved to its channel's hold folder:
+ * too_big (over message_size_limit) or after imap_max_attempts failed
+ * deliveries. */
+void metrics_count_imap_held(bool too_big);
 /* A session opened (+1) or ended (-1) on a listener kind "lmtp"/"smtp". */
 void metrics_session(const char *listener, int delta);
 /* The RCPT lookup's outcome: refused (no_such_user) or deferred. */

@@ -146,7 +146,9 @@ imap() { /usr/bin/python3 "$top_srcdir/t/imap-client.py" "$DV_PORT" support "$MD
 imap create Support || { echo "cannot reach the test's Dovecot"; cat "$DV_DIR/dovecot.log"; exit 99; }
 imap create Processed
 
-MD_EXTRA_CONF="imap_poll_interval = 2s"
+MD_EXTRA_CONF="imap_poll_interval = 2s
+imap_max_attempts = 3
+message_size_limit = 100k"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 B_PID=
 trap 'md_daemon_stop; dovecot_stop; kill $OA_PID $B_PID 2>/dev/null' EXIT
@@ -382,6 +384,48 @@ pimap append INBOX "Polled later"
 wait_sql "select count(*) from messages where subject = 'Polled later'" 1
 assert_eq "a later message comes with the next look" 1 "$(subject_once 'Polled later')"
 md_ctl channel remove "$pch" >/dev/null
+
+# --- a poison message (its delivery fails every time: here the storage
+# refuses it, as a constraint would) does not stop the channel: after
+# imap_max_attempts (3 here) it goes to the hold folder, the position passes
+# it, and the messages after it are delivered
+sql "CREATE FUNCTION t_poison() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+	IF NEW.subject = 'Poison pill' THEN RAISE EXCEPTION 'this message poisons the store'; END IF;
+	RETURN NEW; END \$\$;
+	CREATE TRIGGER t_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION t_poison()"
+imap append Support "Poison pill"
+imap append Support "After the poison" 2
+wait_sql "select count(*) from messages where subject like 'After the poison %'" 2 ||
+	wait_sql "select count(*) from messages where subject like 'After the poison %'" 2
+assert_eq "the messages after a poison message are delivered" 2 \
+	"$(sql "select count(*) from messages where subject like 'After the poison %'")"
+assert_eq "the poison message is not stored" 0 "$(subject_once 'Poison pill')"
+for _i in $(seq 1 100); do [ "$(imap count maildesk-hold)" = 1 ] && break; sleep 0.1; done
+assert_eq "it is in the hold folder (created), Support is empty" "1 0" "$(imap count maildesk-hold) $(imap count Support)"
+assert_eq "the hold folder holds the poison message" "Poison pill" "$(imap subjects maildesk-hold)"
+assert_eq "after three attempts" 2 "$(grep -c 'event=imap.refused channel=1 .*max=3' "$MD_DIR/maildeskd.log")"
+assert_match "one clear log line says it was held and why" \
+	"event=imap\.held channel=1 uid=[0-9]+ uidvalidity=[0-9]+ folder=maildesk-hold reason=attempts attempts=3 error=\"451 " \
+	"$(cat "$MD_DIR/maildeskd.log")"
+assert_eq "channel show counts it; nothing stuck" "1 0 0" "$(field held) $(field stuck_uid) $(field stuck_attempts)"
+sql "DROP TRIGGER t_poison ON messages"
+
+# --- a message over message_size_limit (100k here) is not fetched: held
+{
+	printf 'From: carla@customer.example\r\nSubject: Too big\r\n\r\n'
+	yes 'a line of a message much too big for the limit, again and again' | head -n 3000 | sed 's/$/\r/'
+} > "$MD_TEST_TMP/big.eml"
+imap append-file Support "$MD_TEST_TMP/big.eml"
+imap append Support "After the big one"
+wait_sql "select count(*) from messages where subject = 'After the big one'" 1
+assert_eq "the message after a too big one is delivered" 1 "$(subject_once 'After the big one')"
+for _i in $(seq 1 100); do [ "$(imap count maildesk-hold)" = 2 ] && break; sleep 0.1; done
+assert_eq "the too big one is held, not stored" "2 0 0" \
+	"$(imap count maildesk-hold) $(imap count Support) $(subject_once 'Too big')"
+assert_match "the log says why, without fetching it" \
+	"event=imap\.held channel=1 uid=[0-9]+ uidvalidity=[0-9]+ folder=maildesk-hold reason=size attempts=0 error=\"[0-9]+ bytes, over message_size_limit \(102400\): not fetched" \
+	"$(cat "$MD_DIR/maildeskd.log")"
+assert_eq "channel show: two held" 2 "$(field held)"
 
 # --- pause: the daemon lets go of the channel
 stops() { grep -c 'event=imap.stopped channel=1' "$MD_DIR/maildeskd.log"; }

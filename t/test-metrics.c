@@ -77,6 +77,9 @@ START_TEST(test_counters_and_labels)
 	metrics_session("lmtp", +1);
 	metrics_session("lmtp", -1);
 	metrics_count_timers_fired(3);
+	metrics_count_imap_held(true);
+	metrics_count_imap_held(false);
+	metrics_count_imap_held(false);
 	s = render(NULL);
 	ck_assert_ptr_nonnull(strstr(s, "# HELP maildesk_messages_total "));
 	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_messages_total counter\n"));
@@ -89,6 +92,8 @@ START_TEST(test_counters_and_labels)
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_outbound_total{result=\"sent\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_sessions_open{listener=\"lmtp\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_timers_fired_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(s, "maildesk_imap_held_total{reason=\"size\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "maildesk_imap_held_total{reason=\"attempts\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(s, "maildesk_database_up 0\n"));
 	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_rule_evaluations_total counter\nmaildesk_rule_evaluations_total "));
 	ck_assert_ptr_nonnull(strstr(s, "# TYPE maildesk_database_errors_total counter\nmaildesk_database_errors_total "));

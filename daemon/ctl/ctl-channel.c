@@ -57,9 +57,11 @@ static int settings_read(const struct ctl_args *a, struct db_imap_settings *s)
 	s->done_action = ctl_opt_get(a, "delete") ? "delete" : ctl_opt_get(a, "flag") ? "flag"
 			 : ctl_opt_get(a, "done-folder") ? "move" : NULL;
 	s->done_folder = ctl_opt_get(a, "done-folder");
+	s->hold_folder = ctl_opt_get(a, "hold-folder");
 	if ((s->host != NULL && !ctl_name_valid(s->host)) || (s->username != NULL && !ctl_name_valid(s->username)) ||
 	    (s->folder != NULL && !ctl_name_valid(s->folder)) ||
-	    (s->done_folder != NULL && !ctl_name_valid(s->done_folder)))
+	    (s->done_folder != NULL && !ctl_name_valid(s->done_folder)) ||
+	    (s->hold_folder != NULL && !ctl_name_valid(s->hold_folder)))
 		return ctl_usage_error(a, "host, user and folders must be printable and not empty");
 	if (s->password_file != NULL && s->password_file[0] != '/')
 		return ctl_fail("--password-file must be an absolute path (the daemon reads it)");
@@ -240,12 +242,13 @@ static int channel_test(struct ctl *ctl, const struct ctl_args *a)
 }
 
 #define SETTINGS_OPTS                                                                                      \
-	"host= port= tls= user= password-file= oauth2-token-command= folder= done-folder= delete flag ca-file="
+	"host= port= tls= user= password-file= oauth2-token-command= folder= done-folder= delete flag ca-file= hold-folder="
 
 const struct ctl_command ctl_channel_commands[] = {
 	{ "channel add imap",
 	  "--team T --host H [--port N] --tls implicit|starttls --user U --password-file F | --oauth2-token-command CMD"
-	  " [--folder INBOX] [--done-folder Processed | --delete | --flag] [--ca-file F] [--tenant T]",
+	  " [--folder INBOX] [--done-folder Processed | --delete | --flag] [--ca-file F] [--hold-folder maildesk-hold]"
+	  " [--tenant T]",
 	  "fetch a team's mail from an IMAP mailbox (the password stays in F, mode o-rwx, read at each connect)", 0,
 	  0, "team= tenant= " SETTINGS_OPTS, channel_add },
 	{ "channel list", "[--tenant T] [--json]", "list IMAP channels with their status", 0, 0, "tenant= json",
@@ -259,7 +262,7 @@ const struct ctl_command ctl_channel_commands[] = {
 	{ "channel remove", "ID", "forget a channel (nothing on the server changes)", 1, 1, "", channel_remove },
 	{ "channel set",
 	  "ID [--host H] [--port N] [--tls M] [--user U] [--password-file F | --oauth2-token-command CMD]"
-	  " [--folder F] [--done-folder F | --delete | --flag] [--ca-file F]",
+	  " [--folder F] [--done-folder F | --delete | --flag] [--ca-file F] [--hold-folder F]",
 	  "change a channel; the daemon starts a new session with it", 1, 1, SETTINGS_OPTS, channel_set },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

@@ -61,6 +61,9 @@ struct md_config {
 	unsigned imap_poll_interval;    /* seconds between two looks at an IMAP
 					 * channel whose server offers no IDLE
 					 * (issue 15) */
+	unsigned imap_max_attempts;     /* failed deliveries of one fetched message
+					 * before it is moved to the channel's
+					 * hold folder */
 	unsigned relay_timeout;         /* seconds: connecting and each wait for a
 					 * reply of the relay; also sizes each
 					 * claim's stale window (db-outbound.h) */

@@ -14,17 +14,17 @@ int db_imap_channel_add(struct db *db, int64_t tenant_id, int64_t team_id, const
 			int64_t *id_r, char **error_r)
 {
 	struct db_num tn, mn, pn;
-	const char *params[12] = { db_num(&tn, tenant_id), db_num(&mn, team_id), s->host, db_num(&pn, s->port),
+	const char *params[13] = { db_num(&tn, tenant_id), db_num(&mn, team_id), s->host, db_num(&pn, s->port),
 				   s->tls, s->ca_file, s->username, s->password_file, s->oauth2_command,
-				   s->folder, s->done_action, s->done_folder };
+				   s->folder, s->done_action, s->done_folder, s->hold_folder };
 
 	return db_admin_id_query(db,
 				 "INSERT INTO imap_channels (tenant_id, team_id, host, port, tls, ca_file, username,"
-				 " password_file, oauth2_command, folder, done_action, done_folder)"
+				 " password_file, oauth2_command, folder, done_action, done_folder, hold_folder)"
 				 " VALUES ($1, $2, $3, $4::integer, $5, coalesce($6, ''), $7, coalesce($8, ''),"
 				 " coalesce($9, ''), coalesce($10, 'INBOX'), coalesce($11, 'move'),"
-				 " coalesce($12, 'Processed')) RETURNING id",
-				 12, params, id_r, error_r) < 0
+				 " coalesce($12, 'Processed'), coalesce($13, 'maildesk-hold')) RETURNING id",
+				 13, params, id_r, error_r) < 0
 		       ? -1
 		       : 0;
 }
@@ -33,9 +33,9 @@ int db_imap_channel_add(struct db *db, int64_t tenant_id, int64_t team_id, const
 int db_imap_channel_set(struct db *db, int64_t id, const struct db_imap_settings *s, char **error_r)
 {
 	struct db_num in, pn;
-	const char *params[11] = { db_num(&in, id), s->host, s->port != 0 ? db_num(&pn, s->port) : NULL,
+	const char *params[12] = { db_num(&in, id), s->host, s->port != 0 ? db_num(&pn, s->port) : NULL,
 				   s->tls, s->ca_file, s->username, s->password_file, s->oauth2_command,
-				   s->folder, s->done_action, s->done_folder };
+				   s->folder, s->done_action, s->done_folder, s->hold_folder };
 
 	return db_admin_id_query(db,
 				 "UPDATE imap_channels SET host = coalesce($2, host),"
@@ -46,10 +46,10 @@ int db_imap_channel_set(struct db *db, int64_t id, const struct db_imap_settings
 				 " oauth2_command = CASE WHEN $7::text IS NOT NULL THEN ''"
 				 "  ELSE coalesce($8, oauth2_command) END,"
 				 " folder = coalesce($9, folder), done_action = coalesce($10, done_action),"
-				 " done_folder = coalesce($11, done_folder), config_version = config_version + 1,"
-				 " status = 'changed', status_at = now()"
+				 " done_folder = coalesce($11, done_folder), hold_folder = coalesce($12, hold_folder),"
+				 " config_version = config_version + 1, status = 'changed', status_at = now()"
 				 " WHERE id = $1 RETURNING id",
-				 11, params, NULL, error_r);
+				 12, params, NULL, error_r);
 }
 
 /* Contract in db-imap.h. */
@@ -107,9 +107,10 @@ int db_imap_channel_show(struct db *db, int64_t id, struct db_table **t_r, char 
 	return db_exec_row(db,
 			   "SELECT c.id, te.name AS tenant, tm.name AS team, " IMAP_ALIAS_SQL " AS alias, c.host,"
 			   " c.port, c.tls, c.ca_file, c.username, c.password_file, c.oauth2_command, c.folder,"
-			   " c.done_action, c.done_folder, c.paused, c.status, c.last_error,"
+			   " c.done_action, c.done_folder, c.hold_folder, c.paused, c.status, c.last_error,"
 			   " " DB_TS("c.status_at") " AS status_at, c.uidvalidity, c.last_uid, c.lease_holder,"
-			   " " DB_TS("c.lease_until") " AS lease_until, c.config_version"
+			   " " DB_TS("c.lease_until") " AS lease_until, c.config_version, c.held, c.stuck_uid,"
+			   " c.stuck_attempts, c.stuck_error"
 			   " FROM imap_channels c JOIN tenants te ON te.id = c.tenant_id"
 			   " JOIN teams tm ON tm.tenant_id = c.tenant_id AND tm.id = c.team_id WHERE c.id = $1",
 			   1, params, t_r, error_r);
@@ -119,7 +120,7 @@ int db_imap_channel_show(struct db *db, int64_t id, struct db_table **t_r, char 
 #define IMAP_ROW_SQL                                                                                      \
 	"c.id, c.tenant_id, c.team_id, c.host, c.tls, c.ca_file, c.username, c.password_file,"            \
 	" c.oauth2_command, c.folder, c.done_action, c.done_folder, c.port, c.uidvalidity, c.last_uid,"   \
-	" c.config_version, " IMAP_ALIAS_SQL
+	" c.config_version, " IMAP_ALIAS_SQL ", c.hold_folder"
 
 /* One row of IMAP_ROW_SQL into c. */
 static void channel_read(const struct db_table *t, size_t row, struct db_imap_channel *c)
@@ -141,6 +142,7 @@ static void channel_read(const struct db_table *t, size_t row, struct db_imap_ch
 	c->last_uid = db_cell_int(t, row, 14);
 	c->config_version = (int)db_cell_int(t, row, 15);
 	c->alias = db_cell_str(t, row, 16);
+	c->hold_folder = db_cell_str(t, row, 17);
 }
 
 /* Contract in db-imap.h. */
@@ -158,6 +160,7 @@ void db_imap_channel_clear(struct db_imap_channel *c)
 	free(c->done_action);
 	free(c->done_folder);
 	free(c->alias);
+	free(c->hold_folder);
 	memset(c, 0, sizeof(*c));
 }
 

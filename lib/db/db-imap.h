@@ -27,6 +27,7 @@ struct db_imap_settings {
 	const char *folder;
 	const char *done_action;    /* "move" | "delete" | "flag" */
 	const char *done_folder;    /* for move */
+	const char *hold_folder;    /* where messages that cannot be stored go */
 };
 
 /* Adds a channel of a team. Returns 0 with *id_r, or -1 (also when the
@@ -48,15 +49,17 @@ int db_imap_channel_remove(struct db *db, int64_t id, char **error_r);
 #define DB_IMAP_LIST_KINDS "isssissssbss"
 int db_imap_channel_list(struct db *db, int64_t tenant_id, struct db_table **t_r, char **error_r);
 /* One channel with everything but secrets (there are none stored), for
- * "channel show": DB_IMAP_SHOW_KINDS. 1 with *t_r, 0 none, -1. */
-#define DB_IMAP_SHOW_KINDS "issssissssssssbsstiisti"
+ * "channel show" (ending in held, stuck_uid, stuck_attempts, stuck_error:
+ * messages moved to the hold folder, the one being retried):
+ * DB_IMAP_SHOW_KINDS. 1 with *t_r, 0 none, -1. */
+#define DB_IMAP_SHOW_KINDS "issssisssssssssbsstiistiiiis"
 int db_imap_channel_show(struct db *db, int64_t id, struct db_table **t_r, char **error_r);
 
 /* A channel as the daemon (and "channel test") works it; strings owned. */
 struct db_imap_channel {
 	int64_t id, tenant_id, team_id;
 	char *host, *tls, *ca_file, *username, *password_file, *oauth2_command, *folder, *done_action,
-		*done_folder;
+		*done_folder, *hold_folder;
 	unsigned port;
 	int64_t uidvalidity, last_uid;
 	int config_version;
