@@ -40,6 +40,8 @@ struct chan {
 	uv_work_t work;
 	struct runtime *rt;         /* held while a job runs */
 	enum job job;
+	struct chan *wait_next;     /* in the driver's queue of jobs waiting for a slot */
+	bool waiting;               /* job chosen, not yet in the pool */
 	bool busy, in_idle, polling, stopping, stop_queued;
 	bool delivering; /* a message is with delivery.c: its callbacks hold c */
 	/* a job's outcome */
@@ -82,6 +84,12 @@ struct imap_channels {
 	char holder[300];
 	unsigned poll_interval_s;
 	unsigned max_attempts; /* imap_max_attempts */
+	/* At most max_jobs channel jobs in the pool at once (imap_max_jobs,
+	 * threads added to the pool at start); the others wait here in
+	 * order, so an outage of providers never takes the threads of
+	 * deliveries or of the lease renewal. */
+	unsigned max_jobs, running;
+	struct chan *wait_head, *wait_tail;
 	size_t size_limit;     /* message_size_limit */
 	struct runtime *rt; /* the lease job's */
 	struct db_imap_channel *leased;
@@ -93,11 +101,12 @@ struct imap_channels {
 static void chan_job(struct chan *c, enum job job);
 static void chan_wait(struct chan *c);
 static void mgr_maybe_free(struct imap_channels *m);
+static void jobs_next(struct imap_channels *m);
 static void on_chan_closed(uv_handle_t *h);
 
-unsigned imap_channels_threads(void)
+unsigned imap_channels_threads(const struct md_config *cfg)
 {
-	return 2;
+	return cfg->imap_max_jobs;
 }
 
 /* ---- status and the log (loop thread) ---- */
@@ -525,6 +534,8 @@ static void chan_work_done(uv_work_t *req, int status)
 
 	c->busy = false;
 	runtime_unref(&c->rt);
+	c->m->running--;
+	jobs_next(c->m);
 	if (status != 0 && c->fail == IMAP_OK) {
 		c->fail = IMAP_FAIL_PROTOCOL;
 		free(c->error);
@@ -591,9 +602,41 @@ static void chan_work_done(uv_work_t *req, int status)
 	}
 }
 
-/* Queues one job (the channel has at most one). */
+/* Hands c's job to the pool (a slot is free). */
+static void job_submit(struct chan *c)
+{
+	c->m->running++;
+	c->rt = runtime_get();
+	c->work.data = c;
+	if (uv_queue_work(c->m->loop, &c->work, chan_work, chan_work_done) != 0) {
+		c->m->running--;
+		c->busy = false;
+		runtime_unref(&c->rt);
+		uv_timer_start(&c->timer, on_timer_sync, BACKOFF_MIN_S * 1000, 0);
+	}
+}
+
+/* A slot came free: the job that waited longest goes to the pool. */
+static void jobs_next(struct imap_channels *m)
+{
+	while (m->running < m->max_jobs && m->wait_head != NULL) {
+		struct chan *c = m->wait_head;
+
+		m->wait_head = c->wait_next;
+		if (m->wait_head == NULL)
+			m->wait_tail = NULL;
+		c->wait_next = NULL;
+		c->waiting = false;
+		job_submit(c);
+	}
+}
+
+/* Queues one job (the channel has at most one): to the pool when fewer
+ * than max_jobs run, else at the end of the waiting line. */
 static void chan_job(struct chan *c, enum job job)
 {
+	struct imap_channels *m = c->m;
+
 	if (c->busy)
 		return;
 	if (job == JOB_CLOSE) {
@@ -604,13 +647,16 @@ static void chan_job(struct chan *c, enum job job)
 	uv_timer_stop(&c->timer);
 	c->job = job;
 	c->busy = true;
-	c->rt = runtime_get();
-	c->work.data = c;
-	if (uv_queue_work(c->m->loop, &c->work, chan_work, chan_work_done) != 0) {
-		c->busy = false;
-		runtime_unref(&c->rt);
-		uv_timer_start(&c->timer, on_timer_sync, BACKOFF_MIN_S * 1000, 0);
+	if (m->running < m->max_jobs) {
+		job_submit(c);
+		return;
 	}
+	c->waiting = true;
+	if (m->wait_tail != NULL)
+		m->wait_tail->wait_next = c;
+	else
+		m->wait_head = c;
+	m->wait_tail = c;
 }
 
 /* The poll handle is closed: the IDLE ends in a job. */
@@ -690,6 +736,11 @@ static void chan_stop(struct chan *c)
 	if (c->stopping)
 		return;
 	c->stopping = true;
+	if (c->waiting && (c->job == JOB_SYNC || c->job == JOB_IDLE)) {
+		c->job = JOB_CLOSE; /* not started: no look, just the end */
+		c->stop_queued = true;
+		return;
+	}
 	if (c->busy || c->delivering)
 		return; /* the job's or the batch's end sees stopping */
 	if (c->polling) {
@@ -803,6 +854,7 @@ struct imap_channels *imap_channels_start(uv_loop_t *loop, const struct md_confi
 	m->poll_interval_s = cfg->imap_poll_interval;
 	m->max_attempts = cfg->imap_max_attempts;
 	m->size_limit = (size_t)cfg->message_size_limit;
+	m->max_jobs = cfg->imap_max_jobs;
 	uv_timer_init(loop, &m->lease_timer);
 	m->lease_timer.data = m;
 	uv_timer_start(&m->lease_timer, on_lease_timer, 0, RENEW_MS);

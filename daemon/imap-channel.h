@@ -5,7 +5,8 @@
  * by its holder) tells which channels this daemon works; another daemon
  * takes a channel over once the holder stopped renewing. For each channel
  * one session (imap-session.h) whose blocking calls run in libuv's pool,
- * one job at a time:
+ * one job at a time, and at most imap_max_jobs of all channels' jobs in
+ * the pool at once (the others wait in line):
  *   - new UIDs are fetched by UID and each message is delivered exactly as
  *     an LMTP delivery to the team's first alias (delivery_data_start:
  *     dedupe, rules, notifications), its channel position committed in the
@@ -24,9 +25,9 @@
 
 struct imap_channels;
 
-/* Threads of the pool the channels may occupy at once (to add to
- * UV_THREADPOOL_SIZE). */
-unsigned imap_channels_threads(void);
+/* Threads of the pool the channels may occupy at once (imap_max_jobs,
+ * to add to UV_THREADPOOL_SIZE); more jobs wait for one of them. */
+unsigned imap_channels_threads(const struct md_config *cfg);
 /* Starts the lease on loop; holder names this daemon (host:pid). Never
  * fails; handles are unref'd. */
 struct imap_channels *imap_channels_start(uv_loop_t *loop, const struct md_config *cfg);

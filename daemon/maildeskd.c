@@ -238,7 +238,7 @@ static int server_run(struct server *srv)
 	char *error = NULL;
 
 	snprintf(env, sizeof(env), "%u", srv->cfg.db_workers + outbound_threads(&srv->cfg) + timers_threads() +
-		 imap_channels_threads());
+		 imap_channels_threads(&srv->cfg));
 	setenv("UV_THREADPOOL_SIZE", env, 1);
 	runtime_publish(runtime_new(&srv->cfg, srv->secret));
 	if (delivery_check_database(srv->cfg.database, srv->cfg.db_timeout, &error) < 0)

@@ -151,7 +151,8 @@ imap_max_attempts = 3
 message_size_limit = 100k"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 B_PID=
-trap 'md_daemon_stop; dovecot_stop; kill $OA_PID $B_PID 2>/dev/null' EXIT
+SILENT_PID=
+trap 'md_daemon_stop; dovecot_stop; kill $OA_PID $B_PID $SILENT_PID 2>/dev/null' EXIT
 tickets() { sql "select count(*) from tickets"; }
 subject_once() { sql "select count(*) from messages where subject = '$1'"; }
 show() { md_ctl channel show 1; }
@@ -439,6 +440,42 @@ assert_eq "nothing is fetched while paused" 0 "$(subject_once 'While paused')"
 md_ctl channel resume 1 >/dev/null
 wait_sql "select count(*) from messages where subject = 'While paused'" 1
 assert_eq "resume fetches again" 1 "$(subject_once 'While paused')"
+
+# --- an outage of many providers (24 servers that accept and never
+# answer) holds at most imap_max_jobs (2) threads of the pool: deliveries
+# and the lease renewal go on (before, the 24 channels' jobs took all 15)
+SILENT_PORT=$(md_free_port)
+/usr/bin/python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(128)
+held = []
+while True:
+    held.append(s.accept())' "$SILENT_PORT" &
+SILENT_PID=$!
+for i in $(seq 1 24); do
+	md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$SILENT_PORT" --tls implicit \
+		--user "silent$i" --password-file "$PW" >/dev/null
+done
+wait_sql "select count(*) from imap_channels where username like 'silent%' and lease_holder <> ''" 24
+sleep 12 # the lease of channel 1 was renewed at most 5 s ago, unless the pool is taken
+assert_eq "the lease renewal goes on while 24 channels hang" t \
+	"$(sql "select lease_until > now() + interval '23 seconds' from imap_channels where id = 1")"
+out=$(/usr/bin/python3 -c 'import smtplib, sys, time
+t0 = time.monotonic()
+c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+c.sendmail("carla@customer.example", ["support@demo.example"],
+           b"From: carla@customer.example\r\nSubject: During the outage\r\n\r\nhi\r\n")
+c.quit()
+print("stored in %d s" % (time.monotonic() - t0))' "$MD_LMTP_PORT" 2>&1)
+assert_match "and so do deliveries over LMTP" "^stored in [0-4] s$" "$out"
+kill "$SILENT_PID"
+wait "$SILENT_PID" 2>/dev/null
+for id in $(sql "select id from imap_channels where username like 'silent%'"); do md_ctl channel remove "$id" >/dev/null; done
+imap append Support "After the outage"
+wait_sql "select count(*) from messages where subject = 'After the outage'" 1
+assert_eq "channel 1 fetches again once the outage is over" 1 "$(subject_once 'After the outage')"
 
 md_daemon_stop
 assert_eq "maildeskd exits cleanly with a channel in IDLE" 0 "$?"

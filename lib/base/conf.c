@@ -74,6 +74,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "metrics_listen", CFG_STRING, OFF(metrics_listen), "", 0, 0 },
 	{ "imap_poll_interval", CFG_DURATION, OFF(imap_poll_interval), "1m", 1, 86400 },
 	{ "imap_max_attempts", CFG_UINT, OFF(imap_max_attempts), "5", 1, 1000 },
+	{ "imap_max_jobs", CFG_UINT, OFF(imap_max_jobs), "2", 1, 64 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

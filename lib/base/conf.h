@@ -64,6 +64,9 @@ struct md_config {
 	unsigned imap_max_attempts;     /* failed deliveries of one fetched message
 					 * before it is moved to the channel's
 					 * hold folder */
+	unsigned imap_max_jobs;         /* IMAP channel jobs in the thread pool
+					 * at once (the threads added to it;
+					 * read at start) */
 	unsigned relay_timeout;         /* seconds: connecting and each wait for a
 					 * reply of the relay; also sizes each
 					 * claim's stale window (db-outbound.h) */
