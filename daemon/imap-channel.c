@@ -12,10 +12,12 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-deliver.h"
 #include "db/db-imap.h"
 #include "delivery.h"
 #include "imap-session.h"
 #include "metrics.h"
+#include "mime/mime.h"
 #include "runtime.h"
 #include "workers.h"
 
@@ -23,6 +25,7 @@
 #define RENEW_MS 5000         /* ... and is renewed this often */
 #define MAX_CHANNELS 256      /* per daemon */
 #define BATCH 20              /* messages fetched per look */
+#define FLAG_RESCAN_MAX 100   /* unseen UIDs below the position looked at per session (--flag) */
 #define IDLE_RESTART_MS 600000 /* IDLE is renewed after 10 min (RFC 2177: < 29) */
 #define BACKOFF_MIN_S 2
 #define BACKOFF_MAX_S 300
@@ -55,6 +58,11 @@ struct chan {
 	 * but not yet moved is fetched again, the dedupe finds it stored, and
 	 * it is moved. Cleared by a look that found less than a batch. */
 	bool rescan;
+	/* With --flag the folder keeps every message, so a new session
+	 * looks at the unseen ones at or below the position instead: those
+	 * stored before a crash, not yet flagged (reflagged: how many). */
+	bool flag_rescan;
+	size_t reflagged;
 	int64_t old_uidvalidity;
 	int idle_fd;
 	/* The batch: UIDs and sizes from one look, worked in UID order, one
@@ -175,6 +183,7 @@ static enum imap_fail session_ensure(struct chan *c)
 		return f;
 	c->connected = true;
 	c->rescan = strcmp(c->row.done_action, "flag") != 0;
+	c->flag_rescan = !c->rescan;
 	v = imap_session_uidvalidity(c->sess);
 	if (c->uidvalidity != 0 && v != c->uidvalidity) {
 		struct db *db = workers_acquire(c->rt, &c->error);
@@ -192,6 +201,57 @@ static enum imap_fail session_ensure(struct chan *c)
 	return IMAP_OK;
 }
 
+/* Whether the bytes of uid were stored for the team before: 1 yes, 0 no
+ * (also when too big to have been stored, or vanished), -1 (c->error). */
+static int stored_before(struct chan *c, struct db **db, uint32_t uid, enum imap_fail *f)
+{
+	char *msg = NULL, sha[65];
+	size_t len = 0;
+
+	*f = imap_session_fetch(c->sess, uid, c->m->size_limit, &msg, &len, &c->error);
+	if (*f != IMAP_OK || msg == NULL || len > c->m->size_limit) {
+		free(msg);
+		return *f != IMAP_OK ? -1 : 0;
+	}
+	mime_sha256_hex(msg, len, sha);
+	free(msg);
+	if (*db == NULL && (*db = workers_acquire(c->rt, &c->error)) == NULL)
+		return -1;
+	return db_delivery_stored(*db, c->row.tenant_id, c->row.team_id, sha, &c->error);
+}
+
+/* --flag after a crash between a message's commit and its flag: the
+ * unseen UIDs at or below the position (the highest FLAG_RESCAN_MAX) are
+ * fetched, and those the dedupe finds stored are flagged, never stored
+ * again; one a person marked unread that is not stored is left alone. */
+static enum imap_fail flag_rescan(struct chan *c)
+{
+	uint32_t *uids = NULL, *done;
+	size_t n = 0, n_done = 0;
+	struct db *db = NULL;
+	enum imap_fail f = imap_session_search_unseen(c->sess, c->last_uid, FLAG_RESCAN_MAX, &uids, &n, &c->error);
+
+	done = xcalloc(n + 1, sizeof(*done));
+	for (size_t i = 0; f == IMAP_OK && i < n; i++) {
+		int stored = stored_before(c, &db, uids[i], &f);
+
+		if (stored > 0)
+			done[n_done++] = uids[i];
+		else if (stored < 0 && f == IMAP_OK)
+			f = IMAP_FAIL_PROTOCOL; /* the database: c->error says */
+	}
+	workers_release(&db);
+	if (f == IMAP_OK)
+		f = imap_session_done(c->sess, done, n_done, "flag", "", &c->error);
+	if (f == IMAP_OK) {
+		c->reflagged = n_done;
+		c->flag_rescan = false;
+	}
+	free(uids);
+	free(done);
+	return f;
+}
+
 /* Leaves IDLE, connects when needed, and looks for up to BATCH new
  * messages: their UIDs and sizes (no bodies yet). */
 static void job_sync(struct chan *c)
@@ -203,6 +263,8 @@ static void job_sync(struct chan *c)
 	c->in_idle = false;
 	if (f == IMAP_OK)
 		f = session_ensure(c);
+	if (f == IMAP_OK && c->flag_rescan)
+		f = flag_rescan(c);
 	if (f == IMAP_OK)
 		f = imap_session_search(c->sess, c->rescan ? 0 : c->last_uid, BATCH, &c->uids, &c->n_uids, &c->error);
 	if (f == IMAP_OK && c->n_uids < BATCH)
@@ -550,6 +612,10 @@ static void chan_work_done(uv_work_t *req, int status)
 			 (long long)c->row.id, c->row.host, c->row.username, c->row.folder,
 			 (long long)c->uidvalidity, (long long)c->last_uid);
 		c->connected = false;
+	}
+	if (c->reflagged > 0) {
+		log_info("event=imap.reflagged channel=%lld count=%zu", (long long)c->row.id, c->reflagged);
+		c->reflagged = 0;
 	}
 	if (c->uidvalidity_changed) {
 		log_warn("event=imap.uidvalidity channel=%lld old=%lld new=%lld action=resync", (long long)c->row.id,

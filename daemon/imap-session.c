@@ -182,13 +182,14 @@ static int uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Contract in imap-session.h. UID SEARCH UID after+1:* ("*" is the highest
- * UID even when that is not above after, so each is compared). */
-enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t max, uint32_t **uids_r,
-				   size_t *n_r, char **error_r)
+/* UID SEARCH key (freed here): the UIDs in after+1..upto (upto 0: no
+ * bound; "*" is the highest UID even when that is not above after, so
+ * each is compared), ascending, at most max of them: the lowest, or the
+ * highest when highest. */
+static enum imap_fail uids_search(struct imap_session *s, struct mailimap_search_key *key, int64_t after,
+				  int64_t upto, size_t max, bool highest, uint32_t **uids_r, size_t *n_r,
+				  char **error_r)
 {
-	struct mailimap_set *from_after = mailimap_set_new_interval((uint32_t)after + 1, 0);
-	struct mailimap_search_key *key = mailimap_search_key_new_uid(from_after);
 	clist *result = NULL;
 	size_t n = 0;
 	int r = mailimap_uid_search(s->imap, NULL, key, &result);
@@ -202,13 +203,46 @@ enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t
 	for (clistiter *it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 
-		if ((int64_t)uid > after)
+		if ((int64_t)uid > after && (upto == 0 || (int64_t)uid <= upto))
 			(*uids_r)[n++] = uid;
 	}
 	mailimap_search_result_free(result);
 	qsort(*uids_r, n, sizeof(**uids_r), uid_cmp);
+	if (highest && n > max)
+		memmove(*uids_r, *uids_r + (n - max), max * sizeof(**uids_r));
 	*n_r = n < max ? n : max;
 	return IMAP_OK;
+}
+
+/* Contract in imap-session.h. UID SEARCH UID after+1:*. */
+enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t max, uint32_t **uids_r,
+				   size_t *n_r, char **error_r)
+{
+	struct mailimap_set *from_after = mailimap_set_new_interval((uint32_t)after + 1, 0);
+
+	return uids_search(s, mailimap_search_key_new_uid(from_after), after, 0, max, false, uids_r, n_r, error_r);
+}
+
+/* Contract in imap-session.h. UID SEARCH UID 1:upto UNSEEN. */
+enum imap_fail imap_session_search_unseen(struct imap_session *s, int64_t upto, size_t max, uint32_t **uids_r,
+					  size_t *n_r, char **error_r)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+	struct mailimap_search_key *unseen =
+		mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNSEEN, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+					NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+					NULL, NULL, NULL);
+
+	*uids_r = NULL;
+	*n_r = 0;
+	if (upto <= 0) {
+		mailimap_search_key_free(key);
+		mailimap_search_key_free(unseen);
+		return IMAP_OK;
+	}
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(mailimap_set_new_interval(1, (uint32_t)upto)));
+	mailimap_search_key_multiple_add(key, unseen);
+	return uids_search(s, key, 0, upto, max, true, uids_r, n_r, error_r);
 }
 
 /* The UID, size and body section of one FETCH answer (each left alone

@@ -53,6 +53,10 @@ bool imap_session_has_idle(const struct imap_session *s);
  * *n_r of them; the lowest first). */
 enum imap_fail imap_session_search(struct imap_session *s, int64_t after, size_t max, uint32_t **uids_r,
 				   size_t *n_r, char **error_r);
+/* The UIDs at or below upto that are not flagged \Seen, ascending, at
+ * most max of them (the highest). */
+enum imap_fail imap_session_search_unseen(struct imap_session *s, int64_t upto, size_t max, uint32_t **uids_r,
+					  size_t *n_r, char **error_r);
 /* The sizes (RFC822.SIZE) of n UIDs in one command: sizes_r[i] for
  * uids[i], 0 for one that vanished meanwhile. */
 enum imap_fail imap_session_sizes(struct imap_session *s, const uint32_t *uids, size_t n, uint32_t *sizes_r,

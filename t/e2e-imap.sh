@@ -477,6 +477,26 @@ imap append Support "After the outage"
 wait_sql "select count(*) from messages where subject = 'After the outage'" 1
 assert_eq "channel 1 fetches again once the outage is over" 1 "$(subject_once 'After the outage')"
 
+# --- --flag: a message stored but not flagged (a crash between the commit
+# and the flag; here its \Seen is taken away) is flagged by the next
+# session, and not stored again
+imap create Flagged
+out=$(md_ctl channel add imap --team support --tenant demo --host 127.0.0.1 --port "$DV_PORT" --tls implicit \
+	--user support --password-file "$PW2" --ca-file "$P/ca.pem" --folder Flagged --flag)
+fch=$(echo "$out" | sed -n 's/^channel \([0-9]*\) added.*/\1/p')
+imap append Flagged "Flag me" 3
+wait_sql "select count(*) from messages where subject like 'Flag me %'" 3
+for _i in $(seq 1 100); do [ "$(imap unseen-count Flagged)" = 0 ] && break; sleep 0.1; done
+assert_eq "--flag: stored and flagged, kept in the folder" "3 0" "$(imap count Flagged) $(imap unseen-count Flagged)"
+imap unseen Flagged
+assert_eq "three stored messages lost their flag" 3 "$(imap unseen-count Flagged)"
+md_ctl channel set "$fch" --folder Flagged >/dev/null # a new session
+for _i in $(seq 1 200); do [ "$(imap unseen-count Flagged)" = 0 ] && break; sleep 0.1; done
+assert_eq "the new session flags the stored messages below the position" 0 "$(imap unseen-count Flagged)"
+assert_eq "without storing them again" 3 "$(sql "select count(*) from messages where subject like 'Flag me %'")"
+assert_match "the log says so" "event=imap\.reflagged channel=$fch count=3" "$(cat "$MD_DIR/maildeskd.log")"
+md_ctl channel remove "$fch" >/dev/null
+
 md_daemon_stop
 assert_eq "maildeskd exits cleanly with a channel in IDLE" 0 "$?"
 assert_eq "and gives its lease up" "" "$(sql "select lease_holder from imap_channels where id = 1")"

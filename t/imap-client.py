@@ -12,6 +12,8 @@ usage: imap-client.py PORT USER PASSFILE CAFILE COMMAND [ARGS]
   subjects FOLDER            print their subjects, one a line, sorted
   delete FOLDER / create FOLDER
   uidvalidity FOLDER         print FOLDER's UIDVALIDITY
+  unseen FOLDER              clear \Seen on all of FOLDER's messages
+  unseen-count FOLDER        print how many of them are not \Seen
 """
 import imaplib
 import re
@@ -73,6 +75,12 @@ def main():
         imap.delete(args[0])
     elif cmd == "create":
         imap.create(args[0])
+    elif cmd == "unseen":
+        imap.select(args[0])
+        imap.store("1:*", "-FLAGS.SILENT", "(\\Seen)")
+    elif cmd == "unseen-count":
+        typ, data = imap.status(args[0], "(UNSEEN)")
+        print(re.search(rb"UNSEEN (\d+)", data[0]).group(1).decode())
     elif cmd == "uidvalidity":
         typ, data = imap.status(args[0], "(UIDVALIDITY)")
         print(re.search(rb"UIDVALIDITY (\d+)", data[0]).group(1).decode())

@@ -326,6 +326,22 @@ static int duplicate_read(PGresult *res, int64_t *message_id_r, int64_t *ticket_
 	return 1;
 }
 
+/* Contract in db-deliver.h. */
+int db_delivery_stored(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex, char **error_r)
+{
+	struct db_num t, tm;
+	const char *values[3] = { db_num(&t, tenant_id), db_num(&tm, team_id), sha256_hex };
+	PGresult *res = NULL;
+	int64_t message_id, ticket_number;
+	int found;
+
+	if (db_stmt_run(db, DB_STMT_DUP_FIND, values, NULL, NULL, PGRES_TUPLES_OK, &res, error_r) < 0)
+		return -1;
+	found = duplicate_read(res, &message_id, &ticket_number);
+	PQclear(res);
+	return found;
+}
+
 /* The contact id from DB_STMT_CONTACT_INSERT's answer (res, consumed); when
  * a concurrent delivery committed it after the statement's snapshot was
  * taken, the next statement sees it. Returns 0 or -1. */

@@ -35,6 +35,11 @@ struct db_thread_settings {
 	int64_t order_patterns_version; /* the tenant's order patterns (db-order.h), 0: none */
 };
 
+/* Whether a message with these raw bytes (SHA-256, hex) was delivered to
+ * the team before (the dedupe's look-up, outside a delivery). 1 yes, 0
+ * no, -1. */
+int db_delivery_stored(struct db *db, int64_t tenant_id, int64_t team_id, const char *sha256_hex, char **error_r);
+
 /* What a delivery learns before it decides anything (db_delivery_start). */
 struct db_delivery_start {
 	bool duplicate;            /* delivered to this team before: */
