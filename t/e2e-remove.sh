@@ -78,6 +78,8 @@ md_ctl ticket assign "$T_OPEN" ana@demo.example >/dev/null
 md_ctl ticket assign "$T_CLOSED" ana@demo.example >/dev/null
 md_ctl ticket close "$T_CLOSED" >/dev/null
 ANA_ADDR=$(md_ctl ticket address "$T_OPEN" --agent ana@demo.example)
+ANA_CONTROL=$(md_ctl agent show ana@demo.example | sed -n 's/^control address (support): //p')
+assert_match "the agent has a signed control address" '^support\+control-' "$ANA_CONTROL"
 out=$(md_ctl agent remove ana@demo.example)
 assert_match "agent remove says who took the tickets" "1 ticket handed over: $T_OPEN to bob@demo.example" "$out"
 assert_eq "the open ticket went to the teammate" bob@demo.example "$(assignee_of "$T_OPEN")"
@@ -88,10 +90,17 @@ swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" --fro
 	--to "$ANA_ADDR" --header "From: Ana <ana@demo.example>" --header "Subject: Re: [#$T_OPEN]" \
 	--body "#close
 I am still here" >/dev/null 2>&1
+assert_eq "a reply through the removed agent's address is answered 250 (no retry loop)" 0 "$?"
 assert_eq "a reply through the removed agent's address is stored as untrusted" untrusted \
 	"$(sql "select m.kind from messages m join tickets t on t.id = m.ticket_id where t.number = $T_OPEN order by m.id desc limit 1")"
 assert_eq "it is not sent to the customer" "$replies" "$(sql "select count(*) from outbound where kind = 'reply'")"
 assert_eq "and its #close is not obeyed" open "$(sql "select status from tickets where number = $T_OPEN")"
+swaks --silent 2 --protocol LMTP --server 127.0.0.1 --port "$MD_LMTP_PORT" --from ana@demo.example \
+	--to "$ANA_CONTROL" --header "From: Ana <ana@demo.example>" --header "Subject: status" \
+	--body "#status away" >/dev/null 2>&1
+assert_eq "mail to the removed agent's control address is answered 250" 0 "$?"
+assert_eq "and changes no one's status" \
+	"online" "$(sql "select string_agg(distinct status, ',') from agents where tenant_id = $demo_id")"
 assert_match "the old answers' tickets stay readable" 'Closed one' "$(md_ctl ticket show "$T_CLOSED")"
 assert_eq "audit: agent remove with the agent before" '["support"]' \
 	"$(sql "select before->'teams' from audit_log where action = 'agent remove' and object = 'ana@demo.example'")"
@@ -147,9 +156,18 @@ md_ctl domain add other.example --tenant other >/dev/null || echo "# domain add 
 printf 'Gracias\n' > "$tmp/tpl.txt"
 md_ctl template add thanks --team help --tenant other --file "$tmp/tpl.txt" >/dev/null
 md_ctl reason add 'Roto' --tenant other --team help >/dev/null
+printf 'rule "Tag" on message.received\n  then\n    tag "other"\nend\n' > "$tmp/rules.txt"
+md_ctl rule load "$tmp/rules.txt" --team help --tenant other >/dev/null || echo "# rule load failed"
+printf 'secret\n' > "$tmp/imap.pass"
+chmod 600 "$tmp/imap.pass"
+md_ctl channel add imap --team help --tenant other --host imap.other.example --tls implicit --user u \
+	--password-file "$tmp/imap.pass" >/dev/null || echo "# channel add failed"
 customer hugo@customer.example help@other.example "Other tenant's"
 other_id=$(sql "select id from tenants where name = 'other'")
-assert_match "the other tenant has rows" '^[1-9]' "$(sql "select count(*) from tickets where tenant_id = $other_id")"
+assert_eq "the other tenant has rows in many tables" "1 1 1 1 1 1 1" "$(sql "select (select sign(count(*)) from tickets where tenant_id = $other_id) || ' ' ||
+	(select sign(count(*)) from outbound where tenant_id = $other_id) || ' ' || (select sign(count(*)) from rule_sets where tenant_id = $other_id) || ' ' ||
+	(select sign(count(*)) from imap_channels where tenant_id = $other_id) || ' ' || (select sign(count(*)) from templates where tenant_id = $other_id) || ' ' ||
+	(select sign(count(*)) from reasons where tenant_id = $other_id) || ' ' || (select sign(count(*)) from dkim_selectors s join sending_domains d on d.domain = s.domain where d.tenant_id = $other_id)")"
 demo_rows=$(sql "select (select count(*) from tickets where tenant_id = $demo_id) || ' ' || (select count(*) from messages where tenant_id = $demo_id)")
 md_ctl tenant remove other >/dev/null 2>&1
 assert_eq "tenant remove without --confirm is a usage error" 2 "$?"

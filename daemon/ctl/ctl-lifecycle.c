@@ -300,8 +300,10 @@ static int tenant_remove_change(struct ctl *ctl, const struct ctl_args *a, char 
 	id = xasprintf("%" PRId64, tenant_id);
 	/* Recorded first, while the tenant's name can still be read. */
 	ret = ctl_audit(ctl, id, "tenant remove", a->pos[0], before, NULL);
-	if (ret == 0 && db_lifecycle_tenant_dns(ctl->db, tenant_id, &dns, &error) < 0)
+	if (ret == 0 && db_lifecycle_tenant_dns(ctl->db, tenant_id, &dns, &error) < 0) {
 		ret = ctl_db_fail(error);
+		error = NULL;
+	}
 	if (ret == 0 && db_lifecycle_tenant_remove(ctl->db, tenant_id, &error) < 0)
 		ret = ctl_fail("tenant \"%s\" not removed: %s", a->pos[0], error);
 	if (ret == 0) {
