@@ -142,6 +142,9 @@ md_ctl team add empty --alias empty@demo.example >/dev/null
 assert_match "a team without tickets is removed at once" 'team "empty" removed' "$(md_ctl team remove empty)"
 md_ctl team add old >/dev/null
 md_ctl team alias add old old@demo.example >/dev/null
+assert_match "a team's last alias is not removed" 'last alias of team "old"' \
+	"$(md_ctl team alias remove old old@demo.example 2>&1)"
+assert_match "and still takes mail" '^250 ' "$(rcpt LMTP "$MD_LMTP_PORT" old@demo.example)"
 customer gina@customer.example old@demo.example "Old one"
 md_ctl ticket close "$(number_of "Old one")" >/dev/null
 assert_match "a team with closed tickets only also needs --move-to" 'has 1 closed ticket' \

@@ -60,6 +60,23 @@ static int target_find(struct ctl *ctl, const struct ctl_args *a, const char *te
 	return ret;
 }
 
+/* A team keeps at least one alias: its first one is the address it sends
+ * from, and customers' replies to signed addresses on a removed alias are
+ * refused too. Returns 0, or prints why and fails. */
+static int alias_last_check(struct ctl *ctl, const struct target *t, const struct ctl_args *a)
+{
+	char *error = NULL;
+	int64_t n = 0;
+
+	if (db_lifecycle_team_alias_count(ctl->db, ctl_id(t->tenant_id), ctl_id(t->team_id), &n, &error) < 0)
+		return ctl_db_fail(error);
+	if (n == 0)
+		return ctl_fail("%s is the last alias of team \"%s\", which sends from it: add another first"
+				" (team alias add), or remove the team",
+				a->pos[1], a->pos[0]);
+	return 0;
+}
+
 /* ctl_change_run() callback of "team alias remove TEAM ADDR". */
 static int alias_remove_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
@@ -76,14 +93,16 @@ static int alias_remove_change(struct ctl *ctl, const struct ctl_args *a, char *
 			ret = ctl_fail("alias %s not found in tenant \"%s\"", a->pos[1], t.tenant_name);
 		else if (strcmp(team, a->pos[0]) != 0)
 			ret = ctl_fail("alias %s belongs to team \"%s\", not \"%s\"", a->pos[1], team, a->pos[0]);
+		else
+			ret = alias_last_check(ctl, &t, a);
 	}
 	if (ret == 0) {
 		after = snapshot(ctl, DB_AUDIT_TEAM, t.tenant_id, a->pos[0]);
 		ret = ctl_audit(ctl, t.tenant_id, "team alias remove", a->pos[1], t.before, after);
 	}
 	if (ret == 0)
-		*done_r = xasprintf("alias %s removed from team \"%s\": mail to it is refused (550 5.1.1) from now on;"
-				    " its tickets stay",
+		*done_r = xasprintf("alias %s removed from team \"%s\": mail to it is refused (550 5.1.1) from now on,"
+				    " replies to addresses on it included; its tickets stay",
 				    a->pos[1], a->pos[0]);
 	free(after);
 	free(team);

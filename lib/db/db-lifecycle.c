@@ -38,6 +38,16 @@ int db_lifecycle_alias_remove(struct db *db, int64_t tenant_id, const char *addr
 }
 
 /* Contract in db-lifecycle.h. */
+int db_lifecycle_team_alias_count(struct db *db, int64_t tenant_id, int64_t team_id, int64_t *n_r, char **error_r)
+{
+	struct db_num tn, mn;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&mn, team_id) };
+
+	return db_admin_id_query(db, "SELECT count(*) FROM team_aliases WHERE tenant_id = $1 AND team_id = $2", 2,
+				 params, n_r, error_r) < 0 ? -1 : 0;
+}
+
+/* Contract in db-lifecycle.h. */
 int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, int64_t agent_id, char **error_r)
 {
 	struct db_num tn, mn, an;
@@ -88,6 +98,12 @@ int db_lifecycle_team_tickets(struct db *db, int64_t tenant_id, int64_t team_id,
 	const char *params[2] = { db_num(&tn, tenant_id), db_num(&mn, team_id) };
 	struct db_table *t;
 
+	/* Deliveries that add a ticket to the team wait for this lock (their
+	 * foreign key), so the count includes every ticket committed before
+	 * and none can come after. */
+	if (db_exec(db, "SELECT id FROM teams WHERE tenant_id = $1 AND id = $2 FOR UPDATE", 2, params, NULL,
+		    error_r) < 0)
+		return -1;
 	if (db_exec(db,
 		    "SELECT count(*) FILTER (WHERE status NOT IN ('closed', 'merged')), count(*) FROM tickets"
 		    " WHERE tenant_id = $1 AND team_id = $2",

@@ -17,6 +17,9 @@
 int db_lifecycle_alias_remove(struct db *db, int64_t tenant_id, const char *address, char **team_r,
 			      char **error_r);
 
+/* How many aliases team_id has (*n_r). Returns 0. */
+int db_lifecycle_team_alias_count(struct db *db, int64_t tenant_id, int64_t team_id, int64_t *n_r, char **error_r);
+
 /* Makes agent_id leave team_id. 1 done, 0 was not a member. */
 int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, int64_t agent_id, char **error_r);
 
@@ -33,8 +36,9 @@ int db_lifecycle_agent_tickets(struct db *db, int64_t tenant_id, int64_t agent_i
  * 0 no such agent. */
 int db_lifecycle_agent_remove(struct db *db, int64_t tenant_id, int64_t agent_id, char **error_r);
 
-/* How many tickets a team holds: *open_r not closed (nor merged), *all_r
- * in all. Returns 0. */
+/* Locks the team row (deliveries that would add a ticket to it wait) and
+ * counts its tickets: *open_r not closed (nor merged), *all_r in all.
+ * Returns 0. */
 int db_lifecycle_team_tickets(struct db *db, int64_t tenant_id, int64_t team_id, int64_t *open_r, int64_t *all_r,
 			      char **error_r);
 /* The team's tickets (columns id, number, status), oldest first. 0 with *t_r. */
