@@ -126,13 +126,16 @@ assert_eq "audit: agent team add and remove" '["billing", "support"] ["support"]
 	"$(sql "select (before->'teams')::text || ' ' || (after->'teams')::text from audit_log where action = 'agent team remove'")"
 
 # --- a team with tickets: refused, then moved with --move-to
+printf 'rule "Refunds" on ticket.created\n  if subject contains "refund"\n  then\n    move to team "billing"\n    assign to "dina@demo.example"\nend\n' > "$tmp/wide.txt"
+md_ctl rule load "$tmp/wide.txt" --tenant-wide >/dev/null || echo "# rule load --tenant-wide failed"
 out=$(md_ctl team remove billing 2>&1)
 assert_match "a team with open tickets is refused" 'has 1 open ticket: give --move-to' "$out"
 assert_eq "and stays" 1 "$(sql "select count(*) from teams where name = 'billing'")"
 md_ctl team remove billing --move-to billing >/dev/null 2>&1
 assert_eq "--move-to cannot be the team itself" 1 "$?"
-assert_match "team remove --move-to" 'team "billing" removed; 1 ticket moved to team "support"' \
-	"$(md_ctl team remove billing --move-to support)"
+out=$(md_ctl team remove billing --move-to support)
+assert_match "team remove --move-to" 'team "billing" removed; 1 ticket moved to team "support"' "$out"
+assert_match "it names the rules that name the team" 'note: the tenant-wide rules name "billing"' "$out"
 assert_eq "its ticket is now the other team's" support \
 	"$(sql "select m.name from tickets t join teams m on m.id = t.team_id where t.number = $T_BILL")"
 assert_match "moved by the ticket move path (event)" 'moved' \
@@ -150,6 +153,12 @@ md_ctl ticket close "$(number_of "Old one")" >/dev/null
 assert_match "a team with closed tickets only also needs --move-to" 'has 1 closed ticket' \
 	"$(md_ctl team remove old 2>&1)"
 assert_eq "audit: team remove" 2 "$(audit_count 'team remove')"
+
+assert_match "agent remove names the rules that name the agent" 'note: the tenant-wide rules name "dina@demo.example"' \
+	"$(md_ctl agent remove dina@demo.example)"
+customer ivan@customer.example support@demo.example "A refund please"
+assert_match "a rule naming a removed team or agent fails on its own; the mail is stored" 'rule.failed' \
+	"$(sql "select string_agg(e.kind, ',') from ticket_events e join tickets t on t.id = e.ticket_id where t.subject = 'A refund please'")"
 
 # --- a tenant: --confirm, everything gone, DNS records printed
 md_ctl tenant add other >/dev/null

@@ -135,6 +135,29 @@ static int handover(struct ctl *ctl, const struct target *t, int64_t team_id, co
 	return ret;
 }
 
+/* Appends a note naming the rule sets that name what was removed: their
+ * actions on it fail from now on (event rule.failed) until changed. */
+static int rules_note(struct ctl *ctl, const struct target *t, const char *name, struct buf *b)
+{
+	struct db_table *rules;
+	char *error = NULL;
+
+	if (db_lifecycle_rules_naming(ctl->db, ctl_id(t->tenant_id), name, &rules, &error) < 0)
+		return ctl_db_fail(error);
+	for (size_t i = 0; i < rules->n_rows; i++) {
+		const char *team = db_table_get(rules, i, 0);
+
+		if (team[0] == '\0')
+			buf_printf(b, "\nnote: the tenant-wide rules name \"%s\": change them (rule load --tenant-wide)",
+				   name);
+		else
+			buf_printf(b, "\nnote: the rules of team \"%s\" name \"%s\": change them (rule load --team %s)",
+				   team, name, team);
+	}
+	db_table_free(&rules);
+	return 0;
+}
+
 /* ctl_change_run() callback of "agent remove EMAIL". */
 static int agent_remove_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
@@ -151,6 +174,8 @@ static int agent_remove_change(struct ctl *ctl, const struct ctl_args *a, char *
 	}
 	if (ret == 0 && db_lifecycle_agent_remove(ctl->db, ctl_id(t.tenant_id), ctl_id(t.agent_id), &error) < 0)
 		ret = ctl_db_fail(error);
+	if (ret == 0)
+		ret = rules_note(ctl, &t, a->pos[0], &summary);
 	if (ret == 0)
 		ret = ctl_audit(ctl, t.tenant_id, "agent remove", a->pos[0], t.before, NULL);
 	if (ret == 0)
@@ -252,6 +277,7 @@ static int team_remove_change(struct ctl *ctl, const struct ctl_args *a, char **
 {
 	const char *to = ctl_opt_get(a, "move-to");
 	struct target t = { 0 };
+	struct buf b;
 	char *to_id = NULL, *error = NULL;
 	int64_t moved = 0;
 	int ret = target_find(ctl, a, a->pos[0], NULL, &t);
@@ -269,10 +295,17 @@ static int team_remove_change(struct ctl *ctl, const struct ctl_args *a, char **
 		ret = ctl_db_fail(error);
 	if (ret == 0)
 		ret = ctl_audit(ctl, t.tenant_id, "team remove", a->pos[0], t.before, NULL);
+	buf_init(&b, 0);
+	if (to != NULL)
+		buf_printf(&b, "team \"%s\" removed; %" PRId64 " ticket%s moved to team \"%s\"", a->pos[0], moved,
+			   moved == 1 ? "" : "s", to);
+	else
+		buf_printf(&b, "team \"%s\" removed", a->pos[0]);
 	if (ret == 0)
-		*done_r = to != NULL ? xasprintf("team \"%s\" removed; %" PRId64 " ticket%s moved to team \"%s\"",
-						 a->pos[0], moved, moved == 1 ? "" : "s", to)
-				     : xasprintf("team \"%s\" removed", a->pos[0]);
+		ret = rules_note(ctl, &t, a->pos[0], &b);
+	if (ret == 0)
+		*done_r = buf_steal(&b, NULL);
+	buf_free(&b);
 	free(to_id);
 	target_free(&t);
 	return ret;

@@ -48,6 +48,20 @@ int db_lifecycle_team_alias_count(struct db *db, int64_t tenant_id, int64_t team
 }
 
 /* Contract in db-lifecycle.h. */
+int db_lifecycle_rules_naming(struct db *db, int64_t tenant_id, const char *text, struct db_table **t_r,
+			      char **error_r)
+{
+	struct db_num tn;
+	const char *params[2] = { db_num(&tn, tenant_id), text };
+
+	return db_exec(db,
+		       "SELECT coalesce(t.name, '') FROM rule_sets r LEFT JOIN teams t ON t.tenant_id = r.tenant_id"
+		       " AND t.id = r.team_id WHERE r.tenant_id = $1"
+		       " AND strpos(lower(r.source), '\"' || lower($2) || '\"') > 0 ORDER BY 1",
+		       2, params, t_r, error_r);
+}
+
+/* Contract in db-lifecycle.h. */
 int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, int64_t agent_id, char **error_r)
 {
 	struct db_num tn, mn, an;

@@ -20,6 +20,13 @@ int db_lifecycle_alias_remove(struct db *db, int64_t tenant_id, const char *addr
 /* How many aliases team_id has (*n_r). Returns 0. */
 int db_lifecycle_team_alias_count(struct db *db, int64_t tenant_id, int64_t team_id, int64_t *n_r, char **error_r);
 
+/* The rule sets of the tenant whose source names text in double quotes
+ * (case-insensitively), as team names ("" for the tenant-wide rules; one
+ * column, by name), so a removal can say which rules will fail. Returns 0
+ * with *t_r. */
+int db_lifecycle_rules_naming(struct db *db, int64_t tenant_id, const char *text, struct db_table **t_r,
+			      char **error_r);
+
 /* Makes agent_id leave team_id. 1 done, 0 was not a member. */
 int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, int64_t agent_id, char **error_r);
 
