@@ -47,3 +47,37 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- Deletes tenant t's rows from every table with a tenant_id column that
+-- still holds some (audit_log excepted), for tables added after "tenant
+-- remove" learned its explicit list (lib/db/db-lifecycle.c): passes over
+-- the tables until none is left or a pass deletes nothing; a delete that a
+-- foreign key refuses is retried in the next pass, after its children.
+-- Returns how many rows it deleted. maildesk_tenant_rows() then tells
+-- whether anything is left.
+CREATE FUNCTION maildesk_tenant_sweep(t bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+	n bigint;
+	total bigint := 0;
+	progress boolean := true;
+BEGIN
+	WHILE progress LOOP
+		progress := false;
+		FOR r IN SELECT table_name FROM maildesk_tenant_rows(t) LOOP
+			BEGIN
+				EXECUTE format('DELETE FROM %I WHERE tenant_id = $1', r.table_name) USING t;
+				GET DIAGNOSTICS n = ROW_COUNT;
+				IF n > 0 THEN
+					total := total + n;
+					progress := true;
+				END IF;
+			EXCEPTION WHEN foreign_key_violation THEN
+				NULL;
+			END;
+		END LOOP;
+	END LOOP;
+	RETURN total;
+END
+$$;

@@ -2,8 +2,8 @@
  * nesting (an inner db_begin is a savepoint: its rollback undoes only its
  * part, its commit waits for the outer one, a duplicate's SQLSTATE
  * survives its rollback), the audit log (recorded, filtered, invalid JSON
- * refused), and tenant removal refusing when a table it does not know
- * still holds the tenant's rows. */
+ * refused), and tenant removal sweeping tables added later (children
+ * first) and refusing, named, when a table still holds the tenant's rows. */
 #include "config.h"
 #include "pg-lib.h"
 
@@ -140,6 +140,34 @@ START_TEST(test_audit_record_and_list)
 }
 END_TEST
 
+START_TEST(test_tenant_remove_sweeps_later_tables)
+{
+	char *name = NULL, *error = NULL, id[24];
+	int64_t t = tenant_create(&name);
+	const char *params[1] = { id };
+
+	snprintf(id, sizeof(id), "%" PRId64, t);
+	/* Two tables no removal code knows (the parent sorts first), the child refusing its parent's
+	 * delete until it is gone itself. */
+	pg_exec(db, "CREATE TABLE lc_a_parent (tenant_id bigint NOT NULL, id int, PRIMARY KEY (tenant_id, id))", 0,
+		NULL);
+	pg_exec(db, "CREATE TABLE lc_b_child (tenant_id bigint NOT NULL, parent int,"
+		    " FOREIGN KEY (tenant_id, parent) REFERENCES lc_a_parent (tenant_id, id))",
+		0, NULL);
+	pg_exec(db, "INSERT INTO lc_a_parent VALUES ($1, 1)", 1, params);
+	pg_exec(db, "INSERT INTO lc_b_child VALUES ($1, 1)", 1, params);
+	ck_assert_int_eq(db_begin(db, &error), 0);
+	ck_assert_int_eq(db_lifecycle_tenant_remove(db, t, &error), 1);
+	ck_assert_int_eq(db_commit(db, &error), 0);
+	ck_assert_int_eq(tenants_named(name), 0);
+	ck_assert_int_eq(pg_int(db, "SELECT count(*) FROM lc_a_parent", 0, NULL) +
+				 pg_int(db, "SELECT count(*) FROM lc_b_child", 0, NULL),
+			 0);
+	pg_exec(db, "DROP TABLE lc_b_child, lc_a_parent", 0, NULL);
+	free(name);
+}
+END_TEST
+
 START_TEST(test_tenant_remove_refuses_unknown_table)
 {
 	char *name = NULL, *error = NULL, id[24];
@@ -147,16 +175,21 @@ START_TEST(test_tenant_remove_refuses_unknown_table)
 	const char *params[1] = { id };
 
 	snprintf(id, sizeof(id), "%" PRId64, t);
-	pg_exec(db, "CREATE TABLE IF NOT EXISTS lc_unknown (tenant_id bigint NOT NULL)", 0, NULL);
-	pg_exec(db, "INSERT INTO lc_unknown (tenant_id) VALUES ($1)", 1, params);
+	/* A table whose rows will not go (a trigger skips every delete). */
+	pg_exec(db, "CREATE TABLE IF NOT EXISTS lc_stuck (tenant_id bigint NOT NULL)", 0, NULL);
+	pg_exec(db, "CREATE OR REPLACE FUNCTION lc_keep() RETURNS trigger LANGUAGE plpgsql AS"
+		    " $$BEGIN RETURN NULL; END$$", 0, NULL);
+	pg_exec(db, "CREATE OR REPLACE TRIGGER lc_keep BEFORE DELETE ON lc_stuck FOR EACH ROW EXECUTE FUNCTION lc_keep()",
+		0, NULL);
+	pg_exec(db, "INSERT INTO lc_stuck (tenant_id) VALUES ($1)", 1, params);
 	ck_assert_int_eq(db_begin(db, &error), 0);
 	ck_assert_int_eq(db_lifecycle_tenant_remove(db, t, &error), -1);
-	ck_assert_ptr_nonnull(strstr(error, "lc_unknown (1 rows)"));
+	ck_assert_ptr_nonnull(strstr(error, "lc_stuck (1 rows)"));
 	free(error);
 	error = NULL;
 	db_rollback(db);
 	ck_assert_int_eq(tenants_named(name), 1);
-	pg_exec(db, "DELETE FROM lc_unknown WHERE tenant_id = $1", 1, params);
+	pg_exec(db, "DROP TABLE lc_stuck", 0, NULL);
 	ck_assert_int_eq(db_begin(db, &error), 0);
 	ck_assert_int_eq(db_lifecycle_tenant_remove(db, t, &error), 1);
 	ck_assert_int_eq(db_commit(db, &error), 0);
@@ -178,6 +211,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, test_inner_commit_waits_for_outer);
 	tcase_add_test(tc, test_inner_duplicate_keeps_sqlstate_after_rollback);
 	tcase_add_test(tc, test_audit_record_and_list);
+	tcase_add_test(tc, test_tenant_remove_sweeps_later_tables);
 	tcase_add_test(tc, test_tenant_remove_refuses_unknown_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -180,8 +180,9 @@ int db_lifecycle_tenant_dns(struct db *db, int64_t tenant_id, struct db_table **
 }
 
 /* The tables a tenant's rows are deleted from, children before parents
- * (the foreign keys are not ON DELETE CASCADE: a removal should name what
- * it removes, and a forgotten table stops it instead of vanishing). */
+ * (the foreign keys are not ON DELETE CASCADE: a removal names what it
+ * removes). Tables added later are swept by maildesk_tenant_sweep() (sql/
+ * 025), and whatever is still left stops the removal, named. */
 static const char *const tenant_sql[] = {
 	"UPDATE teams SET autoack_template = NULL WHERE tenant_id = $1",
 	"DELETE FROM attachments WHERE tenant_id = $1",
@@ -242,6 +243,7 @@ int db_lifecycle_tenant_remove(struct db *db, int64_t tenant_id, char **error_r)
 	if (found <= 0)
 		return found;
 	if (run_all(db, tenant_sql, sizeof(tenant_sql) / sizeof(tenant_sql[0]), tenant_id, 0, 0, error_r) < 0 ||
+	    db_exec(db, "SELECT maildesk_tenant_sweep($1)", 1, params, NULL, error_r) < 0 ||
 	    tenant_leftovers(db, tenant_id, error_r) < 0)
 		return -1;
 	return db_admin_id_query(db, "DELETE FROM tenants WHERE id = $1 RETURNING id", 1, params, NULL, error_r);

@@ -63,10 +63,10 @@ int db_lifecycle_team_remove(struct db *db, int64_t tenant_id, int64_t team_id, 
  * delete (columns domain, selector, key_file; selector NULL for a domain
  * without keys). Returns 0 with *t_r. */
 int db_lifecycle_tenant_dns(struct db *db, int64_t tenant_id, struct db_table **t_r, char **error_r);
-/* Deletes every row of the tenant in every table (audit_log excepted),
- * then the tenant, and checks with maildesk_tenant_rows() that nothing is
- * left: a table that still holds rows is an error naming it. 1 done, 0 no
- * such tenant. */
+/* Deletes every row of the tenant in every table (audit_log excepted):
+ * the known tables in order, then any other table with a tenant_id column
+ * (maildesk_tenant_sweep), then the tenant; a table that still holds rows
+ * (maildesk_tenant_rows) is an error naming it. 1 done, 0 no such tenant. */
 int db_lifecycle_tenant_remove(struct db *db, int64_t tenant_id, char **error_r);
 
 #endif
