@@ -46,7 +46,7 @@ assert_eq "team set records the value before and after" "30 9" \
 md_ctl team set nosuch --reopen-days 3 >/dev/null 2>&1
 assert_eq "a failed command leaves no audit row" 1 "$(audit_count 'team set')"
 out=$(md_ctl audit --tenant demo --since 1h)
-assert_match "audit lists the changes of the tenant" 'team set +support' "$out"
+assert_match "audit lists the changes of the tenant, with what changed" 'team set +support +reopen_days: 30 -> 9$' "$out"
 assert_eq "audit --json has who, what, before and after" "unix:$(id -un) team set" \
 	"$(md_ctl audit --json | /usr/bin/python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["action"]=="team set"][0]; print(r["actor"], r["action"]) if r["before"]["reopen_days"]==30 and r["after"]["reopen_days"]==9 else print("bad", r)')"
 md_ctl audit --since soon >/dev/null 2>&1

@@ -215,10 +215,10 @@ static int audit_list(struct ctl *ctl, const struct ctl_args *a)
 		return ctl_usage_error(a, "--limit \"%s\" is not a number from 1 to 100000", limit);
 	if (ctl_opt_get(a, "tenant") != NULL && (ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) != 0)
 		return ret;
-	if (db_audit_list(ctl->db, ctl_id(tenant_id), secs, (unsigned)max, &t, &error) < 0)
+	if (db_audit_list(ctl->db, ctl_id(tenant_id), secs, (unsigned)max, ctl->json, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else
-		ctl_output_rows(ctl, t, "tssssjj");
+		ctl_output_rows(ctl, t, ctl->json ? "tssssjj" : "tsssss");
 	if (ret == 0)
 		db_table_free(&t);
 	free(tenant_id);

@@ -21,20 +21,34 @@ int db_audit_record(struct db *db, const struct db_audit *a, char **error_r)
 		       7, params, NULL, error_r);
 }
 
+/* What text output shows of before/after: the keys that changed. */
+#define AUDIT_CHANGE                                                                                          \
+	"CASE WHEN before IS NULL AND after IS NULL THEN '' WHEN before IS NULL THEN 'added'"                 \
+	" WHEN after IS NULL THEN 'removed' WHEN jsonb_typeof(before) <> 'object'"                            \
+	" OR jsonb_typeof(after) <> 'object' THEN 'changed' ELSE coalesce((SELECT string_agg(k || ': '"       \
+	" || coalesce(before->k, 'null'::jsonb)::text || ' -> ' || coalesce(after->k, 'null'::jsonb)::text,"  \
+	" '; ' ORDER BY k) FROM (SELECT jsonb_object_keys(before) UNION SELECT jsonb_object_keys(after)) ks(k)" \
+	" WHERE before->k IS DISTINCT FROM after->k), '') END"
+
 /* Contract in db-audit.h. */
-int db_audit_list(struct db *db, int64_t tenant_id, int64_t since_secs, unsigned limit, struct db_table **t_r,
-		  char **error_r)
+int db_audit_list(struct db *db, int64_t tenant_id, int64_t since_secs, unsigned limit, bool full,
+		  struct db_table **t_r, char **error_r)
 {
 	struct db_num tn, sn, ln;
 	const char *params[3] = { db_id_or_null(&tn, tenant_id), db_id_or_null(&sn, since_secs),
 				  db_num(&ln, limit > 0 ? limit : 1000) };
 
 	return db_exec(db,
-		       "SELECT " DB_TS("at") " AS at, coalesce(tenant_name, '') AS tenant, actor, action, object,"
-		       " before::text AS before, after::text AS after FROM audit_log"
-		       " WHERE ($1::bigint IS NULL OR tenant_id = $1)"
-		       " AND ($2::bigint IS NULL OR at >= now() - $2::bigint * interval '1 second')"
-		       " ORDER BY at DESC, id DESC LIMIT $3",
+		       full ? "SELECT " DB_TS("at") " AS at, coalesce(tenant_name, '') AS tenant, actor, action, object,"
+			      " before::text AS before, after::text AS after FROM audit_log"
+			      " WHERE ($1::bigint IS NULL OR tenant_id = $1)"
+			      " AND ($2::bigint IS NULL OR at >= now() - $2::bigint * interval '1 second')"
+			      " ORDER BY at DESC, id DESC LIMIT $3"
+			    : "SELECT " DB_TS("at") " AS at, coalesce(tenant_name, '') AS tenant, actor, action, object,"
+			      " " AUDIT_CHANGE " AS change FROM audit_log"
+			      " WHERE ($1::bigint IS NULL OR tenant_id = $1)"
+			      " AND ($2::bigint IS NULL OR at >= now() - $2::bigint * interval '1 second')"
+			      " ORDER BY at DESC, id DESC LIMIT $3",
 		       3, params, t_r, error_r);
 }
 

@@ -10,6 +10,7 @@
  * which fills in the Unix user; a change made by mail passes the agent's
  * address as actor. Every function returns -1 with *error_r (malloc'd) on
  * a database error. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -29,9 +30,12 @@ int db_audit_record(struct db *db, const struct db_audit *a, char **error_r);
 
 /* The rows, newest first, of tenant_id (0: all) newer than since_secs
  * seconds (0: all), at most limit (0: 1000): columns at, tenant, actor,
- * action, object, before, after. Returns 0 with *t_r (db_table_free()). */
-int db_audit_list(struct db *db, int64_t tenant_id, int64_t since_secs, unsigned limit, struct db_table **t_r,
-		  char **error_r);
+ * action, object, then with full before and after (JSON text), else
+ * change: the top-level keys that differ, "key: old -> new; ..." ("added"
+ * or "removed" when one side is missing). Returns 0 with *t_r
+ * (db_table_free()). */
+int db_audit_list(struct db *db, int64_t tenant_id, int64_t since_secs, unsigned limit, bool full,
+		  struct db_table **t_r, char **error_r);
 
 /* What a snapshot shows. */
 enum db_audit_kind {
