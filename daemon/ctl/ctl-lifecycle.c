@@ -158,6 +158,17 @@ static int rules_note(struct ctl *ctl, const struct target *t, const char *name,
 	return 0;
 }
 
+/* Locks the agent's teams (team_id; 0: all) and the agent before their
+ * tickets are handed over (db_lifecycle_agent_lock). 0, or prints and fails. */
+static int agent_lock(struct ctl *ctl, const struct target *t, int64_t team_id)
+{
+	char *error = NULL;
+
+	if (db_lifecycle_agent_lock(ctl->db, ctl_id(t->tenant_id), ctl_id(t->agent_id), team_id, &error) < 0)
+		return ctl_db_fail(error);
+	return 0;
+}
+
 /* ctl_change_run() callback of "agent remove EMAIL". */
 static int agent_remove_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
@@ -168,6 +179,8 @@ static int agent_remove_change(struct ctl *ctl, const struct ctl_args *a, char *
 
 	buf_init(&summary, 0);
 	buf_printf(&summary, "agent %s removed from tenant \"%s\"", a->pos[0], t.tenant_name ? t.tenant_name : "");
+	if (ret == 0)
+		ret = agent_lock(ctl, &t, 0);
 	if (ret == 0) {
 		t.before = snapshot(ctl, DB_AUDIT_AGENT, t.tenant_id, a->pos[0]);
 		ret = handover(ctl, &t, 0, "its assignee was removed and no online teammate could take it", &summary);
@@ -201,6 +214,8 @@ static int agent_team_change(struct ctl *ctl, const struct ctl_args *a, char **d
 	int found = 1, ret = target_find(ctl, a, a->pos[1], a->pos[0], &t);
 
 	buf_init(&summary, 0);
+	if (ret == 0 && !add)
+		ret = agent_lock(ctl, &t, ctl_id(t.team_id));
 	if (ret == 0) {
 		t.before = snapshot(ctl, DB_AUDIT_AGENT, t.tenant_id, a->pos[0]);
 		found = add ? db_admin_agent_team_join(ctl->db, ctl_id(t.tenant_id), ctl_id(t.team_id),

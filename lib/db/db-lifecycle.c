@@ -74,16 +74,19 @@ int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, i
 }
 
 /* Contract in db-lifecycle.h. */
-int db_lifecycle_agent_tickets(struct db *db, int64_t tenant_id, int64_t agent_id, int64_t team_id,
-			       struct db_table **t_r, char **error_r)
+int db_lifecycle_agent_lock(struct db *db, int64_t tenant_id, int64_t agent_id, int64_t team_id, char **error_r)
 {
 	struct db_num tn, an, mn;
 	const char *params[3] = { db_num(&tn, tenant_id), db_num(&an, agent_id), db_id_or_null(&mn, team_id) };
 
-	return db_exec(db,
-		       "SELECT id, number, team_id, status FROM tickets WHERE tenant_id = $1 AND assignee_id = $2"
-		       " AND ($3::bigint IS NULL OR team_id = $3) ORDER BY status IN ('closed', 'merged'), id",
-		       3, params, t_r, error_r);
+	if (db_exec(db,
+		    "SELECT t.id FROM teams t WHERE t.tenant_id = $1 AND (t.id = $3 OR ($3::bigint IS NULL AND EXISTS"
+		    " (SELECT 1 FROM team_agents ta WHERE ta.tenant_id = t.tenant_id AND ta.team_id = t.id"
+		    " AND ta.agent_id = $2))) ORDER BY t.id FOR UPDATE",
+		    3, params, NULL, error_r) < 0)
+		return -1;
+	return db_exec(db, "SELECT id FROM agents WHERE tenant_id = $1 AND id = $2 FOR UPDATE", 2, params, NULL,
+		       error_r);
 }
 
 /* Contract in db-lifecycle.h. */

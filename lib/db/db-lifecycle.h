@@ -30,11 +30,12 @@ int db_lifecycle_rules_naming(struct db *db, int64_t tenant_id, const char *text
 /* Makes agent_id leave team_id. 1 done, 0 was not a member. */
 int db_lifecycle_team_leave(struct db *db, int64_t tenant_id, int64_t team_id, int64_t agent_id, char **error_r);
 
-/* The agent's tickets (any status) as a table of ids and numbers
- * (columns id, number, team_id, status; open ones first) in team_id (0:
- * every team). Returns 0 with *t_r. */
-int db_lifecycle_agent_tickets(struct db *db, int64_t tenant_id, int64_t agent_id, int64_t team_id,
-			       struct db_table **t_r, char **error_r);
+/* Locks, before an agent's tickets are handed over, the rows of their
+ * teams (team_id; 0: all of them), lowest id first, then the agent's row,
+ * in the order a delivery's assignment takes them (team, then the agent
+ * through the foreign key), so a concurrent assignment waits for the
+ * commit instead of slipping in or deadlocking. Returns 0. */
+int db_lifecycle_agent_lock(struct db *db, int64_t tenant_id, int64_t agent_id, int64_t team_id, char **error_r);
 
 /* Deletes an agent whose open tickets the caller handed over: their team
  * memberships go, tickets still theirs (closed ones) become unassigned,
