@@ -71,3 +71,6 @@ include $(srcdir)/t/requests.mk
 ## IMAP channels (issue 15): against a private Dovecot IMAP server.
 EXTRA_DIST += t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py
 TESTS += t/e2e-imap.sh
+
+## Removing tenants, teams, aliases and agents; the audit log (issue 14).
+include $(srcdir)/t/remove.mk

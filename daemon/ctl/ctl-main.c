@@ -133,6 +133,7 @@ static const struct ctl_command commands[] = {
 static const struct ctl_command *const command_tables[] = {
 	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
 	ctl_request_commands, ctl_find_commands, ctl_channel_commands,
+	ctl_audit_commands, ctl_lifecycle_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */
@@ -405,7 +406,7 @@ static int command_run(const struct ctl_args *a, const char *config_path, bool j
 	if (strncmp(a->cmd->words, "db ", 3) != 0 && db_schema_check(ctl.db, &error) < 0)
 		ret = ctl_db_fail(error);
 	else
-		ret = a->cmd->run(&ctl, a);
+		ret = ctl_audit_run(&ctl, a);
 	/* What a command queued is sent now, not at the daemons' next poll. */
 	if (ret == 0 && strncmp(a->cmd->words, "db ", 3) != 0)
 		db_outbound_wake(ctl.db, NULL);

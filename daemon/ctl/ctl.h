@@ -260,4 +260,28 @@ int ctl_order_team_check(const struct ctl_args *a, unsigned *secs_r);
 int ctl_order_team_set(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id, const char *tenant_name,
 		       const char *team_id);
 
+/* ---- Audit log and removals (ctl-audit.c, ctl-lifecycle.c, issue 14) ----
+ * HOW TO RECORD A CHANGE: an administrative command that changes
+ * configuration calls ctl_audit() inside the transaction of its change
+ * (after the change, before COMMIT), or is listed in ctl-audit.c's table,
+ * which runs the whole command in one transaction (db_begin_outer: its own
+ * db_begin/db_commit become a savepoint) and records its arguments, and
+ * for tenants, teams and agents the object before and after. */
+/* "unix:USER" (the real uid's name; " (sudo: NAME)" added for root under
+ * sudo). Static storage. */
+const char *ctl_audit_actor(void);
+/* Appends one audit_log row as ctl_audit_actor(): tenant_id decimal text
+ * (NULL: provider-wide), action ("team remove"), object ("support"),
+ * before/after JSON text (NULL: none). Returns 0, or prints the database
+ * error and returns CTL_EXIT_FAIL (the caller rolls back). */
+int ctl_audit(struct ctl *ctl, const char *tenant_id, const char *action, const char *object, const char *before,
+	      const char *after);
+/* Runs a's command; an audited one (ctl-audit.c's table) in one
+ * transaction with its audit row, rolled back when the command fails. */
+int ctl_audit_run(struct ctl *ctl, const struct ctl_args *a);
+/* "audit" (ctl-audit.c); the remove commands and "agent team add|remove"
+ * (ctl-lifecycle.c). */
+extern const struct ctl_command ctl_audit_commands[];
+extern const struct ctl_command ctl_lifecycle_commands[];
+
 #endif

@@ -348,9 +348,50 @@ int db_exec(struct db *db, const char *sql, size_t n_params, const char *const *
 	return 0;
 }
 
+/* The savepoint name of nesting level n. */
+static const char *nest_name(char buf[16], unsigned n)
+{
+	snprintf(buf, 16, "nest_%u", n);
+	return buf;
+}
+
+/* A db_begin() inside db_begin_outer(): a savepoint. */
+static int nest_enter(struct db *db, char **error_r)
+{
+	char name[16];
+
+	if (db_savepoint(db, nest_name(name, db->nest), error_r) < 0)
+		return -1;
+	db->nest++;
+	return 0;
+}
+
+/* Its db_commit() (keep) or db_rollback(): releases the savepoint, after
+ * undoing what followed it unless keep. A rollback keeps the SQLSTATE of
+ * the failure, which callers read after it (db_last_error_was_duplicate). */
+static int nest_leave(struct db *db, bool keep, char **error_r)
+{
+	char name[16], *ignored = NULL, state[sizeof(db->sqlstate)];
+	int ret;
+
+	memcpy(state, db->sqlstate, sizeof(state));
+	db->nest--;
+	nest_name(name, db->nest);
+	if (keep)
+		return db_release(db, name, error_r);
+	ret = db_rollback_to(db, name, error_r != NULL ? error_r : &ignored);
+	if (ret == 0)
+		ret = db_release(db, name, error_r != NULL ? error_r : &ignored);
+	free(ignored);
+	memcpy(db->sqlstate, state, sizeof(state));
+	return ret;
+}
+
 /* Starts an explicit transaction that later calls must not silently leave. */
 int db_begin(struct db *db, char **error_r)
 {
+	if (db->nest > 0 && db->in_tx)
+		return nest_enter(db, error_r);
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
 	if (db_simple(db, "BEGIN", error_r) < 0)
@@ -359,9 +400,20 @@ int db_begin(struct db *db, char **error_r)
 	return 0;
 }
 
+/* Contract in db.h. */
+int db_begin_outer(struct db *db, char **error_r)
+{
+	if (db_begin(db, error_r) < 0)
+		return -1;
+	db->nest = 1;
+	return 0;
+}
+
 /* Contract in db.h: BEGIN itself travels with the first statement that waits. */
 int db_begin_pipelined(struct db *db, char **error_r)
 {
+	if (db->nest > 0 && db->in_tx)
+		return nest_enter(db, error_r);
 	if (db_conn_ensure(db, error_r) < 0)
 		return -1;
 	if (db_pipe_enter(db) < 0)
@@ -381,6 +433,9 @@ int db_commit(struct db *db, char **error_r)
 	PGresult *res;
 	int ret;
 
+	if (db->nest > 1 && db->in_tx)
+		return nest_leave(db, true, error_r);
+	db->nest = 0;
 	if (!db->in_tx || PQstatus(db->conn) != CONNECTION_OK) {
 		db->in_tx = false;
 		db_pipe_leave(db);
@@ -407,6 +462,11 @@ int db_commit(struct db *db, char **error_r)
 /* Undoes an open transaction; harmless when none is open. */
 void db_rollback(struct db *db)
 {
+	if (db->nest > 1 && db->in_tx) {
+		nest_leave(db, false, NULL);
+		return;
+	}
+	db->nest = 0;
 	db->in_tx = false;
 	db_pipe_leave(db);
 	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)

@@ -69,6 +69,7 @@ struct db {
 	unsigned timeout_s;
 	bool prepared[DB_STMT_COUNT];
 	bool in_tx; /* between db_begin() and db_commit()/db_rollback() */
+	unsigned nest; /* db_begin_outer(): 1 + the db_begin()s nested inside it */
 	bool piped;         /* in libpq's pipeline mode (db_begin_pipelined) */
 	unsigned n_pending; /* statements sent whose results are not read yet */
 	unsigned n_risky;   /* of those, the ones that may fail on their own */

@@ -154,6 +154,12 @@ struct db_table {
  * text is lib/db's own: db_exec() is in db-private.h, and t/test-no-sql.sh
  * fails when SQL appears outside lib/db). */
 int db_begin(struct db *db, char **error_r);
+/* BEGIN of an outer transaction (maildeskctl's audited commands, so that
+ * the change and its audit_log row commit together): until its own
+ * db_commit or db_rollback, a db_begin() (or db_begin_pipelined()) inside
+ * it opens a savepoint instead, its db_commit() releases it and its
+ * db_rollback() undoes only that part. Returns 0 or -1. */
+int db_begin_outer(struct db *db, char **error_r);
 int db_commit(struct db *db, char **error_r);
 /* BEGIN for a transaction that may queue: until db_commit or db_rollback,
  * a statement whose rows nobody reads (db_exec with table_r NULL, the typed

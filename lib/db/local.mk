@@ -47,3 +47,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).
 lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
+## Issue 14: removing tenants, teams, aliases and agents; the audit log.
+lib_db_libmddb_a_SOURCES += lib/db/db-audit.h lib/db/db-audit.c lib/db/db-lifecycle.h lib/db/db-lifecycle.c

@@ -153,5 +153,13 @@ int desk_timers_next(struct db *db, int64_t *at_r, char **error_r);
  * *done_r (malloc'd) says what happened, one line. */
 int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
 			  const char *state, const char *actor, char **done_r, char **error_r);
+/* Hands the agent's open, pending and snoozed tickets (of team_id; 0: of
+ * every team) to teammates as offline-and-reassign does (a ticket nobody
+ * can take is unassigned, with event "reassign.none" saying why); appends
+ * "; N tickets handed over: ..." to summary. Used by offline-and-reassign,
+ * "agent remove" and "agent team remove". Returns 0 or -1. */
+struct buf;
+int desk_agent_handover(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
+			int64_t team_id, const char *actor, const char *why, struct buf *summary, char **error_r);
 
 #endif

@@ -47,7 +47,7 @@ static char *agent_email(struct db *db, int64_t tenant_id, int64_t agent_id, cha
  * it is 'manual'), or leaves it unassigned; says which in *summary. */
 static int reassign_one(struct db *db, const struct desk_settings *s, int64_t tenant_id,
 			const struct db_ticket_handover *h, size_t row, int64_t from_agent_id, const char *actor,
-			struct buf *summary, char **error_r)
+			const char *why, struct buf *summary, char **error_r)
 {
 	int64_t to = 0;
 	int found = db_assign_pick(db, tenant_id, h->team_id, h->least_open, h->max_open, from_agent_id, &to, error_r);
@@ -58,8 +58,7 @@ static int reassign_one(struct db *db, const struct desk_settings *s, int64_t te
 	if (found == 0) {
 		if (row < LISTED_MAX)
 			buf_printf(summary, "%s%" PRId64 " unassigned", row > 0 ? ", " : "", h->number);
-		return desk_event(db, tenant_id, h->ticket_id, "reassign.none", actor,
-				  "the assignee went offline and no online teammate could take it", error_r);
+		return desk_event(db, tenant_id, h->ticket_id, "reassign.none", actor, why, error_r);
 	}
 	if (row >= LISTED_MAX)
 		return 0;
@@ -70,23 +69,26 @@ static int reassign_one(struct db *db, const struct desk_settings *s, int64_t te
 	return 0;
 }
 
-/* The agent's open, pending and snoozed tickets go to teammates. */
-static int reassign_all(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
-			const char *actor, struct buf *summary, char **error_r)
+/* Contract in desk-rules.h. */
+int desk_agent_handover(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t agent_id,
+			int64_t team_id, const char *actor, const char *why, struct buf *summary, char **error_r)
 {
 	struct db_ticket_handover *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	int ret = 0;
 
 	if (db_ticket_handover_list(db, tenant_id, agent_id, &rows, &n, error_r) < 0)
 		return -1;
-	buf_printf(summary, "; %zu ticket%s handed over", n, n == 1 ? "" : "s");
-	if (n > 0)
+	for (size_t i = 0; i < n; i++)
+		if (team_id == 0 || rows[i].team_id == team_id)
+			rows[k++] = rows[i];
+	buf_printf(summary, "; %zu ticket%s handed over", k, k == 1 ? "" : "s");
+	if (k > 0)
 		buf_append_str(summary, ": ");
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = reassign_one(db, s, tenant_id, &rows[i], i, agent_id, actor, summary, error_r);
-	if (n > LISTED_MAX)
-		buf_printf(summary, " and %zu more", n - LISTED_MAX);
+	for (size_t i = 0; i < k && ret == 0; i++)
+		ret = reassign_one(db, s, tenant_id, &rows[i], i, agent_id, actor, why, summary, error_r);
+	if (k > LISTED_MAX)
+		buf_printf(summary, " and %zu more", k - LISTED_MAX);
 	free(rows);
 	return ret;
 }
@@ -111,7 +113,9 @@ int desk_agent_status_set(struct db *db, const struct desk_settings *s, int64_t 
 	buf_printf(&summary, "%s is now %s", email, stored);
 	free(email);
 	if (db_agent_status_set(db, tenant_id, agent_id, stored, error_r) < 0 ||
-	    (reassign && reassign_all(db, s, tenant_id, agent_id, actor, &summary, error_r) < 0)) {
+	    (reassign && desk_agent_handover(db, s, tenant_id, agent_id, 0, actor,
+					     "the assignee went offline and no online teammate could take it", &summary,
+					     error_r) < 0)) {
 		buf_free(&summary);
 		return -1;
 	}
