@@ -15,7 +15,7 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
  libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev
  libpcre2-dev libpsl-dev libidn2-dev libmicrohttpd-dev libunbound-dev
- libevent-dev nettle-dev"
+ libevent-dev nettle-dev libzip-dev"
 # (libevent-dev and nettle-dev only because Debian 12's libunbound.pc lists
 # libevent, nettle and hogweed in Requires.private without libunbound-dev
 # depending on them: pkg-config refuses libunbound without their .pc files.)

@@ -28,8 +28,13 @@ static const struct {
 				   " AND o.team_id = al.team_id AND (o.created_at, o.address) < (al.created_at, al.address))"
 				   " HAVING count(*) = 1",
 				   2 },
-	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
-				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
+	/* A row the retention purged (sql/026) gets its bytes back; a kept
+	 * one is left alone and unlocked. */
+	[DB_STMT_RAW_INSERT] = { "WITH i AS (INSERT INTO raw_messages (tenant_id, sha256, size, data)"
+				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING RETURNING 1)"
+				 " UPDATE raw_messages SET data = $4, purged_at = NULL, created_at = now()"
+				 " WHERE tenant_id = $1 AND sha256 = lower($2) AND purged_at IS NOT NULL"
+				 " AND NOT EXISTS (SELECT 1 FROM i)",
 				 4 },
 	[DB_STMT_DUP_FIND] = { "SELECT m.id, t.number FROM messages m"
 			       " JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
@@ -58,8 +63,11 @@ static const struct {
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
 				     " $17, $18, $19, $20, $21, $22, $23, " DB_SEARCH_CONFIG ") RETURNING id",
 				     23 },
-	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
-				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
+	[DB_STMT_BLOB_INSERT] = { "WITH i AS (INSERT INTO blobs (tenant_id, sha256, size, data)"
+				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING RETURNING 1)"
+				  " UPDATE blobs SET data = $4, purged_at = NULL, created_at = now()"
+				  " WHERE tenant_id = $1 AND sha256 = lower($2) AND purged_at IS NOT NULL"
+				  " AND NOT EXISTS (SELECT 1 FROM i)",
 				  4 },
 	[DB_STMT_ATTACHMENT_INSERT] = { "INSERT INTO attachments (tenant_id, message_id, filename,"
 					" content_type, content_id, is_inline, size, sha256)"
