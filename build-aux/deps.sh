@@ -63,6 +63,7 @@ t/dkim-verify.sh: postfix opendkim python3-dkim python3-nacl python3-dnspython
 t/dkim-pyverify.sh t/dkimverify-stub.py: python3-dkim python3-nacl python3-dnspython openssl
 t/e2e-attach.sh t/attach-mail.py: swaks postfix python3 coreutils postgresql-client-15
 t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py: dovecot-core dovecot-imapd openssl python3 postgresql-client-15 coreutils procps
+t/e2e-privacy.sh: swaks python3 postgresql-client-15 coreutils
 bench/ingest: dovecot-core dovecot-lmtpd python3 postgresql-client-15
 bench/bench-lib.sh bench/mail-client.py: python3 coreutils
 bench/outbound: postfix opendkim dnsmasq-base python3-dkim python3-nacl python3-dnspython openssl python3 postgresql-client-15 coreutils linux-perf
