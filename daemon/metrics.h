@@ -22,6 +22,8 @@ void metrics_observe_delivery(double seconds);
 void metrics_count_outbound(const char *result);
 /* n timers that fired (snooze wake-ups and SLA breaches). */
 void metrics_count_timers_fired(unsigned n);
+/* Raw mails and attachment contents the inbound retention purged. */
+void metrics_count_inbound_purged(unsigned raw, unsigned blobs);
 /* A session opened (+1) or ended (-1) on a listener kind "lmtp"/"smtp". */
 void metrics_session(const char *listener, int delta);
 /* The RCPT lookup's outcome: refused (no_such_user) or deferred. */

@@ -13,6 +13,8 @@ set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
 
+M_PORT=$(md_free_port)
+MD_EXTRA_CONF="metrics_listen = 127.0.0.1:$M_PORT"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 md_daemon_start || exit 99
 trap 'md_daemon_stop' EXIT
@@ -194,6 +196,9 @@ else
 	e2e_fail "maildeskd purges old raw mail when it starts"
 fi
 assert_match "maildeskd logs the purge" 'event=inbound\.purged raw=1 attachments=0' "$(cat "$MD_DIR/maildeskd.log")"
+metrics=$($PY -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+	"http://127.0.0.1:$M_PORT/metrics")
+assert_match "and counts it in its metrics" '^maildesk_inbound_purged_total\{kind="raw"\} 1$' "$metrics"
 md_daemon_stop
 assert_eq "maildeskd stops cleanly with the purge timer" 0 "$?"
 out=$(md_ctl tenant set demo --inbound-retention off --attachment-retention off 2>&1)
