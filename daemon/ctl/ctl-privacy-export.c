@@ -18,6 +18,7 @@
 #include <zip.h>
 
 #include "base/buf.h"
+#include "base/mbox.h"
 #include "base/xalloc.h"
 #include "db/db-attach.h"
 #include "db/db-privacy.h"
@@ -55,43 +56,12 @@ static int zip_put_json(zip_t *z, const char *name, json_t *j)
 	return zip_put(z, name, text, strlen(text));
 }
 
-/* The "From " line's date of an ISO 8601 UTC timestamp (asctime form). */
-static void mbox_date(const char *iso, char *out, size_t size)
+/* An ISO 8601 UTC timestamp of the tables as a time (0 when unreadable). */
+static time_t iso_time(const char *iso)
 {
 	struct tm tm = { 0 };
-	time_t t = 0;
 
-	if (iso != NULL && strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
-		t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%a %b %e %H:%M:%S %Y", &tm);
-}
-
-/* Appends one message to an mbox (mboxrd): the "From " line, the lines
- * with LF ends, ">" before every line that starts with ">*From ", and an
- * empty line. */
-static void mbox_append(struct buf *mbox, const char *sender, const char *iso, const char *data, size_t len)
-{
-	char date[64];
-
-	mbox_date(iso, date, sizeof(date));
-	buf_printf(mbox, "From %s %s\n", sender != NULL && sender[0] != '\0' && !strpbrk(sender, " \t\r\n")
-						 ? sender : "MAILER-DAEMON", date);
-	for (size_t i = 0; i < len;) {
-		const char *nl = memchr(data + i, '\n', len - i);
-		size_t end = nl != NULL ? (size_t)(nl - data) : len, n = end - i, q = 0;
-
-		if (n > 0 && data[end - 1] == '\r')
-			n--;
-		while (q < n && data[i + q] == '>')
-			q++;
-		if (n - q >= 5 && memcmp(data + i + q, "From ", 5) == 0)
-			buf_append(mbox, ">", 1);
-		buf_append(mbox, data + i, n);
-		buf_append(mbox, "\n", 1);
-		i = nl != NULL ? end + 1 : len;
-	}
-	buf_append(mbox, "\n", 1);
+	return iso != NULL && strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL ? timegm(&tm) : 0;
 }
 
 /* The attachments of message id as JSON objects; each content goes into
@@ -154,7 +124,7 @@ static int message_put(struct ctl *ctl, zip_t *z, int64_t tenant_id, const struc
 		char *path = xasprintf("raw/%s.eml", id);
 
 		json_object_set_new(o, "raw", json_string(path));
-		mbox_append(mbox, db_table_get(m, r, 5), db_table_get(m, r, 10), data, len);
+		mbox_append(mbox, db_table_get(m, r, 5), iso_time(db_table_get(m, r, 10)), data, len);
 		found = zip_put(z, path, data, len);
 		free(path);
 		if (found != 0)
@@ -216,7 +186,7 @@ static int outbound_put(struct ctl *ctl, zip_t *z, int64_t tenant_id, const stru
 		}
 		json_array_append_new(list, ctl_output_row_json(e->outbound, r, KINDS_OUTBOUND));
 		if (found == 1)
-			mbox_append(&mbox, "MAILER-DAEMON", db_table_get(e->outbound, r, 4), bytes, n);
+			mbox_append(&mbox, NULL, iso_time(db_table_get(e->outbound, r, 4)), bytes, n);
 		free(bytes);
 	}
 	data = buf_steal(&mbox, &len);
