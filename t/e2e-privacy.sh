@@ -43,8 +43,9 @@ head -c 3000 /dev/urandom > "$W/bob.bin"
 $M make "$W/c1.eml" "Carla Quintana <carla@customer.example>" support@demo.example "Lampara rota" \
 	"<c1@customer.example>" "Mi lampara llego rota, zebra-quokka-7731." "$W/photo.bin" photo.jpg image/jpeg
 lmtp --from carla@customer.example --to support@demo.example --data @"$W/c1.eml"
+printf 'echo pwned\n' > "$W/evil.sh"
 $M make "$W/c2.eml" "Carla Quintana <carla@customer.example>" support@demo.example "Segundo pedido" \
-	"<c2@customer.example>" "Otro pedido, zebra-quokka-7731 otra vez."
+	"<c2@customer.example>" "Otro pedido, zebra-quokka-7731 otra vez." "$W/evil.sh" "../../../tmp/evil.sh" text/plain
 lmtp --from carla@customer.example --to support@demo.example --data @"$W/c2.eml"
 $M make "$W/b1.eml" "Bob <bob@other.example>" "support@demo.example, Carla <carla@customer.example>" \
 	"Pedido compartido" "<b1@other.example>" "Bob writes with Carla in copy."
@@ -69,14 +70,17 @@ assert_match "naming --tenant" 'give --tenant' "$out"
 out=$(md_ctl contact export nobody@customer.example --tenant demo --output "$W/x.zip" 2>&1)
 assert_match "export of an unknown contact says so" '^maildeskctl: no contact nobody@customer\.example in tenant "demo"$' "$out"
 out=$(md_ctl contact export carla@customer.example --tenant demo --output "$W/carla.zip" 2>&1)
-assert_match "export reports what it wrote" '^contact carla@customer\.example: 3 tickets, [0-9]+ messages, 1 attachments, 1 outbound mails written to .*carla\.zip$' "$out"
+assert_match "export reports what it wrote" '^contact carla@customer\.example: 3 tickets, [0-9]+ messages, 2 attachments, 1 outbound mails written to .*carla\.zip$' "$out"
 Z="$W/carla.zip"
 assert_eq "the zip is the owner's alone" 600 "$(stat -c %a "$Z")"
 names=$(zip_names "$Z")
 for n in contact.json tickets.json messages.mbox outbound.mbox; do
 	assert_match "the zip holds $n" "^$n\$" "$names"
 done
-att=$(printf '%s\n' "$names" | grep '^attachments/')
+assert_eq "a stranger's file name never leaves attachments/ nor climbs up" "" \
+	"$(printf '%s\n' "$names" | grep -E '(^|/)\.\.(/|$)|^/|^attachments/.*/' )"
+assert_match "it is a plain name there" '^attachments/[0-9]+-[^/]*evil\.sh$' "$names"
+att=$(printf '%s\n' "$names" | grep '^attachments/.*photo')
 assert_match "the attachment is under its id and name" '^attachments/[0-9]+-photo\.jpg$' "$att"
 assert_eq "the attachment is byte for byte the customer's file" "$(sha256sum < "$W/photo.bin")" \
 	"$(zip_cat "$Z" "$att" | sha256sum)"
@@ -109,12 +113,13 @@ assert_eq "the contact is still there" 1 "$(sql "select count(*) from contacts w
 out=$(md_ctl contact erase carla@customer.example --tenant demo --confirm bob@other.example 2>&1)
 assert_eq "a --confirm of another address is a usage error" 2 "$?"
 out=$(md_ctl contact erase carla@customer.example --tenant demo --confirm Carla@Customer.example 2>&1)
-assert_match "erase reports the placeholder and counts" '^contact carla@customer\.example in tenant "demo" erased as erased-[0-9]+@invalid \(erasure [0-9]+\): 2 tickets kept without their text, [0-9]+ messages emptied, [0-9]+ raw mails, 1 attachment contents and [0-9]+ outbound mails removed$' "$out"
+assert_match "erase reports the placeholder and counts" '^contact carla@customer\.example in tenant "demo" erased as erased-[0-9]+@invalid \(erasure [0-9]+\): 2 tickets kept without their text, [0-9]+ messages emptied, [0-9]+ raw mails, 2 attachment contents and [0-9]+ outbound mails removed$' "$out"
 pg_dump --data-only > "$W/dump.sql" 2>/dev/null
 assert_eq "no table holds the address (pg_dump --data-only)" 0 "$(grep -ic 'carla@customer\.example' "$W/dump.sql")"
 assert_eq "no table holds her name" 0 "$(grep -c 'Quintana' "$W/dump.sql")"
 assert_eq "no table holds her text" 0 "$(grep -c 'zebra-quokka' "$W/dump.sql")"
 assert_eq "no bytea holds her text" 0 "$(grep -c "$(hex zebra-quokka)" "$W/dump.sql")"
+assert_eq "no bytea holds her second file" 0 "$(grep -c "$(hex 'echo pwned')" "$W/dump.sql")"
 assert_eq "no bytea holds her file" 0 "$(grep -c "$(head -c 64 "$W/photo.bin" | od -An -tx1 | tr -d ' \n')" "$W/dump.sql")"
 assert_eq "no table holds the answer to her" 0 "$(grep -c 'agent-answer-4242' "$W/dump.sql")"
 assert_match "bob's own text is still there" 'bob-private-phrase' "$(cat "$W/dump.sql")"
@@ -129,6 +134,17 @@ assert_eq "the erasure is recorded with the address's hash only" \
 assert_eq "the requester's tickets record the erasure" 2 "$(sql "select count(*) from ticket_events where kind = 'erased'")"
 assert_eq "the unsent answer is failed, never sent" "failed|0" \
 	"$(sql "select state || '|' || octet_length(data) from outbound where kind = 'reply'")"
+sql "insert into contacts (tenant_id, email) select id, 'ana@demo.example' from tenants where name = 'demo'"
+out=$(md_ctl contact erase ana@demo.example --tenant demo --confirm ana@demo.example 2>&1)
+assert_match "an agent's address is refused" 'ana@demo\.example is an agent of tenant "demo": not erased' "$out"
+# An address with regular-expression characters replaces only itself.
+lmtp --from eve@x.example --to support@demo.example --header "From: <eve@x.example>" \
+	--header "Cc: <d.ra+1@x.example>" --header "Subject: Regex" \
+	--body "Ask d.ra+1@x.example, not dXra+1@x.example nor d.ra+11@x.exampleZ."
+out=$(md_ctl contact erase D.ra+1@x.example --tenant demo --confirm d.ra+1@x.example 2>&1)
+assert_match "a participant is erased" 'erased as erased-[0-9]+@invalid' "$out"
+assert_match "only its own address is replaced" '^Ask erased-[0-9]+@invalid, not dXra\+1@x\.example nor d\.ra\+11@x\.exampleZ\.$' \
+	"$(sql "select text_body from messages where subject = 'Regex'")"
 out=$(md_ctl contact show carla@customer.example --tenant demo 2>&1)
 assert_match "contact show no longer finds her" 'no contact carla@customer\.example' "$out"
 lmtp --from carla@customer.example --to support@demo.example --header "From: <carla@customer.example>" \

@@ -67,6 +67,9 @@ static int contact_erase(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_db_fail(error);
 	else if (found == 0)
 		ret = ctl_fail("no contact %s in tenant \"%s\"", addr, tenant);
+	else if (found == 2)
+		ret = ctl_fail("%s is an agent of tenant \"%s\": not erased (every answer the agent wrote would be"
+			       " emptied)", addr, tenant);
 	else
 		printf("contact %s in tenant \"%s\" erased as %s (erasure %" PRId64 "): %" PRId64 " tickets kept"
 		       " without their text, %" PRId64 " messages emptied, %" PRId64 " raw mails, %" PRId64

@@ -108,6 +108,19 @@ static int contact_lock(struct db *db, const char *tenant, const char *address, 
 	return found;
 }
 
+/* An agent's address is refused: "their own messages" would be every
+ * answer the agent wrote. 1 not an agent, 2 an agent, -1. */
+static int agent_check(struct db *db, const char *tenant, const char *address, char **error_r)
+{
+	const char *params[2] = { tenant, address };
+	struct db_table *t = NULL;
+	int found = db_exec_row(db, "SELECT 1 FROM agents WHERE tenant_id = $1 AND email = lower($2)", 2, params, &t,
+				error_r);
+
+	db_table_free(&t);
+	return found < 0 ? -1 : found == 1 ? 2 : 1;
+}
+
 /* Runs the statements; fills the counts of r. Returns 0 or -1. */
 static int erase_run(struct db *db, const char *const params[5], struct db_privacy_erase_result *r,
 		     char **error_r)
@@ -169,6 +182,8 @@ int db_privacy_erase(struct db *db, int64_t tenant_id, const char *address, cons
 	if (db_begin(db, error_r) < 0)
 		return -1;
 	found = contact_lock(db, params[0], address, &contact_id, error_r);
+	if (found == 1)
+		found = agent_check(db, params[0], address, error_r);
 	if (found == 1) {
 		params[1] = db_num(&cn, contact_id);
 		snprintf(r->placeholder, sizeof(r->placeholder), "erased-%lld@invalid", (long long)contact_id);

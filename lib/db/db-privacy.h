@@ -68,8 +68,9 @@ struct db_privacy_erase_result {
  * raw mail that names it loses its bytes; outbound mail to it or about
  * its tickets loses its bytes and, unsent, is failed; a contact_erasures
  * row records the SHA-256 of the address and the counts. actor is stored
- * with it. Returns 1, 0 when the tenant has no such contact (nothing
- * changed), -1 (nothing changed). */
+ * with it. Returns 1, 0 when the tenant has no such contact, 2 when the
+ * address is an agent's of the tenant (refused: their answers on every
+ * ticket would go), -1; nothing changed unless 1. */
 int db_privacy_erase(struct db *db, int64_t tenant_id, const char *address, const char *actor,
 		     struct db_privacy_erase_result *r, char **error_r);
 
