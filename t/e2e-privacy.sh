@@ -128,6 +128,8 @@ assert_eq "the tickets, their count and statuses stay" "$tickets_before" \
 	"$(sql "select count(*) || '/' || string_agg(status, ',' order by number) from tickets")"
 assert_match "the ticket bob copied her on keeps his text" 'Bob writes with Carla in copy' \
 	"$(sql "select text_body from messages m join tickets t on t.id = m.ticket_id where t.number = $TB")"
+assert_eq "she is no participant of bob's ticket any more" 0 \
+	"$(sql "select count(*) from ticket_participants p join tickets t on t.id = p.ticket_id where t.number = $TB and p.contact_id = (select id from contacts where email like 'erased-%')")"
 assert_eq "the erasure is recorded with the address's hash only" \
 	"$(printf carla@customer.example | sha256sum | cut -d' ' -f1)|2" \
 	"$(sql "select address_sha256 || '|' || tickets from contact_erasures")"

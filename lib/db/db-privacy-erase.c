@@ -88,6 +88,8 @@ static const char *const erase_sql[] = {
 	      " OR EXISTS (SELECT 1 FROM unnest(o.rcpts) r WHERE lower(r) = p.addr)"
 	      " OR (o.ticket_id IN " PART_TICKETS " AND position(p.addr IN lower(encode(o.data, 'escape'))) > 0))"
 	      " RETURNING 1) SELECT count(*) FROM u",
+	/* No answer is ever copied to the placeholder. */
+	P_CTE " DELETE FROM ticket_participants tp USING p WHERE tp.tenant_id = p.tenant AND tp.contact_id = p.contact",
 	P_CTE " UPDATE contacts c SET email = p.ph, name = NULL FROM p"
 	      " WHERE c.tenant_id = p.tenant AND c.id = p.contact",
 };

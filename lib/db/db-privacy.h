@@ -65,7 +65,8 @@ struct db_privacy_erase_result {
  * (a content another message still carries stays); the address's own
  * messages on other tickets likewise; elsewhere the address is replaced
  * by the placeholder in addresses, headers, texts and ticket events, and
- * raw mail that names it loses its bytes; outbound mail to it or about
+ * raw mail that names it loses its bytes, and it is no participant any
+ * more (no answer goes to the placeholder); outbound mail to it or about
  * its tickets loses its bytes and, unsent, is failed; a contact_erasures
  * row records the SHA-256 of the address and the counts. actor is stored
  * with it. Returns 1, 0 when the tenant has no such contact, 2 when the
