@@ -26,8 +26,9 @@ CREATE INDEX attachments_blob ON attachments (tenant_id, sha256);
 UPDATE blobs b SET created_at = coalesce((SELECT min(m.received_at) FROM attachments a
 	JOIN messages m ON m.tenant_id = a.tenant_id AND m.id = a.message_id
 	WHERE a.tenant_id = b.tenant_id AND a.sha256 = b.sha256), b.created_at);
--- A purged raw message or blob stored again gets its bytes back
+-- A purged blob that a new message carries gets its bytes back
 -- (lib/db/db-deliver.c): the insert that finds the row purged refills it.
+-- A purged raw message stays purged (a retried delivery is a duplicate).
 
 -- (2) Erasure. "maildeskctl contact erase" removes or anonymises what is
 -- stored about one address in one transaction and leaves this record: the

@@ -136,6 +136,14 @@ assert_eq "the erasure is recorded with the address's hash only" \
 assert_eq "the requester's tickets record the erasure" 2 "$(sql "select count(*) from ticket_events where kind = 'erased'")"
 assert_eq "the unsent answer is failed, never sent" "failed|0" \
 	"$(sql "select state || '|' || octet_length(data) from outbound where kind = 'reply'")"
+# A retried delivery of her mail (Postfix lost our answer) stays a duplicate
+# and brings no raw bytes back.
+lmtp --from carla@customer.example --to support@demo.example --data @"$W/c1.eml"
+assert_match "a retried delivery after the erase is a duplicate" 'message_id="c1@customer\.example" status=duplicate' \
+	"$(cat "$MD_DIR/maildeskd.log")"
+assert_eq "and brings no raw bytes back" "0" \
+	"$(sql "select sum(octet_length(r.data)) from raw_messages r join messages m on m.raw_sha256 = r.sha256 join tickets t on t.id = m.ticket_id where t.number = $T1 and m.direction = 'in'")"
+assert_eq "nor her contact" 0 "$(sql "select count(*) from contacts where email = 'carla@customer.example'")"
 sql "insert into contacts (tenant_id, email) select id, 'ana@demo.example' from tenants where name = 'demo'"
 out=$(md_ctl contact erase ana@demo.example --tenant demo --confirm ana@demo.example 2>&1)
 assert_match "an agent's address is refused" 'ana@demo\.example is an agent of tenant "demo": not erased' "$out"

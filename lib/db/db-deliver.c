@@ -28,13 +28,8 @@ static const struct {
 				   " AND o.team_id = al.team_id AND (o.created_at, o.address) < (al.created_at, al.address))"
 				   " HAVING count(*) = 1",
 				   2 },
-	/* A row the retention purged (sql/026) gets its bytes back; a kept
-	 * one is left alone and unlocked. */
-	[DB_STMT_RAW_INSERT] = { "WITH i AS (INSERT INTO raw_messages (tenant_id, sha256, size, data)"
-				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING RETURNING 1)"
-				 " UPDATE raw_messages SET data = $4, purged_at = NULL, created_at = now()"
-				 " WHERE tenant_id = $1 AND sha256 = lower($2) AND purged_at IS NOT NULL"
-				 " AND NOT EXISTS (SELECT 1 FROM i)",
+	[DB_STMT_RAW_INSERT] = { "INSERT INTO raw_messages (tenant_id, sha256, size, data)"
+				 " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
 				 4 },
 	[DB_STMT_DUP_FIND] = { "SELECT m.id, t.number FROM messages m"
 			       " JOIN tickets t ON t.tenant_id = m.tenant_id AND t.id = m.ticket_id"
@@ -63,6 +58,11 @@ static const struct {
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
 				     " $17, $18, $19, $20, $21, $22, $23, " DB_SEARCH_CONFIG ") RETURNING id",
 				     23 },
+	/* A content the retention or an erase purged (sql/026) gets its
+	 * bytes back when a new message carries it; a kept one is left alone
+	 * and unlocked. (Raw mail is not refilled: its insert runs before the
+	 * duplicate check, and a retried delivery must not bring back what an
+	 * erase removed.) */
 	[DB_STMT_BLOB_INSERT] = { "WITH i AS (INSERT INTO blobs (tenant_id, sha256, size, data)"
 				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING RETURNING 1)"
 				  " UPDATE blobs SET data = $4, purged_at = NULL, created_at = now()"
