@@ -26,6 +26,7 @@ static struct series sessions[4];
 static unsigned n_sessions;
 static uint64_t timers_fired;
 static uint64_t imap_held[2]; /* over the size limit, too many attempts */
+static uint64_t purged_raw, purged_blobs; /* inbound retention (sql/026) */
 
 const double metrics_delivery_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
 const unsigned metrics_n_delivery_buckets = sizeof(metrics_delivery_buckets) / sizeof(metrics_delivery_buckets[0]);
@@ -143,12 +144,22 @@ double metrics_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Contract in metrics.h. */
+void metrics_count_inbound_purged(unsigned raw, unsigned blobs)
+{
+	pthread_mutex_lock(&lock);
+	purged_raw += raw;
+	purged_blobs += blobs;
+	pthread_mutex_unlock(&lock);
+}
+
 void metrics_reset(void)
 {
 	pthread_mutex_lock(&lock);
 	n_messages = n_outbound = n_sessions = 0;
 	timers_fired = delivery_count = 0;
 	imap_held[0] = imap_held[1] = 0;
+	purged_raw = purged_blobs = 0;
 	delivery_sum = 0;
 	memset(delivery_bucket, 0, sizeof(delivery_bucket));
 	pthread_mutex_unlock(&lock);
@@ -260,6 +271,9 @@ void metrics_render_counters(struct buf *out)
 	family(out, "imap_held_total", "counter", "Fetched messages moved to a channel's hold folder, by reason.");
 	sample(out, "imap_held_total", "reason", "size", NULL, NULL, (double)imap_held[0]);
 	sample(out, "imap_held_total", "reason", "attempts", NULL, NULL, (double)imap_held[1]);
+	family(out, "inbound_purged_total", "counter", "Raw mails and attachment contents purged by the retention.");
+	sample(out, "inbound_purged_total", "kind", "raw", NULL, NULL, (double)purged_raw);
+	sample(out, "inbound_purged_total", "kind", "attachment", NULL, NULL, (double)purged_blobs);
 	family(out, "rule_evaluations_total", "counter", "Rule programs evaluated against a ticket.");
 	sample(out, "rule_evaluations_total", NULL, NULL, NULL, NULL, (double)rules_stats_evals());
 	family(out, "database_errors_total", "counter", "Failed database statements and connections.");

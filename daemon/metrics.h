@@ -26,6 +26,8 @@ void metrics_count_timers_fired(unsigned n);
  * too_big (over message_size_limit) or after imap_max_attempts failed
  * deliveries. */
 void metrics_count_imap_held(bool too_big);
+/* Raw mails and attachment contents the inbound retention purged. */
+void metrics_count_inbound_purged(unsigned raw, unsigned blobs);
 /* A session opened (+1) or ended (-1) on a listener kind "lmtp"/"smtp". */
 void metrics_session(const char *listener, int delta);
 /* The RCPT lookup's outcome: refused (no_such_user) or deferred. */

@@ -1,5 +1,5 @@
-/* Outbound retention (contract in outbound-purge.h): a timer on the loop,
- * one purge job at a time in the pool. */
+/* Outbound and inbound retention (contract in outbound-purge.h): a timer
+ * on the loop, one purge job at a time in the pool. */
 #include "config.h"
 #include "outbound-purge.h"
 
@@ -10,6 +10,8 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "db/db-outbound.h"
+#include "db/db-privacy.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "workers.h"
 
@@ -32,6 +34,10 @@ struct purge_job {
 	unsigned rows;
 	bool more;
 	char *error;
+	/* The inbound retention's part (sql/026): its own counts and error. */
+	unsigned raw, blobs;
+	bool more_in;
+	char *error_in;
 };
 
 static void purge_run(struct outbound_purge *p);
@@ -64,9 +70,26 @@ static void purge_work(uv_work_t *req)
 	struct purge_job *j = req->data;
 	struct db *db = workers_acquire(j->rt, &j->error);
 
-	if (db != NULL)
+	if (db != NULL) {
 		db_outbound_purge_batches(db, j->retention_s, BATCHES_MAX, &j->rows, &j->more, &j->error);
+		db_privacy_purge_batches(db, 0, BATCHES_MAX, &j->raw, &j->blobs, &j->more_in, &j->error_in);
+	}
 	workers_release(&db);
+}
+
+/* The inbound retention's log lines and metric (tenants' settings, so
+ * nothing is logged while no tenant has one). */
+static void inbound_done(const struct purge_job *j)
+{
+	char q[600];
+
+	if (j->raw > 0 || j->blobs > 0) {
+		log_info("event=inbound.purged raw=%u attachments=%u", j->raw, j->blobs);
+		metrics_count_inbound_purged(j->raw, j->blobs);
+	}
+	if (j->error_in != NULL)
+		log_warn("event=inbound.purge_failed error=%s",
+			 log_quote(q, sizeof(q), j->error_in, strlen(j->error_in), 400));
 }
 
 /* Back on the loop: log and arm the timer for the next purge. */
@@ -83,11 +106,16 @@ static void purge_done(uv_work_t *req, int status)
 	if (j->error != NULL)
 		log_warn("event=outbound.purge_failed error=%s",
 			 log_quote(q, sizeof(q), j->error, strlen(j->error), 400));
+	inbound_done(j);
 	p->running = false;
-	if (!p->stopping)
-		uv_timer_start(&p->timer, on_timer, j->error != NULL ? RETRY_MS : j->more ? 0 : PURGE_EVERY_MS, 0);
+	if (!p->stopping) {
+		bool failed = j->error != NULL || j->error_in != NULL, more = j->more || j->more_in;
+
+		uv_timer_start(&p->timer, on_timer, failed ? RETRY_MS : more ? 0 : PURGE_EVERY_MS, 0);
+	}
 	runtime_unref(&j->rt);
 	free(j->error);
+	free(j->error_in);
 	free(j);
 	purge_maybe_free(p);
 }

@@ -2,7 +2,9 @@
 #define MD_DAEMON_OUTBOUND_PURGE_H
 /* Outbound retention: sent and failed outbound rows older than
  * outbound_retention lose their message bytes (db_outbound_purge; the rows
- * stay). A purge runs at start and then at most once an hour, as a job in
+ * stay). The same job runs the tenants' inbound retention (raw mail and
+ * attachment contents, db_privacy_purge; sql/026), logged apart
+ * (event=inbound.purged) and counted in maildesk_inbound_purged_total. A purge runs at start and then at most once an hour, as a job in
  * libuv's thread pool on a connection of the workers (workers.h), in
  * batches of DB_OUTBOUND_PURGE_BATCH rows each
  * committed on its own; a job stops after a bounded number of batches and

@@ -11,6 +11,8 @@ FUZZ_TARGETS = fuzz/fuzz-smtp fuzz/fuzz-rules fuzz/fuzz-dkim-canon fuzz/fuzz-thr
 	fuzz/fuzz-agent-reply fuzz/fuzz-mime fuzz/fuzz-mime-header fuzz/fuzz-mime-parts fuzz/fuzz-quote \
 	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply \
 	fuzz/fuzz-mime-fields
+## mboxrd writing of "contact export" (issue 14).
+FUZZ_TARGETS += fuzz/fuzz-mbox
 if FUZZER
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 FUZZ_DRIVER =
@@ -187,3 +189,10 @@ EXTRA_DIST += fuzz/corpus/relay-reply/01-ehlo-starttls \
 	fuzz/corpus/relay-reply/10-empty
 ## Orders (issue 12): #order in agent replies, order tests and actions in rules.
 EXTRA_DIST += fuzz/corpus/agent-reply/order-commands fuzz/corpus/rules/16-orders
+## mboxrd writing of "contact export" (issue 14): a stranger's mail never
+## forges a message separator.
+fuzz_fuzz_mbox_SOURCES = fuzz/fuzz-mbox.c fuzz/fuzz.h
+fuzz_fuzz_mbox_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_mbox_LDADD = $(FUZZ_DRIVER) lib/base/libmdbase.a
+EXTRA_DIST += fuzz/corpus/mbox/01-from-lines-crlf fuzz/corpus/mbox/02-bad-sender-no-final-lf \
+	fuzz/corpus/mbox/03-empty-sender-cr-nul fuzz/corpus/mbox/04-empty

@@ -22,7 +22,8 @@ sql_migrations = \
 	sql/018_notify_attach.sql \
 	sql/019_imap_channels.sql \
 	sql/020_imap_hold.sql \
-	sql/025_lifecycle.sql
+	sql/025_lifecycle.sql \
+	sql/026_privacy.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c

@@ -61,7 +61,8 @@ static int message_show(struct ctl *ctl, const struct ctl_args *a)
 	if (ret == 0 && (found = db_attach_message_raw(ctl->db, tenant_id, ctl_id(a->pos[0]), &data, &len, &error)) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0 && found == 0)
-		ret = ctl_fail("message %s not found (or it has no stored bytes: a note)", a->pos[0]);
+		ret = ctl_fail("message %s not found (or it has no stored bytes: a note, or purged by the"
+				" tenant's retention or a contact erase)", a->pos[0]);
 	if (ret == 0 && ctl_opt_get(a, "raw") != NULL) {
 		if (write_all(STDOUT_FILENO, data, len) < 0)
 			ret = ctl_fail("standard output: %s", strerror(errno));
@@ -164,7 +165,8 @@ static int attachment_get(struct ctl *ctl, const struct ctl_args *a)
 	    (found = db_attach_get(ctl->db, tenant_id, ctl_id(a->pos[0]), &data, &len, &filename, &error)) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0 && found == 0)
-		ret = ctl_fail("attachment %s not found", a->pos[0]);
+		ret = ctl_fail("attachment %s not found (or its content was purged by the tenant's retention or a"
+			       " contact erase)", a->pos[0]);
 	if (ret == 0 && out != NULL && strcmp(out, "-") != 0)
 		ret = output_write(out, filename, a->pos[0], data, len);
 	else if (ret == 0 && write_all(STDOUT_FILENO, data, len) < 0)

@@ -23,16 +23,18 @@ static const struct ctl_command commands[] = {
 	{ "tenant set",
 	  "NAME [--subject-tag FORMAT] [--require-authenticated-requester yes|no] [--autoack-unauthenticated yes|no]"
 	  " [--order-pattern REGEX... | --no-order-pattern] [--order-subject TEXT | --no-order-subject]"
-	  " [--search-language CONFIG]",
+	  " [--search-language CONFIG] [--inbound-retention DURATION|off] [--attachment-retention DURATION|off]",
 	  "change a tenant's settings (--require-authenticated-requester: a requester's or participant's"
 	  " follow-up adds Cc'd people only when our mail server authenticated it;"
 	  " --autoack-unauthenticated: acknowledge senders our mail server could not authenticate;"
 	  " --order-pattern: the patterns that find an order in new mail, replacing the list;"
 	  " --order-subject: the title of tickets started about an order, with {order};"
-	  " --search-language: the text search configuration of \"ticket search\", e.g. english, spanish, simple)",
+	  " --search-language: the text search configuration of \"ticket search\", e.g. english, spanish, simple;"
+	  " --inbound-retention: raw mail older than this loses its bytes; --attachment-retention: attachment"
+	  " contents likewise, default the inbound retention)",
 	  1, 1,
 	  "subject-tag= require-authenticated-requester= autoack-unauthenticated= order-pattern=* no-order-pattern"
-	  " order-subject= no-order-subject search-language=",
+	  " order-subject= no-order-subject search-language= inbound-retention= attachment-retention=",
 	  ctl_tenant_set },
 	{ "team add", "NAME [--tenant T] [--alias ADDR]...", "create a team with its addresses", 1, 1,
 	  "tenant= alias=*", ctl_team_add },
@@ -134,6 +136,7 @@ static const struct ctl_command *const command_tables[] = {
 	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
 	ctl_request_commands, ctl_find_commands, ctl_channel_commands,
 	ctl_audit_commands, ctl_lifecycle_commands,
+	ctl_privacy_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "ctl.h"
+#include "ctl-privacy.h"
 #include "ctl-find.h"
 
 #include <inttypes.h>
@@ -83,9 +84,14 @@ int ctl_tenant_set(struct ctl *ctl, const struct ctl_args *a)
 	/* The search language has its own transaction (ctl-find.c). */
 	bool base_none = format == NULL && s.require_authenticated_requester < 0 && s.autoack_unauthenticated < 0;
 	bool lang = ctl_opt_get(a, "search-language") != NULL;
-	if (base_none && !ctl_order_tenant_opts(a) && !lang)
+	/* The retention settings too (ctl-privacy.c). */
+	bool retention = ctl_privacy_tenant_opts(a);
+	if (base_none && !ctl_order_tenant_opts(a) && !lang && !retention)
 		return ctl_usage_error(a, "nothing to set: give --subject-tag, --require-authenticated-requester,"
-					  " --autoack-unauthenticated, --order-pattern, --order-subject or --search-language");
+					  " --autoack-unauthenticated, --order-pattern, --order-subject, --search-language,"
+					  " --inbound-retention or --attachment-retention");
+	if (retention && ((ret = ctl_privacy_tenant_set(ctl, a)) != 0 || (base_none && !ctl_order_tenant_opts(a) && !lang)))
+		return ret;
 	if (lang && ((ret = ctl_tenant_search_language(ctl, a)) != 0 || (base_none && !ctl_order_tenant_opts(a))))
 		return ret;
 	if (base_none)

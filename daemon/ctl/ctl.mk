@@ -54,3 +54,8 @@ daemon_maildeskctl_CPPFLAGS += $(LIBETPAN_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBETPAN_LIBS) $(OPENSSL_LIBS)
 ## Issue 14: removals and the audit log.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-audit.c daemon/ctl/ctl-lifecycle.c
+## "contact export|erase", "retention purge": privacy (issue 14); the
+## export writes a zip with libzip.
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-privacy.h daemon/ctl/ctl-privacy.c daemon/ctl/ctl-privacy-export.c
+daemon_maildeskctl_CPPFLAGS += $(LIBZIP_CFLAGS)
+daemon_maildeskctl_LDADD += $(LIBZIP_LIBS)

@@ -7,3 +7,5 @@ lib_base_libmdbase_a_SOURCES = \
 	lib/base/conf.c lib/base/conf.h \
 	lib/base/mimetypes.c lib/base/mimetypes.h \
 	lib/base/orderref.c lib/base/orderref.h
+## mboxrd writing ("contact export").
+lib_base_libmdbase_a_SOURCES += lib/base/mbox.c lib/base/mbox.h

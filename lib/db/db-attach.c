@@ -102,7 +102,7 @@ int db_attach_message_raw(struct db *db, int64_t tenant_id, int64_t message_id, 
 	if (binary_row(db,
 		       "SELECT r.data FROM messages m JOIN raw_messages r"
 		       " ON r.tenant_id = m.tenant_id AND r.sha256 = m.raw_sha256"
-		       " WHERE m.tenant_id = $1 AND m.id = $2",
+		       " WHERE m.tenant_id = $1 AND m.id = $2 AND r.purged_at IS NULL",
 		       tenant_id, message_id, &res, error_r) < 0)
 		return -1;
 	if (res == NULL)
@@ -121,7 +121,7 @@ int db_attach_get(struct db *db, int64_t tenant_id, int64_t id, char **data_r, s
 	if (binary_row(db,
 		       "SELECT b.data, a.filename FROM attachments a JOIN blobs b"
 		       " ON b.tenant_id = a.tenant_id AND b.sha256 = a.sha256"
-		       " WHERE a.tenant_id = $1 AND a.id = $2",
+		       " WHERE a.tenant_id = $1 AND a.id = $2 AND b.purged_at IS NULL",
 		       tenant_id, id, &res, error_r) < 0)
 		return -1;
 	if (res == NULL)

@@ -30,13 +30,15 @@ int db_attach_team_max_set(struct db *db, int64_t tenant_id, int64_t team_id, in
 /* The raw bytes of message id of the tenant, exactly as received (or, for
  * our own mail, as composed before signing). Returns 1 with *data_r
  * (malloc'd, NUL-terminated past *len_r), 0 when the tenant has no such
- * message or it has no raw bytes (a note), -1. */
+ * message or it has no raw bytes (a note; purged by the retention or an
+ * erase, sql/026), -1. */
 int db_attach_message_raw(struct db *db, int64_t tenant_id, int64_t message_id, char **data_r, size_t *len_r,
 			  char **error_r);
 
 /* Attachment id of the tenant: its decoded content and its (already
  * sanitised) file name. Returns 1 with *data_r (malloc'd) and *len_r and
- * *filename_r (malloc'd), 0 when there is no such attachment, -1. */
+ * *filename_r (malloc'd), 0 when there is no such attachment or its
+ * content was purged (sql/026), -1. */
 int db_attach_get(struct db *db, int64_t tenant_id, int64_t id, char **data_r, size_t *len_r, char **filename_r,
 		  char **error_r);
 

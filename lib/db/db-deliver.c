@@ -58,8 +58,16 @@ static const struct {
 				     " $14, $15, ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
 				     " $17, $18, $19, $20, $21, $22, $23, " DB_SEARCH_CONFIG ") RETURNING id",
 				     23 },
-	[DB_STMT_BLOB_INSERT] = { "INSERT INTO blobs (tenant_id, sha256, size, data)"
-				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING",
+	/* A content the retention or an erase purged (sql/026) gets its
+	 * bytes back when a new message carries it; a kept one is left alone
+	 * and unlocked. (Raw mail is not refilled: its insert runs before the
+	 * duplicate check, and a retried delivery must not bring back what an
+	 * erase removed.) */
+	[DB_STMT_BLOB_INSERT] = { "WITH i AS (INSERT INTO blobs (tenant_id, sha256, size, data)"
+				  " VALUES ($1, lower($2), $3, $4) ON CONFLICT DO NOTHING RETURNING 1)"
+				  " UPDATE blobs SET data = $4, purged_at = NULL, created_at = now()"
+				  " WHERE tenant_id = $1 AND sha256 = lower($2) AND purged_at IS NOT NULL"
+				  " AND NOT EXISTS (SELECT 1 FROM i)",
 				  4 },
 	[DB_STMT_ATTACHMENT_INSERT] = { "INSERT INTO attachments (tenant_id, message_id, filename,"
 					" content_type, content_id, is_inline, size, sha256)"

@@ -138,7 +138,9 @@ static int attachment_store(struct db *db, const char *tn, const char *msg_row, 
 
 	ret = db_exec(db,
 		      "INSERT INTO blobs (tenant_id, sha256, size, data) SELECT $1, encode(sha256(d), 'hex'),"
-		      " length(d), d FROM (SELECT decode($2, 'hex') AS d) x ON CONFLICT DO NOTHING",
+		      " length(d), d FROM (SELECT decode($2, 'hex') AS d) x ON CONFLICT (tenant_id, sha256)"
+		      " DO UPDATE SET data = EXCLUDED.data, purged_at = NULL, created_at = now()"
+		      " WHERE blobs.purged_at IS NOT NULL",
 		      2, blob_params, NULL, error_r);
 	if (ret == 0)
 		ret = db_exec(db,
