@@ -59,7 +59,8 @@ static int folder_check(const struct ctl_args *a)
 int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *team = ctl_opt_get(a, "team"), *status = ctl_opt_get(a, "status");
-	const char *agent = ctl_opt_get(a, "agent");
+	const char *agent = ctl_opt_get(a, "agent"), *brand = ctl_opt_get(a, "brand");
+	int64_t brand_id = 0;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *agent_id = NULL, *error = NULL;
 	struct db_table *t;
 	int ret;
@@ -72,14 +73,16 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(
 			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged)", status);
-	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL)
+	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL || brand != NULL)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
 	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
 		ret = CTL_EXIT_FAIL;
+	if (ret == 0 && brand != NULL)
+		ret = ctl_brand_find(ctl, tenant_id, brand, &brand_id);
 	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent,
-				      ctl_opt_get(a, "order") };
+				      ctl_opt_get(a, "order"), brand_id };
 	if (ret == 0 && db_report_tickets(ctl->db, &f, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {

@@ -15,6 +15,10 @@ struct db_ticket_filter {
 	const char *folder;      /* open, snoozed, closed, unassigned, mine */
 	const char *agent_email; /* the assignee */
 	const char *order_ref;   /* the order reference, exactly */
+	/* A provider tenant_id also lists the brands' tickets it handles
+	 * through active connections (issue 14); brand_id (0: any) keeps one
+	 * brand's. The column tenant names the brand on their lines. */
+	int64_t brand_id;
 };
 /* Columns: number, tenant, team, status, priority, requester,
  * requester_name, assignee, messages, created, last_activity, subject,

@@ -47,3 +47,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).
 lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
+## Providers and brands: connections, handled tickets, delegates (issue 14).
+lib_db_libmddb_a_SOURCES += lib/db/db-connection.h lib/db/db-connection.c
