@@ -183,7 +183,11 @@ static void show_text(const struct db_table *t, const struct db_table *ev)
 
 	for (size_t c = 0; c < t->n_cols; c++) {
 		const char *v = db_table_get(t, 0, c);
-		char *s = ctl_output_sanitize(v != NULL ? v : "-", false);
+		char *s;
+
+		if (v != NULL && DB_CONNECTION_LIST_KINDS[c] == 'b')
+			v = v[0] == 't' ? "yes" : "no";
+		s = ctl_output_sanitize(v != NULL ? v : "-", false);
 
 		printf("%-15s %s\n", t->col_names[c], s);
 		free(s);
