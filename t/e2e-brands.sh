@@ -103,6 +103,8 @@ assert_eq "the ticket stays in acme's tenant and team" "acme support" \
 assert_eq "handled by the provider" "$(sql "select id from tenants where name = 'wh'")" "$(handled "$TA")"
 assert_match "recorded on the ticket" 'handled by provider "wh"' \
 	"$(sql "select detail from ticket_events e join tickets t on t.id = e.ticket_id where t.number = $TA and e.kind = 'connection.routed'")"
+assert_match "ticket show names the provider" '^Handled by: +wh$' "$(md_ctl ticket show "$TA")"
+assert_match "and so does its JSON" '"handled_by": "wh"' "$(md_ctl ticket show "$TA" --json)"
 wait_count pia@wh.example 1
 settled
 assert_eq "the provider's agent is notified" 1 "$(count_for pia@wh.example)"
@@ -164,6 +166,7 @@ TB=$(sql "select number from tickets where subject = 'Wrong size'")
 wait_count bea@bolt.example 1
 settled
 assert_eq "bolt's ticket is bolt's" "" "$(handled "$TB")"
+assert_no_match "its ticket show has no handler" 'Handled by' "$(md_ctl ticket show "$TB")"
 assert_eq "bolt's agent is notified" 1 "$(count_for bea@bolt.example)"
 assert_eq "the provider's agent is not (acme's ticket and the forgery's notice only)" 2 "$(count_for pia@wh.example)"
 ctl_err ticket reply "$TB" --from pia@wh.example --file "$W/alan.txt"
@@ -220,6 +223,7 @@ settled
 assert_eq "nor by mail with her valid token: nothing reaches the customer" 1 "$(count_for carla@customer.example)"
 assert_match "kept as rejected, and she is told" 'disconnected' "$(cat "$(latest_for pia@wh.example)")"
 assert_match "the ticket's history is still readable" 'connection.routed' "$(md_ctl ticket show "$TA")"
+assert_no_match "and no longer shows a handler" 'Handled by' "$(md_ctl ticket show "$TA")"
 lmtp --from erin@customer.example --to support@acme.example \
 	--header "From: Erin <erin@customer.example>" --header "Subject: Broken box" --body "Box broken."
 TE=$(sql "select number from tickets where subject = 'Broken box'")

@@ -62,7 +62,9 @@ int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db
 /* "ticket show" adds when it was closed and the tickets it points at. */
 #define SHOW_COLS                                                                          \
 	TICKET_COLS ", " DB_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"    \
-		    " mt.number AS merged_into, t.order_ref AS order, t.shipment_ref AS shipment, t.sku"
+		    " mt.number AS merged_into, t.order_ref AS order, t.shipment_ref AS shipment, t.sku,"        \
+		    " (SELECT p.name FROM connections hc JOIN tenants p ON p.id = hc.provider_id"              \
+		    " WHERE hc.tenant_id = t.tenant_id AND hc.id = t.handled_by AND hc.active) AS handled_by"
 #define SHOW_FROM                                                                          \
 	TICKET_FROM                                                                        \
 	" LEFT JOIN tickets lt ON lt.tenant_id = t.tenant_id AND lt.id = t.linked_ticket_id" \

@@ -30,7 +30,8 @@ int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db
 /* Everything "ticket show" prints about one ticket. */
 struct db_ticket_report {
 	/* the list's first 12 columns, then closed, linked_ticket, merged_into,
-	 * order, shipment, sku (NULL when none) */
+	 * order, shipment, sku, handled_by (the provider that handles the
+	 * brand's ticket through an active connection; NULL when none) */
 	struct db_table *ticket;
 	/* id, direction, from_name, from_addr, envelope_from, rcpt, to, cc,
 	 * reply_to (JSON), date, received, subject, message_id, in_reply_to,
