@@ -195,6 +195,8 @@ pl=$(md_ctl ticket list --tenant wh --status solved)
 assert_match "the provider's list has the request, brand bolt" "^$TR +bolt +help " "$pl"
 assert_eq "--brand bolt keeps bolt's" "$TR" "$(md_ctl ticket list --tenant wh --brand bolt --json | sed -n 's/.*"number": \([0-9]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
 assert_eq "--brand acme keeps acme's" "$TA" "$(md_ctl ticket list --tenant wh --brand acme --json | sed -n 's/.*"number": \([0-9]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+assert_match "a provider searches a brand's tickets it handles" "^$TA +" "$(md_ctl ticket search parcel --tenant wh --brand acme)"
+assert_no_match "not the brand's own ones" "^$TB " "$(md_ctl ticket search size --tenant wh --brand bolt)"
 ctl_err ticket list --tenant wh --brand demo
 assert_match "--brand of a tenant that is not a brand of the provider" 'not a brand of this provider' "$err"
 ctl_err request new --tenant demo --order 1 --reason x --from a@b.example --file "$W/req.txt" --to-provider
@@ -224,6 +226,7 @@ assert_eq "nor by mail with her valid token: nothing reaches the customer" 1 "$(
 assert_match "kept as rejected, and she is told" 'disconnected' "$(cat "$(latest_for pia@wh.example)")"
 assert_match "the ticket's history is still readable" 'connection.routed' "$(md_ctl ticket show "$TA")"
 assert_no_match "and no longer shows a handler" 'Handled by' "$(md_ctl ticket show "$TA")"
+assert_no_match "nor does the provider's search find it" "^$TA " "$(md_ctl ticket search parcel --tenant wh --brand acme)"
 lmtp --from erin@customer.example --to support@acme.example \
 	--header "From: Erin <erin@customer.example>" --header "Subject: Broken box" --body "Box broken."
 TE=$(sql "select number from tickets where subject = 'Broken box'")
