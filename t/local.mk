@@ -75,3 +75,4 @@ TESTS += t/e2e-imap.sh
 ## Removing tenants, teams, aliases and agents; the audit log (issue 14).
 include $(srcdir)/t/remove.mk
 include $(srcdir)/t/privacy.mk
+include $(srcdir)/t/brands.mk

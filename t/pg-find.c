@@ -88,7 +88,7 @@ END_TEST
 /* Search in the tenant: "number:match ..." for text. */
 static char *search(int64_t in_tenant, const char *text, unsigned limit, unsigned offset)
 {
-	struct db_search s = { in_tenant, text, 0, limit, offset };
+	struct db_search s = { in_tenant, text, 0, limit, offset, 0 };
 	struct db_table *t = NULL;
 	char *error = NULL, *n, *m, *r;
 

@@ -99,6 +99,7 @@ static int ticket_search(struct ctl *ctl, const struct ctl_args *a)
 							   : SEARCH_LIMIT_DEFAULT;
 	long long offset = ctl_opt_get(a, "offset") != NULL ? count_parse(ctl_opt_get(a, "offset"), SEARCH_OFFSET_MAX) : 0;
 	char *text = words_join(a), *tenant_id = NULL, *tenant_name = NULL;
+	int64_t brand_id = 0;
 	int ret = 0;
 
 	if (limit < 1)
@@ -109,10 +110,14 @@ static int ticket_search(struct ctl *ctl, const struct ctl_args *a)
 		ret = ctl_usage_error(a, "the search text must be 1 to %d bytes", SEARCH_TEXT_MAX);
 	if (ret == 0)
 		ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name);
+	/* A provider searches a brand's tickets it handles (issue 14). */
+	if (ret == 0 && ctl_opt_get(a, "brand") != NULL)
+		ret = ctl_brand_find(ctl, tenant_id, ctl_opt_get(a, "brand"), &brand_id);
 	if (ret == 0) {
-		struct db_search q = { .tenant_id = ctl_id(tenant_id), .text = text,
+		struct db_search q = { .tenant_id = brand_id != 0 ? brand_id : ctl_id(tenant_id), .text = text,
 				       .number = ctl_number_valid(text) ? strtoll(text, NULL, 10) : 0,
-				       .limit = (unsigned)limit, .offset = (unsigned)offset };
+				       .limit = (unsigned)limit, .offset = (unsigned)offset,
+				       .provider_id = brand_id != 0 ? ctl_id(tenant_id) : 0 };
 
 		ret = search_print(ctl, &q);
 	}
@@ -277,10 +282,11 @@ const struct ctl_command ctl_find_commands[] = {
 	{ "ticket solve", "NUMBER [--by AGENT]",
 	  "mark a ticket solved: its ticket.solved rules run, and it closes after the team's --close-after", 1, 1,
 	  "by=", ticket_solve },
-	{ "ticket search", "TEXT... [--tenant T] [--limit N] [--offset N] [--json]",
+	{ "ticket search", "TEXT... [--tenant T] [--brand B] [--limit N] [--offset N] [--json]",
 	  "find tickets: ticket number, order reference and requester address exactly, then words of subjects and"
-	  " messages (the tenant's --search-language), best first; --limit (default 20) and --offset page",
-	  1, 64, "tenant= limit= offset= json", ticket_search },
+	  " messages (the tenant's --search-language), best first; --limit (default 20) and --offset page;"
+	  " --brand: a provider's search of the brand's tickets it handles",
+	  1, 64, "tenant= brand= limit= offset= json", ticket_search },
 	{ "contact show", "ADDR [--tenant T] [--json]",
 	  "a customer: their tickets (as requester or participant), their orders and their last activity", 1, 1,
 	  "tenant= json", contact_show },

@@ -67,12 +67,13 @@ static const struct ctl_command commands[] = {
 	  "tenant= name= signature-file= notify-offline=", ctl_agent_set },
 	{ "ticket list",
 	  "[--tenant T] [--team T] [--status S | --folder open|snoozed|closed|unassigned|mine] [--agent EMAIL]"
-	  " [--order REF] [--json] | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
+	  " [--order REF] [--brand B] [--json] | --requester ADDR [--tenant T] [--status open|awaiting|solved] [--json]",
 	  "list tickets, highest priority then oldest first (merged ones only with --status merged); folders: open"
 	  " (and pending; who is awaited), snoozed (wake time), closed (and solved), unassigned, mine (--agent's);"
 	  " --agent alone: the agent's tickets; --order: the tickets about that order; --requester: one customer's"
-	  " tickets as they see them (Open, Awaiting your reply, Solved)",
-	  0, 0, "tenant= team= status= folder= agent= order= json requester=", ctl_ticket_list },
+	  " tickets as they see them (Open, Awaiting your reply, Solved); a provider's list has the brands' tickets"
+	  " it handles (tenant column: the brand), --brand B only that brand's",
+	  0, 0, "tenant= team= status= folder= agent= order= json requester= brand=", ctl_ticket_list },
 	{ "ticket show", "NUMBER [--json]", "show a ticket, its events and all its messages", 1, 1,
 	  "json", ctl_ticket_show },
 	{ "ticket close", "NUMBER [--by AGENT]", "close a ticket", 1, 1, "by=", ctl_ticket_close },
@@ -136,7 +137,7 @@ static const struct ctl_command *const command_tables[] = {
 	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
 	ctl_request_commands, ctl_find_commands, ctl_channel_commands,
 	ctl_audit_commands, ctl_lifecycle_commands,
-	ctl_privacy_commands,
+	ctl_privacy_commands, ctl_connection_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */

@@ -180,7 +180,7 @@ static int order_change(struct ctl *ctl, const struct ctl_args *a, char **done_r
 	if (ret == 0 && strcmp(t.status, "merged") == 0)
 		ret = ctl_fail("ticket %s is merged into ticket %s: change that one", t.number, t.merged_into);
 	if (ret == 0)
-		ret = ctl_actor_resolve(ctl, a, t.tenant_id, &actor);
+		ret = ctl_actor_resolve(ctl, a, &t, &actor);
 	if (ret == 0 && (ref != NULL || clear))
 		ret = field_apply(ctl, &t, actor, DB_ORDER_REF, ref, &changes);
 	if (ret == 0 && ctl_opt_get(a, "shipment") != NULL)

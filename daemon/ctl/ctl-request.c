@@ -125,6 +125,7 @@ static int request_new_run(struct ctl *ctl, const struct ctl_args *a, const char
 			.reason = ctl_opt_get(a, "reason"), .from = ctl_opt_get(a, "from"),
 			.subject = ctl_opt_get(a, "subject"), .text = text, .len = len, .attachments = at.list,
 			.n_attachments = at.n, .actor = CTL_ACTOR,
+			.to_provider = ctl_opt_get(a, "to-provider") != NULL,
 		};
 		if (desk_request_open(ctl->db, &d.s, &rq, &res, &error) < 0)
 			ret = ctl_fail("%s", error != NULL ? error : "failed");
@@ -196,10 +197,12 @@ const struct ctl_command ctl_request_commands[] = {
 	  "retire a reason (refused while an open request has it; closed ones keep it)", 1, 1, "tenant=",
 	  reason_remove },
 	{ "request new",
-	  "--order REF --reason R --from ADDR --file F [--attach FILE]... [--subject S] [--tenant T] [--json]",
+	  "--order REF --reason R --from ADDR --file F [--attach FILE]... [--subject S] [--tenant T] [--to-provider]"
+	  " [--json]",
 	  "open a request about an order, or join the open one for the same order and reason; prints"
-	  " \"NUMBER new\" or \"NUMBER joined\" (F: the text of the first message, - is stdin)",
-	  0, 0, "order= reason= from= file= attach=* subject= tenant= json", request_new },
+	  " \"NUMBER new\" or \"NUMBER joined\" (F: the text of the first message, - is stdin); --to-provider:"
+	  " the brand's provider handles it",
+	  0, 0, "order= reason= from= file= attach=* subject= tenant= to-provider json", request_new },
 	{ "request set", "NUMBER --reference X",
 	  "set the request's reference (e.g. the carrier's claim number; \"\" clears it)", 1, 1, "reference=",
 	  request_set },

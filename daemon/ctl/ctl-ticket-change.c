@@ -8,8 +8,10 @@
 
 #include "base/xalloc.h"
 #include "db/db-deliver.h"
+#include "db/db-desk-facts.h"
 #include "db/db-ticket.h"
 #include "desk/desk.h"
+#include "desk/desk-connection.h"
 
 /* Every change goes through here, so a failure anywhere leaves nothing
  * half-done and nothing is printed before the commit. */
@@ -87,11 +89,31 @@ int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char
 	return 0;
 }
 
-/* --by must name a real agent of the ticket's tenant, so that the history
- * never names someone who cannot have done it. */
-int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
-		      char **actor_r)
+/* An agent who names themselves with --by goes through the one check of
+ * who may act on a ticket (lib/desk desk-connection.h). */
+static int actor_may_act(struct ctl *ctl, const struct ctl_ticket *t, const char *email)
 {
+	char *error = NULL, *why = NULL;
+	int64_t agent_id = 0;
+	int found = db_desk_agent_find(ctl->db, ctl_id(t->tenant_id), email, &agent_id, &error);
+
+	if (found > 0)
+		found = desk_agent_may_act(ctl->db, ctl_id(t->tenant_id), ctl_id(t->id), agent_id, &why, &error);
+	if (found < 0)
+		return ctl_db_fail(error);
+	if (found == 0) {
+		found = ctl_fail("%s may not act on ticket %s: %s", email, t->number, why != NULL ? why : "no agent");
+		free(why);
+		return found;
+	}
+	return 0;
+}
+
+/* --by must name a real agent of the ticket's tenant, so that the history
+ * never names someone who cannot have done it, and one who may act on it. */
+int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const struct ctl_ticket *t, char **actor_r)
+{
+	const char *tenant_id = t->tenant_id;
 	/* "ticket cc" also takes --from, as the brief of an agent's mail. */
 	const char *by = ctl_opt_get(a, "by") != NULL ? ctl_opt_get(a, "by") : ctl_opt_get(a, "from");
 	char *tenant = NULL, *email = NULL, *error = NULL;
@@ -106,6 +128,8 @@ int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *ten
 		return ctl_db_fail(error);
 	if (email == NULL)
 		ret = ctl_fail("agent \"%s\" not found in tenant \"%s\"", by, tenant != NULL ? tenant : tenant_id);
+	else if ((ret = actor_may_act(ctl, t, email)) != 0)
+		free(email);
 	else
 		*actor_r = email;
 	free(tenant);
@@ -144,7 +168,7 @@ static int status_change_apply(struct ctl *ctl, const struct ctl_args *a, const 
 	int ret = ctl_ticket_lock(ctl, a->pos[0], &t);
 
 	if (ret == 0)
-		ret = ctl_actor_resolve(ctl, a, t.tenant_id, &actor);
+		ret = ctl_actor_resolve(ctl, a, &t, &actor);
 	if (ret == 0)
 		ret = status_change_check(&t, c);
 	if (ret == 0) {

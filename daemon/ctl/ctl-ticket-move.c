@@ -69,7 +69,7 @@ static int split_change(struct ctl *ctl, const struct ctl_args *a, char **done_r
 	int ret = ctl_ticket_lock(ctl, a->pos[0], &t);
 
 	if (ret == 0)
-		ret = ctl_actor_resolve(ctl, a, t.tenant_id, &actor);
+		ret = ctl_actor_resolve(ctl, a, &t, &actor);
 	if (ret == 0)
 		ret = split_message_find(ctl, &t, a->pos[1], &m);
 	if (ret == 0)
@@ -147,7 +147,7 @@ static int merge_change(struct ctl *ctl, const struct ctl_args *a, char **done_r
 	if (ret == 0)
 		ret = merge_check(&into, &from);
 	if (ret == 0)
-		ret = ctl_actor_resolve(ctl, a, into.tenant_id, &actor);
+		ret = ctl_actor_resolve(ctl, a, &into, &actor);
 	if (ret == 0)
 		ret = merge_apply(ctl, &into, &from, actor, &moved);
 	if (ret == 0)

@@ -19,9 +19,9 @@ static const char *const statuses[] = { "open", "pending", "snoozed", "solved", 
 #define LIST_KINDS TICKET_KINDS "sts"
 static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
 
-#define SHOW_KINDS TICKET_KINDS "tiisss"
+#define SHOW_KINDS TICKET_KINDS "tiissss"
 /* Column numbers of the show report past the list's first 12. */
-enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO, SHOW_ORDER, SHOW_SHIPMENT, SHOW_SKU };
+enum { SHOW_CLOSED = 12, SHOW_LINKED, SHOW_MERGED_INTO, SHOW_ORDER, SHOW_SHIPMENT, SHOW_SKU, SHOW_HANDLED_BY };
 #define MESSAGE_KINDS "isssssjjjttsssssss"
 /* Column numbers of the message query that the text output uses. */
 enum { MSG_MATCH = 14, MSG_MATCH_DETAIL, MSG_DEFECTS, MSG_BODY };
@@ -59,7 +59,8 @@ static int folder_check(const struct ctl_args *a)
 int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 {
 	const char *team = ctl_opt_get(a, "team"), *status = ctl_opt_get(a, "status");
-	const char *agent = ctl_opt_get(a, "agent");
+	const char *agent = ctl_opt_get(a, "agent"), *brand = ctl_opt_get(a, "brand");
+	int64_t brand_id = 0;
 	char *tenant_id = NULL, *tenant_name = NULL, *team_id = NULL, *agent_id = NULL, *error = NULL;
 	struct db_table *t;
 	int ret;
@@ -72,14 +73,16 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(
 			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged)", status);
-	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL)
+	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL || brand != NULL)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)
 		ret = ctl_team_find(ctl, tenant_id, tenant_name, team, &team_id);
 	if (ret == 0 && agent != NULL && ctl_work_agent_find(ctl, tenant_id, agent, &agent_id, NULL) != 1)
 		ret = CTL_EXIT_FAIL;
+	if (ret == 0 && brand != NULL)
+		ret = ctl_brand_find(ctl, tenant_id, brand, &brand_id);
 	struct db_ticket_filter f = { ctl_id(tenant_id), ctl_id(team_id), status, ctl_opt_get(a, "folder"), agent,
-				      ctl_opt_get(a, "order") };
+				      ctl_opt_get(a, "order"), brand_id };
 	if (ret == 0 && db_report_tickets(ctl->db, &f, &t, &error) < 0)
 		ret = ctl_db_fail(error);
 	else if (ret == 0) {
@@ -188,6 +191,7 @@ static void ticket_print(const struct db_ticket_report *s)
 	field_print("Order:", db_table_get(t, 0, SHOW_ORDER), "-");
 	field_print("Shipment:", db_table_get(t, 0, SHOW_SHIPMENT), NULL);
 	field_print("SKU:", db_table_get(t, 0, SHOW_SKU), NULL);
+	field_print("Handled by:", db_table_get(t, 0, SHOW_HANDLED_BY), NULL);
 	field_print("Messages:", db_table_get(t, 0, 8), "0");
 	field_print("Created:", ctl_output_time(db_table_get(t, 0, 9), tb, sizeof(tb)), "-");
 	field_print("Activity:", ctl_output_time(db_table_get(t, 0, 10), tb, sizeof(tb)), "-");
@@ -310,6 +314,9 @@ static void show_json(const struct db_ticket_report *s, const struct db_table *r
 		json_object_del(ticket, "shipment");
 	if (json_is_null(json_object_get(ticket, "sku")))
 		json_object_del(ticket, "sku");
+	/* A brand's ticket its provider handles (issue 14) names it. */
+	if (json_is_null(json_object_get(ticket, "handled_by")))
+		json_object_del(ticket, "handled_by");
 	json_object_set_new(ticket, "participants", part);
 	json_object_set_new(ticket, "events", events);
 	ctl_request_json_add(ticket, request);

@@ -108,7 +108,7 @@ int ctl_work_begin(struct ctl *ctl, const struct ctl_args *a, struct ctl_work *w
 		ret = ctl_fail("ticket %s is merged into ticket %s: change that one", w->t.number,
 			       w->t.merged_into != NULL ? w->t.merged_into : "?");
 	if (ret == 0)
-		ret = ctl_actor_resolve(ctl, a, w->t.tenant_id, &w->actor);
+		ret = ctl_actor_resolve(ctl, a, &w->t, &w->actor);
 	if (ret == 0) {
 		w->tenant_id = strtoll(w->t.tenant_id, NULL, 10);
 		w->ticket_id = strtoll(w->t.id, NULL, 10);

@@ -87,6 +87,12 @@ extern const struct ctl_command ctl_find_commands[];
 extern const struct ctl_command ctl_channel_commands[];
 /* "contact export|erase", "retention purge": privacy (ctl-privacy.c). */
 extern const struct ctl_command ctl_privacy_commands[];
+/* "connection ...": providers and their brands (ctl-connection.c). */
+extern const struct ctl_command ctl_connection_commands[];
+/* --brand B of a provider listing (ctl-connection.c): B's tenant id, when
+ * B is connected to provider_id (active or not: history stays readable).
+ * Returns 0, or prints why and fails. */
+int ctl_brand_find(struct ctl *ctl, const char *provider_id, const char *brand, int64_t *brand_id_r);
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);
@@ -138,10 +144,12 @@ void ctl_ticket_free(struct ctl_ticket *t);
 /* Appends one ticket_events row. Returns 0, or prints and fails. */
 int ctl_ticket_event_add(struct ctl *ctl, const struct ctl_ticket *t, const char *kind,
 			 const char *actor, const char *detail);
-/* The actor of a change in tenant_id (see CTL_ACTOR). Returns 0 with
- * *actor_r malloc'd, or prints "agent ... not found" and fails. */
-int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const char *tenant_id,
-		      char **actor_r);
+/* The actor of a change of ticket t (see CTL_ACTOR): with --by (or
+ * --from) an agent of its tenant who may act on it (desk_agent_may_act(),
+ * the one check that knows providers and brands). Returns 0 with
+ * *actor_r malloc'd, or prints "agent ... not found" or why the agent may
+ * not act, and fails. */
+int ctl_actor_resolve(struct ctl *ctl, const struct ctl_args *a, const struct ctl_ticket *t, char **actor_r);
 /* Runs change between BEGIN and COMMIT; change returns 0 with *done_r a
  * malloc'd line to print after the commit, or prints why and fails (the
  * transaction is then rolled back). */

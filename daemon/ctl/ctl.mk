@@ -59,3 +59,5 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-audit.c daemon/ctl/ctl-lifecycle.c
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-privacy.h daemon/ctl/ctl-privacy.c daemon/ctl/ctl-privacy-export.c
 daemon_maildeskctl_CPPFLAGS += $(LIBZIP_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBZIP_LIBS)
+## "connection ...": providers and brands (issue 14).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-connection.c

@@ -121,6 +121,7 @@ int db_thread_settings_read(PGresult *res, struct db_thread_settings *s_r, char 
 	s_r->team_autoack = PQgetvalue(res, 0, 4)[0] == 't';
 	s_r->team_sla = PQgetvalue(res, 0, 5)[0] == 't';
 	s_r->order_patterns_version = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	s_r->brand_connected = PQgetvalue(res, 0, 7)[0] == 't';
 	return 0;
 }
 

@@ -78,7 +78,8 @@ static const struct {
 				      " EXISTS (SELECT 1 FROM agents WHERE tenant_id = te.id AND email = lower($3)),"
 				      " tm.autoack_template IS NOT NULL,"
 				      " EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = te.id AND p.team_id = tm.id),"
-				      " CASE WHEN cardinality(te.order_patterns) > 0 THEN te.order_patterns_version ELSE 0 END"
+				      " CASE WHEN cardinality(te.order_patterns) > 0 THEN te.order_patterns_version ELSE 0 END,"
+				      " EXISTS (SELECT 1 FROM connections c WHERE c.tenant_id = te.id AND c.active)"
 				      " FROM tenants te"
 				      " JOIN teams tm ON tm.tenant_id = te.id WHERE te.id = $1 AND tm.id = $2",
 				      3 },

@@ -33,6 +33,7 @@ struct db_thread_settings {
 	bool team_autoack;    /* the team has an acknowledgement template */
 	bool team_sla;        /* the team has an SLA policy */
 	int64_t order_patterns_version; /* the tenant's order patterns (db-order.h), 0: none */
+	bool brand_connected; /* the tenant is a brand with an active connection (db-connection.h) */
 };
 
 /* Whether a message with these raw bytes (SHA-256, hex) was delivered to

@@ -54,9 +54,9 @@ int db_find_requester_tickets(struct db *db, const struct db_requester_filter *f
 /* Contract in db-find.h. */
 int db_find_search(struct db *db, const struct db_search *q, struct db_table **t_r, char **error_r)
 {
-	struct db_num n, num, lim, off;
-	const char *params[5] = { db_num(&n, q->tenant_id), q->text, q->number > 0 ? db_num(&num, q->number) : NULL,
-				  db_num(&lim, q->limit), db_num(&off, q->offset) };
+	struct db_num n, num, lim, off, pr;
+	const char *params[6] = { db_num(&n, q->tenant_id), q->text, q->number > 0 ? db_num(&num, q->number) : NULL,
+				  db_num(&lim, q->limit), db_num(&off, q->offset), db_id_or_null(&pr, q->provider_id) };
 
 	return db_exec(db,
 		       "SELECT t.number, t.status, t.order_ref AS \"order\", c.email AS requester, t.subject, "
@@ -66,10 +66,11 @@ int db_find_search(struct db *db, const struct db_search *q, struct db_table **t
 		       " ORDER BY id, exact DESC, rank DESC) h"
 		       " JOIN tickets t ON t.tenant_id = $1 AND t.id = h.id"
 		       " JOIN contacts c ON c.tenant_id = t.tenant_id AND c.id = t.requester_id"
-		       " WHERE t.status <> 'merged'"
+		       " WHERE t.status <> 'merged' AND ($6::bigint IS NULL OR (t.tenant_id, t.handled_by) IN"
+		       " (SELECT tenant_id, id FROM connections WHERE provider_id = $6 AND active))"
 		       " ORDER BY h.exact DESC, h.rank DESC, t.last_activity_at DESC, t.number DESC"
 		       " LIMIT $4 OFFSET $5",
-		       5, params, t_r, error_r);
+		       6, params, t_r, error_r);
 }
 
 /* The queries of "contact show" ($1 tenant, $2 address). */

@@ -36,6 +36,9 @@ struct db_search {
 			   * order reference and requester address */
 	int64_t number;   /* text as a ticket number, 0: not a number */
 	unsigned limit, offset;
+	/* Not 0: tenant_id is a brand, and only its tickets this provider
+	 * handles through an active connection count (issue 14). */
+	int64_t provider_id;
 };
 /* One row per ticket (merged ones never): exact matches first (ticket
  * number, then order reference, then requester address), then by the

@@ -42,23 +42,29 @@
 int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db_table **t_r, char **error_r)
 {
 	struct db_num n, m;
-	const char *params[6] = { db_id_or_null(&n, f->tenant_id), db_id_or_null(&m, f->team_id), f->status,
-				  f->folder, f->agent_email, f->order_ref };
+	struct db_num b;
+	const char *params[7] = { db_id_or_null(&n, f->tenant_id), db_id_or_null(&m, f->team_id), f->status,
+				  f->folder, f->agent_email, f->order_ref, db_id_or_null(&b, f->brand_id) };
 
 	return db_exec(db,
 		       "SELECT " LIST_COLS LIST_FROM
-		       " WHERE ($1::bigint IS NULL OR t.tenant_id = $1)"
-		       " AND ($2::bigint IS NULL OR t.team_id = $2)"
+		       " WHERE ($1::bigint IS NULL OR t.tenant_id = $1 OR (t.tenant_id, t.handled_by) IN"
+		       " (SELECT tenant_id, id FROM connections WHERE provider_id = $1 AND active))"
+		       " AND ($2::bigint IS NULL OR t.team_id = $2 OR (t.tenant_id, t.handled_by) IN"
+		       " (SELECT tenant_id, id FROM connections WHERE provider_team_id = $2 AND active))"
+		       " AND ($7::bigint IS NULL OR t.tenant_id = $7)"
 		       " AND ($3::text IS NULL AND t.status <> 'merged' OR t.status = $3)" FOLDER_WHERE
 		       " AND ($6::text IS NULL OR t.order_ref = $6)"
 		       " ORDER BY t.priority DESC, t.created_at, t.number",
-		       6, params, t_r, error_r);
+		       7, params, t_r, error_r);
 }
 
 /* "ticket show" adds when it was closed and the tickets it points at. */
 #define SHOW_COLS                                                                          \
 	TICKET_COLS ", " DB_TS("t.closed_at") " AS closed, lt.number AS linked_ticket,"    \
-		    " mt.number AS merged_into, t.order_ref AS order, t.shipment_ref AS shipment, t.sku"
+		    " mt.number AS merged_into, t.order_ref AS order, t.shipment_ref AS shipment, t.sku,"        \
+		    " (SELECT p.name FROM connections hc JOIN tenants p ON p.id = hc.provider_id"              \
+		    " WHERE hc.tenant_id = t.tenant_id AND hc.id = t.handled_by AND hc.active) AS handled_by"
 #define SHOW_FROM                                                                          \
 	TICKET_FROM                                                                        \
 	" LEFT JOIN tickets lt ON lt.tenant_id = t.tenant_id AND lt.id = t.linked_ticket_id" \

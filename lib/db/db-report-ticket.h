@@ -15,6 +15,10 @@ struct db_ticket_filter {
 	const char *folder;      /* open, snoozed, closed, unassigned, mine */
 	const char *agent_email; /* the assignee */
 	const char *order_ref;   /* the order reference, exactly */
+	/* A provider tenant_id also lists the brands' tickets it handles
+	 * through active connections (issue 14); brand_id (0: any) keeps one
+	 * brand's. The column tenant names the brand on their lines. */
+	int64_t brand_id;
 };
 /* Columns: number, tenant, team, status, priority, requester,
  * requester_name, assignee, messages, created, last_activity, subject,
@@ -26,7 +30,8 @@ int db_report_tickets(struct db *db, const struct db_ticket_filter *f, struct db
 /* Everything "ticket show" prints about one ticket. */
 struct db_ticket_report {
 	/* the list's first 12 columns, then closed, linked_ticket, merged_into,
-	 * order, shipment, sku (NULL when none) */
+	 * order, shipment, sku, handled_by (the provider that handles the
+	 * brand's ticket through an active connection; NULL when none) */
 	struct db_table *ticket;
 	/* id, direction, from_name, from_addr, envelope_from, rcpt, to, cc,
 	 * reply_to (JSON), date, received, subject, message_id, in_reply_to,

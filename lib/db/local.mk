@@ -51,3 +51,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
 lib_db_libmddb_a_SOURCES += lib/db/db-audit.h lib/db/db-audit.c lib/db/db-lifecycle.h lib/db/db-lifecycle.c
 ## Privacy (issue 14): contact export and erase, inbound retention.
 lib_db_libmddb_a_SOURCES += lib/db/db-privacy.h lib/db/db-privacy.c lib/db/db-privacy-erase.c
+## Providers and brands: connections, handled tickets, delegates (issue 14).
+lib_db_libmddb_a_SOURCES += lib/db/db-connection.h lib/db/db-connection.c

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "desk/desk-private.h"
 #include "desk/desk-rules.h"
+#include "desk/desk-connection.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -268,6 +269,20 @@ static int agent_mail_handle(struct db *db, const struct desk_settings *s, int64
 		ret = agent_mail_mark(db, tenant_id, r, "untrusted", a, "agent.untrusted", why, error_r);
 		if (ret == 0 && desk_may_autoreply(m, NULL))
 			ret = explain_to_agent(db, s, tenant_id, t, a, m, why, error_r);
+		free(why);
+		return ret;
+	}
+	/* The one check of who may act (desk-connection.h): a brand's agent on
+	 * a ticket its provider handles, a provider's agent after a
+	 * disconnect. The agent is known (token and From), so told. */
+	if ((ret = desk_agent_may_act(db, tenant_id, t->id, a->id, &why, error_r)) <= 0) {
+		if (ret == 0) {
+			char *full = xasprintf("You may not act on this ticket: %s.", why);
+			ret = agent_mail_mark(db, tenant_id, r, "rejected", a, "agent.refused", full, error_r);
+			if (ret == 0 && desk_may_autoreply(m, NULL))
+				ret = explain_to_agent(db, s, tenant_id, t, a, m, full, error_r);
+			free(full);
+		}
 		free(why);
 		return ret;
 	}

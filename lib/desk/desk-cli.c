@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "db/db-deliver.h"
+#include "desk/desk-connection.h"
 #include "db/db-ticket.h"
 #include "db/db-desk-facts.h"
 #include "db/db-desk-mail.h"
@@ -80,6 +81,21 @@ static int cli_ticket_lock(struct db *db, int64_t number, int64_t *tenant_id_r, 
 	return 0;
 }
 
+/* The one check (desk-connection.h): 0 when the agent may act on the
+ * ticket, else -1 with the reason. */
+static int cli_may_act(struct db *db, int64_t tenant_id, int64_t ticket_id, const struct desk_agent *a,
+		       int64_t number, char **error_r)
+{
+	char *why = NULL;
+	int may = desk_agent_may_act(db, tenant_id, ticket_id, a->id, &why, error_r);
+
+	if (may == 0) {
+		*error_r = xasprintf("%s may not act on ticket %" PRId64 ": %s", a->email, number, why);
+		free(why);
+	}
+	return may > 0 ? 0 : -1;
+}
+
 /* What a shell command works on: the ticket and the agent who writes. */
 struct cli_work {
 	int64_t tenant_id;
@@ -100,6 +116,8 @@ static int cli_work_load(struct db *db, const struct desk_settings *s, int64_t n
 	if (desk_cli_agent(db, w->tenant_id, agent_email, &w->a, error_r) < 0)
 		return -1;
 	w->have_a = true;
+	if (cli_may_act(db, w->tenant_id, ticket_id, &w->a, number, error_r) < 0)
+		return -1;
 	if (desk_ticket_load(db, s, w->tenant_id, ticket_id, &w->t, error_r) < 0)
 		return -1;
 	w->have_t = true;

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "desk/desk-private.h"
 #include "desk/desk-request-private.h"
+#include "desk/desk-connection.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,13 @@ static int store_new(struct db *db, const struct desk_settings *s, int64_t tenan
 	r->skip_ack = !st->settings.team_autoack;
 	r->skip_sla = !st->settings.team_sla;
 	r->order_patterns_version = st->settings.order_patterns_version;
+	bool to_provider = rq != NULL && rq->to_provider;
+
+	/* A new ticket of a connected brand may be its provider's
+	 * (desk-connection.h); a request to a provider is refused without. */
 	if (place(db, s, tenant_id, team_id, m, st, rq, r, &add_participants, error_r) < 0 ||
+	    (r->new_ticket && (st->settings.brand_connected || to_provider) &&
+	     desk_connection_route(db, tenant_id, r->ticket_id, to_provider, error_r) < 0) ||
 	    db_message_store(db, tenant_id, team_id, r->ticket_id, rcpt, m, r->match_reason, r->match_detail,
 			     &r->message_id, error_r) < 0 ||
 	    (add_participants && desk_participants_add(db, s, tenant_id, r->ticket_id, m, error_r) < 0))

@@ -2,6 +2,7 @@
  * by mail, with a reply address that brings their answer back. */
 #include "config.h"
 #include "desk/desk-private.h"
+#include "desk/desk-connection.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -107,6 +108,35 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
 	return ret;
 }
 
+/* Who handles the ticket: the team's agents, or the delegates of the
+ * provider that handles the brand's ticket (desk-connection.h). */
+static int ticket_agents(struct db *db, int64_t tenant_id, const struct desk_ticket *t, struct desk_agent **agents_r,
+			 size_t *n_r, bool *delegates_r, char **error_r)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, k = 0;
+	int found = 0;
+
+	if (desk_connection_handlers(db, tenant_id, t->id, &ids, &n, error_r) < 0)
+		return -1;
+	*delegates_r = n > 0;
+	if (n == 0) {
+		free(ids);
+		return desk_team_agents(db, tenant_id, t->team_id, agents_r, n_r, error_r);
+	}
+	*agents_r = xcalloc(n, sizeof(**agents_r));
+	for (size_t i = 0; i < n && found >= 0; i++)
+		if ((found = desk_agent_load(db, tenant_id, ids[i], &(*agents_r)[k], error_r)) > 0)
+			k++;
+	free(ids);
+	*n_r = k;
+	if (found < 0) {
+		desk_agents_free(agents_r, k);
+		return -1;
+	}
+	return 0;
+}
+
 /* Mails the assignee when there is one, else the team's agents, each
  * when online or asked for mail while offline. */
 static int notify_ticket_agents(struct db *db, const struct desk_settings *s, int64_t tenant_id,
@@ -115,14 +145,22 @@ static int notify_ticket_agents(struct db *db, const struct desk_settings *s, in
 {
 	struct desk_agent *agents = NULL;
 	size_t n = 0;
+	bool delegates = false, assignee_among = false;
 	int ret = 0;
 
-	if (desk_team_agents(db, tenant_id, t->team_id, &agents, &n, error_r) < 0)
+	if (ticket_agents(db, tenant_id, t, &agents, &n, &delegates, error_r) < 0)
 		return -1;
+	/* A team's assignee is mailed alone (even when not in the team:
+	 * nobody then); a provider's delegates all are unless one of them
+	 * has the ticket. */
+	for (size_t i = 0; i < n; i++)
+		assignee_among = assignee_among || agents[i].id == t->assignee_id;
+	if (!delegates)
+		assignee_among = t->assignee_id != 0;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		const struct desk_agent *a = &agents[i];
-		/* The assignee alone when there is one, else the team. */
-		if ((t->assignee_id != 0 && a->id != t->assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
+		/* The assignee alone when there is one, else all of them. */
+		if ((assignee_among && a->id != t->assignee_id) || a->id == skip_agent_id || !agent_wants_mail(a))
 			continue;
 		ret = notify_one(db, s, tenant_id, t, a, m, heading, na, error_r);
 	}

@@ -211,6 +211,7 @@ int desk_request_open(struct db *db, const struct desk_settings *s, const struct
 	const struct desk_request_place p = {
 		.reason_id = reason.id, .priority = reason.priority >= 0 ? reason.priority : 1, .order = rq->order,
 		.reason_name = reason.name, .from = rq->from, .actor = rq->actor != NULL ? rq->actor : "mail",
+		.to_provider = rq->to_provider,
 	};
 	ret = desk_deliver_request(db, s, rq->tenant_id, team_id, address, &rm.in, &p, &r, error_r);
 	if (ret == 0) {

@@ -48,6 +48,10 @@ struct desk_request {
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
 	const char *actor;   /* recorded on the events ("maildeskctl") */
+	/* Opened to the brand's provider (issue 14): a new request is handled
+	 * by the brand's active connection's provider team whatever the
+	 * support owner (refused without an active connection). */
+	bool to_provider;
 };
 struct desk_request_result {
 	int64_t number;     /* the ticket's number */

@@ -35,4 +35,7 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-order.c lib/desk/desk-order-patter
 ## pipeline, its reference (issue 12).
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-private.h \
 	lib/desk/desk-request.c lib/desk/desk-request-mail.c
+## Providers and brands (issue 14): the one check of who may act on a
+## ticket, routing to a provider, the connection's changes.
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-connection.h lib/desk/desk-connection.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)
