@@ -34,7 +34,7 @@ BENCH_SCRIPTS = ["bench/ingest", "bench/dkim", "bench/rules", "bench/snooze"]
 # so that an unrelated package installed under such a name does not count.
 IGNORE_WORDS = set("""host time test true false exit wait read set yes no tail head
 less more run check build bench file files name names line lines info user group
-mail send column join link script write""".split())
+mail send column join link script write open""".split())
 
 
 def deps(*args):
