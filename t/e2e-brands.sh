@@ -274,4 +274,15 @@ assert_match "the history records the moves" 'brand -> provider, open tickets le
 assert_match "and the first" 'provider -> brand, 1 open tickets moved' "$show"
 assert_match "and the warehouse changed" '"warehouse": "MAD-2"' "$show"
 
+# --- removing the provider gives its brands' tickets back, its delegates and connections go
+n_acme=$(sql "select count(*) from tickets t join tenants n on n.id = t.tenant_id where n.name = 'acme'")
+ctl_err tenant remove wh --confirm wh
+assert_eq "tenant remove of a provider with connections exits 0" 0 "$rc"
+assert_eq "no connection names it any more" 0 "$(sql "select count(*) from connections c left join tenants n on n.id = c.provider_id where n.id is null or n.name = 'wh'")"
+assert_eq "no delegate agent is left in the brands" 0 "$(sql "select count(*) from agents where via_connection is not null")"
+assert_eq "the brand keeps every ticket" "$n_acme" "$(sql "select count(*) from tickets t join tenants n on n.id = t.tenant_id where n.name = 'acme'")"
+assert_eq "and handles them itself" 0 "$(sql "select count(*) from tickets where handled_by is not null")"
+ctl_err tenant remove acme --confirm acme
+assert_eq "then the brand can be removed too" 0 "$rc"
+
 e2e_done

@@ -48,6 +48,10 @@ static const struct audited audited[] = {
 	{ "channel pause", -1 },
 	{ "channel resume", -1 },
 	{ "channel remove", -1 },
+	{ "connection add", -1 },
+	{ "connection set", -1 },
+	{ "connection disconnect", -1 },
+	{ "connection reconnect", -1 },
 };
 
 /* Contract in ctl.h. */
@@ -103,6 +107,8 @@ static char *audit_tenant(struct ctl *ctl, const struct ctl_args *a)
 
 	if (name == NULL && strncmp(a->cmd->words, "tenant ", 7) == 0)
 		name = a->pos[0];
+	if (name == NULL && strncmp(a->cmd->words, "connection ", 11) == 0)
+		name = ctl_opt_get(a, "brand"); /* a connection's rows are the brand's */
 	if (name != NULL) {
 		if (db_admin_tenant_find(ctl->db, name, &n, &error) > 0)
 			id = xasprintf("%" PRId64, n);

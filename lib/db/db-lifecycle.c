@@ -187,6 +187,27 @@ int db_lifecycle_tenant_dns(struct db *db, int64_t tenant_id, struct db_table **
  * removes). Tables added later are swept by maildesk_tenant_sweep() (sql/
  * 025), and whatever is still left stops the removal, named. */
 static const char *const tenant_sql[] = {
+	/* As a provider: its brands' tickets go back to the brands, its
+	 * delegate agents in their tenants and its connections go. */
+	"UPDATE tickets t SET handled_by = NULL FROM connections c"
+	" WHERE c.provider_id = $1 AND t.tenant_id = c.tenant_id AND t.handled_by = c.id",
+	"UPDATE tickets t SET assignee_id = NULL, updated_at = now() FROM agents a, connections c"
+	" WHERE c.provider_id = $1 AND a.tenant_id = c.tenant_id AND a.via_connection = c.id"
+	" AND t.tenant_id = a.tenant_id AND t.assignee_id = a.id",
+	"UPDATE messages m SET agent_id = NULL FROM agents a, connections c"
+	" WHERE c.provider_id = $1 AND a.tenant_id = c.tenant_id AND a.via_connection = c.id"
+	" AND m.tenant_id = a.tenant_id AND m.agent_id = a.id",
+	"UPDATE teams tm SET rr_last_agent_id = NULL FROM agents a, connections c"
+	" WHERE c.provider_id = $1 AND a.tenant_id = c.tenant_id AND a.via_connection = c.id"
+	" AND tm.tenant_id = a.tenant_id AND tm.rr_last_agent_id = a.id",
+	"DELETE FROM team_agents ta USING agents a, connections c"
+	" WHERE c.provider_id = $1 AND a.tenant_id = c.tenant_id AND a.via_connection = c.id"
+	" AND ta.tenant_id = a.tenant_id AND ta.agent_id = a.id",
+	"DELETE FROM agents a USING connections c"
+	" WHERE c.provider_id = $1 AND a.tenant_id = c.tenant_id AND a.via_connection = c.id",
+	"DELETE FROM connection_events e USING connections c"
+	" WHERE c.provider_id = $1 AND e.tenant_id = c.tenant_id AND e.connection_id = c.id",
+	"DELETE FROM connections WHERE provider_id = $1",
 	"UPDATE teams SET autoack_template = NULL WHERE tenant_id = $1",
 	"DELETE FROM attachments WHERE tenant_id = $1",
 	"DELETE FROM ticket_tags WHERE tenant_id = $1",
@@ -206,6 +227,8 @@ static const char *const tenant_sql[] = {
 	"DELETE FROM team_aliases WHERE tenant_id = $1",
 	"DELETE FROM team_agents WHERE tenant_id = $1",
 	"DELETE FROM agents WHERE tenant_id = $1",
+	"DELETE FROM connection_events WHERE tenant_id = $1", /* as a brand */
+	"DELETE FROM connections WHERE tenant_id = $1",
 	"DELETE FROM contacts WHERE tenant_id = $1",
 	"DELETE FROM teams WHERE tenant_id = $1",
 	"DELETE FROM dkim_selectors WHERE domain IN (SELECT domain FROM sending_domains WHERE tenant_id = $1)",
