@@ -34,6 +34,7 @@ struct desk_request_place {
 	int64_t reason_id;
 	int priority;
 	const char *order, *reason_name, *from, *actor;
+	const struct db_http_idem *idem; /* NULL or struct desk_request's */
 };
 /* Step 3 of the pipeline for a request, instead of threading
  * (desk-request.c): opens the request ticket or joins the open one
