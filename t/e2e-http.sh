@@ -99,7 +99,7 @@ assert_eq "a body over http_max_body: 413" 413 "$code"
 assert_match "problem body-too-large" "$T/body-too-large" "$body"
 req POST /v1/requests -H "Authorization: Bearer $INTAKE" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$W/big"
 assert_eq "a chunked body over http_max_body: 413" 413 "$code"
-post "$INTAKE" "$BODY" -H 'Content-Type: text/plain'
+req POST /v1/requests -H "Authorization: Bearer $INTAKE" -H 'Content-Type: text/plain' --data-binary "$BODY"
 assert_eq "a body that is not JSON by its type: 415" 415 "$code"
 post "$INTAKE" '{"order":'
 assert_eq "broken JSON: 400" 400 "$code"
