@@ -230,12 +230,31 @@ req GET "/v1/tickets?requester=a@b.example" -H "Authorization: Bearer $ADMIN"
 assert_eq "another key is not limited by it" 200 "$code"
 md_daemon_stop
 MD_EXTRA_CONF="http_listen = 127.0.0.1:$HTTP_PORT
-http_rate_per_address = 2"
+http_rate_per_address = 2
+http_trusted_proxies = 127.0.0.0/8"
 md_write_conf
 md_daemon_start || exit 99
 for i in 1 2 3; do req GET "/v1/tickets?requester=a@b.example" -H "Authorization: Bearer $READ"; done
 assert_eq "the 3rd request of an address in a minute: 429" 429 "$code"
 assert_match "problem rate-limited" "$T/rate-limited" "$body"
+req GET "/v1/tickets?requester=a@b.example" -H "Authorization: Bearer $ADMIN" -H 'X-Forwarded-For: 203.0.113.1, 198.51.100.7'
+assert_eq "behind a trusted proxy the forwarded client has its own budget" 200 "$code"
+assert_match "and is the address recorded (the rightmost untrusted hop)" "198.51.100.7" "$(md_ctl apikey list --tenant demo)"
+md_daemon_stop
+
+# --- TLS with the SMTP certificate settings
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout "$W/key.pem" -out "$W/cert.pem" 2>/dev/null
+MD_EXTRA_CONF="http_listen = 127.0.0.1:$HTTP_PORT
+http_tls = yes
+tls_cert_file = $W/cert.pem
+tls_key_file = $W/key.pem"
+md_write_conf
+md_daemon_start || exit 99
+code=$(curl -s -o "$W/body" -w '%{http_code}' --cacert "$W/cert.pem" -H "Authorization: Bearer $READ" \
+	"https://localhost:$HTTP_PORT/v1/tickets?requester=brand@shop.example")
+assert_eq "https with http_tls = yes" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/tickets" 2>/dev/null)
+assert_eq "plain HTTP is not answered then" 000 "$code"
 
 md_daemon_stop
 assert_eq "maildeskd exits 0" 0 "$?"
