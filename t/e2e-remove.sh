@@ -175,6 +175,10 @@ chmod 600 "$tmp/imap.pass"
 md_ctl channel add imap --team help --tenant other --host imap.other.example --tls implicit --user u \
 	--password-file "$tmp/imap.pass" >/dev/null || echo "# channel add failed"
 customer hugo@customer.example help@other.example "Other tenant's"
+md_ctl apikey add --tenant other --scope intake >/dev/null || echo "# apikey add failed"
+# A stored Idempotency-Key answer of that key (the HTTP API's; it has no tenant_id of its own).
+sql "insert into http_idempotency (api_key_id, idem_key, body_sha256, status, ticket_number)
+	select k.id, 'k1', repeat('0', 64), 201, 1 from api_keys k join tenants n on n.id = k.tenant_id where n.name = 'other'" >/dev/null
 other_id=$(sql "select id from tenants where name = 'other'")
 assert_eq "the other tenant has rows in many tables" "1 1 1 1 1 1 1" "$(sql "select (select sign(count(*)) from tickets where tenant_id = $other_id) || ' ' ||
 	(select sign(count(*)) from outbound where tenant_id = $other_id) || ' ' || (select sign(count(*)) from rule_sets where tenant_id = $other_id) || ' ' ||
@@ -194,6 +198,7 @@ for t in $(sql "select table_name from information_schema.columns where table_sc
 	[ "$n" = 0 ] || left="$left $t:$n"
 done
 assert_eq "no table with a tenant_id holds a row of it" "" "$left"
+assert_eq "nor the API keys' stored answers" 0 "$(sql "select count(*) from http_idempotency")"
 assert_eq "its tenant row, domain and keys are gone" "0 0 0" \
 	"$(sql "select (select count(*) from tenants where id = $other_id) || ' ' || (select count(*) from sending_domains where domain = 'other.example') || ' ' || (select count(*) from dkim_selectors where domain = 'other.example')")"
 assert_match "its alias is refused" '^550 5\.1\.1' "$(rcpt LMTP "$MD_LMTP_PORT" help@other.example)"

@@ -76,3 +76,4 @@ TESTS += t/e2e-imap.sh
 include $(srcdir)/t/remove.mk
 include $(srcdir)/t/privacy.mk
 include $(srcdir)/t/brands.mk
+include $(srcdir)/t/http.mk

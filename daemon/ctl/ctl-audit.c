@@ -48,6 +48,8 @@ static const struct audited audited[] = {
 	{ "channel pause", -1 },
 	{ "channel resume", -1 },
 	{ "channel remove", -1 },
+	{ "apikey add", -1 },
+	{ "apikey revoke", -1 },
 	{ "connection add", -1 },
 	{ "connection set", -1 },
 	{ "connection disconnect", -1 },

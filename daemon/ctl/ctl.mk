@@ -61,3 +61,6 @@ daemon_maildeskctl_CPPFLAGS += $(LIBZIP_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBZIP_LIBS)
 ## "connection ...": providers and brands (issue 14).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-connection.c
+## "apikey ...": the HTTP API's keys (issue 13; lib/http makes and hashes them).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-apikey.c
+daemon_maildeskctl_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm

@@ -209,6 +209,8 @@ static const char *const tenant_sql[] = {
 	" WHERE c.provider_id = $1 AND e.tenant_id = c.tenant_id AND e.connection_id = c.id",
 	"DELETE FROM connections WHERE provider_id = $1",
 	"UPDATE teams SET autoack_template = NULL WHERE tenant_id = $1",
+	"DELETE FROM http_idempotency h USING api_keys k WHERE k.tenant_id = $1 AND h.api_key_id = k.id",
+	"DELETE FROM api_keys WHERE tenant_id = $1",
 	"DELETE FROM attachments WHERE tenant_id = $1",
 	"DELETE FROM ticket_tags WHERE tenant_id = $1",
 	"DELETE FROM ticket_events WHERE tenant_id = $1",

@@ -53,3 +53,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-audit.h lib/db/db-audit.c lib/db/db-lifecy
 lib_db_libmddb_a_SOURCES += lib/db/db-privacy.h lib/db/db-privacy.c lib/db/db-privacy-erase.c
 ## Providers and brands: connections, handled tickets, delegates (issue 14).
 lib_db_libmddb_a_SOURCES += lib/db/db-connection.h lib/db/db-connection.c
+## The HTTP API (issue 13): API keys and Idempotency-Key records.
+lib_db_libmddb_a_SOURCES += lib/db/db-http.h lib/db/db-http.c

@@ -35,6 +35,7 @@ struct desk_request_place {
 	int priority;
 	const char *order, *reason_name, *from, *actor;
 	bool to_provider; /* a request the brand opens to its provider (issue 14) */
+	const struct db_http_idem *idem; /* NULL or struct desk_request's */
 };
 /* Step 3 of the pipeline for a request, instead of threading
  * (desk-request.c): opens the request ticket or joins the open one
