@@ -231,6 +231,14 @@ static int send_sign(struct send_job *j, struct desk_dkim_signed *sig)
 	int ret = db == NULL ? -1
 			     : desk_dkim_sign(db, s->rt->key_dir, s->rt->shared_domain, r->tenant_id, r->data, r->len, sig, &error);
 
+	if (ret < 0 && db != NULL && db_connection_lost(db)) {
+		/* This thread's connection died with a PostgreSQL restart; the
+		 * next call reconnects, so try once more before deferring. */
+		free(error);
+		error = NULL;
+		ret = desk_dkim_sign(db, s->rt->key_dir, s->rt->shared_domain, r->tenant_id, r->data, r->len, sig,
+				     &error);
+	}
 	if (ret < 0) {
 		log_quote(q, sizeof(q), error, strlen(error), 400);
 		log_error("event=outbound.dkim id=%" PRId64 " status=failed detail=\"not sent; deferred\" error=%s", r->id,

@@ -560,3 +560,9 @@ bool db_last_error_was_duplicate(const struct db *db)
 {
 	return strcmp(db->sqlstate, "23505") == 0;
 }
+
+/* Contract in db.h. */
+bool db_connection_lost(const struct db *db)
+{
+	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+}
