@@ -47,3 +47,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).
 lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
+## Webhooks out (issue 13, sql/022).
+lib_db_libmddb_a_SOURCES += lib/db/db-webhook.h lib/db/db-webhook.c

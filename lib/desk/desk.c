@@ -4,12 +4,14 @@
 #include "desk/desk-private.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "desk/desk-webhook.h"
 
 bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
 {
@@ -96,6 +98,21 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 	return ret;
 }
 
+/* A customer's message is stored: the tenant's webhooks hear of it (in
+ * this transaction, before rules change the ticket). */
+static int message_received_emit(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+				 const struct db_delivery_result *r, char **error_r)
+{
+	json_t *extra = json_object();
+	int ret;
+
+	json_object_set_new(extra, "message", desk_webhook_message(r->message_id, m->from_addr, m->subject,
+								   m->text_body, m->n_attachments));
+	ret = desk_webhook_emit(db, tenant_id, "message.received", r->ticket_id, extra, error_r);
+	json_decref(extra);
+	return ret;
+}
+
 /* Contract in desk-private.h. */
 int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 	       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
@@ -108,6 +125,8 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 		return -1;
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
+	if (message_received_emit(db, tenant_id, m, r, error_r) < 0)
+		return -1;
 	/* Rules first (automatic mail too: routing is no answer; their mail
 	 * actions check RFC 3834 themselves), so the notification goes to
 	 * the team and assignee they chose. Each step in a savepoint of its
