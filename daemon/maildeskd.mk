@@ -29,3 +29,7 @@ daemon_maildeskd_LDADD += lib/rules/librules.a lib/dkim/libmddkim.a $(PCRE2_LIBS
 ## IMAP channels (issue 15): the lease, sessions and fetch loop (libetpan).
 daemon_maildeskd_SOURCES += daemon/imap-channel.c daemon/imap-channel.h daemon/imap-session.c daemon/imap-session.h \
 	daemon/imap-secret.c daemon/imap-secret.h
+## Webhooks out (issue 13): the sender thread and its requests (libcurl).
+daemon_maildeskd_SOURCES += daemon/webhook.c daemon/webhook.h daemon/webhook-send.c daemon/webhook-send.h
+daemon_maildeskd_CPPFLAGS += $(LIBCURL_CFLAGS)
+daemon_maildeskd_LDADD += $(LIBCURL_LIBS)

@@ -24,6 +24,8 @@ rule_sets|nopk : its key is the unique index rule_sets_scope on (tenant_id, coal
 tenants|u|name : tenant names are unique across the provider (maildeskctl names tenants by name)
 tickets|u|number : ticket numbers come from one sequence for all tenants; distributed, this index must become (tenant_id, number)
 imap_channels|u|id : maildeskctl and the daemons name a channel by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
+webhooks|u|id : maildeskctl names a webhook by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
+webhook_deliveries|u|id : maildeskctl names a delivery by its id alone (retry, replay); distributed, the primary key (tenant_id, id) serves and this index goes
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||

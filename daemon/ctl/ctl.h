@@ -85,6 +85,8 @@ void ctl_request_json_add(json_t *ticket, const struct db_table *request);
 extern const struct ctl_command ctl_find_commands[];
 /* "channel ...": IMAP channels (ctl-channel.c). */
 extern const struct ctl_command ctl_channel_commands[];
+/* "webhook ...": webhooks out (ctl-webhook.c). */
+extern const struct ctl_command ctl_webhook_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

@@ -52,3 +52,5 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-channel.c daemon/imap-session.c dae
 	daemon/imap-secret.c daemon/imap-secret.h
 daemon_maildeskctl_CPPFLAGS += $(LIBETPAN_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBETPAN_LIBS) $(OPENSSL_LIBS)
+## Webhooks out (issue 13).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-webhook.c

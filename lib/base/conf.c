@@ -73,6 +73,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
 	{ "metrics_listen", CFG_STRING, OFF(metrics_listen), "", 0, 0 },
 	{ "imap_poll_interval", CFG_DURATION, OFF(imap_poll_interval), "1m", 1, 86400 },
+	{ "webhook_lifetime", CFG_DURATION, OFF(webhook_lifetime), "3d", 60, 30 * 86400 },
+	{ "webhook_timeout", CFG_DURATION, OFF(webhook_timeout), "10s", 1, 300 },
+	{ "webhook_retry_min", CFG_DURATION, OFF(webhook_retry_min), "10s", 1, 3600 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -61,6 +61,10 @@ struct md_config {
 	unsigned imap_poll_interval;    /* seconds between two looks at an IMAP
 					 * channel whose server offers no IDLE
 					 * (issue 15) */
+	/* Webhooks out (issue 13, daemon/webhook.c), all seconds: a
+	 * delivery is given up this long after it was queued; each request's
+	 * whole time; the first retry's wait (doubling, at most 1 hour). */
+	unsigned webhook_lifetime, webhook_timeout, webhook_retry_min;
 	unsigned relay_timeout;         /* seconds: connecting and each wait for a
 					 * reply of the relay; also sizes each
 					 * claim's stale window (db-outbound.h) */

@@ -148,6 +148,19 @@ int db_webhook_result(struct db *db, const struct db_webhook_job *j, const char 
 }
 
 /* Contract in db-webhook.h. */
+int db_webhook_release(struct db *db, const struct db_webhook_job *j, const char *claimer, char **error_r)
+{
+	struct db_num tn, in;
+	const char *params[3] = { db_num(&tn, j->tenant_id), db_num(&in, j->id), claimer };
+
+	return db_exec(db,
+		       "UPDATE webhook_deliveries SET claimed_by = '', claimed_until = NULL,"
+		       " attempts = greatest(attempts - 1, 0)"
+		       " WHERE tenant_id = $1 AND id = $2 AND claimed_by = $3 AND status = 'pending'",
+		       3, params, NULL, error_r);
+}
+
+/* Contract in db-webhook.h. */
 int db_webhook_add(struct db *db, int64_t tenant_id, const char *url, const char *events, const char *secret,
 		   int64_t *id_r, char **error_r)
 {

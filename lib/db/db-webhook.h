@@ -49,6 +49,10 @@ struct db_webhook_outcome {
 int db_webhook_result(struct db *db, const struct db_webhook_job *j, const char *claimer,
 		      const struct db_webhook_outcome *o, char status_r[16], char **error_r);
 
+/* Gives a claimed row back unsent (the daemon stops): due at once for
+ * anyone, the attempt not counted. Returns 0 or -1. */
+int db_webhook_release(struct db *db, const struct db_webhook_job *j, const char *claimer, char **error_r);
+
 /* ---- maildeskctl ---- */
 /* A new webhook: events a PostgreSQL array literal ("{a,b}"). 0 with
  * *id_r, -1. */

@@ -36,9 +36,9 @@ int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *
 	if (hook == NULL)
 		return 0;
 	/* The change a webhook hears of is the one just recorded. */
-	change = json_pack("{s:s, s:s, s:s}", "kind", kind, "actor", actor, "detail", detail);
+	change = json_pack("{s:{s:s, s:s, s:s}}", "change", "kind", kind, "actor", actor, "detail", detail);
 	if (change == NULL) /* text that is no UTF-8 */
-		change = json_pack("{s:s}", "kind", kind);
+		change = json_pack("{s:{s:s}}", "change", "kind", kind);
 	ret = desk_webhook_emit(db, tenant_id, hook, ticket_id, change, error_r);
 	json_decref(change);
 	return ret;

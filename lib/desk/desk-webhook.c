@@ -50,11 +50,15 @@ static size_t utf8_cut(const char *v, size_t max)
 {
 	size_t n = strlen(v);
 
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)v[max] & 0xC0) == 0x80)
-		max--;
-	return max;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--;
+	}
+	/* Trailing blank lines say nothing. */
+	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == '\r' || v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return n;
 }
 
 /* Contract in desk-webhook.h. */

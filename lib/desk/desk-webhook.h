@@ -31,7 +31,8 @@ int desk_webhook_emit(struct db *db, int64_t tenant_id, const char *event, int64
 const char *desk_webhook_event_of(const char *kind);
 
 /* The message part of a payload: {"id", "from", "subject", "summary" (the
- * text's first 500 bytes, cut at a character), "attachments"}; any string
+ * text's first 500 bytes, cut at a character, trailing blanks dropped),
+ * "attachments"}; any string
  * may be NULL. New reference. */
 struct json_t *desk_webhook_message(int64_t message_id, const char *from, const char *subject, const char *text,
 				    size_t n_attachments);

@@ -99,7 +99,8 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 }
 
 /* A customer's message is stored: the tenant's webhooks hear of it (in
- * this transaction, before rules change the ticket). */
+ * this transaction, with the order found in it, before the rules' changes,
+ * which follow as their own events). */
 static int message_received_emit(struct db *db, int64_t tenant_id, const struct db_message_in *m,
 				 const struct db_delivery_result *r, char **error_r)
 {
@@ -125,8 +126,6 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 		return -1;
 	if (r->token_agent_id != 0 && strcmp(r->match_reason, "token") == 0)
 		return desk_agent_mail(db, s, tenant_id, m, r, error_r);
-	if (message_received_emit(db, tenant_id, m, r, error_r) < 0)
-		return -1;
 	/* Rules first (automatic mail too: routing is no answer; their mail
 	 * actions check RFC 3834 themselves), so the notification goes to
 	 * the team and assignee they chose. Each step in a savepoint of its
@@ -135,6 +134,7 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	 * notifications then see it. */
 	if ((r->order_patterns_version != 0 &&
 	     desk_step_guarded(DESK_STEP_ORDER, db, s, tenant_id, team_id, m, r, error_r) < 0) ||
+	    message_received_emit(db, tenant_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_NOTIFY, db, s, tenant_id, team_id, m, r, error_r) < 0)
 		return -1;
