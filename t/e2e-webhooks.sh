@@ -123,8 +123,8 @@ wait_rlog b "^ticket.created $T verified" 2
 assert_eq "the replay carries the same event id" 1 "$(rlog b | grep verified | awk '{ print $5 }' | sort -u | wc -l)"
 
 # --- an agent's mailed answer: agent.replied
-wait_count ana@demo.example 1
-reply_to=$(sed -n 's/^Reply-To: \(support+[^ ]*@demo\.example\).*/\1/p' "$(mail_for ana@demo.example | head -1)" | head -1)
+wait_count ana@demo.example 2
+reply_to=$(sed -n "s/^Reply-To: \\(support+$T-[^ ]*@demo\\.example\\).*/\\1/p" $(mail_for ana@demo.example) | head -1)
 lmtp --from ana@demo.example --to "$reply_to" --header "From: Ana <ana@demo.example>" \
 	--header "Subject: Re: [#$T] Lamp broken" --body "Hello Carla, a new lamp is on its way."
 wait_rlog a "^agent.replied $T verified" 1
@@ -148,6 +148,24 @@ for line in open(sys.argv[1]):
     if r["type"] == "ticket.status_changed":
         print(r["body"]["change"]["kind"], r["body"]["ticket"]["status"])' "$RDIR/log-a" | tail -1)
 assert_eq "closing arrives as ticket.status_changed with the new status" "closed closed" "$st"
+
+# --- a stranger's text cannot break the payload: bytes that are no UTF-8,
+# quotes and line breaks in the subject, a long body (the summary is capped)
+$PY -c 'import sys
+sys.stdout.buffer.write(b"From: mallory@customer.example\r\nTo: support@demo.example\r\n"
+    b"Subject: =?utf-8?q?quote_=22_and_=5C_back?=\r\nMessage-Id: <m1@customer.example>\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    b"bad \xff\xfe bytes \xc3\r\n" + b"x" * 100000 + b"\r\n")' > "$MD_TEST_TMP/hostile.eml"
+lmtp --from mallory@customer.example --to support@demo.example --data @"$MD_TEST_TMP/hostile.eml"
+M=$(sql "select number from tickets where requester_id = (select id from contacts where email = 'mallory@customer.example')")
+wait_rlog a "^message.received $M verified" 1
+hs=$($PY -c 'import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["type"] == "message.received" and r["ticket"] == int(sys.argv[2]):
+        m = r["body"]["message"]
+        print(m["subject"], len(m["summary"].encode()) <= 500, m["summary"][:4])' "$RDIR/log-a" "$M")
+assert_eq "hostile text arrives as valid JSON, the summary capped" 'quote " and \ back True bad ' "$hs"
 
 # --- the receiver is down: every event arrives later, in order per ticket
 receiver_stop
