@@ -15,7 +15,7 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc
  libgmime-3.0-dev libetpan-dev libpq-dev libuv1-dev libssl-dev check
  libjansson-dev libxml2-dev libuchardet-dev libsystemd-dev libytnef0-dev
  libpcre2-dev libpsl-dev libidn2-dev libmicrohttpd-dev libunbound-dev
- libevent-dev nettle-dev libzip-dev"
+ libevent-dev nettle-dev libzip-dev libcurl4-gnutls-dev"
 # (libevent-dev and nettle-dev only because Debian 12's libunbound.pc lists
 # libevent, nettle and hogweed in Requires.private without libunbound-dev
 # depending on them: pkg-config refuses libunbound without their .pc files.)
@@ -67,6 +67,7 @@ t/e2e-attach.sh t/attach-mail.py: swaks postfix python3 coreutils postgresql-cli
 t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py: dovecot-core dovecot-imapd openssl python3 postgresql-client-15 coreutils procps
 t/e2e-remove.sh: swaks libnet-ssleay-perl libio-socket-ssl-perl python3 postgresql-client-15 coreutils
 t/e2e-privacy.sh: swaks python3 postgresql-client-15 coreutils
+t/e2e-webhooks.sh t/webhook-receiver.py: swaks postfix python3 postgresql-client-15 coreutils
 bench/ingest: dovecot-core dovecot-lmtpd python3 postgresql-client-15
 bench/bench-lib.sh bench/mail-client.py: python3 coreutils
 bench/outbound: postfix opendkim dnsmasq-base python3-dkim python3-nacl python3-dnspython openssl python3 postgresql-client-15 coreutils linux-perf

@@ -19,6 +19,7 @@
 #include "delivery.h"
 #include "desk/desk-dkim.h"
 #include "heartbeat.h"
+#include "webhook.h"
 #include "metrics-http.h"
 #include "http-server.h"
 #include "mime/mime.h"
@@ -49,6 +50,7 @@ static struct imap_channels *imap_channels;
 static struct metrics_http *metrics;
 static struct http_server *http_api;
 static struct heartbeat *heartbeat;
+static struct webhook_sender *webhook_sender;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
 static void kick_outbound(void *arg)
@@ -149,6 +151,7 @@ static void server_reload(struct server *srv)
 	outbound_configure(outbound, &srv->cfg);
 	timers_configure(timers, &srv->cfg);
 	imap_channels_configure(imap_channels, &srv->cfg);
+	webhook_sender_configure(webhook_sender, &srv->cfg);
 	free(srv->secret);
 	srv->secret = secret;
 	log_info("event=reload status=ok");
@@ -263,6 +266,7 @@ static int server_run(struct server *srv)
 	timers = timers_start(srv->loop, &srv->cfg, kick_outbound, NULL);
 	imap_channels = imap_channels_start(srv->loop, &srv->cfg);
 	heartbeat = heartbeat_start(srv->cfg.database, srv->cfg.db_timeout, 10);
+	webhook_sender = webhook_sender_start(&srv->cfg);
 	log_info("event=ready hostname=%s workers=%u", srv->cfg.hostname, srv->cfg.db_workers);
 	sd_notify(0, "READY=1");
 	sdnotify_start(srv->loop, &srv->n_conns);
@@ -273,6 +277,7 @@ static int server_run(struct server *srv)
 	http_server_stop_accepting(http_api);
 	metrics_http_stop(&metrics);
 	heartbeat_stop(&heartbeat);
+	webhook_sender_stop(&webhook_sender);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);

@@ -36,3 +36,7 @@ daemon_maildeskd_SOURCES += daemon/http-server.c daemon/http-server.h daemon/htt
 	daemon/http-route-requests.c daemon/http-route-tickets.c
 daemon_maildeskd_CPPFLAGS += $(JANSSON_CFLAGS)
 daemon_maildeskd_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
+## Webhooks out (issue 13): the sender thread and its requests (libcurl).
+daemon_maildeskd_SOURCES += daemon/webhook.c daemon/webhook.h daemon/webhook-send.c daemon/webhook-send.h
+daemon_maildeskd_CPPFLAGS += $(LIBCURL_CFLAGS)
+daemon_maildeskd_LDADD += $(LIBCURL_LIBS)

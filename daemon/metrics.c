@@ -22,6 +22,8 @@ static struct series messages[MAX_SERIES];
 static unsigned n_messages;
 static struct series outbound[8];
 static unsigned n_outbound;
+static struct series webhooks[8];
+static unsigned n_webhooks;
 static struct series sessions[4];
 static unsigned n_sessions;
 static uint64_t timers_fired;
@@ -71,6 +73,13 @@ void metrics_count_outbound(const char *result)
 	if (result == NULL)
 		return;
 	series_add(outbound, &n_outbound, 8, result, NULL, 1);
+}
+
+void metrics_count_webhook(const char *result)
+{
+	if (result == NULL)
+		return;
+	series_add(webhooks, &n_webhooks, 8, result, NULL, 1);
 }
 
 void metrics_session(const char *listener, int delta)
@@ -156,7 +165,7 @@ void metrics_count_inbound_purged(unsigned raw, unsigned blobs)
 void metrics_reset(void)
 {
 	pthread_mutex_lock(&lock);
-	n_messages = n_outbound = n_sessions = 0;
+	n_messages = n_outbound = n_sessions = n_webhooks = 0;
 	timers_fired = delivery_count = 0;
 	imap_held[0] = imap_held[1] = 0;
 	purged_raw = purged_blobs = 0;
@@ -266,6 +275,9 @@ void metrics_render_counters(struct buf *out)
 	family(out, "outbound_total", "counter", "Outbound delivery attempts by result.");
 	for (unsigned i = 0; i < n_outbound; i++)
 		sample(out, "outbound_total", "result", outbound[i].a, NULL, NULL, (double)outbound[i].n);
+	family(out, "webhook_deliveries_total", "counter", "Webhook delivery attempts by result.");
+	for (unsigned i = 0; i < n_webhooks; i++)
+		sample(out, "webhook_deliveries_total", "result", webhooks[i].a, NULL, NULL, (double)webhooks[i].n);
 	family(out, "timers_fired_total", "counter", "Timer passes that woke tickets or marked SLA breaches.");
 	sample(out, "timers_fired_total", NULL, NULL, NULL, NULL, (double)timers_fired);
 	family(out, "imap_held_total", "counter", "Fetched messages moved to a channel's hold folder, by reason.");

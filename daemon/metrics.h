@@ -20,6 +20,9 @@ void metrics_observe_delivery(double seconds);
 /* One outbound attempt's result: "sent", "deferred" or "failed" (static;
  * NULL = not recorded, ignored). */
 void metrics_count_outbound(const char *result);
+/* One webhook attempt's result: "delivered", "retry" or "failed"
+ * (static; NULL ignored). */
+void metrics_count_webhook(const char *result);
 /* n timers that fired (snooze wake-ups and SLA breaches). */
 void metrics_count_timers_fired(unsigned n);
 /* A message fetched over IMAP was moved to its channel's hold folder:

@@ -23,6 +23,7 @@ sql_migrations = \
 	sql/019_imap_channels.sql \
 	sql/020_imap_hold.sql \
 	sql/021_http.sql \
+	sql/022_webhooks.sql \
 	sql/024_connections.sql \
 	sql/025_lifecycle.sql \
 	sql/026_privacy.sql

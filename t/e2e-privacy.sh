@@ -40,6 +40,9 @@ print("\n".join(n for n in z.namelist() if bytes.fromhex(sys.argv[2]) in z.read(
 # that copies carla, one of his own with his own file)
 head -c 3000 /dev/urandom > "$W/photo.bin"
 head -c 3000 /dev/urandom > "$W/bob.bin"
+# A webhook whose receiver never answers: its queued payloads name her.
+md_ctl webhook add --tenant demo http://127.0.0.1:9/hook --events ticket.created,message.received >/dev/null ||
+	echo "# webhook add failed"
 $M make "$W/c1.eml" "Carla Quintana <carla@customer.example>" support@demo.example "Lampara rota" \
 	"<c1@customer.example>" "Mi lampara llego rota, zebra-quokka-7731." "$W/photo.bin" photo.jpg image/jpeg
 lmtp --from carla@customer.example --to support@demo.example --data @"$W/c1.eml"
@@ -114,6 +117,7 @@ out=$(md_ctl contact erase carla@customer.example --tenant demo --confirm bob@ot
 assert_eq "a --confirm of another address is a usage error" 2 "$?"
 out=$(md_ctl contact erase carla@customer.example --tenant demo --confirm Carla@Customer.example 2>&1)
 assert_match "erase reports the placeholder and counts" '^contact carla@customer\.example in tenant "demo" erased as erased-[0-9]+@invalid \(erasure [0-9]+\): 2 tickets kept without their text, [0-9]+ messages emptied, [0-9]+ raw mails, 2 attachment contents and [0-9]+ outbound mails removed$' "$out"
+assert_eq "bob's webhook payloads stay" t "$(sql "select count(*) > 0 from webhook_deliveries where payload like '%bob@other.example%'")"
 pg_dump --data-only > "$W/dump.sql" 2>/dev/null
 assert_eq "no table holds the address (pg_dump --data-only)" 0 "$(grep -ic 'carla@customer\.example' "$W/dump.sql")"
 assert_eq "no table holds her name" 0 "$(grep -c 'Quintana' "$W/dump.sql")"

@@ -26,6 +26,8 @@ tickets|u|number : ticket numbers come from one sequence for all tenants; distri
 imap_channels|u|id : maildeskctl and the daemons name a channel by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 connections|f|provider_id : a connection belongs to its brand (tenant_id leads its key); provider_id names the other tenant, the provider, which distributed would be a reference to the tenants table
 connections|f|provider_id,provider_team_id : the provider team that handles the tickets of the brand is a team of the provider, the other tenant of the connection (see connections|f|provider_id)
+webhooks|u|id : maildeskctl names a webhook by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
+webhook_deliveries|u|id : maildeskctl names a delivery by its id alone (retry, replay); distributed, the primary key (tenant_id, id) serves and this index goes
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||

@@ -77,3 +77,4 @@ include $(srcdir)/t/remove.mk
 include $(srcdir)/t/privacy.mk
 include $(srcdir)/t/brands.mk
 include $(srcdir)/t/http.mk
+include $(srcdir)/t/webhooks.mk

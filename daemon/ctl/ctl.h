@@ -95,6 +95,8 @@ extern const struct ctl_command ctl_connection_commands[];
 int ctl_brand_find(struct ctl *ctl, const char *provider_id, const char *brand, int64_t *brand_id_r);
 /* "apikey ...": the HTTP API's keys (ctl-apikey.c, issue 13). */
 extern const struct ctl_command ctl_apikey_commands[];
+/* "webhook ...": webhooks out (ctl-webhook.c). */
+extern const struct ctl_command ctl_webhook_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

@@ -64,3 +64,5 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-connection.c
 ## "apikey ...": the HTTP API's keys (issue 13; lib/http makes and hashes them).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-apikey.c
 daemon_maildeskctl_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
+## Webhooks out (issue 13).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-webhook.c

@@ -83,6 +83,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "http_max_connections", CFG_UINT, OFF(http_max_connections), "256", 1, 100000 },
 	{ "http_rate_per_key", CFG_UINT, OFF(http_rate_per_key), "600", 0, 1000000 },
 	{ "http_rate_per_address", CFG_UINT, OFF(http_rate_per_address), "120", 0, 1000000 },
+	{ "webhook_lifetime", CFG_DURATION, OFF(webhook_lifetime), "3d", 60, 30 * 86400 },
+	{ "webhook_timeout", CFG_DURATION, OFF(webhook_timeout), "10s", 1, 300 },
+	{ "webhook_retry_min", CFG_DURATION, OFF(webhook_retry_min), "10s", 1, 3600 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -67,6 +67,10 @@ struct md_config {
 	unsigned imap_max_jobs;         /* IMAP channel jobs in the thread pool
 					 * at once (the threads added to it;
 					 * read at start) */
+	/* Webhooks out (issue 13, daemon/webhook.c), all seconds: a
+	 * delivery is given up this long after it was queued; each request's
+	 * whole time; the first retry's wait (doubling, at most 1 hour). */
+	unsigned webhook_lifetime, webhook_timeout, webhook_retry_min;
 	unsigned relay_timeout;         /* seconds: connecting and each wait for a
 					 * reply of the relay; also sizes each
 					 * claim's stale window (db-outbound.h) */

@@ -211,6 +211,7 @@ static const char *const tenant_sql[] = {
 	"UPDATE teams SET autoack_template = NULL WHERE tenant_id = $1",
 	"DELETE FROM http_idempotency h USING api_keys k WHERE k.tenant_id = $1 AND h.api_key_id = k.id",
 	"DELETE FROM api_keys WHERE tenant_id = $1",
+	"DELETE FROM webhooks WHERE tenant_id = $1", /* and their deliveries (ON DELETE CASCADE) */
 	"DELETE FROM attachments WHERE tenant_id = $1",
 	"DELETE FROM ticket_tags WHERE tenant_id = $1",
 	"DELETE FROM ticket_events WHERE tenant_id = $1",

@@ -90,6 +90,10 @@ static const char *const erase_sql[] = {
 	      " RETURNING 1) SELECT count(*) FROM u",
 	/* No answer is ever copied to the placeholder. */
 	P_CTE " DELETE FROM ticket_participants tp USING p WHERE tp.tenant_id = p.tenant AND tp.contact_id = p.contact",
+	/* Webhook payloads carry the requester, subjects and message text:
+	 * those of their tickets, or naming them, go (sent or not). */
+	P_CTE " DELETE FROM webhook_deliveries w USING p WHERE w.tenant_id = p.tenant"
+	      " AND (w.ticket_id IN " REQ_TICKETS " OR position(p.addr IN lower(w.payload)) > 0)",
 	P_CTE " UPDATE contacts c SET email = p.ph, name = NULL FROM p"
 	      " WHERE c.tenant_id = p.tenant AND c.id = p.contact",
 };

@@ -55,3 +55,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-privacy.h lib/db/db-privacy.c lib/db/db-pr
 lib_db_libmddb_a_SOURCES += lib/db/db-connection.h lib/db/db-connection.c
 ## The HTTP API (issue 13): API keys and Idempotency-Key records.
 lib_db_libmddb_a_SOURCES += lib/db/db-http.h lib/db/db-http.c
+## Webhooks out (issue 13, sql/022).
+lib_db_libmddb_a_SOURCES += lib/db/db-webhook.h lib/db/db-webhook.c

@@ -6,6 +6,7 @@
 #include "desk/desk-private.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "base/buf.h"
 #include "base/xalloc.h"
 #include "db/db-desk-mail.h"
+#include "desk/desk-webhook.h"
 #include "mime/mime-compose.h"
 #include "mime/mime.h"
 
@@ -185,6 +187,26 @@ static int customer_send(struct db *db, const struct desk_settings *s, int64_t t
 	return ret;
 }
 
+/* The answer is queued: the tenant's webhooks hear of it, with the
+ * agent's text as the customer gets it (before the signature). */
+static int agent_replied_emit(struct db *db, int64_t tenant_id, const struct desk_ticket *t,
+			      const struct desk_agent *a, const char *text, size_t len, size_t n_attachments,
+			      char **error_r)
+{
+	char *copy = xmalloc(len + 1);
+	json_t *extra = json_object();
+	int ret;
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	json_object_set_new(extra, "message", desk_webhook_message(0, a->email, NULL, copy, n_attachments));
+	json_object_set_new(extra, "agent", json_pack("{s:s?, s:s?}", "email", a->email, "name", a->name));
+	ret = desk_webhook_emit(db, tenant_id, "agent.replied", t->id, extra, error_r);
+	json_decref(extra);
+	free(copy);
+	return ret;
+}
+
 int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct desk_ticket *t,
 		       const struct desk_agent *a, const char *text, size_t len, const struct desk_outgoing *o,
 		       char **error_r)
@@ -205,6 +227,8 @@ int desk_customer_send(struct db *db, const struct desk_settings *s, int64_t ten
 	recipients_make(t, parts, n_parts, &r);
 	body = reply_body(text, len, a);
 	ret = customer_send(db, s, tenant_id, t, a, body, &tr, &r, o, error_r);
+	if (ret == 0)
+		ret = agent_replied_emit(db, tenant_id, t, a, text, len, o->n_attachments, error_r);
 	free(body);
 	free(r.rcpts);
 	free(r.cc);

@@ -149,10 +149,9 @@ static int ticket_append(struct db *db, int64_t tenant_id, int64_t ticket_id, co
 		return -1;
 	r->reopened = reopened;
 	if (d->woke)
-		return db_ticket_event(db, tenant_id, ticket_id, "woke", "mail", "customer replied while snoozed",
-				       error_r);
+		return desk_event(db, tenant_id, ticket_id, "woke", "mail", "customer replied while snoozed", error_r);
 	if (reopened)
-		return db_ticket_event(db, tenant_id, ticket_id, "reopened", "mail", "customer replied", error_r);
+		return desk_event(db, tenant_id, ticket_id, "reopened", "mail", "customer replied", error_r);
 	if (d->reopen)
 		return db_ticket_event(db, tenant_id, ticket_id, "reopen.skipped", "mail",
 				       "customer replied; another request for this order and reason is open", error_r);
@@ -180,7 +179,7 @@ int desk_thread_place(struct db *db, const struct desk_settings *s, int64_t tena
 	}
 	if (db_ticket_open_new(db, tenant_id, team_id, title, sender_contact_id, &r->ticket_id, &r->ticket_number,
 			       error_r) < 0 ||
-	    db_ticket_event(db, tenant_id, r->ticket_id, "created", "mail", d.detail, error_r) < 0)
+	    desk_event(db, tenant_id, r->ticket_id, "created", "mail", d.detail, error_r) < 0)
 		return -1;
 	r->new_ticket = true;
 	if (d.linked_ticket_id == 0)

@@ -5,8 +5,10 @@
 #include "config.h"
 #include "desk/desk-private.h"
 #include "desk/desk-rules.h"
+#include "desk/desk-webhook.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +25,23 @@
 int desk_event(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *kind, const char *actor,
 	       const char *detail, char **error_r)
 {
-	return db_ticket_event(db, tenant_id, ticket_id, kind, actor != NULL ? actor : "mail",
-			       detail != NULL ? detail : "", error_r);
+	const char *hook = desk_webhook_event_of(kind);
+	json_t *change;
+	int ret;
+
+	actor = actor != NULL ? actor : "mail";
+	detail = detail != NULL ? detail : "";
+	if (db_ticket_event(db, tenant_id, ticket_id, kind, actor, detail, error_r) < 0)
+		return -1;
+	if (hook == NULL)
+		return 0;
+	/* The change a webhook hears of is the one just recorded. */
+	change = json_pack("{s:{s:s, s:s, s:s}}", "change", "kind", kind, "actor", actor, "detail", detail);
+	if (change == NULL) /* text that is no UTF-8 */
+		change = json_pack("{s:{s:s}}", "change", "kind", kind);
+	ret = desk_webhook_emit(db, tenant_id, hook, ticket_id, change, error_r);
+	json_decref(change);
+	return ret;
 }
 
 /* A change's outcome (1 changed, 0 not, -1) with its event when it

@@ -4,12 +4,14 @@
 #include "desk/desk-private.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "desk/desk-webhook.h"
 
 bool desk_may_autoreply(const struct db_message_in *m, const char **why_r)
 {
@@ -96,6 +98,22 @@ static int desk_step_guarded(enum desk_step step, struct db *db, const struct de
 	return ret;
 }
 
+/* A customer's message is stored: the tenant's webhooks hear of it (in
+ * this transaction, with the order found in it, before the rules' changes,
+ * which follow as their own events). */
+static int message_received_emit(struct db *db, int64_t tenant_id, const struct db_message_in *m,
+				 const struct db_delivery_result *r, char **error_r)
+{
+	json_t *extra = json_object();
+	int ret;
+
+	json_object_set_new(extra, "message", desk_webhook_message(r->message_id, m->from_addr, m->subject,
+								   m->text_body, m->n_attachments));
+	ret = desk_webhook_emit(db, tenant_id, "message.received", r->ticket_id, extra, error_r);
+	json_decref(extra);
+	return ret;
+}
+
 /* Contract in desk-private.h. */
 int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 	       const struct db_message_in *m, const struct db_delivery_result *r, char **error_r)
@@ -116,6 +134,7 @@ int desk_react(struct db *db, const struct desk_settings *s, int64_t tenant_id, 
 	 * notifications then see it. */
 	if ((r->order_patterns_version != 0 &&
 	     desk_step_guarded(DESK_STEP_ORDER, db, s, tenant_id, team_id, m, r, error_r) < 0) ||
+	    message_received_emit(db, tenant_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_RULES, db, s, tenant_id, team_id, m, r, error_r) < 0 ||
 	    desk_step_guarded(DESK_STEP_NOTIFY, db, s, tenant_id, team_id, m, r, error_r) < 0)
 		return -1;

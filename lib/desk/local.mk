@@ -18,7 +18,8 @@ lib_desk_libmddesk_a_SOURCES = \
 	lib/desk/desk-ack.c \
 	lib/desk/desk-cli.c \
 	lib/desk/desk-cli-new.c \
-	lib/desk/desk-ticket.c
+	lib/desk/desk-ticket.c \
+	lib/desk/desk-webhook.h lib/desk/desk-webhook.c
 ## The rule engine's glue (desk-rules.h): facts, decisions, assignment, SLA,
 ## timers, agent status; and DKIM signing of outbound mail (desk-dkim.c).
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-rules.h \
@@ -38,4 +39,4 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-pr
 ## Providers and brands (issue 14): the one check of who may act on a
 ## ticket, routing to a provider, the connection's changes.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-connection.h lib/desk/desk-connection.c
-lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)
+lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
