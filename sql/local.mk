@@ -20,7 +20,8 @@ sql_migrations = \
 	sql/016_requests.sql \
 	sql/017_search.sql \
 	sql/018_notify_attach.sql \
-	sql/019_imap_channels.sql
+	sql/019_imap_channels.sql \
+	sql/023_intake.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c
