@@ -12,7 +12,7 @@ daemon_maildeskd_SOURCES = \
 	daemon/sdnotify.c daemon/sdnotify.h \
 	daemon/activation.c daemon/activation.h
 daemon_maildeskd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBUV_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
-daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
+daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/intake/libmdintake.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
 
 ## The outbound queue's sender and its SMTP client (libetpan).

@@ -24,7 +24,7 @@ rule_sets|nopk : its key is the unique index rule_sets_scope on (tenant_id, coal
 tenants|u|name : tenant names are unique across the provider (maildeskctl names tenants by name)
 tickets|u|number : ticket numbers come from one sequence for all tenants; distributed, this index must become (tenant_id, number)
 imap_channels|u|id : maildeskctl and the daemons name a channel by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
-intake_forms|u|name : a form's name is in its public URL (/v1/forms/NAME) and looked up before the tenant is known, like a team alias
+intake_forms|u|name : a form name is in its public URL (/v1/forms/NAME) and looked up before the tenant is known, like a team alias
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||

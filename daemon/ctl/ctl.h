@@ -85,6 +85,9 @@ void ctl_request_json_add(json_t *ticket, const struct db_table *request);
 extern const struct ctl_command ctl_find_commands[];
 /* "channel ...": IMAP channels (ctl-channel.c). */
 extern const struct ctl_command ctl_channel_commands[];
+/* "form ...", "event-type ...", "chat post", "event post": intake beyond
+ * mail (ctl-intake.c, issue 13). */
+extern const struct ctl_command ctl_intake_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

@@ -48,6 +48,12 @@ struct desk_request {
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
 	const char *actor;   /* recorded on the events ("maildeskctl") */
+	/* The composed message's Message-ID (without <>) and Date; NULL / 0:
+	 * a random one and now. Intake (desk-intake.c) derives both from a
+	 * chat's or an event's content, so a repost is the same bytes and the
+	 * delivery's dedupe keeps it once. */
+	const char *message_id;
+	int64_t date;
 };
 struct desk_request_result {
 	int64_t number;     /* the ticket's number */

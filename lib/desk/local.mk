@@ -35,4 +35,8 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-order.c lib/desk/desk-order-patter
 ## pipeline, its reference (issue 12).
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-private.h \
 	lib/desk/desk-request.c lib/desk/desk-request-mail.c
-lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS)
+lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+## Intake beyond mail (issue 13): web forms, chat transcripts and shop
+## events opened or joined through the delivery pipeline.
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-intake.h lib/desk/desk-intake-private.h \
+	lib/desk/desk-intake.c lib/desk/desk-intake-event.c
