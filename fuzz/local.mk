@@ -10,7 +10,7 @@
 FUZZ_TARGETS = fuzz/fuzz-smtp fuzz/fuzz-rules fuzz/fuzz-dkim-canon fuzz/fuzz-thread-token \
 	fuzz/fuzz-agent-reply fuzz/fuzz-mime fuzz/fuzz-mime-header fuzz/fuzz-mime-parts fuzz/fuzz-quote \
 	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply \
-	fuzz/fuzz-mime-fields
+	fuzz/fuzz-mime-fields fuzz/fuzz-intake
 if FUZZER
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 FUZZ_DRIVER =
@@ -187,3 +187,10 @@ EXTRA_DIST += fuzz/corpus/relay-reply/01-ehlo-starttls \
 	fuzz/corpus/relay-reply/10-empty
 ## Orders (issue 12): #order in agent replies, order tests and actions in rules.
 EXTRA_DIST += fuzz/corpus/agent-reply/order-commands fuzz/corpus/rules/16-orders
+## Intake beyond mail (issue 13): form bodies, chat transcripts, shop events.
+fuzz_fuzz_intake_SOURCES = fuzz/fuzz-intake.c fuzz/fuzz.h fuzz/fuzz-check.h
+fuzz_fuzz_intake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_intake_LDADD = $(FUZZ_DRIVER) lib/intake/libmdintake.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+EXTRA_DIST += fuzz/corpus/intake/01-urlencoded fuzz/corpus/intake/02-urlencoded-bad fuzz/corpus/intake/03-multipart \
+	fuzz/corpus/intake/04-multipart-bad fuzz/corpus/intake/05-chat fuzz/corpus/intake/06-chat-bad \
+	fuzz/corpus/intake/07-event fuzz/corpus/intake/08-event-bad fuzz/corpus/intake/09-stamp

@@ -274,6 +274,67 @@ START_TEST(shop_event)
 }
 END_TEST
 
+#define CT "multipart/form-data; boundary=----xYz"
+static const char mp_ok[] = "preamble\r\n------xYz\r\n"
+			    "Content-Disposition: form-data; name=\"email\"\r\n\r\n"
+			    "ana@x.example\r\n------xYz\r\n"
+			    "Content-Disposition: form-data; name=\"website\"\r\n\r\n"
+			    "\r\n------xYz\r\n"
+			    "Content-Disposition: form-data; name=\"attachment\"; filename=\"a b.txt\"\r\n"
+			    "Content-Type: text/plain\r\n\r\n"
+			    "line1\r\n--not the boundary\r\n\r\n------xYz--\r\n";
+
+START_TEST(multipart_values_and_files)
+{
+	struct intake_pairs v;
+	struct intake_files f;
+	char *error = NULL;
+	size_t len = sizeof(mp_ok) - 1;
+
+	ck_assert_int_eq(intake_multipart_parse(CT, mp_ok, len, 10, &v, &f, &error), 0);
+	ck_assert_uint_eq(v.n, 2);
+	ck_assert_str_eq(intake_pairs_get(&v, "email")->value, "ana@x.example");
+	ck_assert_str_eq(intake_pairs_get(&v, "website")->value, "");
+	ck_assert_uint_eq(f.n, 1);
+	ck_assert_str_eq(f.v[0].filename, "a b.txt");
+	ck_assert_str_eq(f.v[0].content_type, "text/plain");
+	ck_assert_uint_eq(f.v[0].size, strlen("line1\r\n--not the boundary\r\n"));
+	intake_pairs_free(&v);
+	intake_files_free(&f);
+	/* Cut anywhere before the close delimiter: refused, never read past the end. */
+	for (size_t cut = 0; cut < len - 4; cut++) {
+		char *copy = malloc(cut + 1);
+
+		memcpy(copy, mp_ok, cut);
+		ck_assert_int_eq(intake_multipart_parse(CT, copy, cut, 10, &v, &f, &error), -1);
+		free(error);
+		intake_pairs_free(&v);
+		intake_files_free(&f);
+		free(copy);
+	}
+	ck_assert_int_eq(intake_multipart_parse(CT, mp_ok, len, 2, &v, &f, &error), -1);
+	ck_assert_str_eq(error, "more than 2 parts");
+	free(error);
+	intake_pairs_free(&v);
+	intake_files_free(&f);
+	static const char *const bad_ct[] = { "multipart/form-data", "multipart/form-data; boundary=",
+					      "text/plain; boundary=x", "multipart/form-data; boundary=\"a\x01\"" };
+	for (size_t i = 0; i < sizeof(bad_ct) / sizeof(bad_ct[0]); i++) {
+		ck_assert_int_eq(intake_multipart_parse(bad_ct[i], mp_ok, len, 10, &v, &f, &error), -1);
+		free(error);
+		intake_pairs_free(&v);
+		intake_files_free(&f);
+	}
+	static const char noname[] = "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--";
+	ck_assert_int_eq(intake_multipart_parse("multipart/form-data; boundary=b", noname, sizeof(noname) - 1, 10,
+						&v, &f, &error), -1);
+	ck_assert(strstr(error, "without Content-Disposition") != NULL);
+	free(error);
+	intake_pairs_free(&v);
+	intake_files_free(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("intake");
@@ -290,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, chat_transcript);
 	tcase_add_loop_test(tc, chat_refused, 0, sizeof(bad_chats) / sizeof(bad_chats[0]));
 	tcase_add_test(tc, shop_event);
+	tcase_add_test(tc, multipart_values_and_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -75,6 +75,28 @@ const struct intake_pair *intake_pairs_get(const struct intake_pairs *p, const c
 int intake_urlencoded_parse(const char *body, size_t len, size_t max_pairs, struct intake_pairs *out,
 			    char **error_r);
 
+/* A file sent with a multipart/form-data submission. */
+struct intake_file {
+	char *field;        /* the form field it came in */
+	char *filename;     /* as the browser named it (may be ""; sanitise before storing) */
+	char *content_type; /* the part's, "application/octet-stream" when none */
+	char *data;
+	size_t size;
+};
+struct intake_files {
+	struct intake_file *v;
+	size_t n, cap;
+};
+void intake_files_free(struct intake_files *f);
+/* Reads a multipart/form-data body (RFC 7578) of len bytes with the
+ * boundary of content_type: each part with a Content-Disposition
+ * form-data name; a part with a filename is a file (into *files), else a
+ * value (into *values). At most max_parts parts. 0 (free both with their
+ * *_free() also on -1), or -1 with *error_r (no or a bad boundary, a part
+ * without a name, no closing delimiter, too many parts). */
+int intake_multipart_parse(const char *content_type, const char *body, size_t len, size_t max_parts,
+			   struct intake_pairs *values, struct intake_files *files, char **error_r);
+
 /* What is wrong with a submission: one entry per field (name, problem). */
 struct intake_field_error {
 	char field[INTAKE_NAME_MAX + 1]; /* a form field, or the submitted name (cut) when unknown */
