@@ -193,4 +193,5 @@ fuzz_fuzz_intake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_intake_LDADD = $(FUZZ_DRIVER) lib/intake/libmdintake.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += fuzz/corpus/intake/01-urlencoded fuzz/corpus/intake/02-urlencoded-bad fuzz/corpus/intake/03-multipart \
 	fuzz/corpus/intake/04-multipart-bad fuzz/corpus/intake/05-chat fuzz/corpus/intake/06-chat-bad \
-	fuzz/corpus/intake/07-event fuzz/corpus/intake/08-event-bad fuzz/corpus/intake/09-stamp
+	fuzz/corpus/intake/07-event fuzz/corpus/intake/08-event-bad fuzz/corpus/intake/09-stamp \
+	fuzz/corpus/intake/10-crash-blank-line-field-with-lf

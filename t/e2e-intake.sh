@@ -175,4 +175,24 @@ list=$(md_ctl event-type list --tenant demo)
 assert_match "event-type list: a builtin type" '^demo +order.action_required +yes +no ' "$list"
 assert_match "and the tenant's own" '^demo +shop.custom +no +yes +custom ' "$list"
 assert_no_match "--tenant filters" '^other ' "$list"
+# --- concurrency: 10 events of one order and type at once make one draft;
+# 10 posts of one new chat at once make one ticket
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	sed "s/\"ev-1\"/\"par-$i\"/; s/\"1042\"/\"P-77\"/; s/Llegó roto/Roto $i/" "$W/ev1.json" > "$W/par$i.json"
+	sed "s/c-100/c-par/; s/Gracias/Gracias $i/" "$W/chat2.json" > "$W/cpar$i.json"
+done
+pids=
+for i in 1 2 3 4 5 6 7 8 9 10; do md_ctl event post --tenant demo --file "$W/par$i.json" > "$W/par$i.out" 2>&1 & pids="$pids $!"; done
+wait $pids
+assert_eq "10 events at once: one ticket for the order and type" 1 \
+	"$(sql "select count(*) from tickets where order_ref = 'P-77' and event_type = 'rating.bad_with_comment'")"
+assert_eq "with the 10 messages" 10 \
+	"$(sql "select count(*) from messages m join tickets t on t.id = m.ticket_id where t.order_ref = 'P-77'")"
+assert_eq "every post answered" 10 "$(cat "$W"/par*.out | grep -cE '^[0-9]+ (new draft|joined)$')"
+pids=
+for i in 1 2 3 4 5 6 7 8 9 10; do md_ctl chat post --tenant demo --file "$W/cpar$i.json" > "$W/cpar$i.out" 2>&1 & pids="$pids $!"; done
+wait $pids
+assert_eq "10 posts of a new chat at once: one ticket" 1 "$(sql "select count(*) from tickets where chat_id = 'c-par'")"
+assert_eq "every post answered" 10 "$(cat "$W"/cpar*.out | grep -cE '^[0-9]+ (new|joined)$')"
+
 e2e_done

@@ -82,6 +82,8 @@ static const struct {
 	{ "name=Ana&email=ana%40x.example&message=Hola&order=a+b", "order:invalid" },
 	{ "name=Ana&email=ana%40x.example&message=L%C3%ADnea%0D%0Ados%09", "" },
 	{ "", "name:required email:required message:required" },
+	/* found by fuzz-intake: a blank optional line field with a line break */
+	{ "name=Ana&email=ana%40x.example&message=Hola&order=%0A", "order:invalid" },
 };
 
 START_TEST(submission_checked_per_field)

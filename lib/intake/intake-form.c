@@ -251,7 +251,8 @@ size_t intake_form_check(const struct intake_field *fields, size_t n, const stru
 		const struct intake_pair *p = intake_pairs_get(submitted, fields[j].name);
 		const char *detail = NULL, *code;
 
-		if (p == NULL || blank(p->value, p->value_len)) {
+		/* A blank value is still checked: "\n" is no empty line field. */
+		if (p == NULL || p->value_len == 0 || (fields[j].required && blank(p->value, p->value_len))) {
 			if (fields[j].required)
 				error_add(errs, fields[j].name, "required", "this field is required");
 		} else if ((code = value_problem(&fields[j], p->value, p->value_len, &detail)) != NULL)
