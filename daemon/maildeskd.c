@@ -20,6 +20,7 @@
 #include "desk/desk-dkim.h"
 #include "heartbeat.h"
 #include "metrics-http.h"
+#include "http-server.h"
 #include "mime/mime.h"
 #include "outbound.h"
 #include "runtime.h"
@@ -46,6 +47,7 @@ static struct outbound *outbound;
 static struct timers *timers;
 static struct imap_channels *imap_channels;
 static struct metrics_http *metrics;
+static struct http_server *http_api;
 static struct heartbeat *heartbeat;
 
 /* A delivery may have queued mail: send it now, not at the next poll. */
@@ -179,6 +181,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	outbound_stop(&outbound);
 	timers_stop(&timers);
 	imap_channels_stop(&imap_channels);
+	http_server_stop_accepting(http_api);
 	/* Signals and the deadline must not keep the loop alive by themselves. */
 	uv_unref((uv_handle_t *)&srv->sig_term);
 	uv_unref((uv_handle_t *)&srv->sig_int);
@@ -249,6 +252,8 @@ static int server_run(struct server *srv)
 		return start_refused("metrics.error", error);
 	srv->loop = uv_default_loop();
 	setup_signals(srv);
+	if (http_server_start(srv->loop, &srv->cfg, &http_api, &error) < 0)
+		return start_refused("http.error", error);
 	if (server_listen(srv) < 0) {
 		server_close_listeners(srv);
 		return 1;
@@ -265,11 +270,13 @@ static int server_run(struct server *srv)
 	outbound_stop(&outbound); /* in case the loop ended without a signal */
 	timers_stop(&timers);
 	imap_channels_stop(&imap_channels);
+	http_server_stop_accepting(http_api);
 	metrics_http_stop(&metrics);
 	heartbeat_stop(&heartbeat);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	uv_walk(srv->loop, close_walk_cb, NULL);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
+	http_server_free(&http_api);
 	log_info("event=workers.closed connections=%u", workers_connections());
 	/* Closing the signal handles restored the default action: a second
 	 * SIGTERM while the process winds down (an init system or a script

@@ -29,3 +29,10 @@ daemon_maildeskd_LDADD += lib/rules/librules.a lib/dkim/libmddkim.a $(PCRE2_LIBS
 ## IMAP channels (issue 15): the lease, sessions and fetch loop (libetpan).
 daemon_maildeskd_SOURCES += daemon/imap-channel.c daemon/imap-channel.h daemon/imap-session.c daemon/imap-session.h \
 	daemon/imap-secret.c daemon/imap-secret.h
+## The HTTP API (issue 13): the listener (libmicrohttpd's thread), the
+## pool job, the route tables (http-routes.h says how to add a route).
+daemon_maildeskd_SOURCES += daemon/http-server.c daemon/http-server.h daemon/http-server-private.h \
+	daemon/http-job.c daemon/http-exchange.c daemon/http-routes.c daemon/http-routes.h \
+	daemon/http-route-requests.c daemon/http-route-tickets.c
+daemon_maildeskd_CPPFLAGS += $(JANSSON_CFLAGS)
+daemon_maildeskd_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm

@@ -10,7 +10,7 @@
 FUZZ_TARGETS = fuzz/fuzz-smtp fuzz/fuzz-rules fuzz/fuzz-dkim-canon fuzz/fuzz-thread-token \
 	fuzz/fuzz-agent-reply fuzz/fuzz-mime fuzz/fuzz-mime-header fuzz/fuzz-mime-parts fuzz/fuzz-quote \
 	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply \
-	fuzz/fuzz-mime-fields fuzz/fuzz-intake
+	fuzz/fuzz-mime-fields fuzz/fuzz-http fuzz/fuzz-intake
 if FUZZER
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 FUZZ_DRIVER =
@@ -73,6 +73,12 @@ fuzz_fuzz_dns_answer_LDADD = $(FUZZ_DRIVER) lib/dns/libmddns.a lib/base/libmdbas
 fuzz_fuzz_relay_reply_SOURCES = fuzz/fuzz-relay-reply.c fuzz/fuzz.h
 fuzz_fuzz_relay_reply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_relay_reply_LDADD = $(FUZZ_DRIVER) lib/smtp/libmdsmtp.a lib/base/libmdbase.a
+fuzz_fuzz_http_SOURCES = fuzz/fuzz-http.c fuzz/fuzz.h
+fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_http_LDADD = $(FUZZ_DRIVER) lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
+fuzz_fuzz_http_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+EXTRA_DIST += fuzz/corpus/http/request fuzz/corpus/http/query fuzz/corpus/http/key fuzz/corpus/http/idem \
+	fuzz/corpus/http/xff fuzz/corpus/http/cidrs
 
 EXTRA_DIST += fuzz/README.md
 ## The seed corpora: every file, so that make distcheck replays them too.

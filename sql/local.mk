@@ -21,6 +21,7 @@ sql_migrations = \
 	sql/017_search.sql \
 	sql/018_notify_attach.sql \
 	sql/019_imap_channels.sql \
+	sql/021_http.sql \
 	sql/023_intake.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh

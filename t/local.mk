@@ -71,4 +71,5 @@ include $(srcdir)/t/requests.mk
 ## IMAP channels (issue 15): against a private Dovecot IMAP server.
 EXTRA_DIST += t/e2e-imap.sh t/imap-client.py t/oauth2-introspect.py
 TESTS += t/e2e-imap.sh
+include $(srcdir)/t/http.mk
 include $(srcdir)/t/intake.mk

@@ -44,7 +44,7 @@ static const char *num(int64_t ticket)
 /* The requester's list of carla with state (NULL: all): "number:status:state ...". */
 static char *requester(const char *state)
 {
-	struct db_requester_filter f = { tenant, "Carla@Customer.example", state };
+	struct db_requester_filter f = { tenant, "Carla@Customer.example", state, 0, 0 };
 	struct db_table *t = NULL;
 	char *error = NULL, *n, *s, *st, *r;
 

@@ -202,7 +202,7 @@ int ctl_ticket_list_requester(struct ctl *ctl, const struct ctl_args *a)
 		return ctl_usage_error(a, "unknown status \"%s\" with --requester (open, awaiting, solved)", state);
 	if ((ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) != 0)
 		return ret;
-	struct db_requester_filter f = { ctl_id(tenant_id), addr, state };
+	struct db_requester_filter f = { ctl_id(tenant_id), addr, state, 0, 0 };
 	if (db_find_requester_tickets(ctl->db, &f, &t, &error) < 0) {
 		ret = ctl_db_fail(error);
 	} else {

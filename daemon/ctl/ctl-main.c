@@ -132,7 +132,7 @@ static const struct ctl_command commands[] = {
  * core table; each table ends with an entry whose words are NULL. */
 static const struct ctl_command *const command_tables[] = {
 	commands, ctl_domain_commands, ctl_rule_commands, ctl_work_commands, ctl_attach_commands,
-	ctl_request_commands, ctl_find_commands, ctl_channel_commands,
+	ctl_request_commands, ctl_find_commands, ctl_channel_commands, ctl_apikey_commands,
 	ctl_intake_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))

@@ -85,6 +85,8 @@ void ctl_request_json_add(json_t *ticket, const struct db_table *request);
 extern const struct ctl_command ctl_find_commands[];
 /* "channel ...": IMAP channels (ctl-channel.c). */
 extern const struct ctl_command ctl_channel_commands[];
+/* "apikey ...": the HTTP API's keys (ctl-apikey.c, issue 13). */
+extern const struct ctl_command ctl_apikey_commands[];
 /* "form ...", "event-type ...", "chat post", "event post": intake beyond
  * mail (ctl-intake.c, issue 13). */
 extern const struct ctl_command ctl_intake_commands[];

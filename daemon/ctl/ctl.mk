@@ -52,6 +52,9 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-channel.c daemon/imap-session.c dae
 	daemon/imap-secret.c daemon/imap-secret.h
 daemon_maildeskctl_CPPFLAGS += $(LIBETPAN_CFLAGS) $(OPENSSL_CFLAGS)
 daemon_maildeskctl_LDADD += $(LIBETPAN_LIBS) $(OPENSSL_LIBS)
+## "apikey ...": the HTTP API's keys (issue 13; lib/http makes and hashes them).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-apikey.c
+daemon_maildeskctl_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
 ## "form ...", "event-type ...", "chat post", "event post": intake beyond
 ## mail (issue 13).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-intake.c

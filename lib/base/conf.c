@@ -73,6 +73,14 @@ static const struct cfg_key cfg_keys[] = {
 	{ "rule_match_limit", CFG_UINT, OFF(rule_match_limit), "100000", 1000, 100000000 },
 	{ "metrics_listen", CFG_STRING, OFF(metrics_listen), "", 0, 0 },
 	{ "imap_poll_interval", CFG_DURATION, OFF(imap_poll_interval), "1m", 1, 86400 },
+	/* The HTTP API (issue 13, maildesk-http(7)). */
+	{ "http_listen", CFG_STRING, OFF(http_listen), "", 0, 0 },
+	{ "http_tls", CFG_BOOL, OFF(http_tls), "no", 0, 0 },
+	{ "http_trusted_proxies", CFG_STRING, OFF(http_trusted_proxies), "", 0, 0 },
+	{ "http_max_body", CFG_SIZE, OFF(http_max_body), "10M", 1024, UINT64_C(1) << 30 },
+	{ "http_max_connections", CFG_UINT, OFF(http_max_connections), "256", 1, 100000 },
+	{ "http_rate_per_key", CFG_UINT, OFF(http_rate_per_key), "600", 0, 1000000 },
+	{ "http_rate_per_address", CFG_UINT, OFF(http_rate_per_address), "120", 0, 1000000 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -94,6 +94,17 @@ struct md_config {
 	unsigned rule_match_limit;
 	/* Prometheus endpoint (issue 16): "IP:PORT", "" = off. */
 	char *metrics_listen;
+	/* The HTTP API (issue 13): "IP:PORT", "" = off; TLS with
+	 * tls_cert_file/tls_key_file; proxies whose X-Forwarded-For counts
+	 * (CIDR list); the body limit; connections; requests a minute per
+	 * API key and per client address (0 = no limit). */
+	char *http_listen;
+	bool http_tls;
+	char *http_trusted_proxies;
+	uint64_t http_max_body;
+	unsigned http_max_connections;
+	unsigned http_rate_per_key;
+	unsigned http_rate_per_address;
 };
 
 /* Fills c with every default (strings are allocated; free with config_free). */

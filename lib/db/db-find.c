@@ -21,8 +21,9 @@
 int db_find_requester_tickets(struct db *db, const struct db_requester_filter *f, struct db_table **t_r,
 			      char **error_r)
 {
-	struct db_num n;
-	const char *params[3] = { db_num(&n, f->tenant_id), f->address, f->state };
+	struct db_num n, lim, off;
+	const char *params[5] = { db_num(&n, f->tenant_id), f->address, f->state,
+				  f->limit > 0 ? db_num(&lim, f->limit) : NULL, db_num(&off, f->offset) };
 
 	return db_exec(db,
 		       "SELECT t.number, t.order_ref AS \"order\", " REQ_STATUS " AS status, " REQ_STATE " AS state,"
@@ -30,8 +31,8 @@ int db_find_requester_tickets(struct db *db, const struct db_requester_filter *f
 		       " AS last_activity FROM contacts c JOIN tickets t ON t.tenant_id = c.tenant_id"
 		       " AND t.requester_id = c.id WHERE c.tenant_id = $1 AND c.email = lower($2)"
 		       " AND t.status <> 'merged' AND ($3::text IS NULL OR " REQ_STATE " = $3)"
-		       " ORDER BY t.last_activity_at DESC, t.number DESC",
-		       3, params, t_r, error_r);
+		       " ORDER BY t.last_activity_at DESC, t.number DESC LIMIT $4::bigint OFFSET $5::bigint",
+		       5, params, t_r, error_r);
 }
 
 /* The tenant's query of the user's words ($1 tenant, $2 text): an

@@ -21,6 +21,7 @@ struct db_requester_filter {
 	int64_t tenant_id;
 	const char *address; /* the requester, compared in lower case */
 	const char *state;   /* "open", "awaiting", "solved"; NULL: all */
+	unsigned limit, offset; /* a page (the HTTP API's); limit 0: every row */
 };
 /* Columns: number, order, status (the requester's words), state (open /
  * awaiting / solved), subject, created, last_activity; latest activity

@@ -48,3 +48,5 @@ lib_db_libmddb_a_SOURCES += lib/db/db-intake.h lib/db/db-intake.c
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).
 lib_db_libmddb_a_SOURCES += lib/db/db-imap.h lib/db/db-imap.c
+## The HTTP API (issue 13): API keys and Idempotency-Key records.
+lib_db_libmddb_a_SOURCES += lib/db/db-http.h lib/db/db-http.c

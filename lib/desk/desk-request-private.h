@@ -35,6 +35,7 @@ struct desk_request_place {
 	int64_t reason_id;
 	int priority;
 	const char *order, *reason_name, *from, *actor;
+	const struct db_http_idem *idem; /* NULL or struct desk_request's */
 	/* Not NULL: no request but a form, a chat or an event
 	 * (desk-intake-private.h), placed by desk_intake_place_run(). */
 	const struct desk_intake_place *intake;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "db/db-http.h"
 #include "db/db-deliver.h"
 #include "db/db-request.h"
 
@@ -87,6 +88,21 @@ int desk_reason_remove(struct db *db, int64_t tenant_id, const char *name, char 
 	return found;
 }
 
+/* The HTTP API's Idempotency-Key record, in the request's transaction. */
+static int request_idem_store(struct db *db, const struct db_http_idem *idem, const struct db_request_ticket_out *out,
+			      char **error_r)
+{
+	struct db_http_idem rec;
+
+	if (idem == NULL)
+		return 0;
+	rec = *idem;
+	rec.status = out->created ? 201 : 200;
+	rec.ticket_number = out->number;
+	rec.joined = !out->created;
+	return db_http_idem_insert(db, &rec, error_r);
+}
+
 /* Contract in desk-request-private.h. */
 int desk_request_place_run(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 			   const struct desk_request_place *p, int64_t sender_contact_id,
@@ -100,7 +116,7 @@ int desk_request_place_run(struct db *db, int64_t tenant_id, int64_t team_id, co
 	char *detail;
 	int ret;
 
-	if (db_request_ticket(db, &in, &out, error_r) < 0)
+	if (db_request_ticket(db, &in, &out, error_r) < 0 || request_idem_store(db, p->idem, &out, error_r) < 0)
 		return -1;
 	r->ticket_id = out.ticket_id;
 	r->ticket_number = out.number;
@@ -124,12 +140,14 @@ int desk_request_place_run(struct db *db, int64_t tenant_id, int64_t team_id, co
 
 /* The reason, its team (else the tenant's first) and that team's address. */
 static int request_route(struct db *db, const struct desk_settings *s, const struct desk_request *rq,
-			 struct db_reason *reason, int64_t *team_id_r, char **address_r, char **error_r)
+			 struct db_reason *reason, int64_t *team_id_r, char **address_r, const char **field_r,
+			 char **error_r)
 {
 	int found = db_reason_find(db, rq->tenant_id, rq->reason, reason, error_r);
 
 	if (found == 0)
-		*error_r = xasprintf("reason \"%s\" not found: see \"maildeskctl reason list\"", rq->reason);
+		*error_r = xasprintf("reason \"%s\" not found: see \"maildeskctl reason list\"", rq->reason),
+		*field_r = "reason";
 	if (found <= 0)
 		return -1;
 	*team_id_r = reason->team_id;
@@ -148,19 +166,21 @@ static int request_route(struct db *db, const struct desk_settings *s, const str
 }
 
 /* The request's own strings, checked before anything is read. */
-static int request_check(const struct desk_request *rq, char **error_r)
+static int request_check(const struct desk_request *rq, const char **field_r, char **error_r)
 {
 	const char *at = rq->from != NULL ? strchr(rq->from, '@') : NULL;
 
 	if (!label_valid(rq->order))
-		*error_r = xstrdup("the order reference is 1-200 bytes of UTF-8 text without control characters");
+		*error_r = xstrdup("the order reference is 1-200 bytes of UTF-8 text without control characters"),
+		*field_r = "order";
 	else if (at == NULL || at == rq->from || at[1] == '\0' || strpbrk(rq->from, " \t\r\n<>\"") != NULL ||
 		 !desk_text_valid(rq->from, strlen(rq->from)))
-		*error_r = xasprintf("invalid requester address \"%s\"", rq->from != NULL ? rq->from : "");
+		*error_r = xasprintf("invalid requester address \"%s\"", rq->from != NULL ? rq->from : ""),
+		*field_r = "from";
 	else if (rq->subject != NULL && rq->subject[0] != '\0' && !label_valid(rq->subject))
-		*error_r = xstrdup("the subject must be UTF-8 text without control characters");
+		*error_r = xstrdup("the subject must be UTF-8 text without control characters"), *field_r = "subject";
 	else if (!desk_text_valid(rq->text, rq->len))
-		*error_r = xstrdup("the text must be UTF-8 without NUL bytes");
+		*error_r = xstrdup("the text must be UTF-8 without NUL bytes"), *field_r = "text";
 	else
 		return 0;
 	return -1;
@@ -197,7 +217,8 @@ int desk_request_open(struct db *db, const struct desk_settings *s, const struct
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (request_check(rq, error_r) < 0 || request_route(db, s, rq, &reason, &team_id, &address, error_r) < 0) {
+	if (request_check(rq, &res->bad_field, error_r) < 0 ||
+	    request_route(db, s, rq, &reason, &team_id, &address, &res->bad_field, error_r) < 0) {
 		db_reason_free(&reason);
 		free(address);
 		return -1;
@@ -211,6 +232,7 @@ int desk_request_open(struct db *db, const struct desk_settings *s, const struct
 	const struct desk_request_place p = {
 		.reason_id = reason.id, .priority = reason.priority >= 0 ? reason.priority : 1, .order = rq->order,
 		.reason_name = reason.name, .from = rq->from, .actor = rq->actor != NULL ? rq->actor : "mail",
+		.idem = rq->idem,
 	};
 	ret = desk_deliver_request(db, s, rq->tenant_id, team_id, address, &rm.in, &p, &r, error_r);
 	if (ret == 0) {

@@ -18,6 +18,8 @@
 #include "db/db.h"
 #include "desk/desk.h"
 
+struct db_http_idem;
+
 struct mime_compose_attachment;
 
 /* Whether name can be a reason: 1-200 bytes of UTF-8 without control
@@ -48,6 +50,10 @@ struct desk_request {
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
 	const char *actor;   /* recorded on the events ("maildeskctl") */
+	/* NULL, or (the HTTP API's Idempotency-Key) a record stored in the
+	 * request's transaction, its status (201 opened, 200 joined),
+	 * ticket_number and joined filled in here (db-http.h). */
+	const struct db_http_idem *idem;
 	/* The composed message's Message-ID (without <>) and Date; NULL / 0:
 	 * a random one and now. Intake (desk-intake.c) derives both from a
 	 * chat's or an event's content, so a repost is the same bytes and the
@@ -59,6 +65,10 @@ struct desk_request_result {
 	int64_t number;     /* the ticket's number */
 	int64_t message_id; /* the stored message */
 	bool joined;        /* an open request for the order and reason existed */
+	/* On -1: the member of struct desk_request that was refused ("order",
+	 * "reason", "from", "subject", "text"), or NULL when storing failed
+	 * or the tenant cannot take requests (no team, no alias). */
+	const char *bad_field;
 };
 /* Opens the request, or joins the open one: the team is the reason's, else
  * the tenant's first team; priority the reason's (else medium). The first
