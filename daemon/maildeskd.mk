@@ -33,6 +33,6 @@ daemon_maildeskd_SOURCES += daemon/imap-channel.c daemon/imap-channel.h daemon/i
 ## pool job, the route tables (http-routes.h says how to add a route).
 daemon_maildeskd_SOURCES += daemon/http-server.c daemon/http-server.h daemon/http-server-private.h \
 	daemon/http-job.c daemon/http-exchange.c daemon/http-routes.c daemon/http-routes.h \
-	daemon/http-route-requests.c daemon/http-route-tickets.c
+	daemon/http-route-requests.c daemon/http-route-tickets.c daemon/http-route-intake.c
 daemon_maildeskd_CPPFLAGS += $(JANSSON_CFLAGS)
 daemon_maildeskd_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm

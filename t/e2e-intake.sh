@@ -16,6 +16,12 @@ set -u
 
 [ "$(id -u)" = 0 ] || { echo "skipped: smtp-sink needs -u as root here"; exit 77; }
 sink_start
+HTTP_PORT=$(md_free_port)
+MD_EXTRA_CONF="http_listen = 127.0.0.1:$HTTP_PORT
+http_rate_per_address = 0
+http_rate_per_key = 0"
+export MD_EXTRA_CONF
+URL="http://127.0.0.1:$HTTP_PORT"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
 md_ctl team add shop --tenant demo --alias shop@demo.example >/dev/null
 md_ctl agent add sam@demo.example --name "Sam" --team shop --tenant demo >/dev/null
@@ -194,5 +200,74 @@ for i in 1 2 3 4 5 6 7 8 9 10; do md_ctl chat post --tenant demo --file "$W/cpar
 wait $pids
 assert_eq "10 posts of a new chat at once: one ticket" 1 "$(sql "select count(*) from tickets where chat_id = 'c-par'")"
 assert_eq "every post answered" 10 "$(cat "$W"/cpar*.out | grep -cE '^[0-9]+ (new|joined)$')"
+
+# --- HTTP: forms (public), chat transcripts and events (intake key)
+md_ctl form add quick --team support --tenant demo --min-fill 0 --field email:required:email \
+	--field order --field message:required:text >/dev/null
+KEY=$(md_ctl apikey add --tenant demo --scope intake 2>/dev/null)
+page=$(curl -s "$URL/v1/forms/contact")
+assert_match "GET /v1/forms/contact serves the form" '<textarea id="md-message" name="message"' "$page"
+assert_match "with the honeypot" 'name="website"' "$page"
+STAMP=$(printf '%s\n' "$page" | sed -n 's/.*name="md_stamp" value="\([^"]*\)".*/\1/p')
+assert_match "and a signed stamp" '^[0-9]+\.[0-9a-f]{64}$' "$STAMP"
+assert_eq "an unknown form is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/forms/nosuch")"
+post_form() { curl -s -o "$W/body" -w '%{http_code}' "$@"; }
+assert_eq "too fast: 422" 422 "$(post_form --data-urlencode "md_stamp=$STAMP" -d 'name=Ana&email=ana%40x.example&message=Hola' "$URL/v1/forms/contact")"
+assert_match "problem form-too-fast" '"type": ?"https://maildesk.invalid/problems/form-too-fast"' "$(cat "$W/body")"
+QSTAMP=$(curl -s "$URL/v1/forms/quick" | sed -n 's/.*name="md_stamp" value="\([^"]*\)".*/\1/p')
+assert_eq "the honeypot filled: 422" 422 "$(post_form --data-urlencode "md_stamp=$QSTAMP" -d 'website=x&email=ana%40x.example&message=Hola' "$URL/v1/forms/quick")"
+assert_match "problem form-spam" 'problems/form-spam' "$(cat "$W/body")"
+assert_eq "a forged stamp: 400" 400 "$(post_form -d "md_stamp=1.$(printf '%064d' 0)&email=ana%40x.example&message=Hola" "$URL/v1/forms/quick")"
+assert_match "problem form-stamp" 'problems/form-stamp' "$(cat "$W/body")"
+assert_eq "an unknown field, a bad email, a missing field: 422" 422 \
+	"$(post_form --data-urlencode "md_stamp=$QSTAMP" -d 'admin=1&email=nope' "$URL/v1/forms/quick")"
+body=$(cat "$W/body")
+assert_match "each field named: unknown" '"field": ?"admin", ?"code": ?"unknown"' "$body"
+assert_match "invalid email" '"field": ?"email", ?"code": ?"invalid"' "$body"
+assert_match "required message" '"field": ?"message", ?"code": ?"required"' "$body"
+assert_eq "a good submission: 201" 201 "$(post_form --data-urlencode "md_stamp=$QSTAMP" -d 'email=fay%40buyer.example&order=Q-9&message=Hola%0Aque+tal&website=' "$URL/v1/forms/quick")"
+F1=$(sed -n 's/.*"ticket": *\([0-9]*\).*/\1/p' "$W/body")
+assert_eq "the form's ticket: requester, order, team" "fay@buyer.example Q-9 support" \
+	"$(tsql "$F1" "(select email from contacts c where c.id = t.requester_id) || ' ' || t.order_ref || ' ' || (select name from teams m where m.id = t.team_id)")"
+assert_eq "and its acknowledgement is queued with it" 1 \
+	"$(sql "select count(*) from outbound o join tickets t on t.id = o.ticket_id where t.number = $F1 and o.kind = 'ack' and o.rcpts = array['fay@buyer.example']")"
+
+printf 'label' > "$W/label.txt"
+assert_eq "multipart with a file: 201" 201 "$(post_form -F "md_stamp=$QSTAMP" -F email=gil@buyer.example -F 'message=see file' -F "attachment=@$W/label.txt" "$URL/v1/forms/quick")"
+F2=$(sed -n 's/.*"ticket": *\([0-9]*\).*/\1/p' "$W/body")
+assert_eq "the file is stored with the message" label.txt \
+	"$(sql "select a.filename from attachments a join messages m on m.id = a.message_id join tickets t on t.id = m.ticket_id where t.number = $F2")"
+assert_eq "chat without a key: 401" 401 "$(post_form -H 'Content-Type: application/json' --data-binary @"$W/chat1.json" "$URL/v1/chat/transcripts")"
+sed 's/c-100/c-http/' "$W/chat1.json" > "$W/chat-http.json"
+assert_eq "chat with the intake key: 201" 201 "$(post_form -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$W/chat-http.json" "$URL/v1/chat/transcripts")"
+assert_eq "posted again: 200 duplicate" 200 "$(post_form -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$W/chat-http.json" "$URL/v1/chat/transcripts")"
+assert_match "saying so" '"result": ?"duplicate"' "$(cat "$W/body")"
+printf '{"chat_id": "x", "participants": 3}' > "$W/badchat.json"
+assert_eq "a bad transcript: 422" 422 "$(post_form -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$W/badchat.json" "$URL/v1/chat/transcripts")"
+sed 's/"ev-1"/"ev-http"/; s/"1042"/"H-1"/' "$W/ev1.json" > "$W/ev-http.json"
+assert_eq "an event: 201" 201 "$(post_form -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$W/ev-http.json" "$URL/v1/events")"
+assert_match "a draft" '"draft": ?true' "$(cat "$W/body")"
+sed -i 's/"shop.custom"/"nope.type"/' "$W/ev5.json"
+assert_eq "an unknown type: 422" 422 "$(post_form -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$W/ev5.json" "$URL/v1/events")"
+assert_match "the field is type" '"field": ?"type"' "$(cat "$W/body")"
+
+# --- a real browser (chromium through chromedriver) fills and sends the form
+if [ -x /usr/bin/chromedriver ]; then
+	out=$(/usr/bin/python3 "$top_srcdir/t/intake-browser.py" "$URL/v1/forms/contact" 3.5 name=Hugo \
+		email=hugo@buyer.example order=B-55 'message=Sent from a browser' 2>&1)
+	assert_match "the browser shows the thank-you page" 'Your message is ticket [0-9]+' "$out"
+	B1=$(printf '%s\n' "$out" | sed -n 's/.*Your message is ticket \([0-9]*\).*/\1/p')
+	assert_eq "the browser's ticket" "hugo@buyer.example B-55" \
+		"$(tsql "${B1:-0}" "(select email from contacts c where c.id = t.requester_id) || ' ' || t.order_ref")"
+	assert_eq "and its acknowledgement is queued with it" 1 \
+		"$(sql "select count(*) from outbound o join tickets t on t.id = o.ticket_id where t.number = ${B1:-0} and o.kind = 'ack'")"
+else
+	e2e_fail "chromium-driver is not installed (build-aux/deps.sh check)"
+fi
+
+wait_count fay@buyer.example 1 || wait_count fay@buyer.example 1
+assert_eq "the form's acknowledgement reaches the relay" 1 "$(count_for fay@buyer.example)"
+wait_count hugo@buyer.example 1 || wait_count hugo@buyer.example 1
+assert_eq "and the browser's acknowledgement mail" 1 "$(count_for hugo@buyer.example)"
 
 e2e_done

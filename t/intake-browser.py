@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 
-ELEMENT = "element-6066-11e4-a52f-4a3efde8fd3e"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
 def free_port():

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -179,7 +180,7 @@ static void form_store(struct http_exchange *ex, const struct desk_form *f, cons
 
 	for (size_t i = 0; i < files->n; i++)
 		att[i] = (struct mime_compose_attachment){ files->v[i].filename, files->v[i].content_type,
-							   files->v[i].data, files->v[i].size };
+							   (const unsigned char *)files->v[i].data, files->v[i].size };
 	const struct desk_form_submission sub = { .values = values, .attachments = att, .n_attachments = files->n,
 						  .actor = "http:form" };
 	if (desk_form_submit(ex->db, &ex->rt->desk, f, &sub, &res, &error) < 0) {
