@@ -46,6 +46,8 @@ t/e2e-schema-keys.sh: postgresql-client-15
 t/e2e-requests.sh: swaks postfix coreutils
 t/e2e-brands.sh: swaks postfix coreutils
 t/e2e-http.sh: curl coreutils
+t/e2e-intake.sh: postfix coreutils sed curl python3 chromium-driver
+t/intake-browser.py: python3 chromium chromium-driver coreutils
 t/e2e-limits.sh: swaks postfix libc-bin
 t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15
 t/e2e-bounce-dsn.sh: swaks postfix python3

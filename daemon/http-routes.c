@@ -14,6 +14,7 @@
 static const struct http_route *const route_tables[] = {
 	http_routes_requests,
 	http_routes_tickets,
+	http_routes_intake,
 };
 
 const char *const http_ctypes_json[] = { "application/json", NULL };

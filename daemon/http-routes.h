@@ -114,6 +114,8 @@ struct http_route {
 /* The route tables (one per family), listed in http-routes.c. */
 extern const struct http_route http_routes_requests[];
 extern const struct http_route http_routes_tickets[];
+/* Web forms, chat transcripts, shop events (http-route-intake.c). */
+extern const struct http_route http_routes_intake[];
 
 /* Finds the route of method and path: 1 found (*route_r, args filled:
  * pointers into the malloc'd *args_buf_r, free it), 0 no such path (404),

@@ -12,7 +12,7 @@ daemon_maildeskd_SOURCES = \
 	daemon/sdnotify.c daemon/sdnotify.h \
 	daemon/activation.c daemon/activation.h
 daemon_maildeskd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBUV_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
-daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
+daemon_maildeskd_LDADD = lib/desk/libmddesk.a lib/intake/libmdintake.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a \
 	$(LIBPQ_LIBS) $(JANSSON_LIBS) $(MIME_LIBS) $(LIBUV_LIBS) $(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) $(LIBS)
 
 ## The outbound queue's sender and its SMTP client (libetpan).
@@ -33,7 +33,7 @@ daemon_maildeskd_SOURCES += daemon/imap-channel.c daemon/imap-channel.h daemon/i
 ## pool job, the route tables (http-routes.h says how to add a route).
 daemon_maildeskd_SOURCES += daemon/http-server.c daemon/http-server.h daemon/http-server-private.h \
 	daemon/http-job.c daemon/http-exchange.c daemon/http-routes.c daemon/http-routes.h \
-	daemon/http-route-requests.c daemon/http-route-tickets.c
+	daemon/http-route-requests.c daemon/http-route-tickets.c daemon/http-route-intake.c
 daemon_maildeskd_CPPFLAGS += $(JANSSON_CFLAGS)
 daemon_maildeskd_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
 ## Webhooks out (issue 13): the sender thread and its requests (libcurl).

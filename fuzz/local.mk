@@ -10,7 +10,7 @@
 FUZZ_TARGETS = fuzz/fuzz-smtp fuzz/fuzz-rules fuzz/fuzz-dkim-canon fuzz/fuzz-thread-token \
 	fuzz/fuzz-agent-reply fuzz/fuzz-mime fuzz/fuzz-mime-header fuzz/fuzz-mime-parts fuzz/fuzz-quote \
 	fuzz/fuzz-authres fuzz/fuzz-loop fuzz/fuzz-dsn fuzz/fuzz-dns-answer fuzz/fuzz-relay-reply \
-	fuzz/fuzz-mime-fields fuzz/fuzz-http
+	fuzz/fuzz-mime-fields fuzz/fuzz-http fuzz/fuzz-intake
 ## mboxrd writing of "contact export" (issue 14).
 FUZZ_TARGETS += fuzz/fuzz-mbox
 if FUZZER
@@ -202,3 +202,11 @@ fuzz_fuzz_mbox_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_mbox_LDADD = $(FUZZ_DRIVER) lib/base/libmdbase.a
 EXTRA_DIST += fuzz/corpus/mbox/01-from-lines-crlf fuzz/corpus/mbox/02-bad-sender-no-final-lf \
 	fuzz/corpus/mbox/03-empty-sender-cr-nul fuzz/corpus/mbox/04-empty
+## Intake beyond mail (issue 13): form bodies, chat transcripts, shop events.
+fuzz_fuzz_intake_SOURCES = fuzz/fuzz-intake.c fuzz/fuzz.h fuzz/fuzz-check.h
+fuzz_fuzz_intake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_intake_LDADD = $(FUZZ_DRIVER) lib/intake/libmdintake.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+EXTRA_DIST += fuzz/corpus/intake/01-urlencoded fuzz/corpus/intake/02-urlencoded-bad fuzz/corpus/intake/03-multipart \
+	fuzz/corpus/intake/04-multipart-bad fuzz/corpus/intake/05-chat fuzz/corpus/intake/06-chat-bad \
+	fuzz/corpus/intake/07-event fuzz/corpus/intake/08-event-bad fuzz/corpus/intake/09-stamp \
+	fuzz/corpus/intake/10-crash-blank-line-field-with-lf

@@ -24,6 +24,7 @@ sql_migrations = \
 	sql/020_imap_hold.sql \
 	sql/021_http.sql \
 	sql/022_webhooks.sql \
+	sql/023_intake.sql \
 	sql/024_connections.sql \
 	sql/025_lifecycle.sql \
 	sql/026_privacy.sql

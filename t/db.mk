@@ -4,7 +4,7 @@ check_PROGRAMS += t/pg-db
 TESTS += t/pg-db t/e2e-ctl.sh
 t_pg_db_SOURCES = t/pg-db.c
 t_pg_db_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-t_pg_db_LDADD = t/libmdpgtest.a lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a \
+t_pg_db_LDADD = t/libmdpgtest.a lib/desk/libmddesk.a lib/intake/libmdintake.a lib/rules/librules.a lib/dkim/libmddkim.a lib/db/libmddb.a \
 	lib/agent/libmdagent.a lib/text/libmdtext.a lib/thread/libmdthread.a lib/mime/libmdmime.a \
 	lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(CHECK_LIBS) $(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBPQ_LIBS) $(JANSSON_LIBS) \
 	$(MIME_LIBS) $(OPENSSL_LIBS) $(LIBS)

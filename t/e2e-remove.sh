@@ -133,7 +133,13 @@ assert_match "a team with open tickets is refused" 'has 1 open ticket: give --mo
 assert_eq "and stays" 1 "$(sql "select count(*) from teams where name = 'billing'")"
 md_ctl team remove billing --move-to billing >/dev/null 2>&1
 assert_eq "--move-to cannot be the team itself" 1 "$?"
+md_ctl form add billing-form --team billing --field email:required:email --field message:required:text >/dev/null ||
+	echo "# form add failed"
+md_ctl event-type set demo rating.bad --team billing >/dev/null || echo "# event-type set failed"
 out=$(md_ctl team remove billing --move-to support)
+assert_eq "its web form and event type follow to the other team" "support support" \
+	"$(sql "select (select m.name from intake_forms f join teams m on m.id = f.team_id where f.name = 'billing-form') || ' ' ||
+	(select m.name from event_types e join teams m on m.id = e.team_id where e.type = 'rating.bad')")"
 assert_match "team remove --move-to" 'team "billing" removed; 1 ticket moved to team "support"' "$out"
 assert_match "it names the rules that name the team" 'note: the tenant-wide rules name "billing"' "$out"
 assert_eq "its ticket is now the other team's" support \
@@ -142,7 +148,9 @@ assert_match "moved by the ticket move path (event)" 'moved' \
 	"$(sql "select string_agg(e.kind, ',') from ticket_events e join tickets t on t.id = e.ticket_id where t.number = $T_BILL")"
 assert_match "its alias is refused now" '^550 5\.1\.1' "$(rcpt LMTP "$MD_LMTP_PORT" billing@demo.example)"
 md_ctl team add empty --alias empty@demo.example >/dev/null
+md_ctl form add empty-form --team empty --field message:required:text >/dev/null || echo "# form add failed"
 assert_match "a team without tickets is removed at once" 'team "empty" removed' "$(md_ctl team remove empty)"
+assert_eq "with its web form" 0 "$(sql "select count(*) from intake_forms where name = 'empty-form'")"
 md_ctl team add old >/dev/null
 md_ctl team alias add old old@demo.example >/dev/null
 assert_match "a team's last alias is not removed" 'last alias of team "old"' \

@@ -28,6 +28,7 @@ connections|f|provider_id : a connection belongs to its brand (tenant_id leads i
 connections|f|provider_id,provider_team_id : the provider team that handles the tickets of the brand is a team of the provider, the other tenant of the connection (see connections|f|provider_id)
 webhooks|u|id : maildeskctl names a webhook by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 webhook_deliveries|u|id : maildeskctl names a delivery by its id alone (retry, replay); distributed, the primary key (tenant_id, id) serves and this index goes
+intake_forms|u|name : a form name is in its public URL (/v1/forms/NAME) and looked up before the tenant is known, like a team alias
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||

@@ -78,3 +78,4 @@ include $(srcdir)/t/privacy.mk
 include $(srcdir)/t/brands.mk
 include $(srcdir)/t/http.mk
 include $(srcdir)/t/webhooks.mk
+include $(srcdir)/t/intake.mk

@@ -10,7 +10,7 @@ comp() {
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
 		_maildeskctl; echo "${COMPREPLY[*]}"' comp "$top_srcdir/contrib/maildeskctl.bash" "$@"
 }
-assert_match "the first word offers the command groups, once each" '^agent apikey attachment audit channel connection contact db domain message queue reason request retention rule sla status team template tenant ticket webhook$' "$(comp maildeskctl '')"
+assert_match "the first word offers the command groups, once each" '^agent apikey attachment audit channel chat connection contact db domain event event-type form message queue reason request retention rule sla status team template tenant ticket webhook$' "$(comp maildeskctl '')"
 assert_eq "a prefix narrows them" queue "$(comp maildeskctl qu)"
 assert_eq "a group offers its commands" "delete flush hold inject list purge release retry show" "$(comp maildeskctl queue '')"
 assert_eq "a command offers its options" "--all-deferred" "$(comp maildeskctl queue hold --)"

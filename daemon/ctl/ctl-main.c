@@ -139,6 +139,7 @@ static const struct ctl_command *const command_tables[] = {
 	ctl_audit_commands, ctl_lifecycle_commands,
 	ctl_privacy_commands, ctl_connection_commands, ctl_apikey_commands,
 	ctl_webhook_commands,
+	ctl_intake_commands,
 };
 #define N_TABLES (sizeof(command_tables) / sizeof(command_tables[0]))
 /* Iterates over every command of every table. */

@@ -12,12 +12,12 @@
 #include "db/db-report-ticket.h"
 #include "db/db-request.h"
 
-static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged" };
+static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "merged", "draft" };
 
 /* The kinds of each report's columns for ctl_output (lib/db/db-report-ticket.h). */
 #define TICKET_KINDS "isssisssitts"
 #define LIST_KINDS TICKET_KINDS "sts"
-static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine" };
+static const char *const folders[] = { "open", "snoozed", "closed", "unassigned", "mine", "drafts" };
 
 #define SHOW_KINDS TICKET_KINDS "tiissss"
 /* Column numbers of the show report past the list's first 12. */
@@ -47,7 +47,7 @@ static int folder_check(const struct ctl_args *a)
 	for (size_t i = 0; !known && i < sizeof(folders) / sizeof(folders[0]); i++)
 		known = strcmp(folder, folders[i]) == 0;
 	if (!known)
-		return ctl_usage_error(a, "unknown folder \"%s\" (open, snoozed, closed, unassigned, mine)", folder);
+		return ctl_usage_error(a, "unknown folder \"%s\" (open, snoozed, closed, unassigned, mine, drafts)", folder);
 	if (folder != NULL && ctl_opt_get(a, "status") != NULL)
 		return ctl_usage_error(a, "--folder and --status exclude each other");
 	if (folder != NULL && strcmp(folder, "mine") == 0 && ctl_opt_get(a, "agent") == NULL)
@@ -72,7 +72,7 @@ int ctl_ticket_list(struct ctl *ctl, const struct ctl_args *a)
 		return ret;
 	if (status != NULL && !status_valid(status))
 		return ctl_usage_error(
-			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged)", status);
+			a, "unknown status \"%s\" (open, pending, snoozed, solved, closed, merged, draft)", status);
 	if (ctl_opt_get(a, "tenant") != NULL || team != NULL || agent != NULL || brand != NULL)
 		ret = ctl_tenant_resolve(ctl, a, team, &tenant_id, &tenant_name);
 	if (ret == 0 && team != NULL)

@@ -97,6 +97,9 @@ int ctl_brand_find(struct ctl *ctl, const char *provider_id, const char *brand, 
 extern const struct ctl_command ctl_apikey_commands[];
 /* "webhook ...": webhooks out (ctl-webhook.c). */
 extern const struct ctl_command ctl_webhook_commands[];
+/* "form ...", "event-type ...", "chat post", "event post": intake beyond
+ * mail (ctl-intake.c, issue 13). */
+extern const struct ctl_command ctl_intake_commands[];
 
 /* The last value of an option, or NULL when absent. */
 const char *ctl_opt_get(const struct ctl_args *a, const char *name);

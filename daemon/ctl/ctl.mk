@@ -27,7 +27,7 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-queue.c daemon/ctl/ctl-queue-admin.
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-ticket-reply.c daemon/ctl/ctl-ticket-new.c daemon/ctl/ctl-template.c
 ## Stored bytes written out: "message show --raw", "attachment get" (issue 12).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-attach.c
-daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
+daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/intake/libmdintake.a lib/db/libmddb.a lib/agent/libmdagent.a lib/text/libmdtext.a \
 	lib/thread/libmdthread.a lib/mime/libmdmime.a lib/smtp/libmdsmtp.a lib/base/libmdbase.a $(LIBPQ_LIBS) $(MIME_LIBS) \
 	$(OPENSSL_LIBS)
 ## "domain ...": sending domains and DKIM keys; "rule ...": the rule engine;
@@ -38,7 +38,7 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-domain.h daemon/ctl/ctl-domain-show
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-rule.h daemon/ctl/ctl-rule-text.c daemon/ctl/ctl-rule-test.c \
 	daemon/ctl/ctl-rule-facts.c daemon/ctl/ctl-work.h daemon/ctl/ctl-work-ticket.c daemon/ctl/ctl-work-team.c
 ## The rule engine, DKIM keys and DNS look-ups ("rule ...", "domain ...").
-daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
+daemon_maildeskctl_LDADD += lib/desk/libmddesk.a lib/intake/libmdintake.a lib/rules/librules.a lib/dkim/libmddkim.a lib/dns/libmddns.a \
 	lib/db/libmddb.a lib/thread/libmdthread.a lib/base/libmdbase.a \
 	$(PCRE2_LIBS) $(LIBPSL_LIBS) $(LIBUNBOUND_LIBS) $(RESOLV_LIBS) $(LIBIDN2_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS)
 ## "reason ...", "request ...": requests about orders (issue 12).
@@ -66,3 +66,6 @@ daemon_maildeskctl_SOURCES += daemon/ctl/ctl-apikey.c
 daemon_maildeskctl_LDADD += lib/http/libmdhttp.a lib/base/libmdbase.a $(JANSSON_LIBS) $(OPENSSL_LIBS) -lm
 ## Webhooks out (issue 13).
 daemon_maildeskctl_SOURCES += daemon/ctl/ctl-webhook.c
+## "form ...", "event-type ...", "chat post", "event post": intake beyond
+## mail (issue 13).
+daemon_maildeskctl_SOURCES += daemon/ctl/ctl-intake.c

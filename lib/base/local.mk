@@ -6,6 +6,7 @@ lib_base_libmdbase_a_SOURCES = \
 	lib/base/log.c lib/base/log.h \
 	lib/base/conf.c lib/base/conf.h \
 	lib/base/mimetypes.c lib/base/mimetypes.h \
-	lib/base/orderref.c lib/base/orderref.h
+	lib/base/orderref.c lib/base/orderref.h \
+	lib/base/utf8.c lib/base/utf8.h
 ## mboxrd writing ("contact export").
 lib_base_libmdbase_a_SOURCES += lib/base/mbox.c lib/base/mbox.h

@@ -188,7 +188,7 @@ int db_desk_tenant_name(struct db *db, int64_t tenant_id, char **name_r, char **
 	" md_in_business_hours(t.tenant_id, t.team_id, now()), " TICKET_TAGS ","                             \
 	" coalesce((SELECT al.address FROM team_aliases al WHERE al.tenant_id = t.tenant_id"                 \
 	" AND al.team_id = t.team_id ORDER BY al.created_at, al.address LIMIT 1), ''),"                      \
-	" coalesce(t.order_ref, '')," REASON_COL TICKET_FROM                                                 \
+	" coalesce(t.order_ref, ''), coalesce(t.event_type, '')," REASON_COL TICKET_FROM                                                 \
 	" WHERE t.tenant_id = $1 AND t.id = $2"
 
 int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, struct db_rules_ticket *t,
@@ -210,7 +210,8 @@ int db_rules_ticket_get(struct db *db, int64_t tenant_id, int64_t ticket_id, str
 		.assignee = db_cell_str(res, 0, 4), .requester = db_cell_str(res, 0, 5),
 		.subject = db_cell_str(res, 0, 6), .others_open = (unsigned)db_cell_int(res, 0, 7),
 		.business_hours = db_cell_bool(res, 0, 8), .tags = db_cell_str(res, 0, 9),
-		.alias = db_cell_str(res, 0, 10), .order = db_cell_str(res, 0, 11), .reason = db_cell_str(res, 0, 12),
+		.alias = db_cell_str(res, 0, 10), .order = db_cell_str(res, 0, 11), .reason = db_cell_str(res, 0, 13),
+		.event_type = db_cell_str(res, 0, 12),
 	};
 	db_table_free(&res);
 	return 1;
@@ -227,5 +228,6 @@ void db_rules_ticket_free(struct db_rules_ticket *t)
 	free(t->alias);
 	free(t->order);
 	free(t->reason);
+	free(t->event_type);
 	memset(t, 0, sizeof(*t));
 }

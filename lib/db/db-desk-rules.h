@@ -38,6 +38,7 @@ struct db_rules_ticket {
 	char *alias;     /* the team's oldest alias, "" when none */
 	char *order;     /* the order reference, "" when none */
 	char *reason;    /* a request's reason, "" when the ticket is none */
+	char *event_type; /* the shop event type that opened it (sql/023), "" for others */
 };
 /* Ticket ticket_id of the tenant into *t (free with db_rules_ticket_free()
  * when 1 is returned). 1 found, 0 no such ticket, -1 error. */

@@ -149,6 +149,11 @@ int db_lifecycle_team_remove(struct db *db, int64_t tenant_id, int64_t team_id, 
 			     char **error_r)
 {
 	static const char *const sql[] = {
+		/* Web forms and event types follow the tickets; without a
+		 * successor (no tickets) the team's forms go. */
+		"DELETE FROM intake_forms WHERE tenant_id = $1 AND team_id = $2 AND $3::bigint IS NULL",
+		"UPDATE intake_forms SET team_id = $3 WHERE tenant_id = $1 AND team_id = $2",
+		"UPDATE event_types SET team_id = $3 WHERE tenant_id = $1 AND team_id = $2",
 		"UPDATE messages SET team_id = $3 WHERE tenant_id = $1 AND team_id = $2",
 		"UPDATE reasons SET team_id = $3 WHERE tenant_id = $1 AND team_id = $2",
 		"UPDATE teams SET autoack_template = NULL WHERE tenant_id = $1 AND id = $2",
@@ -164,7 +169,7 @@ int db_lifecycle_team_remove(struct db *db, int64_t tenant_id, int64_t team_id, 
 	const char *params[3] = { db_num(&tn, tenant_id), db_num(&mn, team_id), db_id_or_null(&xn, to_team_id) };
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
-		if (db_exec(db, sql[i], i < 2 ? 3 : 2, params, NULL, error_r) < 0)
+		if (db_exec(db, sql[i], i < 5 ? 3 : 2, params, NULL, error_r) < 0)
 			return -1;
 	return db_admin_id_query(db, "DELETE FROM teams WHERE tenant_id = $1 AND id = $2 RETURNING id", 2, params,
 				 NULL, error_r);

@@ -35,7 +35,8 @@
 	" AND ($4::text IS NULL OR $4 = 'open' AND t.status IN ('open', 'pending')"        \
 	" OR $4 = 'snoozed' AND t.status = 'snoozed' OR $4 = 'closed' AND t.status IN ('solved', 'closed')" \
 	" OR $4 = 'unassigned' AND t.status IN ('open', 'pending') AND t.assignee_id IS NULL" \
-	" OR $4 = 'mine' AND t.status IN ('open', 'pending', 'snoozed'))"                 \
+	" OR $4 = 'mine' AND t.status IN ('open', 'pending', 'snoozed')"                  \
+	" OR $4 = 'drafts' AND t.status = 'draft')"                                        \
 	" AND ($5::text IS NULL OR ag.email = lower($5))"
 
 /* Contract in db-report-ticket.h. */

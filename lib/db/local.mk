@@ -43,6 +43,7 @@ lib_db_libmddb_a_SOURCES += lib/db/db-order.h lib/db/db-order.c
 lib_db_libmddb_a_SOURCES += lib/db/db-attach.h lib/db/db-attach.c
 ## Requests: reasons, the request ticket, its reference (issue 12).
 lib_db_libmddb_a_SOURCES += lib/db/db-request.h lib/db/db-request.c
+lib_db_libmddb_a_SOURCES += lib/db/db-intake.h lib/db/db-intake.c
 ## Finding things and the lifecycle's settings (issue 12, sql/017).
 lib_db_libmddb_a_SOURCES += lib/db/db-find.h lib/db/db-find.c
 ## IMAP channels (issue 15).

@@ -5,6 +5,7 @@
 #include "desk/desk-private.h"
 #include "desk/desk-request-private.h"
 #include "desk/desk-connection.h"
+#include "desk/desk-intake-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ static int place(struct db *db, const struct desk_settings *s, int64_t tenant_id
 		 const struct db_message_in *m, const struct db_delivery_start *st, const struct desk_request_place *rq,
 		 struct db_delivery_result *r, bool *add_participants_r, char **error_r)
 {
+	if (rq != NULL && rq->intake != NULL)
+		return desk_intake_place_run(db, tenant_id, team_id, m, rq->intake, r->sender_contact_id, r, error_r);
 	if (rq != NULL)
 		return desk_request_place_run(db, tenant_id, team_id, m, rq, r->sender_contact_id, r, error_r);
 	return desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r,

@@ -81,12 +81,13 @@ void desk_request_mail_make(struct desk_request_mail *rm, const struct desk_sett
 {
 	const struct mime_compose_addr to = { NULL, team_address };
 	struct mime_compose c = {
-		.from = { NULL, rq->from }, .to = &to, .n_to = 1, .subject = subject, .date = (int64_t)time(NULL),
+		.from = { NULL, rq->from }, .to = &to, .n_to = 1, .subject = subject,
+		.date = rq->date != 0 ? rq->date : (int64_t)time(NULL),
 		.attachments = rq->attachments, .n_attachments = rq->n_attachments,
 	};
 
 	memset(rm, 0, sizeof(*rm));
-	rm->message_id = request_message_id(s);
+	rm->message_id = rq->message_id != NULL ? xstrdup(rq->message_id) : request_message_id(s);
 	rm->text = text_lf(rq->text, rq->len);
 	c.message_id = rm->message_id;
 	c.text = rm->text;

@@ -29,6 +29,7 @@ void desk_request_mail_make(struct desk_request_mail *rm, const struct desk_sett
 			    const struct desk_request *rq, const char *subject, const char *team_address);
 void desk_request_mail_free(struct desk_request_mail *rm);
 
+struct desk_intake_place;
 /* Where a request's message goes, decided before the pipeline runs. */
 struct desk_request_place {
 	int64_t reason_id;
@@ -36,6 +37,9 @@ struct desk_request_place {
 	const char *order, *reason_name, *from, *actor;
 	bool to_provider; /* a request the brand opens to its provider (issue 14) */
 	const struct db_http_idem *idem; /* NULL or struct desk_request's */
+	/* Not NULL: no request but a form, a chat or an event
+	 * (desk-intake-private.h), placed by desk_intake_place_run(). */
+	const struct desk_intake_place *intake;
 };
 /* Step 3 of the pipeline for a request, instead of threading
  * (desk-request.c): opens the request ticket or joins the open one

@@ -58,6 +58,12 @@ struct desk_request {
 	 * request's transaction, its status (201 opened, 200 joined),
 	 * ticket_number and joined filled in here (db-http.h). */
 	const struct db_http_idem *idem;
+	/* The composed message's Message-ID (without <>) and Date; NULL / 0:
+	 * a random one and now. Intake (desk-intake.c) derives both from a
+	 * chat's or an event's content, so a repost is the same bytes and the
+	 * delivery's dedupe keeps it once. */
+	const char *message_id;
+	int64_t date;
 };
 struct desk_request_result {
 	int64_t number;     /* the ticket's number */

@@ -41,8 +41,8 @@ static int act_failed(struct desk_rules_apply *ap, const char *actor, char *deta
 	return ret;
 }
 
-/* ticket_tags' CHECK: ^[a-z0-9][a-z0-9_.-]{0,63}$ (after lower-casing). */
-static bool tag_valid(const char *tag)
+/* Contract in desk.h. */
+bool desk_tag_valid(const char *tag)
 {
 	size_t n = strlen(tag);
 
@@ -58,7 +58,7 @@ static int act_tag(struct desk_rules_apply *ap, const struct rules_action *act, 
 
 	for (char *p = tag; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (!tag_valid(tag))
+	if (!desk_tag_valid(tag))
 		ret = act_failed(ap, actor,
 				 xasprintf("\"%s\" is not a valid tag (a-z, 0-9, _ . -, at most 64)", act->text),
 				 error_r);

@@ -92,6 +92,7 @@ static void ticket_facts(struct facts_priv *p, struct rules_facts *f)
 	f->business_hours = t->business_hours;
 	f->to = t->alias;
 	f->reason = t->reason;
+	f->event_type = t->event_type;
 	f->body = "";
 	p->tags_copy = xstrdup(t->tags);
 	p->tags = xcalloc(strlen(p->tags_copy) / 2 + 2, sizeof(*p->tags));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 
 /* The names a template may use, in the order of struct desk_template_vars. */
 static const char *const var_names[] = {
@@ -27,35 +28,6 @@ static const char *var_value(const struct desk_template_vars *v, size_t i)
 	return values[i] != NULL ? values[i] : "";
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when it is
- * not one: overlong forms, surrogates and code points past U+10FFFF are
- * refused, as PostgreSQL refuses them. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return p[0] != 0 ? 1 : 0;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
 
 /* Fills err; what is printed with "%.*s" so a long name stays readable. */
 static int fail(struct desk_template_error *err, unsigned line, unsigned col, const char *what, const char *name,
@@ -126,7 +98,7 @@ static int template_scan(const char *text, size_t len, const struct desk_templat
 				return -1;
 			if (out != NULL)
 				buf_append_str(out, var_value(vars, index));
-		} else if ((n = utf8_len((const unsigned char *)text + i, len - i)) == 0) {
+		} else if ((n = utf8_char_len((const unsigned char *)text + i, len - i)) == 0) {
 			return fail(err, line, col, text[i] == '\0' ? "a NUL byte" : "not valid UTF-8", NULL, 0);
 		} else if (out != NULL) {
 			buf_append(out, text + i, n);
@@ -166,7 +138,7 @@ char *desk_template_expand(const char *text, size_t len, const struct desk_templ
 bool desk_text_valid(const char *text, size_t len)
 {
 	for (size_t i = 0, n; i < len; i += n)
-		if ((n = utf8_len((const unsigned char *)text + i, len - i)) == 0)
+		if ((n = utf8_char_len((const unsigned char *)text + i, len - i)) == 0)
 			return false;
 	return true;
 }

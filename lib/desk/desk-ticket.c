@@ -96,10 +96,15 @@ int desk_ticket_solve(struct db *db, const struct desk_settings *s, int64_t tena
 int desk_ticket_answered(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, char **error_r)
 {
 	char *detail = xasprintf("answered by %s; awaiting the customer", actor != NULL ? actor : "mail");
-	int ret = with_event(db,
-			     db_ticket_set_status_from(db, tenant_id, ticket_id, DB_TICKET_PENDING,
-						       db_ticket_status_name(DB_TICKET_OPEN), error_r),
-			     tenant_id, ticket_id, "pending", actor, detail, error_r);
+	int changed = db_ticket_set_status_from(db, tenant_id, ticket_id, DB_TICKET_PENDING,
+						db_ticket_status_name(DB_TICKET_OPEN), error_r);
+	int ret;
+
+	/* A draft (a shop's event) is answered for the first time: from now
+	 * on it is a ticket like any other. */
+	if (changed == 0)
+		changed = db_ticket_set_status_from(db, tenant_id, ticket_id, DB_TICKET_PENDING, "draft", error_r);
+	ret = with_event(db, changed, tenant_id, ticket_id, "pending", actor, detail, error_r);
 
 	free(detail);
 	return ret;

@@ -244,8 +244,9 @@ int desk_ticket_reopen(struct db *db, int64_t tenant_id, int64_t ticket_id, cons
  * thread's cache). 0 when it was solved already (or merged). */
 int desk_ticket_solve(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t ticket_id,
 		      const char *actor, const char *detail, char **error_r);
-/* An agent answered the customer: an open ticket becomes pending
- * (awaiting the customer), event "pending" "answered by ACTOR"; any other
+/* An agent answered the customer: an open ticket, or a draft (its first
+ * answer), becomes pending (awaiting the customer), event "pending"
+ * "answered by ACTOR"; any other
  * status is left alone (a snoozed, solved or closed ticket stays so). */
 int desk_ticket_answered(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *actor, char **error_r);
 /* A solved ticket's close-after time passed (the timer claimed it):
@@ -268,6 +269,8 @@ int desk_ticket_set_priority(struct db *db, int64_t tenant_id, int64_t ticket_id
  * "untagged" with the tag, only when it changed. */
 int desk_ticket_tag(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *tag, bool remove,
 		    const char *actor, char **error_r);
+/* ticket_tags' CHECK: ^[a-z0-9][a-z0-9_.-]{0,63}$ (of a lower-cased tag). */
+bool desk_tag_valid(const char *tag);
 /* fields[name] = value (valid UTF-8); event "field" "name = value" (the
  * value cut at 200 bytes). */
 int desk_ticket_set_field(struct db *db, int64_t tenant_id, int64_t ticket_id, const char *name, const char *value,

@@ -40,3 +40,7 @@ lib_desk_libmddesk_a_SOURCES += lib/desk/desk-request.h lib/desk/desk-request-pr
 ## ticket, routing to a provider, the connection's changes.
 lib_desk_libmddesk_a_SOURCES += lib/desk/desk-connection.h lib/desk/desk-connection.c
 lib_desk_libmddesk_a_CPPFLAGS = $(AM_CPPFLAGS) $(PCRE2_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
+## Intake beyond mail (issue 13): web forms, chat transcripts and shop
+## events opened or joined through the delivery pipeline.
+lib_desk_libmddesk_a_SOURCES += lib/desk/desk-intake.h lib/desk/desk-intake-private.h \
+	lib/desk/desk-intake.c lib/desk/desk-intake-event.c

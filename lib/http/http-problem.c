@@ -31,6 +31,9 @@ static const struct {
 	[HTTP_PROBLEM_UNAVAILABLE] = { 503, "unavailable", "The service is unavailable, try again later" },
 	[HTTP_PROBLEM_INTERNAL] = { 500, "internal", "Internal error" },
 	[HTTP_PROBLEM_BAD_QUERY] = { 400, "bad-query", "A query parameter is invalid" },
+	[HTTP_PROBLEM_FORM_SPAM] = { 422, "form-spam", "The form was not filled in by a person" },
+	[HTTP_PROBLEM_FORM_STAMP] = { 400, "form-stamp", "The form must be loaded again" },
+	[HTTP_PROBLEM_FORM_TOO_FAST] = { 422, "form-too-fast", "The form was sent too soon after it was loaded" },
 };
 
 /* Contract in http.h. */

@@ -35,6 +35,9 @@ enum http_problem {
 	HTTP_PROBLEM_UNAVAILABLE,     /* 503 unavailable: database down, shutting down */
 	HTTP_PROBLEM_INTERNAL,        /* 500 internal */
 	HTTP_PROBLEM_BAD_QUERY,       /* 400 bad-query: a query parameter is wrong (field names it) */
+	HTTP_PROBLEM_FORM_SPAM,       /* 422 form-spam: a web form's honeypot was filled */
+	HTTP_PROBLEM_FORM_STAMP,      /* 400 form-stamp: a web form's stamp is missing, forged or too old */
+	HTTP_PROBLEM_FORM_TOO_FAST,   /* 422 form-too-fast: sent sooner than the form's minimum fill time */
 	HTTP_PROBLEM_COUNT
 };
 /* The HTTP status of a problem. */

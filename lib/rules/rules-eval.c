@@ -84,6 +84,7 @@ static const char *field_str(const struct state *st, enum field f)
 	case F_ADDED_TAG: return nz(st->f->added_tag);
 	case F_ORDER: return st->order;
 	case F_REASON: return nz(st->f->reason);
+	case F_EVENT_TYPE: return nz(st->f->event_type);
 	default: return "";
 	}
 }

@@ -30,13 +30,14 @@ static const struct {
 	{ "added_tag", F_ADDED_TAG },
 	{ "order", F_ORDER },
 	{ "reason", F_REASON },
+	{ "event.type", F_EVENT_TYPE },
 };
 #define N_TEXT_FIELDS (sizeof(text_fields) / sizeof(text_fields[0]))
 
 static const char *const other_tests[] = { "priority", "customer.open_tickets", "business_hours", "attachment", "not" };
 #define N_OTHER_TESTS (sizeof(other_tests) / sizeof(other_tests[0]))
 
-static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed" };
+static const char *const statuses[] = { "open", "pending", "snoozed", "solved", "closed", "draft" };
 
 int parse_field_name(const struct token *t)
 {
@@ -55,7 +56,7 @@ static struct cond *new_cond(struct parser *ps, enum cond_kind kind)
 }
 
 /* A value of a text test: a string, or for status a bare status word;
- * is/is not/in on status only take the five statuses. */
+ * is/is not/in on status only take the six statuses (draft: sql/023). */
 static int parse_value(struct parser *ps, const struct cond *c, struct token *t_r)
 {
 	bool known = false;

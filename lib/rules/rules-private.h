@@ -63,7 +63,7 @@ const char *const *rules_event_names(void);
 /* ---- The compiled program ---- */
 enum field {
 	F_FROM, F_FROM_DOMAIN, F_TO, F_SUBJECT, F_BODY, F_TEAM, F_STATUS, F_ASSIGNEE,
-	F_HEADER, F_ATT_NAME, F_ATT_TYPE, F_TAG, F_EVENT_NAME, F_ADDED_TAG, F_REASON,
+	F_HEADER, F_ATT_NAME, F_ATT_TYPE, F_TAG, F_EVENT_NAME, F_ADDED_TAG, F_REASON, F_EVENT_TYPE,
 	F_ORDER, /* the last one: struct state's lens are sized by it */
 };
 

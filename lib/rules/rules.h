@@ -154,6 +154,7 @@ struct rules_facts {
 	const char *added_tag;  /* tag.added: the tag */
 	const char *order;      /* the ticket's order reference, "" when none */
 	const char *reason;     /* a request's reason (its name), "" for other tickets */
+	const char *event_type; /* the shop event that opened the ticket (order.action_required), "" for others */
 };
 
 /* ---- Decisions ---- */
