@@ -28,8 +28,9 @@ struct webhook_sender {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
-	char *conninfo;
+	char *conninfo; /* under lock, as the next two */
 	unsigned db_timeout_s;
+	bool reconnect; /* a reload changed the database settings */
 	unsigned lifetime_s, timeout_s, retry_min_s; /* under lock */
 	char claimer[300];
 	struct db *db; /* the thread's own */
@@ -103,6 +104,35 @@ static void job_run(struct webhook_sender *w, const struct db_webhook_job *j)
 		res.error[0] != '\0' ? "\"" : "");
 }
 
+/* Whether a reload changed the database settings since the last call
+ * (then the thread's connection is made anew). */
+static bool db_settings_take(struct webhook_sender *w)
+{
+	bool r;
+
+	pthread_mutex_lock(&w->lock);
+	r = w->reconnect;
+	w->reconnect = false;
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+/* Connects the thread's own connection with the settings now. */
+static int sender_connect(struct webhook_sender *w, char **error_r)
+{
+	char *conninfo;
+	unsigned timeout;
+	int ret;
+
+	pthread_mutex_lock(&w->lock);
+	conninfo = xstrdup(w->conninfo);
+	timeout = w->db_timeout_s;
+	pthread_mutex_unlock(&w->lock);
+	ret = db_connect(conninfo, timeout, &w->db, error_r);
+	free(conninfo);
+	return ret;
+}
+
 /* One pass: claim and send. Returns how many rows were claimed (-1 on a
  * database failure). */
 static int pass(struct webhook_sender *w)
@@ -112,7 +142,9 @@ static int pass(struct webhook_sender *w)
 	char *error = NULL;
 	size_t n = 0, i;
 
-	if (w->db == NULL && db_connect(w->conninfo, w->db_timeout_s, &w->db, &error) < 0)
+	if (db_settings_take(w) && w->db != NULL)
+		db_close(&w->db);
+	if (w->db == NULL && sender_connect(w, &error) < 0)
 		goto fail;
 	settings_get(w, &lifetime, &timeout, &retry_min);
 	if (db_webhook_claim(w->db, w->claimer, CLAIM_MAX * (timeout + 5) + 30, CLAIM_MAX, &jobs, &n, &error) < 0) {
@@ -165,6 +197,12 @@ void webhook_sender_configure(struct webhook_sender *w, const struct md_config *
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
+	if (w->conninfo == NULL || strcmp(w->conninfo, cfg->database) != 0 || w->db_timeout_s != cfg->db_timeout) {
+		free(w->conninfo);
+		w->conninfo = xstrdup(cfg->database);
+		w->db_timeout_s = cfg->db_timeout;
+		w->reconnect = true;
+	}
 	w->lifetime_s = cfg->webhook_lifetime;
 	w->timeout_s = cfg->webhook_timeout;
 	w->retry_min_s = cfg->webhook_retry_min;
@@ -184,8 +222,6 @@ struct webhook_sender *webhook_sender_start(const struct md_config *cfg)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	w->conninfo = xstrdup(cfg->database);
-	w->db_timeout_s = cfg->db_timeout;
 	webhook_sender_configure(w, cfg);
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		snprintf(host, sizeof(host), "localhost");

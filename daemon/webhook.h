@@ -17,8 +17,8 @@ struct webhook_sender;
  * Never fails: a thread that cannot start is logged (no webhooks are sent
  * by this daemon); a database that cannot be reached is retried. */
 struct webhook_sender *webhook_sender_start(const struct md_config *cfg);
-/* SIGHUP: the new webhook_* settings apply from the next claim. NULL
- * ignored. */
+/* SIGHUP: the new webhook_* settings apply from the next claim; new
+ * database settings make the thread's connection anew. NULL ignored. */
 void webhook_sender_configure(struct webhook_sender *w, const struct md_config *cfg);
 /* Stops: the request in flight finishes and is recorded, rows claimed but
  * not yet sent are given back; joins and frees. NULL-safe; *w set NULL. */

@@ -3,9 +3,10 @@
 # 11 point 4, daemon/workers.h). Mail, outbound sends and timer batches run
 # in the same pool; a thread holds at most one connection whatever it runs,
 # so the daemon's backends stay within the pool size plus the fixed extras
-# of maildeskd(8) (three LISTEN connections and the heartbeat's). A reload
-# that changes the database settings moves every thread to them at once:
-# idle connections made under the old settings are closed by the reload.
+# of maildeskd(8) (three LISTEN connections, the heartbeat's and the
+# webhook sender's). A reload that changes the database settings moves
+# every thread to them at once: idle connections made under the old
+# settings are closed by the reload, the webhook sender's at its next pass.
 set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
@@ -20,7 +21,7 @@ MD_RELAY_HOST="127.0.0.1:$SINK_PORT"
 # Pool: db_workers 2 + outbound (2 sends, a claim, the purge) + timers 3
 # + IMAP channels 2 = 11.
 POOL=11
-EXTRAS=4
+EXTRAS=5
 MD_EXTRA_CONF="db_workers = 2
 outbound_concurrency = 2"
 md_instance_init "$MD_TEST_TMP/md" || { echo "setup failed"; exit 99; }
