@@ -209,6 +209,7 @@ static void form_store(struct http_exchange *ex, const struct desk_form *f, cons
 		refuse(ex, HTTP_PROBLEM_INTERNAL, "the form could not be stored; try again later", NULL);
 	} else {
 		form_answer(ex, res.number);
+		ex->done_before = res.duplicate;
 	}
 	if (error == NULL)
 		http_exchange_outcome(ex, "form=%s ticket=%lld", f->name, (long long)res.number);
