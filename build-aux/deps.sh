@@ -47,6 +47,7 @@ t/e2e-requests.sh: swaks postfix coreutils
 t/e2e-brands.sh: swaks postfix coreutils
 t/e2e-http.sh: curl coreutils
 t/e2e-intake.sh: postfix coreutils sed curl python3 chromium-driver
+t/e2e-idempotency.sh: curl coreutils sed
 t/intake-browser.py: python3 chromium chromium-driver coreutils
 t/e2e-limits.sh: swaks postfix libc-bin
 t/e2e-routes.sh t/e2e-relay-stall.sh: python3 postgresql-client-15

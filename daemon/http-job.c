@@ -72,7 +72,7 @@ static int job_replay(struct http_req *r)
 	struct http_exchange *ex = &r->ex;
 	struct db_http_idem rec;
 	char stored[65], *error = NULL;
-	int found = db_http_idem_find(ex->db, ex->key_row_id, r->idem_key, &rec, stored, &error);
+	int found = db_http_idem_find(ex->db, ex->key_row_id, ex->path, r->idem_key, &rec, stored, &error);
 
 	if (found < 0) {
 		log_warn("event=http.idempotency id=%s error=\"%s\"", r->request_id, error);
@@ -102,19 +102,21 @@ static void job_run(struct http_req *r)
 
 	if (r->route->scopes != 0 && job_auth(r) < 0)
 		return;
-	if (r->idem_key[0] != '\0' && r->route->idempotent && ex->key_row_id > 0) {
+	/* A public route's records are its path's (no key to scope them). */
+	if (r->idem_key[0] != '\0' && r->route->idempotent && (ex->key_row_id > 0 || r->route->scopes == 0)) {
 		snprintf(route_name, sizeof(route_name), "%s %s", r->route->method, r->route->pattern);
 		http_body_hash(route_name, ex->body, ex->body_len, r->idem_hash);
 		if (job_replay(r) != 0)
 			return;
-		r->idem = (struct db_http_idem){ .api_key_id = ex->key_row_id, .idem_key = r->idem_key,
-						 .body_sha256 = r->idem_hash };
+		r->idem = (struct db_http_idem){ .api_key_id = ex->key_row_id, .public_path = ex->path,
+						 .idem_key = r->idem_key, .body_sha256 = r->idem_hash };
 		ex->idem = &r->idem;
 	}
 	r->route->handle(ex);
 	/* A concurrent twin with the same key committed first: this one
-	 * failed on the key's row and answers with the twin's result. */
-	if (ex->idem != NULL && ex->status >= 500)
+	 * failed on the key's row (or, retried, found the twin's message a
+	 * duplicate) and answers with the twin's result. */
+	if (ex->idem != NULL && (ex->status >= 500 || ex->done_before))
 		job_replay(r);
 }
 

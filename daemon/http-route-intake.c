@@ -170,29 +170,46 @@ static int form_defences(struct http_exchange *ex, const struct desk_form *f, co
 	return ok > 0 ? 0 : -1;
 }
 
+/* A stored submission's answer: 201, a page or JSON. */
+static void form_answer(struct http_exchange *ex, int64_t number)
+{
+	char *text;
+
+	if (wants_html(ex)) {
+		text = xasprintf("Your message is ticket %lld. We will answer you by mail.", (long long)number);
+		reply_page(ex, 201, "Thank you", text);
+		free(text);
+	} else {
+		http_reply_json(ex, 201, json_pack("{s:I}", "ticket", (json_int_t)number));
+	}
+}
+
+/* Replays a form's stored answer (an Idempotency-Key's retry). */
+static void forms_replay(struct http_exchange *ex, const struct db_http_idem *rec)
+{
+	form_answer(ex, rec->ticket_number);
+}
+
 /* Stores the submission and answers 201 (a page, or JSON). */
 static void form_store(struct http_exchange *ex, const struct desk_form *f, const struct intake_pairs *values,
 		       const struct intake_files *files)
 {
 	struct mime_compose_attachment *att = xcalloc(files->n + 1, sizeof(*att));
 	struct desk_intake_result res;
-	char *error = NULL, *text;
+	char *error = NULL;
 
 	for (size_t i = 0; i < files->n; i++)
 		att[i] = (struct mime_compose_attachment){ files->v[i].filename, files->v[i].content_type,
 							   (const unsigned char *)files->v[i].data, files->v[i].size };
 	const struct desk_form_submission sub = { .values = values, .attachments = att, .n_attachments = files->n,
-						  .actor = "http:form" };
+						  .actor = "http:form", .idem = ex->idem };
 	if (desk_form_submit(ex->db, &ex->rt->desk, f, &sub, &res, &error) < 0) {
 		log_warn("event=http.forms id=%s form=%s error=\"%s\"", ex->request_id, f->name,
 			 error != NULL ? error : "");
 		refuse(ex, HTTP_PROBLEM_INTERNAL, "the form could not be stored; try again later", NULL);
-	} else if (wants_html(ex)) {
-		text = xasprintf("Your message is ticket %lld. We will answer you by mail.", (long long)res.number);
-		reply_page(ex, 201, "Thank you", text);
-		free(text);
 	} else {
-		http_reply_json(ex, 201, json_pack("{s:I}", "ticket", (json_int_t)res.number));
+		form_answer(ex, res.number);
+		ex->done_before = res.duplicate;
 	}
 	if (error == NULL)
 		http_exchange_outcome(ex, "form=%s ticket=%lld", f->name, (long long)res.number);
@@ -246,6 +263,29 @@ static void intake_answer(struct http_exchange *ex, const struct desk_intake_res
 		json_object_set_new(o, "ticket", json_integer(res->number));
 	http_reply_json(ex, status, o);
 	http_exchange_outcome(ex, "ticket=%lld result=%s", (long long)res->number, what);
+	ex->done_before = res->duplicate;
+}
+
+/* A chat's or an event's stored answer (201 new: a draft for an event;
+ * 200 joined). */
+static void intake_replay(struct http_exchange *ex, const struct db_http_idem *rec, bool event)
+{
+	const struct desk_intake_result res = { .number = rec->ticket_number, .joined = rec->joined,
+						.draft = event && rec->status == 201 };
+
+	intake_answer(ex, &res);
+}
+
+/* Replays a chat's answer (an Idempotency-Key's retry). */
+static void chat_replay(struct http_exchange *ex, const struct db_http_idem *rec)
+{
+	intake_replay(ex, rec, false);
+}
+
+/* Replays an event's answer (an Idempotency-Key's retry). */
+static void events_replay(struct http_exchange *ex, const struct db_http_idem *rec)
+{
+	intake_replay(ex, rec, true);
 }
 
 /* POST /v1/chat/transcripts. */
@@ -258,7 +298,7 @@ static void chat_post(struct http_exchange *ex)
 	snprintf(actor, sizeof(actor), "api:%s", ex->key_id);
 	if (intake_chat_parse(ex->body, ex->body_len, &c, &error) < 0)
 		refuse_json(ex, error);
-	else if (desk_chat_post(ex->db, &ex->rt->desk, ex->tenant_id, 0, &c, actor, &res, &error) < 0) {
+	else if (desk_chat_post(ex->db, &ex->rt->desk, ex->tenant_id, 0, &c, actor, ex->idem, &res, &error) < 0) {
 		log_warn("event=http.chat id=%s tenant=%lld error=\"%s\"", ex->request_id, (long long)ex->tenant_id,
 			 error != NULL ? error : "");
 		http_reply_problem(ex, HTTP_PROBLEM_INTERNAL, "the transcript could not be stored", NULL);
@@ -279,7 +319,7 @@ static void events_post(struct http_exchange *ex)
 	snprintf(actor, sizeof(actor), "api:%s", ex->key_id);
 	if (intake_event_parse(ex->body, ex->body_len, &e, &error) < 0)
 		refuse_json(ex, error);
-	else if (desk_event_post(ex->db, &ex->rt->desk, ex->tenant_id, &e, actor, &res, &error) < 0) {
+	else if (desk_event_post(ex->db, &ex->rt->desk, ex->tenant_id, &e, actor, ex->idem, &res, &error) < 0) {
 		/* An unknown type is the sender's mistake; anything else ours. */
 		if (error != NULL && strncmp(error, "unknown event type", 18) == 0) {
 			http_reply_problem(ex, HTTP_PROBLEM_INVALID, error, "type");
@@ -297,8 +337,8 @@ static void events_post(struct http_exchange *ex)
 
 const struct http_route http_routes_intake[] = {
 	{ "GET", "/v1/forms/{}", 0, NULL, false, forms_page, NULL },
-	{ "POST", "/v1/forms/{}", 0, http_ctypes_form, false, forms_post, NULL },
-	{ "POST", "/v1/chat/transcripts", HTTP_SCOPE_INTAKE, http_ctypes_json, false, chat_post, NULL },
-	{ "POST", "/v1/events", HTTP_SCOPE_INTAKE, http_ctypes_json, false, events_post, NULL },
+	{ "POST", "/v1/forms/{}", 0, http_ctypes_form, true, forms_post, forms_replay },
+	{ "POST", "/v1/chat/transcripts", HTTP_SCOPE_INTAKE, http_ctypes_json, true, chat_post, chat_replay },
+	{ "POST", "/v1/events", HTTP_SCOPE_INTAKE, http_ctypes_json, true, events_post, events_replay },
 	{ 0 },
 };

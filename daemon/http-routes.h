@@ -42,7 +42,9 @@
  *      see struct desk_request.idem); a retry with the same key and body
  *      then gets replay(ex, record) instead of a second ticket, also when
  *      both run at once (the second waits on the unique key and fails;
- *      the server then replays the first's record).
+ *      the server then replays the first's record; a handler that found
+ *      its work stored before sets done_before for the same). A public
+ *      route's records are keyed by its path (sql/028).
  *   4. Public routes (scopes 0, e.g. an HTML form a browser posts) have
  *      no key: ex->tenant_id is 0 and the route finds its tenant itself;
  *      the per-address rate limit still applies.
@@ -83,6 +85,10 @@ struct http_exchange {
 	/* Idempotency-Key: NULL, or the record to store with what the
 	 * handler makes (set the status, ticket_number and joined before). */
 	struct db_http_idem *idem;
+	/* Set by a handler whose work was stored before (a duplicate): with
+	 * an Idempotency-Key, the server answers from a twin's record when
+	 * there is one (else the handler's answer stands). */
+	bool done_before;
 	/* the answer (set through http_reply_*) */
 	unsigned status;
 	char *resp_type; /* Content-Type */

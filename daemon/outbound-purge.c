@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "db/db-http.h"
 #include "db/db-outbound.h"
 #include "db/db-privacy.h"
 #include "metrics.h"
@@ -22,7 +23,7 @@
 struct outbound_purge {
 	uv_loop_t *loop;
 	uv_timer_t timer;
-	unsigned retention_s;
+	unsigned retention_s, idem_ttl_s;
 	bool running, stopping, timer_open;
 };
 
@@ -38,6 +39,11 @@ struct purge_job {
 	unsigned raw, blobs;
 	bool more_in;
 	char *error_in;
+	/* The HTTP API's Idempotency-Key records (sql/028): older than
+	 * http_idempotency_ttl, deleted. */
+	unsigned idem_ttl_s, idem_rows;
+	bool more_idem;
+	char *error_idem;
 };
 
 static void purge_run(struct outbound_purge *p);
@@ -73,6 +79,8 @@ static void purge_work(uv_work_t *req)
 	if (db != NULL) {
 		db_outbound_purge_batches(db, j->retention_s, BATCHES_MAX, &j->rows, &j->more, &j->error);
 		db_privacy_purge_batches(db, 0, BATCHES_MAX, &j->raw, &j->blobs, &j->more_in, &j->error_in);
+		db_http_idem_purge_batches(db, j->idem_ttl_s, BATCHES_MAX, &j->idem_rows, &j->more_idem,
+					   &j->error_idem);
 	}
 	workers_release(&db);
 }
@@ -92,6 +100,18 @@ static void inbound_done(const struct purge_job *j)
 			 log_quote(q, sizeof(q), j->error_in, strlen(j->error_in), 400));
 }
 
+/* The Idempotency-Key records' log lines. */
+static void idem_done(const struct purge_job *j)
+{
+	char q[600];
+
+	if (j->idem_rows > 0)
+		log_info("event=http.idempotency_purged rows=%u ttl=%u", j->idem_rows, j->idem_ttl_s);
+	if (j->error_idem != NULL)
+		log_warn("event=http.idempotency_purge_failed error=%s",
+			 log_quote(q, sizeof(q), j->error_idem, strlen(j->error_idem), 400));
+}
+
 /* Back on the loop: log and arm the timer for the next purge. */
 static void purge_done(uv_work_t *req, int status)
 {
@@ -107,15 +127,18 @@ static void purge_done(uv_work_t *req, int status)
 		log_warn("event=outbound.purge_failed error=%s",
 			 log_quote(q, sizeof(q), j->error, strlen(j->error), 400));
 	inbound_done(j);
+	idem_done(j);
 	p->running = false;
 	if (!p->stopping) {
-		bool failed = j->error != NULL || j->error_in != NULL, more = j->more || j->more_in;
+		bool failed = j->error != NULL || j->error_in != NULL || j->error_idem != NULL;
+		bool more = j->more || j->more_in || j->more_idem;
 
 		uv_timer_start(&p->timer, on_timer, failed ? RETRY_MS : more ? 0 : PURGE_EVERY_MS, 0);
 	}
 	runtime_unref(&j->rt);
 	free(j->error);
 	free(j->error_in);
+	free(j->error_idem);
 	free(j);
 	purge_maybe_free(p);
 }
@@ -133,6 +156,7 @@ static void purge_run(struct outbound_purge *p)
 	j->p = p;
 	j->rt = runtime_get();
 	j->retention_s = p->retention_s;
+	j->idem_ttl_s = p->idem_ttl_s;
 	p->running = true;
 	if (uv_queue_work(p->loop, &j->req, purge_work, purge_done) != 0)
 		purge_done(&j->req, UV_ECANCELED);
@@ -152,6 +176,7 @@ struct outbound_purge *outbound_purge_start(uv_loop_t *loop, const struct md_con
 
 	p->loop = loop;
 	p->retention_s = cfg->outbound_retention;
+	p->idem_ttl_s = cfg->http_idempotency_ttl;
 	uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
 	uv_unref((uv_handle_t *)&p->timer);
@@ -163,8 +188,10 @@ struct outbound_purge *outbound_purge_start(uv_loop_t *loop, const struct md_con
 /* Contract in outbound-purge.h. */
 void outbound_purge_configure(struct outbound_purge *p, const struct md_config *cfg)
 {
-	if (p != NULL)
+	if (p != NULL) {
 		p->retention_s = cfg->outbound_retention;
+		p->idem_ttl_s = cfg->http_idempotency_ttl;
+	}
 }
 
 /* Contract in outbound-purge.h. */

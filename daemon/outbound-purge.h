@@ -4,7 +4,10 @@
  * outbound_retention lose their message bytes (db_outbound_purge; the rows
  * stay). The same job runs the tenants' inbound retention (raw mail and
  * attachment contents, db_privacy_purge; sql/026), logged apart
- * (event=inbound.purged) and counted in maildesk_inbound_purged_total. A purge runs at start and then at most once an hour, as a job in
+ * (event=inbound.purged) and counted in maildesk_inbound_purged_total,
+ * and deletes the HTTP API's Idempotency-Key records older than
+ * http_idempotency_ttl (db_http_idem_purge_batches; event=
+ * http.idempotency_purged). A purge runs at start and then at most once an hour, as a job in
  * libuv's thread pool on a connection of the workers (workers.h), in
  * batches of DB_OUTBOUND_PURGE_BATCH rows each
  * committed on its own; a job stops after a bounded number of batches and

@@ -33,6 +33,12 @@ http_idempotency|f|api_key_id : the stored answer belongs to its API key (see ap
 webhooks|u|id : maildeskctl names a webhook by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 webhook_deliveries|u|id : maildeskctl names a delivery by its id alone (retry, replay); distributed, the primary key (tenant_id, id) serves and this index goes
 intake_forms|u|name : a form name is in its public URL (/v1/forms/NAME) and looked up before the tenant is known, like a team alias
+api_keys|p|id : an API key is looked up by its public key_id before the tenant is known (like a team alias): a reference table
+api_keys|u|key_id : see api_keys|p|id
+http_idempotency|f|api_key_id : the Idempotency-Key records of a key belong to the key (see api_keys|p|id)
+http_idempotency|u|api_key_id : the unique index (api_key_id, idem_key) of the records of a key (see api_keys|p|id; sql/028)
+http_idempotency|u|public_path : the records of a public route (a web form) are keyed by its path, looked up before the tenant is known (see intake_forms|u|name; sql/028)
+http_idempotency|nopk : exactly one of api_key_id and public_path is set (sql/028); the two partial unique indexes are its keys
 '
 
 keys=$(sql "select c.relname || '|' || con.contype::text || '|' ||

@@ -79,3 +79,4 @@ include $(srcdir)/t/brands.mk
 include $(srcdir)/t/http.mk
 include $(srcdir)/t/webhooks.mk
 include $(srcdir)/t/intake.mk
+include $(srcdir)/t/idempotency.mk

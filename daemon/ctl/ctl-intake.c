@@ -224,8 +224,8 @@ static int intake_post(struct ctl *ctl, const struct ctl_args *a, bool chat)
 	if (ret == 0 && (chat ? intake_chat_parse(json, len, &c, &error) : intake_event_parse(json, len, &e, &error)) < 0)
 		ret = ctl_fail("%s: %s", ctl_opt_get(a, "file"), error);
 	if (ret == 0 && (ret = ctl_desk_load(ctl, &d)) == 0) {
-		if ((chat ? desk_chat_post(ctl->db, &d.s, ctl_id(tenant_id), ctl_id(team_id), &c, CTL_ACTOR, &res, &error)
-			  : desk_event_post(ctl->db, &d.s, ctl_id(tenant_id), &e, CTL_ACTOR, &res, &error)) < 0)
+		if ((chat ? desk_chat_post(ctl->db, &d.s, ctl_id(tenant_id), ctl_id(team_id), &c, CTL_ACTOR, NULL, &res, &error)
+			  : desk_event_post(ctl->db, &d.s, ctl_id(tenant_id), &e, CTL_ACTOR, NULL, &res, &error)) < 0)
 			ret = ctl_fail("%s", error != NULL ? error : "failed");
 		else
 			intake_print(ctl, &res);

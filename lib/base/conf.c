@@ -86,6 +86,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "webhook_lifetime", CFG_DURATION, OFF(webhook_lifetime), "3d", 60, 30 * 86400 },
 	{ "webhook_timeout", CFG_DURATION, OFF(webhook_timeout), "10s", 1, 300 },
 	{ "webhook_retry_min", CFG_DURATION, OFF(webhook_retry_min), "10s", 1, 3600 },
+	{ "http_idempotency_ttl", CFG_DURATION, OFF(http_idempotency_ttl), "24h", 60, 30 * 86400 },
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -115,6 +115,7 @@ struct md_config {
 	unsigned http_max_connections;
 	unsigned http_rate_per_key;
 	unsigned http_rate_per_address;
+	unsigned http_idempotency_ttl; /* seconds an Idempotency-Key's record is kept */
 };
 
 /* Fills c with every default (strings are allocated; free with config_free). */

@@ -88,25 +88,32 @@ int db_apikey_touch(struct db *db, int64_t id, const char *address, char **error
 int db_http_idem_insert(struct db *db, const struct db_http_idem *r, char **error_r)
 {
 	struct db_num kn, sn, tn;
-	const char *params[6] = { db_num(&kn, r->api_key_id), r->idem_key, r->body_sha256, db_num(&sn, r->status),
-				  db_num(&tn, r->ticket_number), r->joined ? "t" : "f" };
+	const char *params[7] = { r->api_key_id > 0 ? db_num(&kn, r->api_key_id) : NULL,
+				  r->idem_key,
+				  r->body_sha256,
+				  db_num(&sn, r->status),
+				  db_num(&tn, r->ticket_number),
+				  r->joined ? "t" : "f",
+				  r->api_key_id > 0 ? NULL : r->public_path };
 
 	return db_exec(db,
-		       "INSERT INTO http_idempotency (api_key_id, idem_key, body_sha256, status, ticket_number, joined)"
-		       " VALUES ($1, $2, $3, $4::integer, $5, $6::boolean)",
-		       6, params, NULL, error_r);
+		       "INSERT INTO http_idempotency (api_key_id, idem_key, body_sha256, status, ticket_number, joined,"
+		       " public_path) VALUES ($1, $2, $3, $4::integer, $5, $6::boolean, $7)",
+		       7, params, NULL, error_r);
 }
 
 /* Contract in db-http.h. */
-int db_http_idem_find(struct db *db, int64_t api_key_id, const char *idem_key, struct db_http_idem *r_r,
-		      char body_sha256_r[65], char **error_r)
+int db_http_idem_find(struct db *db, int64_t api_key_id, const char *public_path, const char *idem_key,
+		      struct db_http_idem *r_r, char body_sha256_r[65], char **error_r)
 {
 	struct db_num kn;
-	const char *params[2] = { db_num(&kn, api_key_id), idem_key };
+	const char *params[2] = { api_key_id > 0 ? db_num(&kn, api_key_id) : public_path, idem_key };
 	struct db_table *t;
 	int found = db_exec_row(db,
-				"SELECT body_sha256, status, ticket_number, joined FROM http_idempotency"
-				" WHERE api_key_id = $1 AND idem_key = $2",
+				api_key_id > 0 ? "SELECT body_sha256, status, ticket_number, joined FROM http_idempotency"
+						 " WHERE api_key_id = $1 AND idem_key = $2"
+					       : "SELECT body_sha256, status, ticket_number, joined FROM http_idempotency"
+						 " WHERE public_path = $1 AND idem_key = $2",
 				2, params, &t, error_r);
 
 	if (found <= 0)
@@ -119,4 +126,44 @@ int db_http_idem_find(struct db *db, int64_t api_key_id, const char *idem_key, s
 	r_r->joined = db_cell_bool(t, 0, 3);
 	db_table_free(&t);
 	return 1;
+}
+
+/* One batch of the purge, in its own statement: SKIP LOCKED leaves a row
+ * a request is writing. */
+static int idem_purge_once(struct db *db, unsigned ttl_s, unsigned limit, unsigned *n_r, char **error_r)
+{
+	struct db_num tn, ln;
+	const char *params[2] = { db_num(&tn, ttl_s), db_num(&ln, limit) };
+	struct db_table *t;
+
+	if (db_exec(db,
+		    "WITH c AS (SELECT ctid FROM http_idempotency"
+		    " WHERE created_at < now() - $1::bigint * interval '1 second'"
+		    " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+		    " d AS (DELETE FROM http_idempotency h USING c WHERE h.ctid = c.ctid RETURNING 1)"
+		    " SELECT count(*) FROM d",
+		    2, params, &t, error_r) < 0)
+		return -1;
+	*n_r = (unsigned)strtoul(db_table_get(t, 0, 0), NULL, 10);
+	db_table_free(&t);
+	return 0;
+}
+
+/* Contract in db-http.h: each batch commits on its own. */
+int db_http_idem_purge_batches(struct db *db, unsigned ttl_s, unsigned max_batches, unsigned *n_r, bool *more_r,
+			       char **error_r)
+{
+	*n_r = 0;
+	*more_r = false;
+	for (unsigned i = 0; i < max_batches; i++) {
+		unsigned n;
+
+		if (idem_purge_once(db, ttl_s, DB_HTTP_IDEM_PURGE_BATCH, &n, error_r) < 0)
+			return -1;
+		*n_r += n;
+		if (n < DB_HTTP_IDEM_PURGE_BATCH)
+			return 0;
+	}
+	*more_r = true;
+	return 0;
 }

@@ -36,7 +36,8 @@ int db_apikey_touch(struct db *db, int64_t id, const char *address, char **error
 
 /* An Idempotency-Key record. */
 struct db_http_idem {
-	int64_t api_key_id;
+	int64_t api_key_id;      /* the key's row, or 0 for a public route: */
+	const char *public_path; /* then the request's path (sql/028) */
 	const char *idem_key;
 	const char *body_sha256;
 	unsigned status;       /* the HTTP status first answered */
@@ -47,9 +48,18 @@ struct db_http_idem {
  * request with the same key waits for the first's transaction and then
  * fails with a unique violation (db_last_error_was_duplicate). 0 or -1. */
 int db_http_idem_insert(struct db *db, const struct db_http_idem *r, char **error_r);
-/* The record of (api_key_id, idem_key): 1 found (*r_r, body_sha256_r[65]
- * filled; r_r->idem_key and ->body_sha256 left NULL), 0 none, -1. */
-int db_http_idem_find(struct db *db, int64_t api_key_id, const char *idem_key, struct db_http_idem *r_r,
-		      char body_sha256_r[65], char **error_r);
+/* The record of (api_key_id, idem_key), or with api_key_id 0 of
+ * (public_path, idem_key): 1 found (*r_r, body_sha256_r[65] filled;
+ * r_r->idem_key, ->public_path and ->body_sha256 left NULL), 0 none, -1. */
+int db_http_idem_find(struct db *db, int64_t api_key_id, const char *public_path, const char *idem_key,
+		      struct db_http_idem *r_r, char body_sha256_r[65], char **error_r);
+/* Rows per statement of the purge. */
+#define DB_HTTP_IDEM_PURGE_BATCH 1000
+/* Deletes the records older than ttl_s seconds (http_idempotency_ttl), in
+ * statements of DB_HTTP_IDEM_PURGE_BATCH rows, each its own transaction
+ * (never call inside one), at most max_batches of them: 0 with *n_r
+ * deleted and *more_r when rows may be left, -1 (*n_r what was). */
+int db_http_idem_purge_batches(struct db *db, unsigned ttl_s, unsigned max_batches, unsigned *n_r, bool *more_r,
+			       char **error_r);
 
 #endif

@@ -25,7 +25,7 @@ static const char *contact_email(const struct db_message_in *m)
 }
 
 /* Step 3: threading, or a request's own placement (rq not NULL). */
-static int place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+static int place_only(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
 		 const struct db_message_in *m, const struct db_delivery_start *st, const struct desk_request_place *rq,
 		 struct db_delivery_result *r, bool *add_participants_r, char **error_r)
 {
@@ -35,6 +35,17 @@ static int place(struct db *db, const struct desk_settings *s, int64_t tenant_id
 		return desk_request_place_run(db, tenant_id, team_id, m, rq, r->sender_contact_id, r, error_r);
 	return desk_thread_place(db, s, tenant_id, team_id, m, &st->settings, r->sender_contact_id, r,
 				 add_participants_r, error_r);
+}
+
+/* Step 3 and, for the HTTP API, the Idempotency-Key's record of where it
+ * went, in the same transaction. */
+static int place(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
+		 const struct db_message_in *m, const struct db_delivery_start *st, const struct desk_request_place *rq,
+		 struct db_delivery_result *r, bool *add_participants_r, char **error_r)
+{
+	if (place_only(db, s, tenant_id, team_id, m, st, rq, r, add_participants_r, error_r) < 0)
+		return -1;
+	return rq != NULL ? desk_request_idem_store(db, rq->idem, r, error_r) : 0;
 }
 
 /* Steps 3-5 for a message not stored before for this team. */

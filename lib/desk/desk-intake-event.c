@@ -72,7 +72,8 @@ static int64_t rfc3339_time(const char *s)
 
 /* Contract in desk-intake.h. */
 int desk_chat_post(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		   const struct intake_chat *c, const char *actor, struct desk_intake_result *res, char **error_r)
+		   const struct intake_chat *c, const char *actor, const struct db_http_idem *idem,
+		   struct desk_intake_result *res, char **error_r)
 {
 	const struct intake_chat_participant *cu = c->customer;
 	char *text, *subject, *detail, *msgid;
@@ -89,7 +90,7 @@ int desk_chat_post(struct db *db, const struct desk_settings *s, int64_t tenant_
 	msgid = content_message_id(s, "chat", c->id, text);
 	const struct desk_request rq = {
 		.tenant_id = tenant_id, .from = cu->email, .text = text, .len = len, .message_id = msgid,
-		.date = rfc3339_time(c->messages[c->n_messages - 1].at),
+		.date = rfc3339_time(c->messages[c->n_messages - 1].at), .idem = idem,
 	};
 	const struct desk_intake_place p = {
 		.kind = DESK_INTAKE_CHAT, .priority = 1, .detail = detail, .chat_id = c->id,
@@ -178,7 +179,8 @@ static int type_settings(struct db *db, int64_t tenant_id, const char *type, str
 
 /* Contract in desk-intake.h. */
 int desk_event_post(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct intake_event *e,
-		    const char *actor, struct desk_intake_result *res, char **error_r)
+		    const char *actor, const struct db_http_idem *idem, struct desk_intake_result *res,
+		    char **error_r)
 {
 	struct db_event_type et = { 0 };
 	char *text = NULL, *subject = NULL, *detail = NULL, *msgid = NULL;
@@ -209,7 +211,7 @@ int desk_event_post(struct db *db, const struct desk_settings *s, int64_t tenant
 		msgid = content_message_id(s, "event", e->type, e->id);
 	const struct desk_request rq = {
 		.tenant_id = tenant_id, .from = e->email, .text = text, .len = len, .message_id = msgid,
-		.date = msgid != NULL ? rfc3339_time(e->occurred_at) : 0,
+		.date = msgid != NULL ? rfc3339_time(e->occurred_at) : 0, .idem = idem,
 	};
 	const struct desk_intake_place p = {
 		.kind = DESK_INTAKE_EVENT, .priority = 1, .detail = detail, .order = e->order, .event_type = e->type,

@@ -117,7 +117,7 @@ int desk_intake_deliver(struct db *db, const struct desk_settings *s, int64_t te
 		return -1;
 	}
 	desk_request_mail_make(&rm, s, rq, subject, address);
-	const struct desk_request_place place = { .from = rq->from, .actor = p->actor, .intake = p };
+	const struct desk_request_place place = { .from = rq->from, .actor = p->actor, .idem = rq->idem, .intake = p };
 	ret = desk_deliver_request(db, s, tenant_id, team_id, address, &rm.in, &place, &r, error_r);
 	if (ret == 0) {
 		res->number = r.ticket_number;
@@ -286,6 +286,7 @@ int desk_form_submit(struct db *db, const struct desk_settings *s, const struct 
 	const struct desk_request rq = {
 		.tenant_id = f->tenant_id, .from = typed_value(f, sub->values, INTAKE_EMAIL), .text = text, .len = len,
 		.attachments = sub->attachments, .n_attachments = sub->n_attachments,
+		.idem = sub->idem,
 	};
 	const struct desk_intake_place p = {
 		.kind = DESK_INTAKE_FORM, .priority = 1, .detail = detail,

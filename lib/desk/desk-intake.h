@@ -15,6 +15,10 @@
  *     but nothing is mailed to them until an agent answers, which makes it
  *     pending) tagged by its type, or joins the ticket of that order and
  *     type that is not closed. ticket.created rules see event.type.
+ * The HTTP API's Idempotency-Key: idem (NULL none, or a form's
+ * submission's) is stored in the delivery's transaction with the ticket it
+ * went to (desk_request.idem's rules); a duplicate or an ignored event
+ * stores none.
  * lib/intake reads and checks the strangers' bytes; maildeskctl and the
  * HTTP side are thin callers. Each function runs its own transaction
  * (never call inside one) unless it says otherwise. Errors: -1 with
@@ -28,6 +32,7 @@
 #include "intake/intake.h"
 
 struct mime_compose_attachment;
+struct db_http_idem;
 
 /* What an intake did. */
 struct desk_intake_result {
@@ -69,6 +74,7 @@ struct desk_form_submission {
 	const struct mime_compose_attachment *attachments;
 	size_t n_attachments;
 	const char *actor; /* recorded on the events ("http", "maildeskctl") */
+	const struct db_http_idem *idem; /* NULL, or the HTTP API's record */
 };
 /* Stores the submission as a new ticket of the form's team: requester the
  * email field, subject the field "subject" if the form has one, else the
@@ -87,7 +93,8 @@ int desk_form_submit(struct db *db, const struct desk_settings *s, const struct 
  * "Chat with NAME". Message-ID and Date come from the chat's id, text and
  * last time, so the same transcript posted again is a duplicate. */
 int desk_chat_post(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,
-		   const struct intake_chat *c, const char *actor, struct desk_intake_result *res, char **error_r);
+		   const struct intake_chat *c, const char *actor, const struct db_http_idem *idem,
+		   struct desk_intake_result *res, char **error_r);
 
 /* ---- Shop events ---- */
 
@@ -106,6 +113,7 @@ int desk_event_type_set(struct db *db, const struct db_event_type_set *in, char 
  * tenant's first), subject the type's template with {order} replaced,
  * tagged with its tag (default: the type with '.' and '_' as '-'). */
 int desk_event_post(struct db *db, const struct desk_settings *s, int64_t tenant_id, const struct intake_event *e,
-		    const char *actor, struct desk_intake_result *res, char **error_r);
+		    const char *actor, const struct db_http_idem *idem, struct desk_intake_result *res,
+		    char **error_r);
 
 #endif

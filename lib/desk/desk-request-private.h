@@ -49,6 +49,13 @@ struct desk_request_place {
 int desk_request_place_run(struct db *db, int64_t tenant_id, int64_t team_id, const struct db_message_in *m,
 			   const struct desk_request_place *p, int64_t sender_contact_id,
 			   struct db_delivery_result *r, char **error_r);
+/* Stores the HTTP API's Idempotency-Key record idem (NULL: nothing) of a
+ * placed request or intake in the delivery's transaction: status 201 for
+ * a new ticket, else 200 and joined; the ticket r placed it in
+ * (desk-request.c). 0, or -1 (a twin's committed record: a unique
+ * violation). */
+int desk_request_idem_store(struct db *db, const struct db_http_idem *idem, const struct db_delivery_result *r,
+			    char **error_r);
 /* desk_deliver() with the request's placement instead of threading
  * (desk-deliver.c). */
 int desk_deliver_request(struct db *db, const struct desk_settings *s, int64_t tenant_id, int64_t team_id,

@@ -88,18 +88,18 @@ int desk_reason_remove(struct db *db, int64_t tenant_id, const char *name, char 
 	return found;
 }
 
-/* The HTTP API's Idempotency-Key record, in the request's transaction. */
-static int request_idem_store(struct db *db, const struct db_http_idem *idem, const struct db_request_ticket_out *out,
-			      char **error_r)
+/* Contract in desk-request-private.h. */
+int desk_request_idem_store(struct db *db, const struct db_http_idem *idem, const struct db_delivery_result *r,
+			    char **error_r)
 {
 	struct db_http_idem rec;
 
 	if (idem == NULL)
 		return 0;
 	rec = *idem;
-	rec.status = out->created ? 201 : 200;
-	rec.ticket_number = out->number;
-	rec.joined = !out->created;
+	rec.status = r->new_ticket ? 201 : 200;
+	rec.ticket_number = r->ticket_number;
+	rec.joined = !r->new_ticket;
 	return db_http_idem_insert(db, &rec, error_r);
 }
 
@@ -116,7 +116,7 @@ int desk_request_place_run(struct db *db, int64_t tenant_id, int64_t team_id, co
 	char *detail;
 	int ret;
 
-	if (db_request_ticket(db, &in, &out, error_r) < 0 || request_idem_store(db, p->idem, &out, error_r) < 0)
+	if (db_request_ticket(db, &in, &out, error_r) < 0)
 		return -1;
 	r->ticket_id = out.ticket_id;
 	r->ticket_number = out.number;
