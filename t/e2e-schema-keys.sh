@@ -26,10 +26,6 @@ tickets|u|number : ticket numbers come from one sequence for all tenants; distri
 imap_channels|u|id : maildeskctl and the daemons name a channel by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 connections|f|provider_id : a connection belongs to its brand (tenant_id leads its key); provider_id names the other tenant, the provider, which distributed would be a reference to the tenants table
 connections|f|provider_id,provider_team_id : the provider team that handles the tickets of the brand is a team of the provider, the other tenant of the connection (see connections|f|provider_id)
-api_keys|p|id : an API key is looked up by its public key id before its tenant is known (the key says which tenant it is); distributed, the key table is small and replicated to every node
-api_keys|u|key_id : the key id is the public half of the key, unique across tenants so that a request names one key (see api_keys|p|id)
-http_idempotency|p|api_key_id,idem_key : an Idempotency-Key is scoped to the API key that sent it, and the key belongs to one tenant (see api_keys|p|id)
-http_idempotency|f|api_key_id : the stored answer belongs to its API key (see api_keys|p|id)
 webhooks|u|id : maildeskctl names a webhook by its id alone (one sequence for all tenants); distributed, the primary key (tenant_id, id) serves and this index goes
 webhook_deliveries|u|id : maildeskctl names a delivery by its id alone (retry, replay); distributed, the primary key (tenant_id, id) serves and this index goes
 intake_forms|u|name : a form name is in its public URL (/v1/forms/NAME) and looked up before the tenant is known, like a team alias
