@@ -27,7 +27,8 @@ sql_migrations = \
 	sql/023_intake.sql \
 	sql/024_connections.sql \
 	sql/025_lifecycle.sql \
-	sql/026_privacy.sql
+	sql/026_privacy.sql \
+	sql/027_connection_webhooks.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh
 BUILT_SOURCES += lib/db/db-sql.c
