@@ -279,12 +279,23 @@ wait_rlog conn "^ticket.created $T4 verified" 1
 assert_match "new brand mail flows again" "^ticket.created $T4 verified" "$(rlog conn)"
 assert_eq "what happened while disconnected is never sent" 0 "$(rlog conn | awk -v t="$T3" '$2 == t' | grep -c .)"
 # connection set --webhook: a new URL keeps the webhook and its secret; "" removes it.
+md_ctl connection set "$CC" --webhook "http:///no-host" >"$MD_TEST_TMP/out" 2>&1
+assert_eq "a webhook URL without a host is a usage error, as for webhook add" 2 $?
+assert_match "which says so" 'with a host' "$(cat "$MD_TEST_TMP/out")"
 out=$(md_ctl connection set "$CC" --webhook "http://127.0.0.1:$RPORT/conn2")
 assert_match "set --webhook URL repoints the same webhook" "^webhook $CW now sends to the new URL" "$out"
 assert_eq "to the new URL" "http://127.0.0.1:$RPORT/conn2" "$(sql "select url from webhooks where id = $CW")"
 md_ctl connection set "$CC" --webhook '' >/dev/null
 assert_eq "set --webhook '' removes it" 0 "$(sql "select count(*) from webhooks where id = $CW")"
 assert_match "and connection show says none" "^webhook +-$" "$(md_ctl connection show "$CC")"
+# A webhook made while the connection is disconnected starts inactive.
+md_ctl connection disconnect "$CC" >/dev/null
+out=$(md_ctl connection set "$CC" --webhook "http://127.0.0.1:$RPORT/conn")
+CW2=$(printf '%s\n' "$out" | sed -n 's/^webhook \([0-9]*\) added.*/\1/p')
+assert_match "set --webhook on a connection without one makes one, with its secret" '^secret: whsec_' "$out"
+assert_eq "inactive, as its connection" f "$(sql "select active from webhooks where id = '$CW2'")"
+md_ctl connection reconnect "$CC" >/dev/null
+assert_eq "and active after reconnect" t "$(sql "select active from webhooks where id = '$CW2'")"
 
 # --- two daemons on one database never send a delivery twice
 sed -e "s/^lmtp_listen = .*/lmtp_listen = 127.0.0.1:$(md_free_port)/" \

@@ -68,17 +68,6 @@ static int connection_find(struct ctl *ctl, const struct ctl_args *a, bool lock,
 	return 0;
 }
 
-/* A webhook URL as stored: http(s), printable ASCII, at most 2000 bytes. */
-static bool url_valid(const char *s)
-{
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return false;
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 127)
-			return false;
-	return strlen(s) <= 2000 && strlen(s) > 8;
-}
-
 /* The optional fields of add and set into f; "" clears on set. Returns 0
  * or the usage error's code. */
 static int fields_read(const struct ctl_args *a, bool set, struct db_connection_fields *f)
@@ -97,8 +86,8 @@ static int fields_read(const struct ctl_args *a, bool set, struct db_connection_
 		return ctl_usage_error(a, "--contact \"%s\" is not an address", f->contact);
 	if (f->warehouse != NULL && !(set && f->warehouse[0] == '\0') && !ctl_name_valid(f->warehouse))
 		return ctl_usage_error(a, "--warehouse is printable text of at most 200 bytes");
-	if (f->webhook_url != NULL && !(set && f->webhook_url[0] == '\0') && !url_valid(f->webhook_url))
-		return ctl_usage_error(a, "--webhook must be an http:// or https:// URL without blanks");
+	if (f->webhook_url != NULL && !(set && f->webhook_url[0] == '\0') && !ctl_webhook_url_valid(f->webhook_url))
+		return ctl_usage_error(a, "--webhook must be an http:// or https:// URL with a host, without blanks");
 	if (orders != NULL && set && orders[0] == '\0')
 		f->monthly_orders = -1;
 	else if (orders != NULL) {

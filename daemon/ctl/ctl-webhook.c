@@ -45,9 +45,9 @@ char *ctl_webhook_secret_make(void)
 	return buf_steal(&b, NULL);
 }
 
-/* Checks a receiver URL: http:// or https://, a host, no blanks or
- * control characters, at most URL_MAX bytes. */
-static bool url_valid(const char *u)
+/* One check of a receiver URL for webhook add and connection --webhook.
+ * Contract in ctl.h. */
+bool ctl_webhook_url_valid(const char *u)
 {
 	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
 
@@ -113,7 +113,7 @@ static int webhook_add(struct ctl *ctl, const struct ctl_args *a)
 	int64_t id = 0;
 	int ret;
 
-	if (!url_valid(a->pos[0]))
+	if (!ctl_webhook_url_valid(a->pos[0]))
 		return ctl_usage_error(a, "URL \"%s\" must be http:// or https:// with a host, without blanks", a->pos[0]);
 	if (events == NULL)
 		return ctl_usage_error(a, "--events is required (ticket.created, message.received, agent.replied,"

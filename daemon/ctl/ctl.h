@@ -97,6 +97,9 @@ int ctl_brand_find(struct ctl *ctl, const char *provider_id, const char *brand, 
 extern const struct ctl_command ctl_apikey_commands[];
 /* "webhook ...": webhooks out (ctl-webhook.c). */
 extern const struct ctl_command ctl_webhook_commands[];
+/* A receiver URL: http:// or https://, a host, no blanks or control
+ * characters, at most 2048 bytes. */
+bool ctl_webhook_url_valid(const char *u);
 /* A new webhook secret, "whsec_" and 64 hex digits (malloc'd). */
 char *ctl_webhook_secret_make(void);
 /* Every event a webhook can want, as a PostgreSQL array literal
