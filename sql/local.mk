@@ -28,6 +28,7 @@ sql_migrations = \
 	sql/024_connections.sql \
 	sql/025_lifecycle.sql \
 	sql/026_privacy.sql \
+	sql/027_connection_webhooks.sql \
 	sql/028_idempotency.sql
 
 EXTRA_DIST += $(sql_migrations) build-aux/sql2c.sh

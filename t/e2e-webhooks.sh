@@ -5,8 +5,9 @@
 # and an agent's mailed answer arrive as signed events; a wrong secret fails
 # verification; a receiver that is down gets every event later, in order
 # per ticket; a rotation verifies with either secret during its overlap;
-# deliveries, retry and replay work; two daemons never send one delivery
-# twice.
+# deliveries, retry and replay work; a brand's connection webhook gets the
+# brand's events, none while disconnected, and its waiting ones after a
+# reconnect; two daemons never send one delivery twice.
 set -u
 . "$top_srcdir/t/e2e-lib.sh"
 . "$top_srcdir/t/md-instance.sh"
@@ -211,6 +212,90 @@ wait_rlog a "^ticket.status_changed $T refused" 1
 assert_match "after an overlap of 0 an old secret fails" "^ticket.status_changed $T refused" "$(rlog a)"
 SA3=$(sql "select secret from webhooks where id = $WA")
 printf '%s\n' "$SA3" > "$RDIR/secret-a"
+
+# --- a connection's webhook (issues 13, 14): "connection add --webhook"
+# makes a webhook of the brand for every event; disconnect stops it at once
+# (nothing queued, pending deliveries wait) and reconnect lets them go.
+md_ctl tenant add wh >/dev/null
+md_ctl tenant add acme >/dev/null
+md_ctl team add ops --tenant wh --alias ops@wh.example >/dev/null
+md_ctl team add support --tenant acme --alias support@acme.example >/dev/null
+out=$(md_ctl connection add --provider wh --brand acme --support-owner brand --webhook "http://127.0.0.1:$RPORT/conn")
+CC=$(printf '%s\n' "$out" | sed -n 's/^connection \([0-9]*\) added.*/\1/p')
+assert_match "connection add --webhook makes a webhook" '^webhook [0-9]+ added \(every event of the brand\)$' "$out"
+CW=$(printf '%s\n' "$out" | sed -n 's/^webhook \([0-9]*\) added.*/\1/p')
+SC=$(printf '%s\n' "$out" | sed -n 's/^secret: //p')
+assert_match "and prints its secret once" '^whsec_[0-9a-f]{64}$' "$SC"
+printf '%s\n' "$SC" > "$RDIR/secret-conn"
+assert_eq "the webhook is the brand's, for every event, active, linked to the connection" "acme|5|t|$CC" \
+	"$(sql "select te.name, cardinality(w.events), w.active, w.connection_id from webhooks w join tenants te on te.id = w.tenant_id where w.id = $CW")"
+show=$(md_ctl connection show "$CC")
+assert_match "connection show names the webhook" "^webhook +$CW$" "$show"
+assert_no_match "but never its secret" "$SC" "$show$(md_ctl connection show "$CC" --json)"
+ac() { lmtp --from "$1@customer.example" --to support@acme.example --header "From: $1@customer.example" \
+	--header "Subject: Acme $1" --header "Message-Id: <acme-$1@customer.example>" --body "about my order"
+	sql "select number from tickets where subject = 'Acme $1'"; }
+# conn_rows NUMBER: the connection webhook's deliveries of a ticket.
+conn_rows() { sql "select count(*) from webhook_deliveries d join tickets t on t.tenant_id = d.tenant_id and t.id = d.ticket_id where d.webhook_id = $CW and t.number = $1"; }
+T1=$(ac one)
+wait_rlog conn "^ticket.created $T1 verified" 1
+assert_match "brand mail arrives at the connection's webhook, signed" "^ticket.created $T1 verified" "$(rlog conn)"
+# The provider's own mail is not the brand's: its events never go there.
+lmtp --from dora@customer.example --to ops@wh.example --header "From: dora@customer.example" \
+	--header "Subject: Provider own" --body "not acme's"
+TP=$(sql "select number from tickets where subject = 'Provider own'")
+assert_eq "the provider's own ticket queues nothing for the brand's webhook" 0 "$(conn_rows "$TP")"
+# webhook rotate works on it.
+md_ctl webhook rotate "$CW" --overlap 0 >/dev/null
+printf '%s\n' "$(sql "select secret from webhooks where id = $CW")" > "$RDIR/secret-conn"
+# A delivery that is pending when the connection is disconnected.
+echo 500 > "$RDIR/status-conn"
+T2=$(ac two)
+wait_sql "select count(*) > 0 from webhook_deliveries d join tickets t on t.tenant_id = d.tenant_id and t.id = d.ticket_id where d.webhook_id = $CW and t.number = $T2 and d.last_code = 500" t
+md_ctl connection disconnect "$CC" >/dev/null
+rm -f "$RDIR/status-conn"
+assert_eq "disconnect makes the webhook inactive at once" f "$(sql "select active from webhooks where id = $CW")"
+T3=$(ac three)
+assert_eq "after disconnect brand mail queues no delivery" 0 "$(conn_rows "$T3")"
+# The sender keeps going for the other webhooks (a, still active) meanwhile.
+lmtp --from eve@customer.example --to support@demo.example --header "From: eve@customer.example" \
+	--header "Subject: While disconnected" --body "hello"
+TD=$(sql "select number from tickets where subject = 'While disconnected'")
+wait_rlog a "^ticket.created $TD verified" 1
+# t2: T2's deliveries as "status attempts" and how many requests the receiver saw of it.
+t2() { sql "select string_agg(distinct d.status, ',') || ' ' || sum(d.attempts) from webhook_deliveries d join tickets t on t.tenant_id = d.tenant_id and t.id = d.ticket_id where d.webhook_id = $CW and t.number = $T2"
+	rlog conn | awk -v t="$T2" '$2 == t' | grep -c .; }
+wait_sql "select count(*) from webhook_deliveries where webhook_id = $CW and claimed_by <> ''" 0
+before=$(t2)
+sleep 3 # three retry intervals (webhook_retry_min = 1s) for a wrong send to show
+assert_match "the pending deliveries wait while disconnected" "^pending " "$before"
+assert_eq "none is sent" "$before" "$(t2)"
+md_ctl connection reconnect "$CC" >/dev/null
+assert_eq "reconnect makes it active again" t "$(sql "select active from webhooks where id = $CW")"
+wait_sql "select string_agg(distinct d.status, ',') from webhook_deliveries d join tickets t on t.tenant_id = d.tenant_id and t.id = d.ticket_id where d.webhook_id = $CW and t.number = $T2" delivered
+assert_match "and the waiting deliveries go" "^ticket.created $T2 verified" "$(rlog conn)"
+T4=$(ac four)
+wait_rlog conn "^ticket.created $T4 verified" 1
+assert_match "new brand mail flows again" "^ticket.created $T4 verified" "$(rlog conn)"
+assert_eq "what happened while disconnected is never sent" 0 "$(rlog conn | awk -v t="$T3" '$2 == t' | grep -c .)"
+# connection set --webhook: a new URL keeps the webhook and its secret; "" removes it.
+md_ctl connection set "$CC" --webhook "http:///no-host" >"$MD_TEST_TMP/out" 2>&1
+assert_eq "a webhook URL without a host is a usage error, as for webhook add" 2 $?
+assert_match "which says so" 'with a host' "$(cat "$MD_TEST_TMP/out")"
+out=$(md_ctl connection set "$CC" --webhook "http://127.0.0.1:$RPORT/conn2")
+assert_match "set --webhook URL repoints the same webhook" "^webhook $CW now sends to the new URL" "$out"
+assert_eq "to the new URL" "http://127.0.0.1:$RPORT/conn2" "$(sql "select url from webhooks where id = $CW")"
+md_ctl connection set "$CC" --webhook '' >/dev/null
+assert_eq "set --webhook '' removes it" 0 "$(sql "select count(*) from webhooks where id = $CW")"
+assert_match "and connection show says none" "^webhook +-$" "$(md_ctl connection show "$CC")"
+# A webhook made while the connection is disconnected starts inactive.
+md_ctl connection disconnect "$CC" >/dev/null
+out=$(md_ctl connection set "$CC" --webhook "http://127.0.0.1:$RPORT/conn")
+CW2=$(printf '%s\n' "$out" | sed -n 's/^webhook \([0-9]*\) added.*/\1/p')
+assert_match "set --webhook on a connection without one makes one, with its secret" '^secret: whsec_' "$out"
+assert_eq "inactive, as its connection" f "$(sql "select active from webhooks where id = '$CW2'")"
+md_ctl connection reconnect "$CC" >/dev/null
+assert_eq "and active after reconnect" t "$(sql "select active from webhooks where id = '$CW2'")"
 
 # --- two daemons on one database never send a delivery twice
 sed -e "s/^lmtp_listen = .*/lmtp_listen = 127.0.0.1:$(md_free_port)/" \

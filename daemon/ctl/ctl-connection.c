@@ -12,6 +12,7 @@
 #include "base/xalloc.h"
 #include "db/db-admin-tenant.h"
 #include "db/db-connection.h"
+#include "db/db-webhook.h"
 #include "desk/desk-connection.h"
 
 /* A tenant's id by name: 0, or prints "tenant not found" and fails. */
@@ -67,17 +68,6 @@ static int connection_find(struct ctl *ctl, const struct ctl_args *a, bool lock,
 	return 0;
 }
 
-/* A webhook URL as stored: http(s), printable ASCII, at most 2000 bytes. */
-static bool url_valid(const char *s)
-{
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return false;
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 127)
-			return false;
-	return strlen(s) <= 2000 && strlen(s) > 8;
-}
-
 /* The optional fields of add and set into f; "" clears on set. Returns 0
  * or the usage error's code. */
 static int fields_read(const struct ctl_args *a, bool set, struct db_connection_fields *f)
@@ -96,8 +86,8 @@ static int fields_read(const struct ctl_args *a, bool set, struct db_connection_
 		return ctl_usage_error(a, "--contact \"%s\" is not an address", f->contact);
 	if (f->warehouse != NULL && !(set && f->warehouse[0] == '\0') && !ctl_name_valid(f->warehouse))
 		return ctl_usage_error(a, "--warehouse is printable text of at most 200 bytes");
-	if (f->webhook_url != NULL && !(set && f->webhook_url[0] == '\0') && !url_valid(f->webhook_url))
-		return ctl_usage_error(a, "--webhook must be an http:// or https:// URL without blanks");
+	if (f->webhook_url != NULL && !(set && f->webhook_url[0] == '\0') && !ctl_webhook_url_valid(f->webhook_url))
+		return ctl_usage_error(a, "--webhook must be an http:// or https:// URL with a host, without blanks");
 	if (orders != NULL && set && orders[0] == '\0')
 		f->monthly_orders = -1;
 	else if (orders != NULL) {
@@ -127,12 +117,50 @@ static int provider_team_read(struct ctl *ctl, const struct ctl_args *a, int64_t
 	return ret;
 }
 
+/* --webhook URL made real (issue 13): the connection's webhook of the
+ * brand's tenant, for every event, points at url (made with a new secret,
+ * printed this once, when it had none); "" removes it. In the command's
+ * transaction. *note_r: what to print after the command's line ("" when
+ * url is NULL). 0 or fails. */
+static int webhook_apply(struct ctl *ctl, int64_t brand_id, int64_t id, const char *url, char **note_r)
+{
+	char *error = NULL, *secret, *events;
+	int64_t webhook_id = 0;
+	bool created = false;
+	int ret = 0;
+
+	*note_r = NULL;
+	if (url == NULL) {
+		*note_r = xstrdup("");
+		return 0;
+	}
+	if (url[0] == '\0') {
+		if (db_webhook_connection_drop(ctl->db, brand_id, id, &error) < 0)
+			return ctl_db_fail(error);
+		*note_r = xstrdup("\nits webhook is removed (with its deliveries)");
+		return 0;
+	}
+	secret = ctl_webhook_secret_make();
+	events = ctl_webhook_events_all();
+	if (db_webhook_connection_put(ctl->db, brand_id, id, url, events, secret, &webhook_id, &created, &error) < 0)
+		ret = ctl_db_fail(error);
+	else if (created)
+		*note_r = xasprintf("\nwebhook %" PRId64 " added (every event of the brand)\nsecret: %s\n"
+				    "(shown this once: keep it where the receiver verifies signatures)",
+				    webhook_id, secret);
+	else
+		*note_r = xasprintf("\nwebhook %" PRId64 " now sends to the new URL (same secret)", webhook_id);
+	free(events);
+	free(secret);
+	return ret;
+}
+
 /* ctl_change_run() callback of "connection add". */
 static int add_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 {
 	struct db_connection_fields f;
 	int64_t provider = 0, brand = 0, id = 0;
-	char *error = NULL;
+	char *error = NULL, *note = NULL;
 	int ret = fields_read(a, false, &f);
 
 	if (ret == 0 && f.support_owner == NULL)
@@ -148,8 +176,11 @@ static int add_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 	if (ret == 0 && desk_connection_add(ctl->db, brand, provider, &f, CTL_ACTOR, &id, &error) < 0)
 		ret = ctl_fail("%s", error);
 	if (ret == 0)
-		*done_r = xasprintf("connection %" PRId64 " added: provider \"%s\", brand \"%s\", support owner %s", id,
-				    ctl_opt_get(a, "provider"), ctl_opt_get(a, "brand"), f.support_owner);
+		ret = webhook_apply(ctl, brand, id, f.webhook_url, &note);
+	if (ret == 0)
+		*done_r = xasprintf("connection %" PRId64 " added: provider \"%s\", brand \"%s\", support owner %s%s",
+				    id, ctl_opt_get(a, "provider"), ctl_opt_get(a, "brand"), f.support_owner, note);
+	free(note);
 	free(error);
 	return ret;
 }
@@ -255,7 +286,7 @@ static int set_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 	struct db_connection_fields f;
 	struct db_connection c;
 	const char *move = ctl_opt_get(a, "move-open");
-	char *error = NULL;
+	char *error = NULL, *note = NULL;
 	int64_t moved = 0;
 	int ret = fields_read(a, true, &f);
 
@@ -268,10 +299,14 @@ static int set_change(struct ctl *ctl, const struct ctl_args *a, char **done_r)
 	if (ret == 0 && desk_connection_set(ctl->db, c.brand_id, c.id, &f, move != NULL && strcmp(move, "yes") == 0,
 					    CTL_ACTOR, &moved, &error) < 0)
 		ret = ctl_fail("%s", error);
+	if (ret == 0)
+		ret = webhook_apply(ctl, c.brand_id, c.id, f.webhook_url, &note);
 	if (ret == 0 && move != NULL && strcmp(move, "yes") == 0)
-		*done_r = xasprintf("connection %" PRId64 " changed; %" PRId64 " open tickets moved", c.id, moved);
+		*done_r = xasprintf("connection %" PRId64 " changed; %" PRId64 " open tickets moved%s", c.id, moved,
+				    note);
 	else if (ret == 0)
-		*done_r = xasprintf("connection %" PRId64 " changed", c.id);
+		*done_r = xasprintf("connection %" PRId64 " changed%s", c.id, note);
+	free(note);
 	free(error);
 	db_connection_free(&c);
 	return ret;

@@ -30,9 +30,8 @@ static int id_arg(const struct ctl_args *a, const char *what, int64_t *id_r)
 	return 0;
 }
 
-/* A new secret: "whsec_" and 64 hex digits from OpenSSL's generator
- * (malloc'd). */
-static char *secret_make(void)
+/* A new secret from OpenSSL's generator. Contract in ctl.h. */
+char *ctl_webhook_secret_make(void)
 {
 	unsigned char rnd[32];
 	struct buf b;
@@ -46,9 +45,9 @@ static char *secret_make(void)
 	return buf_steal(&b, NULL);
 }
 
-/* Checks a receiver URL: http:// or https://, a host, no blanks or
- * control characters, at most URL_MAX bytes. */
-static bool url_valid(const char *u)
+/* One check of a receiver URL for webhook add and connection --webhook.
+ * Contract in ctl.h. */
+bool ctl_webhook_url_valid(const char *u)
 {
 	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
 
@@ -58,6 +57,19 @@ static bool url_valid(const char *u)
 		if (*p <= ' ' || *p >= 0x7f)
 			return false;
 	return true;
+}
+
+/* One list of the known events, so a connection's webhook wants them
+ * all. Contract in ctl.h. */
+char *ctl_webhook_events_all(void)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t k = 0; k < sizeof(known_events) / sizeof(known_events[0]); k++)
+		buf_printf(&b, "%s%s", k > 0 ? "," : "{", known_events[k]);
+	buf_append_str(&b, "}");
+	return buf_steal(&b, NULL);
 }
 
 /* "a,b" into the PostgreSQL array literal "{a,b}" after checking every
@@ -101,7 +113,7 @@ static int webhook_add(struct ctl *ctl, const struct ctl_args *a)
 	int64_t id = 0;
 	int ret;
 
-	if (!url_valid(a->pos[0]))
+	if (!ctl_webhook_url_valid(a->pos[0]))
 		return ctl_usage_error(a, "URL \"%s\" must be http:// or https:// with a host, without blanks", a->pos[0]);
 	if (events == NULL)
 		return ctl_usage_error(a, "--events is required (ticket.created, message.received, agent.replied,"
@@ -109,7 +121,7 @@ static int webhook_add(struct ctl *ctl, const struct ctl_args *a)
 	if ((literal = events_literal(events, &bad)) == NULL)
 		return ctl_usage_error(a, "unknown event in --events: \"%s\"", bad != NULL ? bad : events);
 	if ((ret = ctl_tenant_resolve(ctl, a, NULL, &tenant_id, &tenant_name)) == 0) {
-		secret = secret_make();
+		secret = ctl_webhook_secret_make();
 		if (db_webhook_add(ctl->db, ctl_id(tenant_id), a->pos[0], literal, secret, &id, &error) < 0) {
 			ret = ctl_db_fail(error);
 		} else if (ctl->json) {
@@ -203,7 +215,7 @@ static int webhook_rotate(struct ctl *ctl, const struct ctl_args *a)
 	if (config_duration_parse(overlap != NULL ? overlap : OVERLAP_DEFAULT, &overlap_s) < 0 ||
 	    overlap_s > 30 * 86400)
 		return ctl_usage_error(a, "--overlap \"%s\" is no duration up to 30d (90, 30s, 10m, 24h, 7d)", overlap);
-	secret = secret_make();
+	secret = ctl_webhook_secret_make();
 	if ((found = db_webhook_rotate(ctl->db, id, secret, overlap_s, &error)) < 0) {
 		free(secret);
 		return ctl_db_fail(error);

@@ -97,6 +97,14 @@ int ctl_brand_find(struct ctl *ctl, const char *provider_id, const char *brand, 
 extern const struct ctl_command ctl_apikey_commands[];
 /* "webhook ...": webhooks out (ctl-webhook.c). */
 extern const struct ctl_command ctl_webhook_commands[];
+/* A receiver URL: http:// or https://, a host, no blanks or control
+ * characters, at most 2048 bytes. */
+bool ctl_webhook_url_valid(const char *u);
+/* A new webhook secret, "whsec_" and 64 hex digits (malloc'd). */
+char *ctl_webhook_secret_make(void);
+/* Every event a webhook can want, as a PostgreSQL array literal
+ * ("{ticket.created,...}", malloc'd): a connection's webhook wants all. */
+char *ctl_webhook_events_all(void);
 /* "form ...", "event-type ...", "chat post", "event post": intake beyond
  * mail (ctl-intake.c, issue 13). */
 extern const struct ctl_command ctl_intake_commands[];

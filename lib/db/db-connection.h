@@ -59,10 +59,11 @@ int db_connection_event(struct db *db, int64_t brand_id, int64_t id, const char 
 			const char *detail, char **error_r);
 /* Columns: id, provider, brand, support_owner, provider_team, contact,
  * warehouse, monthly_orders, webhook_url, active, open_tickets (handled by
- * the provider), created, disconnected; provider_id / brand_id 0: any. */
+ * the provider), created, disconnected, webhook (its id, NULL: none);
+ * provider_id / brand_id 0: any. */
 int db_report_connections(struct db *db, int64_t provider_id, int64_t brand_id, struct db_table **t_r,
 			  char **error_r);
-#define DB_CONNECTION_LIST_KINDS "issssssisbitt"
+#define DB_CONNECTION_LIST_KINDS "issssssisbitti"
 /* Columns: at, actor, kind, detail; oldest first. */
 int db_report_connection_events(struct db *db, int64_t brand_id, int64_t id, struct db_table **t_r,
 				char **error_r);

@@ -4,6 +4,7 @@
 #include "db/db-webhook.h"
 #include "db/db-admin-private.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ int db_webhook_wanted(struct db *db, int64_t tenant_id, const char *event, char 
 
 	return db_admin_text_query(db,
 				   "SELECT te.name FROM tenants te WHERE te.id = $1 AND EXISTS (SELECT 1 FROM webhooks w"
-				   " WHERE w.tenant_id = $1 AND $2 = ANY (w.events))",
+				   " WHERE w.tenant_id = $1 AND w.active AND $2 = ANY (w.events))",
 				   2, params, tenant_r, error_r);
 }
 
@@ -33,7 +34,7 @@ int db_webhook_enqueue(struct db *db, int64_t tenant_id, const char *event, cons
 	if (db_exec(db,
 		    "WITH q AS (INSERT INTO webhook_deliveries (tenant_id, webhook_id, event, event_id, ticket_id,"
 		    " payload) SELECT w.tenant_id, w.id, $2, $3, $4, $5 FROM webhooks w"
-		    " WHERE w.tenant_id = $1 AND $2 = ANY (w.events) RETURNING 1)"
+		    " WHERE w.tenant_id = $1 AND w.active AND $2 = ANY (w.events) RETURNING 1)"
 		    " SELECT count(*) FROM q",
 		    5, params, &t, error_r) < 0)
 		return -1;
@@ -63,6 +64,8 @@ int db_webhook_claim(struct db *db, const char *claimer, unsigned lease_s, unsig
 		    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.status = 'pending'"
 		    "  AND p.tenant_id = d.tenant_id AND p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id"
 		    "  AND p.id < d.id)"
+		    " AND EXISTS (SELECT 1 FROM webhooks a WHERE a.tenant_id = d.tenant_id AND a.id = d.webhook_id"
+		    "  AND a.active)"
 		    " ORDER BY d.id LIMIT $3::integer FOR UPDATE OF d SKIP LOCKED)"
 		    " UPDATE webhook_deliveries d SET claimed_by = $1,"
 		    " claimed_until = now() + make_interval(secs => $2::integer), attempts = d.attempts + 1"
@@ -185,7 +188,7 @@ int db_webhook_add(struct db *db, int64_t tenant_id, const char *url, const char
 	" (SELECT count(*) FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id AND d.webhook_id = w.id"  \
 	"  AND d.status = 'failed') AS failed,"                                                              \
 	" (SELECT count(*) FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id AND d.webhook_id = w.id"  \
-	"  AND d.status = 'delivered') AS delivered"                                                         \
+	"  AND d.status = 'delivered') AS delivered, w.active, w.connection_id AS connection"                 \
 	" FROM webhooks w JOIN tenants te ON te.id = w.tenant_id"
 
 /* Contract in db-webhook.h. */
@@ -276,4 +279,51 @@ int db_webhook_replay(struct db *db, int64_t delivery_id, int64_t *new_id_r, cha
 				 " payload) SELECT tenant_id, webhook_id, ticket_id, event, event_id, payload"
 				 " FROM webhook_deliveries WHERE id = $1 RETURNING id",
 				 1, params, new_id_r, error_r);
+}
+
+/* Contract in db-webhook.h. */
+int db_webhook_connection_put(struct db *db, int64_t tenant_id, int64_t connection_id, const char *url,
+			      const char *events, const char *secret, int64_t *id_r, bool *created_r,
+			      char **error_r)
+{
+	struct db_num tn, cn;
+	const char *params[5] = { db_num(&tn, tenant_id), db_num(&cn, connection_id), url, events, secret };
+	int found;
+
+	*created_r = false;
+	found = db_admin_id_query(db,
+				  "UPDATE webhooks SET url = $3 WHERE tenant_id = $1 AND connection_id = $2 RETURNING id",
+				  3, params, id_r, error_r);
+	if (found != 0)
+		return found < 0 ? -1 : 0;
+	*created_r = true;
+	found = db_admin_id_query(db,
+				  "INSERT INTO webhooks (tenant_id, url, events, secret, connection_id, active)"
+				  " SELECT c.tenant_id, $3, $4::text[], $5, c.id, c.active FROM connections c"
+				  " WHERE c.tenant_id = $1 AND c.id = $2 RETURNING id",
+				  5, params, id_r, error_r);
+	if (found == 0)
+		*error_r = xasprintf("connection %" PRId64 " not found", connection_id);
+	return found == 1 ? 0 : -1;
+}
+
+/* Contract in db-webhook.h. */
+int db_webhook_connection_drop(struct db *db, int64_t tenant_id, int64_t connection_id, char **error_r)
+{
+	struct db_num tn, cn;
+	const char *params[2] = { db_num(&tn, tenant_id), db_num(&cn, connection_id) };
+
+	return db_exec(db, "DELETE FROM webhooks WHERE tenant_id = $1 AND connection_id = $2", 2, params, NULL,
+		       error_r);
+}
+
+/* Contract in db-webhook.h. */
+int db_webhook_connection_active(struct db *db, int64_t tenant_id, int64_t connection_id, bool active,
+				 char **error_r)
+{
+	struct db_num tn, cn;
+	const char *params[3] = { db_num(&tn, tenant_id), db_num(&cn, connection_id), active ? "true" : "false" };
+
+	return db_exec(db, "UPDATE webhooks SET active = $3::boolean WHERE tenant_id = $1 AND connection_id = $2", 3,
+		       params, NULL, error_r);
 }

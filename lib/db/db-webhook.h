@@ -59,8 +59,9 @@ int db_webhook_release(struct db *db, const struct db_webhook_job *j, const char
 int db_webhook_add(struct db *db, int64_t tenant_id, const char *url, const char *events, const char *secret,
 		   int64_t *id_r, char **error_r);
 /* Columns id tenant url events created rotating_until pending failed
- * delivered (tenant_id 0: all): DB_WEBHOOK_LIST_KINDS. Returns 0 or -1. */
-#define DB_WEBHOOK_LIST_KINDS "isssttiii"
+ * delivered active connection (tenant_id 0: all; connection: the
+ * connection it belongs to, or NULL): DB_WEBHOOK_LIST_KINDS. 0 or -1. */
+#define DB_WEBHOOK_LIST_KINDS "isssttiiibi"
 int db_webhook_list(struct db *db, int64_t tenant_id, struct db_table **t_r, char **error_r);
 /* The same columns for one webhook (never the secret): 1, 0 none, -1. */
 int db_webhook_show(struct db *db, int64_t id, struct db_table **t_r, char **error_r);
@@ -81,4 +82,20 @@ int db_webhook_retry(struct db *db, int64_t delivery_id, char **error_r);
 /* A new pending delivery of the same event (same event id and payload) to
  * the same webhook: 1 with *new_id_r, 0 no such delivery, -1. */
 int db_webhook_replay(struct db *db, int64_t delivery_id, int64_t *new_id_r, char **error_r);
+
+/* ---- A connection's webhook (sql/027; in the caller's transaction) ---- */
+/* Points the webhook of connection connection_id (of brand tenant_id) at
+ * url; makes it (events: array literal, secret, active as the connection
+ * is) when it has none, then *created_r true: the caller shows the secret
+ * once. 0 with *id_r, -1 (also when the connection does not exist). */
+int db_webhook_connection_put(struct db *db, int64_t tenant_id, int64_t connection_id, const char *url,
+			      const char *events, const char *secret, int64_t *id_r, bool *created_r,
+			      char **error_r);
+/* Removes the connection's webhook with its deliveries (none: nothing). */
+int db_webhook_connection_drop(struct db *db, int64_t tenant_id, int64_t connection_id, char **error_r);
+/* The connection's webhook active or not: inactive, nothing is queued for
+ * it (db_webhook_wanted, db_webhook_enqueue) and its pending deliveries
+ * are not claimed; they wait. 0 or -1. */
+int db_webhook_connection_active(struct db *db, int64_t tenant_id, int64_t connection_id, bool active,
+				 char **error_r);
 #endif

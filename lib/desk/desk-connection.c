@@ -12,6 +12,7 @@
 
 #include "base/xalloc.h"
 #include "db/db-connection.h"
+#include "db/db-webhook.h"
 
 /* Why an agent may not act (malloc'd), or NULL when it may. */
 static char *acting_refusal(const struct db_connection_acting *r)
@@ -194,6 +195,8 @@ int desk_connection_activate(struct db *db, int64_t brand_id, int64_t id, bool a
 		}
 		return -1;
 	}
+	if (db_webhook_connection_active(db, brand_id, id, active, error_r) < 0)
+		return -1;
 	if (record(db, brand_id, id, actor, active ? "reconnected" : "disconnected",
 		   active ? "the provider handles the brand's tickets given to it again"
 			  : "routing and webhooks stopped; history kept",

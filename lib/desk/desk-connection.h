@@ -50,8 +50,9 @@ int desk_connection_add(struct db *db, int64_t brand_id, int64_t provider_id, co
 int desk_connection_set(struct db *db, int64_t brand_id, int64_t id, const struct db_connection_fields *f,
 			bool move_open, const char *actor, int64_t *moved_r, char **error_r);
 /* Disconnects (active false: the provider no longer sees or acts, new
- * mail goes to the brand's teams, the webhook URL is inactive) or
- * reconnects. History stays. Refused when nothing changes. */
+ * mail goes to the brand's teams, the connection's webhook is inactive:
+ * nothing is queued for it and its pending deliveries wait) or reconnects
+ * (they go then). History stays. Refused when nothing changes. */
 int desk_connection_activate(struct db *db, int64_t brand_id, int64_t id, bool active, const char *actor,
 			     char **error_r);
 
