@@ -231,11 +231,13 @@ static int send_sign(struct send_job *j, struct desk_dkim_signed *sig)
 	int ret = db == NULL ? -1
 			     : desk_dkim_sign(db, s->rt->key_dir, s->rt->shared_domain, r->tenant_id, r->data, r->len, sig, &error);
 
-	if (ret < 0 && db != NULL && db_connection_lost(db)) {
-		/* This thread's connection died with a PostgreSQL restart; the
-		 * next call reconnects, so try once more before deferring. */
+	for (int again = 0; ret < 0 && db != NULL && db_connection_lost(db) && again < 2; again++) {
+		/* This thread's connection died with a PostgreSQL restart (the
+		 * server's goodbye may come before libpq sees the socket close,
+		 * hence twice); the next call reconnects: try before deferring. */
 		free(error);
 		error = NULL;
+		desk_dkim_signed_free(sig);
 		ret = desk_dkim_sign(db, s->rt->key_dir, s->rt->shared_domain, r->tenant_id, r->data, r->len, sig,
 				     &error);
 	}

@@ -147,6 +147,8 @@ assert_match "the text has the comment" '^Llegó roto$' \
 	"$(sql "select m.text_body from messages m join tickets t on t.id = m.ticket_id where t.number = $E1")"
 assert_match "ticket list --folder drafts shows it" "^$E1 +demo +shop +draft " "$(md_ctl ticket list --folder drafts)"
 assert_no_match "the open folder does not" "^$E1 " "$(md_ctl ticket list --folder open)"
+assert_no_match "nor the requester's own list (GET /v1/tickets shares it): a draft is internal" "^$E1 " \
+	"$(md_ctl ticket list --requester dora@buyer.example --tenant demo)"
 wait_count sam@demo.example 1
 assert_eq "the team's agent is notified" 1 "$(count_for sam@demo.example)"
 sleep 1
@@ -163,6 +165,7 @@ assert_match "another order is another draft" '^[0-9]+ new draft$' "$out"
 printf 'Lo sentimos, Dora: le enviamos otro.\n' > "$W/answer.txt"
 md_ctl ticket reply "$E1" --from sam@demo.example --file "$W/answer.txt" >/dev/null
 assert_eq "the agent's first answer makes it pending" pending "$(tsql "$E1" status)"
+assert_match "and the requester's list shows it now" "^$E1 " "$(md_ctl ticket list --requester dora@buyer.example --tenant demo)"
 wait_count dora@buyer.example 1
 assert_match "and the answer reaches the customer" 'le enviamos otro' "$(cat $(mail_for dora@buyer.example))"
 md_ctl event-type set demo order.action_required --enabled no >/dev/null
@@ -225,6 +228,14 @@ body=$(cat "$W/body")
 assert_match "each field named: unknown" '"field": ?"admin", ?"code": ?"unknown"' "$body"
 assert_match "invalid email" '"field": ?"email", ?"code": ?"invalid"' "$body"
 assert_match "required message" '"field": ?"message", ?"code": ?"required"' "$body"
+# A form's address is typed by anyone: by default it gets no acknowledgement
+# (the tenant's --autoack-unauthenticated decides, as for unauthenticated mail).
+assert_eq "a submission to a tenant that acknowledges only authenticated requesters: 201" 201 \
+	"$(post_form --data-urlencode "md_stamp=$QSTAMP" -d 'email=victim%40elsewhere.example&message=WIN+A+PRIZE&website=' "$URL/v1/forms/quick")"
+F0=$(sed -n 's/.*"ticket": *\([0-9]*\).*/\1/p' "$W/body")
+assert_eq "its typed-in address gets no acknowledgement" 0 \
+	"$(sql "select count(*) from outbound o join tickets t on t.id = o.ticket_id where t.number = ${F0:-0} and o.kind = 'ack'")"
+md_ctl tenant set demo --autoack-unauthenticated yes >/dev/null || echo "# tenant set failed"
 assert_eq "a good submission: 201" 201 "$(post_form --data-urlencode "md_stamp=$QSTAMP" -d 'email=fay%40buyer.example&order=Q-9&message=Hola%0Aque+tal&website=' "$URL/v1/forms/quick")"
 F1=$(sed -n 's/.*"ticket": *\([0-9]*\).*/\1/p' "$W/body")
 assert_eq "the form's ticket: requester, order, team" "fay@buyer.example Q-9 support" \

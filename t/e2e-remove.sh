@@ -184,6 +184,9 @@ md_ctl channel add imap --team help --tenant other --host imap.other.example --t
 	--password-file "$tmp/imap.pass" >/dev/null || echo "# channel add failed"
 customer hugo@customer.example help@other.example "Other tenant's"
 md_ctl apikey add --tenant other --scope intake >/dev/null || echo "# apikey add failed"
+md_ctl form add other-form --team help --tenant other --field email:required:email --field message:required:text >/dev/null ||
+	echo "# form add failed"
+md_ctl event-type set other rating.bad --team help >/dev/null || echo "# event-type set failed"
 # A stored Idempotency-Key answer of that key (the HTTP API's; it has no tenant_id of its own).
 sql "insert into http_idempotency (api_key_id, idem_key, body_sha256, status, ticket_number)
 	select k.id, 'k1', repeat('0', 64), 201, 1 from api_keys k join tenants n on n.id = k.tenant_id where n.name = 'other'" >/dev/null

@@ -255,7 +255,7 @@ assert_eq "and is stored exactly once, one ticket per conversation" "$((CONV2 * 
 # deferred for a minute; flush it, as an administrator would. A sender
 # thread's first statement on its dead connection fails too (one more
 # deferral each, see the report), so flush until nothing is left.
-for _f in $(seq 1 15); do   # up to one deferral per sender thread of each daemon
+for _f in $(seq 1 40); do   # up to one deferral per pool thread of each daemon (13 each)
 	wait_sql "select count(*) from outbound where state in ('queued', 'sending')" 0
 	[ "$(sql "$left")" = 0 ] && break
 	md_ctl queue flush >/dev/null

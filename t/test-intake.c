@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,44 @@ START_TEST(multipart_values_and_files)
 }
 END_TEST
 
+/* A file's Content-Type is cut to type/subtype; anything that could become
+ * a header or a line of mail (a bare LF) is application/octet-stream. */
+START_TEST(multipart_file_content_type)
+{
+	static const struct {
+		const char *sent, *kept;
+	} cases[] = {
+		{ "text/plain", "text/plain" },
+		{ "Image/PNG; name=x.png", "image/png" },
+		{ "text/plain\nX-Injected: yes\n\nURGENT: log in", "application/octet-stream" },
+		{ "text/plain; a=b\nX-Injected: yes", "application/octet-stream" },
+		{ "text plain", "application/octet-stream" },
+		{ "text/", "application/octet-stream" },
+		{ "/plain", "application/octet-stream" },
+		{ "a/b/c", "application/octet-stream" },
+		{ "text/pl\"ain", "application/octet-stream" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char body[512];
+		struct intake_pairs v;
+		struct intake_files f;
+		char *error = NULL;
+		int n = snprintf(body, sizeof(body),
+				 "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n"
+				 "Content-Type: %s\r\n\r\ndata\r\n--b--\r\n",
+				 cases[i].sent);
+
+		ck_assert_int_eq(intake_multipart_parse("multipart/form-data; boundary=b", body, (size_t)n, 10, &v,
+							&f, &error), 0);
+		ck_assert_uint_eq(f.n, 1);
+		ck_assert_msg(strcmp(f.v[0].content_type, cases[i].kept) == 0, "%s: %s", cases[i].sent,
+			      f.v[0].content_type);
+		intake_pairs_free(&v);
+		intake_files_free(&f);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("intake");
@@ -354,6 +393,7 @@ int main(void)
 	tcase_add_loop_test(tc, chat_refused, 0, sizeof(bad_chats) / sizeof(bad_chats[0]));
 	tcase_add_test(tc, shop_event);
 	tcase_add_test(tc, multipart_values_and_files);
+	tcase_add_test(tc, multipart_file_content_type);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -148,6 +148,14 @@ static int merge_change(struct ctl *ctl, const struct ctl_args *a, char **done_r
 		ret = merge_check(&into, &from);
 	if (ret == 0)
 		ret = ctl_actor_resolve(ctl, a, &into, &actor);
+	if (ret == 0 && actor != NULL) {
+		/* The merged ticket changes too: the agent must be one who may
+		 * act on it (a provider's or a brand's, issue 14). */
+		char *again = NULL;
+
+		ret = ctl_actor_resolve(ctl, a, &from, &again);
+		free(again);
+	}
 	if (ret == 0)
 		ret = merge_apply(ctl, &into, &from, actor, &moved);
 	if (ret == 0)

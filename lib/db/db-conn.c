@@ -564,5 +564,9 @@ bool db_last_error_was_duplicate(const struct db *db)
 /* Contract in db.h. */
 bool db_connection_lost(const struct db *db)
 {
-	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+	/* 57P01-57P03: the server shut down or is not accepting connections
+	 * (its FATAL arrives before libpq sees the socket close); 08: a
+	 * connection exception. */
+	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK || strncmp(db->sqlstate, "57P", 3) == 0 ||
+	       strncmp(db->sqlstate, "08", 2) == 0;
 }

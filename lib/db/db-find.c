@@ -30,7 +30,7 @@ int db_find_requester_tickets(struct db *db, const struct db_requester_filter *f
 		       " t.subject, " DB_TS("t.created_at") " AS created, " DB_TS("t.last_activity_at")
 		       " AS last_activity FROM contacts c JOIN tickets t ON t.tenant_id = c.tenant_id"
 		       " AND t.requester_id = c.id WHERE c.tenant_id = $1 AND c.email = lower($2)"
-		       " AND t.status <> 'merged' AND ($3::text IS NULL OR " REQ_STATE " = $3)"
+		       " AND t.status NOT IN ('merged', 'draft') AND ($3::text IS NULL OR " REQ_STATE " = $3)"
 		       " ORDER BY t.last_activity_at DESC, t.number DESC LIMIT $4::bigint OFFSET $5::bigint",
 		       5, params, t_r, error_r);
 }

@@ -191,9 +191,10 @@ const char *db_table_get(const struct db_table *t, size_t row, size_t col);
 void db_table_free(struct db_table **t);
 /* True when the last failed call was a unique-constraint violation. */
 bool db_last_error_was_duplicate(const struct db *db);
-/* True when the connection is known to be broken (the last call met a
- * closed or reset server); the next call reconnects first, so a caller
- * outside a transaction may simply try once more. */
+/* True when the connection is known to be broken or going away (the last
+ * call met a closed or reset server, or the server's shutdown); a caller
+ * outside a transaction may try again: a broken connection is made anew
+ * by the next call. */
 bool db_connection_lost(const struct db *db);
 
 #endif

@@ -117,6 +117,11 @@ int desk_intake_deliver(struct db *db, const struct desk_settings *s, int64_t te
 		return -1;
 	}
 	desk_request_mail_make(&rm, s, rq, subject, address);
+	/* A form's address is typed by anyone: it is not vouched for, so no
+	 * acknowledgement goes to it unless the tenant chose to acknowledge
+	 * unauthenticated requesters (chats and events come with a key). */
+	if (p->kind == DESK_INTAKE_FORM)
+		rm.in.sender_authenticated = false;
 	const struct desk_request_place place = { .from = rq->from, .actor = p->actor, .idem = rq->idem, .intake = p };
 	ret = desk_deliver_request(db, s, tenant_id, team_id, address, &rm.in, &place, &r, error_r);
 	if (ret == 0) {

@@ -6,6 +6,8 @@
 #include "config.h"
 #include "intake/intake.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -108,6 +110,46 @@ static char *header_get(const char *head, size_t len, const char *name)
 	return NULL;
 }
 
+
+/* RFC 2045 token characters (no controls, blanks or tspecials). */
+static bool token_char(unsigned char c)
+{
+	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* A file's Content-Type as a visitor sent it, cut to "type/subtype" of
+ * token characters and lower-cased (parameters dropped): a value that
+ * carries anything else (a bare LF would become a header of the stored
+ * mail and a line of the agents' notification) is
+ * "application/octet-stream". Takes and returns malloc'd strings. */
+static char *media_type(char *sent)
+{
+	size_t n = sent != NULL ? strcspn(sent, ";") : 0, slash = 0, i;
+	bool ok = n > 0 && n <= 127;
+
+	while (ok && n > 0 && (sent[n - 1] == ' ' || sent[n - 1] == '\t'))
+		n--;
+	for (i = 0; ok && i < n; i++) {
+		if (sent[i] == '/' && slash == 0 && i > 0)
+			slash = i;
+		else if (!token_char((unsigned char)sent[i]))
+			ok = false;
+	}
+	ok = ok && slash > 0 && slash + 1 < n && (sent[n] == '\0' || sent[n] == ';' || sent[n] == ' ' || sent[n] == '\t');
+	if (ok && sent[n] != '\0') {
+		/* Parameters may follow, but only on the same line. */
+		ok = strpbrk(sent + n, "\r\n") == NULL;
+	}
+	if (!ok) {
+		free(sent);
+		return xstrdup("application/octet-stream");
+	}
+	sent[n] = '\0';
+	for (i = 0; i < n; i++)
+		sent[i] = (char)tolower((unsigned char)sent[i]);
+	return sent;
+}
+
 /* One part (its header block and content): a value or a file. */
 static int part_take(const char *head, size_t hlen, const char *content, size_t clen, struct intake_pairs *values,
 		     struct intake_files *files, char **error_r)
@@ -125,10 +167,9 @@ static int part_take(const char *head, size_t hlen, const char *content, size_t 
 			files->cap = files->cap != 0 ? files->cap * 2 : 4;
 			files->v = xrealloc(files->v, files->cap * sizeof(*files->v));
 		}
-		type = header_get(head, hlen, "Content-Type");
+		type = media_type(header_get(head, hlen, "Content-Type"));
 		files->v[files->n] = (struct intake_file){ .field = name, .filename = filename,
-							   .content_type = type != NULL ? type
-									 : xstrdup("application/octet-stream"),
+							   .content_type = type,
 							   .data = xmalloc(clen + 1), .size = clen };
 		memcpy(files->v[files->n].data, content, clen);
 		files->v[files->n++].data[clen] = '\0';
