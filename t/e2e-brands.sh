@@ -207,6 +207,9 @@ assert_no_match "acme's list has no bolt ticket" "bolt" "$(md_ctl ticket list --
 assert_no_match "bolt's list has no acme ticket" "acme" "$(md_ctl ticket list --tenant bolt)"
 
 # --- disconnect: routing and acting stop at once, history stays
+# (the provider's delegate has the ticket when the connection goes)
+sql "update tickets t set assignee_id = a.id from agents a where a.tenant_id = t.tenant_id
+	and a.email = 'pia@wh.example' and a.via_connection is not null and t.number = $TA" >/dev/null
 ctl_err connection disconnect --provider wh --brand acme
 assert_eq "disconnect exits 0" 0 "$rc"
 assert_match "and says so" "connection $CA \\(provider \"wh\", brand \"acme\"\\) disconnected" "$out"
@@ -234,6 +237,18 @@ wait_count alan@acme.example 2
 settled
 assert_eq "new mail goes to the brand's own team" "" "$(handled "$TE")"
 assert_eq "the provider is not notified" 4 "$(count_for pia@wh.example)"
+alan_before=$(count_for alan@acme.example)
+lmtp --from carla@customer.example --to support@acme.example \
+	--header "From: Carla <carla@customer.example>" --header "Subject: Re: Parcel late" \
+	--header "In-Reply-To: <a1@customer.example>" --header "References: <a1@customer.example>" --body "Any news?"
+wait_count alan@acme.example $((alan_before + 1))
+settled
+assert_eq "the follow-up joined the ticket" "0 $TA" \
+	"$(sql "select (select count(*) from tickets where subject = 'Re: Parcel late') || ' ' ||
+	(select t.number from messages m join tickets t on t.id = m.ticket_id where m.text_body like 'Any news?%')")"
+assert_eq "a follow-up on the ticket the gone delegate had is announced to the brand's team" \
+	$((alan_before + 1)) "$(count_for alan@acme.example)"
+assert_eq "and the provider still hears nothing" 4 "$(count_for pia@wh.example)"
 printf 'We will sort it out.\n' > "$W/alan2.txt"
 ctl_err ticket reply "$TA" --from alan@acme.example --file "$W/alan2.txt"
 assert_eq "the brand's agent may act on the old ticket again" 0 "$rc"

@@ -150,13 +150,12 @@ static int notify_ticket_agents(struct db *db, const struct desk_settings *s, in
 
 	if (ticket_agents(db, tenant_id, t, &agents, &n, &delegates, error_r) < 0)
 		return -1;
-	/* A team's assignee is mailed alone (even when not in the team:
-	 * nobody then); a provider's delegates all are unless one of them
-	 * has the ticket. */
+	/* The assignee is mailed alone when among them; an assignee who is
+	 * not (moved out of the team, a provider's delegate after a
+	 * disconnect) does not silence the ticket: all of them are mailed. */
 	for (size_t i = 0; i < n; i++)
 		assignee_among = assignee_among || agents[i].id == t->assignee_id;
-	if (!delegates)
-		assignee_among = t->assignee_id != 0;
+	(void)delegates;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		const struct desk_agent *a = &agents[i];
 		/* The assignee alone when there is one, else all of them. */
