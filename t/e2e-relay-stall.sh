@@ -61,6 +61,9 @@ PY
 		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $RELAY_PORT), 1).close()" 2>/dev/null && break
 		sleep 0.1
 	done
+	# The probe's own line is written after its connect returned: wait
+	# for it before starting the count (a loaded machine wrote it late).
+	for _i in $(seq 1 50); do [ -s "$MD_TEST_TMP/conns" ] && break; sleep 0.1; done
 	: > "$MD_TEST_TMP/conns"
 }
 relay_stop() { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=; }
