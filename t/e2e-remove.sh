@@ -218,5 +218,12 @@ assert_eq "the other tenant is untouched" "$demo_rows" \
 assert_eq "the audit log keeps the removal, with the tenant's name" "other" \
 	"$(sql "select tenant_name from audit_log where action = 'tenant remove'")"
 assert_match "audit --json shows it" '"tenant remove"' "$(md_ctl audit --json)"
+md_ctl webhook add --tenant demo 'https://hook-user:s3cr3t-pw@hooks.demo.example/in?x=1' --events ticket.created \
+	>/dev/null || echo "# webhook add failed"
+assert_eq "audit: webhook add" 1 "$(audit_count 'webhook add')"
+assert_eq "a URL's credentials never reach the audit log" 0 \
+	"$(sql "select count(*) from audit_log a where a::text like '%s3cr3t%'")"
+assert_eq "the rest of the URL does" "https://(hidden)@hooks.demo.example/in?x=1 true" \
+	"$(sql "select object || ' ' || (after::text like '%https://(hidden)@hooks.demo.example/in?x=1%') from audit_log where action = 'webhook add'")"
 
 e2e_done

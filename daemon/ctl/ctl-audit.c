@@ -144,20 +144,49 @@ static char *audit_snapshot(struct ctl *ctl, const struct audited *e, const char
 	return json;
 }
 
+/* A value for the log with a URL's user and password (a webhook's
+ * "https://user:secret@host/") replaced by "(hidden)". malloc'd. */
+static char *audit_redact(const char *v)
+{
+	const char *scheme = strstr(v, "://"), *at, *end;
+
+	if (scheme == NULL)
+		return xstrdup(v);
+	end = scheme + 3 + strcspn(scheme + 3, "/?#");
+	at = memchr(scheme + 3, '@', (size_t)(end - (scheme + 3)));
+	if (at == NULL)
+		return xstrdup(v);
+	for (const char *p = at + 1; (p = memchr(p, '@', (size_t)(end - p))) != NULL; p++)
+		at = p; /* the last '@' before the path ends the user part */
+	return xasprintf("%.*s(hidden)%s", (int)(scheme + 3 - v), v, at);
+}
+
+/* audit_redact() as JSON; NULL when not UTF-8. */
+static json_t *audit_value(const char *v)
+{
+	char *r = audit_redact(v);
+	json_t *j = json_string(r);
+
+	free(r);
+	return j;
+}
+
 /* The command line as JSON text: {"args": [...], "options": {...}}; the
  * values of options that may carry a secret (a token command) are left
- * out. malloc'd. */
+ * out, and so are the credentials in URLs. malloc'd. */
 static char *audit_args_json(const struct ctl_args *a)
 {
 	json_t *o = json_object(), *args = json_array(), *opts = json_object();
 	char *text;
 
-	for (size_t i = 0; i < a->n_pos; i++)
-		json_array_append_new(args, json_string(a->pos[i]));
+	for (size_t i = 0; i < a->n_pos; i++) {
+		json_t *j = audit_value(a->pos[i]);
+		json_array_append_new(args, j != NULL ? j : json_string("(not UTF-8)"));
+	}
 	for (size_t i = 0; i < a->n_opts; i++) {
 		const char *v = a->opts[i].value;
 		json_t *j = v == NULL ? json_true() : strstr(a->opts[i].name, "token") != NULL ? json_string("(hidden)")
-											: json_string(v);
+											: audit_value(v);
 		if (strcmp(a->opts[i].name, "json") != 0)
 			json_object_set_new(opts, a->opts[i].name, j != NULL ? j : json_string("(not UTF-8)"));
 		else
@@ -178,9 +207,10 @@ static int audit_after(struct ctl *ctl, const struct ctl_args *a, const struct a
 	char *tenant = tenant_id != NULL ? tenant_id : audit_tenant(ctl, a);
 	char *after = e->kind >= 0 ? audit_snapshot(ctl, e, tenant, a) : NULL;
 	char *args = after == NULL ? audit_args_json(a) : NULL;
-	int ret = ctl_audit(ctl, tenant, a->cmd->words, a->n_pos > 0 ? a->pos[0] : "", before,
-			    after != NULL ? after : args);
+	char *object = audit_redact(a->n_pos > 0 ? a->pos[0] : "");
+	int ret = ctl_audit(ctl, tenant, a->cmd->words, object, before, after != NULL ? after : args);
 
+	free(object);
 	if (tenant != tenant_id)
 		free(tenant);
 	free(after);
