@@ -52,6 +52,11 @@ int db_connection_add(struct db *db, int64_t brand_id, int64_t provider_id, cons
 	" c.support_owner, c.contact, c.warehouse, c.webhook_url, coalesce(c.monthly_orders, -1), c.active" \
 	" FROM connections c JOIN tenants b ON b.id = c.tenant_id JOIN tenants p ON p.id = c.provider_id"   \
 	" LEFT JOIN teams tm ON tm.tenant_id = c.provider_id AND tm.id = c.provider_team_id"
+/* A connection by id, by brand or both ($1, $2), optionally of provider $3. */
+#define CONNECTION_WHERE                                                                         \
+	" WHERE ($1::bigint IS NULL OR c.id = $1) AND ($2::bigint IS NULL OR c.tenant_id = $2)"  \
+	" AND ($3::bigint IS NULL OR c.provider_id = $3)"                                        \
+	" AND ($1::bigint IS NOT NULL OR $2::bigint IS NOT NULL)"
 
 /* Contract in db-connection.h. */
 int db_connection_get(struct db *db, int64_t id, int64_t brand_id, int64_t provider_id, bool lock,
@@ -61,15 +66,7 @@ int db_connection_get(struct db *db, int64_t id, int64_t brand_id, int64_t provi
 	const char *params[3] = { db_id_or_null(&i, id), db_id_or_null(&b, brand_id), db_id_or_null(&p, provider_id) };
 	struct db_table *t = NULL;
 	int found = db_exec_row(db,
-				lock ? CONNECTION_SELECT " WHERE ($1::bigint IS NULL OR c.id = $1)"
-							 " AND ($2::bigint IS NULL OR c.tenant_id = $2)"
-							 " AND ($3::bigint IS NULL OR c.provider_id = $3)"
-							 " AND ($1::bigint IS NOT NULL OR $2::bigint IS NOT NULL)"
-							 " FOR UPDATE OF c"
-				     : CONNECTION_SELECT " WHERE ($1::bigint IS NULL OR c.id = $1)"
-							 " AND ($2::bigint IS NULL OR c.tenant_id = $2)"
-							 " AND ($3::bigint IS NULL OR c.provider_id = $3)"
-							 " AND ($1::bigint IS NOT NULL OR $2::bigint IS NOT NULL)",
+				lock ? CONNECTION_SELECT CONNECTION_WHERE " FOR UPDATE OF c" : CONNECTION_SELECT CONNECTION_WHERE,
 				3, params, &t, error_r);
 
 	if (found <= 0)

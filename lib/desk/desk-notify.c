@@ -111,7 +111,7 @@ static int notify_one(struct db *db, const struct desk_settings *s, int64_t tena
 /* Who handles the ticket: the team's agents, or the delegates of the
  * provider that handles the brand's ticket (desk-connection.h). */
 static int ticket_agents(struct db *db, int64_t tenant_id, const struct desk_ticket *t, struct desk_agent **agents_r,
-			 size_t *n_r, bool *delegates_r, char **error_r)
+			 size_t *n_r, char **error_r)
 {
 	int64_t *ids = NULL;
 	size_t n = 0, k = 0;
@@ -119,7 +119,6 @@ static int ticket_agents(struct db *db, int64_t tenant_id, const struct desk_tic
 
 	if (desk_connection_handlers(db, tenant_id, t->id, &ids, &n, error_r) < 0)
 		return -1;
-	*delegates_r = n > 0;
 	if (n == 0) {
 		free(ids);
 		return desk_team_agents(db, tenant_id, t->team_id, agents_r, n_r, error_r);
@@ -145,17 +144,16 @@ static int notify_ticket_agents(struct db *db, const struct desk_settings *s, in
 {
 	struct desk_agent *agents = NULL;
 	size_t n = 0;
-	bool delegates = false, assignee_among = false;
+	bool assignee_among = false;
 	int ret = 0;
 
-	if (ticket_agents(db, tenant_id, t, &agents, &n, &delegates, error_r) < 0)
+	if (ticket_agents(db, tenant_id, t, &agents, &n, error_r) < 0)
 		return -1;
 	/* The assignee is mailed alone when among them; an assignee who is
 	 * not (moved out of the team, a provider's delegate after a
 	 * disconnect) does not silence the ticket: all of them are mailed. */
 	for (size_t i = 0; i < n; i++)
 		assignee_among = assignee_among || agents[i].id == t->assignee_id;
-	(void)delegates;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		const struct desk_agent *a = &agents[i];
 		/* The assignee alone when there is one, else all of them. */
